@@ -1,0 +1,1 @@
+"""Alert delivery: the message to send and the senders for each channel."""

@@ -1,0 +1,71 @@
+"""Settings, read from APPEALS_* environment variables in this one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+# name -> (default, description); the README's configuration table mirrors this dict.
+VARIABLES: dict[str, tuple[str, str]] = {
+    "APPEALS_DATABASE_URL": ("sqlite:///var/appeals.db", "Database: sqlite:///PATH or postgresql://user@host:port/db"),
+    "APPEALS_RULES_DIR": ("rules", "Folder with routing rules, deadline policies, calendars and the directory"),
+    "APPEALS_SMTP_URL": (
+        "",
+        "SMTP server for alerts, smtp://[user:password@]host:port; empty writes mails to APPEALS_MAIL_DIR",
+    ),
+    "APPEALS_MAIL_FROM": ("cur-alerts@localhost", "Sender address of alert e-mails"),
+    "APPEALS_MAIL_DIR": ("var/mail", "Where alert e-mails are written when no SMTP server is configured"),
+    "APPEALS_SWEEP_SECONDS": ("30", "How often the worker runs the escalation sweep and delivery"),
+    "APPEALS_PUBLIC_URL": ("http://127.0.0.1:8080", "Base URL used in links inside alerts"),
+    "APPEALS_SIGNATURE_TOLERANCE": ("300", "Accepted clock skew of signed webhooks, seconds"),
+    "APPEALS_MAX_BODY_BYTES": ("1048576", "Largest accepted webhook body, bytes"),
+    "APPEALS_DELIVERY_MAX_ATTEMPTS": ("8", "Delivery attempts before an alert is dead-lettered"),
+    "APPEALS_LOG_LEVEL": ("INFO", "Logging level"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    rules_dir: Path
+    smtp_url: str
+    mail_from: str
+    mail_dir: Path
+    sweep_seconds: int
+    public_url: str
+    signature_tolerance: int
+    max_body_bytes: int
+    delivery_max_attempts: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if environ is None else environ
+        raw = {name: env.get(name, default) for name, (default, _) in VARIABLES.items()}
+        values = {
+            "database_url": raw["APPEALS_DATABASE_URL"],
+            "rules_dir": Path(raw["APPEALS_RULES_DIR"]),
+            "smtp_url": raw["APPEALS_SMTP_URL"],
+            "mail_from": raw["APPEALS_MAIL_FROM"],
+            "mail_dir": Path(raw["APPEALS_MAIL_DIR"]),
+            "sweep_seconds": _int(raw, "APPEALS_SWEEP_SECONDS"),
+            "public_url": raw["APPEALS_PUBLIC_URL"].rstrip("/"),
+            "signature_tolerance": _int(raw, "APPEALS_SIGNATURE_TOLERANCE"),
+            "max_body_bytes": _int(raw, "APPEALS_MAX_BODY_BYTES"),
+            "delivery_max_attempts": _int(raw, "APPEALS_DELIVERY_MAX_ATTEMPTS"),
+            "log_level": raw["APPEALS_LOG_LEVEL"],
+        }
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown settings: {sorted(unknown)}")
+        values.update(overrides)
+        return cls(**values)
+
+
+def _int(raw: dict[str, str], name: str) -> int:
+    try:
+        return int(raw[name])
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw[name]!r}") from None

@@ -1,0 +1,1 @@
+"""Pure domain: appeals, business time, deadline policies and escalation ladders."""

@@ -1,0 +1,327 @@
+"""Production calendar, working hours and the business calendar of one body.
+
+Everything here is pure: documents arrive as already-parsed dicts (see
+``engine.rulebook.calendar_files`` for the disk side) and no function reads the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+MINUTES_PER_DAY = 24 * 60
+SATURDAY, SUNDAY = 5, 6
+STALENESS_MONTH = 10  # from 1 October the next year's calendar must be present
+
+_YEAR_KEYS = {"year", "source", "days_off", "working_weekends", "shortened", "notes"}
+_OVERLAY_KEYS = {"region", "source", "extra_days_off", "notes"}
+_ENTRY_KEYS = {"date", "note", "source"}
+_HOURS_KEYS = {"windows", "weekends", "shortened_by_minutes", "description"}
+
+
+class CalendarNotAvailable(Exception):
+    """Arithmetic needs a year that the production calendar does not contain."""
+
+    def __init__(self, year: int):
+        super().__init__(f"production calendar has no data for year {year}")
+        self.year = year
+
+
+def canonical_hash(content: Any) -> str:
+    """Short sha256 of the canonical JSON form of ``content`` (dates as ISO strings)."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _as_date(value: Any, where: str) -> date:
+    if isinstance(value, datetime):
+        raise ValueError(f"{where}: expected a date, got a date-time {value!r}")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{where}: expected a date YYYY-MM-DD, got {value!r}")
+
+
+def _entry_dates(entries: Any, where: str) -> list[date]:
+    """Dates of a list whose items are plain dates or ``{date, note, source}`` mappings."""
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise ValueError(f"{where}: expected a list, got {type(entries).__name__}")
+    dates = []
+    for index, entry in enumerate(entries):
+        item_where = f"{where}[{index}]"
+        if isinstance(entry, dict):
+            unknown = set(entry) - _ENTRY_KEYS
+            if unknown:
+                raise ValueError(f"{item_where}: unknown keys {sorted(unknown)}")
+            if "date" not in entry:
+                raise ValueError(f"{item_where}: missing 'date'")
+            dates.append(_as_date(entry["date"], item_where))
+        else:
+            dates.append(_as_date(entry, item_where))
+    return dates
+
+
+@dataclass(frozen=True)
+class ProductionCalendar:
+    """Which dates are working, which are days off and which are shortened (pre-holiday)."""
+
+    years: frozenset[int]
+    days_off: frozenset[date]
+    working_weekends: frozenset[date]
+    shortened: frozenset[date]
+    version: str
+    sources: tuple[str, ...] = ()
+
+    def require_year(self, year: int) -> None:
+        if year not in self.years:
+            raise CalendarNotAvailable(year)
+
+    def is_working_day(self, d: date) -> bool:
+        self.require_year(d.year)
+        if d in self.working_weekends:
+            return True
+        if d in self.days_off:
+            return False
+        return d.weekday() not in (SATURDAY, SUNDAY)
+
+    def is_shortened(self, d: date) -> bool:
+        self.require_year(d.year)
+        return d in self.shortened
+
+    def working_days_in_year(self, year: int) -> int:
+        day, count = date(year, 1, 1), 0
+        while day.year == year:
+            count += self.is_working_day(day)
+            day += timedelta(days=1)
+        return count
+
+    @classmethod
+    def from_documents(cls, docs: list[dict]) -> ProductionCalendar:
+        """Merge yearly documents (``year:``) and regional overlays (``region:``)."""
+        years: set[int] = set()
+        days_off: set[date] = set()
+        working: set[date] = set()
+        shortened: set[date] = set()
+        sources: list[str] = []
+        overlays = []
+        for doc in docs:
+            if not isinstance(doc, dict):
+                raise ValueError(f"calendar document must be a mapping, got {type(doc).__name__}")
+            if "region" in doc:
+                overlays.append(doc)
+                continue
+            year = _parse_year_document(doc, years, days_off, working, shortened)
+            years.add(year)
+            sources.append(str(doc["source"]))
+        for doc in overlays:
+            unknown = set(doc) - _OVERLAY_KEYS
+            if unknown:
+                raise ValueError(f"calendar overlay {doc['region']!r}: unknown keys {sorted(unknown)}")
+            extra = _entry_dates(doc.get("extra_days_off"), f"calendar overlay {doc['region']!r}: extra_days_off")
+            for d in extra:
+                working.discard(d)
+                shortened.discard(d)
+            days_off.update(extra)
+            if doc.get("source"):
+                sources.append(str(doc["source"]))
+        canonical = sorted(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str) for doc in docs)
+        return cls(
+            years=frozenset(years),
+            days_off=frozenset(days_off),
+            working_weekends=frozenset(working),
+            shortened=frozenset(shortened),
+            version=canonical_hash(canonical),
+            sources=tuple(sources),
+        )
+
+
+def _parse_year_document(doc: dict, years: set[int], days_off: set, working: set, shortened: set) -> int:
+    year = doc.get("year")
+    if not isinstance(year, int) or isinstance(year, bool):
+        raise ValueError(f"calendar document: 'year' must be an integer, got {year!r}")
+    where = f"calendar {year}"
+    unknown = set(doc) - _YEAR_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    if year in years:
+        raise ValueError(f"{where}: year defined twice")
+    if not doc.get("source"):
+        raise ValueError(f"{where}: 'source' (the decree) is required")
+    off = _entry_dates(doc.get("days_off"), f"{where}: days_off")
+    work = _entry_dates(doc.get("working_weekends"), f"{where}: working_weekends")
+    short = _entry_dates(doc.get("shortened"), f"{where}: shortened")
+    for field_name, dates in (("days_off", off), ("working_weekends", work), ("shortened", short)):
+        for d in dates:
+            if d.year != year:
+                raise ValueError(f"{where}: {field_name} has {d} from another year")
+    for d in work:
+        if d.weekday() not in (SATURDAY, SUNDAY):
+            raise ValueError(f"{where}: working_weekends has {d}, which is not a Saturday or Sunday")
+        if d in off:
+            raise ValueError(f"{where}: {d} is both a day off and a working weekend day")
+    for d in short:
+        if d in off or (d.weekday() in (SATURDAY, SUNDAY) and d not in work):
+            raise ValueError(f"{where}: shortened day {d} is not a working day")
+    days_off.update(off)
+    working.update(work)
+    shortened.update(short)
+    return year
+
+
+def missing_next_year(calendar: ProductionCalendar, today: date) -> int | None:
+    """The year whose data is overdue on ``today``, or None when the calendar is fresh.
+
+    The current year must always be present; from 1 October the next one must be too
+    (the government publishes the transfers for the next year in the autumn).
+    """
+    if today.year not in calendar.years:
+        return today.year
+    if today >= date(today.year, STALENESS_MONTH, 1) and today.year + 1 not in calendar.years:
+        return today.year + 1
+    return None
+
+
+def _parse_clock(value: Any, where: str) -> int:
+    """Clock text HH:MM (00:00..24:00) as minutes from midnight."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 09:00 as a sexagesimal integer (540): accept it.
+        minutes = value
+    elif isinstance(value, str) and len(value.split(":")) == 2:
+        hours, mins = value.split(":")
+        if not (hours.isdigit() and mins.isdigit() and len(mins) == 2):
+            raise ValueError(f"{where}: expected HH:MM, got {value!r}")
+        if int(mins) >= 60:
+            raise ValueError(f"{where}: expected HH:MM, got {value!r}")
+        minutes = int(hours) * 60 + int(mins)
+    else:
+        raise ValueError(f"{where}: expected HH:MM, got {value!r}")
+    if not 0 <= minutes <= MINUTES_PER_DAY:
+        raise ValueError(f"{where}: {value!r} is outside 00:00..24:00")
+    return minutes
+
+
+def format_minutes(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """Daily working windows of a body, in local minutes from midnight (24:00 is 1440).
+
+    Windows apply Monday to Friday on working days of the production calendar, or on
+    every day when ``weekends`` is true. On a shortened (pre-holiday) day the last window
+    ends ``shortened_by_minutes`` earlier, unless the schedule is round the clock.
+    """
+
+    windows: tuple[tuple[int, int], ...]
+    weekends: bool = False
+    shortened_by_minutes: int = 60
+
+    def __post_init__(self) -> None:
+        if not self.windows:
+            raise ValueError("working hours need at least one window")
+        previous_end = 0
+        for start, end in self.windows:
+            if not 0 <= start < end <= MINUTES_PER_DAY:
+                raise ValueError(f"window {format_minutes(start)}-{format_minutes(end)} is empty or out of the day")
+            if start < previous_end:
+                raise ValueError(f"window {format_minutes(start)}-{format_minutes(end)} overlaps or is out of order")
+            previous_end = end
+        if self.shortened_by_minutes < 0:
+            raise ValueError("shortened_by_minutes must not be negative")
+
+    @property
+    def round_the_clock(self) -> bool:
+        return self.windows == ((0, MINUTES_PER_DAY),)
+
+    @property
+    def window_times(self) -> tuple[tuple[time, time | None], ...]:
+        """Windows as ``time`` pairs; an end of 24:00 is given as None (end of day)."""
+        return tuple(
+            (time(s // 60, s % 60), None if e == MINUTES_PER_DAY else time(e // 60, e % 60)) for s, e in self.windows
+        )
+
+    def canonical(self) -> dict:
+        return {
+            "windows": [[format_minutes(s), format_minutes(e)] for s, e in self.windows],
+            "weekends": self.weekends,
+            "shortened_by_minutes": self.shortened_by_minutes,
+        }
+
+    def windows_on(self, d: date, production: ProductionCalendar) -> tuple[tuple[int, int], ...]:
+        """Working windows of local date ``d`` (empty on a day off)."""
+        production.require_year(d.year)
+        if not self.weekends and not production.is_working_day(d):
+            return ()
+        if self.round_the_clock or not production.is_shortened(d):
+            return self.windows
+        cut = self.windows[-1][1] - self.shortened_by_minutes
+        return tuple((s, min(e, cut)) for s, e in self.windows if s < cut)
+
+    @classmethod
+    def from_document(cls, d: dict, name: str = "working_hours") -> WorkingHours:
+        if not isinstance(d, dict):
+            raise ValueError(f"{name}: expected a mapping")
+        unknown = set(d) - _HOURS_KEYS
+        if unknown:
+            raise ValueError(f"{name}: unknown keys {sorted(unknown)}")
+        raw = d.get("windows")
+        if not isinstance(raw, list) or not raw:
+            raise ValueError(f"{name}: 'windows' must be a non-empty list of [start, end]")
+        windows = []
+        for index, pair in enumerate(raw):
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                raise ValueError(f"{name}: windows[{index}] must be [start, end]")
+            where = f"{name}: windows[{index}]"
+            windows.append((_parse_clock(pair[0], where), _parse_clock(pair[1], where)))
+        weekends = d.get("weekends", False)
+        if not isinstance(weekends, bool):
+            raise ValueError(f"{name}: 'weekends' must be true or false")
+        shortened_by = d.get("shortened_by_minutes", 60)
+        if not isinstance(shortened_by, int) or isinstance(shortened_by, bool):
+            raise ValueError(f"{name}: 'shortened_by_minutes' must be an integer")
+        try:
+            return cls(windows=tuple(windows), weekends=weekends, shortened_by_minutes=shortened_by)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """The production calendar, a body's working hours and the zone it counts in."""
+
+    production: ProductionCalendar
+    hours: WorkingHours
+    timezone: str
+    _zone: ZoneInfo = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._zone
+
+    @cached_property
+    def version(self) -> str:
+        return canonical_hash(
+            {"production": self.production.version, "hours": self.hours.canonical(), "timezone": self.timezone}
+        )
+
+    def windows_on(self, d: date) -> tuple[tuple[int, int], ...]:
+        return self.hours.windows_on(d, self.production)
+
+    def is_working_day(self, d: date) -> bool:
+        """True when the body has working time on local date ``d``."""
+        return bool(self.windows_on(d))

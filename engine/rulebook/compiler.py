@@ -1,0 +1,163 @@
+"""Rulebook model → durable_rules JSON rulesets, and facts → the document they evaluate.
+
+Semantics shared by the engine and the reference evaluator:
+
+* a leaf on a missing fact is false (``not_equals``/``not_in`` included); ``not_exists`` is
+  the only leaf that is true for a missing fact;
+* ``not`` is plain logical negation: ``not {fact: municipality, op: equals, value: barnaul}``
+  is true when the municipality is missing. The compiler pushes negations down to the leaves
+  (De Morgan) and adds an explicit "or the fact is missing" test, because the engine itself
+  has no negation and treats every comparison on a missing field as false;
+* list facts (tags, lemmas, words) are always present (empty by default). Each list is sent
+  with a leading empty-string sentinel so that "no item equals v" (``$iall`` + ``$neq``) is
+  true for an empty list; rule values are never empty strings;
+* ``phrase`` and ``matches`` are evaluated in Python first; the engine sees the keys of the
+  satisfied ones in the list field ``_d``;
+* every rule is anchored with ``{"doc": "appeal"}`` so the engine's own state document never
+  matches a rule (it would otherwise fire forever), and gets a unique ``pri`` = its position.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from . import text as textmod
+from .model import All, AnyOf, Condition, Leaf, Not, Stage, iter_leaves
+from .vocabulary import FACTS
+
+ANCHOR = {"doc": "appeal"}
+SENTINEL = ""
+DERIVED = "_d"
+_CMP = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+_NEG_CMP = {"lt": "$gte", "lte": "$gt", "gt": "$lte", "gte": "$lt"}
+
+
+def ruleset_name(version: str, stage: Stage) -> str:
+    return f"{stage.name}_{version}"
+
+
+def compile_stage(stage: Stage) -> dict:
+    """One durable_rules ruleset definition (rule name = rule id, action name = rule id)."""
+    out = {}
+    for i, rule in enumerate(stage.rules):
+        expr = ANCHOR if rule.when is None else {"$and": [ANCHOR, compile_condition(rule.when)]}
+        out[rule.id] = {"pri": i + 1, "all": [{"m": expr}], "run": rule.id}
+    return out
+
+
+def _and(items: list) -> dict:
+    return items[0] if len(items) == 1 else {"$and": items}
+
+
+def _or(items: list) -> dict:
+    return items[0] if len(items) == 1 else {"$or": items}
+
+
+def compile_condition(cond: Condition, negate: bool = False) -> dict:
+    if isinstance(cond, Not):
+        return compile_condition(cond.item, not negate)
+    if isinstance(cond, (All, AnyOf)):
+        parts = [compile_condition(c, negate) for c in cond.items]
+        conjunctive = isinstance(cond, All) != negate
+        return _and(parts) if conjunctive else _or(parts)
+    return _compile_leaf(cond, negate)
+
+
+def _compile_leaf(leaf: Leaf, neg: bool) -> dict:
+    f, op, v = leaf.fact, leaf.op, leaf.value
+    missing = {"$nex": {f: 1}}
+    if op in ("phrase", "matches"):
+        return _list_has([leaf.key], DERIVED, neg, all_needed=False)
+    if op == "exists":
+        return missing if neg else {"$ex": {f: 1}}
+    if op == "not_exists":
+        return {"$ex": {f: 1}} if neg else missing
+    if op == "equals":
+        return _or([{"$neq": {f: v}}, missing]) if neg else {f: v}
+    if op == "not_equals":
+        return _or([{f: v}, missing]) if neg else {"$neq": {f: v}}
+    if op == "in":
+        return _or([_and([{"$neq": {f: x}} for x in v]), missing]) if neg else _or([{f: x} for x in v])
+    if op == "not_in":
+        return _or([{f: x} for x in v] + [missing]) if neg else _and([{"$neq": {f: x}} for x in v])
+    if op in _CMP:
+        return _or([{_NEG_CMP[op]: {f: v}}, missing]) if neg else {_CMP[op]: {f: v}}
+    if op in ("has_any", "has_all"):
+        return _list_has(list(v), f, neg, all_needed=op == "has_all")
+    raise ValueError(f"no compilation for operator {op}")  # pragma: no cover - loader rejects
+
+
+def _list_has(values: list, field: str, neg: bool, all_needed: bool) -> dict:
+    def any_of(vals):
+        return {"$iany": {field: _or([{"$i": x} for x in vals])}}
+
+    def none_of(vals):
+        return {"$iall": {field: _and([{"$neq": {"$i": x}} for x in vals])}}
+
+    if all_needed:
+        return _or([none_of([x]) for x in values]) if neg else _and([any_of([x]) for x in values])
+    return none_of(values) if neg else any_of(values)
+
+
+# ---------------------------------------------------------------- evaluated before the engine
+
+
+def prepass_leaves(stages) -> list[Leaf]:
+    seen: dict[str, Leaf] = {}
+    for stage in stages:
+        for rule in stage.rules:
+            for leaf in iter_leaves(rule.when):
+                if leaf.key is not None:
+                    seen.setdefault(leaf.key, leaf)
+    return list(seen.values())
+
+
+@lru_cache(maxsize=4096)
+def _regex(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def leaf_prepass(leaf: Leaf, facts: dict) -> bool:
+    """Python evaluation of phrase and matches leaves (missing fact → false)."""
+    if leaf.op == "phrase":
+        tokens = facts.get("words") or []
+        return phrase_at(leaf, tokens) is not None
+    value = facts.get(leaf.fact)
+    if value is None:
+        return False
+    rx = _regex(leaf.value)
+    items = value if isinstance(value, list) else [value]
+    return any(rx.search(textmod.cap_bytes(str(item).replace("ё", "е").replace("Ё", "Е"))) for item in items)
+
+
+def phrase_at(leaf: Leaf, tokens: list[str]) -> int | None:
+    """Index of the first occurrence of the phrase in the tokens, or None."""
+    phrase = leaf.value
+    n = len(phrase)
+    if leaf.fact == "words":
+        for i in range(len(tokens) - n + 1):
+            if tuple(tokens[i : i + n]) == phrase:
+                return i
+        return None
+    wanted = [textmod.word_lemmas(w) for w in phrase]
+    for i in range(len(tokens) - n + 1):
+        if all(textmod.word_lemmas(tokens[i + j]) & wanted[j] for j in range(n)):
+            return i
+    return None
+
+
+def derived_keys(leaves: list[Leaf], facts: dict) -> list[str]:
+    return [leaf.key for leaf in leaves if leaf_prepass(leaf, facts)]
+
+
+def engine_doc(facts: dict, derived: list[str]) -> dict:
+    """The JSON document the compiled rules evaluate (without sid/id)."""
+    doc: dict = dict(ANCHOR)
+    for name, value in facts.items():
+        spec = FACTS.get(name)
+        if spec is None or not spec.engine:
+            continue
+        doc[name] = [SENTINEL, *value] if spec.type == "list" else value
+    doc[DERIVED] = [SENTINEL, *derived]
+    return doc

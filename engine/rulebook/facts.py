@@ -1,0 +1,76 @@
+"""Facts for the rulebook: from an IncomingAppeal, and the checks applied before evaluation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from . import text as textmod
+from .model import FactError
+from .vocabulary import DEFAULTS, FACTS
+
+
+def appeal_facts(appeal, *, local_received: datetime | None = None) -> dict:
+    """A JSON-serialisable facts dict for one IncomingAppeal.
+
+    ``local_received`` is the receipt time in the region's zone; without it the appeal's own
+    ``received_at`` clock is used for weekday and hour. ``working_time`` is left out: the caller
+    that owns the calendar adds it. The text is kept only up to 64 KiB (for ``matches``);
+    words and lemmas come from the whole text.
+    """
+    when = local_received or appeal.received_at
+    facts: dict = {
+        "channel": appeal.channel,
+        "regime": appeal.effective_regime,
+        "category": appeal.category,
+        "subcategory": appeal.subcategory,
+        "municipality": appeal.municipality,
+        "author_type": appeal.author.type if appeal.author else None,
+        "urgency": appeal.urgency,
+        "fz59": bool(appeal.fz59),
+        "attachment_count": len(appeal.attachments),
+        "repeat_count": 0,
+        "weekday": when.isoweekday(),
+        "hour": when.hour,
+        "tags": [],
+        "text": textmod.cap_bytes(appeal.text or ""),
+    }
+    facts.update(textmod.analyse(appeal.text or ""))
+    return {k: v for k, v in facts.items() if v is not None}
+
+
+def prepare_facts(facts: dict) -> dict:
+    """Checked copy of facts: unknown keys and None values dropped, defaults applied, list
+    items casefolded (ё→е), words/lemmas derived from ``text`` when not given.
+
+    Raises FactError for a value of the wrong type (bool is not an int).
+    """
+    out: dict = {}
+    for name, value in facts.items():
+        spec = FACTS.get(name)
+        if spec is None or value is None:
+            continue
+        t = spec.type
+        if t == "str":
+            ok = isinstance(value, str)
+        elif t == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif t == "bool":
+            ok = isinstance(value, bool)
+        else:
+            ok = isinstance(value, (list, tuple)) and all(isinstance(x, str) for x in value)
+            if ok:
+                value = list(dict.fromkeys(textmod.normalise(x) for x in value if x)) if name != "words" else [
+                    textmod.normalise(x) for x in value if x
+                ]
+        if not ok:
+            raise FactError(f"fact {name}: expected {t}, got {value!r}")
+        out[name] = value
+    if "text" in out:
+        if "words" not in out and "lemmas" not in out:
+            out.update(textmod.analyse(out["text"]))
+        out.setdefault("text_length", len(out["text"]))
+        out["text"] = textmod.cap_bytes(out["text"])
+    for name, default in DEFAULTS.items():
+        if name not in out:
+            out[name] = list(default) if isinstance(default, list) else default
+    return out

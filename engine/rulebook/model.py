@@ -1,0 +1,170 @@
+"""Data model of a loaded rulebook and of a routing decision."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Union
+
+
+class RulebookError(Exception):
+    """A rule file is invalid; the message names the file, the rule id and the field."""
+
+
+class FactError(ValueError):
+    """A facts dict handed to the rulebook has a value of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Leaf:
+    fact: str
+    op: str
+    value: object = None  # normalised: tuple for list values
+    key: str | None = None  # flag name for operators evaluated before the engine
+
+    def to_dict(self) -> dict:
+        d: dict = {"fact": self.fact, "op": self.op}
+        if self.value is not None:
+            d["value"] = list(self.value) if isinstance(self.value, tuple) else self.value
+        return d
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+Condition = Union[Leaf, All, AnyOf, Not]  # noqa: UP007 - a runtime alias of forward references
+
+
+def condition_to_dict(cond: Condition | None) -> dict | None:
+    if cond is None:
+        return None
+    if isinstance(cond, Leaf):
+        return cond.to_dict()
+    if isinstance(cond, All):
+        return {"all": [condition_to_dict(c) for c in cond.items]}
+    if isinstance(cond, AnyOf):
+        return {"any": [condition_to_dict(c) for c in cond.items]}
+    return {"not": condition_to_dict(cond.item)}
+
+
+def iter_leaves(cond: Condition | None):
+    if cond is None:
+        return
+    if isinstance(cond, Leaf):
+        yield cond
+    elif isinstance(cond, Not):
+        yield from iter_leaves(cond.item)
+    else:
+        for c in cond.items:
+            yield from iter_leaves(c)
+
+
+@dataclass(frozen=True)
+class Actions:
+    body: str | None = None
+    role: str | None = None
+    official: str | None = None
+    deadline_policy: str | None = None
+    priority: str | None = None
+    add_tags: tuple[str, ...] = ()
+    topic: str | None = None
+    subtopic: str | None = None
+    notify_now: tuple[str, ...] = ()
+    fz59_special: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items() if v not in (None, ())}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    description: str
+    when: Condition | None
+    then: Actions
+    ruleset: str
+    file: str
+    priority: int | None = None  # only for hit policy "priority"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    file: str
+    description: str
+    owner: str
+    hit_policy: str
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One pipeline stage: its rulesets evaluated as one list, in evaluation order."""
+
+    name: str
+    hit_policy: str
+    rulesets: tuple[str, ...]
+    rules: tuple[Rule, ...]  # in evaluation order (rule i has engine pri i + 1)
+
+
+@dataclass(frozen=True)
+class Decision:
+    version: str
+    body: str
+    role: str
+    policy: str
+    priority: str
+    topic: str
+    tags: tuple[str, ...]
+    official: str | None
+    route_rule_id: str
+    rule_ids: tuple[str, ...]
+    explanation: tuple[dict, ...] = field(compare=True)
+    subtopic: str | None = None
+    notify_now: tuple[str, ...] = ()
+    fz59_special: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k, v in d.items():
+            if isinstance(v, tuple):
+                d[k] = list(v)
+        return d
+
+    def explain_text(self) -> str:
+        lines = [
+            f"Решение (версия правил {self.version}): орган {self.body}, роль {self.role}, "
+            f"сроки {self.policy}, приоритет {self.priority}, тема {self.topic}"
+            + (f", метки: {', '.join(self.tags)}" if self.tags else "")
+        ]
+        for stage in self.explanation:
+            lines.append(f"Этап {stage['stage']} ({stage['hit_policy']}):")
+            for skipped in stage.get("considered", ()):
+                failed = "; ".join(_leaf_text(c) for c in skipped["failed"])
+                lines.append(f"  – {skipped['rule']}: не подошло ({failed})")
+            if not stage["fired"]:
+                lines.append("  ни одно правило не сработало")
+            for fired in stage["fired"]:
+                why = "; ".join(_leaf_text(c) for c in fired["conditions"]) or "без условий"
+                lines.append(f"  + {fired['rule']} — {fired['description']}")
+                lines.append(f"      потому что: {why}")
+                lines.append(f"      действия: {fired['then']}")
+        return "\n".join(lines)
+
+
+def _leaf_text(c: dict) -> str:
+    neg = "НЕ " if c.get("negated") else ""
+    value = f" {c['value']}" if "value" in c else ""
+    actual = c.get("actual", "—") if c.get("present", True) else "нет значения"
+    return f"{neg}{c['fact']} {c['op']}{value} (факт: {actual})"

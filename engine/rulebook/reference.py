@@ -1,0 +1,155 @@
+"""Plain-Python evaluation of the same compiled rules the engine runs.
+
+``evaluate_compiled`` interprets the durable_rules JSON expressions with the engine's
+semantics (a comparison on a missing field is false; ``$iany``/``$iall`` over lists, where
+``$iall`` of an empty list is false). ``trace`` evaluates the model condition directly and
+records which leaves decided the outcome; it feeds the decision's explanation.
+"""
+
+from __future__ import annotations
+
+from .compiler import compile_stage, phrase_at
+from .model import All, Condition, Leaf, Not, Stage
+
+_CMP = {
+    "$lt": lambda a, b: a < b,
+    "$lte": lambda a, b: a <= b,
+    "$gt": lambda a, b: a > b,
+    "$gte": lambda a, b: a >= b,
+    "$neq": lambda a, b: a != b,
+}
+
+
+def evaluate_compiled(expr: dict, doc: dict) -> bool:
+    (key, arg), = expr.items()
+    if key == "$and":
+        return all(evaluate_compiled(e, doc) for e in arg)
+    if key == "$or":
+        return any(evaluate_compiled(e, doc) for e in arg)
+    if key == "$ex":
+        (field,) = arg
+        return field in doc
+    if key == "$nex":
+        (field,) = arg
+        return field not in doc
+    if key in _CMP:
+        (field, value), = arg.items()
+        return field in doc and _CMP[key](doc[field], value)
+    if key in ("$iany", "$iall"):
+        (field, item_expr), = arg.items()
+        items = doc.get(field)
+        if not isinstance(items, list) or not items:
+            return False
+        test = any if key == "$iany" else all
+        return test(_item(item_expr, x) for x in items)
+    return key in doc and doc[key] == arg
+
+
+def _item(expr: dict, item) -> bool:
+    (key, arg), = expr.items()
+    if key == "$i":
+        return item == arg
+    if key == "$and":
+        return all(_item(e, item) for e in arg)
+    if key == "$or":
+        return any(_item(e, item) for e in arg)
+    if key == "$neq":
+        return item != arg["$i"]
+    raise ValueError(f"unsupported item expression {expr}")  # pragma: no cover
+
+
+class ReferenceEvaluator:
+    """Evaluates each stage's compiled rules in pri order, like the engine."""
+
+    def __init__(self, stages: tuple[Stage, ...]):
+        self._compiled = {}
+        for stage in stages:
+            rules = compile_stage(stage)
+            self._compiled[stage.name] = [
+                (r["pri"], name, r["all"][0]["m"]) for name, r in sorted(rules.items(), key=lambda kv: kv[1]["pri"])
+            ]
+
+    def fired(self, stage: Stage, doc: dict) -> list[str]:
+        out = []
+        for _, name, expr in self._compiled[stage.name]:
+            if evaluate_compiled(expr, doc):
+                out.append(name)
+                if stage.hit_policy != "collect":
+                    break
+        return out
+
+
+# ------------------------------------------------------------------ model-level trace
+
+
+def _leaf(leaf: Leaf, facts: dict, derived: set[str]) -> tuple[bool, dict]:
+    rec = leaf.to_dict()
+    present = leaf.fact in facts
+    actual = facts.get(leaf.fact)
+    op, v = leaf.op, leaf.value
+    if op == "not_exists":
+        ok = not present
+    elif op == "exists":
+        ok = present
+    elif op in ("phrase", "matches"):
+        ok = leaf.key in derived
+        if op == "phrase" and ok:
+            i = phrase_at(leaf, facts.get("words") or [])
+            actual = " ".join((facts.get("words") or [])[i : i + len(v)]) if i is not None else None
+        elif op == "matches":
+            actual = None if actual is None else (actual[:200] if isinstance(actual, str) else actual[:20])
+        else:
+            actual = None
+    elif not present:
+        ok = False
+    elif op == "equals":
+        ok = actual == v
+    elif op == "not_equals":
+        ok = actual != v
+    elif op == "in":
+        ok = actual in v
+    elif op == "not_in":
+        ok = actual not in v
+    elif op == "lt":
+        ok = actual < v
+    elif op == "lte":
+        ok = actual <= v
+    elif op == "gt":
+        ok = actual > v
+    elif op == "gte":
+        ok = actual >= v
+    elif op in ("has_any", "has_all"):
+        have = set(actual)
+        hits = [x for x in v if x in have]
+        ok = bool(hits) if op == "has_any" else len(hits) == len(v)
+        actual = hits
+    else:  # pragma: no cover - loader rejects
+        raise ValueError(op)
+    rec["present"] = present
+    if present or op in ("phrase", "matches"):
+        rec["actual"] = actual
+    rec["result"] = ok
+    return ok, rec
+
+
+def trace(cond: Condition | None, facts: dict, derived: set[str]) -> tuple[bool, list[dict]]:
+    """(outcome, the leaves that decided it). For a true outcome: the satisfied leaves;
+    for a false one: the leaves that failed."""
+    if cond is None:
+        return True, []
+    if isinstance(cond, Leaf):
+        ok, rec = _leaf(cond, facts, derived)
+        return ok, [rec]
+    if isinstance(cond, Not):
+        ok, recs = trace(cond.item, facts, derived)
+        return not ok, [dict(r, negated=not r.get("negated", False)) for r in recs]
+    results = [trace(c, facts, derived) for c in cond.items]
+    if isinstance(cond, All):
+        failed = [recs for ok, recs in results if not ok]
+        if failed:
+            return False, failed[0]
+        return True, [r for _, recs in results for r in recs]
+    passed = [recs for ok, recs in results if ok]
+    if passed:
+        return True, passed[0]
+    return False, [r for _, recs in results for r in recs]

@@ -1,0 +1,184 @@
+"""The rulebook pipeline: evaluate the stages in order, apply the fired rules' actions in
+Python, and build the Decision with its explanation.
+
+Effects of a stage are visible to later stages as facts (topic, subtopic, tags, priority,
+body). Within a stage every rule sees the same facts. Actions of fired rules are applied in
+evaluation order: scalar actions (assign, deadline_policy, set_topic, fz59_special) — the
+last one wins; add_tags and notify_now accumulate; priority only ever rises (the highest
+priority set by any fired rule or given in the facts wins; "normal" when none is set).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+
+from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name
+from .facts import prepare_facts
+from .loader import LoadedPolicy, load_policy
+from .model import Decision, Rule, Stage
+from .reference import ReferenceEvaluator, trace
+from .vocabulary import PRIORITIES
+
+log = logging.getLogger(__name__)
+_RANK = {p: i for i, p in enumerate(PRIORITIES)}
+
+
+class Rulebook:
+    """A loaded, validated and compiled set of rules. Thread-safe."""
+
+    def __init__(self, policy: LoadedPolicy):
+        self.version = policy.version
+        self.stages: tuple[Stage, ...] = policy.stages
+        self.rulesets = policy.rulesets
+        self.files = policy.files
+        self.rules: dict[str, Rule] = {r.id: r for s in self.stages for r in s.rules}
+        self._leaves = {s.name: prepass_leaves([s]) for s in self.stages}
+        self._names = {s.name: ruleset_name(self.version, s) for s in self.stages}
+        self._definitions = {self._names[s.name]: compile_stage(s) for s in self.stages}
+        self._reference = ReferenceEvaluator(self.stages)
+        self._engine = None
+
+    def compiled_rulesets(self) -> dict[str, dict]:
+        """The durable_rules JSON definitions (a copy), keyed by ruleset name."""
+        return copy.deepcopy(self._definitions)
+
+    def _durable(self):
+        if self._engine is None:
+            from .durable import DurableEvaluator
+
+            self._engine = DurableEvaluator(self._definitions, self._names)
+        return self._engine
+
+    def warm_up(self) -> None:
+        """Build the engine rulesets now rather than on the first decision."""
+        self._durable()
+
+    def decide(self, facts: dict) -> Decision:
+        """Production path: the rules run in durable_rules.
+
+        Should the engine refuse a document (one of its hard limits), that stage is evaluated
+        by the reference evaluator instead, which gives the same answer by construction, and
+        the refusal is logged: an appeal is never left unrouted.
+        """
+        return self._decide(facts, _Guarded(self._durable(), self._reference))
+
+    def decide_reference(self, facts: dict) -> Decision:
+        """Plain-Python evaluation of the same compiled rules; must equal ``decide``."""
+        return self._decide(facts, self._reference)
+
+    def _decide(self, facts: dict, evaluator) -> Decision:
+        f = prepare_facts(facts)
+        state = {
+            "body": f.get("body"), "role": None, "official": None, "policy": None,
+            "priority": f.get("priority") if f.get("priority") in _RANK else None,
+            "topic": f.get("topic"), "subtopic": f.get("subtopic"), "tags": list(f["tags"]),
+            "notify": [], "special": None, "route_rule": None,
+        }
+        rule_ids: list[str] = []
+        explanation: list[dict] = []
+        for stage in self.stages:
+            derived = derived_keys(self._leaves[stage.name], f)
+            fired = evaluator.fired(stage, engine_doc(f, derived))
+            explanation.append(self._explain(stage, fired, f, set(derived)))
+            for rid in fired:
+                self._apply(self.rules[rid], state)
+                rule_ids.append(rid)
+            if stage.name == "route" and fired:
+                state["route_rule"] = fired[0]
+            for name in ("topic", "subtopic", "priority", "body"):
+                if state[name] is not None:
+                    f[name] = state[name]
+            f["tags"] = list(state["tags"])
+        return Decision(
+            version=self.version,
+            body=state["body"],
+            role=state["role"],
+            policy=state["policy"],
+            priority=state["priority"] or "normal",
+            topic=state["topic"] or "other",
+            tags=tuple(state["tags"]),
+            official=state["official"],
+            route_rule_id=state["route_rule"],
+            rule_ids=tuple(rule_ids),
+            explanation=tuple(explanation),
+            subtopic=state["subtopic"],
+            notify_now=tuple(state["notify"]),
+            fz59_special=state["special"],
+        )
+
+    @staticmethod
+    def _apply(rule: Rule, state: dict) -> None:
+        a = rule.then
+        if a.body is not None:
+            state["body"], state["role"] = a.body, a.role
+        if a.official is not None:
+            state["official"] = a.official
+        if a.deadline_policy is not None:
+            state["policy"] = a.deadline_policy
+        if a.priority is not None and (state["priority"] is None or _RANK[a.priority] > _RANK[state["priority"]]):
+            state["priority"] = a.priority
+        if a.topic is not None:
+            state["topic"], state["subtopic"] = a.topic, a.subtopic
+        for tag in a.add_tags:
+            if tag not in state["tags"]:
+                state["tags"].append(tag)
+        for role in a.notify_now:
+            if role not in state["notify"]:
+                state["notify"].append(role)
+        if a.fz59_special is not None:
+            state["special"] = a.fz59_special
+
+    def _explain(self, stage: Stage, fired: list[str], facts: dict, derived: set[str]) -> dict:
+        entry: dict = {
+            "stage": stage.name,
+            "hit_policy": stage.hit_policy,
+            "rulesets": list(stage.rulesets),
+            "fired": [],
+        }
+        for rid in fired:
+            rule = self.rules[rid]
+            _, recs = trace(rule.when, facts, derived)
+            entry["fired"].append({
+                "rule": rid, "ruleset": rule.ruleset, "description": rule.description,
+                "conditions": recs, "then": rule.then.to_dict(),
+            })
+        if stage.hit_policy != "collect":
+            considered = []
+            for rule in stage.rules:
+                if fired and rule.id == fired[0]:
+                    break
+                ok, recs = trace(rule.when, facts, derived)
+                considered.append({"rule": rule.id, "ruleset": rule.ruleset, "matched": ok, "failed": recs})
+            entry["considered"] = considered
+        return entry
+
+
+class _Guarded:
+    def __init__(self, engine, reference):
+        self._engine, self._reference = engine, reference
+
+    def fired(self, stage: Stage, doc: dict) -> list[str]:
+        from .durable import EngineError
+
+        try:
+            return self._engine.fired(stage, doc)
+        except EngineError:
+            log.exception("rules engine refused a document in stage %s; using the reference evaluator", stage.name)
+            return self._reference.fired(stage, doc)
+
+
+def load_rulebook(
+    rules_dir: Path,
+    *,
+    bodies: set[str],
+    roles: set[str],
+    policies: set[str],
+    topics: set[str] | None = None,
+    officials: set[str] | None = None,
+) -> Rulebook:
+    """Load, validate and compile the rules under rules_dir (raises RulebookError)."""
+    return Rulebook(
+        load_policy(Path(rules_dir), bodies=bodies, roles=roles, policies=policies, topics=topics, officials=officials)
+    )

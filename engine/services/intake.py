@@ -1,0 +1,135 @@
+"""Receiving an appeal: store it first, then route it, assign it and start its clocks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from engine.domain.appeal import IncomingAppeal
+from engine.domain.deadlines import compute_clocks
+from engine.domain.ladder import plan
+from engine.store import appeals as store
+from engine.store import escalations
+from engine.store.db import write_transaction
+
+log = logging.getLogger(__name__)
+
+TRIAGE_BODY = "cur-triage"
+RETRY_DELAYS = (60, 300, 900, 3600)  # seconds after the 1st, 2nd, 3rd, later failure
+
+
+@dataclass(frozen=True)
+class Received:
+    appeal_id: int
+    created: bool
+
+
+def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str) -> Received:
+    """Commit the appeal exactly as received; a repeated external id returns the stored one."""
+    now = rt.now()
+    existing = store.find_appeal(incoming.channel, incoming.external_id)
+    if existing:
+        return Received(existing.id, created=False)
+    try:
+        with write_transaction():
+            record = store.insert_appeal(incoming, raw_payload, now)
+            store.audit(now, actor, "appeal.received", record.id, channel=incoming.channel,
+                        external_id=incoming.external_id)
+    except store.DuplicateAppeal:
+        existing = store.find_appeal(incoming.channel, incoming.external_id)
+        return Received(existing.id, created=False)
+    log.info("appeal %s received from %s (%s)", record.id, incoming.channel, incoming.external_id)
+    return Received(record.id, created=True)
+
+
+def process_appeal(rt, appeal_id: int) -> bool:
+    """Route a received appeal. On failure it stays `received` and is retried later."""
+    now = rt.now()
+    try:
+        with write_transaction():
+            record = store.get_appeal(appeal_id, for_update=True)
+            if record is None or record.status != "received":
+                return False
+            _route(rt, record, now)
+        return True
+    except Exception as exc:  # any failure leaves the stored appeal for the retry job
+        log.exception("appeal %s: routing failed", appeal_id)
+        with write_transaction():
+            record = store.get_appeal(appeal_id)
+            attempts = record.routing_attempts + 1
+            delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+            store.update_appeal(
+                record,
+                now,
+                routing_attempts=attempts,
+                next_routing_at=now + timedelta(seconds=delay),
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+            store.audit(now, "system", "appeal.routing_failed", appeal_id, error=type(exc).__name__)
+        return False
+
+
+def route_pending(rt, *, limit: int = 200) -> int:
+    """Route every appeal waiting for routing (new or after a failure); returns how many succeeded."""
+    done = 0
+    while True:
+        ids = store.appeals_due_for_routing(rt.now(), limit)
+        if not ids:
+            return done
+        results = [process_appeal(rt, appeal_id) for appeal_id in ids]
+        done += sum(results)
+        if not any(results):
+            return done  # everything left failed again; their retry times moved forward
+
+
+def _route(rt, record, now) -> None:
+    policy_set = rt.policy
+    decision = policy_set.decide(store.incoming_from(record))
+    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+    decision_dict = decision.to_dict()
+    store.save_decision(record, decision_dict, decision.explain_text(), now)
+    store.save_assignment(record, decision.body, decision.role, official.id if official else None, now)
+    cal = policy_set.calendar_for(decision.body)
+    policy = policy_set.policies[decision.policy]
+    deadlines = compute_clocks(policy, record.received_at, now, cal)
+    for deadline in deadlines:
+        stopped = _stopped_at_routing(deadline.kind, decision.body, now)
+        clock = store.create_clock(record, deadline, decision.body, stopped_at=stopped)
+        if stopped is None:
+            _arm_escalation(policy_set, clock, cal, now)
+    store.update_appeal(
+        record,
+        now,
+        status="routed",
+        registered_at=now,
+        body=decision.body,
+        role=decision.role,
+        topic=decision.topic,
+        priority=decision.priority,
+        policy=decision.policy,
+        next_routing_at=None,
+        last_error=None,
+    )
+    store.audit(now, "system", "appeal.routed", record.id, body=decision.body, role=decision.role,
+                rule=decision.route_rule_id, version=decision.version, policy=decision.policy)
+    log.info("appeal %s routed to %s/%s by %s (rules %s)", record.id, decision.body, decision.role,
+             decision.route_rule_id, decision.version)
+
+
+def _stopped_at_routing(kind: str, body: str, now):
+    """Registration happens when the appeal is routed; forwarding too, unless it went to triage."""
+    if kind == "registration":
+        return now
+    if kind == "forward" and body != TRIAGE_BODY:
+        return now
+    return None
+
+
+def _arm_escalation(policy_set, clock, cal, now) -> None:
+    ladder = policy_set.ladder_for(clock.kind, clock.policy_id)
+    if ladder is None:
+        return
+    first = plan(ladder, started=clock.started_at, due=clock.due_at, basis=clock.basis, cal=cal,
+                 now=clock.started_at, next_level=0)
+    escalations.arm(clock, ladder.id, first.next_check_at, now)

@@ -1,0 +1,179 @@
+"""Queries on appeals and everything hanging off them (decisions, assignments, clocks)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import IntegrityError
+
+from engine.domain.appeal import Author, IncomingAppeal
+
+from .db import is_postgres
+from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord
+
+PAGE_LIMIT = 200
+
+
+class DuplicateAppeal(Exception):
+    pass
+
+
+def find_appeal(channel: str, external_id: str) -> AppealRecord | None:
+    return AppealRecord.get_or_none(
+        (AppealRecord.channel == channel) & (AppealRecord.external_id == external_id)
+    )
+
+
+def get_appeal(appeal_id: int, *, for_update: bool = False) -> AppealRecord | None:
+    query = AppealRecord.select().where(AppealRecord.id == appeal_id)
+    if for_update and is_postgres():
+        query = query.for_update()
+    return query.first()
+
+
+def insert_appeal(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> AppealRecord:
+    try:
+        return AppealRecord.create(
+            channel=incoming.channel,
+            external_id=incoming.external_id,
+            raw_payload=raw_payload,
+            text=incoming.text,
+            author_name=incoming.author.name,
+            author_type=incoming.author.type,
+            author_contact=incoming.author.contact,
+            municipality=incoming.municipality,
+            address=incoming.address,
+            lat=incoming.lat,
+            long=incoming.long,
+            category=incoming.category,
+            subcategory=incoming.subcategory,
+            regime=incoming.effective_regime,
+            urgency=incoming.urgency,
+            fz59=incoming.fz59,
+            attachments=list(incoming.attachments),
+            status="received",
+            received_at=incoming.received_at,
+            created_at=now,
+            updated_at=now,
+            next_routing_at=now,
+        )
+    except IntegrityError as exc:
+        raise DuplicateAppeal(f"{incoming.channel}/{incoming.external_id}") from exc
+
+
+def list_appeals(*, filters: dict[str, str], after_id: int | None, limit: int) -> list[AppealRecord]:
+    query = AppealRecord.select()
+    for field in ("channel", "status", "body", "topic", "municipality", "priority", "policy"):
+        if filters.get(field):
+            query = query.where(getattr(AppealRecord, field) == filters[field])
+    if after_id:
+        query = query.where(AppealRecord.id < after_id)
+    return list(query.order_by(AppealRecord.id.desc()).limit(min(limit, PAGE_LIMIT)))
+
+
+def appeals_due_for_routing(now: datetime, limit: int = PAGE_LIMIT) -> list[int]:
+    rows = (
+        AppealRecord.select(AppealRecord.id)
+        .where((AppealRecord.status == "received") & (AppealRecord.next_routing_at <= now))
+        .order_by(AppealRecord.next_routing_at, AppealRecord.id)
+        .limit(limit)
+    )
+    return [r.id for r in rows]
+
+
+def save_decision(appeal: AppealRecord, decision_dict: dict, explanation_text: str, now: datetime):
+    return DecisionRecord.create(
+        appeal=appeal,
+        ruleset_version=decision_dict["version"],
+        route_rule_id=decision_dict["route_rule_id"],
+        rule_ids=list(decision_dict["rule_ids"]),
+        body=decision_dict["body"],
+        role=decision_dict["role"],
+        policy=decision_dict["policy"],
+        priority=decision_dict["priority"],
+        topic=decision_dict.get("topic"),
+        tags=list(decision_dict.get("tags") or []),
+        explanation=decision_dict["explanation"],
+        explanation_text=explanation_text,
+        decided_at=now,
+    )
+
+
+def latest_decision(appeal_id: int) -> DecisionRecord | None:
+    return (
+        DecisionRecord.select()
+        .where(DecisionRecord.appeal == appeal_id)
+        .order_by(DecisionRecord.id.desc())
+        .first()
+    )
+
+
+def save_assignment(appeal: AppealRecord, body: str, role: str, official: str | None, now: datetime):
+    AssignmentRecord.update(ended_at=now).where(
+        (AssignmentRecord.appeal == appeal) & AssignmentRecord.ended_at.is_null()
+    ).execute()
+    return AssignmentRecord.create(appeal=appeal, body=body, role=role, official=official, assigned_at=now)
+
+
+def current_assignment(appeal_id: int) -> AssignmentRecord | None:
+    return (
+        AssignmentRecord.select()
+        .where((AssignmentRecord.appeal == appeal_id) & AssignmentRecord.ended_at.is_null())
+        .order_by(AssignmentRecord.id.desc())
+        .first()
+    )
+
+
+def create_clock(appeal: AppealRecord, deadline, body: str, *, stopped_at: datetime | None) -> ClockRecord:
+    return ClockRecord.create(
+        appeal=appeal,
+        kind=deadline.kind,
+        basis=deadline.basis,
+        policy_id=deadline.policy_id,
+        policy_version=deadline.policy_version,
+        calendar_version=deadline.calendar_version,
+        body=body,
+        started_at=deadline.starts_at,
+        due_at=deadline.due_at,
+        stopped_at=stopped_at,
+    )
+
+
+def clocks_of(appeal_id: int) -> list[ClockRecord]:
+    return list(ClockRecord.select().where(ClockRecord.appeal == appeal_id).order_by(ClockRecord.id))
+
+
+def update_appeal(appeal: AppealRecord, now: datetime, **changes) -> None:
+    changes["updated_at"] = now
+    AppealRecord.update(**changes).where(AppealRecord.id == appeal.id).execute()
+    for name, value in changes.items():
+        setattr(appeal, name, value)
+
+
+def audit(now: datetime, actor: str, action: str, appeal_id: int | None = None, **details) -> None:
+    AuditRecord.create(at=now, actor=actor, action=action, appeal=appeal_id, details=details)
+
+
+def audit_trail(appeal_id: int) -> list[AuditRecord]:
+    return list(AuditRecord.select().where(AuditRecord.appeal == appeal_id).order_by(AuditRecord.id))
+
+
+def incoming_from(record: AppealRecord) -> IncomingAppeal:
+    """Rebuild the normalised appeal from its stored row (for routing and re-routing)."""
+    return IncomingAppeal(
+        channel=record.channel,
+        external_id=record.external_id,
+        text=record.text,
+        received_at=record.received_at,
+        author=Author(name=record.author_name, type=record.author_type, contact=record.author_contact),
+        municipality=record.municipality,
+        address=record.address,
+        lat=record.lat,
+        long=record.long,
+        category=record.category,
+        subcategory=record.subcategory,
+        fz59=record.fz59,
+        urgency=record.urgency,
+        regime=record.regime,
+        attachments=tuple(record.attachments or ()),
+    )

@@ -1,0 +1,222 @@
+"""Tables. Times are stored as naive UTC and returned timezone-aware (UTC)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .db import database
+
+
+class UTCDateTimeField(DateTimeField):
+    """Accepts aware datetimes, stores naive UTC, gives back aware UTC."""
+
+    def db_value(self, value):
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError(f"{self.name}: naive datetime {value!r}; pass an aware one")
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class JSONField(TextField):
+    """JSON kept as text so SQLite and PostgreSQL store it the same way."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class MigrationRecord(BaseModel):
+    number = IntegerField(primary_key=True)
+    name = CharField()
+    applied_at = UTCDateTimeField()
+
+
+class ChannelRecord(BaseModel):
+    id = AutoField()
+    name = CharField(unique=True, max_length=64)
+    kind = CharField(max_length=16)
+    secret = CharField(null=True)
+    previous_secret = CharField(null=True)
+    previous_secret_until = UTCDateTimeField(null=True)
+    confirmation = CharField(null=True)
+    created_at = UTCDateTimeField()
+
+
+class TokenRecord(BaseModel):
+    id = AutoField()
+    token_hash = CharField(unique=True, max_length=64)
+    role = CharField(max_length=16)
+    label = CharField(null=True)
+    created_at = UTCDateTimeField()
+    expires_at = UTCDateTimeField(null=True)
+    revoked_at = UTCDateTimeField(null=True)
+
+
+class AppealRecord(BaseModel):
+    id = AutoField()
+    channel = CharField(max_length=64)
+    external_id = CharField(max_length=200)
+    raw_payload = TextField()
+    text = TextField()
+    author_name = CharField(null=True)
+    author_type = CharField(max_length=16)
+    author_contact = CharField(null=True)
+    municipality = CharField(null=True)
+    address = TextField(null=True)
+    lat = FloatField(null=True)
+    long = FloatField(null=True)
+    category = CharField(null=True)
+    subcategory = CharField(null=True)
+    regime = CharField(max_length=16)
+    urgency = CharField(max_length=16)
+    fz59 = BooleanField(default=False)
+    attachments = JSONField(default=list)
+    status = CharField(max_length=16, index=True)
+    received_at = UTCDateTimeField()
+    registered_at = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
+    body = CharField(null=True, index=True)
+    role = CharField(null=True)
+    topic = CharField(null=True)
+    priority = CharField(null=True)
+    policy = CharField(null=True)
+    routing_attempts = IntegerField(default=0)
+    next_routing_at = UTCDateTimeField(null=True, index=True)
+    last_error = TextField(null=True)
+
+    class Meta:
+        indexes = ((("channel", "external_id"), True),)
+
+
+class DecisionRecord(BaseModel):
+    id = AutoField()
+    appeal = ForeignKeyField(AppealRecord, backref="decisions", on_delete="CASCADE")
+    ruleset_version = CharField(max_length=64)
+    route_rule_id = CharField()
+    rule_ids = JSONField()
+    body = CharField()
+    role = CharField()
+    policy = CharField()
+    priority = CharField()
+    topic = CharField(null=True)
+    tags = JSONField(default=list)
+    explanation = JSONField()
+    explanation_text = TextField()
+    decided_at = UTCDateTimeField()
+
+
+class AssignmentRecord(BaseModel):
+    id = AutoField()
+    appeal = ForeignKeyField(AppealRecord, backref="assignments", on_delete="CASCADE")
+    body = CharField()
+    role = CharField()
+    official = CharField(null=True)
+    assigned_at = UTCDateTimeField()
+    ended_at = UTCDateTimeField(null=True)
+
+
+class ClockRecord(BaseModel):
+    id = AutoField()
+    appeal = ForeignKeyField(AppealRecord, backref="clocks", on_delete="CASCADE")
+    kind = CharField(max_length=32)
+    basis = CharField(max_length=32)
+    policy_id = CharField()
+    policy_version = CharField()
+    calendar_version = CharField()
+    body = CharField()
+    started_at = UTCDateTimeField()
+    due_at = UTCDateTimeField()
+    deadline_version = IntegerField(default=1)
+    paused_total_seconds = IntegerField(default=0)
+    paused_since = UTCDateTimeField(null=True)
+    stopped_at = UTCDateTimeField(null=True)
+    breached_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("appeal", "kind"), True),)
+
+
+class EscalationRecord(BaseModel):
+    """Where a clock stands on its ladder; the sweep reads rows whose next_check_at has come."""
+
+    id = AutoField()
+    clock = ForeignKeyField(ClockRecord, unique=True, backref="escalations", on_delete="CASCADE")
+    ladder_id = CharField()
+    next_level = IntegerField(default=0)
+    next_check_at = UTCDateTimeField(null=True, index=True)
+    updated_at = UTCDateTimeField()
+
+
+class AlertRecord(BaseModel):
+    """The outbox: one row per message to one recipient, delivered by the delivery job."""
+
+    id = AutoField()
+    idempotency_key = CharField(unique=True)
+    appeal = ForeignKeyField(AppealRecord, backref="alerts", on_delete="CASCADE")
+    clock = ForeignKeyField(ClockRecord, null=True, on_delete="CASCADE")
+    level = CharField()
+    role = CharField()
+    recipient = CharField()
+    address = CharField()
+    channel = CharField(max_length=16)
+    subject = TextField()
+    body = TextField()
+    status = CharField(max_length=16, index=True)
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True, index=True)
+    last_error = TextField(null=True)
+    created_at = UTCDateTimeField()
+    sent_at = UTCDateTimeField(null=True)
+    acknowledged_at = UTCDateTimeField(null=True)
+
+
+class AuditRecord(BaseModel):
+    id = AutoField()
+    at = UTCDateTimeField(index=True)
+    actor = CharField()
+    action = CharField()
+    appeal = ForeignKeyField(AppealRecord, null=True, backref="audit", on_delete="CASCADE")
+    details = JSONField(default=dict)
+
+
+ALL_TABLES = (
+    MigrationRecord,
+    ChannelRecord,
+    TokenRecord,
+    AppealRecord,
+    DecisionRecord,
+    AssignmentRecord,
+    ClockRecord,
+    EscalationRecord,
+    AlertRecord,
+    AuditRecord,
+)

@@ -1,0 +1,223 @@
+"""Deadline policies: the shipped file, strict parsing, versions and computed clocks."""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from engine.domain.calendar import BusinessCalendar, WorkingHours
+from engine.domain.deadlines import (
+    ClockSpec,
+    clock_due,
+    compute_clocks,
+    extended_due,
+    policies_from_document,
+)
+from engine.rulebook.calendar_files import (
+    business_calendar_for_body,
+    load_deadline_policies,
+    load_production_calendar,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+DEADLINES = ROOT / "rules" / "deadlines.yaml"
+PRODUCTION = load_production_calendar(ROOT / "rules" / "calendar")
+DIRECTORY = yaml.safe_load((ROOT / "rules" / "directory.yaml").read_text(encoding="utf-8"))
+OFFICE = business_calendar_for_body("min-roads", DIRECTORY, PRODUCTION)
+POLICIES = load_deadline_policies(DEADLINES)
+BARNAUL = ZoneInfo("Asia/Barnaul")
+
+
+def at(text: str) -> datetime:
+    """``"Thu 2026-04-30 17:30[:ss]"`` in Barnaul time; the weekday must match the date."""
+    weekday, day, clock = text.split(" ")
+    d = date.fromisoformat(day)
+    assert d.strftime("%a") == weekday, f"{text!r}: {day} is a {d.strftime('%a')}"
+    parts = [int(p) for p in clock.split(":")]
+    return datetime(d.year, d.month, d.day, *parts, tzinfo=BARNAUL)
+
+
+def raw_document() -> dict:
+    return yaml.safe_load(DEADLINES.read_text(encoding="utf-8"))
+
+
+def due_by_kind(policy_id: str, received: str, registered: str | None) -> dict[str, datetime]:
+    clocks = compute_clocks(POLICIES[policy_id], at(received), registered and at(registered), OFFICE)
+    return {c.kind: c.due_at for c in clocks}
+
+
+def test_the_shipped_file_defines_the_required_policies_with_russian_titles():
+    assert {"fz59", "fz59-migration", "pos-message", "incident", "incident-high"} <= set(POLICIES)
+    for policy in POLICIES.values():
+        assert re.search("[а-яА-Я]", policy.title), policy.id
+
+
+@pytest.mark.parametrize(
+    ("policy_id", "kind", "basis", "amount", "starts_from", "extension"),
+    [
+        ("fz59", "registration", "calendar_days", 3, "received", 0),
+        ("fz59", "forward", "calendar_days", 7, "registered", 0),
+        ("fz59", "answer", "calendar_days", 30, "registered", 30),
+        ("fz59-migration", "forward", "calendar_days", 5, "registered", 0),
+        ("fz59-migration", "answer", "calendar_days", 20, "registered", 30),
+        ("pos-message", "answer", "calendar_days", 30, "received", 0),
+        ("incident", "first_response", "working_hours", 9, "received", 0),
+        ("incident", "final_answer", "working_days", 7, "received", 0),
+        ("incident-high", "first_response", "working_hours", 4, "received", 0),
+        ("incident-high", "final_answer", "working_days", 7, "received", 0),
+    ],
+)
+def test_the_shipped_clocks_follow_the_law_and_regional_acts(policy_id, kind, basis, amount, starts_from, extension):
+    spec = POLICIES[policy_id].clock(kind)
+    assert (spec.basis, spec.amount, spec.starts_from, spec.max_extension_days) == (
+        basis,
+        amount,
+        starts_from,
+        extension,
+    )
+
+
+def test_fz59_calendar_clocks_move_to_the_next_working_day():
+    assert {s.on_non_working for s in POLICIES["fz59"].clocks} == {"next"}
+
+
+def test_a_59_fz_appeal_gets_registration_forward_and_answer_deadlines():
+    due = due_by_kind("fz59", "Fri 2026-04-03 16:00", "Mon 2026-04-06 10:00")
+    assert due == {
+        "registration": at("Mon 2026-04-06 23:59:59"),
+        "forward": at("Mon 2026-04-13 23:59:59"),
+        # 6 April + 30 days is Wednesday 6 May
+        "answer": at("Wed 2026-05-06 23:59:59"),
+    }
+
+
+def test_an_answer_due_on_new_years_day_moves_to_the_first_working_day():
+    due = due_by_kind("fz59", "Tue 2026-12-01 10:00", "Wed 2026-12-02 10:00")
+    assert due["answer"] == at("Mon 2027-01-11 23:59:59")
+
+
+def test_an_unregistered_appeal_counts_registration_clocks_from_receipt():
+    due = due_by_kind("fz59", "Fri 2026-04-03 16:00", None)
+    assert due["forward"] == at("Fri 2026-04-10 23:59:59")
+
+
+def test_an_incident_gets_working_hour_and_working_day_deadlines():
+    due = due_by_kind("incident", "Thu 2026-04-30 17:30", None)
+    assert due == {"first_response": at("Tue 2026-05-05 10:00"), "final_answer": at("Wed 2026-05-13 18:00")}
+    high = due_by_kind("incident-high", "Thu 2026-04-30 15:00", None)
+    assert high["first_response"] == at("Mon 2026-05-04 11:00")
+
+
+def test_computed_clocks_are_stored_in_utc_and_pinned_to_their_versions():
+    policy = POLICIES["incident"]
+    clocks = compute_clocks(policy, at("Mon 2026-03-02 10:00"), None, OFFICE)
+    for clock in clocks:
+        assert clock.starts_at == datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+        assert clock.starts_at.tzinfo is UTC and clock.due_at.tzinfo is UTC
+        assert (clock.policy_id, clock.policy_version, clock.calendar_version) == (
+            "incident",
+            policy.version,
+            OFFICE.version,
+        )
+
+
+def test_a_portal_category_can_override_the_answer_term():
+    doc = raw_document()
+    pos = next(p for p in doc["policies"] if p["id"] == "pos-message")
+    pos["by_category"] = [
+        {"category": "roads", "amounts": {"answer": 30}},
+        {"category": "roads", "subcategory": "pits", "amounts": {"answer": 10}},
+    ]
+    policy = policies_from_document(doc)["pos-message"]
+    assert policy.clocks_for("roads", "pits")[0].amount == 10
+    assert policy.clocks_for("roads", "lights")[0].amount == 30
+    assert policy.clocks_for("health", None)[0].amount == 30
+    clocks = compute_clocks(policy, at("Mon 2026-03-02 10:00"), None, OFFICE, category="roads", subcategory="pits")
+    assert clocks[0].due_at == at("Thu 2026-03-12 23:59:59")
+
+
+def test_an_answer_can_be_extended_once_by_at_most_30_days():
+    spec = POLICIES["fz59"].clock("answer")
+    registered = at("Mon 2026-03-02 10:00")
+    assert extended_due(spec, registered, 30, OFFICE) == at("Mon 2026-05-04 23:59:59")
+    with pytest.raises(ValueError, match=r"1\.\.30"):
+        extended_due(spec, registered, 31, OFFICE)
+    with pytest.raises(ValueError, match="only calendar-day clocks"):
+        extended_due(POLICIES["incident"].clock("final_answer"), registered, 1, OFFICE)
+
+
+def test_a_calendar_hours_clock_counts_wall_time():
+    spec = ClockSpec(kind="first_response", basis="calendar_hours", amount=24, starts_from="received")
+    assert clock_due(spec, at("Sat 2026-05-09 10:00"), OFFICE) == at("Sun 2026-05-10 10:00")
+
+
+def test_the_policy_version_follows_content_not_layout():
+    doc = raw_document()
+    reordered = copy.deepcopy(doc)
+    reordered["policies"].reverse()
+    for policy in reordered["policies"]:
+        policy["clocks"] = [dict(reversed(list(c.items()))) for c in policy["clocks"]]
+    again = policies_from_document(reordered)
+    assert {k: p.version for k, p in again.items()} == {k: p.version for k, p in POLICIES.items()}
+    changed = copy.deepcopy(doc)
+    changed["policies"][0]["clocks"][0]["amount"] += 1
+    assert policies_from_document(changed)["fz59"].version != POLICIES["fz59"].version
+    assert policies_from_document(changed)["incident"].version == POLICIES["incident"].version
+
+
+def _with(policy_id: str, mutate) -> dict:
+    doc = raw_document()
+    mutate(next(p for p in doc["policies"] if p["id"] == policy_id))
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        (_with("fz59", lambda p: p.update(colour="red")), "colour"),
+        (_with("fz59", lambda p: p.update(regime="fz-59")), "regime"),
+        (_with("fz59", lambda p: p.update(title="")), "title"),
+        (_with("fz59", lambda p: p.update(clocks=[])), "clocks"),
+        (_with("fz59", lambda p: p["clocks"][0].update(basis="days")), "basis"),
+        (_with("fz59", lambda p: p["clocks"][0].update(kind="lunch")), "kind"),
+        (_with("fz59", lambda p: p["clocks"][0].update(amount=0)), "amount"),
+        (_with("fz59", lambda p: p["clocks"][0].update(amount="3")), "amount"),
+        (_with("fz59", lambda p: p["clocks"][0].update(starts_from="posted")), "starts_from"),
+        (_with("fz59", lambda p: p["clocks"][0].update(on_non_working="nearest")), "on_non_working"),
+        (_with("fz59", lambda p: p["clocks"][0].update(max_extension_days=-1)), "max_extension_days"),
+        (_with("fz59", lambda p: p["clocks"][0].update(colour="red")), "colour"),
+        (_with("incident", lambda p: p["clocks"][0].update(on_non_working="next")), "on_non_working"),
+        (_with("incident", lambda p: p["clocks"].append(dict(p["clocks"][0]))), "clocks"),
+        (_with("pos-message", lambda p: p.update(by_category=[{"category": "roads", "amounts": {"x": 1}}])), "amounts"),
+    ],
+)
+def test_an_invalid_policy_is_refused_naming_the_policy_and_the_field(doc, field):
+    with pytest.raises(ValueError) as caught:
+        policies_from_document(doc)
+    policy_id = re.search(r"'([\w-]+)'", str(caught.value)).group(1)
+    assert policy_id in POLICIES
+    assert field in str(caught.value)
+
+
+def test_a_policy_id_defined_twice_is_refused():
+    doc = raw_document()
+    doc["policies"].append(copy.deepcopy(doc["policies"][0]))
+    with pytest.raises(ValueError, match=r"'fz59'.*more than once"):
+        policies_from_document(doc)
+
+
+def test_an_unknown_top_level_key_is_refused():
+    with pytest.raises(ValueError, match="unknown keys"):
+        policies_from_document({**raw_document(), "hit_policy": "first"})
+
+
+def test_deadlines_follow_the_round_the_clock_desk_schedule():
+    desk = BusinessCalendar(PRODUCTION, WorkingHours(windows=((0, 1440),), weekends=True), "Asia/Barnaul")
+    clocks = compute_clocks(POLICIES["incident-high"], at("Fri 2026-05-08 22:00"), None, desk)
+    assert clocks[0].due_at == at("Sat 2026-05-09 02:00")

@@ -1,0 +1,1 @@
+"""One module per inbound channel: authenticate, validate, normalise to an IncomingAppeal."""

@@ -1,0 +1,117 @@
+"""POST /webhooks/generic/<channel>: our neutral, HMAC-signed appeal format."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, jsonify, request
+from marshmallow import RAISE, Schema, fields, post_load, validate
+
+from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, IncomingAppeal
+from engine.domain.signature import SignatureError, verify
+from engine.services import access
+from engine.services.intake import process_appeal, receive_appeal
+from engine.services.views import deadlines_brief
+from engine.store import access as channel_store
+from engine.store import appeals as appeal_store
+
+from ..errors import ApiError
+from ..runtime import runtime
+
+log = logging.getLogger(__name__)
+bp = Blueprint("generic", __name__, url_prefix="/webhooks/generic")
+
+MAX_TEXT = 100_000
+
+
+class GenericAuthorSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    type = fields.String(load_default="citizen", validate=validate.OneOf(AUTHOR_TYPES))
+    contact = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class GenericAppealSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    external_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    received_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    author = fields.Nested(GenericAuthorSchema, load_default=None, allow_none=True)
+    municipality = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    long = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    subcategory = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    fz59 = fields.Boolean(load_default=False)
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
+    regime = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REGIMES))
+    attachments = fields.List(fields.Url(), load_default=list, validate=validate.Length(max=50))
+
+    def __init__(self, *, channel: str, now, **kwargs):
+        super().__init__(**kwargs)
+        self.channel = channel
+        self.now = now
+
+    @post_load
+    def make_appeal(self, data: dict, **kwargs) -> IncomingAppeal:
+        author = data.pop("author") or {"type": "citizen"}
+        received_at = data.pop("received_at") or self.now
+        return IncomingAppeal(
+            channel=self.channel,
+            received_at=received_at,
+            author=Author(**author),
+            attachments=tuple(data.pop("attachments")),
+            **data,
+        )
+
+
+@bp.post("/<channel>")
+def receive(channel: str):
+    rt = runtime()
+    now = rt.now()
+    record = channel_store.get_channel(channel)
+    if record is None or record.kind != "generic":
+        raise ApiError(404, "unknown_channel", f"no generic channel named {channel!r}")
+    raw = request.get_data(cache=True)  # 413 here when over the limit, before anything else
+    try:
+        verify(
+            access.channel_secrets(record, now),
+            request.headers.get("X-Appeals-Timestamp"),
+            request.headers.get("X-Appeals-Signature"),
+            raw,
+            now=now.timestamp(),
+            tolerance=rt.settings.signature_tolerance,
+        )
+    except SignatureError as exc:
+        log.warning("channel %s: rejected webhook: %s", channel, exc)
+        raise ApiError(401, "bad_signature", str(exc)) from None
+    try:
+        text = raw.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, "bad_json", f"the body is not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    incoming = GenericAppealSchema(channel=channel, now=now).load(payload)  # 422 via errors.py
+    received = receive_appeal(rt, incoming, text, actor=f"channel:{channel}")
+    if not received.created:
+        appeal = appeal_store.get_appeal(received.appeal_id)
+        return jsonify(_answer(rt, appeal)), 200
+    process_appeal(rt, received.appeal_id)
+    appeal = appeal_store.get_appeal(received.appeal_id)
+    return jsonify(_answer(rt, appeal)), 202
+
+
+def _answer(rt, appeal) -> dict:
+    return {
+        "appeal_id": appeal.id,
+        "status": appeal.status,
+        "routed_to": {"body": appeal.body, "role": appeal.role} if appeal.body else None,
+        "deadlines": deadlines_brief(rt, appeal.id),
+    }
