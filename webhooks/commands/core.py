@@ -1,4 +1,4 @@
-"""What each `appeals` subcommand does; parsing lives in cli.py."""
+"""Serving, the worker, migrations, the sweep, routing and deadlines: `appeals serve|run|worker|db|sweep|…`."""
 
 from __future__ import annotations
 
@@ -11,21 +11,62 @@ from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from engine.config import Settings
+from . import CommandError, parse_instant, policy_for, runtime_for
 
 
-class CommandError(Exception):
-    pass
+def register(sub) -> None:
+    for name, help_text, handler in (
+        ("serve", "HTTP API", cmd_serve),
+        ("run", "HTTP API and the worker in one process", cmd_run),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8080)
+        p.set_defaults(handler=handler)
+    sub.add_parser("worker", help="the scheduler: routing retries, escalation sweep, delivery").set_defaults(
+        handler=cmd_worker
+    )
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("migrate", help="apply pending migrations (idempotent)").set_defaults(handler=cmd_db)
+
+    p = sub.add_parser("sweep", help="run routing retries, the escalation sweep and delivery once")
+    p.add_argument("--now", type=parse_instant, help="the instant to sweep at (ISO 8601 with offset)")
+    p.add_argument("--no-deliver", action="store_true", help="write alerts to the outbox but do not send")
+    p.set_defaults(handler=cmd_sweep)
+
+    p = sub.add_parser("route", help="print the routing decision for an appeal without storing it")
+    p.add_argument("--json", dest="json_file", required=True, help="a file in the generic appeal format, - for stdin")
+    p.add_argument("--explain", action="store_true", help="explain every rule considered")
+    p.set_defaults(handler=cmd_route)
+
+    p = sub.add_parser("demo", help="post realistic signed demo appeals to a running service")
+    p.add_argument("--url", default="http://127.0.0.1:8080")
+    p.add_argument("--channel", default="demo")
+    p.add_argument("--secret", default="demo-secret")
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("deadline", help="print the clocks a deadline policy gives for a start time")
+    p.add_argument("--policy", required=True)
+    p.add_argument("--start", required=True, type=parse_instant)
+    p.add_argument("--body", default="cur-triage")
+    p.add_argument("--extend", type=int, default=0, help="extend the answer clock by DAYS (within policy limits)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_deadline)
 
 
-def _runtime(settings: Settings, clock=None):
-    from engine.bootstrap import bootstrap
-    from engine.policyset import PolicySetError
+def serve(app, host: str, port: int) -> None:
+    from werkzeug.serving import run_simple
 
-    try:
-        return bootstrap(settings, clock=clock)
-    except PolicySetError as exc:
-        raise CommandError(f"rules cannot be loaded: {exc}") from None
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def start_worker_thread(rt) -> threading.Event:
+    from engine.scheduler import run_forever
+
+    stop = threading.Event()
+    threading.Thread(target=run_forever, args=(rt, stop), name="worker", daemon=True).start()
+    return stop
 
 
 def _migrate_now(rt) -> list[int]:
@@ -37,7 +78,7 @@ def _migrate_now(rt) -> list[int]:
 
 
 def cmd_db(args, settings):
-    rt = _runtime(settings)
+    rt = runtime_for(settings)
     applied = _migrate_now(rt)
     print(f"migrations applied: {applied}" if applied else "database is up to date")
 
@@ -45,16 +86,14 @@ def cmd_db(args, settings):
 def cmd_serve(args, settings):
     from webhooks import create_app
 
-    from .cli import serve
-
-    rt = _runtime(settings)
+    rt = runtime_for(settings)
     serve(create_app(rt), args.host, args.port)
 
 
 def cmd_worker(args, settings):
     from engine.scheduler import run_forever
 
-    rt = _runtime(settings)
+    rt = runtime_for(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -66,9 +105,7 @@ def cmd_worker(args, settings):
 def cmd_run(args, settings):
     from webhooks import create_app
 
-    from .cli import serve, start_worker_thread
-
-    rt = _runtime(settings)
+    rt = runtime_for(settings)
     _migrate_now(rt)
     stop = start_worker_thread(rt)
     try:
@@ -81,7 +118,7 @@ def cmd_sweep(args, settings):
     from engine.jobs import run_job
 
     fixed = args.now.astimezone(UTC) if args.now else None
-    rt = _runtime(settings, clock=(lambda: fixed) if fixed else None)
+    rt = runtime_for(settings, clock=(lambda: fixed) if fixed else None)
     names = ["route", "sweep"] + ([] if args.no_deliver else ["deliver"])
     results = {name: run_job(rt, name) for name in names}
     report = {name: (vars(r) if hasattr(r, "__dict__") else r) for name, r in results.items()}
@@ -93,14 +130,13 @@ def cmd_route(args, settings):
     from marshmallow import ValidationError
 
     from engine.bootstrap import system_clock
-    from engine.policyset import PolicySetError, load_policy_set
     from webhooks.channels.generic import GenericAppealSchema
 
     text = sys.stdin.read() if args.json_file == "-" else Path(args.json_file).read_text(encoding="utf-8")
+    policy = policy_for(settings)
     try:
-        policy = load_policy_set(settings.rules_dir)
         incoming = GenericAppealSchema(channel="cli", now=system_clock()).load(json.loads(text))
-    except (PolicySetError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         raise CommandError(str(exc)) from None
     except ValidationError as exc:
         raise CommandError(f"invalid appeal: {json.dumps(exc.messages, ensure_ascii=False)}") from None
@@ -114,60 +150,16 @@ def cmd_route(args, settings):
 
 
 def cmd_demo(args, settings):
-    from .demo import post_demo_appeals
+    from webhooks.demo import post_demo_appeals
 
     return post_demo_appeals(args.url, args.channel, args.secret)
-
-
-def cmd_channel(args, settings):
-    from engine.services import access
-    from engine.store import access as store
-    from engine.store.db import connection
-
-    rt = _runtime(settings)
-    with connection():
-        if args.channel_command == "list":
-            for ch in store.list_channels():
-                print(f"{ch.name}\t{ch.kind}\tcreated {ch.created_at.isoformat()}")
-            return 0
-        try:
-            if args.channel_command == "add":
-                if args.if_missing and store.get_channel(args.name):
-                    print(f"channel {args.name} exists")
-                    return 0
-                secret = access.add_channel(rt.now(), args.name, args.kind, args.secret, args.confirmation)
-                print(f"channel {args.name} ({args.kind}) added")
-                if not args.secret:  # a generated secret is shown once, never again
-                    print(secret)
-            else:
-                secret = access.rotate_channel_secret(rt.now(), args.name, args.secret)
-                print(f"channel {args.name}: new secret active; the old one works for 24 hours")
-                if not args.secret:
-                    print(secret)
-        except access.AccessError as exc:
-            raise CommandError(str(exc)) from None
-
-
-def cmd_token(args, settings):
-    from engine.services import access
-    from engine.store.db import connection
-
-    rt = _runtime(settings)
-    with connection():
-        token = access.create_token(rt.now(), args.role, args.label, args.ttl_days)
-    print(f"token for role {args.role} (shown once; store it now):")
-    print(token)
 
 
 def cmd_deadline(args, settings):
     from engine.domain.businesstime import working_time_between
     from engine.domain.deadlines import clock_due
-    from engine.policyset import PolicySetError, load_policy_set
 
-    try:
-        policy_set = load_policy_set(settings.rules_dir)
-    except PolicySetError as exc:
-        raise CommandError(str(exc)) from None
+    policy_set = policy_for(settings)
     policy = policy_set.policies.get(args.policy)
     if policy is None:
         raise CommandError(f"unknown policy {args.policy!r}; known: {', '.join(sorted(policy_set.policies))}")

@@ -1,0 +1,42 @@
+"""Subcommands of `appeals`, one module per area; each module has `register(subparsers)`.
+
+A handler is `fn(args, settings) -> int | None` attached with `set_defaults(handler=fn)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+
+class CommandError(Exception):
+    """A problem the operator can fix; printed without a traceback, exit status 2."""
+
+
+def parse_instant(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {value!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a UTC offset, e.g. {value}+07:00")
+    return moment
+
+
+def runtime_for(settings, clock=None):
+    from engine.bootstrap import bootstrap
+    from engine.policyset import PolicySetError
+
+    try:
+        return bootstrap(settings, clock=clock)
+    except PolicySetError as exc:
+        raise CommandError(f"rules cannot be loaded: {exc}") from None
+
+
+def policy_for(settings):
+    from engine.policyset import PolicySetError, load_policy_set
+
+    try:
+        return load_policy_set(settings.rules_dir)
+    except PolicySetError as exc:
+        raise CommandError(str(exc)) from None
