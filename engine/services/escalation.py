@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from engine.domain.ladder import plan
+from engine.domain.ladder import level_time, plan
 from engine.store import appeals as store
 from engine.store import escalations, outbox
 from engine.store.db import write_transaction
@@ -143,3 +143,22 @@ def _compose(rt, appeal, clock, level, cal, role: str, taken_by: str) -> tuple[s
                      f"вышестоящему: «{rt.policy.directory.roles.get(taken_by, taken_by)}».")
     lines += ["", "Текст обращения:", excerpt]
     return subject, "\n".join(lines)
+
+
+def rearm_clock(rt, clock, now: datetime) -> None:
+    """After a clock's due time moved (extension, pause, recompute; the caller has bumped its
+    deadline_version): levels now ahead fire again for the new version, levels already passed
+    stay passed. Runs inside the caller's transaction."""
+    row = escalations.for_clock(clock.id)
+    if row is None:
+        return
+    ladder = next((lad for lad in rt.policy.ladders if lad.id == row.ladder_id), None)
+    if ladder is None or clock.stopped_at:
+        escalations.advance(row, next_level=row.next_level, next_check_at=None, now=now)
+        return
+    cal = rt.policy.calendar_for(clock.body)
+    times = [level_time(lv, clock.started_at, clock.due_at, clock.basis, cal) for lv in ladder.levels]
+    first_ahead = next((i for i, t in enumerate(times) if t > now), len(times))
+    next_level = min(row.next_level, first_ahead)
+    next_check = None if clock.paused_since else (times[next_level] if next_level < len(times) else None)
+    escalations.advance(row, next_level=next_level, next_check_at=next_check, now=now)

@@ -56,3 +56,7 @@ def mark_breached(clock: ClockRecord, at: datetime) -> None:
     ClockRecord.update(breached_at=at).where(
         (ClockRecord.id == clock.id) & ClockRecord.breached_at.is_null()
     ).execute()
+
+
+def for_clock(clock_id: int) -> EscalationRecord | None:
+    return EscalationRecord.get_or_none(EscalationRecord.clock == clock_id)
