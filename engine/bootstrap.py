@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from engine.alerts.email import MailDirSender, SmtpSender
+from engine.alerts.telegram import TelegramSender
+from engine.alerts.webhook import WebhookSender
 from engine.config import Settings
 from engine.policyset import PolicySet, load_policy_set
+from engine.services.rules_reload import PolicySource
 from engine.store.db import open_database
 
 log = logging.getLogger(__name__)
@@ -27,8 +30,16 @@ class Runtime:
     settings: Settings
     clock: Callable[[], datetime]
     senders: dict
-    policy: PolicySet
+    policy_source: PolicySource  # the published rules version, followed within seconds
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def policy(self) -> PolicySet:
+        return self.policy_source.current()
+
+    @policy.setter
+    def policy(self, value: PolicySet) -> None:
+        self.policy_source.replace(value)
 
     def now(self) -> datetime:
         now = self.clock()
@@ -37,12 +48,18 @@ class Runtime:
         return now
 
 
-def default_senders(settings: Settings) -> dict:
+def default_senders(settings: Settings, clock: Callable[[], datetime] = system_clock) -> dict:
+    """One sender per configured channel; an alert for a channel without one is retried, then dead-lettered."""
     if settings.smtp_url:
         email = SmtpSender(settings.smtp_url, settings.mail_from)
     else:
         email = MailDirSender(settings.mail_dir, settings.mail_from)
-    return {"email": email}
+    senders = {"email": email}
+    if settings.telegram_bot_token:
+        senders["telegram"] = TelegramSender(settings.telegram_api_url, settings.telegram_bot_token)
+    if settings.alert_webhook_secret:
+        senders["webhook"] = WebhookSender(settings.alert_webhook_secret, clock)
+    return senders
 
 
 def bootstrap(
@@ -57,6 +74,6 @@ def bootstrap(
     return Runtime(
         settings=settings,
         clock=clock or system_clock,
-        senders=senders if senders is not None else default_senders(settings),
-        policy=policy or load_policy_set(settings.rules_dir),
+        senders=senders if senders is not None else default_senders(settings, clock or system_clock),
+        policy_source=PolicySource(policy or load_policy_set(settings.rules_dir)),
     )

@@ -22,6 +22,15 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "APPEALS_MAX_BODY_BYTES": ("1048576", "Largest accepted webhook body, bytes"),
     "APPEALS_DELIVERY_MAX_ATTEMPTS": ("8", "Delivery attempts before an alert is dead-lettered"),
     "APPEALS_LOG_LEVEL": ("INFO", "Logging level"),
+    "APPEALS_TELEGRAM_API_URL": ("https://api.telegram.org", "Base URL of the Telegram Bot API for alert messages"),
+    "APPEALS_TELEGRAM_BOT_TOKEN": ("", "Bot token for Telegram alerts; empty turns the Telegram channel off"),
+    "APPEALS_ALERT_WEBHOOK_SECRET": (
+        "",
+        "Secret signing outgoing alert webhooks (X-Appeals-Signature); empty turns the webhook channel off",
+    ),
+    "APPEALS_DIGEST_HOUR": ("9", "Local hour of a working day from which the daily overdue digest goes out"),
+    "APPEALS_SECRET_KEY": ("", "Key signing the staff web session cookie; empty makes a random one per process"),
+    "APPEALS_SESSION_HOURS": ("12", "How long a staff web login lasts, hours"),
 }
 
 
@@ -38,6 +47,12 @@ class Settings:
     max_body_bytes: int
     delivery_max_attempts: int
     log_level: str
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_token: str = ""
+    alert_webhook_secret: str = ""
+    digest_hour: int = 9
+    secret_key: str = ""
+    session_hours: int = 12
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -55,6 +70,12 @@ class Settings:
             "max_body_bytes": _int(raw, "APPEALS_MAX_BODY_BYTES"),
             "delivery_max_attempts": _int(raw, "APPEALS_DELIVERY_MAX_ATTEMPTS"),
             "log_level": raw["APPEALS_LOG_LEVEL"],
+            "telegram_api_url": raw["APPEALS_TELEGRAM_API_URL"].rstrip("/"),
+            "telegram_bot_token": raw["APPEALS_TELEGRAM_BOT_TOKEN"],
+            "alert_webhook_secret": raw["APPEALS_ALERT_WEBHOOK_SECRET"],
+            "digest_hour": _int(raw, "APPEALS_DIGEST_HOUR"),
+            "secret_key": raw["APPEALS_SECRET_KEY"],
+            "session_hours": _int(raw, "APPEALS_SESSION_HOURS"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from engine.classify import TextReader, load_reader
 from engine.domain.calendar import BusinessCalendar, ProductionCalendar
 from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.directory import Directory
@@ -20,6 +21,7 @@ from engine.rulebook.calendar_files import (
     load_deadline_policies,
     load_production_calendar,
 )
+from engine.rulebook.standalone import StandaloneRuleset, ladder_selection
 
 
 class PolicySetError(ValueError):
@@ -35,24 +37,35 @@ class PolicySet:
     policies: dict[str, DeadlinePolicy]
     ladders: tuple[Ladder, ...]
     rulebook: Rulebook
+    ladder_rules: StandaloneRuleset | None = None  # picks a clock's ladder (rules/escalation.yaml)
+    reader: TextReader | None = None  # topic lexicon, gazetteer, 59-ФЗ flags (rules/topics.yaml …)
 
     @cached_property
     def version(self) -> str:
         parts = [self.rulebook.version, self.production.version]
         parts += sorted(f"{p.id}:{p.version}" for p in self.policies.values())
+        parts += [self.reader.version] if self.reader else []
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def calendar_for(self, body_id: str) -> BusinessCalendar:
         return business_calendar_for_body(body_id, self.directory_doc, self.production)
 
-    def ladder_for(self, clock_kind: str, policy_id: str) -> Ladder | None:
-        return next((lad for lad in self.ladders if lad.applies_to(clock_kind, policy_id)), None)
+    def ladder_for(self, facts: dict) -> Ladder | None:
+        """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …)."""
+        match = self.ladder_rules.first(facts) if self.ladder_rules else None
+        return next((lad for lad in self.ladders if match and lad.id == match.outcome), None)
 
-    def decide(self, incoming, *, explain_reference: bool = False):
+    def decide(self, incoming, *, history=None, explain_reference: bool = False):
+        """The rulebook's decision on the appeal's facts, with what its text says merged in first
+        (topic, municipality, 59-ФЗ flags) and, given an engine.classify.History, repeats and clusters."""
         cal = self.calendar_for("cur-triage") if "cur-triage" in self.directory.bodies else None
         local = incoming.received_at.astimezone(_zone(cal.timezone)) if cal else None
         facts = appeal_facts(incoming, local_received=local)
-        return self.rulebook.decide_reference(facts) if explain_reference else self.rulebook.decide(facts)
+        reading = self.reader.read(incoming) if self.reader else None
+        if reading:
+            self.reader.merge(facts, reading, history)
+        decision = self.rulebook.decide_reference(facts) if explain_reference else self.rulebook.decide(facts)
+        return self.reader.annotate(decision, incoming, reading, history) if reading else decision
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -66,13 +79,22 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
         directory = Directory.from_document(directory_doc)
         production = load_production_calendar(rules_dir / "calendar")
         policies = load_deadline_policies(rules_dir / "deadlines.yaml")
-        ladders = ladders_from_document(_yaml(rules_dir / "escalation.yaml"), roles=set(directory.roles))
+        escalation_doc = _yaml(rules_dir / "escalation.yaml")
+        ladders = ladders_from_document(escalation_doc, roles=set(directory.roles))
+        ladder_rules = ladder_selection(
+            escalation_doc,
+            ladders={lad.id for lad in ladders},
+            clock_kinds={c.kind for p in policies.values() for c in p.clocks},
+            policies=set(policies),
+            bodies=set(directory.bodies),
+        )
         rulebook = load_rulebook(
             rules_dir,
             bodies=set(directory.bodies),
             roles=set(directory.roles),
             policies=set(policies),
         )
+        reader = load_reader(rules_dir)
     except FileNotFoundError as exc:
         raise PolicySetError(f"{rules_dir}: missing file {exc.filename}") from exc
     except (ValueError, KeyError, yaml.YAMLError) as exc:
@@ -85,7 +107,33 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
         policies=policies,
         ladders=tuple(ladders),
         rulebook=rulebook,
+        ladder_rules=ladder_rules,
+        reader=reader,
     )
+
+
+def load_policy_set_from_files(files: dict[str, str], cache_root: Path | None = None) -> PolicySet:
+    """A policy set from a stored rules version (relative path → YAML text). The files are
+    materialised once per content hash under cache_root (default: the system temp folder), so
+    the set's rules_dir stays a real folder for as long as the process needs it."""
+    import tempfile
+
+    from engine.rulebook.snapshot import SnapshotError, read_tree, tree_hash, write_tree
+
+    digest = tree_hash(files)
+    root = Path(cache_root or Path(tempfile.gettempdir()) / "appeals-rule-versions")
+    target = root / digest[:32]
+    try:
+        if not (target.is_dir() and tree_hash(read_tree(target)) == digest):
+            root.mkdir(parents=True, exist_ok=True)
+            fresh = write_tree(files, Path(tempfile.mkdtemp(prefix=f"{digest[:12]}-", dir=root)))
+            try:
+                fresh.rename(target)  # the first process to get here names the folder
+            except OSError:
+                target = fresh
+    except SnapshotError as exc:
+        raise PolicySetError(str(exc)) from exc
+    return load_policy_set(target)
 
 
 def _yaml(path: Path) -> dict:

@@ -1,4 +1,5 @@
-"""The worker loop: a `schedule.Scheduler` instance that runs every job each APPEALS_SWEEP_SECONDS."""
+"""The worker loop: a `schedule.Scheduler` instance that runs the jobs each APPEALS_SWEEP_SECONDS
+(the daily digest every few minutes)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from engine.jobs import JOBS, run_job
 
 log = logging.getLogger(__name__)
 
+DIGEST_SECONDS = 300
+
 
 def build_scheduler(rt) -> schedule.Scheduler:
     scheduler = schedule.Scheduler()
     every = max(int(rt.settings.sweep_seconds), 1)
     for name in JOBS:
-        scheduler.every(every).seconds.do(run_job, rt, name).tag(name)
+        # the digest goes out once a day; looking every few minutes is plenty
+        seconds = max(every, DIGEST_SECONDS) if name == "digest" else every
+        scheduler.every(seconds).seconds.do(run_job, rt, name).tag(name)
     return scheduler
 
 

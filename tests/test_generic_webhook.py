@@ -155,3 +155,10 @@ def test_a_rotated_secret_keeps_the_old_one_working_for_a_day(client, clock, cha
 
     assert post(client, clock, {**PIT_IN_BARNAUL, "external_id": "a"}, secret=SECRET).status_code == 202
     assert post(client, clock, {**PIT_IN_BARNAUL, "external_id": "b"}, secret=new_secret).status_code == 202
+
+
+def test_a_nul_character_in_the_text_is_dropped_rather_than_failing_the_database(client, clock, channel):
+    answer = post(client, clock, {**PIT_IN_BARNAUL, "text": "Яма\u0000 на дороге"})
+
+    assert answer.status_code == 202
+    assert AppealRecord.get_by_id(answer.get_json()["appeal_id"]).text == "Яма на дороге"

@@ -19,6 +19,7 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    _configure_sessions(app, runtime.settings)
     if test_config:
         app.config.update(test_config)
     app.extensions["appeals_runtime"] = runtime
@@ -33,11 +34,46 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
 
     from . import errors, health
     from .api import alerts, appeals
-    from .channels import generic
+    from .channels import generic, open311, telegram, vk
 
     errors.register_errors(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(generic.bp)
+    app.register_blueprint(vk.bp)
+    app.register_blueprint(telegram.bp)
+    app.register_blueprint(open311.bp)
     app.register_blueprint(appeals.bp)
     app.register_blueprint(alerts.bp)
+    from .api import clocks, reports
+
+    app.register_blueprint(clocks.bp)
+    app.register_blueprint(reports.bp)
+    from .api import rules
+
+    app.register_blueprint(rules.bp)
+    from .api import actions, directory, openapi
+    from .web import register_web
+
+    app.register_blueprint(actions.bp)
+    app.register_blueprint(directory.bp)
+    app.register_blueprint(openapi.bp)
+    register_web(app)
     return app
+
+
+def _configure_sessions(app: Flask, settings) -> None:
+    """The staff web login: a signed cookie naming a server-side session (see webhooks.auth)."""
+    import logging
+    import secrets
+
+    key = getattr(settings, "secret_key", "")
+    if not key:
+        logging.getLogger(__name__).warning("APPEALS_SECRET_KEY is not set: web logins last until a restart")
+        key = secrets.token_hex(32)
+    app.config.update(
+        SECRET_KEY=key,
+        SESSION_COOKIE_NAME="appeals_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
+    )

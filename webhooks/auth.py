@@ -1,33 +1,83 @@
-"""Bearer tokens with roles for the staff API."""
+"""Who is calling: a bearer token (API clients) or a web session cookie (staff pages), and what they may do.
+
+A session may call the API too (the pages' scripts do), but then every unsafe request must carry the
+session's CSRF token in the `X-CSRF-Token` header or a `csrf_token` form field. A bearer token is
+never sent by a browser on its own, so it needs none.
+"""
 
 from __future__ import annotations
 
+import hmac
+from dataclasses import replace
 from functools import wraps
 
-from flask import g, request
+from flask import g, request, session
 
-from engine.services import access
+from engine.services import access, users
 
 from .errors import ApiError
 from .runtime import runtime
 
+SESSION_KEY = "sid"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def origin() -> str | None:
+    """Where the request came from, for the audit log (the proxy's address unless one is configured)."""
+    return request.remote_addr
+
+
+def identify() -> access.Caller:
+    """The caller of this request, or ApiError 401/403 (a bad or missing CSRF token is 403)."""
+    if "caller" in g:
+        return g.caller
+    header = request.headers.get("Authorization", "")
+    now = runtime().now()
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthorized", "an Authorization: Bearer <token> header is required")
+        caller = access.authenticate(token.strip(), now)
+        if caller is None:
+            raise ApiError(401, "unauthorized", "the token is unknown, revoked or expired")
+    else:
+        web = users.session_for(session[SESSION_KEY], now) if session.get(SESSION_KEY) else None
+        if web is None:
+            raise ApiError(401, "unauthorized", "an Authorization: Bearer <token> header or a login is required")
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+            if not hmac.compare_digest(sent.encode(), web.csrf_token.encode()):
+                raise ApiError(403, "csrf", "the form is stale or was not sent by our pages; reload and retry")
+        g.csrf_token = web.csrf_token
+        caller = web.caller
+    g.caller = replace(caller, origin=origin())
+    return g.caller
+
+
+def check_role(caller: access.Caller, roles: tuple[str, ...]) -> None:
+    if roles and caller.role not in roles:
+        raise ApiError(403, "forbidden", f"role {caller.role!r} may not do this")
+
 
 def require_role(*roles: str):
+    """Let the view run only for callers with one of `roles` (any authenticated caller when none)."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError(401, "unauthorized", "an Authorization: Bearer <token> header is required")
-            caller = access.authenticate(token.strip(), runtime().now())
-            if caller is None:
-                raise ApiError(401, "unauthorized", "the token is unknown, revoked or expired")
-            if roles and caller.role not in roles:
-                raise ApiError(403, "forbidden", f"role {caller.role!r} may not do this")
-            g.caller = caller
+            check_role(identify(), roles)
             return view(*args, **kwargs)
 
+        wrapped.allowed_roles = roles
         return wrapped
 
     return decorator
+
+
+def visible_bodies() -> frozenset[str] | None:
+    return access.visible_bodies(g.caller, runtime().policy.directory)
+
+
+def can_see(appeal) -> bool:
+    bodies = visible_bodies()
+    return bodies is None or appeal.body in bodies

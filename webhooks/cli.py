@@ -8,9 +8,9 @@ import sys
 
 from engine.config import Settings
 
-from .commands import CommandError, access, core
+from .commands import CommandError, access, clocks, core, imports, rules, users
 
-AREAS = (core, access)
+AREAS = (core, access, imports, clocks, users, rules)
 
 
 def build_parser() -> argparse.ArgumentParser:

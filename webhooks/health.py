@@ -1,10 +1,12 @@
-"""GET /healthz: is the service up, the database reachable, the sweep keeping up."""
+"""GET /healthz: is the service up, the database reachable, the sweep keeping up.
+GET /metrics: the same numbers and the outbox by state, in the Prometheus text format."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from engine.services.escalation import lag_seconds
+from engine.store import escalations, outbox
 
 from .runtime import runtime
 
@@ -26,3 +28,27 @@ def healthz():
         "sweep_lag_seconds": lag,
     }
     return jsonify(body), 200 if db_ok else 503
+
+
+@bp.get("/metrics")
+def metrics():
+    now = runtime().now()
+    oldest_alert = outbox.oldest_pending(now)
+    counts = outbox.counts_by_status()
+    lines = [
+        "# HELP appeals_sweep_lag_seconds Age of the oldest due escalation step not yet processed.",
+        "# TYPE appeals_sweep_lag_seconds gauge",
+        f"appeals_sweep_lag_seconds {lag_seconds(now):.3f}",
+        "# HELP appeals_escalation_due_steps Escalation steps due now and not yet processed.",
+        "# TYPE appeals_escalation_due_steps gauge",
+        f"appeals_escalation_due_steps {escalations.due_count(now)}",
+        "# HELP appeals_alerts Alerts in the outbox by state.",
+        "# TYPE appeals_alerts gauge",
+    ]
+    lines += [f'appeals_alerts{{status="{status}"}} {counts.get(status, 0)}' for status in outbox.STATUSES]
+    lines += [
+        "# HELP appeals_delivery_lag_seconds Age of the oldest alert due for delivery and not yet sent.",
+        "# TYPE appeals_delivery_lag_seconds gauge",
+        f"appeals_delivery_lag_seconds {max((now - oldest_alert).total_seconds(), 0) if oldest_alert else 0:.3f}",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

@@ -23,10 +23,11 @@ def build_email(alert: OutgoingAlert, mail_from: str) -> EmailMessage:
     # a stable Message-ID lets mail systems drop a re-delivered copy
     msg["Message-ID"] = make_msgid(idstring=alert.idempotency_key.replace(":", "."), domain="appeals-router")
     msg["X-Appeals-Alert"] = alert.idempotency_key
-    msg.set_content(f"{alert.body}\n\n{alert.link}\n")
+    msg.set_content(alert.text())
+    ack = f"<p>Подтвердить получение: POST {escape(alert.ack_link)}</p>" if alert.ack_link else ""
     html_body = "".join(f"<p>{escape(line)}</p>" for line in alert.body.splitlines() if line.strip())
     msg.add_alternative(
-        f'<html><body>{html_body}<p><a href="{escape(alert.link)}">Открыть обращение</a></p></body></html>',
+        f'<html><body>{html_body}<p><a href="{escape(alert.link)}">Открыть обращение</a></p>{ack}</body></html>',
         subtype="html",
     )
     return msg
@@ -43,16 +44,21 @@ class SmtpSender:
         self.mail_from = mail_from
         self.timeout = timeout
 
-    def send(self, alert: OutgoingAlert) -> None:
+    def send(self, alert: OutgoingAlert) -> str:
         msg = build_email(alert, self.mail_from)
         factory = smtplib.SMTP_SSL if self.ssl else smtplib.SMTP
         try:
             with factory(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.user:
                     smtp.login(self.user, self.password or "")
-                smtp.send_message(msg)
+                refused = smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError(f"smtp {self.host}:{self.port}: recipient refused: {exc}", permanent=True) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"smtp {self.host}:{self.port}: {exc}") from exc
+        if refused:
+            raise DeliveryError(f"smtp {self.host}:{self.port}: refused {sorted(refused)}", permanent=True)
+        return f"smtp accepted {msg['Message-ID']}"
 
 
 class MailDirSender:
@@ -62,8 +68,9 @@ class MailDirSender:
         self.folder = Path(folder)
         self.mail_from = mail_from
 
-    def send(self, alert: OutgoingAlert) -> None:
+    def send(self, alert: OutgoingAlert) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"alert-{alert.alert_id:08d}.eml"
         path.write_bytes(bytes(build_email(alert, self.mail_from)))
         log.info("alert %s written to %s", alert.alert_id, path)
+        return f"file {path}"

@@ -36,6 +36,8 @@ class IncomingAppeal:
     urgency: str = "normal"
     regime: str | None = None
     attachments: tuple[str, ...] = ()
+    author_id: str | None = None  # the author's stable id in the channel ("vk:123"), for repeats
+    link: str | None = None  # where the original lives (a post or comment URL)
 
     @property
     def effective_regime(self) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 
 from engine.domain.calendar import BusinessCalendar, ProductionCalendar, WorkingHours
-from engine.domain.deadlines import DeadlinePolicy, policies_from_document
+from engine.domain.deadlines import DeadlinePolicy
+from engine.domain.policy_document import policies_from_document
 
 
 def _read_yaml(path: Path) -> object:

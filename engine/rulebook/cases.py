@@ -74,7 +74,7 @@ def run_cases(rulebook, rules_dir: Path) -> CaseReport:
         report.errors.extend(errors)
         for r in results:
             if r.decision is not None:
-                fired.update(r.decision.rule_ids)
+                fired.update(rid.split(":")[0] for rid in r.decision.rule_ids)
     report.uncovered_rules = [rid for rid in rulebook.rules if rid not in fired]
     return report
 
@@ -133,7 +133,7 @@ def run_case(rulebook, rel: str, name: str, given: dict, expect: dict) -> CaseRe
             failures.append(f"{key}: expected {expect[key]!r}, got {got[key]!r}")
     if "route_rule" in expect and expect["route_rule"] != decision.route_rule_id:
         failures.append(f"route_rule: expected {expect['route_rule']}, got {decision.route_rule_id}")
-    fired = set(decision.rule_ids)
+    fired = set(decision.rule_ids) | {rid.split(":")[0] for rid in decision.rule_ids}  # a table, or its row
     wanted = ([expect["rule"]] if "rule" in expect else []) + list(_as_list(expect.get("rules")))
     for rid in wanted:
         if rid not in fired:

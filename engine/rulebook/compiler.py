@@ -11,7 +11,7 @@ Semantics shared by the engine and the reference evaluator:
 * list facts (tags, lemmas, words) are always present (empty by default). Each list is sent
   with a leading empty-string sentinel so that "no item equals v" (``$iall`` + ``$neq``) is
   true for an empty list; rule values are never empty strings;
-* ``phrase`` and ``matches`` are evaluated in Python first; the engine sees the keys of the
+* ``phrase``, ``matches`` and decision-table lookups are evaluated in Python first; the engine sees the keys of the
   satisfied ones in the list field ``_d``;
 * every rule is anchored with ``{"doc": "appeal"}`` so the engine's own state document never
   matches a rule (it would otherwise fire forever), and gets a unique ``pri`` = its position.
@@ -67,7 +67,7 @@ def compile_condition(cond: Condition, negate: bool = False) -> dict:
 def _compile_leaf(leaf: Leaf, neg: bool) -> dict:
     f, op, v = leaf.fact, leaf.op, leaf.value
     missing = {"$nex": {f: 1}}
-    if op in ("phrase", "matches"):
+    if op in ("phrase", "matches", "table"):
         return _list_has([leaf.key], DERIVED, neg, all_needed=False)
     if op == "exists":
         return missing if neg else {"$ex": {f: 1}}
@@ -119,7 +119,9 @@ def _regex(pattern: str) -> re.Pattern:
 
 
 def leaf_prepass(leaf: Leaf, facts: dict) -> bool:
-    """Python evaluation of phrase and matches leaves (missing fact → false)."""
+    """Python evaluation of phrase, matches and table leaves (missing fact → false)."""
+    if leaf.op == "table":
+        return leaf.value.lookup(facts) is not None
     if leaf.op == "phrase":
         tokens = facts.get("words") or []
         return phrase_at(leaf, tokens) is not None

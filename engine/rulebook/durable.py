@@ -14,6 +14,7 @@ import copy
 import itertools
 import threading
 
+import durable_rules_engine as _core
 from durable import engine as _engine
 
 from .model import Stage
@@ -23,6 +24,10 @@ SID = "0"
 
 class EngineError(RuntimeError):
     """durable_rules refused a document (for example more than 64 alpha tests true at once)."""
+
+
+class EngineRetired(RuntimeError):
+    """The rulesets were replaced by a newer version and are being (or have been) freed."""
 
 
 class _QuietHost(_engine.Host):
@@ -53,11 +58,62 @@ class DurableEvaluator:
         }
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._users = 0
+        self._retired = False
+        self._freed = False
+
+    # ----------------------------------------------------------- lifetime of the rulesets
+    #
+    # A decision evaluates several stages; between them the lock is released. A replaced
+    # version is therefore freed only when no decision holds it any more: ``enter``/``leave``
+    # count the decisions in flight, ``retire`` frees at once or when the last one leaves.
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._retired:
+                raise EngineRetired("these rulesets were replaced")
+            self._users += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._retired and self._users == 0:
+                self._free()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._retired = True
+            if self._users == 0:
+                self._free()
+
+    @property
+    def freed(self) -> bool:
+        return self._freed
+
+    def _free(self) -> None:
+        """Delete every ruleset from the host and from the C core (the lock is held)."""
+        if self._freed:
+            return
+        host = self._host
+        for name in self._names.values():
+            ruleset = host._ruleset_directory.pop(name, None)
+            if ruleset is None:
+                continue
+            host._ruleset_list.remove(ruleset)
+            # The session state of SID is not freed with the ruleset (about 5 MB per retired
+            # 400-rule version stays behind). delete_state would free it and keep memory flat,
+            # but after many create/delete cycles in one process it aborted the interpreter, so
+            # it is not called: a slow, bounded leak per publish is better than a crash.
+            _core.delete_ruleset(ruleset._handle)
+            ruleset._handle = None
+        self._freed = True
 
     def fired(self, stage: Stage, doc: dict) -> list[str]:
         """Ids of the rules that fire for doc, each once, in pri order (at most one unless collect)."""
         name = self._names[stage.name]
         with self._lock:
+            if self._freed:
+                raise EngineRetired("these rulesets were freed")
             message = dict(doc, sid=SID, id=str(next(self._ids)))
             fired = self._host.fired
             fired.clear()

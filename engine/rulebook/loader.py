@@ -18,6 +18,7 @@ import yaml
 
 from . import text as textmod
 from .model import Actions, All, AnyOf, Condition, Leaf, Not, Rule, RulebookError, RuleSet, Stage
+from .tables import parse_table
 from .vocabulary import (
     ACTIONS,
     DEFAULT_TOPICS,
@@ -259,8 +260,10 @@ def _check_keys(ctx: _Ctx, raw: dict, required: set, optional: set, where: str |
 
 
 def _parse_rule(ctx: _Ctx, raw: dict, ruleset: str, hit_policy: str) -> Rule:
-    optional = {"when", "priority"} if hit_policy == "priority" else {"when"}
-    required = {"id", "description", "then"} | ({"priority"} if hit_policy == "priority" else set())
+    is_table = "table" in raw
+    optional = {"when"} | ({"priority"} if hit_policy == "priority" else set())
+    required = {"id", "description", "table" if is_table else "then"}
+    required |= {"priority"} if hit_policy == "priority" else set()
     _check_keys(ctx, raw, required, optional, None)
     if not isinstance(raw["description"], str) or not raw["description"].strip():
         raise ctx.error("description", "expected a non-empty string")
@@ -272,10 +275,18 @@ def _parse_rule(ctx: _Ctx, raw: dict, ruleset: str, hit_policy: str) -> Rule:
     when = None
     if "when" in raw and raw["when"] is not None:
         when = _parse_condition(ctx, raw["when"], "when")
-    then = _parse_actions(ctx, raw["then"])
+    table = None
+    if is_table:
+        table = parse_table(ctx, raw["table"], facts=FACTS, scalar=_scalar, parse_actions=_parse_actions)
+        key = ctx.keys.setdefault(("table", raw["id"]), f"k{len(ctx.keys) + 1}")
+        lookup = Leaf(",".join(table.inputs), "table", table, key)
+        when = lookup if when is None else All((when, lookup))
+        then = Actions()
+    else:
+        then = _parse_actions(ctx, raw["then"])
     return Rule(
         id=raw["id"], description=raw["description"].strip(), when=when, then=then,
-        ruleset=ruleset, file=ctx.file, priority=priority,
+        ruleset=ruleset, file=ctx.file, priority=priority, table=table,
     )
 
 
@@ -379,12 +390,12 @@ def _scalar(ctx: _Ctx, spec, value, vpath: str):
     return value
 
 
-def _parse_actions(ctx: _Ctx, raw) -> Actions:
+def _parse_actions(ctx: _Ctx, raw, where: str = "then") -> Actions:
     if not isinstance(raw, dict) or not raw:
-        raise ctx.error("then", "expected a non-empty mapping of actions")
+        raise ctx.error(where, "expected a non-empty mapping of actions")
     out: dict = {}
     for name, value in raw.items():
-        f = f"then.{name}"
+        f = f"{where}.{name}"
         if name not in ACTIONS:
             raise ctx.error(f, f"unknown action; known actions: {', '.join(ACTIONS)}")
         if name == "assign":

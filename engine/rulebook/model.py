@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Union
 
 
-class RulebookError(Exception):
+class RulebookError(ValueError):
     """A rule file is invalid; the message names the file, the rule id and the field."""
 
 
@@ -23,7 +25,9 @@ class Leaf:
 
     def to_dict(self) -> dict:
         d: dict = {"fact": self.fact, "op": self.op}
-        if self.value is not None:
+        if self.op == "table":
+            d["value"] = self.value.rule_id
+        elif self.value is not None:
             d["value"] = list(self.value) if isinstance(self.value, tuple) else self.value
         return d
 
@@ -84,7 +88,12 @@ class Actions:
     fz59_special: str | None = None
 
     def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items() if v not in (None, ())}
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v not in (None, ()):
+                out[f.name] = list(v) if isinstance(v, tuple) else v
+        return out
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,7 @@ class Rule:
     ruleset: str
     file: str
     priority: int | None = None  # only for hit policy "priority"
+    table: object | None = None  # a tables.DecisionTable: the actions come from its matching row
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,9 @@ class Stage:
 
 @dataclass(frozen=True)
 class Decision:
+    """What the rules decided. The explanation is built on first use (it costs more than the
+    decision itself); two decisions are equal when every decided field is equal."""
+
     version: str
     body: str
     role: str
@@ -130,16 +143,24 @@ class Decision:
     official: str | None
     route_rule_id: str
     rule_ids: tuple[str, ...]
-    explanation: tuple[dict, ...] = field(compare=True)
     subtopic: str | None = None
     notify_now: tuple[str, ...] = ()
     fz59_special: str | None = None
+    explainer: Callable[[], tuple[dict, ...]] | None = field(default=None, compare=False, repr=False)
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        for k, v in d.items():
-            if isinstance(v, tuple):
-                d[k] = list(v)
+    @cached_property
+    def explanation(self) -> tuple[dict, ...]:
+        return self.explainer() if self.explainer is not None else ()
+
+    def to_dict(self, *, explanation: bool = True) -> dict:
+        d: dict = {}
+        for f in fields(self):
+            if f.name == "explainer":
+                continue
+            v = getattr(self, f.name)
+            d[f.name] = list(v) if isinstance(v, tuple) else v
+        if explanation:
+            d["explanation"] = list(self.explanation)
         return d
 
     def explain_text(self) -> str:
@@ -153,6 +174,8 @@ class Decision:
             for skipped in stage.get("considered", ()):
                 failed = "; ".join(_leaf_text(c) for c in skipped["failed"])
                 lines.append(f"  – {skipped['rule']}: не подошло ({failed})")
+            if stage.get("considered_more"):
+                lines.append(f"  – и ещё {stage['considered_more']} правил не подошло")
             if not stage["fired"]:
                 lines.append("  ни одно правило не сработало")
             for fired in stage["fired"]:

@@ -91,6 +91,12 @@ def _leaf(leaf: Leaf, facts: dict, derived: set[str]) -> tuple[bool, dict]:
         ok = not present
     elif op == "exists":
         ok = present
+    elif op == "table":
+        ok = leaf.key in derived
+        row = leaf.value.lookup(facts) if ok else None
+        actual = {name: facts.get(name) for name in leaf.value.inputs}
+        if row is not None:
+            rec["row"] = row.id
     elif op in ("phrase", "matches"):
         ok = leaf.key in derived
         if op == "phrase" and ok:
@@ -126,7 +132,7 @@ def _leaf(leaf: Leaf, facts: dict, derived: set[str]) -> tuple[bool, dict]:
     else:  # pragma: no cover - loader rejects
         raise ValueError(op)
     rec["present"] = present
-    if present or op in ("phrase", "matches"):
+    if present or op in ("phrase", "matches", "table"):
         rec["actual"] = actual
     rec["result"] = ok
     return ok, rec

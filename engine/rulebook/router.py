@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 from pathlib import Path
 
 from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name
 from .facts import prepare_facts
 from .loader import LoadedPolicy, load_policy
-from .model import Decision, Rule, Stage
+from .model import Actions, Decision, Rule, Stage
 from .reference import ReferenceEvaluator, trace
 from .vocabulary import PRIORITIES
 
 log = logging.getLogger(__name__)
 _RANK = {p: i for i, p in enumerate(PRIORITIES)}
+MAX_CONSIDERED = 25  # earlier rules of a first/priority stage listed in an explanation; the rest are counted
 
 
 class Rulebook:
@@ -39,6 +41,8 @@ class Rulebook:
         self._definitions = {self._names[s.name]: compile_stage(s) for s in self.stages}
         self._reference = ReferenceEvaluator(self.stages)
         self._engine = None
+        self._build_lock = threading.Lock()
+        self._retired = False
 
     def compiled_rulesets(self) -> dict[str, dict]:
         """The durable_rules JSON definitions (a copy), keyed by ruleset name."""
@@ -46,10 +50,19 @@ class Rulebook:
 
     def _durable(self):
         if self._engine is None:
-            from .durable import DurableEvaluator
+            with self._build_lock:
+                if self._engine is None:
+                    from .durable import DurableEvaluator
 
-            self._engine = DurableEvaluator(self._definitions, self._names)
+                    self._engine = DurableEvaluator(self._definitions, self._names)
         return self._engine
+
+    def retire(self) -> None:
+        """This version was replaced: free its engine rulesets once the decisions in flight
+        finish. A late caller still gets correct decisions, from the reference evaluator."""
+        self._retired = True
+        if self._engine is not None:
+            self._engine.retire()
 
     def warm_up(self) -> None:
         """Build the engine rulesets now rather than on the first decision."""
@@ -62,7 +75,17 @@ class Rulebook:
         by the reference evaluator instead, which gives the same answer by construction, and
         the refusal is logged: an appeal is never left unrouted.
         """
-        return self._decide(facts, _Guarded(self._durable(), self._reference))
+        if self._retired:
+            return self._decide(facts, self._reference)
+        engine = self._durable()
+        try:
+            engine.enter()
+        except Exception:  # retired between the check and here
+            return self._decide(facts, self._reference)
+        try:
+            return self._decide(facts, _Guarded(engine, self._reference))
+        finally:
+            engine.leave()
 
     def decide_reference(self, facts: dict) -> Decision:
         """Plain-Python evaluation of the same compiled rules; must equal ``decide``."""
@@ -77,16 +100,19 @@ class Rulebook:
             "notify": [], "special": None, "route_rule": None,
         }
         rule_ids: list[str] = []
-        explanation: list[dict] = []
+        seen: list[tuple] = []  # (stage, fired, facts, derived) for the explanation, built on demand
         for stage in self.stages:
             derived = derived_keys(self._leaves[stage.name], f)
             fired = evaluator.fired(stage, engine_doc(f, derived))
-            explanation.append(self._explain(stage, fired, f, set(derived)))
+            seen.append((stage, fired, dict(f), derived))
+            recorded = []
             for rid in fired:
-                self._apply(self.rules[rid], state)
-                rule_ids.append(rid)
-            if stage.name == "route" and fired:
-                state["route_rule"] = fired[0]
+                actions, rid = self._actions(self.rules[rid], f)
+                self._apply(actions, state)
+                recorded.append(rid)
+            rule_ids.extend(recorded)
+            if stage.name == "route" and recorded:
+                state["route_rule"] = recorded[0]
             for name in ("topic", "subtopic", "priority", "body"):
                 if state[name] is not None:
                     f[name] = state[name]
@@ -102,15 +128,22 @@ class Rulebook:
             official=state["official"],
             route_rule_id=state["route_rule"],
             rule_ids=tuple(rule_ids),
-            explanation=tuple(explanation),
             subtopic=state["subtopic"],
             notify_now=tuple(state["notify"]),
             fz59_special=state["special"],
+            explainer=lambda: tuple(self._explain(st, fd, fc, set(dv)) for st, fd, fc, dv in seen),
         )
 
     @staticmethod
-    def _apply(rule: Rule, state: dict) -> None:
-        a = rule.then
+    def _actions(rule: Rule, facts: dict) -> tuple[Actions, str]:
+        """The actions a fired rule applies and the id the decision records (a table's row)."""
+        if rule.table is None:
+            return rule.then, rule.id
+        row = rule.table.lookup(facts)
+        return row.then, rule.table.row_rule_id(row)
+
+    @staticmethod
+    def _apply(a: Actions, state: dict) -> None:
         if a.body is not None:
             state["body"], state["role"] = a.body, a.role
         if a.official is not None:
@@ -140,15 +173,19 @@ class Rulebook:
         for rid in fired:
             rule = self.rules[rid]
             _, recs = trace(rule.when, facts, derived)
+            actions, recorded = self._actions(rule, facts)
             entry["fired"].append({
-                "rule": rid, "ruleset": rule.ruleset, "description": rule.description,
-                "conditions": recs, "then": rule.then.to_dict(),
+                "rule": recorded, "ruleset": rule.ruleset, "description": rule.description,
+                "conditions": recs, "then": actions.to_dict(),
             })
         if stage.hit_policy != "collect":
             considered = []
             for rule in stage.rules:
                 if fired and rule.id == fired[0]:
                     break
+                if len(considered) == MAX_CONSIDERED:
+                    entry["considered_more"] = entry.get("considered_more", 0) + 1
+                    continue
                 ok, recs = trace(rule.when, facts, derived)
                 considered.append({"rule": rule.id, "ruleset": rule.ruleset, "matched": ok, "failed": recs})
             entry["considered"] = considered

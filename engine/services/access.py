@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.store import access as store
+from engine.store import users as user_store
 from engine.store.appeals import audit
 from engine.store.db import write_transaction
 
@@ -22,9 +23,44 @@ class AccessError(ValueError):
 
 @dataclass(frozen=True)
 class Caller:
-    token_id: int
+    """Who is calling: a token or a web session, its role and its scope (body, sector)."""
+
+    token_id: int | None
     role: str
     label: str | None
+    user: str | None = None
+    body: str | None = None
+    sector: str | None = None
+    official_id: str | None = None
+    origin: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names the caller; never a secret."""
+        return f"user:{self.user}" if self.user else f"token:{self.token_id}"
+
+
+def visible_bodies(caller: Caller, directory) -> frozenset[str] | None:
+    """The bodies whose appeals the caller may see; None means every body.
+
+    An official sees their own body (and the bodies under it); a manager their sector block, or
+    everything when they have no sector; policy staff and administrators everything.
+    """
+    if caller.role == "official":
+        if not caller.body:
+            return frozenset()
+        found = {caller.body}
+        changed = True
+        while changed:
+            below = {b.id for b in directory.bodies.values() if b.parent in found}
+            changed = not below <= found
+            found |= below
+        return frozenset(found)
+    if caller.role == "manager" and caller.sector:
+        return frozenset(b.id for b in directory.bodies.values() if b.sector == caller.sector)
+    if caller.role == "channel":
+        return frozenset()
+    return None
 
 
 def hash_token(token: str) -> str:
@@ -82,4 +118,18 @@ def authenticate(token: str, now: datetime) -> Caller | None:
     record = store.find_token(hash_token(token))
     if record is None or record.revoked_at or (record.expires_at and record.expires_at <= now):
         return None
+    owner = user_store.token_owner(record.id)
+    if owner is not None:
+        if owner.disabled_at:
+            return None
+        return Caller(token_id=record.id, role=record.role, label=record.label, user=owner.login,
+                      body=owner.body, sector=owner.sector, official_id=owner.official_id)
     return Caller(token_id=record.id, role=record.role, label=record.label)
+
+
+def revoke_token(now: datetime, token_id: int, *, actor: str = "admin") -> bool:
+    with write_transaction():
+        changed = store.revoke_token(token_id, now)
+        if changed:
+            audit(now, actor, "token.revoked", None, token_id=token_id)
+    return bool(changed)

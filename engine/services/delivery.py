@@ -1,4 +1,11 @@
-"""Delivery: drain the outbox through each alert's channel, with retries and a dead-letter state."""
+"""Delivery: drain the outbox through each alert's channel, with retries and a dead-letter state.
+
+An alert is claimed before it is sent (a conditional update), so two workers never send the
+same row; a worker that dies after claiming leaves the alert due again when the claim lapses.
+What the channel answered is kept as the delivery receipt. An alert that fails
+APPEALS_DELIVERY_MAX_ATTEMPTS times (or is refused for good) is dead-lettered, and the
+administrator is told through their own channels.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +19,15 @@ from engine.store import appeals as store
 from engine.store import outbox
 from engine.store.db import write_transaction
 
+from .notify import enqueue_for
+
 log = logging.getLogger(__name__)
 
 BASE_DELAY = 30  # seconds before the first retry; doubles each attempt
 MAX_DELAY = 6 * 3600
+CLAIM_SECONDS = 300  # a claimed alert is due again after this, should its worker have died
+ADMIN_ROLE = "administrator"
+DEAD_LETTER_LEVEL = "dead-letter"
 
 
 @dataclass
@@ -42,39 +54,84 @@ def deliver_pending(rt, *, page: int = 100, rng: random.Random | None = None) ->
             return report
         for alert in batch:
             cursor = alert.id
-            _deliver(rt, alert, now, rng, report)
+            with write_transaction():
+                claimed = outbox.claim(alert.id, now, now + timedelta(seconds=CLAIM_SECONDS))
+            if claimed:
+                _deliver(rt, alert, now, rng, report)
 
 
-def _deliver(rt, alert, now, rng, report: DeliveryReport) -> None:
-    sender = rt.senders.get(alert.channel)
-    message = OutgoingAlert(
+def outgoing(rt, alert) -> OutgoingAlert:
+    base = rt.settings.public_url
+    if alert.appeal_id is not None:
+        link = f"{base}/api/v1/appeals/{alert.appeal_id}"
+    else:
+        link = f"{base}/api/v1/appeals?overdue=true"
+    return OutgoingAlert(
         alert_id=alert.id,
         idempotency_key=alert.idempotency_key,
         channel=alert.channel,
         address=alert.address,
-        recipient_name=alert.recipient,
+        recipient_name=_name(rt, alert.recipient),
         subject=alert.subject,
         body=alert.body,
-        link=f"{rt.settings.public_url}/api/v1/appeals/{alert.appeal_id}",
+        link=link,
+        appeal_id=alert.appeal_id,
+        level=alert.level,
+        role=alert.role,
+        ack_link=f"{base}/api/v1/alerts/{alert.id}/ack",
     )
+
+
+def _name(rt, official_id: str) -> str:
+    official = rt.policy.directory.officials.get(official_id)
+    return official.name if official else official_id
+
+
+def _deliver(rt, alert, now, rng, report: DeliveryReport) -> None:
+    sender = rt.senders.get(alert.channel)
     try:
         if sender is None:
             raise DeliveryError(f"no sender configured for channel {alert.channel!r}")
-        sender.send(message)
+        receipt = sender.send(outgoing(rt, alert))
     except DeliveryError as exc:
         attempts = alert.attempts + 1
-        dead = attempts >= rt.settings.delivery_max_attempts
+        dead = exc.permanent or attempts >= rt.settings.delivery_max_attempts
         with write_transaction():
             outbox.mark_failed(alert.id, error=str(exc), dead=dead,
                                next_attempt_at=None if dead else now + retry_delay(attempts, rng))
             store.audit(now, "system", "alert.dead" if dead else "alert.retry", alert.appeal_id,
                         alert=alert.id, attempts=attempts)
+            if dead:
+                _tell_administrator(rt, alert, str(exc), attempts, now)
         report.dead += dead
         report.failed += not dead
-        log.warning("alert %s (appeal %s): delivery failed, attempt %s: %s", alert.id, alert.appeal_id,
-                    attempts, exc)
+        log.warning("alert %s (appeal %s): delivery failed, attempt %s%s: %s", alert.id, alert.appeal_id,
+                    attempts, ", dead-lettered" if dead else "", exc)
         return
     with write_transaction():
-        outbox.mark_sent(alert.id, now)
-        store.audit(now, "system", "alert.sent", alert.appeal_id, alert=alert.id)
+        outbox.mark_sent(alert.id, now, receipt=str(receipt)[:2000] if receipt else None)
+        store.audit(now, "system", "alert.sent", alert.appeal_id, alert=alert.id, receipt=receipt)
     report.sent += 1
+
+
+def _tell_administrator(rt, alert, error: str, attempts: int, now) -> None:
+    """A dead letter alerts the administrators (never about their own dead letters)."""
+    if alert.level == DEAD_LETTER_LEVEL:
+        log.error("alert %s to the administrator is dead: %s", alert.id, error)
+        return
+    admins = rt.policy.directory.holders(ADMIN_ROLE)
+    if not admins:
+        log.error("alert %s is dead and the directory names no %s", alert.id, ADMIN_ROLE)
+        return
+    subject = f"[ЦУР] Уведомление №{alert.id} не доставлено"
+    body = "\n".join([
+        f"Уведомление №{alert.id} ({alert.level}) для {_name(rt, alert.recipient)} по каналу {alert.channel} "
+        f"({alert.address}) не доставлено после {attempts} попыток.",
+        f"Последняя ошибка: {error[:500]}",
+        f"Обращение №{alert.appeal_id}." if alert.appeal_id else "",
+        "Проверьте канал доставки и адрес в справочнике.",
+    ]).strip()
+    for admin in admins:
+        enqueue_for(rt, admin, key=f"dead-letter:alert:{alert.id}:to:{admin.id}", now=now, not_before=now,
+                    appeal=alert.appeal_id, clock=alert.clock_id, level=DEAD_LETTER_LEVEL, role=ADMIN_ROLE,
+                    subject=subject, body=body)

@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from engine.domain.appeal import IncomingAppeal
 from engine.domain.deadlines import compute_clocks
-from engine.domain.ladder import plan
 from engine.store import appeals as store
-from engine.store import escalations
 from engine.store.db import write_transaction
+
+from .clocks import start_clock
+from .escalation import arm_clock, clock_facts
+from .repeats import history_for
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +87,26 @@ def route_pending(rt, *, limit: int = 200) -> int:
 
 def _route(rt, record, now) -> None:
     policy_set = rt.policy
-    decision = policy_set.decide(store.incoming_from(record))
+    incoming = store.incoming_from(record)
+    decision = policy_set.decide(incoming)
+    history, place = history_for(policy_set, record, incoming, decision.topic)
+    if history is not None and history.matters:  # repeat_count and mass-incident are facts the rules use
+        decision = policy_set.decide(incoming, history=history)
     official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
     decision_dict = decision.to_dict()
     store.save_decision(record, decision_dict, decision.explain_text(), now)
     store.save_assignment(record, decision.body, decision.role, official.id if official else None, now)
     cal = policy_set.calendar_for(decision.body)
     policy = policy_set.policies[decision.policy]
-    deadlines = compute_clocks(policy, record.received_at, now, cal)
+    deadlines = compute_clocks(policy, record.received_at, now, cal, category=record.category,
+                               subcategory=record.subcategory, special=decision.fz59_special)
     for deadline in deadlines:
         stopped = _stopped_at_routing(deadline.kind, decision.body, now)
-        clock = store.create_clock(record, deadline, decision.body, stopped_at=stopped)
+        clock = start_clock(rt, record, deadline, decision.body, now, stopped_at=stopped)
         if stopped is None:
-            _arm_escalation(policy_set, clock, cal, now)
+            facts = {**clock_facts(record, clock), "priority": decision.priority, "topic": decision.topic,
+                     "status": "routed"}
+            arm_clock(policy_set, clock, facts, cal, now)
     store.update_appeal(
         record,
         now,
@@ -108,6 +117,8 @@ def _route(rt, record, now) -> None:
         topic=decision.topic,
         priority=decision.priority,
         policy=decision.policy,
+        municipality=record.municipality or place,
+        repeat_of=history.repeat_of if history else None,
         next_routing_at=None,
         last_error=None,
     )
@@ -125,11 +136,3 @@ def _stopped_at_routing(kind: str, body: str, now):
         return now
     return None
 
-
-def _arm_escalation(policy_set, clock, cal, now) -> None:
-    ladder = policy_set.ladder_for(clock.kind, clock.policy_id)
-    if ladder is None:
-        return
-    first = plan(ladder, started=clock.started_at, due=clock.due_at, basis=clock.basis, cal=cal,
-                 now=clock.started_at, next_level=0)
-    escalations.arm(clock, ladder.id, first.next_check_at, now)

@@ -32,13 +32,17 @@ def appeal_summary(record) -> dict:
 
 
 def clock_view(rt, clock, now) -> dict:
+    """A clock as staff see it. While paused, the remaining working time is frozen at the pause."""
     cal = rt.policy.calendar_for(clock.body)
     zone = ZoneInfo(cal.timezone)
     running = clock.stopped_at is None
-    remaining = working_time_between(now, clock.due_at, cal) if running and clock.due_at > now else None
+    counted_to = clock.paused_since or now
+    remaining = working_time_between(counted_to, clock.due_at, cal) if running and clock.due_at > counted_to else None
+    overdue = running and counted_to > clock.due_at
     return {
         "kind": clock.kind,
         "basis": clock.basis,
+        "amount": clock.amount,
         "policy": clock.policy_id,
         "policy_version": clock.policy_version,
         "calendar_version": clock.calendar_version,
@@ -50,8 +54,14 @@ def clock_view(rt, clock, now) -> dict:
         "deadline_version": clock.deadline_version,
         "state": "stopped" if clock.stopped_at else ("paused" if clock.paused_since else "running"),
         "stopped_at": iso(clock.stopped_at),
-        "breached": bool(clock.breached_at) or (running and now > clock.due_at),
+        "breached": bool(clock.breached_at) or overdue,
         "remaining_working_seconds": int(remaining.total_seconds()) if remaining is not None else None,
+        "paused_since": iso(clock.paused_since),
+        "paused_total_seconds": clock.paused_total_seconds,
+        "pause_credit": clock.pause_credit,
+        "pause_credit_unit": "days" if clock.basis.endswith("_days") else "seconds",
+        "extension_days": clock.extension_days,
+        "max_extension_days": clock.max_extension_days,
     }
 
 

@@ -51,6 +51,8 @@ def insert_appeal(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> 
             urgency=incoming.urgency,
             fz59=incoming.fz59,
             attachments=list(incoming.attachments),
+            author_id=incoming.author_id,
+            link=incoming.link,
             status="received",
             received_at=incoming.received_at,
             created_at=now,
@@ -176,4 +178,6 @@ def incoming_from(record: AppealRecord) -> IncomingAppeal:
         urgency=record.urgency,
         regime=record.regime,
         attachments=tuple(record.attachments or ()),
+        author_id=record.author_id,
+        link=record.link,
     )

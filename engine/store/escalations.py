@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .db import is_postgres
-from .models import ClockRecord, EscalationRecord
+from peewee import Tuple
+
+from .db import database, is_postgres
+from .models import AppealRecord, ClockRecord, EscalationRecord
+
+_KEEP = object()
 
 
 def arm(clock: ClockRecord, ladder_id: str, next_check_at: datetime | None, now: datetime) -> EscalationRecord:
@@ -14,15 +18,18 @@ def arm(clock: ClockRecord, ladder_id: str, next_check_at: datetime | None, now:
     )
 
 
-def due_ids(now: datetime, *, after_id: int, limit: int) -> list[int]:
-    """Ids of rows due at `now`, in id order after a cursor (so a page loop always ends)."""
-    rows = (
-        EscalationRecord.select(EscalationRecord.id)
-        .where((EscalationRecord.next_check_at <= now) & (EscalationRecord.id > after_id))
-        .order_by(EscalationRecord.id)
-        .limit(limit)
-    )
-    return [r.id for r in rows]
+def due_steps(now: datetime, *, after: tuple[datetime, int] | None, limit: int) -> list[tuple[datetime, int]]:
+    """(next check time, id) of rows due at `now`, in that order after a keyset cursor: the index on
+    (next_check_at, id) drives the read, so its cost follows the due rows, not the whole table,
+    and a page loop always ends."""
+    query = EscalationRecord.select(EscalationRecord.next_check_at, EscalationRecord.id).where(
+        EscalationRecord.next_check_at <= now)
+    if after is not None:
+        at, last_id = after
+        query = query.where(Tuple(EscalationRecord.next_check_at, EscalationRecord.id)
+                            > Tuple(EscalationRecord.next_check_at.db_value(at), last_id))
+    rows = query.order_by(EscalationRecord.next_check_at, EscalationRecord.id).limit(limit)
+    return [(r.next_check_at, r.id) for r in rows]
 
 
 def claim(escalation_id: int, now: datetime) -> EscalationRecord | None:
@@ -36,10 +43,49 @@ def claim(escalation_id: int, now: datetime) -> EscalationRecord | None:
     return query.first()
 
 
-def advance(row: EscalationRecord, *, next_level: int, next_check_at: datetime | None, now: datetime) -> None:
-    EscalationRecord.update(next_level=next_level, next_check_at=next_check_at, updated_at=now).where(
-        EscalationRecord.id == row.id
-    ).execute()
+# what the sweep needs of an appeal to decide and to write the alert
+APPEAL_COLUMNS = (AppealRecord.id, AppealRecord.status, AppealRecord.channel, AppealRecord.text, AppealRecord.topic,
+                  AppealRecord.regime, AppealRecord.priority, AppealRecord.municipality, AppealRecord.urgency,
+                  AppealRecord.fz59)
+
+
+def claim_many(ids: list[int], now: datetime) -> list[EscalationRecord]:
+    """Re-read due rows with their clock and appeal inside the caller's transaction (one query);
+    on PostgreSQL lock the escalation rows, skipping those another worker holds."""
+    query = (
+        EscalationRecord.select(EscalationRecord, ClockRecord, *APPEAL_COLUMNS)
+        .join(ClockRecord)
+        .join(AppealRecord)
+        .where(EscalationRecord.id.in_(ids) & (EscalationRecord.next_check_at <= now))
+        .order_by(EscalationRecord.id)
+    )
+    if is_postgres():
+        query = query.for_update(of=EscalationRecord, skip_locked=True)
+    return list(query)
+
+
+def advance(row: EscalationRecord, *, next_level: int, next_check_at: datetime | None, now: datetime,
+            repeat_level=_KEEP, repeat_count=_KEEP, repeat_from=_KEEP) -> None:
+    changes = {"next_level": next_level, "next_check_at": next_check_at, "updated_at": now}
+    for name, value in (("repeat_level", repeat_level), ("repeat_count", repeat_count),
+                        ("repeat_from", repeat_from)):
+        if value is not _KEEP:
+            changes[name] = value
+    if len(changes) == len(_ADVANCE_FIELDS):  # the sweep's case, many times a run: a prepared statement
+        params = [field.db_value(changes[field.name]) for field in _ADVANCE_FIELDS] + [row.id]
+        database.execute_sql(_advance_sql(), params)
+        return
+    EscalationRecord.update(**changes).where(EscalationRecord.id == row.id).execute()
+
+
+_ADVANCE_FIELDS = [EscalationRecord._meta.fields[name] for name in (
+    "next_level", "next_check_at", "updated_at", "repeat_level", "repeat_count", "repeat_from")]
+
+
+def _advance_sql() -> str:
+    mark = database.param
+    assignments = ", ".join(f'"{f.column_name}" = {mark}' for f in _ADVANCE_FIELDS)
+    return f'UPDATE "{EscalationRecord._meta.table_name}" SET {assignments} WHERE "id" = {mark}'
 
 
 def oldest_due(now: datetime) -> datetime | None:
@@ -52,6 +98,10 @@ def oldest_due(now: datetime) -> datetime | None:
     return row.next_check_at if row else None
 
 
+def due_count(now: datetime) -> int:
+    return EscalationRecord.select().where(EscalationRecord.next_check_at <= now).count()
+
+
 def mark_breached(clock: ClockRecord, at: datetime) -> None:
     ClockRecord.update(breached_at=at).where(
         (ClockRecord.id == clock.id) & ClockRecord.breached_at.is_null()
@@ -60,3 +110,16 @@ def mark_breached(clock: ClockRecord, at: datetime) -> None:
 
 def for_clock(clock_id: int) -> EscalationRecord | None:
     return EscalationRecord.get_or_none(EscalationRecord.clock == clock_id)
+
+
+def overdue_clocks(now: datetime, *, closed_statuses: tuple[str, ...]) -> list[tuple]:
+    """(appeal id, body, clock kind, due at) of running clocks past their due time on open appeals."""
+    rows = (
+        ClockRecord.select(ClockRecord.appeal, ClockRecord.body, ClockRecord.kind, ClockRecord.due_at)
+        .join(AppealRecord)
+        .where((ClockRecord.due_at < now) & ClockRecord.stopped_at.is_null()
+               & AppealRecord.status.not_in(closed_statuses))
+        .order_by(ClockRecord.due_at)
+        .tuples()
+    )
+    return [(appeal, body, kind, ClockRecord.due_at.python_value(due)) for appeal, body, kind, due in rows]

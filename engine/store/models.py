@@ -112,6 +112,9 @@ class AppealRecord(BaseModel):
     routing_attempts = IntegerField(default=0)
     next_routing_at = UTCDateTimeField(null=True, index=True)
     last_error = TextField(null=True)
+    author_id = CharField(null=True, index=True)  # m0005
+    link = TextField(null=True)  # m0005
+    repeat_of = IntegerField(null=True)  # m0005: the earlier appeal of the same author on the same topic
 
     class Meta:
         indexes = ((("channel", "external_id"), True),)
@@ -154,12 +157,18 @@ class ClockRecord(BaseModel):
     calendar_version = CharField()
     body = CharField()
     started_at = UTCDateTimeField()
-    due_at = UTCDateTimeField()
+    due_at = UTCDateTimeField(index=True)  # indexed since m0004 (at-risk forecast, recompute)
     deadline_version = IntegerField(default=1)
     paused_total_seconds = IntegerField(default=0)
     paused_since = UTCDateTimeField(null=True)
     stopped_at = UTCDateTimeField(null=True)
     breached_at = UTCDateTimeField(null=True)
+    # m0004: the term as started (units of basis), its limits, and what moved it since
+    amount = IntegerField(null=True)
+    on_non_working = CharField(max_length=16, null=True)
+    max_extension_days = IntegerField(default=0)
+    extension_days = IntegerField(default=0)
+    pause_credit = IntegerField(default=0)  # days or seconds, see engine.domain.clockterm
 
     class Meta:
         indexes = ((("appeal", "kind"), True),)
@@ -174,6 +183,13 @@ class EscalationRecord(BaseModel):
     next_level = IntegerField(default=0)
     next_check_at = UTCDateTimeField(null=True, index=True)
     updated_at = UTCDateTimeField()
+    # the level that repeats until acknowledged, how often it has, and when it repeats next
+    repeat_level = IntegerField(null=True)
+    repeat_count = IntegerField(default=0)
+    repeat_from = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("next_check_at", "id"), False),)  # the sweep's keyset order (m0003)
 
 
 class AlertRecord(BaseModel):
@@ -181,7 +197,7 @@ class AlertRecord(BaseModel):
 
     id = AutoField()
     idempotency_key = CharField(unique=True)
-    appeal = ForeignKeyField(AppealRecord, backref="alerts", on_delete="CASCADE")
+    appeal = ForeignKeyField(AppealRecord, null=True, backref="alerts", on_delete="CASCADE")  # none: a digest
     clock = ForeignKeyField(ClockRecord, null=True, on_delete="CASCADE")
     level = CharField()
     role = CharField()
@@ -197,6 +213,9 @@ class AlertRecord(BaseModel):
     created_at = UTCDateTimeField()
     sent_at = UTCDateTimeField(null=True)
     acknowledged_at = UTCDateTimeField(null=True)
+    deadline_version = IntegerField(null=True)
+    repeat = IntegerField(default=0)  # 0 for the first alert of a level, then 1, 2, …
+    receipt = TextField(null=True)  # what the channel answered on delivery (message id, status)
 
 
 class AuditRecord(BaseModel):

@@ -4,26 +4,38 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peewee import IntegrityError
+from peewee import fn
 
 from .db import database
 from .models import AlertRecord
 
+STATUSES = ("pending", "sent", "dead", "superseded")
 
-def enqueue(*, now: datetime, status: str = "pending", **fields) -> bool:
-    """Insert an alert unless its idempotency key exists; True when this call inserted it."""
-    try:
-        with database.atomic():  # a savepoint inside the caller's transaction
-            AlertRecord.create(
-                created_at=now,
-                status=status,
-                attempts=0,
-                next_attempt_at=now if status == "pending" else None,
-                **fields,
-            )
-    except IntegrityError:
-        return False
-    return True
+
+_INSERT_FIELDS = [f for f in AlertRecord._meta.sorted_fields if f.name != "id"]
+
+
+def enqueue(*, now: datetime, status: str = "pending", not_before: datetime | None = None, **fields) -> bool:
+    """Insert an alert unless its idempotency key exists; True when this call inserted it.
+
+    A pending alert is delivered from `not_before` on (quiet hours), at once by default. One
+    plain INSERT … ON CONFLICT DO NOTHING (the sweep writes many: building the statement once
+    and skipping a savepoint per row makes it several times cheaper)."""
+    values = {"created_at": now, "status": status, "attempts": 0, "repeat": 0,
+              "next_attempt_at": (not_before or now) if status == "pending" else None, **fields}
+    unknown = set(values) - {f.name for f in _INSERT_FIELDS}
+    if unknown:
+        raise TypeError(f"unknown alert fields {sorted(unknown)}")
+    params = [f.db_value(values.get(f.name)) for f in _INSERT_FIELDS]
+    return database.execute_sql(_insert_sql(), params).rowcount == 1
+
+
+def _insert_sql() -> str:
+    placeholder = database.param
+    columns = ", ".join(f'"{f.column_name}"' for f in _INSERT_FIELDS)
+    marks = ", ".join(placeholder for _ in _INSERT_FIELDS)
+    return (f'INSERT INTO "{AlertRecord._meta.table_name}" ({columns}) VALUES ({marks}) '
+            'ON CONFLICT ("idempotency_key") DO NOTHING')
 
 
 def pending(now: datetime, *, after_id: int, limit: int) -> list[AlertRecord]:
@@ -35,9 +47,20 @@ def pending(now: datetime, *, after_id: int, limit: int) -> list[AlertRecord]:
     )
 
 
-def mark_sent(alert_id: int, now: datetime) -> int:
+def claim(alert_id: int, now: datetime, lease_until: datetime) -> bool:
+    """Take a due alert for delivery: one atomic conditional update, so of several workers only
+    one wins. Should the winner die while sending, the alert is due again at `lease_until`."""
+    return bool(
+        AlertRecord.update(next_attempt_at=lease_until)
+        .where((AlertRecord.id == alert_id) & (AlertRecord.status == "pending") & (AlertRecord.next_attempt_at <= now))
+        .execute()
+    )
+
+
+def mark_sent(alert_id: int, now: datetime, receipt: str | None = None) -> int:
     return (
-        AlertRecord.update(status="sent", sent_at=now, attempts=AlertRecord.attempts + 1, last_error=None)
+        AlertRecord.update(status="sent", sent_at=now, attempts=AlertRecord.attempts + 1, last_error=None,
+                           next_attempt_at=None, receipt=receipt)
         .where((AlertRecord.id == alert_id) & (AlertRecord.status == "pending"))
         .execute()
     )
@@ -52,7 +75,8 @@ def mark_failed(alert_id: int, *, error: str, next_attempt_at: datetime | None, 
     ).where(AlertRecord.id == alert_id).execute()
 
 
-def list_alerts(*, status: str | None, recipient: str | None, appeal_id: int | None, limit: int = 200):
+def list_alerts(*, status: str | None, recipient: str | None, appeal_id: int | None, limit: int = 200,
+                acknowledged: bool | None = None, after_id: int | None = None):
     query = AlertRecord.select()
     if status:
         query = query.where(AlertRecord.status == status)
@@ -60,6 +84,10 @@ def list_alerts(*, status: str | None, recipient: str | None, appeal_id: int | N
         query = query.where(AlertRecord.recipient == recipient)
     if appeal_id:
         query = query.where(AlertRecord.appeal == appeal_id)
+    if acknowledged is not None:
+        query = query.where(AlertRecord.acknowledged_at.is_null(not acknowledged))
+    if after_id:
+        query = query.where(AlertRecord.id < after_id)
     return list(query.order_by(AlertRecord.id.desc()).limit(limit))
 
 
@@ -71,3 +99,24 @@ def acknowledge(alert_id: int, now: datetime) -> None:
     AlertRecord.update(acknowledged_at=now).where(
         (AlertRecord.id == alert_id) & AlertRecord.acknowledged_at.is_null()
     ).execute()
+
+
+def level_acknowledged(appeal_id: int, clock_id: int, level: str, deadline_version: int) -> bool:
+    """Has anyone acknowledged an alert of this level for this clock and deadline version?"""
+    return (
+        AlertRecord.select(AlertRecord.id)
+        .where((AlertRecord.appeal == appeal_id) & (AlertRecord.clock == clock_id) & (AlertRecord.level == level)
+               & (AlertRecord.deadline_version == deadline_version) & AlertRecord.acknowledged_at.is_null(False))
+        .exists()
+    )
+
+
+def counts_by_status() -> dict[str, int]:
+    rows = AlertRecord.select(AlertRecord.status, fn.COUNT(AlertRecord.id).alias("n")).group_by(AlertRecord.status)
+    return {row.status: row.n for row in rows}
+
+
+def oldest_pending(now: datetime) -> datetime | None:
+    row = (AlertRecord.select(fn.MIN(AlertRecord.next_attempt_at).alias("at"))
+           .where((AlertRecord.status == "pending") & (AlertRecord.next_attempt_at <= now)).first())
+    return AlertRecord.next_attempt_at.python_value(row.at) if row and row.at else None

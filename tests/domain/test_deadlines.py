@@ -17,8 +17,8 @@ from engine.domain.deadlines import (
     clock_due,
     compute_clocks,
     extended_due,
-    policies_from_document,
 )
+from engine.domain.policy_document import policies_from_document
 from engine.rulebook.calendar_files import (
     business_calendar_for_body,
     load_deadline_policies,

@@ -1,10 +1,11 @@
-"""GET /api/v1/alerts and POST /api/v1/alerts/<id>/ack."""
+"""GET /api/v1/alerts (filters: recipient — `me` for the caller's own —, status, acknowledged,
+appeal_id; pages with `before`), GET /api/v1/alerts/<id> and POST /api/v1/alerts/<id>/ack."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from engine.services.views import alert_view
+from engine.services.views import alert_view, iso
 from engine.store import appeals as appeal_store
 from engine.store import outbox
 from engine.store.db import write_transaction
@@ -15,7 +16,34 @@ from ..runtime import runtime
 
 bp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts")
 
-STATUSES = ("pending", "sent", "dead", "superseded")
+STATUSES = outbox.STATUSES
+MAX_LIMIT = 500
+
+
+def _view(alert) -> dict:
+    view = alert_view(alert)
+    view.update({
+        "address": alert.address,
+        "deadline_version": alert.deadline_version,
+        "repeat": alert.repeat,
+        "next_attempt_at": iso(alert.next_attempt_at) if alert.status == "pending" else None,
+        "receipt": alert.receipt,
+        "acknowledged": alert.acknowledged_at is not None,
+    })
+    return view
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "bad_parameter", f"{name} must be an integer", {name: ["not an integer"]}) from None
+    if value < 1:
+        raise ApiError(400, "bad_parameter", f"{name} must be positive", {name: ["must be positive"]})
+    return value
 
 
 @bp.get("")
@@ -25,13 +53,38 @@ def list_alerts():
     if status and status not in STATUSES:
         raise ApiError(400, "bad_parameter", f"status must be one of {', '.join(STATUSES)}",
                        {"status": ["unknown status"]})
-    rows = outbox.list_alerts(status=status, recipient=request.args.get("recipient"), appeal_id=None)
-    return jsonify({"items": [alert_view(a) for a in rows]})
+    recipient = request.args.get("recipient")
+    if recipient == "me":
+        recipient = getattr(g.caller, "official_id", None)
+        if not recipient:
+            raise ApiError(400, "bad_parameter", "this caller is not an official of the directory; name the recipient",
+                           {"recipient": ["no official for this caller"]})
+    acknowledged = request.args.get("acknowledged")
+    if acknowledged not in (None, "true", "false"):
+        raise ApiError(400, "bad_parameter", "acknowledged must be true or false", {"acknowledged": ["not a boolean"]})
+    limit = min(_int_arg("limit", 200), MAX_LIMIT)
+    rows = outbox.list_alerts(status=status, recipient=recipient, appeal_id=_int_arg("appeal_id"), limit=limit,
+                              acknowledged=None if acknowledged is None else acknowledged == "true",
+                              after_id=_int_arg("before"))
+    body = {"items": [_view(a) for a in rows]}
+    if len(rows) == limit:
+        body["next"] = {"before": rows[-1].id}
+    return jsonify(body)
+
+
+@bp.get("/<int:alert_id>")
+@require_role("manager", "admin", "official")
+def get_alert(alert_id: int):
+    alert = outbox.get_alert(alert_id)
+    if alert is None:
+        raise ApiError(404, "not_found", f"no alert {alert_id}")
+    return jsonify(_view(alert))
 
 
 @bp.post("/<int:alert_id>/ack")
 @require_role("manager", "admin", "official")
 def acknowledge(alert_id: int):
+    """Acknowledge an alert: repeats of its level for that appeal's clock stop."""
     rt = runtime()
     now = rt.now()
     alert = outbox.get_alert(alert_id)
@@ -39,6 +92,6 @@ def acknowledge(alert_id: int):
         raise ApiError(404, "not_found", f"no alert {alert_id}")
     with write_transaction():
         outbox.acknowledge(alert_id, now)
-        appeal_store.audit(now, f"token:{g.caller.token_id}", "alert.acknowledged", alert.appeal_id,
-                           alert=alert_id)
-    return jsonify(alert_view(outbox.get_alert(alert_id)))
+        appeal_store.audit(now, g.caller.actor, "alert.acknowledged", alert.appeal_id, alert=alert_id,
+                           level=alert.level)
+    return jsonify(_view(outbox.get_alert(alert_id)))

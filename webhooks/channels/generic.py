@@ -11,13 +11,13 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, IncomingAppeal
 from engine.domain.signature import SignatureError, verify
 from engine.services import access
-from engine.services.intake import process_appeal, receive_appeal
 from engine.services.views import deadlines_brief
 from engine.store import access as channel_store
 from engine.store import appeals as appeal_store
 
 from ..errors import ApiError
 from ..runtime import runtime
+from .receiving import accept
 
 log = logging.getLogger(__name__)
 bp = Blueprint("generic", __name__, url_prefix="/webhooks/generic")
@@ -99,13 +99,9 @@ def receive(channel: str):
     if not isinstance(payload, dict):
         raise ApiError(400, "bad_json", "the body must be a JSON object")
     incoming = GenericAppealSchema(channel=channel, now=now).load(payload)  # 422 via errors.py
-    received = receive_appeal(rt, incoming, text, actor=f"channel:{channel}")
-    if not received.created:
-        appeal = appeal_store.get_appeal(received.appeal_id)
-        return jsonify(_answer(rt, appeal)), 200
-    process_appeal(rt, received.appeal_id)
+    received = accept(rt, incoming, text)  # stored, then routed when new
     appeal = appeal_store.get_appeal(received.appeal_id)
-    return jsonify(_answer(rt, appeal)), 202
+    return jsonify(_answer(rt, appeal)), 202 if received.created else 200
 
 
 def _answer(rt, appeal) -> dict:

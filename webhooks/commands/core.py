@@ -6,7 +6,6 @@ import json
 import signal
 import sys
 import threading
-from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -51,6 +50,9 @@ def register(sub) -> None:
     p.add_argument("--start", required=True, type=parse_instant)
     p.add_argument("--body", default="cur-triage")
     p.add_argument("--extend", type=int, default=0, help="extend the answer clock by DAYS (within policy limits)")
+    p.add_argument("--category", help="portal message category (the policy's by_category table)")
+    p.add_argument("--subcategory")
+    p.add_argument("--special", help="59-ФЗ special outcome: unreadable, undeterminable, court_decision, ...")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_deadline)
 
@@ -157,7 +159,7 @@ def cmd_demo(args, settings):
 
 def cmd_deadline(args, settings):
     from engine.domain.businesstime import working_time_between
-    from engine.domain.deadlines import clock_due
+    from engine.domain.clockterm import term_due
 
     policy_set = policy_for(settings)
     policy = policy_set.policies.get(args.policy)
@@ -165,20 +167,28 @@ def cmd_deadline(args, settings):
         raise CommandError(f"unknown policy {args.policy!r}; known: {', '.join(sorted(policy_set.policies))}")
     if args.body not in policy_set.directory.bodies:
         raise CommandError(f"unknown body {args.body!r}")
+    if args.special and policy.special(args.special) is None:
+        known = ", ".join(s.outcome for s in policy.special_outcomes) or "none"
+        raise CommandError(f"policy {policy.id} has no special outcome {args.special!r}; known: {known}")
     cal = policy_set.calendar_for(args.body)
     zone = ZoneInfo(cal.timezone)
     start = args.start.astimezone(UTC)
+    specs = policy.clocks_for(args.category, args.subcategory, args.special)
+    extendable = [spec for spec in specs if spec.max_extension_days]
+    if args.extend and not extendable:
+        raise CommandError(f"policy {policy.id} allows no extension")
     clocks = []
-    for spec in policy.clocks:
-        if args.extend and spec.kind == "answer":
-            if args.extend > spec.max_extension_days:
-                raise CommandError(f"policy {policy.id} allows at most {spec.max_extension_days} days of extension")
-            spec = replace(spec, amount=spec.amount + args.extend)
-        due = clock_due(spec, start, cal)
+    for spec in specs:
+        extension = args.extend if spec in extendable else 0
+        if extension > spec.max_extension_days:
+            raise CommandError(f"policy {policy.id} allows at most {spec.max_extension_days} days of extension")
+        due = term_due(spec.basis, spec.amount, start, cal, on_non_working=spec.on_non_working,
+                       extension_days=extension)
         clocks.append({
             "kind": spec.kind,
             "basis": spec.basis,
-            "amount": spec.amount,
+            "amount": spec.amount + extension,
+            "extension_days": extension,
             "due": due.astimezone(zone).isoformat(),
             "due_utc": due.astimezone(UTC).isoformat(),
             "working_seconds": int(working_time_between(start, due, cal).total_seconds()),

@@ -20,13 +20,15 @@ log = logging.getLogger(__name__)
 
 def add_column_if_missing(db, model, field_name: str) -> None:
     """Add a column declared on `model` to its table unless the table has it already."""
+    from peewee import SqliteDatabase
     from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
+    db = getattr(db, "obj", None) or db  # the proxy hides the concrete database class
     table = model._meta.table_name
     field = model._meta.fields[field_name]
     if any(column.name == field.column_name for column in db.get_columns(table)):
         return
-    migrator = SqliteMigrator(db) if db.__class__.__name__.startswith("Sqlite") else PostgresqlMigrator(db)
+    migrator = SqliteMigrator(db) if isinstance(db, SqliteDatabase) else PostgresqlMigrator(db)
     migrate(migrator.add_column(table, field.column_name, field))
 
 

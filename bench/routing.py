@@ -1,0 +1,207 @@
+"""Routing benchmark: our durable_rules evaluator vs the plain-Python reference.
+
+For 10 / 100 / 1,000 generated rules over generated Cyrillic appeals it prints appeals per
+second (first hit with the explanation built, and collect), p50/p99 latency, RSS growth and
+mismatches, then the time to backtest stored appeals (SQLite, production decision path).
+
+    python bench/routing.py                       # 50k appeals, backtest of 100k stored appeals
+    python bench/routing.py --appeals 5000 --backtest 10000 --sizes 10,100
+    python bench/routing.py --memory-run 1000000  # RSS over 1M evaluations (the issue's memory test)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.rulebook import load_rulebook  # noqa: E402
+from tests.rulebook import directory_sets, write_rules  # noqa: E402
+
+WORDS = ("яма", "дорога", "асфальт", "выбоина", "вода", "отопление", "батарея", "мусор", "контейнер",
+         "свалка", "врач", "поликлиника", "запись", "школа", "учитель", "садик", "автобус", "маршрут",
+         "остановка", "пособие", "выплата", "пенсия", "работа", "зарплата", "свет", "фонарь", "двор", "снег",
+         "крыша", "подъезд", "лифт", "газ", "труба", "канализация", "тариф", "счет", "парковка", "мост",
+         "тротуар", "собака", "шум", "дерево")
+CATEGORIES = [f"кат-{i}" for i in range(200)]
+MUNICIPALITIES = [f"мо-{i}" for i in range(60)]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def rule_when(rng: random.Random, i: int) -> dict:
+    return {"all": [
+        {"fact": "category", "op": "equals", "value": CATEGORIES[i % len(CATEGORIES)]},
+        {"fact": "lemmas", "op": "has_any", "value": rng.sample(WORDS, 2)},
+    ]}
+
+
+def tree(n: int, hit_policy: str) -> dict:
+    rng = random.Random(n)
+    assign = {"assign": {"body": "min-roads", "role": "executor"}}
+    files: dict = {}
+    stages = []
+    if hit_policy == "collect":
+        stages.append({"name": "signals", "rulesets": ["b/signals"]})
+        files["b/signals.yaml"] = {"ruleset": "b/signals", "hit_policy": "collect", "rules": [
+            {"id": f"s{i}", "description": "d", "when": rule_when(rng, i), "then": {"add_tags": [f"t{i}"]}}
+            for i in range(n)]}
+        route = []
+    else:
+        route = [{"id": f"r{i}", "description": "d", "when": rule_when(rng, i), "then": assign} for i in range(n)]
+    stages += [{"name": "route", "rulesets": ["b/route"]}, {"name": "deadline", "rulesets": ["b/deadline"]}]
+    files["pipeline.yaml"] = {"stages": stages}
+    files["b/route.yaml"] = {"ruleset": "b/route", "hit_policy": "first", "rules": [
+        *route, {"id": "fallback", "description": "d", "then": {"assign": {"body": "cur-triage"}}}]}
+    files["b/deadline.yaml"] = {"ruleset": "b/deadline", "hit_policy": "first", "rules": [
+        {"id": "deadline", "description": "d", "then": {"deadline_policy": "fz59"}}]}
+    return files
+
+
+def appeals(count: int, seed: int = 5) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        words = rng.sample(WORDS, 5)
+        out.append({"category": rng.choice(CATEGORIES), "municipality": rng.choice(MUNICIPALITIES),
+                    "lemmas": words, "words": words, "regime": "fz59"})
+    return out
+
+
+def run(decide, items, explain: bool) -> tuple[list, list[float], float]:
+    results, times = [], []
+    started = time.perf_counter()
+    for facts in items:
+        t = time.perf_counter()
+        d = decide(facts)
+        if explain:
+            d.explainer()  # build it as the production path does, without keeping it for the comparison
+        times.append(time.perf_counter() - t)
+        results.append((d.body, d.role, d.policy, d.priority, d.tags, d.rule_ids))  # what must agree
+    return results, times, time.perf_counter() - started
+
+
+def measure(n: int, hit_policy: str, items: list[dict]) -> dict:
+    explain = hit_policy == "first"
+    with tempfile.TemporaryDirectory() as tmp:
+        gc.collect()
+        before = rss_mb()
+        rb = load_rulebook(write_rules(Path(tmp), tree(n, hit_policy)), **directory_sets())
+        rb.warm_up()
+        ours, t_ours, s_ours = run(rb.decide, items, explain)
+        grown = rss_mb() - before
+        ref, t_ref, s_ref = run(rb.decide_reference, items, explain)
+        mismatches = sum(a != b for a, b in zip(ours, ref, strict=True))
+        rb.retire()
+    return {"rules": n, "mode": "first+explain" if explain else "collect", "ours": len(items) / s_ours,
+            "ref": len(items) / s_ref, "p50": statistics.median(t_ours) * 1e6,
+            "p99": sorted(t_ours)[int(len(t_ours) * 0.99)] * 1e6, "ref_p50": statistics.median(t_ref) * 1e6,
+            "rss": grown, "mismatches": mismatches}
+
+
+def memory_run(total: int) -> None:
+    items = appeals(2000)
+    with tempfile.TemporaryDirectory() as tmp:
+        rb = load_rulebook(write_rules(Path(tmp), tree(100, "collect")), **directory_sets())
+        for facts in items * 2:
+            rb.decide(facts)
+        gc.collect()
+        before, started, done = rss_mb(), time.perf_counter(), 0
+        while done < total:
+            for facts in items:
+                rb.decide(facts)
+            done += len(items)
+            if done % 200_000 < len(items):
+                print(f"  {done:>9,} decisions ({done * 3:,} stage evaluations): RSS +{rss_mb() - before:.1f} MB",
+                      flush=True)
+        print(f"{done:,} decisions in {time.perf_counter() - started:.0f} s; RSS growth {rss_mb() - before:.1f} MB")
+
+
+def backtest(count: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from engine.policyset import load_policy_set
+    from engine.rulebook.snapshot import read_tree
+    from engine.services.backtest import replay
+    from engine.store import models
+    from engine.store.db import database, open_database
+    from engine.store.migrations import migrate
+
+    policy = load_policy_set(ROOT / "rules")
+    files = read_tree(ROOT / "rules")
+    files["routing/fallback.yaml"] = files["routing/fallback.yaml"].replace("body: cur-triage", "body: min-social")
+    from engine.policyset import load_policy_set_from_files
+
+    draft = load_policy_set_from_files(files)
+    texts = ["На ул. Попова огромные ямы", "Третий день нет горячей воды", "Не вывозят мусор, свалка во дворе",
+             "Не могу записаться к врачу", "Автобус 10 не ходит", "Прошу разъяснить порядок получения справки",
+             "Не горят фонари во дворе", "Задерживают зарплату", "Протекает крыша", "Холодно в школе"]
+    munis = ["barnaul", "biysk", "rubtsovsk", "pavlovsky-district", None]
+    with tempfile.TemporaryDirectory() as tmp:
+        open_database(f"sqlite:///{tmp}/bench.db")
+        database.connect()
+        now = datetime(2026, 11, 30, 3, tzinfo=UTC)
+        migrate(now)
+        rng = random.Random(9)
+        started = time.perf_counter()
+        with database.atomic():
+            rows = []
+            for i in range(count):
+                at = now - timedelta(minutes=rng.randrange(60 * 24 * 25))
+                rows.append({"channel": "bench", "external_id": str(i), "raw_payload": "{}",
+                             "text": f"{rng.choice(texts)} (дом {i % 300})", "author_type": "citizen",
+                             "municipality": rng.choice(munis), "regime": "fz59", "urgency": "normal", "fz59": True,
+                             "attachments": "[]", "status": "routed", "received_at": at, "created_at": at,
+                             "updated_at": at})
+            for chunk in range(0, len(rows), 500):
+                models.AppealRecord.insert_many(rows[chunk:chunk + 500]).execute()
+        print(f"stored {count:,} appeals in {time.perf_counter() - started:.1f} s")
+        seen = []
+        result = replay(policy, draft, since=now - timedelta(days=30),
+                        progress=lambda done, total: seen.append(done) if done % 20000 == 0 else None)
+        per = result["seconds"] / max(result["appeals"], 1) * 1e3
+        print(f"backtest of {result['appeals']:,} stored appeals: {result['seconds']} s ({per:.2f} ms each); "
+              f"{result['changed']:,} would change, {len(result['groups'])} groups")
+        database.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--appeals", type=int, default=50_000)
+    parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--backtest", type=int, default=100_000)
+    parser.add_argument("--memory-run", type=int, default=0)
+    args = parser.parse_args()
+    if args.memory_run:
+        memory_run(args.memory_run)
+        return
+    items = appeals(args.appeals)
+    print(f"{args.appeals:,} generated Cyrillic appeals; appeals/s, latency in µs, RSS growth of our evaluator")
+    print(f"{'rules':>6} {'mode':<14} {'ours/s':>9} {'ref/s':>9} {'ours/ref':>8} {'p50':>7} {'p99':>7} "
+          f"{'ref p50':>7} {'RSS MB':>7} {'mismatch':>8}")
+    for n in (int(x) for x in args.sizes.split(",")):
+        for mode in ("first", "collect"):
+            r = measure(n, mode, items)
+            print(f"{r['rules']:>6} {r['mode']:<14} {r['ours']:>9,.0f} {r['ref']:>9,.0f} {r['ours'] / r['ref']:>8.2f} "
+                  f"{r['p50']:>7.0f} {r['p99']:>7.0f} {r['ref_p50']:>7.0f} {r['rss']:>7.1f} {r['mismatches']:>8}",
+                  flush=True)
+    if args.backtest:
+        backtest(args.backtest)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Reading an appeal's Russian text into facts: topic, municipality, 59-ФЗ flags, and their explanation.
+
+Loaded from three rules files beside the routing rules: topics.yaml (the weighted topic lexicon,
+repeat and cluster windows, e-mail channels), gazetteer.yaml (municipalities in all their forms)
+and obscene.yaml (a small lexicon of roots).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .flags import ObsceneLexicon, is_anonymous, is_plain_email
+from .gazetteer import Gazetteer, Place
+from .history import History, HistorySettings
+from .lexicon import Classification, Lexicon
+from .matching import Tokens
+
+FILES = ("topics.yaml", "gazetteer.yaml", "obscene.yaml")
+MIN_CONFIDENCE_DEFAULT = 0.3
+
+
+@dataclass(frozen=True)
+class Reading:
+    classification: Classification
+    place: Place | None
+    obscene_words: int
+    anonymous: bool
+    plain_email: bool
+
+    def tags(self, history: History | None) -> list[str]:
+        found = []
+        if self.obscene_words:
+            found.append("obscene")
+        if self.anonymous:
+            found.append("anonymous")
+        if self.plain_email:
+            found.append("email-not-fz59")
+        if history is not None and history.mass_incident:
+            found.append("mass-incident")
+        return found
+
+
+class TextReader:
+    def __init__(self, lexicon: Lexicon, gazetteer: Gazetteer, obscene: ObsceneLexicon, *,
+                 email_channels: frozenset[str], history: HistorySettings, min_confidence: float, version: str):
+        self.lexicon = lexicon
+        self.gazetteer = gazetteer
+        self.obscene = obscene
+        self.email_channels = email_channels
+        self.history = history
+        self.min_confidence = min_confidence
+        self.version = version
+
+    def read(self, incoming) -> Reading:
+        tokens = Tokens(incoming.text or "")
+        classification = self.lexicon.classify(tokens)
+        if classification.topic and classification.confidence < self.min_confidence:
+            classification = dataclasses.replace(classification, topic=None, subtopic=None)
+        regime = incoming.effective_regime
+        return Reading(
+            classification=classification,
+            place=self.gazetteer.locate(tokens) if not incoming.municipality else None,
+            obscene_words=self.obscene.found_in(tokens.words),
+            anonymous=regime == "fz59" and is_anonymous(incoming.author, address=incoming.address),
+            plain_email=is_plain_email(incoming.channel, self.email_channels),
+        )
+
+    def municipality_of(self, incoming) -> str | None:
+        """The municipality the channel gave, else the one named in the text."""
+        if incoming.municipality:
+            return incoming.municipality
+        place = self.gazetteer.locate(Tokens(incoming.text or ""))
+        return place.municipality if place else None
+
+    @staticmethod
+    def merge(facts: dict, reading: Reading, history: History | None) -> dict:
+        """Add what the text says to the facts the rulebook decides on (the channel's own facts stay)."""
+        cls = reading.classification
+        if cls.topic and not facts.get("topic"):
+            facts["topic"] = cls.topic
+            if cls.subtopic and not facts.get("subtopic"):
+                facts["subtopic"] = cls.subtopic
+        if reading.place and not facts.get("municipality"):
+            facts["municipality"] = reading.place.municipality
+        tags = list(facts.get("tags") or [])
+        tags += [t for t in reading.tags(history) if t not in tags]
+        facts["tags"] = tags
+        if history is not None:
+            facts["repeat_count"] = history.repeat_count
+        return facts
+
+    @staticmethod
+    def annotate(decision, incoming, reading: Reading, history: History | None):
+        """Record the classifier's reading in the decision; a channel category that won over a
+        different lexicon topic is tagged `topic-disagreement`."""
+        cls = reading.classification
+        disagree = bool(incoming.category and cls.topic and cls.topic != decision.topic)
+        tags = tuple(decision.tags) + (("topic-disagreement",) if disagree and "topic-disagreement" not in
+                                       decision.tags else ())
+        entry = {
+            "stage": "classify",
+            "hit_policy": "lexicon",
+            "rulesets": list(FILES),
+            "fired": _fired(cls, reading.place, decision.topic, incoming.category, disagree),
+            "classification": cls.to_dict(),
+            "municipality": dataclasses.asdict(reading.place) if reading.place else None,
+            "flags": {"obscene": bool(reading.obscene_words), "anonymous": reading.anonymous,
+                      "plain_email": reading.plain_email},
+            "history": dataclasses.asdict(history) if history else None,
+        }
+        inner = decision.explainer
+        return dataclasses.replace(decision, tags=tags,
+                                   explainer=lambda: (entry, *(inner() if inner is not None else ())))
+
+
+def _fired(cls: Classification, place: Place | None, decided: str, category: str | None, disagree: bool) -> list:
+    fired = []
+    if cls.topic:
+        description = f"Словарь тем: {cls.topic} (уверенность {cls.confidence})"
+        if disagree:
+            description += f"; канал указал категорию «{category}», тема по категории {decided} — расхождение"
+        fired.append({
+            "rule": f"lexicon:{cls.topic}", "ruleset": "topics.yaml", "description": description,
+            "conditions": [{"fact": "lemmas", "op": "has_any", "value": list(cls.matched),
+                            "actual": ", ".join(cls.matched)}],
+            "then": {"topic": cls.topic, "subtopic": cls.subtopic},
+        })
+    if place:
+        fired.append({
+            "rule": f"gazetteer:{place.municipality}", "ruleset": "gazetteer.yaml",
+            "description": f"Муниципалитет по тексту: {place.municipality} (упоминаний: {place.mentions})",
+            "conditions": [{"fact": "words", "op": "phrase", "value": list(place.matched),
+                            "actual": ", ".join(place.matched)}],
+            "then": {"municipality": place.municipality},
+        })
+    return fired
+
+
+def load_reader(rules_dir: Path) -> TextReader | None:
+    """The reader for a rules folder, or None when the folder has no topics.yaml."""
+    rules_dir = Path(rules_dir)
+    if not (rules_dir / FILES[0]).exists():
+        return None
+    docs, digest = {}, hashlib.sha256()
+    for name in FILES:
+        data = (rules_dir / name).read_bytes()
+        digest.update(name.encode() + b"\0" + data + b"\0")
+        try:
+            docs[name] = yaml.safe_load(data) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    topics = docs["topics.yaml"]
+    return TextReader(
+        Lexicon.from_document(topics, "topics.yaml"),
+        Gazetteer.from_document(docs["gazetteer.yaml"], "gazetteer.yaml"),
+        ObsceneLexicon.from_document(docs["obscene.yaml"], "obscene.yaml"),
+        email_channels=frozenset(str(c) for c in topics.get("email_channels") or ["email"]),
+        history=HistorySettings.from_document(topics),
+        min_confidence=float(topics.get("min_confidence", MIN_CONFIDENCE_DEFAULT)),
+        version=digest.hexdigest()[:16],
+    )

@@ -1,0 +1,285 @@
+"""What staff do with an appeal, checked against its state machine; every action is audited.
+
+    routed ──take──▶ in_progress ──answer(final)──▶ answered ──close──▶ closed
+       │                │  ▲                            │                 │
+       │  request_clarification│resume                  └──reopen──▶ in_progress ◀──reopen──┘
+       │                ▼  │
+       │          awaiting_author
+       └─ forward / reroute (back to routed, another body) · reject (art. 11 59-ФЗ) ─▶ rejected
+
+`answer(interim)` and `extend` keep the status. A refused action raises ActionRefused with the
+reason in Russian, shown to the official as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine.domain.clockterm import NOT_PAUSABLE
+from engine.store import appeals as store
+from engine.store.db import write_transaction
+
+from . import clocks
+
+log = logging.getLogger(__name__)
+
+OPEN = ("routed", "in_progress", "awaiting_author")
+FINISHED = ("answered", "rejected", "closed")
+FIRST_CLOCKS = ("first_response", "interim_answer", "notice")
+EXTENDABLE = ("answer", "final_answer")
+STAFF = ("official", "manager", "admin")
+
+
+@dataclass(frozen=True)
+class Transition:
+    title: str
+    source: tuple[str, ...]
+    target: str | None  # None keeps the status
+    roles: tuple[str, ...] = STAFF
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "take": Transition("Взять в работу", ("routed",), "in_progress"),
+    "answer": Transition("Ответить", ("in_progress",), None),
+    "request_clarification": Transition("Запросить уточнение у автора", ("in_progress",), "awaiting_author"),
+    "resume": Transition("Возобновить (уточнение получено)", ("awaiting_author",), "in_progress"),
+    "extend": Transition("Продлить срок", OPEN, None, clocks.EXTEND_ROLES),
+    "forward": Transition("Переадресовать по компетенции", ("routed", "in_progress"), "routed"),
+    "reject": Transition("Оставить без ответа по существу", OPEN, "rejected"),
+    "close": Transition("Закрыть", ("answered", "rejected"), "closed"),
+    "reopen": Transition("Вернуть в работу", FINISHED, "in_progress", ("manager", "admin")),
+    "reroute": Transition("Перемаршрутизировать по правилам", OPEN, "routed", ("manager", "admin")),
+}
+
+# Federal Law 59-ФЗ art. 11: when an appeal may be left without an answer on the merits.
+REJECT_REASONS: dict[str, str] = {
+    "anonymous": "Не указаны фамилия или почтовый адрес для ответа (ч. 1 ст. 11 59-ФЗ)",
+    "court_decision": "Обжалуется судебное решение (ч. 2 ст. 11 59-ФЗ), возврат в течение 7 дней",
+    "obscene": "Нецензурные или оскорбительные выражения, угрозы (ч. 3 ст. 11 59-ФЗ)",
+    "unreadable": "Текст не поддаётся прочтению (ч. 4 ст. 11 59-ФЗ), уведомление в течение 7 дней",
+    "essence_undeterminable": "Невозможно определить суть обращения (ст. 11 59-ФЗ), уведомление в течение 7 дней",
+    "repeated": "Повторное обращение без новых доводов, переписка прекращена (ч. 5 ст. 11 59-ФЗ)",
+    "already_answered_publicly": "Ответ на вопрос размещён на официальном сайте (ст. 11 59-ФЗ)",
+}
+
+
+class ActionRefused(Exception):
+    """The action does not fit the appeal's state or the law; `reason` says why."""
+
+    def __init__(self, reason: str, code: str = "conflict"):
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class ActionInvalid(ValueError):
+    """The request itself is wrong (unknown body, missing reason): a 422 rather than a 409."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def allowed_actions(status: str, role: str) -> list[str]:
+    return [name for name, t in TRANSITIONS.items() if status in t.source and role in t.roles]
+
+
+def refusal(name: str, status: str, role: str) -> str | None:
+    transition = TRANSITIONS[name]
+    if role not in transition.roles:
+        return f"действие «{transition.title}» недоступно роли {role}"
+    if status not in transition.source:
+        return f"действие «{transition.title}» невозможно в состоянии «{STATUS_TITLES.get(status, status)}»"
+    return None
+
+
+STATUS_TITLES = {
+    "received": "получено, ждёт маршрутизации",
+    "routed": "направлено, не взято в работу",
+    "in_progress": "в работе",
+    "awaiting_author": "ждёт уточнения от автора",
+    "answered": "дан ответ",
+    "rejected": "оставлено без ответа по существу",
+    "closed": "закрыто",
+}
+
+
+def perform(rt, appeal_id: int, name: str, params: dict, caller) -> dict:
+    """Do one action at `rt.now()` in one transaction; returns a short result for the caller."""
+    if name not in TRANSITIONS:
+        raise ActionInvalid("action", f"unknown action {name!r}")
+    now = rt.now()
+    with write_transaction():
+        appeal = store.get_appeal(appeal_id, for_update=True)
+        if appeal is None:
+            raise LookupError(appeal_id)
+        reason = refusal(name, appeal.status, caller.role)
+        if reason:
+            raise ActionRefused(reason)
+        previous = appeal.status
+        result = HANDLERS[name](rt, appeal, params, caller, now) or {}
+        target = TRANSITIONS[name].target
+        if target and target != appeal.status:
+            store.update_appeal(appeal, now, status=target)
+        else:
+            store.update_appeal(appeal, now)
+        store.audit(now, caller.actor, f"appeal.{name}", appeal.id, origin=caller.origin,
+                    status_before=previous, status=appeal.status, **result)
+    log.info("appeal %s: %s by %s (%s -> %s)", appeal.id, name, caller.actor, previous, appeal.status)
+    return {"appeal_id": appeal.id, "action": name, "status": appeal.status, **result}
+
+
+def _take(rt, appeal, params, caller, now):
+    assignment = store.current_assignment(appeal.id)
+    who = caller.official_id or caller.user or caller.actor
+    store.save_assignment(appeal, appeal.body, assignment.role if assignment else "executor", who, now)
+    return {"official": who}
+
+
+def _stop(rt, appeal, caller, now, reason: str, kinds: tuple[str, ...] | None = None) -> list[str]:
+    stopped = []
+    for clock in store.clocks_of(appeal.id):
+        if clock.stopped_at is None and (kinds is None or clock.kind in kinds):
+            clocks.stop_clock(rt, appeal, clock, now, actor=caller.actor, reason=reason)
+            stopped.append(clock.kind)
+    return stopped
+
+
+def _answer(rt, appeal, params, caller, now):
+    kind = params.get("kind", "final")
+    if kind not in ("interim", "final"):
+        raise ActionInvalid("kind", "kind must be interim or final")
+    text = (params.get("text") or "").strip()
+    if not text:
+        raise ActionInvalid("text", "the answer text is required")
+    if kind == "interim":
+        stopped = _stop(rt, appeal, caller, now, "промежуточный ответ дан", FIRST_CLOCKS)
+    else:
+        stopped = _stop(rt, appeal, caller, now, "ответ по существу дан")
+        store.update_appeal(appeal, now, status="answered")
+    return {"kind": kind, "text": text, "clocks_stopped": stopped}
+
+
+def _request_clarification(rt, appeal, params, caller, now):
+    question = (params.get("text") or "").strip()
+    if not question:
+        raise ActionInvalid("text", "say what the author should clarify")
+    paused = []
+    for clock in store.clocks_of(appeal.id):
+        if clock.kind not in NOT_PAUSABLE and clocks.state_of(clock) == "running":
+            clocks.pause_clock(rt, appeal, clock, now, actor=caller.actor, reason=f"запрошено уточнение: {question}")
+            paused.append(clock.kind)
+    return {"text": question, "clocks_paused": paused}
+
+
+def _resume(rt, appeal, params, caller, now):
+    resumed = []
+    for clock in store.clocks_of(appeal.id):
+        if clocks.state_of(clock) == "paused":
+            clocks.resume_clock(rt, appeal, clock, now, actor=caller.actor, reason="уточнение получено")
+            resumed.append({"kind": clock.kind, "due_utc": clock.due_at.isoformat()})
+    return {"clocks_resumed": resumed}
+
+
+def _extend(rt, appeal, params, caller, now):
+    """59-ФЗ: once, within the policy's limit, with a reason sent to the author (engine.services.clocks)."""
+    clock = next((c for c in store.clocks_of(appeal.id) if c.kind in EXTENDABLE and c.stopped_at is None), None)
+    if clock is None:
+        raise ActionRefused("у обращения нет идущего срока ответа, который можно продлить")
+    days = params.get("days")
+    try:
+        event = clocks.extend_clock(rt, appeal, clock, now, actor=caller.actor, role=caller.role,
+                                    days=int(days) if days is not None else None, reason=params.get("reason"))
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, clocks.ClockInvalid):
+            raise ActionInvalid(exc.field, exc.message) from None
+        raise ActionInvalid("days", "days must be a whole number") from None
+    except clocks.ClockRefused as exc:
+        raise ActionRefused(f"продление невозможно: {exc.reason}", exc.code) from None
+    return {"days": event["days"], "reason": event["reason"], "clock": clock.kind, "due_utc": event["due"],
+            "author_notice": event["author_notice"]}
+
+
+def _forward(rt, appeal, params, caller, now):
+    body = params.get("body")
+    reason = (params.get("reason") or "").strip()
+    if body not in rt.policy.directory.bodies:
+        raise ActionInvalid("body", f"unknown body {body!r}")
+    if body == appeal.body:
+        raise ActionRefused("обращение уже направлено в этот орган")
+    if not reason:
+        raise ActionInvalid("reason", "say why the appeal is outside the body's competence")
+    late = _forward_overdue(appeal, now)
+    if late and not (params.get("late_reason") or "").strip():
+        raise ActionRefused(f"семидневный срок переадресации (ч. 3 ст. 8 59-ФЗ) истёк {late:%d.%m.%Y}; "
+                            "укажите причину опоздания (late_reason)")
+    role = "executor"
+    official = rt.policy.directory.resolve(role, body=body)
+    store.save_assignment(appeal, body, role, official.id if official else None, now)
+    previous = appeal.body
+    store.update_appeal(appeal, now, body=body, role=role)
+    _stop(rt, appeal, caller, now, f"переадресовано в {body}", ("forward",))
+    result = {"from_body": previous, "body": body, "reason": reason, "author_notice_required": bool(appeal.fz59)}
+    if late:
+        result["late_reason"] = params["late_reason"].strip()
+    return result
+
+
+def _forward_overdue(appeal, now: datetime) -> datetime | None:
+    """The end of the 7-day forwarding term when it has passed (59-ФЗ appeals only)."""
+    if not appeal.fz59:
+        return None
+    clock = next((c for c in store.clocks_of(appeal.id) if c.kind == "forward"), None)
+    if clock is None:
+        return None
+    return clock.due_at if now > clock.due_at else None
+
+
+def _reject(rt, appeal, params, caller, now):
+    reason = params.get("reason")
+    if reason not in REJECT_REASONS:
+        raise ActionInvalid("reason", "reason must be one of " + ", ".join(REJECT_REASONS))
+    _stop(rt, appeal, caller, now, f"без ответа по существу: {reason}")
+    return {"reason": reason, "reason_text": REJECT_REASONS[reason],
+            "comment": (params.get("comment") or "").strip() or None}
+
+
+def _close(rt, appeal, params, caller, now):
+    _stop(rt, appeal, caller, now, "обращение закрыто")
+    return {}
+
+
+def _reopen(rt, appeal, params, caller, now):
+    reason = (params.get("reason") or "").strip()
+    if not reason:
+        raise ActionInvalid("reason", "say why the appeal goes back to work")
+    return {"reason": reason}
+
+
+def _reroute(rt, appeal, params, caller, now):
+    decision = rt.policy.decide(store.incoming_from(appeal))
+    official = rt.policy.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+    store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now)
+    store.save_assignment(appeal, decision.body, decision.role, official.id if official else None, now)
+    previous = appeal.body
+    store.update_appeal(appeal, now, body=decision.body, role=decision.role, topic=decision.topic,
+                        priority=decision.priority)
+    return {"from_body": previous, "body": decision.body, "rule": decision.route_rule_id,
+            "version": decision.version}
+
+
+HANDLERS = {
+    "take": _take,
+    "answer": _answer,
+    "request_clarification": _request_clarification,
+    "resume": _resume,
+    "extend": _extend,
+    "forward": _forward,
+    "reject": _reject,
+    "close": _close,
+    "reopen": _reopen,
+    "reroute": _reroute,
+}

@@ -1,0 +1,212 @@
+"""Operations on one clock: start, pause, resume, extend, stop. Every change is an audited event.
+
+State checks come first; a refused operation raises ClockRefused (HTTP 409, or 403 for a role
+that may not do it) and a malformed one ClockInvalid (HTTP 422, naming the field).
+
+A moved due time is always counted from the clock's start (``engine.domain.clockterm``):
+amount + extension + pause credit in the clock's basis, with the body's current calendar; the
+calendar version used is recorded on the clock and in the audit event. Whenever the due time
+moves, ``deadline_version`` goes up and the escalation ladder is re-armed, so alerts for the
+old due time are never repeated and alerts for the new one fire.
+
+Functions named ``*_clock`` act inside the caller's transaction on a clock it has read (and
+locked); ``operate`` is the transactional entry point the API uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from engine.domain.clockterm import EXTENDABLE_BASES, NOT_PAUSABLE, pause_credit, term_due
+from engine.store import appeals as store
+from engine.store import clocks as clock_store
+from engine.store.db import write_transaction
+
+from .escalation import rearm_clock
+
+log = logging.getLogger(__name__)
+
+OPERATOR_ROLES = ("official", "manager", "admin")
+# 59-ФЗ art. 12 part 2: the head of the body (or an authorised official) prolongs the term.
+# The staff API gives that authority to manager and admin tokens.
+EXTEND_ROLES = ("manager", "admin")
+
+
+class ClockRefused(Exception):
+    """The clock's state or the law does not allow the operation; ``reason`` says why."""
+
+    def __init__(self, reason: str, code: str = "conflict"):
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class ClockInvalid(ValueError):
+    """A parameter is missing or wrong; ``field`` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def state_of(clock) -> str:
+    if clock.stopped_at is not None:
+        return "stopped"
+    return "paused" if clock.paused_since is not None else "running"
+
+
+def term_of(rt, clock, appeal) -> tuple[int, str, int]:
+    """(amount, on_non_working, max_extension_days) the clock started with.
+
+    Clocks stored before their term was kept take it from the current policy.
+    """
+    if clock.amount is not None:
+        return clock.amount, clock.on_non_working or "next", clock.max_extension_days or 0
+    policy = rt.policy.policies.get(clock.policy_id)
+    spec = next((s for s in policy.clocks_for(appeal.category, appeal.subcategory) if s.kind == clock.kind), None) \
+        if policy else None
+    if spec is None:
+        raise ClockRefused(f"the term of clock {clock.kind!r} is unknown: policy {clock.policy_id!r} has no such clock")
+    return spec.amount, spec.on_non_working, spec.max_extension_days
+
+
+def move_due(rt, clock, appeal, now: datetime, **changes) -> tuple[datetime, datetime]:
+    """Apply ``changes`` (extension_days, pause_credit, ...) and the due time they give; re-arm.
+
+    Returns (due before, due after).
+    """
+    amount, on_non_working, _ = term_of(rt, clock, appeal)
+    cal = rt.policy.calendar_for(clock.body)
+    extension = changes.get("extension_days", clock.extension_days)
+    credit = changes.get("pause_credit", clock.pause_credit)
+    due = term_due(clock.basis, amount, clock.started_at, cal, on_non_working=on_non_working,
+                   extension_days=extension, credit=credit)
+    before = clock.due_at
+    changes["calendar_version"] = cal.version
+    if due != before:
+        changes.update(due_at=due, deadline_version=clock.deadline_version + 1)
+    clock_store.update_clock(clock, **changes)
+    if due != before:
+        rearm_clock(rt, clock, now)
+    return before, due
+
+
+def _require_reason(reason: str | None, what: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ClockInvalid("reason", f"a reason is required to {what} a clock")
+    return text
+
+
+def _event(now, actor: str, action: str, appeal, clock, **details) -> dict:
+    details = {"clock": clock.kind, **details}
+    store.audit(now, actor, action, appeal.id, **details)
+    log.info("appeal %s: %s %s by %s", appeal.id, action, clock.kind, actor)
+    return {"appeal_id": appeal.id, "event": action, **details}
+
+
+def start_clock(rt, appeal, deadline, body: str, now: datetime, *, stopped_at: datetime | None):
+    """Store a clock computed by ``compute_clocks``; stopped at once when its step is already done.
+
+    The start is recorded by the clock row itself (start, due, versions) and by the appeal's
+    ``appeal.routed`` event, so routing writes no audit row per clock.
+    """
+    return clock_store.create_clock(appeal, deadline, body, stopped_at=stopped_at)
+
+
+def pause_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
+    """Waiting for the author's clarification: the clock stops counting until resumed."""
+    reason = _require_reason(reason, "pause")
+    if clock.kind in NOT_PAUSABLE:
+        raise ClockRefused(f"a {clock.kind} clock does not pause: it measures the body's own step")
+    if state_of(clock) != "running":
+        raise ClockRefused(f"the {clock.kind} clock is {state_of(clock)}; only a running clock can be paused")
+    clock_store.update_clock(clock, paused_since=now)
+    rearm_clock(rt, clock, now)  # no checks while paused
+    return _event(now, actor, "clock.paused", appeal, clock, reason=reason, due=clock.due_at.isoformat())
+
+
+def resume_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
+    """The clarification arrived: the due time moves by the paused time counted in the clock's basis."""
+    if state_of(clock) != "paused":
+        raise ClockRefused(f"the {clock.kind} clock is {state_of(clock)}; only a paused clock can be resumed")
+    cal = rt.policy.calendar_for(clock.body)
+    paused_since = clock.paused_since
+    credit = pause_credit(clock.basis, paused_since, now, cal)
+    wall = int((now - paused_since).total_seconds())
+    before, due = move_due(rt, clock, appeal, now, paused_since=None, pause_credit=clock.pause_credit + credit,
+                           paused_total_seconds=clock.paused_total_seconds + wall)
+    return _event(now, actor, "clock.resumed", appeal, clock, reason=(reason or "").strip() or None,
+                  paused_since=paused_since.isoformat(), paused_seconds=wall, credit=credit,
+                  credit_unit="days" if clock.basis.endswith("_days") else "seconds",
+                  due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
+
+
+def extend_clock(rt, appeal, clock, now, *, actor: str, role: str, days=None, reason: str | None = None,
+                 notice: str | None = None, **_) -> dict:
+    """59-ФЗ: prolong the term once, by at most the policy's limit, with a reason; the author is told."""
+    if role not in EXTEND_ROLES:
+        allowed = ", ".join(EXTEND_ROLES)
+        raise ClockRefused(f"role {role!r} may not extend a deadline; the head of the body does ({allowed})",
+                           code="forbidden")
+    reason = _require_reason(reason, "extend")
+    if not isinstance(days, int) or isinstance(days, bool):
+        raise ClockInvalid("days", "days must be a whole number")
+    _, _, limit = term_of(rt, clock, appeal)
+    if clock.basis not in EXTENDABLE_BASES or limit <= 0:
+        raise ClockRefused(f"policy {clock.policy_id!r} does not allow extending the {clock.kind} clock")
+    if clock.stopped_at is not None:
+        raise ClockRefused(f"the {clock.kind} clock is stopped")
+    if clock.extension_days:
+        raise ClockRefused(f"the {clock.kind} clock was already extended by {clock.extension_days} days; "
+                           "a term is extended only once")
+    if now > clock.due_at:
+        raise ClockRefused(f"the term ended at {clock.due_at.isoformat()}; an extension is decided before it ends")
+    if not 1 <= days <= limit:
+        raise ClockInvalid("days", f"days must be between 1 and {limit}")
+    before, due = move_due(rt, clock, appeal, now, extension_days=days)
+    event = _event(now, actor, "clock.extended", appeal, clock, days=days, reason=reason,
+                   due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
+    zone = rt.policy.calendar_for(clock.body).tz
+    text = (notice or "").strip() or (
+        f"Срок рассмотрения Вашего обращения №{appeal.id} продлён до {due.astimezone(zone):%d.%m.%Y}. "
+        f"Причина: {reason}"
+    )
+    _event(now, actor, "clock.author_notified", appeal, clock, about="extension", to=appeal.author_contact,
+           text=text)
+    return {**event, "author_notice": text}
+
+
+def stop_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
+    """The step is done (or no longer required); a paused clock is resumed first."""
+    reason = _require_reason(reason, "stop")
+    if clock.stopped_at is not None:
+        raise ClockRefused(f"the {clock.kind} clock is already stopped")
+    if clock.paused_since is not None:
+        resume_clock(rt, appeal, clock, now, actor=actor, reason="stopped while paused")
+    clock_store.update_clock(clock, stopped_at=now)
+    rearm_clock(rt, clock, now)
+    return _event(now, actor, "clock.stopped", appeal, clock, reason=reason, due=clock.due_at.isoformat(),
+                  on_time=now <= clock.due_at)
+
+
+OPERATIONS = {"pause": pause_clock, "resume": resume_clock, "extend": extend_clock, "stop": stop_clock}
+
+
+def operate(rt, appeal_id: int, kind: str, operation: str, params: dict, *, actor: str, role: str) -> dict:
+    """Do one operation at ``rt.now()`` in one transaction; LookupError when appeal or clock is missing."""
+    if operation not in OPERATIONS:
+        raise ClockInvalid("operation", f"unknown operation {operation!r}")
+    if role not in OPERATOR_ROLES:
+        raise ClockRefused(f"role {role!r} may not change clocks", code="forbidden")
+    now = rt.now()
+    with write_transaction():
+        appeal = store.get_appeal(appeal_id, for_update=True)
+        if appeal is None:
+            raise LookupError(f"no appeal {appeal_id}")
+        clock = clock_store.get_clock(appeal_id, kind, for_update=True)
+        if clock is None:
+            raise LookupError(f"appeal {appeal_id} has no {kind} clock")
+        return OPERATIONS[operation](rt, appeal, clock, now, actor=actor, role=role, **params)

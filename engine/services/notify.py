@@ -1,0 +1,128 @@
+"""Writing alerts to the outbox: who receives a ladder level, through which channels, and when.
+
+Roles are resolved through the directory at the moment the alert is written (deputies,
+out-of-office periods, vacancies). A non-urgent alert to someone with quiet hours waits until
+the start of their next working period. One row per recipient and channel; the idempotency
+key (appeal, clock, level, deadline version, role, repeat, channel) makes every write happen once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from engine.domain.calendar import BusinessCalendar
+from engine.domain.ladder import quiet_until
+from engine.rulebook.calendar_files import load_working_hours
+from engine.store import appeals as store
+from engine.store import outbox
+
+log = logging.getLogger(__name__)
+
+_hours_cache: dict[int, tuple[object, dict]] = {}
+
+
+def local_day(rt, now: datetime):
+    return now.astimezone(ZoneInfo(rt.policy.directory.timezone)).date()
+
+
+def alert_calendar(rt, official) -> BusinessCalendar | None:
+    """The working time outside which a non-urgent alert to `official` waits (None: no quiet hours)."""
+    directory = rt.policy.directory
+    name = official.hours or directory.default_hours
+    if name is None:
+        return None
+    policy = rt.policy
+    cached = _hours_cache.get(id(policy))
+    if cached is None or cached[0] is not policy:
+        cached = (policy, load_working_hours(policy.directory_doc))
+        _hours_cache[id(policy)] = cached
+    return BusinessCalendar(production=policy.production, hours=cached[1][name], timezone=directory.timezone)
+
+
+def deliver_from(rt, official, now: datetime, *, urgent: bool) -> datetime:
+    cal = None if urgent else alert_calendar(rt, official)
+    return now if cal is None else quiet_until(now, cal)
+
+
+def enqueue_for(rt, official, *, key: str, now: datetime, not_before: datetime, status: str = "pending",
+                **fields) -> int:
+    """One outbox row per channel the official reads; returns how many rows this call inserted."""
+    written = 0
+    for channel in official.channels:
+        inserted = outbox.enqueue(
+            now=now,
+            status=status,
+            not_before=not_before,
+            idempotency_key=key if channel == "email" else f"{key}:via:{channel}",
+            recipient=official.id,
+            address=official.address(channel),
+            channel=channel,
+            **fields,
+        )
+        written += inserted
+    return written
+
+
+def write_level(rt, appeal, clock, level, cal, now: datetime, *, status: str, repeat: int = 0) -> int:
+    """Alerts of one ladder level for one clock; returns how many outbox rows were inserted."""
+    directory = rt.policy.directory
+    day = local_day(rt, now)
+    written = 0
+    seen: set[str] = set()
+    for role in level.notify:
+        resolution = directory.resolve_for_alert(role, body=clock.body, sector=appeal.topic, day=day)
+        if resolution is None or not resolution.official.channels:
+            store.audit(now, "system", "alert.no_recipient", appeal.id, clock=clock.kind, level=level.id, role=role)
+            log.warning("appeal %s: level %s: nobody can take role %s", appeal.id, level.id, role)
+            continue
+        official = resolution.official
+        if official.id in seen:
+            continue  # one person holding two notified roles gets one alert
+        seen.add(official.id)
+        key = f"appeal:{appeal.id}:clock:{clock.kind}:level:{level.id}:v{clock.deadline_version}:role:{role}"
+        if repeat:
+            key += f":repeat:{repeat}"
+        subject, body = compose(rt, appeal, clock, level, cal, resolution, repeat)
+        inserted = enqueue_for(
+            rt, official, key=key, now=now, status=status,
+            not_before=deliver_from(rt, official, now, urgent=level.urgent),
+            appeal=appeal.id, clock=clock.id, level=level.id, role=resolution.role, subject=subject, body=body,
+            deadline_version=clock.deadline_version, repeat=repeat,
+        )
+        if inserted:
+            written += 1
+            store.audit(now, "system", f"alert.{status}", appeal.id, clock=clock.kind, level=level.id,
+                        role=resolution.role, requested_role=role, recipient=official.id, repeat=repeat,
+                        deputy_for=resolution.holder.id if resolution.deputy else None,
+                        vacant=list(resolution.vacant))
+            log.info("appeal %s: alert %s%s for %s (%s) %s", appeal.id, level.id,
+                     f" repeat {repeat}" if repeat else "", official.id, resolution.role, status)
+    return written
+
+
+def compose(rt, appeal, clock, level, cal, resolution, repeat: int) -> tuple[str, str]:
+    directory = rt.policy.directory
+    zone = ZoneInfo(cal.timezone)
+    body_name = directory.bodies[clock.body].name if clock.body in directory.bodies else clock.body
+    due_local = clock.due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+    excerpt = appeal.text if len(appeal.text) <= 500 else appeal.text[:500] + "…"
+    prefix = f"Повторно ({repeat}): " if repeat else ""
+    subject = f"[ЦУР] {prefix}{level.title}: обращение №{appeal.id}"
+    lines = [
+        f"{level.title}.",
+        f"Обращение №{appeal.id} ({appeal.channel}), исполнитель: {body_name}.",
+        f"Срок «{clock.kind}» по политике {clock.policy_id}: {due_local} ({cal.timezone}).",
+    ]
+    if repeat:
+        lines.append(f"Повторное уведомление №{repeat}: предыдущие не подтверждены. "
+                     "Подтвердите получение, чтобы остановить повторы.")
+    role_name = directory.roles.get
+    for vacant in resolution.vacant:
+        lines.append(f"Должность «{role_name(vacant, vacant)}» вакантна или её некому замещать; уведомление "
+                     f"направлено вышестоящему: «{role_name(resolution.role, resolution.role)}».")
+    if resolution.deputy:
+        lines.append(f"Вы получаете уведомление как замещающий: {resolution.holder.name} отсутствует.")
+    lines += ["", "Текст обращения:", excerpt]
+    return subject, "\n".join(lines)

@@ -1,0 +1,156 @@
+"""Rule versions: publish a checked draft, roll back, export, list, show and compare versions.
+
+A draft is a whole rules folder (relative path → YAML text). Publishing is refused unless the
+full check passes (schema, references, engine limits, static analysis, a trial build in a child
+process and every test case). Publish and rollback are audited with who, when and why.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from engine.rulebook.diff import rules_diff
+from engine.rulebook.snapshot import read_tree, tree_hash, write_tree
+from engine.store import rule_versions as store
+from engine.store.appeals import audit
+from engine.store.db import write_transaction
+
+from .rules_check import DEFAULT_TIMEOUT, CheckReport, check_files
+
+log = logging.getLogger(__name__)
+
+
+class RulesRefused(Exception):
+    """A publish or rollback that may not happen; ``report`` holds the check when there was one."""
+
+    def __init__(self, message: str, report: CheckReport | None = None, status: int = 422):
+        super().__init__(message)
+        self.report = report
+        self.status = status
+
+
+def draft_files(files: dict[str, str] | None, *, base: dict[str, str] | None, replace: bool = False,
+                deleted: list[str] | tuple = ()) -> dict[str, str]:
+    """A whole draft: the given files over the base (the active version), unless replace."""
+    out = {} if replace or base is None else dict(base)
+    out.update(files or {})
+    for rel in deleted:
+        out.pop(rel, None)
+    return out
+
+
+def active_files(fallback_dir: Path | None = None) -> dict[str, str] | None:
+    """The active version's files; the folder's when nothing was published yet."""
+    record = store.active_version()
+    if record is not None:
+        return dict(record.files)
+    return read_tree(fallback_dir) if fallback_dir is not None else None
+
+
+def publish(files: dict[str, str], *, actor: str, comment: str, now: datetime,
+            timeout: float = DEFAULT_TIMEOUT) -> tuple[dict, CheckReport]:
+    comment = (comment or "").strip()
+    if not comment:
+        raise RulesRefused("say what changes and why: a comment is required")
+    report = check_files(files, timeout=timeout)
+    if not report.ok:
+        raise RulesRefused(_refusal(report), report)
+    current = store.active_version()
+    digest = tree_hash(files)
+    if current is not None and current.files_hash == digest:
+        raise RulesRefused(f"this is already the active version ({current.id})", report, status=409)
+    with write_transaction():
+        record = store.create_version(files, digest, report.version, actor, comment,
+                                      current.id if current else None, now)
+        store.activate(record.id, "publish", actor, comment, now)
+        audit(now, actor, "rules.published", None, version=record.id, rules_version=report.version,
+              files_hash=digest, parent=current.id if current else None, comment=comment)
+    log.info("rules version %s published by %s: %s", record.id, actor, comment)
+    return version_summary(record, active=True), report
+
+
+def rollback(version_id: int, *, actor: str, reason: str, now: datetime,
+             timeout: float = DEFAULT_TIMEOUT) -> dict:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RulesRefused("say why: a reason is required for a rollback")
+    record = store.get_version(version_id)
+    if record is None:
+        raise RulesRefused(f"no rules version {version_id}", status=404)
+    current = store.active_version()
+    if current is not None and current.id == record.id:
+        raise RulesRefused(f"version {version_id} is already active", status=409)
+    report = check_files(dict(record.files), timeout=timeout)  # the code may have changed since
+    if report.errors:
+        raise RulesRefused(f"version {version_id} no longer passes the check: {_refusal(report)}", report)
+    with write_transaction():
+        store.activate(record.id, "rollback", actor, reason, now)
+        audit(now, actor, "rules.rolled_back", None, version=record.id, previous=current.id if current else None,
+              reason=reason)
+    log.info("rules rolled back to version %s by %s: %s", record.id, actor, reason)
+    return version_summary(record, active=True)
+
+
+def export(target: Path, version_id: int | None = None, *, clean: bool = False) -> tuple[dict, list[str]]:
+    """Write a version (default: the active one) into a folder. Returns the version and the
+    YAML files in the folder that the version does not have (deleted when clean)."""
+    record = store.get_version(version_id) if version_id else store.active_version()
+    if record is None:
+        raise RulesRefused("no rules version has been published yet" if not version_id
+                           else f"no rules version {version_id}", status=404)
+    target = Path(target)
+    extra = sorted(set(read_tree(target)) - set(record.files)) if target.is_dir() else []
+    write_tree(dict(record.files), target)
+    if clean:
+        for rel in extra:
+            (target / rel).unlink()
+    return version_summary(record), extra
+
+
+def versions(limit: int = 100, before_id: int | None = None) -> list[dict]:
+    active = store.active_activation()
+    active_id = active.version_id if active else None
+    return [version_summary(r, active=r.id == active_id) for r in store.list_versions(limit, before_id)]
+
+
+def version_detail(version_id: int) -> dict | None:
+    record = store.get_version(version_id)
+    if record is None:
+        return None
+    active = store.active_activation()
+    out = version_summary(record, active=bool(active and active.version_id == record.id))
+    out["files"] = dict(record.files)
+    return out
+
+
+def history(limit: int = 100) -> list[dict]:
+    """Every publish and rollback, newest first: who, when, why, which version."""
+    return [{"version": a.version_id, "action": a.action, "actor": a.actor, "reason": a.reason,
+             "at": a.at.isoformat()} for a in store.activations(limit)]
+
+
+def diff(old_id: int, new_id: int) -> dict:
+    old, new = store.get_version(old_id), store.get_version(new_id)
+    missing = [str(i) for i, r in ((old_id, old), (new_id, new)) if r is None]
+    if missing:
+        raise RulesRefused(f"no rules version {', '.join(missing)}", status=404)
+    return {"from": old_id, "to": new_id, **rules_diff(dict(old.files), dict(new.files))}
+
+
+def version_summary(record, *, active: bool | None = None) -> dict:
+    out = {"id": record.id, "version": record.id, "rules_version": record.rules_version,
+           "files_hash": record.files_hash, "author": record.author, "comment": record.comment,
+           "created_at": record.created_at.isoformat(), "parent": record.parent_id}
+    if active is not None:
+        out["active"] = active
+    return out
+
+
+def _refusal(report: CheckReport) -> str:
+    parts = [f.text() for f in report.errors[:5]]
+    parts += [f"case {c['file']}: {c['case']}: {'; '.join(c['failures'])}" for c in report.cases_failed[:5]]
+    parts += report.case_errors[:5]
+    more = len(report.errors) + len(report.cases_failed) + len(report.case_errors) - len(parts)
+    return "the draft does not pass the check: " + " | ".join(parts) + (f" (and {more} more)" if more > 0 else "")

@@ -1,0 +1,57 @@
+"""An appeal's history in one list: received, routed (with the explanation), assigned, clocks, alerts, actions."""
+
+from __future__ import annotations
+
+from engine.store import actions as clock_store
+from engine.store import appeals as store
+from engine.store import outbox
+
+from .actions import REJECT_REASONS, TRANSITIONS
+
+EVENT_TITLES = {
+    "appeal.received": "Обращение получено",
+    "appeal.routed": "Направлено по правилам",
+    "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
+    "alert.acknowledged": "Оповещение принято",
+    "clock.started": "Запущен срок",
+    "clock.paused": "Срок приостановлен",
+    "clock.resumed": "Срок возобновлён",
+    "clock.extended": "Срок продлён",
+    "clock.stopped": "Срок остановлен",
+    "clock.author_notified": "Автору направлено уведомление",
+}
+
+
+def iso(value):
+    return value.isoformat() if value else None
+
+
+def title_of(action: str, details: dict | None = None) -> str:
+    if action in EVENT_TITLES:
+        clock = (details or {}).get("clock") if action.startswith("clock.") else None
+        return f"{EVENT_TITLES[action]}: {clock}" if clock else EVENT_TITLES[action]
+    name = action.removeprefix("appeal.")
+    if name in TRANSITIONS:
+        return TRANSITIONS[name].title
+    return action
+
+
+def timeline(appeal_id: int) -> list[dict]:
+    """Audit events in order; each routing event carries its decision's explanation; then alerts."""
+    decisions = iter(clock_store.decisions_of(appeal_id))
+    events: list[dict] = []
+    for row in store.audit_trail(appeal_id):
+        details = {k: v for k, v in (row.details or {}).items() if k != "origin"}
+        if row.action == "appeal.reject" and details.get("reason") in REJECT_REASONS:
+            details.setdefault("reason_text", REJECT_REASONS[details["reason"]])
+        if row.action in ("appeal.routed", "appeal.reroute"):
+            decision = next(decisions, None)
+            if decision is not None:
+                details["explanation"] = decision.explanation_text
+        events.append({"at": iso(row.at), "kind": row.action, "title": title_of(row.action, details),
+                       "actor": row.actor, "details": details})
+    for alert in outbox.list_alerts(status=None, recipient=None, appeal_id=appeal_id):
+        events.append({"at": iso(alert.created_at), "kind": "alert", "title": f"Оповещение: {alert.subject}",
+                       "actor": "system", "details": {"alert": alert.id, "level": alert.level,
+                                                      "recipient_role": alert.role, "status": alert.status}})
+    return sorted(events, key=lambda e: e["at"] or "")  # stable: same-instant events keep their order

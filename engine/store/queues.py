@@ -1,0 +1,106 @@
+"""Appeal lists for staff: scoped to bodies, filtered by deadline state and period, paged by id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import JOIN, fn
+
+from .models import AppealRecord, ClockRecord
+
+PAGE_LIMIT = 200
+FIELDS = ("channel", "status", "body", "topic", "municipality", "priority", "policy")
+OPEN_STATUSES = ("received", "routed", "in_progress", "awaiting_author")
+
+
+@dataclass(frozen=True)
+class AppealQuery:
+    filters: dict
+    bodies: frozenset[str] | None = None  # None: every body
+    overdue: bool = False
+    at_risk_until: datetime | None = None  # a running clock due between now and this instant
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    now: datetime | None = None
+
+
+def _running_clocks():
+    return ClockRecord.select(ClockRecord.appeal).where(
+        ClockRecord.stopped_at.is_null() & ClockRecord.paused_since.is_null()
+    )
+
+
+def _where(query, q: AppealQuery):
+    for name in FIELDS:
+        if q.filters.get(name):
+            query = query.where(getattr(AppealRecord, name) == q.filters[name])
+    if q.bodies is not None:
+        query = query.where(AppealRecord.body.in_(sorted(q.bodies)) if q.bodies else AppealRecord.id < 0)
+    if q.overdue:
+        query = query.where(AppealRecord.id.in_(_running_clocks().where(ClockRecord.due_at < q.now)))
+    if q.at_risk_until is not None:
+        query = query.where(AppealRecord.id.in_(
+            _running_clocks().where((ClockRecord.due_at >= q.now) & (ClockRecord.due_at <= q.at_risk_until))
+        ))
+    if q.received_from:
+        query = query.where(AppealRecord.received_at >= q.received_from)
+    if q.received_to:
+        query = query.where(AppealRecord.received_at < q.received_to)
+    return query
+
+
+def list_appeals(q: AppealQuery, *, after_id: int | None, limit: int) -> list[AppealRecord]:
+    query = _where(AppealRecord.select(), q)
+    if after_id:
+        query = query.where(AppealRecord.id < after_id)
+    return list(query.order_by(AppealRecord.id.desc()).limit(min(limit, PAGE_LIMIT)))
+
+
+def queue(q: AppealQuery, *, limit: int = PAGE_LIMIT) -> list[tuple[AppealRecord, datetime | None]]:
+    """Open appeals with their nearest running due time, soonest first (no due time last)."""
+    nearest = (
+        ClockRecord.select(ClockRecord.appeal.alias("appeal_id"), fn.MIN(ClockRecord.due_at).alias("due"))
+        .where(ClockRecord.stopped_at.is_null())
+        .group_by(ClockRecord.appeal)
+        .alias("nearest")
+    )
+    query = (
+        _where(AppealRecord.select(AppealRecord, nearest.c.due), q)
+        .join(nearest, join_type=JOIN.LEFT_OUTER, on=(AppealRecord.id == nearest.c.appeal_id))
+        .where(AppealRecord.status.in_(OPEN_STATUSES))
+        .order_by(nearest.c.due.is_null(), nearest.c.due, AppealRecord.id)
+        .limit(limit)
+        .objects()
+    )
+    due_field = ClockRecord.due_at
+    return [(row, due_field.python_value(row.due) if row.due is not None else None) for row in query]
+
+
+def count_by_status(bodies: frozenset[str] | None) -> dict[str, int]:
+    query = AppealRecord.select(AppealRecord.status, fn.COUNT(AppealRecord.id).alias("n"))
+    query = _where(query, AppealQuery(filters={}, bodies=bodies)).group_by(AppealRecord.status)
+    return {row.status: row.n for row in query.objects()}
+
+
+def answer_clock_outcomes(bodies: frozenset[str] | None, since: datetime, now: datetime,
+                          kinds: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Per body: answer clocks met, missed, and still open past their due time, since `since`.
+
+    Open overdue clocks count as missed, so a period with open work never reads 100 %.
+    """
+    query = ClockRecord.select(ClockRecord.body, ClockRecord.due_at, ClockRecord.stopped_at).where(
+        ClockRecord.kind.in_(kinds) & (ClockRecord.started_at >= since)
+    )
+    if bodies is not None:
+        query = query.where(ClockRecord.body.in_(sorted(bodies)) if bodies else ClockRecord.id < 0)
+    result: dict[str, dict[str, int]] = {}
+    for clock in query:
+        row = result.setdefault(clock.body, {"met": 0, "missed": 0, "open_overdue": 0, "open": 0})
+        if clock.stopped_at is not None:
+            row["met" if clock.stopped_at <= clock.due_at else "missed"] += 1
+        elif clock.due_at < now:
+            row["open_overdue"] += 1
+        else:
+            row["open"] += 1
+    return result

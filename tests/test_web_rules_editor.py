@@ -1,0 +1,83 @@
+"""Policy staff publish a rule change in the editor (real browser), and the next webhook is routed by it."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.services import access
+from engine.store.appeals import get_appeal
+
+from .browser import LiveServer, launch, log_in, require_browser, screenshot
+from .signing import body_of, signed_headers
+from .staff import PASSWORD, add_staff
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'web.db'}"
+
+
+@pytest.fixture
+def page():
+    sync_playwright = require_browser()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 1000}).new_page()
+        browser.close()
+
+
+def post_appeal(client, runtime, external_id: str, text: str) -> int:
+    body = body_of({"external_id": external_id, "text": text, "municipality": "barnaul", "regime": "fz59",
+                    "fz59": True})
+    answer = client.post("/webhooks/generic/portal", data=body,
+                         headers=signed_headers("k", body, int(runtime.now().timestamp())))
+    assert answer.status_code == 202, answer.get_json()
+    return answer.get_json()["appeal_id"]
+
+
+def test_a_fallback_change_published_in_the_editor_routes_the_next_webhook(page, app, runtime):
+    if not any(r.rule == "/api/v1/rules/publish" for r in app.url_map.iter_rules()):
+        pytest.fail("the rules API is not registered: the editor cannot publish")
+    add_staff(runtime)
+    access.add_channel(runtime.now(), "portal", "generic", "k")
+    client = app.test_client()
+    before = post_appeal(client, runtime, "before-1", "Прошу разъяснить порядок получения справки")
+    assert get_appeal(before).body == "cur-triage"
+
+    with LiveServer(app) as live:
+        log_in(page, live.url, "policy-writer", PASSWORD)
+        page.goto(f"{live.url}/rules")
+        names = page.eval_on_selector_all("#rules-file option", "options => options.map(o => o.value)")
+        for name in names:
+            if not name.startswith("routing/"):
+                continue
+            page.select_option("#rules-file", name)
+            current = page.input_value("#rules-text")
+            if "body: cur-triage" in current:
+                page.fill("#rules-text", current.replace("body: cur-triage", "body: min-social"))
+        page.click("#rules-validate")
+        page.wait_for_selector("#rules-result h3")
+        assert "пройдена" in page.text_content("#rules-result h3")
+        page.fill("#rules-comment", "Непонятные обращения — в соцзащиту на время отпуска сортировки")
+        page.click("#rules-publish button[type=submit]")
+        page.wait_for_selector("#rules-result h3:has-text('Опубликована версия')", timeout=120_000)
+        page.wait_for_selector("#rules-versions li")
+        screenshot(page, "rules-published")
+
+    after = post_appeal(client, runtime, "after-1", "Прошу разъяснить порядок получения справки")
+    assert get_appeal(after).body == "min-social"
+
+
+def test_a_broken_rule_is_pinned_to_its_line_in_the_editor(page, app, runtime):
+    add_staff(runtime)
+    with LiveServer(app) as live:
+        log_in(page, live.url, "policy-writer", PASSWORD)
+        page.goto(f"{live.url}/rules")
+        page.select_option("#rules-file", "routing/roads.yaml")
+        page.fill("#rules-text", "ruleset: routing/roads\nhit_policy: first\nrules:\n  - id: x\n")
+        page.click("#rules-validate")
+        page.wait_for_selector("#rules-messages li.error")
+
+        assert "строка 4" in page.text_content("#rules-messages")
+        assert page.locator("#rules-gutter .err").first.text_content() == "4"
+        screenshot(page, "rules-error-pinned")

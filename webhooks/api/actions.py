@@ -1,0 +1,150 @@
+"""POST /api/v1/appeals/<id>/actions/<action>: what officials and managers do with an appeal.
+
+Each action has its own request schema; the state machine lives in engine.services.actions and
+answers 409 with the reason when the appeal's state does not allow the action.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from marshmallow import Schema, fields, validate
+
+from engine.services import actions
+from engine.services.timeline import timeline
+from engine.store import appeals as store
+
+from ..auth import can_see, require_role
+from ..errors import ApiError
+from ..runtime import runtime
+
+bp = Blueprint("actions", __name__, url_prefix="/api/v1/appeals")
+
+TEXT = validate.Length(min=1, max=20000)
+READERS = ("official", "manager", "policy", "admin")
+
+
+class EmptyActionSchema(Schema):
+    comment = fields.String(validate=validate.Length(max=2000), metadata={"description": "комментарий"})
+
+
+class AnswerSchema(Schema):
+    kind = fields.String(load_default="final", validate=validate.OneOf(("interim", "final")),
+                         metadata={"description": "interim — промежуточный ответ, final — ответ по существу"})
+    text = fields.String(required=True, validate=TEXT)
+
+
+class ClarificationSchema(Schema):
+    text = fields.String(required=True, validate=TEXT, metadata={"description": "что должен уточнить автор"})
+
+
+class ExtendSchema(Schema):
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=366))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ForwardSchema(Schema):
+    body = fields.String(required=True, metadata={"description": "id органа из справочника"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    late_reason = fields.String(validate=validate.Length(max=2000),
+                                metadata={"description": "обязательна, если семидневный срок переадресации истёк"})
+
+
+class RejectSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(tuple(actions.REJECT_REASONS)))
+    comment = fields.String(validate=validate.Length(max=2000))
+
+
+class ReopenSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ActionResultSchema(Schema):
+    appeal_id = fields.Integer()
+    action = fields.String()
+    status = fields.String()
+
+
+class TimelineEventSchema(Schema):
+    at = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    actor = fields.String()
+    details = fields.Dict()
+
+
+ACTION_SCHEMAS: dict[str, type[Schema]] = {
+    "take": EmptyActionSchema,
+    "answer": AnswerSchema,
+    "request_clarification": ClarificationSchema,
+    "resume": EmptyActionSchema,
+    "extend": ExtendSchema,
+    "forward": ForwardSchema,
+    "reject": RejectSchema,
+    "close": EmptyActionSchema,
+    "reopen": ReopenSchema,
+    "reroute": EmptyActionSchema,
+}
+
+
+def visible_appeal(appeal_id: int):
+    """The appeal when the caller's scope covers it; otherwise 404 (its existence is not revealed)."""
+    record = store.get_appeal(appeal_id)
+    if record is None or not can_see(record):
+        raise ApiError(404, "not_found", f"no appeal {appeal_id}")
+    return record
+
+
+def run_action(appeal_id: int, name: str, params: dict) -> dict:
+    """Check scope, validate, perform; shared by the API and the web pages."""
+    visible_appeal(appeal_id)
+    data = ACTION_SCHEMAS[name]().load(params)
+    try:
+        return actions.perform(runtime(), appeal_id, name, data, g.caller)
+    except actions.ActionRefused as exc:
+        raise ApiError(409, exc.code, exc.reason) from None
+    except actions.ActionInvalid as exc:
+        raise ApiError(422, "invalid_fields", exc.message, {exc.field: [exc.message]}) from None
+    except LookupError:
+        raise ApiError(404, "not_found", f"no appeal {appeal_id}") from None
+
+
+def _make_view(name: str):
+    transition = actions.TRANSITIONS[name]
+
+    @require_role(*transition.roles)
+    def view(appeal_id: int):
+        params = request.get_json(silent=True) if request.data else {}
+        if not isinstance(params, dict):
+            raise ApiError(400, "bad_json", "the body must be a JSON object")
+        return jsonify(run_action(appeal_id, name, params))
+
+    view.__name__ = name
+    view.__doc__ = f"{transition.title}. Допустимо в состояниях: {', '.join(transition.source)}."
+    view.request_schema = ACTION_SCHEMAS[name]
+    return view
+
+
+for _name in actions.TRANSITIONS:
+    bp.add_url_rule(f"/<int:appeal_id>/actions/{_name}", endpoint=_name, view_func=_make_view(_name),
+                    methods=["POST"])
+
+
+@bp.get("/<int:appeal_id>/actions")
+@require_role(*READERS)
+def available(appeal_id: int):
+    """Actions the caller may take on the appeal now, and the art. 11 reasons for a rejection."""
+    record = visible_appeal(appeal_id)
+    return jsonify({
+        "status": record.status,
+        "actions": [{"name": n, "title": actions.TRANSITIONS[n].title}
+                    for n in actions.allowed_actions(record.status, g.caller.role)],
+        "reject_reasons": actions.REJECT_REASONS,
+    })
+
+
+@bp.get("/<int:appeal_id>/timeline")
+@require_role(*READERS)
+def appeal_timeline(appeal_id: int):
+    """The appeal's history: received, routed with explanation, assigned, clocks, alerts, actions."""
+    visible_appeal(appeal_id)
+    return jsonify({"items": timeline(appeal_id)})

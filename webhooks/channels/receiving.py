@@ -1,0 +1,102 @@
+"""What every channel adapter does once a payload is authenticated and normalised:
+store the appeal (and the channel's event id) in one transaction, then route it."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from engine.domain.appeal import IncomingAppeal
+from engine.services.intake import Received, process_appeal, receive_appeal
+from engine.store import appeals as appeal_store
+from engine.store import channel_events
+from engine.store.db import write_transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChannelEvent:
+    """A channel's own id of a delivery (VK event_id, Telegram update_id) and its type."""
+
+    key: str
+    type: str
+
+
+def already_handled(channel: str, event: ChannelEvent | None) -> bool:
+    return event is not None and channel_events.event_seen(channel, event.key)
+
+
+def without_nul(incoming: IncomingAppeal) -> IncomingAppeal:
+    """NUL characters removed from every text field: PostgreSQL cannot store them, and they mean nothing."""
+    author = incoming.author
+    if any("\x00" in (v or "") for v in (author.name, author.contact)):
+        author = dataclasses.replace(author, name=_clean(author.name), contact=_clean(author.contact))
+    changes = {f.name: _clean(getattr(incoming, f.name)) for f in dataclasses.fields(incoming)
+               if isinstance(getattr(incoming, f.name), str) and "\x00" in getattr(incoming, f.name)}
+    return dataclasses.replace(incoming, author=author, **changes) if changes or author is not incoming.author \
+        else incoming
+
+
+def _clean(value: str | None) -> str | None:
+    return value.replace("\x00", "") if value else value
+
+
+def accept(rt, incoming: IncomingAppeal, raw_text: str, *, event: ChannelEvent | None = None) -> Received | None:
+    """Store and route; None when another delivery of the same event got there first."""
+    now = rt.now()
+    incoming = without_nul(incoming)
+    raw_text = raw_text.replace("\x00", "")
+    try:
+        with write_transaction():
+            received = receive_appeal(rt, incoming, raw_text, actor=f"channel:{incoming.channel}")
+            if event is not None:
+                channel_events.record_event(incoming.channel, event.key, event.type, now)
+    except channel_events.EventSeen:
+        return None
+    if received.created:
+        process_appeal(rt, received.appeal_id)
+    return received
+
+
+def acknowledge(rt, channel: str, event: ChannelEvent) -> bool:
+    """Remember an event that creates no appeal; False when it was seen before."""
+    try:
+        with write_transaction():
+            channel_events.record_event(channel, event.key, event.type, rt.now())
+    except channel_events.EventSeen:
+        return False
+    return True
+
+
+def revise(rt, channel: str, external_id: str, kind: str, *, text: str | None, details: dict,
+           event: ChannelEvent | None) -> int | None:
+    """Record an edit or a deletion made in the channel beside the stored appeal (whose
+    original text stays as received); returns the appeal id, None when it is not stored."""
+    now = rt.now()
+    try:
+        with write_transaction():
+            if event is not None:
+                channel_events.record_event(channel, event.key, event.type, now)
+            appeal = appeal_store.find_appeal(channel, external_id)
+            if appeal is None:
+                log.info("channel %s: %s of %s, which is not a stored appeal", channel, kind, external_id)
+                return None
+            channel_events.add_revision(appeal.id, kind, _clean(text), details, now)
+            appeal_store.audit(now, f"channel:{channel}", f"appeal.{kind}_in_channel", appeal.id,
+                               external_id=external_id)
+    except channel_events.EventSeen:
+        return None
+    log.info("appeal %s %s in channel %s", appeal.id, kind, channel)
+    return appeal.id
+
+
+def from_unix(value, now: datetime) -> datetime:
+    """A channel's Unix time; never later than now, so no appeal arrives from the future."""
+    try:
+        moment = datetime.fromtimestamp(int(value), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return now
+    return min(moment, now)

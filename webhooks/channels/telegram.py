@@ -1,0 +1,178 @@
+"""POST /webhooks/telegram/<channel>: a Telegram bot's webhook (Bot API `Update` objects).
+
+The header X-Telegram-Bot-Api-Secret-Token carries the secret given to setWebhook and is checked
+first. Telegram retries every non-2xx answer, so a valid update is always answered 200, even
+when it carries no appeal (a sticker, a bot command, a repeated update_id). `message` and
+`channel_post` become appeals; `edited_message` and `edited_channel_post` are recorded beside
+the stored appeal, whose original text is kept.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+
+from flask import Blueprint, jsonify, request
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from engine.domain.appeal import Author, IncomingAppeal
+from engine.services import access
+from engine.store import access as channel_store
+
+from ..errors import ApiError
+from ..runtime import runtime
+from .receiving import ChannelEvent, accept, acknowledge, already_handled, from_unix, revise
+
+log = logging.getLogger(__name__)
+bp = Blueprint("telegram", __name__, url_prefix="/webhooks/telegram")
+
+MAX_TEXT = 100_000
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+NEW = ("message", "channel_post")
+EDITED = ("edited_message", "edited_channel_post")
+_COMMAND = re.compile(r"^/\w+(@\w+)?$")
+
+
+class TelegramUserSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.Integer(required=True)
+    is_bot = fields.Boolean(load_default=False)
+    first_name = fields.String(load_default="", validate=validate.Length(max=300))
+    last_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    username = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class TelegramChatSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.Integer(required=True)
+    type = fields.String(load_default="private")
+    username = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class TelegramLocationSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    latitude = fields.Float(required=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(required=True, validate=validate.Range(-180, 180))
+
+
+class TelegramMessageSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    message_id = fields.Integer(required=True)
+    date = fields.Integer(required=True)
+    chat = fields.Nested(TelegramChatSchema, required=True)
+    from_ = fields.Nested(TelegramUserSchema, data_key="from", load_default=None, allow_none=True)
+    sender_chat = fields.Nested(TelegramChatSchema, load_default=None, allow_none=True)
+    text = fields.String(load_default=None, allow_none=True)
+    caption = fields.String(load_default=None, allow_none=True)
+    photo = fields.List(fields.Dict(), load_default=list)
+    document = fields.Dict(load_default=None, allow_none=True)
+    location = fields.Nested(TelegramLocationSchema, load_default=None, allow_none=True)
+
+
+class TelegramUpdateSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    update_id = fields.Integer(required=True, validate=validate.Range(min=0))
+    message = fields.Nested(TelegramMessageSchema, load_default=None, allow_none=True)
+    edited_message = fields.Nested(TelegramMessageSchema, load_default=None, allow_none=True)
+    channel_post = fields.Nested(TelegramMessageSchema, load_default=None, allow_none=True)
+    edited_channel_post = fields.Nested(TelegramMessageSchema, load_default=None, allow_none=True)
+
+
+def done():
+    return jsonify({"ok": True}), 200
+
+
+@bp.post("/<channel>")
+def receive(channel: str):
+    rt = runtime()
+    now = rt.now()
+    record = channel_store.get_channel(channel)
+    if record is None or record.kind != "telegram":
+        raise ApiError(404, "unknown_channel", f"no Telegram channel named {channel!r}")
+    given = request.headers.get(SECRET_HEADER, "")
+    if not any(hmac.compare_digest(given.encode(), s.encode()) for s in access.channel_secrets(record, now)):
+        log.warning("channel %s: Telegram update with a missing or wrong secret token", channel)
+        raise ApiError(401, "bad_secret", f"{SECRET_HEADER} does not match the channel's secret")
+    raw = request.get_data(cache=True)  # 413 here when over the limit
+    try:
+        text = raw.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, "bad_json", f"the body is not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    update = TelegramUpdateSchema().load(payload)  # 422 via errors.py: not a valid update
+    key = ChannelEvent(str(update["update_id"]), next((k for k in (*NEW, *EDITED) if update[k]), "other"))
+    if already_handled(channel, key):
+        return done()
+    kind = key.type
+    if kind in NEW:
+        _appeal(rt, channel, update[kind], key, text, now)
+    elif kind in EDITED:
+        message = update[kind]
+        revise(rt, channel, _external_id(message), "edited", text=_text(message),
+               details={"edit_date": payload.get(kind, {}).get("edit_date")}, event=key)
+    else:
+        log.info("channel %s: Telegram update %s acknowledged, not an appeal", channel, update["update_id"])
+        acknowledge(rt, channel, key)
+    return done()
+
+
+def _appeal(rt, channel: str, message: dict, key: ChannelEvent, raw_text: str, now) -> None:
+    body = _text(message)
+    sender = message["from_"]
+    if (sender and sender["is_bot"]) or not body.strip() or _COMMAND.match(body.strip()):
+        log.info("channel %s: Telegram message %s has no appeal text", channel, message["message_id"])
+        acknowledge(rt, channel, key)
+        return
+    chat = message["chat"]
+    author_chat = message["sender_chat"] or chat
+    name = " ".join(filter(None, (sender["first_name"], sender["last_name"]))) if sender else None
+    username = (sender or author_chat).get("username")
+    location = message["location"]
+    incoming = IncomingAppeal(
+        channel=channel,
+        external_id=_external_id(message),
+        text=body[:MAX_TEXT],
+        received_at=from_unix(message["date"], now),
+        author=Author(name=name or None, type="citizen", contact=f"@{username}" if username else None),
+        author_id=f"tg:{sender['id'] if sender else author_chat['id']}",
+        regime="incident",
+        lat=location["latitude"] if location else None,
+        long=location["longitude"] if location else None,
+        attachments=_files(message),
+        link=f"https://t.me/{chat['username']}/{message['message_id']}" if chat.get("username") else None,
+    )
+    accept(rt, incoming, raw_text, event=key)
+
+
+def _text(message: dict) -> str:
+    return message["text"] or message["caption"] or ""
+
+
+def _external_id(message: dict) -> str:
+    return f"{message['chat']['id']}_{message['message_id']}"
+
+
+def _files(message: dict) -> tuple[str, ...]:
+    """Telegram file ids (fetched later with getFile), largest photo size only."""
+    found = []
+    sizes = [p for p in message["photo"] if isinstance(p, dict) and isinstance(p.get("file_id"), str)]
+    if sizes:
+        found.append("telegram-file:" + max(sizes, key=lambda p: p.get("file_size") or 0)["file_id"])
+    document = message["document"]
+    if document and isinstance(document.get("file_id"), str):
+        found.append("telegram-file:" + document["file_id"])
+    return tuple(found)

@@ -1,0 +1,209 @@
+"""POST /webhooks/vk/<channel>: the VK Callback API of a community.
+
+VK posts JSON `{type, object, group_id, event_id, v, secret}` and wants the plain text `ok` back
+(anything else and it retries), except for `confirmation`, answered with the community's
+confirmation string. The `secret` is checked before anything is done. Comments, posts, messages,
+board posts and photo comments become appeals (regime: incident); comment edits and deletions
+are recorded beside the stored appeal; the community's own posts and replies are not appeals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+from flask import Blueprint, Response, request
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from engine.domain.appeal import Author, IncomingAppeal
+from engine.services import access
+from engine.store import access as channel_store
+
+from ..errors import ApiError
+from ..runtime import runtime
+from .receiving import ChannelEvent, accept, acknowledge, already_handled, from_unix, revise
+
+log = logging.getLogger(__name__)
+bp = Blueprint("vk", __name__, url_prefix="/webhooks/vk")
+
+MAX_TEXT = 100_000
+APPEAL_TYPES = ("wall_reply_new", "wall_post_new", "message_new", "board_post_new", "photo_comment_new")
+REVISION_TYPES = ("wall_reply_edit", "wall_reply_delete")
+
+
+class VkEventSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    object = fields.Dict(load_default=dict)
+    group_id = fields.Integer(load_default=None, allow_none=True)
+    event_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    v = fields.String(load_default=None, allow_none=True)
+
+
+class VkItemSchema(Schema):
+    """The fields of a comment, post, message or board post that an appeal needs."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.Integer(required=True)
+    from_id = fields.Integer(load_default=None, allow_none=True)
+    owner_id = fields.Integer(load_default=None, allow_none=True)
+    post_id = fields.Integer(load_default=None, allow_none=True)
+    peer_id = fields.Integer(load_default=None, allow_none=True)
+    conversation_message_id = fields.Integer(load_default=None, allow_none=True)
+    topic_id = fields.Integer(load_default=None, allow_none=True)
+    topic_owner_id = fields.Integer(load_default=None, allow_none=True)
+    photo_id = fields.Integer(load_default=None, allow_none=True)
+    photo_owner_id = fields.Integer(load_default=None, allow_none=True)
+    date = fields.Integer(load_default=None, allow_none=True)
+    text = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
+    attachments = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=50))
+
+
+class VkDeletionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.Integer(required=True)
+    owner_id = fields.Integer(required=True)
+    post_id = fields.Integer(load_default=None, allow_none=True)
+    deleter_id = fields.Integer(load_default=None, allow_none=True)
+
+
+def ok() -> Response:
+    return Response("ok", mimetype="text/plain")
+
+
+@bp.post("/<channel>")
+def receive(channel: str):
+    rt = runtime()
+    now = rt.now()
+    record = channel_store.get_channel(channel)
+    if record is None or record.kind != "vk":
+        raise ApiError(404, "unknown_channel", f"no VK channel named {channel!r}")
+    raw = request.get_data(cache=True)  # 413 here when over the limit
+    try:
+        text = raw.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, "bad_json", f"the body is not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    given = payload.get("secret")
+    if not isinstance(given, str) or not any(
+        hmac.compare_digest(given.encode(), s.encode()) for s in access.channel_secrets(record, now)
+    ):
+        log.warning("channel %s: VK event with a missing or wrong secret", channel)
+        raise ApiError(403, "bad_secret", "the secret does not match the channel's")
+    event = VkEventSchema().load(payload)  # 422 via errors.py
+    if event["type"] == "confirmation":
+        if not record.confirmation:
+            raise ApiError(409, "no_confirmation", f"channel {channel!r} has no confirmation string configured")
+        return Response(record.confirmation, mimetype="text/plain")
+    key = ChannelEvent(event["event_id"] or "sha256:" + hashlib.sha256(raw).hexdigest(), event["type"])
+    if already_handled(channel, key):
+        return ok()
+    if event["type"] in APPEAL_TYPES:
+        _appeal(rt, channel, event, key, text, now)
+    elif event["type"] in REVISION_TYPES:
+        _revision(rt, channel, event, key)
+    else:
+        log.info("channel %s: VK event %s acknowledged, not an appeal", channel, event["type"])
+        acknowledge(rt, channel, key)
+    return ok()
+
+
+def _appeal(rt, channel: str, event: dict, key: ChannelEvent, raw_text: str, now) -> None:
+    obj = event["object"]
+    if event["type"] == "message_new" and isinstance(obj.get("message"), dict):
+        obj = obj["message"]  # API 5.103 and later wrap the message
+    item = VkItemSchema().load(obj)
+    _require(item, REQUIRED[event["type"]])
+    own = event["group_id"] is not None and item["from_id"] == -abs(event["group_id"])
+    attachments = tuple(filter(None, (_attachment_url(a) for a in item["attachments"])))
+    if own or not (item["text"].strip() or attachments):
+        log.info("channel %s: VK %s %s is the community's own or empty; not an appeal", channel, event["type"],
+                 item["id"])
+        acknowledge(rt, channel, key)
+        return
+    external_id, link = _where(event["type"], item, event["group_id"])
+    incoming = IncomingAppeal(
+        channel=channel,
+        external_id=external_id,
+        text=item["text"],
+        received_at=from_unix(item["date"], now),
+        author=Author(type="citizen", contact=f"https://vk.com/id{item['from_id']}" if item["from_id"] else None),
+        author_id=f"vk:{item['from_id']}" if item["from_id"] is not None else None,
+        regime="incident",
+        attachments=attachments,
+        link=link,
+    )
+    accept(rt, incoming, raw_text, event=key)
+
+
+REQUIRED = {
+    "wall_reply_new": ("owner_id", "post_id", "from_id"),
+    "wall_post_new": ("owner_id",),
+    "message_new": ("from_id",),
+    "board_post_new": ("topic_owner_id", "topic_id", "from_id"),
+    "photo_comment_new": ("photo_owner_id", "photo_id", "from_id"),
+    "wall_reply_edit": ("owner_id",),
+}
+
+
+def _require(item: dict, names) -> None:
+    missing = {name: ["Missing data for required field."] for name in names if item.get(name) is None}
+    if missing:
+        raise ValidationError({"object": missing})
+
+
+def _revision(rt, channel: str, event: dict, key: ChannelEvent) -> None:
+    if event["type"] == "wall_reply_edit":
+        item = VkItemSchema().load(event["object"])
+        _require(item, REQUIRED["wall_reply_edit"])
+        revise(rt, channel, f"reply{item['owner_id']}_{item['id']}", "edited", text=item["text"],
+               details={"from_id": item["from_id"], "date": item["date"]}, event=key)
+    else:
+        item = VkDeletionSchema().load(event["object"])
+        revise(rt, channel, f"reply{item['owner_id']}_{item['id']}", "deleted", text=None,
+               details={"deleter_id": item["deleter_id"]}, event=key)
+
+
+def _where(kind: str, item: dict, group_id: int | None) -> tuple[str, str | None]:
+    """The appeal's external id (stable across edits and deletions) and a link back to it."""
+    i = item["id"]
+    if kind == "wall_reply_new":
+        owner, post = item["owner_id"], item["post_id"]
+        return f"reply{owner}_{i}", f"https://vk.com/wall{owner}_{post}?reply={i}"
+    if kind == "wall_post_new":
+        return f"wall{item['owner_id']}_{i}", f"https://vk.com/wall{item['owner_id']}_{i}"
+    if kind == "message_new":
+        peer, cmid = item["peer_id"], item["conversation_message_id"]
+        link = f"https://vk.com/gim{abs(group_id)}?sel={peer}" if group_id and peer else None
+        return (f"msg{peer}_{cmid}" if peer and cmid else f"msg{i}"), link
+    if kind == "board_post_new":
+        owner, topic = item["topic_owner_id"], item["topic_id"]
+        return f"topic{owner}_{topic}_{i}", f"https://vk.com/topic{owner}_{topic}?post={i}"
+    owner, photo = item["photo_owner_id"], item["photo_id"]
+    return f"photo_comment{owner}_{i}", f"https://vk.com/photo{owner}_{photo}"
+
+
+def _attachment_url(attachment: dict) -> str | None:
+    kind = attachment.get("type")
+    body = attachment.get(kind) if isinstance(kind, str) else None
+    if not isinstance(body, dict):
+        return None
+    if kind == "photo" and isinstance(body.get("sizes"), list):
+        sized = [s for s in body["sizes"] if isinstance(s, dict) and isinstance(s.get("url"), str)]
+        if sized:
+            return max(sized, key=lambda s: (s.get("width") or 0) * (s.get("height") or 0))["url"]
+    if kind in ("doc", "link") and isinstance(body.get("url"), str) and body["url"].startswith("http"):
+        return body["url"]
+    if isinstance(body.get("owner_id"), int) and isinstance(body.get("id"), int):
+        return f"https://vk.com/{kind}{body['owner_id']}_{body['id']}"
+    return None

@@ -1,0 +1,45 @@
+"""`appeals import FILE.csv --channel hotline`: a hotline's export into appeals."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import CommandError, runtime_for
+
+
+def register(sub) -> None:
+    p = sub.add_parser("import", help="import appeals from a CSV file (a hotline's export)")
+    p.add_argument("file", type=Path, help="CSV with a header: external_id,received_at,text[,author_name,…]")
+    p.add_argument("--channel", required=True, help="the channel the appeals came through (must exist)")
+    p.add_argument("--all-or-nothing", action="store_true", help="import nothing when any row is invalid")
+    p.set_defaults(handler=cmd_import)
+
+
+def cmd_import(args, settings):
+    from engine.services.importing import ImportFailed, import_csv, read_text
+    from engine.store.db import connection
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
+    rt = runtime_for(settings)
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rstored {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    with connection():
+        try:
+            report = import_csv(rt, read_text(data), channel=args.channel, all_or_nothing=args.all_or_nothing,
+                                progress=progress)
+        except ImportFailed as exc:
+            raise CommandError(str(exc)) from None
+    for error in report.errors:
+        print(error)
+    if report.aborted:
+        print(f"{len(report.errors)} errors in {report.rows} rows: nothing imported (--all-or-nothing)")
+        return 1
+    print(f"{report.rows} rows: {report.imported} imported ({report.routed} routed), "
+          f"{report.already_there} already there, {len(report.errors)} with errors")
+    return 1 if report.errors else 0

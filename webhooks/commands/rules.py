@@ -1,0 +1,278 @@
+"""`appeals rules vocabulary|test|check|publish|export|versions|history|diff|rollback|simulate`."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from . import CommandError, policy_for, runtime_for
+
+
+def register(sub) -> None:
+    rules = sub.add_parser("rules", help="routing rules: vocabulary, tests, checks, versions, backtest")
+    cmds = rules.add_subparsers(dest="rules_command", required=True)
+    p = cmds.add_parser("vocabulary", help="facts, operators and actions of the rule language, as tables")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_vocabulary)
+    p = cmds.add_parser("test", help="run every *_test.yaml case; non-zero exit on a failure")
+    p.add_argument("dir", nargs="?", type=Path)
+    p.set_defaults(handler=cmd_test)
+    p = cmds.add_parser("check", help="schema, references, engine limits, static analysis, coverage, cases")
+    p.add_argument("dir", nargs="?", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", action="store_true", help="also list overlaps (information)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds the trial build may take")
+    p.set_defaults(handler=cmd_check)
+    p = cmds.add_parser("publish", help="store the folder as a new version and make it active (if it passes)")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--comment", required=True)
+    p.add_argument("--author", help="who publishes (default: the login name)")
+    p.set_defaults(handler=cmd_publish)
+    p = cmds.add_parser("export", help="write the active (or a given) version into a folder")
+    p.add_argument("dir", nargs="?", type=Path)
+    p.add_argument("--version", type=int)
+    p.add_argument("--clean", action="store_true", help="delete YAML files the version does not have")
+    p.set_defaults(handler=cmd_export)
+    p = cmds.add_parser("versions", help="stored versions, newest first")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_versions)
+    p = cmds.add_parser("history", help="every publish and rollback: who, when, why")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_history)
+    p = cmds.add_parser("diff", help="rule-level difference of two versions")
+    p.add_argument("old", type=int)
+    p.add_argument("new", type=int)
+    p.set_defaults(handler=cmd_diff)
+    p = cmds.add_parser("rollback", help="make an earlier version active again")
+    p.add_argument("version", type=int)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--author")
+    p.set_defaults(handler=cmd_rollback)
+    p = cmds.add_parser("simulate", help="replay stored appeals through a draft and the active version")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--since", default="30d", help="how far back: 30d, 12h, 2w (default 30d)")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_simulate)
+
+
+def _table(rows: list[dict]) -> str:
+    keys = list(rows[0])
+    widths = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in keys}
+    lines = [" | ".join(k.ljust(widths[k]) for k in keys), "-+-".join("-" * widths[k] for k in keys)]
+    lines += [" | ".join(str(r[k]).ljust(widths[k]) for k in keys) for r in rows]
+    return "\n".join(lines)
+
+
+def cmd_vocabulary(args, settings):
+    from engine.rulebook import action_table, fact_table, operator_table
+
+    tables = {"facts": fact_table(), "operators": operator_table(), "actions": action_table()}
+    if args.json:
+        print(json.dumps(tables, ensure_ascii=False, indent=2))
+        return 0
+    for title, rows in tables.items():
+        print(f"{title.upper()}\n{_table(rows)}\n")
+    return 0
+
+
+def cmd_test(args, settings):
+    from engine.rulebook.cases import run_cases
+
+    folder = args.dir or settings.rules_dir
+    policy = policy_for(settings.__class__.from_env(rules_dir=folder) if args.dir else settings)
+    report = run_cases(policy.rulebook, folder)
+    for r in report.results:
+        mark = "ok  " if r.passed else "FAIL"
+        print(f"{mark} {r.file}: {r.name}" + ("" if r.passed else "\n       " + "\n       ".join(r.failures)))
+    for e in report.errors:
+        print(f"ERROR {e}")
+    passed = sum(r.passed for r in report.results)
+    print(f"\n{passed}/{len(report.results)} cases passed, {len(report.failed)} failed, "
+          f"{len(report.errors)} file errors")
+    if report.uncovered_rules:
+        print("rules no case exercises: " + ", ".join(report.uncovered_rules))
+    return 0 if report.ok else 1
+
+
+def cmd_check(args, settings):
+    from engine.services.rules_check import check_folder
+
+    report = check_folder(args.dir or settings.rules_dir, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return 0 if report.ok else 1
+    print(format_check(report, verbose=args.verbose))
+    return 0 if report.ok else 1
+
+
+def format_check(report, *, verbose: bool = False) -> str:
+    lines = [f"rules version {report.version or '—'}: {report.rules} rules"]
+    shown = [f for f in report.findings if verbose or f.level != "info"]
+    lines += [f.text() for f in shown]
+    info = sum(f.level == "info" for f in report.findings)
+    if info and not verbose:
+        lines.append(f"({info} overlaps reported as information; --verbose lists them)")
+    lines += [f"FAIL    case {c['file']}: {c['case']}: {'; '.join(c['failures'])}" for c in report.cases_failed]
+    lines += [f"ERROR   {e}" for e in report.case_errors]
+    if report.uncovered_rules:
+        lines.append("WARNING rules no case exercises: " + ", ".join(report.uncovered_rules))
+    if report.coverage:
+        gaps = report.coverage["to_fallback"]
+        lines.append(f"coverage: {len(gaps)} of {report.coverage['combinations']} topic × municipality combinations "
+                     f"fall to {report.coverage['fallback_rule']}")
+        lines += [f"  {g['topic']} × {g['municipality']}" for g in gaps]
+    if report.build_seconds is not None:
+        lines.append(f"engine build (child process): {report.build_seconds:.2f} s; "
+                     f"cases: {report.cases_passed} passed, {len(report.cases_failed)} failed")
+    lines.append("OK: the rules can be published" if report.ok else "NOT OK: fix the errors above before publishing")
+    return "\n".join(lines)
+
+
+def _actor(args) -> str:
+    return f"cli:{args.author or getpass.getuser()}"
+
+
+def cmd_publish(args, settings):
+    from engine.rulebook.snapshot import SnapshotError, read_tree
+    from engine.services import rules
+    from engine.store.db import connection
+
+    rt = runtime_for(settings)
+    try:
+        files = read_tree(args.dir)
+    except SnapshotError as exc:
+        raise CommandError(str(exc)) from None
+    with connection():
+        try:
+            version, _ = rules.publish(files, actor=_actor(args), comment=args.comment, now=rt.now())
+        except rules.RulesRefused as exc:
+            if exc.report is not None:
+                print(format_check(exc.report), file=sys.stderr)
+            raise CommandError(str(exc)) from None
+    print(f"published version {version['id']} (rules {version['rules_version']}); it is active now")
+    return 0
+
+
+def cmd_export(args, settings):
+    from engine.services import rules
+    from engine.store.db import connection
+
+    runtime_for(settings)
+    target = args.dir or settings.rules_dir
+    with connection():
+        try:
+            version, extra = rules.export(target, args.version, clean=args.clean)
+        except rules.RulesRefused as exc:
+            raise CommandError(str(exc)) from None
+    print(f"version {version['id']} written to {target}")
+    for rel in extra:
+        print(f"{'deleted' if args.clean else 'not in the version'}: {rel}")
+    return 0
+
+
+def cmd_versions(args, settings):
+    from engine.services import rules
+    from engine.store.db import connection
+
+    runtime_for(settings)
+    with connection():
+        items = rules.versions()
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+    for v in [] if args.json else items:
+        print(f"{'*' if v['active'] else ' '} {v['id']:>4}  {v['created_at']}  {v['author']}  {v['comment']}")
+    return 0
+
+
+def cmd_history(args, settings):
+    from engine.services import rules
+    from engine.store.db import connection
+
+    runtime_for(settings)
+    with connection():
+        items = rules.history()
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+    for a in [] if args.json else items:
+        print(f"{a['at']}  {a['action']:<8} version {a['version']:>4}  {a['actor']}: {a['reason']}")
+    return 0
+
+
+def cmd_diff(args, settings):
+    from engine.services import rules
+    from engine.store.db import connection
+
+    runtime_for(settings)
+    with connection():
+        try:
+            print(json.dumps(rules.diff(args.old, args.new), ensure_ascii=False, indent=2))
+        except rules.RulesRefused as exc:
+            raise CommandError(str(exc)) from None
+    return 0
+
+
+def cmd_rollback(args, settings):
+    from engine.services import rules
+    from engine.store.db import connection
+
+    rt = runtime_for(settings)
+    with connection():
+        try:
+            version = rules.rollback(args.version, actor=_actor(args), reason=args.reason, now=rt.now())
+        except rules.RulesRefused as exc:
+            raise CommandError(str(exc)) from None
+    print(f"version {version['id']} is active again")
+    return 0
+
+
+def parse_since(text: str) -> timedelta:
+    m = re.fullmatch(r"(\d+)([hdw])", text.strip())
+    if not m:
+        raise CommandError(f"--since: expected a number and h, d or w (like 30d), got {text!r}")
+    n, unit = int(m.group(1)), m.group(2)
+    return {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+
+
+def cmd_simulate(args, settings):
+    from engine.rulebook.snapshot import SnapshotError, read_tree
+    from engine.services import backtest, rules
+    from engine.store.db import connection
+
+    since = parse_since(args.since)
+    rt = runtime_for(settings)
+    try:
+        files = read_tree(args.dir)
+    except SnapshotError as exc:
+        raise CommandError(str(exc)) from None
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rreplayed {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    with connection():
+        try:
+            result = backtest.simulate_draft(files, rt.policy, since=rt.now() - since, limit=args.limit,
+                                             progress=progress)
+        except rules.RulesRefused as exc:
+            raise CommandError(str(exc)) from None
+    print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{result['appeals']} appeals since {result['since']}: {result['changed']} would change "
+          f"({', '.join(f'{k} {v}' for k, v in result['changed_fields'].items())}); "
+          f"deadlines differ for {result['deadlines_changed']}; {result['seconds']} s")
+    for g in result["groups"]:
+        fields = ", ".join(f"{k} {v}" for k, v in g["fields"].items() if v)
+        print(f"  {g['old_rule']} → {g['new_rule']}: {g['appeals']} appeals ({fields})")
+        for ex in g["examples"]:
+            before, after = ex["before"], ex["after"]
+            print(f"      #{ex['appeal']}: {before['body']}/{before['policy']} → {after['body']}/{after['policy']}"
+                  f"  «{ex['text'][:60]}»")
+            for d in ex["deadlines"]:
+                print(f"          {d['clock']}: {d['before']} → {d['after']}")
+    return 0

@@ -1,0 +1,77 @@
+"""`appeals user …`: staff web logins with a role and a scope, and API tokens acting as them."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+from . import CommandError, runtime_for
+
+
+def register(sub) -> None:
+    user = sub.add_parser("user", help="staff web logins").add_subparsers(dest="user_command", required=True)
+    p = user.add_parser("add", help="a new login; the password is asked for (or read with --password-stdin)")
+    p.add_argument("login")
+    p.add_argument("--role", required=True, choices=("official", "manager", "policy", "admin"))
+    p.add_argument("--body", help="an official's body (directory id)")
+    p.add_argument("--sector", help="a manager's sector block; without it the manager sees every body")
+    p.add_argument("--official", dest="official_id", help="the person in the directory")
+    p.add_argument("--name", help="the name shown on the pages")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first input line")
+    p.set_defaults(handler=cmd_user)
+    p = user.add_parser("password", help="set a new password; the user's open sessions end")
+    p.add_argument("login")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first input line")
+    p.set_defaults(handler=cmd_user)
+    p = user.add_parser("disable", help="block the login and every token issued to it")
+    p.add_argument("login")
+    p.set_defaults(handler=cmd_user)
+    p = user.add_parser("token", help="an API token acting as the user, printed alone on the last line")
+    p.add_argument("login")
+    p.add_argument("--ttl-days", type=int, default=90)
+    p.set_defaults(handler=cmd_user)
+    user.add_parser("list", help="logins, roles and scopes").set_defaults(handler=cmd_user)
+
+
+def _password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for the password: use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise CommandError("the passwords differ")
+    return first
+
+
+def cmd_user(args, settings):
+    from engine.services import users
+    from engine.services.access import AccessError
+    from engine.store import users as store
+    from engine.store.db import connection
+
+    rt = runtime_for(settings)
+    with connection():
+        try:
+            if args.user_command == "list":
+                for u in store.list_users():
+                    scope = u.body or (f"sector {u.sector}" if u.sector else "all")
+                    state = "disabled" if u.disabled_at else "active"
+                    print(f"{u.login}\t{u.role}\t{scope}\t{state}")
+            elif args.user_command == "add":
+                users.add_user(rt.now(), args.login, args.role, _password(args), name=args.name, body=args.body,
+                               sector=args.sector, official_id=args.official_id, directory=rt.policy.directory)
+                print(f"user {args.login} ({args.role}) added")
+            elif args.user_command == "password":
+                users.set_password(rt.now(), args.login, _password(args))
+                print(f"user {args.login}: password changed, sessions ended")
+            elif args.user_command == "disable":
+                users.disable_user(rt.now(), args.login)
+                print(f"user {args.login} disabled")
+            else:
+                token = users.issue_token(rt.now(), args.login, ttl_days=args.ttl_days)
+                print(f"token for {args.login} (shown once; store it now):")
+                print(token)
+        except AccessError as exc:
+            raise CommandError(str(exc)) from None
+    return 0

@@ -1,0 +1,57 @@
+"""Staff pages in Russian: login, the official's queue, the appeal card, the manager dashboard, the rules editor.
+
+Server-rendered Jinja (autoescaped) with a little vanilla JavaScript from static/; no CDN, no build step.
+Pages use the same login and roles as the API (webhooks.auth); forms carry the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from ..auth import check_role, identify
+from ..errors import ApiError
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/web")
+
+HOME = {"official": "web.queue", "manager": "web.dashboard", "policy": "web.rules", "admin": "web.dashboard"}
+
+
+def page(*roles: str):
+    """A page for logged-in staff with one of `roles`; anonymous visitors go to the login form."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            try:
+                caller = identify()
+            except ApiError as exc:
+                if exc.status == 401:
+                    return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+                raise
+            check_role(caller, roles)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles
+        return wrapped
+
+    return decorator
+
+
+@bp.app_context_processor
+def _context():
+    caller = g.get("caller")
+    return {"caller": caller, "csrf_token": g.get("csrf_token", ""), "home_for": HOME}
+
+
+@bp.errorhandler(ApiError)
+def _page_error(exc: ApiError):
+    return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+
+def register_web(app) -> None:
+    from . import dashboard, login, queue, rules  # noqa: F401  (they add routes to bp)
+
+    app.register_blueprint(bp)

@@ -1,0 +1,182 @@
+// The rules editor over the rules API (/api/v1/rules/…): edit files of the active version, check them
+// (messages pinned to lines), run the test cases, simulate the draft on recent appeals, publish with a
+// comment, browse versions with their diff, roll back. The server lists the API routes it has in
+// data-api; controls whose route is missing are hidden, so without the API the page is read-only.
+(function () {
+  "use strict";
+  var root = document.getElementById("rules-editor");
+  if (!root) { return; }
+  var $ = function (id) { return document.getElementById(id); };
+  var text = $("rules-text"), gutter = $("rules-gutter"), fileSelect = $("rules-file");
+  var csrf = document.querySelector("meta[name=csrf-token]").content;
+  var routes = (root.dataset.api || "").split(" ").filter(Boolean);
+  var base = "/api/v1/rules";
+  var drafts = {}, pinned = [];
+
+  function has(path) { return routes.indexOf(base + path) !== -1 || routes.some(function (r) { return r.indexOf(base + path + "/") === 0; }); }
+  function el(tag, content, cls) { var e = document.createElement(tag); if (content !== undefined) { e.textContent = content; } if (cls) { e.className = cls; } return e; }
+
+  function call(method, path, body) {
+    return fetch(base + path, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) { return { status: r.status, data: data }; });
+    });
+  }
+
+  function drawGutter() {
+    var lines = {}, count = text.value.split("\n").length;
+    pinned.forEach(function (m) { if (m.line && m.file === fileSelect.value) { lines[m.line] = m.message; } });
+    gutter.textContent = "";
+    for (var i = 1; i <= count; i++) {
+      var n = el("span", String(i), lines[i] ? "err" : "");
+      n.style.display = "block";
+      if (lines[i]) { n.title = lines[i]; }
+      gutter.appendChild(n);
+    }
+    gutter.scrollTop = text.scrollTop;
+  }
+
+  function showFindings(list) {
+    var box = $("rules-messages");
+    pinned = Array.isArray(list) ? list : [];
+    box.textContent = "";
+    pinned.forEach(function (m) {
+      box.appendChild(el("li", [m.file, m.line ? "строка " + m.line : null, m.rule].filter(Boolean).join(", ") +
+        ": " + (m.message || m.text || JSON.stringify(m)), m.level === "warning" ? "warning" : "error"));
+    });
+    if (!pinned.length) { box.appendChild(el("li", "Замечаний нет.", "ok")); }
+    drawGutter();
+  }
+
+  function result(title, node) {
+    var box = $("rules-result");
+    box.textContent = "";
+    box.appendChild(el("h3", title));
+    if (node) { box.appendChild(node); }
+  }
+
+  function table(headers, rows) {
+    var t = el("table"), head = el("tr");
+    headers.forEach(function (h) { head.appendChild(el("th", h)); });
+    t.appendChild(head);
+    rows.forEach(function (cells) {
+      var tr = el("tr");
+      cells.forEach(function (c) { tr.appendChild(el("td", c === null || c === undefined ? "—" : String(c))); });
+      t.appendChild(tr);
+    });
+    return t;
+  }
+
+  function draft() { drafts[fileSelect.value] = text.value; return { files: Object.assign({}, drafts) }; }
+
+  function onButton(id, path, handler) {
+    var b = $(id);
+    if (!b) { return; }
+    if (!has(path)) { b.hidden = true; return; }
+    b.addEventListener("click", function (e) { e.preventDefault(); b.disabled = true; handler().finally(function () { b.disabled = false; }); });
+  }
+
+  onButton("rules-validate", "/validate", function () {
+    return call("POST", "/validate", draft()).then(function (a) {
+      showFindings(a.data.findings);
+      result(a.status === 200 ? "Проверка пройдена" : "Проверка не пройдена (" + a.status + ")");
+    });
+  });
+  onButton("rules-test", "/test", function () {
+    return call("POST", "/test", draft()).then(function (a) {
+      showFindings(a.data.findings);
+      var cases = a.data.cases || {};
+      result("Тесты: пройдено " + (cases.passed || 0) + ", не пройдено " + ((cases.failed || []).length),
+        table(["Файл", "Случай", "Расхождения"], (cases.failed || []).map(function (c) { return [c.file, c.case, (c.failures || []).join("; ")]; })));
+    });
+  });
+  onButton("rules-simulate", "/simulate", function () {
+    return call("POST", "/simulate", Object.assign(draft(), { since_days: 30 })).then(function (a) {
+      if (a.status !== 200) { showFindings(a.data.findings || [{ message: (a.data.error || {}).message }]); result("Симуляция не выполнена"); return; }
+      var d = a.data, rows = [];
+      (d.groups || []).forEach(function (g) {
+        (g.examples || []).forEach(function (x) { rows.push([g.old_rule + " → " + g.new_rule, x.appeal, x.text, x.before.body + " → " + x.after.body]); });
+      });
+      result("Симуляция: обращений " + d.appeals + ", изменится " + d.changed, table(["Правило", "№", "Текст", "Орган"], rows));
+    });
+  });
+
+  var publish = $("rules-publish");
+  if (publish && !has("/publish")) { publish.hidden = true; }
+  if (publish && has("/publish")) {
+    publish.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = draft();
+      body.comment = $("rules-comment").value;
+      call("POST", "/publish", body).then(function (a) {
+        if (a.status === 201) {
+          showFindings([]);
+          result("Опубликована версия " + a.data.version.id);
+          $("active-version").textContent = a.data.version.rules_version;
+          drafts = {};
+          loadVersions();
+        } else {
+          showFindings(a.data.findings || [{ message: (a.data.error || {}).message }]);
+          result("Публикация отклонена: " + ((a.data.error || {}).message || a.status));
+        }
+      });
+    });
+  }
+
+  function loadVersions() {
+    var list = $("rules-versions");
+    if (!list || !has("/versions")) { return; }
+    call("GET", "/versions").then(function (a) {
+      var items = a.data.items || [], active = items.find(function (v) { return v.active; });
+      list.textContent = "";
+      items.forEach(function (v) {
+        var li = el("li", "№ " + v.id + " · " + v.created_at.slice(0, 16).replace("T", " ") + " · " + (v.author || "") + " · " + (v.comment || "") + (v.active ? " · действует" : ""));
+        li.dataset.version = v.id;
+        if (active && !v.active && has("/diff")) {
+          var diff = el("button", "Разница с действующей", "link");
+          diff.type = "button";
+          diff.addEventListener("click", function () {
+            call("GET", "/diff?from=" + v.id + "&to=" + active.id).then(function (d) { $("rules-diff").textContent = JSON.stringify(d.data, null, 2); });
+          });
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(diff);
+        }
+        if (!v.active && has("/rollback")) {
+          var back = el("button", "Вернуть эту версию", "link");
+          back.type = "button";
+          back.addEventListener("click", function () {
+            var reason = window.prompt("Причина отката");
+            if (!reason) { return; }
+            call("POST", "/rollback", { version: v.id, reason: reason }).then(function (r) {
+              result(r.status === 200 ? "Возвращена версия " + v.id : "Откат отклонён: " + ((r.data.error || {}).message || r.status));
+              loadVersions();
+            });
+          });
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(back);
+        }
+        list.appendChild(li);
+      });
+    });
+    if (has("/history")) {
+      call("GET", "/history").then(function (a) {
+        var list2 = $("rules-history");
+        list2.textContent = "";
+        (a.data.items || []).forEach(function (h) { list2.appendChild(el("li", h.at.slice(0, 16).replace("T", " ") + " · " + h.action + " № " + h.version + " · " + h.actor + (h.reason ? " · " + h.reason : ""))); });
+      });
+    }
+  }
+
+  fileSelect.addEventListener("change", function () {
+    var name = fileSelect.value, stored = document.querySelector("template[data-file='" + CSS.escape(name) + "']");
+    text.value = drafts[name] !== undefined ? drafts[name] : (stored ? stored.content.textContent : "");
+    drawGutter();
+  });
+  text.addEventListener("input", function () { drafts[fileSelect.value] = text.value; drawGutter(); });
+  text.addEventListener("scroll", function () { gutter.scrollTop = text.scrollTop; });
+  drawGutter();
+  loadVersions();
+})();
