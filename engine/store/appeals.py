@@ -126,21 +126,6 @@ def current_assignment(appeal_id: int) -> AssignmentRecord | None:
     )
 
 
-def create_clock(appeal: AppealRecord, deadline, body: str, *, stopped_at: datetime | None) -> ClockRecord:
-    return ClockRecord.create(
-        appeal=appeal,
-        kind=deadline.kind,
-        basis=deadline.basis,
-        policy_id=deadline.policy_id,
-        policy_version=deadline.policy_version,
-        calendar_version=deadline.calendar_version,
-        body=body,
-        started_at=deadline.starts_at,
-        due_at=deadline.due_at,
-        stopped_at=stopped_at,
-    )
-
-
 def clocks_of(appeal_id: int) -> list[ClockRecord]:
     return list(ClockRecord.select().where(ClockRecord.appeal == appeal_id).order_by(ClockRecord.id))
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from peewee import fn
 
 from .db import database
-from .models import AlertRecord
+from .models import AlertRecord, AppealRecord
 
 STATUSES = ("pending", "sent", "dead", "superseded")
 
@@ -76,8 +76,12 @@ def mark_failed(alert_id: int, *, error: str, next_attempt_at: datetime | None, 
 
 
 def list_alerts(*, status: str | None, recipient: str | None, appeal_id: int | None, limit: int = 200,
-                acknowledged: bool | None = None, after_id: int | None = None):
+                acknowledged: bool | None = None, after_id: int | None = None,
+                scope: tuple[frozenset[str], str | None] | None = None):
+    """`scope` = (bodies, official): only alerts about appeals of those bodies or addressed to that official."""
     query = AlertRecord.select()
+    if scope is not None:
+        query = query.join(AppealRecord, on=(AlertRecord.appeal == AppealRecord.id)).where(_in_scope(*scope))
     if status:
         query = query.where(AlertRecord.status == status)
     if recipient:
@@ -91,8 +95,18 @@ def list_alerts(*, status: str | None, recipient: str | None, appeal_id: int | N
     return list(query.order_by(AlertRecord.id.desc()).limit(limit))
 
 
-def get_alert(alert_id: int) -> AlertRecord | None:
-    return AlertRecord.get_or_none(AlertRecord.id == alert_id)
+def get_alert(alert_id: int, *, scope: tuple[frozenset[str], str | None] | None = None) -> AlertRecord | None:
+    query = AlertRecord.select().where(AlertRecord.id == alert_id)
+    if scope is not None:
+        query = query.join(AppealRecord, on=(AlertRecord.appeal == AppealRecord.id)).where(_in_scope(*scope))
+    return query.first()
+
+
+def _in_scope(bodies: frozenset[str], official: str | None):
+    condition = AppealRecord.body.in_(sorted(bodies)) if bodies else (AppealRecord.id < 0)
+    if official:
+        condition = condition | (AlertRecord.recipient == official)
+    return condition
 
 
 def acknowledge(alert_id: int, now: datetime) -> None:

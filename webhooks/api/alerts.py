@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from engine.services import access
 from engine.services.views import alert_view, iso
 from engine.store import appeals as appeal_store
 from engine.store import outbox
@@ -31,6 +32,12 @@ def _view(alert) -> dict:
         "acknowledged": alert.acknowledged_at is not None,
     })
     return view
+
+
+def _scope():
+    """None for callers who see every alert; else the bodies they see and their own official id."""
+    bodies = access.visible_bodies(g.caller, runtime().policy.directory)
+    return None if bodies is None else (bodies, getattr(g.caller, "official_id", None))
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -65,7 +72,7 @@ def list_alerts():
     limit = min(_int_arg("limit", 200), MAX_LIMIT)
     rows = outbox.list_alerts(status=status, recipient=recipient, appeal_id=_int_arg("appeal_id"), limit=limit,
                               acknowledged=None if acknowledged is None else acknowledged == "true",
-                              after_id=_int_arg("before"))
+                              after_id=_int_arg("before"), scope=_scope())
     body = {"items": [_view(a) for a in rows]}
     if len(rows) == limit:
         body["next"] = {"before": rows[-1].id}
@@ -75,7 +82,7 @@ def list_alerts():
 @bp.get("/<int:alert_id>")
 @require_role("manager", "admin", "official")
 def get_alert(alert_id: int):
-    alert = outbox.get_alert(alert_id)
+    alert = outbox.get_alert(alert_id, scope=_scope())
     if alert is None:
         raise ApiError(404, "not_found", f"no alert {alert_id}")
     return jsonify(_view(alert))
@@ -87,7 +94,7 @@ def acknowledge(alert_id: int):
     """Acknowledge an alert: repeats of its level for that appeal's clock stop."""
     rt = runtime()
     now = rt.now()
-    alert = outbox.get_alert(alert_id)
+    alert = outbox.get_alert(alert_id, scope=_scope())
     if alert is None:
         raise ApiError(404, "not_found", f"no alert {alert_id}")
     with write_transaction():
