@@ -47,8 +47,20 @@ class PolicySet:
         parts += [self.reader.version] if self.reader else []
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
+    @cached_property
+    def _calendars(self) -> dict[str, BusinessCalendar]:
+        """Each body's calendar, built once per policy set: routing, every sweep step and every
+        clock shown in the API ask for one."""
+        return {
+            body_id: business_calendar_for_body(body_id, self.directory_doc, self.production)
+            for body_id in self.directory.bodies
+        }
+
     def calendar_for(self, body_id: str) -> BusinessCalendar:
-        return business_calendar_for_body(body_id, self.directory_doc, self.production)
+        calendar = self._calendars.get(body_id)
+        if calendar is None:  # not in the directory: the loader raises with the reason
+            calendar = business_calendar_for_body(body_id, self.directory_doc, self.production)
+        return calendar
 
     def ladder_for(self, facts: dict) -> Ladder | None:
         """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …)."""
@@ -59,17 +71,13 @@ class PolicySet:
         """The rulebook's decision on the appeal's facts, with what its text says merged in first
         (topic, municipality, 59-ФЗ flags) and, given an engine.classify.History, repeats and clusters."""
         cal = self.calendar_for("cur-triage") if "cur-triage" in self.directory.bodies else None
-        local = incoming.received_at.astimezone(_zone(cal.timezone)) if cal else None
+        local = incoming.received_at.astimezone(ZoneInfo(cal.timezone)) if cal else None
         facts = appeal_facts(incoming, local_received=local)
         reading = self.reader.read(incoming) if self.reader else None
         if reading:
             self.reader.merge(facts, reading, history)
         decision = self.rulebook.decide_reference(facts) if explain_reference else self.rulebook.decide(facts)
         return self.reader.annotate(decision, incoming, reading, history) if reading else decision
-
-
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
 
 
 def load_policy_set(rules_dir: Path) -> PolicySet:

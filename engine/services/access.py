@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -101,6 +102,17 @@ def channel_secrets(channel, now: datetime) -> list[str]:
     if channel.previous_secret and channel.previous_secret_until and now < channel.previous_secret_until:
         found.append(channel.previous_secret)
     return found
+
+
+def secret_matches(channel, given, now: datetime) -> bool:
+    """A secret sent as-is by the channel (VK `secret`, Telegram header, Open311 `api_key`) equals a
+    current one; compared in constant time against each."""
+    if not isinstance(given, str) or not given:
+        return False
+    matched = False
+    for secret in channel_secrets(channel, now):
+        matched |= hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode("utf-8"))
+    return matched
 
 
 def create_token(now: datetime, role: str, label: str | None = None, ttl_days: int | None = None) -> str:

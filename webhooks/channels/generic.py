@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, jsonify, request
@@ -12,12 +11,11 @@ from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, Incom
 from engine.domain.signature import SignatureError, verify
 from engine.services import access
 from engine.services.views import deadlines_brief
-from engine.store import access as channel_store
 from engine.store import appeals as appeal_store
 
 from ..errors import ApiError
 from ..runtime import runtime
-from .receiving import accept
+from .receiving import accept, channel_of_kind, json_object
 
 log = logging.getLogger(__name__)
 bp = Blueprint("generic", __name__, url_prefix="/webhooks/generic")
@@ -75,9 +73,7 @@ class GenericAppealSchema(Schema):
 def receive(channel: str):
     rt = runtime()
     now = rt.now()
-    record = channel_store.get_channel(channel)
-    if record is None or record.kind != "generic":
-        raise ApiError(404, "unknown_channel", f"no generic channel named {channel!r}")
+    record = channel_of_kind(channel, "generic", "generic")
     raw = request.get_data(cache=True)  # 413 here when over the limit, before anything else
     try:
         verify(
@@ -91,13 +87,7 @@ def receive(channel: str):
     except SignatureError as exc:
         log.warning("channel %s: rejected webhook: %s", channel, exc)
         raise ApiError(401, "bad_signature", str(exc)) from None
-    try:
-        text = raw.decode("utf-8")
-        payload = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(400, "bad_json", f"the body is not valid UTF-8 JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    text, payload = json_object(raw)
     incoming = GenericAppealSchema(channel=channel, now=now).load(payload)  # 422 via errors.py
     received = accept(rt, incoming, text)  # stored, then routed when new
     appeal = appeal_store.get_appeal(received.appeal_id)

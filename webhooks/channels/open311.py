@@ -7,7 +7,6 @@ ISO 8601 with the offset of the responsible body's zone.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import uuid
@@ -203,8 +202,6 @@ def _body() -> dict:
 
 def _channel_for(api_key: str, now) -> str:
     for record in channel_store.list_channels():
-        if record.kind == "open311" and any(
-            hmac.compare_digest(api_key.encode(), s.encode()) for s in access.channel_secrets(record, now)
-        ):
+        if record.kind == "open311" and access.secret_matches(record, api_key, now):
             return record.name
     raise Open311Error(403, "api_key is not valid")

@@ -4,17 +4,41 @@ store the appeal (and the channel's event id) in one transaction, then route it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from engine.domain.appeal import IncomingAppeal
 from engine.services.intake import Received, process_appeal, receive_appeal
+from engine.store import access as channel_store
 from engine.store import appeals as appeal_store
 from engine.store import channel_events
 from engine.store.db import write_transaction
 
+from ..errors import ApiError
+
 log = logging.getLogger(__name__)
+
+
+def channel_of_kind(name: str, kind: str, label: str):
+    """The registered channel `name` of this kind, or 404."""
+    record = channel_store.get_channel(name)
+    if record is None or record.kind != kind:
+        raise ApiError(404, "unknown_channel", f"no {label} channel named {name!r}")
+    return record
+
+
+def json_object(raw: bytes) -> tuple[str, dict]:
+    """The body as text and as a JSON object, or 400."""
+    try:
+        text = raw.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, "bad_json", f"the body is not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    return text, payload
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ the stored appeal, whose original text is kept.
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 import re
 
@@ -19,11 +17,19 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services import access
-from engine.store import access as channel_store
 
 from ..errors import ApiError
 from ..runtime import runtime
-from .receiving import ChannelEvent, accept, acknowledge, already_handled, from_unix, revise
+from .receiving import (
+    ChannelEvent,
+    accept,
+    acknowledge,
+    already_handled,
+    channel_of_kind,
+    from_unix,
+    json_object,
+    revise,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telegram", __name__, url_prefix="/webhooks/telegram")
@@ -98,21 +104,12 @@ def done():
 def receive(channel: str):
     rt = runtime()
     now = rt.now()
-    record = channel_store.get_channel(channel)
-    if record is None or record.kind != "telegram":
-        raise ApiError(404, "unknown_channel", f"no Telegram channel named {channel!r}")
-    given = request.headers.get(SECRET_HEADER, "")
-    if not any(hmac.compare_digest(given.encode(), s.encode()) for s in access.channel_secrets(record, now)):
+    record = channel_of_kind(channel, "telegram", "Telegram")
+    if not access.secret_matches(record, request.headers.get(SECRET_HEADER, ""), now):
         log.warning("channel %s: Telegram update with a missing or wrong secret token", channel)
         raise ApiError(401, "bad_secret", f"{SECRET_HEADER} does not match the channel's secret")
     raw = request.get_data(cache=True)  # 413 here when over the limit
-    try:
-        text = raw.decode("utf-8")
-        payload = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(400, "bad_json", f"the body is not valid UTF-8 JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    text, payload = json_object(raw)
     update = TelegramUpdateSchema().load(payload)  # 422 via errors.py: not a valid update
     key = ChannelEvent(str(update["update_id"]), next((k for k in (*NEW, *EDITED) if update[k]), "other"))
     if already_handled(channel, key):

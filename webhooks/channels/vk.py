@@ -10,8 +10,6 @@ are recorded beside the stored appeal; the community's own posts and replies are
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import logging
 
 from flask import Blueprint, Response, request
@@ -19,11 +17,19 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services import access
-from engine.store import access as channel_store
 
 from ..errors import ApiError
 from ..runtime import runtime
-from .receiving import ChannelEvent, accept, acknowledge, already_handled, from_unix, revise
+from .receiving import (
+    ChannelEvent,
+    accept,
+    acknowledge,
+    already_handled,
+    channel_of_kind,
+    from_unix,
+    json_object,
+    revise,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("vk", __name__, url_prefix="/webhooks/vk")
@@ -83,21 +89,10 @@ def ok() -> Response:
 def receive(channel: str):
     rt = runtime()
     now = rt.now()
-    record = channel_store.get_channel(channel)
-    if record is None or record.kind != "vk":
-        raise ApiError(404, "unknown_channel", f"no VK channel named {channel!r}")
+    record = channel_of_kind(channel, "vk", "VK")
     raw = request.get_data(cache=True)  # 413 here when over the limit
-    try:
-        text = raw.decode("utf-8")
-        payload = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(400, "bad_json", f"the body is not valid UTF-8 JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise ApiError(400, "bad_json", "the body must be a JSON object")
-    given = payload.get("secret")
-    if not isinstance(given, str) or not any(
-        hmac.compare_digest(given.encode(), s.encode()) for s in access.channel_secrets(record, now)
-    ):
+    text, payload = json_object(raw)
+    if not access.secret_matches(record, payload.get("secret"), now):
         log.warning("channel %s: VK event with a missing or wrong secret", channel)
         raise ApiError(403, "bad_secret", "the secret does not match the channel's")
     event = VkEventSchema().load(payload)  # 422 via errors.py
