@@ -1,12 +1,16 @@
-"""Routing benchmark: our durable_rules evaluator vs the plain-Python reference.
+"""Routing benchmark: our durable_rules evaluator vs the plain-Python reference, and the backtest.
 
-For 10 / 100 / 1,000 generated rules over generated Cyrillic appeals it prints appeals per
-second (first hit with the explanation built, and collect), p50/p99 latency, RSS growth and
-mismatches, then the time to backtest stored appeals (SQLite, production decision path).
+By default it runs the whole benchmark of the rulebook issue in one run: for 10 / 100 / 1,000
+generated rules over 50,000 generated Cyrillic appeals, appeals per second (first hit with the
+explanation built, and collect) for both evaluators and their ratio, p50/p99 latency, RSS growth
+and mismatches; then the time to backtest 100,000 stored appeals (SQLite file, production decision
+path, worker processes as `appeals rules simulate` uses them), with, in the same run, the former
+way (two full decisions per appeal on whole stored rows, one process) timed on a sample.
 
-    python bench/routing.py                       # 50k appeals, backtest of 100k stored appeals
-    python bench/routing.py --appeals 5000 --backtest 10000 --sizes 10,100
+    MALLOC_TRIM_THRESHOLD_=131072 python bench/routing.py                # the issue's benchmark
+    python bench/routing.py --appeals 5000 --backtest 10000 --sizes 10,100  # a quick run
     python bench/routing.py --memory-run 1000000  # RSS over 1M evaluations (the issue's memory test)
+    python bench/routing.py --replacements 300 --appeals 0 --backtest 0  # RSS over 300 replaced versions
 """
 
 from __future__ import annotations
@@ -131,10 +135,25 @@ def memory_run(total: int) -> None:
         print(f"{done:,} decisions in {time.perf_counter() - started:.0f} s; RSS growth {rss_mb() - before:.1f} MB")
 
 
-def backtest(count: int) -> None:
+def legacy_replay(old, new, since, limit: int) -> tuple[float, int]:
+    """The backtest as it was first written, for comparison: whole stored rows, the text read and
+    every stage evaluated twice (once per version), one process."""
+    from engine.store import rule_versions
+    from engine.store.appeals import incoming_from
+
+    started, changed = time.perf_counter(), 0
+    for record, _ in rule_versions.appeals_since(since, limit=limit):
+        incoming = incoming_from(record)
+        before, after = old.decide(incoming), new.decide(incoming)
+        changed += (before.body, before.role, before.policy, before.priority) != (
+            after.body, after.role, after.policy, after.priority)
+    return time.perf_counter() - started, changed
+
+
+def backtest(count: int, sample: int) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from engine.policyset import load_policy_set
+    from engine.policyset import load_policy_set, load_policy_set_from_files
     from engine.rulebook.snapshot import read_tree
     from engine.services.backtest import replay
     from engine.store import models
@@ -144,8 +163,6 @@ def backtest(count: int) -> None:
     policy = load_policy_set(ROOT / "rules")
     files = read_tree(ROOT / "rules")
     files["routing/fallback.yaml"] = files["routing/fallback.yaml"].replace("body: cur-triage", "body: min-social")
-    from engine.policyset import load_policy_set_from_files
-
     draft = load_policy_set_from_files(files)
     texts = ["На ул. Попова огромные ямы", "Третий день нет горячей воды", "Не вывозят мусор, свалка во дворе",
              "Не могу записаться к врачу", "Автобус 10 не ходит", "Прошу разъяснить порядок получения справки",
@@ -169,38 +186,66 @@ def backtest(count: int) -> None:
                              "updated_at": at})
             for chunk in range(0, len(rows), 500):
                 models.AppealRecord.insert_many(rows[chunk:chunk + 500]).execute()
-        print(f"stored {count:,} appeals in {time.perf_counter() - started:.1f} s")
-        seen = []
-        result = replay(policy, draft, since=now - timedelta(days=30),
-                        progress=lambda done, total: seen.append(done) if done % 20000 == 0 else None)
+        print(f"stored {count:,} appeals (no stored decisions: both versions decide every one) "
+              f"in {time.perf_counter() - started:.1f} s")
+        since = now - timedelta(days=30)
+        result = replay(policy, draft, since=since,
+                        progress=lambda done, total: print(f"  {done:,}/{total:,}", flush=True)
+                        if done % 20000 == 0 else None)
         per = result["seconds"] / max(result["appeals"], 1) * 1e3
-        print(f"backtest of {result['appeals']:,} stored appeals: {result['seconds']} s ({per:.2f} ms each); "
-              f"{result['changed']:,} would change, {len(result['groups'])} groups")
+        print(f"backtest of {result['appeals']:,} stored appeals in {result['processes']} processes: "
+              f"{result['seconds']} s ({per:.2f} ms each); {result['changed']:,} would change, "
+              f"{len(result['groups'])} groups", flush=True)
+        if sample:
+            sample = min(sample, count)
+            one = replay(policy, draft, since=since, limit=sample, workers=1)
+            legacy, legacy_changed = legacy_replay(policy, draft, since, sample)
+            assert legacy_changed == one["changed"], (legacy_changed, one["changed"])
+            print(f"same run, first {sample:,} appeals in one process: {one['seconds'] / sample * 1e3:.2f} ms each; "
+                  f"the former way (on the engine as it is now) {legacy / sample * 1e3:.2f} ms each "
+                  f"(≈ {legacy / sample * count:,.0f} s for {count:,}); "
+                  f"former / now {legacy / result['seconds'] * count / sample:.1f}×")
         database.close()
+
+
+def replacements(cycles: int) -> None:
+    from tests.rulebook.test_memory import replacement_cycles
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        result = replacement_cycles(tmp, cycles)
+    print(f"{cycles} versions of 400 rules built, used and replaced in {time.perf_counter() - started:.0f} s: "
+          f"RSS growth {result['growth']:.1f} MB after the first 20, {result['wrong']} wrong answers")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--appeals", type=int, default=50_000)
+    parser.add_argument("--appeals", type=int, default=50_000, help="generated appeals per evaluator run (0: none)")
     parser.add_argument("--sizes", default="10,100,1000")
-    parser.add_argument("--backtest", type=int, default=100_000)
+    parser.add_argument("--backtest", type=int, default=100_000, help="stored appeals to backtest (0: none)")
+    parser.add_argument("--sample", type=int, default=5_000,
+                        help="appeals of the backtest also replayed in one process and the former way")
     parser.add_argument("--memory-run", type=int, default=0)
+    parser.add_argument("--replacements", type=int, default=0, help="replace a 400-rule version this many times")
     args = parser.parse_args()
     if args.memory_run:
         memory_run(args.memory_run)
         return
-    items = appeals(args.appeals)
-    print(f"{args.appeals:,} generated Cyrillic appeals; appeals/s, latency in µs, RSS growth of our evaluator")
-    print(f"{'rules':>6} {'mode':<14} {'ours/s':>9} {'ref/s':>9} {'ours/ref':>8} {'p50':>7} {'p99':>7} "
-          f"{'ref p50':>7} {'RSS MB':>7} {'mismatch':>8}")
-    for n in (int(x) for x in args.sizes.split(",")):
-        for mode in ("first", "collect"):
-            r = measure(n, mode, items)
-            print(f"{r['rules']:>6} {r['mode']:<14} {r['ours']:>9,.0f} {r['ref']:>9,.0f} {r['ours'] / r['ref']:>8.2f} "
-                  f"{r['p50']:>7.0f} {r['p99']:>7.0f} {r['ref_p50']:>7.0f} {r['rss']:>7.1f} {r['mismatches']:>8}",
-                  flush=True)
+    if args.appeals:
+        items = appeals(args.appeals)
+        print(f"{args.appeals:,} generated Cyrillic appeals; appeals/s, latency in µs, RSS growth of our evaluator")
+        print(f"{'rules':>6} {'mode':<14} {'ours/s':>9} {'ref/s':>9} {'ours/ref':>8} {'p50':>7} {'p99':>7} "
+              f"{'ref p50':>7} {'RSS MB':>7} {'mismatch':>8}")
+        for n in (int(x) for x in args.sizes.split(",")):
+            for mode in ("first", "collect"):
+                r = measure(n, mode, items)
+                print(f"{r['rules']:>6} {r['mode']:<14} {r['ours']:>9,.0f} {r['ref']:>9,.0f} "
+                      f"{r['ours'] / r['ref']:>8.2f} {r['p50']:>7.0f} {r['p99']:>7.0f} {r['ref_p50']:>7.0f} "
+                      f"{r['rss']:>7.1f} {r['mismatches']:>8}", flush=True)
     if args.backtest:
-        backtest(args.backtest)
+        backtest(args.backtest, args.sample)
+    if args.replacements:
+        replacements(args.replacements)
 
 
 if __name__ == "__main__":

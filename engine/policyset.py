@@ -62,22 +62,42 @@ class PolicySet:
             calendar = business_calendar_for_body(body_id, self.directory_doc, self.production)
         return calendar
 
+    def retire(self) -> None:
+        """This policy set was replaced: free its rules engine memory (routing and ladder rules)."""
+        self.rulebook.retire()
+        if self.ladder_rules is not None:
+            self.ladder_rules.retire()
+
     def ladder_for(self, facts: dict) -> Ladder | None:
         """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …)."""
         match = self.ladder_rules.first(facts) if self.ladder_rules else None
         return next((lad for lad in self.ladders if match and lad.id == match.outcome), None)
 
-    def decide(self, incoming, *, history=None, explain_reference: bool = False):
+    def decide(self, incoming, *, history=None, explain_reference: bool = False, read=None):
         """The rulebook's decision on the appeal's facts, with what its text says merged in first
-        (topic, municipality, 59-ФЗ flags) and, given an engine.classify.History, repeats and clusters."""
+        (topic, municipality, 59-ФЗ flags) and, given an engine.classify.History, repeats and clusters.
+        ``read``: what ``read(incoming, history)`` returned, by this or a policy set with the same
+        ``reading_version`` (a backtest reads each appeal once for two versions)."""
+        facts, reading = read if read is not None else self.read(incoming, history)
+        facts = dict(facts)
+        decision = self.rulebook.decide_reference(facts) if explain_reference else self.rulebook.decide(facts)
+        return self.reader.annotate(decision, incoming, reading, history) if reading else decision
+
+    def read(self, incoming, history=None) -> tuple[dict, object]:
+        """(the facts the rulebook decides on, the text reader's reading or None)."""
         cal = self.calendar_for("cur-triage") if "cur-triage" in self.directory.bodies else None
         local = incoming.received_at.astimezone(ZoneInfo(cal.timezone)) if cal else None
         facts = appeal_facts(incoming, local_received=local)
         reading = self.reader.read(incoming) if self.reader else None
         if reading:
             self.reader.merge(facts, reading, history)
-        decision = self.rulebook.decide_reference(facts) if explain_reference else self.rulebook.decide(facts)
-        return self.reader.annotate(decision, incoming, reading, history) if reading else decision
+        return facts, reading
+
+    @cached_property
+    def reading_version(self) -> tuple:
+        """Two policy sets with the same reading version read an appeal into the same facts."""
+        cal = self.calendar_for("cur-triage") if "cur-triage" in self.directory.bodies else None
+        return (self.reader.version if self.reader else None, cal.timezone if cal else None)
 
 
 def load_policy_set(rules_dir: Path) -> PolicySet:

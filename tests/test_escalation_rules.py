@@ -178,3 +178,18 @@ def test_a_manager_s_area_follows_their_positions(policy_set):
     assert directory.area_of(directory.officials["orlov-dm"]) == {"min-roads", "min-transport",
                                                                   "barnaul-roads-committee"}
     assert "barnaul-roads-committee" in directory.area_of(directory.officials["zaitsev-ro"])
+
+
+def test_a_replaced_policy_set_frees_its_ladder_rules_and_still_answers_late_callers():
+    from engine.policyset import load_policy_set
+
+    replaced = load_policy_set(RULES_DIR)
+    cases = yaml.safe_load((RULES_DIR / "escalation_test.yaml").read_text(encoding="utf-8"))["cases"]
+    before = [getattr(replaced.ladder_for(case["given"]), "id", None) for case in cases]
+    engine = replaced.ladder_rules._engine
+
+    replaced.retire()
+
+    assert engine.freed
+    assert [getattr(replaced.ladder_for(case["given"]), "id", None) for case in cases] == before
+    assert any(before)

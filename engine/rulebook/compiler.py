@@ -118,13 +118,13 @@ def _regex(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
 
 
-def leaf_prepass(leaf: Leaf, facts: dict) -> bool:
+def leaf_prepass(leaf: Leaf, facts: dict, index: TokenIndex | None = None) -> bool:
     """Python evaluation of phrase, matches and table leaves (missing fact → false)."""
     if leaf.op == "table":
         return leaf.value.lookup(facts) is not None
     if leaf.op == "phrase":
         tokens = facts.get("words") or []
-        return phrase_at(leaf, tokens) is not None
+        return phrase_at(leaf, tokens, index) is not None
     value = facts.get(leaf.fact)
     if value is None:
         return False
@@ -133,33 +133,81 @@ def leaf_prepass(leaf: Leaf, facts: dict) -> bool:
     return any(rx.search(textmod.cap_bytes(str(item).replace("ё", "е").replace("Ё", "Е"))) for item in items)
 
 
-def phrase_at(leaf: Leaf, tokens: list[str]) -> int | None:
-    """Index of the first occurrence of the phrase in the tokens, or None."""
+class TokenIndex:
+    """Where each word and each lemma occurs in a token list; built once per decision, it lets a
+    phrase be looked for only where its first word occurs."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self._words: dict[str, list[int]] | None = None
+        self._lemmas: dict[str, list[int]] | None = None
+
+    def word_positions(self, word: str) -> list[int]:
+        if self._words is None:
+            self._words = {}
+            for i, token in enumerate(self.tokens):
+                self._words.setdefault(token, []).append(i)
+        return self._words.get(word, [])
+
+    def lemma_positions(self, lemmas: frozenset[str]) -> list[int]:
+        if self._lemmas is None:
+            self._lemmas = {}
+            for i, token in enumerate(self.tokens):
+                for lemma in textmod.word_lemmas(token):
+                    self._lemmas.setdefault(lemma, []).append(i)
+        found = [self._lemmas[lemma] for lemma in lemmas if lemma in self._lemmas]
+        return found[0] if len(found) == 1 else sorted({i for positions in found for i in positions})
+
+
+@lru_cache(maxsize=4096)
+def _phrase_lemmas(phrase: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    return tuple(textmod.word_lemmas(w) for w in phrase)
+
+
+def phrase_at(leaf: Leaf, tokens: list[str], index: TokenIndex | None = None) -> int | None:
+    """Index of the first occurrence of the phrase in the tokens, or None. ``index``: a
+    TokenIndex of these same tokens, to skip the positions where the phrase cannot start."""
     phrase = leaf.value
     n = len(phrase)
+    last = len(tokens) - n
     if leaf.fact == "words":
-        for i in range(len(tokens) - n + 1):
-            if tuple(tokens[i : i + n]) == phrase:
+        starts = index.word_positions(phrase[0]) if index is not None else range(last + 1)
+        for i in starts:
+            if i <= last and tuple(tokens[i : i + n]) == phrase:
                 return i
         return None
-    wanted = [textmod.word_lemmas(w) for w in phrase]
-    for i in range(len(tokens) - n + 1):
-        if all(textmod.word_lemmas(tokens[i + j]) & wanted[j] for j in range(n)):
+    wanted = _phrase_lemmas(phrase)
+    starts = index.lemma_positions(wanted[0]) if index is not None else range(last + 1)
+    for i in starts:
+        if i <= last and all(textmod.word_lemmas(tokens[i + j]) & wanted[j] for j in range(n)):
             return i
     return None
 
 
-def derived_keys(leaves: list[Leaf], facts: dict) -> list[str]:
-    return [leaf.key for leaf in leaves if leaf_prepass(leaf, facts)]
+def derived_keys(leaves: list[Leaf], facts: dict, index: TokenIndex | None = None) -> list[str]:
+    return [leaf.key for leaf in leaves if leaf_prepass(leaf, facts, index)]
 
 
-def engine_doc(facts: dict, derived: list[str]) -> dict:
-    """The JSON document the compiled rules evaluate (without sid/id)."""
+def stage_fields(stage: Stage) -> tuple[tuple[str, bool], ...]:
+    """(fact, is a list) for each fact the stage's compiled rules test in the engine; the others
+    are not sent to it."""
+    names = {leaf.fact for rule in stage.rules for leaf in iter_leaves(rule.when) if leaf.key is None}
+    return tuple((name, FACTS[name].type == "list") for name in sorted(names) if FACTS[name].engine)
+
+
+def engine_doc(facts: dict, derived: list[str], fields: tuple[tuple[str, bool], ...] | None = None) -> dict:
+    """The JSON document the compiled rules evaluate (without sid/id); ``fields``: only these
+    facts (``stage_fields``), else every fact the engine knows."""
     doc: dict = dict(ANCHOR)
-    for name, value in facts.items():
-        spec = FACTS.get(name)
-        if spec is None or not spec.engine:
-            continue
-        doc[name] = [SENTINEL, *value] if spec.type == "list" else value
+    if fields is None:
+        for name, value in facts.items():
+            spec = FACTS.get(name)
+            if spec is not None and spec.engine:
+                doc[name] = [SENTINEL, *value] if spec.type == "list" else value
+    else:
+        for name, is_list in fields:
+            value = facts.get(name)
+            if value is not None:
+                doc[name] = [SENTINEL, *value] if is_list else value
     doc[DERIVED] = [SENTINEL, *derived]
     return doc

@@ -1,25 +1,49 @@
 """The only module that imports durable_rules.
 
-One quiet Host per rulebook: no background timer threads, actions only record the rule id,
-effects are applied in Python afterwards. Evaluation is serialised by a lock on one fixed
-session id. ``first``/``priority`` stages are posted as events (exactly one rule, the lowest
-``pri``, fires); ``collect`` stages assert the document as a fact, read every fired id and
-retract it in ``finally``.
+The rulesets are created and evaluated through the C core's own functions (the package's Python
+``Host`` adds a closure, a state update and two JSON round trips per fired rule, and keeps
+timer threads). Actions only name the rule; effects are applied in Python afterwards.
+Evaluation is serialised by a lock on one fixed session id. ``first``/``priority`` stages are
+asserted as events (exactly one rule, the lowest ``pri``, fires); ``collect`` stages assert the
+document as a fact, read every fired id and retract it in ``finally``.
+
+Freeing a replaced version (read in the C sources of durable_rules 2.0.28):
+
+* ``delete_ruleset`` frees the ruleset's pools but not the state of its sessions (each
+  session's frames, about 5 MB for 400 rules): ``delete_state`` must come first.
+* ``delete_state`` frees the session's last action context, a field the core never
+  initialises when it creates the session: on a session where no action ever ran it frees
+  whatever the allocator left there ("double free or corruption", after some cycles). Every
+  ruleset therefore gets one extra rule that only a priming document matches, and the priming
+  document is evaluated once right after creation, so a complete action leaves the context
+  empty. Only then is ``delete_state`` safe.
+* Creation reads one more uninitialised field (the type of the joining node of an ``$or``
+  inside ``$iany``): when reused memory happens to hold a particular value, creation fails
+  with error 102. The content is random, so creation is tried again.
+* Handles are not reused before 131,071 creations; a freed ruleset's handle is simply dropped.
+* Everything happens under the evaluator's lock, after the decisions in flight have left.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import itertools
+import json
+import logging
 import threading
 
 import durable_rules_engine as _core
-from durable import engine as _engine
 
 from .model import Stage
 
 SID = "0"
+PRIME = "_prime"  # rule ids start with a letter or digit: no rule of a policy can have this name
+_PRIME_DOC = {"doc": PRIME}  # compiled rules are anchored on {"doc": "appeal"}: none of them matches this
+_UNEXPECTED_TYPE = 102
+CREATE_ATTEMPTS = 5
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps builds an encoder per call for these options
+
+log = logging.getLogger(__name__)
 
 
 class EngineError(RuntimeError):
@@ -30,32 +54,84 @@ class EngineRetired(RuntimeError):
     """The rulesets were replaced by a newer version and are being (or have been) freed."""
 
 
-class _QuietHost(_engine.Host):
-    def __init__(self) -> None:
-        self.fired: list[str] = []
-        super().__init__()
+def create_ruleset(name: str, definition: dict) -> int:
+    """Create one ruleset in the C core, with its session primed (see the module docstring)."""
+    rules = {rid: {k: v for k, v in rule.items() if k != "run"} for rid, rule in definition.items()}
+    rules[PRIME] = {"pri": len(rules) + 1, "all": [{"m": _PRIME_DOC}]}
+    text = json.dumps(rules, ensure_ascii=False)
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            handle = _core.create_ruleset(name, text)
+            break
+        except _core.error as exc:
+            if f"error code: {_UNEXPECTED_TYPE}" not in str(exc) or attempt == CREATE_ATTEMPTS:
+                raise EngineError(f"ruleset {name}: {exc}") from exc
+            log.warning("rules engine: creating ruleset %s failed with error 102 (attempt %d); retrying", name, attempt)
+    try:
+        primed = _run(handle, _core.assert_event, json.dumps(dict(_PRIME_DOC, sid=SID, id=PRIME)))
+        if primed != [PRIME]:
+            raise EngineError(f"ruleset {name}: the priming document fired {primed}")
+    except BaseException:
+        _core.delete_ruleset(handle)  # nothing ran on the session: its state cannot be deleted safely
+        raise
+    return handle
 
-    def _run(self) -> None:  # the default Host starts timer threads that never stop
-        return None
 
-    def get_action(self, action_name: str):
-        fired = self.fired
+def delete_ruleset(handle: int) -> None:
+    """Free a primed ruleset and its session (no evaluation may be running on it)."""
+    try:
+        _core.delete_state(handle, SID)
+    finally:
+        _core.delete_ruleset(handle)
 
-        def record(_closure) -> None:  # exactly one parameter: a synchronous action
-            fired.append(action_name)
 
-        return record
+def _run(handle: int, operation, text: str) -> list[str]:
+    """Assert (or retract) one document and run every action it made ready; their rule names."""
+    result, state = operation(handle, text)
+    if result != 0:  # 1 not handled, 2 already observed, 3 deferred: nothing to run
+        return []
+    return _drain(handle, state)
+
+
+def _drain(handle: int, state: int) -> list[str]:
+    names: list[str] = []
+    try:
+        started = _core.start_action_for_state(handle, state)
+        messages = started[1] if started is not None else None
+        while messages is not None:
+            names.append(_action_name(messages))
+            messages = _core.complete_and_start_action(handle, state)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            _core.abandon_action(handle, state)
+        raise
+    return names
+
+
+def _action_name(messages: str) -> str:
+    """The fired rule of ``{"<rule>":{"m":{...}}}`` (rule names never contain quotes)."""
+    if messages.startswith('{"'):
+        end = messages.find('"', 2)
+        if end > 2:
+            return messages[2:end]
+    return next(iter(json.loads(messages)))  # pragma: no cover - the core always writes the form above
 
 
 class DurableEvaluator:
     def __init__(self, definitions: dict[str, dict], names: dict[str, str]):
         """definitions: ruleset name → compiled rules; names: stage name → ruleset name."""
-        self._host = _QuietHost()
-        self._host.register_rulesets(copy.deepcopy(definitions))
         self._names = names
         self._order = {
             stage: {rule: r["pri"] for rule, r in definitions[name].items()} for stage, name in names.items()
         }
+        self._handles: dict[str, int] = {}
+        try:
+            for stage, name in names.items():
+                self._handles[stage] = create_ruleset(name, definitions[name])
+        except BaseException:
+            for handle in self._handles.values():
+                delete_ruleset(handle)
+            raise
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._users = 0
@@ -91,52 +167,42 @@ class DurableEvaluator:
         return self._freed
 
     def _free(self) -> None:
-        """Delete every ruleset from the host and from the C core (the lock is held)."""
+        """Delete every ruleset and its session from the C core (the lock is held)."""
         if self._freed:
             return
-        host = self._host
-        for name in self._names.values():
-            ruleset = host._ruleset_directory.pop(name, None)
-            if ruleset is None:
-                continue
-            host._ruleset_list.remove(ruleset)
-            # The session state of SID is not freed with the ruleset (about 5 MB per retired
-            # 400-rule version stays behind). delete_state would free it and keep memory flat,
-            # but after many create/delete cycles in one process it aborted the interpreter, so
-            # it is not called: a slow, bounded leak per publish is better than a crash.
-            _core.delete_ruleset(ruleset._handle)
-            ruleset._handle = None
         self._freed = True
+        handles, self._handles = self._handles, {}
+        for name, handle in handles.items():
+            try:
+                delete_ruleset(handle)
+            except Exception:  # the decision that happens to free it must not fail
+                log.exception("rules engine: ruleset of stage %s could not be freed", name)
 
     def fired(self, stage: Stage, doc: dict) -> list[str]:
         """Ids of the rules that fire for doc, each once, in pri order (at most one unless collect)."""
-        name = self._names[stage.name]
         with self._lock:
             if self._freed:
                 raise EngineRetired("these rulesets were freed")
-            message = dict(doc, sid=SID, id=str(next(self._ids)))
-            fired = self._host.fired
-            fired.clear()
+            handle = self._handles[stage.name]
+            text = _encode(dict(doc, sid=SID, id=str(next(self._ids))))
             try:
                 if stage.hit_policy == "collect":
-                    self._assert_and_retract(name, message)
+                    fired = self._assert_and_retract(handle, text)
                 else:
-                    self._host.post(name, message)
-            except _engine.MessageNotHandledException:
-                pass
+                    fired = _run(handle, _core.assert_event, text)
             except Exception as exc:  # the C core reports its limits as a generic error
-                fired.clear()
-                raise EngineError(f"ruleset {name}: {exc}") from exc
-            # the engine splits a rule with "$or" into one branch per alternative and fires
-            # every satisfied branch: keep each rule once, in pri order
-            result = sorted(set(fired), key=self._order[stage.name].__getitem__)
-            fired.clear()
-        return result
+                raise EngineError(f"ruleset {self._names[stage.name]}: {exc}") from exc
+        if len(fired) < 2:
+            return fired
+        # the engine splits a rule with "$or" into one branch per alternative and fires
+        # every satisfied branch: keep each rule once, in pri order
+        return sorted(set(fired), key=self._order[stage.name].__getitem__)
 
-    def _assert_and_retract(self, name: str, message: dict) -> None:
+    @staticmethod
+    def _assert_and_retract(handle: int, text: str) -> list[str]:
         try:
-            self._host.assert_fact(name, message)
+            return _run(handle, _core.assert_fact, text)
         finally:
             # nothing may have been stored (no match or a refused fact)
             with contextlib.suppress(Exception):
-                self._host.retract_fact(name, message)
+                _run(handle, _core.retract_fact, text)

@@ -15,7 +15,7 @@ import logging
 import threading
 from pathlib import Path
 
-from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name
+from .compiler import TokenIndex, compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name, stage_fields
 from .facts import prepare_facts
 from .loader import LoadedPolicy, load_policy
 from .model import Actions, Decision, Rule, Stage
@@ -37,6 +37,7 @@ class Rulebook:
         self.files = policy.files
         self.rules: dict[str, Rule] = {r.id: r for s in self.stages for r in s.rules}
         self._leaves = {s.name: prepass_leaves([s]) for s in self.stages}
+        self._fields = {s.name: stage_fields(s) for s in self.stages}
         self._names = {s.name: ruleset_name(self.version, s) for s in self.stages}
         self._definitions = {self._names[s.name]: compile_stage(s) for s in self.stages}
         self._reference = ReferenceEvaluator(self.stages)
@@ -101,9 +102,10 @@ class Rulebook:
         }
         rule_ids: list[str] = []
         seen: list[tuple] = []  # (stage, fired, facts, derived) for the explanation, built on demand
+        index = TokenIndex(f.get("words") or [])  # words do not change between stages
         for stage in self.stages:
-            derived = derived_keys(self._leaves[stage.name], f)
-            fired = evaluator.fired(stage, engine_doc(f, derived))
+            derived = derived_keys(self._leaves[stage.name], f, index)
+            fired = evaluator.fired(stage, engine_doc(f, derived, self._fields[stage.name]))
             seen.append((stage, fired, dict(f), derived))
             recorded = []
             for rid in fired:
@@ -194,14 +196,14 @@ class Rulebook:
 
 class _Guarded:
     def __init__(self, engine, reference):
-        self._engine, self._reference = engine, reference
-
-    def fired(self, stage: Stage, doc: dict) -> list[str]:
         from .durable import EngineError
 
+        self._engine, self._reference, self._refused = engine, reference, EngineError
+
+    def fired(self, stage: Stage, doc: dict) -> list[str]:
         try:
             return self._engine.fired(stage, doc)
-        except EngineError:
+        except self._refused:
             log.exception("rules engine refused a document in stage %s; using the reference evaluator", stage.name)
             return self._reference.fired(stage, doc)
 

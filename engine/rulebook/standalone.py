@@ -51,6 +51,7 @@ class StandaloneRuleset:
         self._definitions = {f"{self.stage.name}_{self.version}": definitions}
         self._reference = ReferenceEvaluator((self.stage,))
         self._engine = None
+        self._retired = False
 
     def document(self, facts: dict) -> dict:
         doc = dict(ANCHOR)
@@ -71,13 +72,24 @@ class StandaloneRuleset:
         _, conditions = trace(rule.when, {k: v for k, v in facts.items() if v is not None}, set())
         return Match(rule=rule.id, outcome=self.outcomes[rule.id], conditions=tuple(conditions))
 
-    def _fired(self, doc: dict) -> list[str]:
-        from .durable import DurableEvaluator, EngineError
+    def retire(self) -> None:
+        """This version was replaced: free the engine's ruleset once the evaluations in flight
+        finish. A late caller still gets the right answer, from the reference evaluator."""
+        self._retired = True
+        if self._engine is not None:
+            self._engine.retire()
 
+    def _fired(self, doc: dict) -> list[str]:
+        from .durable import DurableEvaluator, EngineError, EngineRetired
+
+        if self._retired:
+            return self._reference.fired(self.stage, doc)
         if self._engine is None:
             self._engine = DurableEvaluator(self._definitions, {self.stage.name: next(iter(self._definitions))})
         try:
             return self._engine.fired(self.stage, doc)
+        except EngineRetired:
+            return self._reference.fired(self.stage, doc)
         except EngineError:
             log.exception("rules engine refused a document in %s; using the reference evaluator", self.name)
             return self._reference.fired(self.stage, doc)

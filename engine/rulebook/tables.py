@@ -96,7 +96,7 @@ def covered_by(earlier: TableRow, later: TableRow) -> bool:
 
 def parse_table(ctx, raw, *, facts: dict, scalar, parse_actions) -> DecisionTable:
     """Validate a ``table:`` mapping. ``scalar(ctx, spec, value, path)`` checks one cell value and
-    ``parse_actions(ctx, raw)`` one row's actions (both from the loader)."""
+    ``parse_actions(ctx, raw)`` one row's actions (``conditions.parse_scalar`` and ``actions.parse_actions``)."""
     if not isinstance(raw, dict):
         raise ctx.error("table", "expected a mapping with inputs and rows")
     for k in raw:

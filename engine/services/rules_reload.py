@@ -55,7 +55,7 @@ class PolicySource:
             return self._policy is not before
 
     def replace(self, policy: PolicySet) -> None:
-        """Use this policy set until the published version changes (tests, directory import)."""
+        """Use this policy set until the published version changes (tests)."""
         self._policy = policy
 
     def _check(self) -> None:
@@ -73,4 +73,4 @@ class PolicySource:
         old, self._policy, self._loaded = self._policy, policy, pointer
         log.info("rules version %s (%s) is now active in this process", pointer[0], policy.rulebook.version)
         if old is not self._base:
-            old.rulebook.retire()
+            old.retire()

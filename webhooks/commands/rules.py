@@ -6,6 +6,7 @@ import getpass
 import json
 import re
 import sys
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def register(sub) -> None:
     p.add_argument("dir", type=Path)
     p.add_argument("--since", default="30d", help="how far back: 30d, 12h, 2w (default 30d)")
     p.add_argument("--limit", type=int)
+    p.add_argument("--workers", type=int, help="processes to replay in (default: one per core for large runs)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_simulate)
 
@@ -137,38 +139,60 @@ def _actor(args) -> str:
     return f"cli:{args.author or getpass.getuser()}"
 
 
-def cmd_publish(args, settings):
-    from engine.rulebook.snapshot import SnapshotError, read_tree
-    from engine.services import rules
+@contextmanager
+def _refusals(show_report: bool = False):
+    """A refused rules operation becomes a CommandError (the check's findings on stderr first)."""
+    from engine.services.rules import RulesRefused
+
+    try:
+        yield
+    except RulesRefused as exc:
+        if show_report and exc.report is not None:
+            print(format_check(exc.report), file=sys.stderr)
+        raise CommandError(str(exc)) from None
+
+
+def _stored(settings, call, *, show_report: bool = False):
+    """``call(runtime)`` on the database of these settings, refusals as a CommandError."""
     from engine.store.db import connection
 
     rt = runtime_for(settings)
+    with connection(), _refusals(show_report):
+        return call(rt)
+
+
+def _read_folder(folder: Path) -> dict[str, str]:
+    from engine.rulebook.snapshot import SnapshotError, read_tree
+
     try:
-        files = read_tree(args.dir)
+        return read_tree(folder)
     except SnapshotError as exc:
         raise CommandError(str(exc)) from None
-    with connection():
-        try:
-            version, _ = rules.publish(files, actor=_actor(args), comment=args.comment, now=rt.now())
-        except rules.RulesRefused as exc:
-            if exc.report is not None:
-                print(format_check(exc.report), file=sys.stderr)
-            raise CommandError(str(exc)) from None
+
+
+def _print_items(items: list[dict], as_json: bool, line) -> None:
+    if as_json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    for item in items:
+        print(line(item))
+
+
+def cmd_publish(args, settings):
+    from engine.services import rules
+
+    files = _read_folder(args.dir)
+    version, _ = _stored(settings, lambda rt: rules.publish(files, actor=_actor(args), comment=args.comment,
+                                                            now=rt.now()), show_report=True)
     print(f"published version {version['id']} (rules {version['rules_version']}); it is active now")
     return 0
 
 
 def cmd_export(args, settings):
     from engine.services import rules
-    from engine.store.db import connection
 
-    runtime_for(settings)
     target = args.dir or settings.rules_dir
-    with connection():
-        try:
-            version, extra = rules.export(target, args.version, clean=args.clean)
-        except rules.RulesRefused as exc:
-            raise CommandError(str(exc)) from None
+    version, extra = _stored(settings, lambda rt: rules.export(target, args.version, clean=args.clean))
     print(f"version {version['id']} written to {target}")
     for rel in extra:
         print(f"{'deleted' if args.clean else 'not in the version'}: {rel}")
@@ -177,55 +201,34 @@ def cmd_export(args, settings):
 
 def cmd_versions(args, settings):
     from engine.services import rules
-    from engine.store.db import connection
 
-    runtime_for(settings)
-    with connection():
-        items = rules.versions()
-    if args.json:
-        print(json.dumps(items, ensure_ascii=False, indent=2))
-    for v in [] if args.json else items:
-        print(f"{'*' if v['active'] else ' '} {v['id']:>4}  {v['created_at']}  {v['author']}  {v['comment']}")
+    def line(v: dict) -> str:
+        return f"{'*' if v['active'] else ' '} {v['id']:>4}  {v['created_at']}  {v['author']}  {v['comment']}"
+
+    _print_items(_stored(settings, lambda rt: rules.versions()), args.json, line)
     return 0
 
 
 def cmd_history(args, settings):
     from engine.services import rules
-    from engine.store.db import connection
 
-    runtime_for(settings)
-    with connection():
-        items = rules.history()
-    if args.json:
-        print(json.dumps(items, ensure_ascii=False, indent=2))
-    for a in [] if args.json else items:
-        print(f"{a['at']}  {a['action']:<8} version {a['version']:>4}  {a['actor']}: {a['reason']}")
+    _print_items(_stored(settings, lambda rt: rules.history()), args.json,
+                 lambda a: f"{a['at']}  {a['action']:<8} version {a['version']:>4}  {a['actor']}: {a['reason']}")
     return 0
 
 
 def cmd_diff(args, settings):
     from engine.services import rules
-    from engine.store.db import connection
 
-    runtime_for(settings)
-    with connection():
-        try:
-            print(json.dumps(rules.diff(args.old, args.new), ensure_ascii=False, indent=2))
-        except rules.RulesRefused as exc:
-            raise CommandError(str(exc)) from None
+    print(json.dumps(_stored(settings, lambda rt: rules.diff(args.old, args.new)), ensure_ascii=False, indent=2))
     return 0
 
 
 def cmd_rollback(args, settings):
     from engine.services import rules
-    from engine.store.db import connection
 
-    rt = runtime_for(settings)
-    with connection():
-        try:
-            version = rules.rollback(args.version, actor=_actor(args), reason=args.reason, now=rt.now())
-        except rules.RulesRefused as exc:
-            raise CommandError(str(exc)) from None
+    version = _stored(settings, lambda rt: rules.rollback(args.version, actor=_actor(args), reason=args.reason,
+                                                          now=rt.now()))
     print(f"version {version['id']} is active again")
     return 0
 
@@ -239,26 +242,17 @@ def parse_since(text: str) -> timedelta:
 
 
 def cmd_simulate(args, settings):
-    from engine.rulebook.snapshot import SnapshotError, read_tree
-    from engine.services import backtest, rules
-    from engine.store.db import connection
+    from engine.services import backtest
 
     since = parse_since(args.since)
-    rt = runtime_for(settings)
-    try:
-        files = read_tree(args.dir)
-    except SnapshotError as exc:
-        raise CommandError(str(exc)) from None
+    files = _read_folder(args.dir)
 
     def progress(done: int, total: int) -> None:
         print(f"\rreplayed {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    with connection():
-        try:
-            result = backtest.simulate_draft(files, rt.policy, since=rt.now() - since, limit=args.limit,
-                                             progress=progress)
-        except rules.RulesRefused as exc:
-            raise CommandError(str(exc)) from None
+    result = _stored(settings, lambda rt: backtest.simulate_draft(files, rt.policy, since=rt.now() - since,
+                                                                  limit=args.limit, progress=progress,
+                                                                  workers=args.workers))
     print(file=sys.stderr)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

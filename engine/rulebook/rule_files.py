@@ -1,0 +1,92 @@
+"""One ruleset file (``rules/<name>.yaml``) → a RuleSet of validated rules."""
+
+from __future__ import annotations
+
+import re
+
+from .actions import parse_actions
+from .conditions import parse_condition, parse_scalar
+from .model import Actions, All, Leaf, Rule, RulebookError, RuleSet
+from .parsing import ParseContext, check_keys, read_yaml
+from .tables import parse_table
+from .vocabulary import FACTS, HIT_POLICIES
+
+PIPELINE_FILE = "pipeline.yaml"
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def load_ruleset(rules_dir, name, bodies, roles, policies, topics, officials, keys) -> RuleSet:
+    rel = f"{name}.yaml"
+    ctx = ParseContext(rel, bodies, roles, policies, topics, officials)
+    ctx.keys = keys
+    path = rules_dir / rel
+    if not path.is_file():
+        raise RulebookError(f"{PIPELINE_FILE}: field stages: ruleset file {rel} does not exist")
+    doc = read_yaml(path, rel)
+    if not isinstance(doc, dict):
+        raise ctx.error(None, "expected a mapping")
+    check_keys(ctx, doc, {"ruleset", "hit_policy", "rules"}, {"description", "owner"}, None)
+    if doc["ruleset"] != name:
+        raise ctx.error("ruleset", f"ruleset name {doc['ruleset']!r} must match its path {name!r}")
+    hit_policy = doc["hit_policy"]
+    if hit_policy not in HIT_POLICIES:
+        raise ctx.error("hit_policy", f"unknown hit policy {hit_policy!r}; expected one of {', '.join(HIT_POLICIES)}")
+    for opt in ("description", "owner"):
+        if opt in doc and not isinstance(doc[opt], str):
+            raise ctx.error(opt, "expected a string")
+    raw_rules = doc["rules"]
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise ctx.error("rules", "expected a non-empty list of rules")
+    rules = []
+    seen = set()
+    for i, raw in enumerate(raw_rules):
+        ctx.rule = None
+        if not isinstance(raw, dict):
+            raise ctx.error(f"rules[{i}]", "expected a mapping")
+        rid = raw.get("id")
+        if not isinstance(rid, str) or not _ID.match(rid):
+            raise ctx.error(f"rules[{i}].id", f"invalid or missing rule id {rid!r}")
+        ctx.rule = rid
+        if rid in seen:
+            raise ctx.error("id", "duplicate rule id")
+        seen.add(rid)
+        rules.append(parse_rule(ctx, raw, name, hit_policy))
+    return RuleSet(
+        name=name,
+        file=rel,
+        description=doc.get("description", ""),
+        owner=doc.get("owner", ""),
+        hit_policy=hit_policy,
+        rules=tuple(rules),
+    )
+
+
+def parse_rule(ctx: ParseContext, raw: dict, ruleset: str, hit_policy: str) -> Rule:
+    is_table = "table" in raw
+    optional = {"when"} | ({"priority"} if hit_policy == "priority" else set())
+    required = {"id", "description", "table" if is_table else "then"}
+    required |= {"priority"} if hit_policy == "priority" else set()
+    check_keys(ctx, raw, required, optional, None)
+    if not isinstance(raw["description"], str) or not raw["description"].strip():
+        raise ctx.error("description", "expected a non-empty string")
+    priority = None
+    if hit_policy == "priority":
+        priority = raw["priority"]
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            raise ctx.error("priority", "expected an integer (higher wins)")
+    when = None
+    if "when" in raw and raw["when"] is not None:
+        when = parse_condition(ctx, raw["when"], "when")
+    table = None
+    if is_table:
+        table = parse_table(ctx, raw["table"], facts=FACTS, scalar=parse_scalar, parse_actions=parse_actions)
+        key = ctx.keys.setdefault(("table", raw["id"]), f"k{len(ctx.keys) + 1}")
+        lookup = Leaf(",".join(table.inputs), "table", table, key)
+        when = lookup if when is None else All((when, lookup))
+        then = Actions()
+    else:
+        then = parse_actions(ctx, raw["then"])
+    return Rule(
+        id=raw["id"], description=raw["description"].strip(), when=when, then=then,
+        ruleset=ruleset, file=ctx.file, priority=priority, table=table,
+    )
