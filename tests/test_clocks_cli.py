@@ -83,3 +83,49 @@ def test_the_sla_report_prints_csv_with_a_total_line(cli_env, capsys):
     assert code == 0
     assert out.splitlines()[0] == "body,on_time_closed,closed,open_overdue,pending,compliance"
     assert out.splitlines()[-1].startswith("total,0,0,0,0,")
+
+
+def test_the_incident_preview_shows_the_final_answer_waiting_for_the_interim_answer(cli_env, capsys):
+    code, out, _ = run(capsys, "deadline", "--policy", "incident", "--start", "2026-11-27T09:00:00+07:00",
+                       "--body", "min-roads", "--json")
+
+    final = next(c for c in json.loads(out)["clocks"] if c["kind"] == "final_answer")
+    assert code == 0
+    assert (final["due"], final["starts_from"], final["term"]) == (
+        None, "interim", "7 working_days after the interim answer")
+
+
+def test_the_incident_preview_counts_the_final_answer_from_the_interim_answer(cli_env, capsys):
+    code, out, _ = run(capsys, "deadline", "--policy", "incident", "--start", "2026-11-27T09:00:00+07:00",
+                       "--interim", "2026-11-27T12:00:00+07:00", "--body", "min-roads", "--json")
+
+    clocks = {c["kind"]: c for c in json.loads(out)["clocks"]}
+    assert code == 0
+    # Fri 27 Nov 12:00 + 7 working days: 30 Nov - 4 Dec, 7-8 Dec, the ministry works until 18:00
+    assert clocks["final_answer"]["due"] == "2026-12-08T18:00:00+07:00"
+    assert clocks["final_answer"]["starts"] == "2026-11-27T12:00:00+07:00"
+    assert clocks["first_response"]["starts"] == "2026-11-27T09:00:00+07:00"
+
+
+def test_the_text_preview_says_the_final_answer_starts_at_the_interim_answer(cli_env, capsys):
+    code, out, _ = run(capsys, "deadline", "--policy", "incident-high", "--start", "2026-11-27T09:00:00+07:00")
+    assert code == 0 and "after the interim answer: not started (give --interim" in out
+
+    code, out, _ = run(capsys, "deadline", "--policy", "incident-high", "--start", "2026-11-27T09:00:00+07:00",
+                       "--interim", "2026-11-27T12:00:00+07:00")
+    assert code == 0 and "interim answer 2026-11-27T12:00:00+07:00" in out
+    assert "7 working_days   after the interim answer due 2026-12-08" in out
+
+
+@pytest.mark.parametrize(
+    ("policy", "interim", "message"),
+    [
+        ("incident", "2026-11-27T08:00:00+07:00", "must not be before --start"),
+        ("fz59", "2026-11-27T12:00:00+07:00", "no clock that starts at the interim answer"),
+    ],
+)
+def test_an_interim_time_that_does_not_fit_is_refused(cli_env, capsys, policy, interim, message):
+    code, _, err = run(capsys, "deadline", "--policy", policy, "--start", "2026-11-27T09:00:00+07:00",
+                       "--interim", interim)
+
+    assert code == 2 and message in err

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.services.access import Caller
+from engine.services.actions import perform
 from engine.services.escalation import rearm_clock, sweep
 from engine.services.intake import process_appeal, receive_appeal
 from engine.store import outbox
@@ -141,6 +143,13 @@ def test_extending_a_deadline_stops_the_old_repeats_and_re_arms_the_breach(runti
 def test_an_urgent_incident_climbs_the_urgent_ladder(runtime, clock):
     received = receive_appeal(runtime, burst_pipe(clock, urgency="high", external_id="vk-2"), "{}", actor="test")
     assert process_appeal(runtime, received.appeal_id)
+    # the final answer's term starts at the interim answer: only the first response climbs a ladder yet
+    assert {r.clock.kind: r.ladder_id for r in EscalationRecord.select()} == {"first_response": "incident-urgent"}
+
+    official = Caller(token_id=None, role="official", label=None, user="belova-na")
+    perform(runtime, received.appeal_id, "take", {}, official)
+    perform(runtime, received.appeal_id, "answer", {"kind": "interim", "text": "Бригада выехала."}, official)
+
     rows = {r.clock.kind: r.ladder_id for r in EscalationRecord.select()}
     assert rows == {"first_response": "incident-urgent", "final_answer": "incident-urgent"}
 

@@ -1,9 +1,17 @@
 """Deadline policies (data) and the clocks they start for an appeal.
 
 A policy is a named set of clocks; each clock counts an amount of calendar days, working
-days, working hours or calendar hours from the receipt or the registration of the appeal.
-Policies carry a content hash so that an appeal's clocks stay pinned to the version they
-started under; ``engine.domain.policy_document`` parses them strictly from a loaded document.
+days, working hours or calendar hours from the receipt or the registration of the appeal, or
+from the interim answer (the incident regime: "final answer within N working days after the
+interim one"). Policies carry a content hash so that an appeal's clocks stay pinned to the
+version they started under; ``engine.domain.policy_document`` parses them strictly from a
+loaded document.
+
+A clock that starts at the interim answer does not run before it. It may carry a hard cap
+(``cap_hours``): calendar hours from the receipt that its due time never passes, whenever the
+interim answer comes. With a cap the clock exists from routing as *pending*: due at the cap,
+waiting for the interim answer (``ClockDeadline.waits_for``); without one there is nothing to
+count until the interim answer, and ``compute_clocks`` leaves it out.
 """
 
 from __future__ import annotations
@@ -20,7 +28,9 @@ from engine.domain.calendar import BusinessCalendar
 
 CLOCK_KINDS = ("registration", "forward", "notice", "first_response", "interim_answer", "answer", "final_answer")
 BASES = ("calendar_days", "working_days", "working_hours", "calendar_hours")
-STARTS_FROM = ("received", "registered")
+STARTS_FROM = ("received", "registered", "interim")
+# the event that starts a clock counted from something other than receipt or registration
+INTERIM = "interim"
 REGIMES = ("fz59", "portal_message", "incident", "other")
 
 # Special outcomes of 59-ФЗ (art. 11) a routing decision may carry; see rules/deadlines.yaml.
@@ -37,9 +47,10 @@ class ClockSpec:
     starts_from: str
     on_non_working: str = "next"
     max_extension_days: int = 0
+    cap_hours: int = 0  # 0: no cap; else calendar hours from receipt the due time never passes
 
     def canonical(self) -> dict:
-        return {
+        content = {
             "kind": self.kind,
             "basis": self.basis,
             "amount": self.amount,
@@ -47,6 +58,25 @@ class ClockSpec:
             "on_non_working": self.on_non_working,
             "max_extension_days": self.max_extension_days,
         }
+        if self.cap_hours:  # absent when unset, so policies without a cap keep their hash
+            content["cap_hours"] = self.cap_hours
+        return content
+
+    def cap_at(self, received_at: datetime) -> datetime | None:
+        """The hard cap counted from the receipt (UTC), or None without one."""
+        if not self.cap_hours:
+            return None
+        if received_at.tzinfo is None:
+            raise ValueError("received_at must be a timezone-aware datetime")
+        return (received_at + timedelta(hours=self.cap_hours)).astimezone(UTC)
+
+    def describe(self) -> str:
+        """The term in words, e.g. "7 working_days after the interim answer, at most 72 h after receipt"."""
+        origin = {"received": "receipt", "registered": "registration", "interim": "the interim answer"}
+        text = f"{self.amount} {self.basis} after {origin[self.starts_from]}"
+        if self.cap_hours:
+            text += f", at most {self.cap_hours} calendar hours after receipt"
+        return text
 
 
 @dataclass(frozen=True)
@@ -141,6 +171,13 @@ class ClockDeadline:
     max_extension_days: int = 0
     amount: int = 0
     on_non_working: str = "next"
+    waits_for: str | None = None  # "interim": pending, due at the cap until the interim answer
+    cap_at: datetime | None = None
+
+
+def bounded(due: datetime, cap_at: datetime | None) -> datetime:
+    """A due time never later than the hard cap."""
+    return due if cap_at is None or due <= cap_at else cap_at
 
 
 def clock_due(spec: ClockSpec, start: datetime, cal: BusinessCalendar) -> datetime:
@@ -171,25 +208,34 @@ def compute_clocks(
 
     Clocks that run from registration use ``received_at`` while the appeal is not yet
     registered (``registered_at`` None): the earlier start never gives a later deadline.
+    A clock that starts at the interim answer is pending, due at its cap, when it has one, and
+    left out when it has none (``interim_clock`` starts it).
     """
     deadlines = []
     for spec in policy.clocks_for(category, subcategory, special):
+        if spec.starts_from == INTERIM:
+            cap_at = spec.cap_at(received_at)
+            if cap_at is not None:
+                deadlines.append(_clock(policy, spec, received_at, cap_at, cal, waits_for=INTERIM, cap_at=cap_at))
+            continue
         start = registered_at if spec.starts_from == "registered" and registered_at is not None else received_at
-        deadlines.append(
-            ClockDeadline(
-                kind=spec.kind,
-                basis=spec.basis,
-                starts_at=start.astimezone(UTC),
-                due_at=clock_due(spec, start, cal),
-                policy_id=policy.id,
-                policy_version=policy.version,
-                calendar_version=cal.version,
-                max_extension_days=spec.max_extension_days,
-                amount=spec.amount,
-                on_non_working=spec.on_non_working,
-            )
-        )
+        deadlines.append(_clock(policy, spec, start, clock_due(spec, start, cal), cal))
     return deadlines
+
+
+def interim_clock(policy: DeadlinePolicy, spec: ClockSpec, interim_at: datetime, received_at: datetime,
+                  cal: BusinessCalendar) -> ClockDeadline:
+    """A clock of ``spec`` started by the interim answer at ``interim_at``, bounded by its cap."""
+    cap_at = spec.cap_at(received_at)
+    return _clock(policy, spec, interim_at, bounded(clock_due(spec, interim_at, cal), cap_at), cal, cap_at=cap_at)
+
+
+def _clock(policy: DeadlinePolicy, spec: ClockSpec, start: datetime, due: datetime, cal: BusinessCalendar,
+           **extra) -> ClockDeadline:
+    return ClockDeadline(kind=spec.kind, basis=spec.basis, starts_at=start.astimezone(UTC), due_at=due,
+                         policy_id=policy.id, policy_version=policy.version, calendar_version=cal.version,
+                         max_extension_days=spec.max_extension_days, amount=spec.amount,
+                         on_non_working=spec.on_non_working, **extra)
 
 
 def extended_due(spec: ClockSpec, start: datetime, extension_days: int, cal: BusinessCalendar) -> datetime:

@@ -22,7 +22,7 @@ from engine.domain.deadlines import (
 
 _DOCUMENT_KEYS = {"ruleset", "owner", "description", "policies"}
 _POLICY_KEYS = {"id", "title", "regime", "description", "clocks", "by_category", "special_outcomes"}
-_CLOCK_KEYS = {"kind", "basis", "amount", "starts_from", "on_non_working", "max_extension_days", "note"}
+_CLOCK_KEYS = {"kind", "basis", "amount", "starts_from", "on_non_working", "max_extension_days", "cap_hours", "note"}
 _OVERRIDE_KEYS = {"category", "subcategory", "amounts", "note"}
 _SPECIAL_KEYS = {"outcome", "notice_days", "on_non_working", "without", "note"}
 
@@ -38,6 +38,25 @@ def _int_field(raw: dict, key: str, policy_id: str, where: str, default: int | N
     return value
 
 
+def _mapping(raw: object, keys: set[str], policy_id: str, where: str) -> dict:
+    """raw, checked to be a mapping with no field outside keys."""
+    if not isinstance(raw, dict):
+        raise _fail(policy_id, where, "expected a mapping")
+    unknown = set(raw) - keys
+    if unknown:
+        raise _fail(policy_id, f"{where}.{sorted(unknown)[0]}", "unknown field")
+    return raw
+
+
+def _items(raw: dict, key: str, policy_id: str, parse, *, required: bool = False) -> tuple:
+    """Each entry of the list raw[key], parsed by parse(entry, index); a missing list is empty
+    unless required."""
+    entries = raw.get(key) if required else raw.get(key) or []
+    if not isinstance(entries, list) or (required and not entries):
+        raise _fail(policy_id, key, "expected a non-empty list" if required else "expected a list")
+    return tuple(parse(entry, i) for i, entry in enumerate(entries))
+
+
 def _choice(raw: dict, key: str, allowed: tuple[str, ...], policy_id: str, where: str, default: str | None = None):
     value = raw.get(key, default)
     if value not in allowed:
@@ -47,33 +66,29 @@ def _choice(raw: dict, key: str, allowed: tuple[str, ...], policy_id: str, where
 
 def _parse_clock(raw: object, policy_id: str, index: int) -> ClockSpec:
     where = f"clocks[{index}]"
-    if not isinstance(raw, dict):
-        raise _fail(policy_id, where, "expected a mapping")
-    unknown = set(raw) - _CLOCK_KEYS
-    if unknown:
-        raise _fail(policy_id, f"{where}.{sorted(unknown)[0]}", "unknown field")
+    raw = _mapping(raw, _CLOCK_KEYS, policy_id, where)
     kind = _choice(raw, "kind", CLOCK_KINDS, policy_id, where)
     where = f"clocks[{kind}]"
     basis = _choice(raw, "basis", BASES, policy_id, where)
     if "on_non_working" in raw and basis != "calendar_days":
         raise _fail(policy_id, f"{where}.on_non_working", "applies only to the calendar_days basis")
+    starts_from = _choice(raw, "starts_from", STARTS_FROM, policy_id, where)
+    if "cap_hours" in raw and starts_from != "interim":
+        raise _fail(policy_id, f"{where}.cap_hours", "applies only to a clock that starts from the interim answer")
     return ClockSpec(
         kind=kind,
         basis=basis,
         amount=_int_field(raw, "amount", policy_id, where, minimum=1),
-        starts_from=_choice(raw, "starts_from", STARTS_FROM, policy_id, where),
+        starts_from=starts_from,
         on_non_working=_choice(raw, "on_non_working", ON_NON_WORKING, policy_id, where, default="next"),
         max_extension_days=_int_field(raw, "max_extension_days", policy_id, where, default=0),
+        cap_hours=_int_field(raw, "cap_hours", policy_id, where, default=0, minimum=1) if "cap_hours" in raw else 0,
     )
 
 
 def _parse_override(raw: object, policy_id: str, index: int, kinds: set[str]) -> CategoryOverride:
     where = f"by_category[{index}]"
-    if not isinstance(raw, dict):
-        raise _fail(policy_id, where, "expected a mapping")
-    unknown = set(raw) - _OVERRIDE_KEYS
-    if unknown:
-        raise _fail(policy_id, f"{where}.{sorted(unknown)[0]}", "unknown field")
+    raw = _mapping(raw, _OVERRIDE_KEYS, policy_id, where)
     category, subcategory = raw.get("category"), raw.get("subcategory")
     if not isinstance(category, str) or not category:
         raise _fail(policy_id, f"{where}.category", "expected a non-empty string")
@@ -82,21 +97,16 @@ def _parse_override(raw: object, policy_id: str, index: int, kinds: set[str]) ->
     amounts = raw.get("amounts")
     if not isinstance(amounts, dict) or not amounts:
         raise _fail(policy_id, f"{where}.amounts", "expected a mapping of clock kind to amount")
-    for kind, amount in amounts.items():
+    for kind in amounts:
         if kind not in kinds:
             raise _fail(policy_id, f"{where}.amounts.{kind}", "the policy has no such clock")
-        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
-            raise _fail(policy_id, f"{where}.amounts.{kind}", f"expected an integer >= 1, got {amount!r}")
+        _int_field(amounts, kind, policy_id, f"{where}.amounts", minimum=1)
     return CategoryOverride(category, subcategory, tuple(sorted(amounts.items())))
 
 
 def _parse_special(raw: object, policy_id: str, index: int, kinds: set[str]) -> SpecialOutcome:
     where = f"special_outcomes[{index}]"
-    if not isinstance(raw, dict):
-        raise _fail(policy_id, where, "expected a mapping")
-    unknown = set(raw) - _SPECIAL_KEYS
-    if unknown:
-        raise _fail(policy_id, f"{where}.{sorted(unknown)[0]}", "unknown field")
+    raw = _mapping(raw, _SPECIAL_KEYS, policy_id, where)
     outcome = _choice(raw, "outcome", SPECIAL_OUTCOMES, policy_id, where)
     where = f"special_outcomes[{outcome}]"
     without = raw.get("without") or []
@@ -124,25 +134,16 @@ def policy_from_dict(raw: object, index: int = 0) -> DeadlinePolicy:
     if not isinstance(title, str) or not title.strip():
         raise _fail(policy_id, "title", "expected a non-empty string")
     regime = _choice(raw, "regime", REGIMES, policy_id, "policy")
-    raw_clocks = raw.get("clocks")
-    if not isinstance(raw_clocks, list) or not raw_clocks:
-        raise _fail(policy_id, "clocks", "expected a non-empty list")
-    clocks = tuple(_parse_clock(c, policy_id, i) for i, c in enumerate(raw_clocks))
+    clocks = _items(raw, "clocks", policy_id, lambda c, i: _parse_clock(c, policy_id, i), required=True)
     kinds = [c.kind for c in clocks]
     duplicated = sorted({k for k in kinds if kinds.count(k) > 1})
     if duplicated:
         raise _fail(policy_id, "clocks", f"clock kind {duplicated[0]!r} appears more than once")
-    raw_overrides = raw.get("by_category") or []
-    if not isinstance(raw_overrides, list):
-        raise _fail(policy_id, "by_category", "expected a list")
-    overrides = tuple(_parse_override(o, policy_id, i, set(kinds)) for i, o in enumerate(raw_overrides))
+    overrides = _items(raw, "by_category", policy_id, lambda o, i: _parse_override(o, policy_id, i, set(kinds)))
     keys = [(o.category, o.subcategory) for o in overrides]
     if len(set(keys)) != len(keys):
         raise _fail(policy_id, "by_category", "a (category, subcategory) pair appears more than once")
-    raw_specials = raw.get("special_outcomes") or []
-    if not isinstance(raw_specials, list):
-        raise _fail(policy_id, "special_outcomes", "expected a list")
-    specials = tuple(_parse_special(s, policy_id, i, set(kinds)) for i, s in enumerate(raw_specials))
+    specials = _items(raw, "special_outcomes", policy_id, lambda s, i: _parse_special(s, policy_id, i, set(kinds)))
     outcomes = [s.outcome for s in specials]
     if len(set(outcomes)) != len(outcomes):
         raise _fail(policy_id, "special_outcomes", "an outcome appears more than once")

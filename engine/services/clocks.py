@@ -9,6 +9,12 @@ calendar version used is recorded on the clock and in the audit event. Whenever 
 moves, ``deadline_version`` goes up and the escalation ladder is re-armed, so alerts for the
 old due time are never repeated and alerts for the new one fire.
 
+A clock that starts at the interim answer (the incident regime) is *pending* until then: with a
+hard cap it exists from routing, due at the cap, and neither pauses nor extends; without one it
+has no row yet. ``start_waiting`` starts it at the interim answer: the term counted from that
+moment, never later than the cap. ``restart_clock`` gives an answer clock a new term when an
+appeal is reopened.
+
 Functions named ``*_clock`` act inside the caller's transaction on a clock it has read (and
 locked); ``operate`` is the transactional entry point the API uses.
 """
@@ -19,11 +25,12 @@ import logging
 from datetime import datetime
 
 from engine.domain.clockterm import EXTENDABLE_BASES, NOT_PAUSABLE, pause_credit, term_due
+from engine.domain.deadlines import INTERIM, bounded, interim_clock
 from engine.store import appeals as store
 from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 
-from .escalation import rearm_clock
+from .escalation import arm_started, rearm_clock
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,8 @@ class ClockInvalid(ValueError):
 def state_of(clock) -> str:
     if clock.stopped_at is not None:
         return "stopped"
+    if getattr(clock, "waits_for", None):
+        return "pending"
     return "paused" if clock.paused_since is not None else "running"
 
 
@@ -81,8 +90,8 @@ def move_due(rt, clock, appeal, now: datetime, **changes) -> tuple[datetime, dat
     cal = rt.policy.calendar_for(clock.body)
     extension = changes.get("extension_days", clock.extension_days)
     credit = changes.get("pause_credit", clock.pause_credit)
-    due = term_due(clock.basis, amount, clock.started_at, cal, on_non_working=on_non_working,
-                   extension_days=extension, credit=credit)
+    due = bounded(term_due(clock.basis, amount, clock.started_at, cal, on_non_working=on_non_working,
+                           extension_days=extension, credit=credit), clock.cap_at)
     before = clock.due_at
     changes["calendar_version"] = cal.version
     if due != before:
@@ -157,6 +166,8 @@ def extend_clock(rt, appeal, clock, now, *, actor: str, role: str, days=None, re
     _, _, limit = term_of(rt, clock, appeal)
     if clock.basis not in EXTENDABLE_BASES or limit <= 0:
         raise ClockRefused(f"policy {clock.policy_id!r} does not allow extending the {clock.kind} clock")
+    if clock.waits_for:
+        raise ClockRefused(f"the {clock.kind} clock has not started: it waits for the {clock.waits_for} answer")
     if clock.stopped_at is not None:
         raise ClockRefused(f"the {clock.kind} clock is stopped")
     if clock.extension_days:
@@ -190,6 +201,76 @@ def stop_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None,
     rearm_clock(rt, clock, now)
     return _event(now, actor, "clock.stopped", appeal, clock, reason=reason, due=clock.due_at.isoformat(),
                   on_time=now <= clock.due_at)
+
+
+def start_waiting(rt, appeal, now, *, actor: str, reason: str, pending: bool = True,
+                  event: str = INTERIM) -> list[dict]:
+    """Start the appeal's clocks that wait for ``event`` (the interim answer) at ``now``.
+
+    A pending clock (one with a hard cap, stored at routing) gets its term counted from now and
+    bounded by the cap (``pending=False`` leaves pending clocks as they are). A clock of the
+    appeal's policy that waits for the event and has no row yet (no cap) is created, with the
+    policy version active now. Clocks that already started are not touched: the first interim
+    answer starts the term, later ones do not move it. Each start is audited and armed.
+    """
+    rows = {clock.kind: clock for clock in store.clocks_of(appeal.id)}
+    started = []
+    for clock in rows.values():
+        if pending and clock.waits_for == event and clock.stopped_at is None:
+            started.append(_start_pending(rt, appeal, clock, now, actor=actor, reason=reason))
+    policy = rt.policy.policies.get(appeal.policy or "")
+    if policy is None:
+        return started
+    for spec in policy.clocks_for(appeal.category, appeal.subcategory):
+        if spec.starts_from != event or spec.kind in rows:
+            continue
+        cal = rt.policy.calendar_for(appeal.body)
+        clock = clock_store.create_clock(appeal, interim_clock(policy, spec, now, appeal.received_at, cal),
+                                         appeal.body, stopped_at=None)
+        arm_started(rt, appeal, clock, now)
+        started.append(_event(now, actor, "clock.started", appeal, clock, reason=reason, after=event,
+                              due=clock.due_at.isoformat(), cap=clock.cap_at.isoformat() if clock.cap_at else None,
+                              policy_version=clock.policy_version, amount=clock.amount))
+    return started
+
+
+def _start_pending(rt, appeal, clock, now, *, actor: str, reason: str) -> dict:
+    amount, on_non_working, _ = term_of(rt, clock, appeal)
+    cal = rt.policy.calendar_for(clock.body)
+    due = bounded(term_due(clock.basis, amount, now, cal, on_non_working=on_non_working), clock.cap_at)
+    before, event = clock.due_at, clock.waits_for
+    changes = {"started_at": now, "waits_for": None, "due_at": due, "calendar_version": cal.version,
+               "deadline_version": clock.deadline_version + 1}
+    if clock.breached_at is not None and due > now:
+        changes["breached_at"] = None
+    clock_store.update_clock(clock, **changes)
+    arm_started(rt, appeal, clock, now)
+    return _event(now, actor, "clock.started", appeal, clock, reason=reason, after=event,
+                  due_before=before.isoformat(), due=due.isoformat(),
+                  cap=clock.cap_at.isoformat() if clock.cap_at else None, deadline_version=clock.deadline_version)
+
+
+def restart_clock(rt, appeal, clock, now, *, actor: str, reason: str) -> dict:
+    """A new term for a clock of a reopened appeal: counted from ``now`` in the clock's own term
+    (amount and non-working-day rule as pinned), in the calendar of the body that holds the appeal.
+
+    The old term is over: its stop, breach, pause credit, extension and hard cap do not carry
+    over (the new term can be extended once again). ``deadline_version`` goes up and the ladder
+    is re-armed, so the reopened appeal escalates like a new one.
+    """
+    amount, on_non_working, _ = term_of(rt, clock, appeal)
+    body = appeal.body or clock.body
+    cal = rt.policy.calendar_for(body)
+    due = term_due(clock.basis, amount, now, cal, on_non_working=on_non_working)
+    before = {"started_before": clock.started_at.isoformat(), "due_before": clock.due_at.isoformat(),
+              "stopped_before": clock.stopped_at.isoformat() if clock.stopped_at else None,
+              "extension_days_before": clock.extension_days}
+    clock_store.update_clock(clock, started_at=now, due_at=due, body=body, stopped_at=None, breached_at=None,
+                             paused_since=None, pause_credit=0, extension_days=0, waits_for=None, cap_at=None,
+                             calendar_version=cal.version, deadline_version=clock.deadline_version + 1)
+    arm_started(rt, appeal, clock, now)
+    return _event(now, actor, "clock.restarted", appeal, clock, reason=reason, **before, due=due.isoformat(),
+                  deadline_version=clock.deadline_version)
 
 
 OPERATIONS = {"pause": pause_clock, "resume": resume_clock, "extend": extend_clock, "stop": stop_clock}

@@ -88,6 +88,18 @@ def arm_clock(policy_set, clock, facts: dict, cal, now: datetime) -> str | None:
     return ladder.id
 
 
+def arm_started(rt, appeal, clock, now: datetime) -> str | None:
+    """A clock started (or restarted) after routing — at the interim answer, on reopening: re-arm
+    the ladder it already has for its new due time, or give it one as routing would. Runs inside
+    the caller's transaction; the caller has bumped ``deadline_version`` of a clock that had a
+    due time before, so the alerts of the new term fire again."""
+    row = escalations.for_clock(clock.id)
+    if row is not None:
+        rearm_clock(rt, clock, now)
+        return row.ladder_id
+    return arm_clock(rt.policy, clock, clock_facts(appeal, clock), rt.policy.calendar_for(clock.body), now)
+
+
 def _ladder(rt, ladder_id: str):
     return next((lad for lad in rt.policy.ladders if lad.id == ladder_id), None)
 

@@ -8,6 +8,8 @@ limit), keeps the extension and the pause credit the clock earned, counts the du
 start with the body's current calendar, and re-pins the versions. A clock whose policy no longer
 has its kind keeps its own term and only takes the new calendar; a clock whose basis changed is
 left alone and reported. A moved due time bumps ``deadline_version`` and re-arms the ladder.
+A hard cap (calendar hours from receipt) is fixed when the clock is created: a recomputed due
+time never passes it, and a clock still waiting for the interim answer stays due at its cap.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from engine.domain.clockterm import term_due
+from engine.domain.deadlines import bounded
 from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 
@@ -95,9 +98,12 @@ def _plan(rt, clock, now, calendars, report) -> tuple[dict, datetime] | None:
     cal = calendars.get(clock.body)
     if cal is None:
         cal = calendars[clock.body] = rt.policy.calendar_for(clock.body)
-    due = term_due(clock.basis, amount, clock.started_at, cal, on_non_working=on_non_working,
-                   extension_days=clock.extension_days if clock.basis == "calendar_days" else 0,
-                   credit=clock.pause_credit)
+    if clock.waits_for and clock.cap_at is not None:
+        due = clock.cap_at  # not started: only the cap is due
+    else:
+        due = bounded(term_due(clock.basis, amount, clock.started_at, cal, on_non_working=on_non_working,
+                               extension_days=clock.extension_days if clock.basis == "calendar_days" else 0,
+                               credit=clock.pause_credit), clock.cap_at)
     changes = {
         "amount": amount,
         "on_non_working": on_non_working,

@@ -12,6 +12,11 @@ whose due time falls in the period, so each clock belongs to exactly one period:
 - pending: open and not yet due; outside the formula.
 
 Counting open overdue clocks keeps the current period from reading 100 % while late work piles up.
+
+Both reports take the caller's scope (``bodies``, from ``engine.services.access.visible_bodies``):
+only clocks of appeals held by those bodies count, exactly the appeals the caller's appeal list
+shows. A manager limited to a sector therefore sees the SLA and the at-risk list of that sector's
+bodies only; ``None`` (the centre's managers, policy staff, administrators, the CLI) is every body.
 """
 
 from __future__ import annotations
@@ -81,13 +86,20 @@ def _group_key(row: dict, group_by: str, zone: ZoneInfo) -> str:
     return row.get(group_by) or "—"
 
 
+def scope_of(bodies: frozenset[str] | None) -> list[str] | str:
+    """How a report states whose appeals it counts."""
+    return "all" if bodies is None else sorted(bodies)
+
+
 def sla_report(rt, *, start: datetime, end: datetime, group_by: str = "body",
-               kinds: tuple[str, ...] = DEFAULT_KINDS, filters: dict[str, str] | None = None) -> dict:
+               kinds: tuple[str, ...] = DEFAULT_KINDS, filters: dict[str, str] | None = None,
+               bodies: frozenset[str] | None = None) -> dict:
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
     now = rt.now()
     zone = ZoneInfo(rt.policy.directory_doc.get("timezone") or "UTC")
-    rows = clock_store.sla_rows(kinds=tuple(kinds), start=start, end=end, filters=dict(filters or {}))
+    rows = clock_store.sla_rows(kinds=tuple(kinds), start=start, end=end, filters=dict(filters or {}),
+                                bodies=bodies)
     groups: dict[str, dict] = {}
     for row in rows:
         key = _group_key(row, group_by, zone)
@@ -105,6 +117,7 @@ def sla_report(rt, *, start: datetime, end: datetime, group_by: str = "body",
         "group_by": group_by,
         "clock_kinds": list(kinds),
         "filters": dict(filters or {}),
+        "scope": scope_of(bodies),
         "items": items,
         "total": total,
     }
@@ -134,7 +147,7 @@ def sla_csv(report: dict) -> str:
     return out.getvalue()
 
 
-def at_risk(rt, *, working_hours: int) -> dict:
+def at_risk(rt, *, working_hours: int, bodies: frozenset[str] | None = None) -> dict:
     """Running clocks that breach within the next ``working_hours`` of their body's working time."""
     if working_hours < 1:
         raise ValueError("working_hours must be at least 1")
@@ -143,7 +156,7 @@ def at_risk(rt, *, working_hours: int) -> dict:
     horizons = {body: add_working_hours(now, timedelta(hours=working_hours), cal) for body, cal in calendars.items()}
     until = max(horizons.values())
     items = []
-    for clock, appeal in clock_store.at_risk_rows(after=now, until=until):
+    for clock, appeal in clock_store.at_risk_rows(after=now, until=until, bodies=bodies):
         cal = calendars.get(clock.body) or rt.policy.calendar_for(clock.body)
         if clock.due_at > horizons.get(clock.body, until):
             continue
@@ -160,7 +173,7 @@ def at_risk(rt, *, working_hours: int) -> dict:
             "elapsed_share": round(elapsed_share(clock.started_at, clock.due_at, now, cal,
                                                  SHARE_BASIS[clock.basis]), 4),
         })
-    return {"as_of": now.isoformat(), "working_hours": working_hours, "items": items,
+    return {"as_of": now.isoformat(), "working_hours": working_hours, "scope": scope_of(bodies), "items": items,
             "note": "running clocks only; paused clocks do not breach while they wait for the author"}
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from engine.domain.businesstime import working_time_between
+from engine.domain.deadlines import INTERIM
 from engine.store import appeals as store
 from engine.store import outbox
+
+# an appeal in these states may still get its interim answer
+OPEN_STATUSES = ("routed", "in_progress", "awaiting_author")
 
 
 def iso(value):
@@ -32,13 +36,23 @@ def appeal_summary(record) -> dict:
 
 
 def clock_view(rt, clock, now) -> dict:
-    """A clock as staff see it. While paused, the remaining working time is frozen at the pause."""
+    """A clock as staff see it. While paused, the remaining working time is frozen at the pause.
+
+    A pending clock (it starts at the interim answer; stored from routing because it has a hard
+    cap) shows the cap as its due time and ``waits_for``: "interim".
+    """
     cal = rt.policy.calendar_for(clock.body)
     zone = ZoneInfo(cal.timezone)
     running = clock.stopped_at is None
     counted_to = clock.paused_since or now
     remaining = working_time_between(counted_to, clock.due_at, cal) if running and clock.due_at > counted_to else None
     overdue = running and counted_to > clock.due_at
+    if clock.stopped_at:
+        state = "stopped"
+    elif clock.waits_for:
+        state = "pending"
+    else:
+        state = "paused" if clock.paused_since else "running"
     return {
         "kind": clock.kind,
         "basis": clock.basis,
@@ -47,12 +61,15 @@ def clock_view(rt, clock, now) -> dict:
         "policy_version": clock.policy_version,
         "calendar_version": clock.calendar_version,
         "body": clock.body,
-        "started_at": iso(clock.started_at),
+        "started_at": iso(clock.started_at) if not clock.waits_for else None,
         "due": clock.due_at.astimezone(zone).isoformat(),
         "due_utc": iso(clock.due_at),
         "timezone": cal.timezone,
         "deadline_version": clock.deadline_version,
-        "state": "stopped" if clock.stopped_at else ("paused" if clock.paused_since else "running"),
+        "state": state,
+        "waits_for": clock.waits_for,
+        "cap": clock.cap_at.astimezone(zone).isoformat() if clock.cap_at else None,
+        "cap_utc": iso(clock.cap_at),
         "stopped_at": iso(clock.stopped_at),
         "breached": bool(clock.breached_at) or overdue,
         "remaining_working_seconds": int(remaining.total_seconds()) if remaining is not None else None,
@@ -63,6 +80,27 @@ def clock_view(rt, clock, now) -> dict:
         "extension_days": clock.extension_days,
         "max_extension_days": clock.max_extension_days,
     }
+
+
+def waiting_views(rt, record, clocks) -> list[dict]:
+    """The clocks of the appeal's policy that wait for the interim answer and have not been
+    created (no hard cap): shown as pending, with no due time and the term in words."""
+    policy = rt.policy.policies.get(record.policy or "")
+    if policy is None or record.body is None:
+        return []
+    have = {c.kind for c in clocks}
+    timezone = rt.policy.calendar_for(record.body).timezone
+    return [
+        {"kind": spec.kind, "basis": spec.basis, "amount": spec.amount, "policy": policy.id,
+         "policy_version": policy.version, "calendar_version": None, "body": record.body, "started_at": None,
+         "due": None, "due_utc": None, "timezone": timezone, "deadline_version": None, "state": "pending",
+         "waits_for": spec.starts_from, "term": spec.describe(), "cap": None, "cap_utc": None, "stopped_at": None,
+         "breached": False, "remaining_working_seconds": None, "paused_since": None, "paused_total_seconds": 0,
+         "pause_credit": 0, "pause_credit_unit": "days" if spec.basis.endswith("_days") else "seconds",
+         "extension_days": 0, "max_extension_days": spec.max_extension_days}
+        for spec in policy.clocks_for(record.category, record.subcategory)
+        if spec.starts_from == INTERIM and spec.kind not in have
+    ]
 
 
 def alert_view(alert) -> dict:
@@ -105,12 +143,18 @@ def appeal_detail(rt, record) -> dict:
                 "official": assignment.official,
                 "assigned_at": iso(assignment.assigned_at),
             } if assignment else None,
-            "clocks": [clock_view(rt, c, now) for c in store.clocks_of(record.id)],
+            "clocks": _clocks(rt, record, now),
             "alerts": [alert_view(a) for a in outbox.list_alerts(status=None, recipient=None,
                                                                   appeal_id=record.id)],
         }
     )
     return view
+
+
+def _clocks(rt, record, now) -> list[dict]:
+    rows = store.clocks_of(record.id)
+    waiting = waiting_views(rt, record, rows) if record.status in OPEN_STATUSES else []
+    return [clock_view(rt, c, now) for c in rows] + waiting
 
 
 def decision_view(decision) -> dict | None:

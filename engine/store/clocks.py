@@ -10,7 +10,7 @@ from .models import AppealRecord, AuditRecord, ClockRecord
 
 
 def create_clock(appeal: AppealRecord, deadline, body: str, *, stopped_at: datetime | None) -> ClockRecord:
-    """Store a started clock with its term as computed (``engine.domain.deadlines.ClockDeadline``)."""
+    """Store a started (or pending) clock with its term as computed (``engine.domain.deadlines.ClockDeadline``)."""
     return ClockRecord.create(
         appeal=appeal,
         kind=deadline.kind,
@@ -25,6 +25,8 @@ def create_clock(appeal: AppealRecord, deadline, body: str, *, stopped_at: datet
         amount=deadline.amount or None,
         on_non_working=deadline.on_non_working,
         max_extension_days=deadline.max_extension_days,
+        waits_for=deadline.waits_for,
+        cap_at=deadline.cap_at,
     )
 
 
@@ -59,7 +61,7 @@ def open_clock_ids(*, after_id: int, limit: int, appeal_id: int | None = None) -
 TERM_COLUMNS = (
     "id", "kind", "basis", "body", "policy_id", "policy_version", "calendar_version", "started_at", "due_at",
     "deadline_version", "paused_since", "stopped_at", "breached_at", "amount", "on_non_working",
-    "max_extension_days", "extension_days", "pause_credit",
+    "max_extension_days", "extension_days", "pause_credit", "waits_for", "cap_at",
 )
 
 
@@ -102,7 +104,15 @@ def audit_many(rows: list[dict]) -> None:
 REPORT_FIELDS = ("body", "topic", "municipality", "channel", "policy")
 
 
-def sla_rows(*, kinds: tuple[str, ...], start: datetime, end: datetime, filters: dict[str, str]) -> list[dict]:
+def _scoped(query, bodies: frozenset[str] | None):
+    """Only clocks of appeals held by ``bodies`` (None: every body), as the appeals list scopes them."""
+    if bodies is None:
+        return query
+    return query.where(AppealRecord.body.in_(sorted(bodies)) if bodies else AppealRecord.id < 0)
+
+
+def sla_rows(*, kinds: tuple[str, ...], start: datetime, end: datetime, filters: dict[str, str],
+             bodies: frozenset[str] | None = None) -> list[dict]:
     """Clocks of ``kinds`` due in [start, end), with the appeal fields reports group by."""
     query = (
         ClockRecord.select(
@@ -117,10 +127,11 @@ def sla_rows(*, kinds: tuple[str, ...], start: datetime, end: datetime, filters:
     for name, value in filters.items():
         column = ClockRecord.body if name == "body" else getattr(AppealRecord, name)
         query = query.where(column == value)
-    return list(query.dicts())
+    return list(_scoped(query, bodies).dicts())
 
 
-def at_risk_rows(*, after: datetime, until: datetime) -> list[tuple[ClockRecord, AppealRecord]]:
+def at_risk_rows(*, after: datetime, until: datetime,
+                 bodies: frozenset[str] | None = None) -> list[tuple[ClockRecord, AppealRecord]]:
     """Running (not stopped, not paused) clocks due in (after, until]."""
     rows = (
         ClockRecord.select(ClockRecord, AppealRecord)
@@ -133,4 +144,4 @@ def at_risk_rows(*, after: datetime, until: datetime) -> list[tuple[ClockRecord,
         )
         .order_by(ClockRecord.due_at, ClockRecord.id)
     )
-    return [(row, row.appeal) for row in rows]
+    return [(row, row.appeal) for row in _scoped(rows, bodies)]

@@ -57,6 +57,28 @@ def test_2026_has_247_working_days():
     assert SHIPPED.working_days_in_year(2026) == 247
 
 
+@pytest.mark.parametrize("year", YEARS)
+def test_each_year_has_247_working_days_and_a_norm_of_1972_hours_for_a_40_hour_week(year):
+    # 2025 and 2026: the published norms; 2027: what the decree's transfers and art. 95 give
+    hours = sum(8 - SHIPPED.is_shortened(d) for d in days_of(year) if SHIPPED.is_working_day(d))
+    assert (SHIPPED.working_days_in_year(year), hours) == (247, 1972)
+
+
+@pytest.mark.parametrize(
+    ("day", "shortened", "why"),
+    [
+        (date(2025, 5, 7), False, "Wed: 8 May 2025 is a day off transferred from 23 February, not a holiday"),
+        (date(2025, 12, 30), False, "Tue: 31 December 2025 is a transferred day off"),
+        (date(2026, 12, 30), False, "Wed: 31 December 2026 is a transferred day off"),
+        (date(2027, 2, 20), True, "Sat, worked: the last working day before 22 (transferred) and 23 February"),
+        (date(2027, 11, 3), True, "Wed: the day before Unity Day"),
+        (date(2027, 12, 30), False, "Thu: 31 December 2027 is a transferred day off"),
+    ],
+)
+def test_a_day_before_a_holiday_is_shortened_and_a_day_before_a_transferred_day_off_is_not(day, shortened, why):
+    assert SHIPPED.is_shortened(day) is shortened, why
+
+
 @pytest.mark.parametrize(
     ("year", "expected"),
     [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from engine.domain.deadlines import (
     clock_due,
     compute_clocks,
     extended_due,
+    interim_clock,
 )
 from engine.domain.policy_document import policies_from_document
 from engine.rulebook.calendar_files import (
@@ -68,9 +69,9 @@ def test_the_shipped_file_defines_the_required_policies_with_russian_titles():
         ("fz59-migration", "answer", "calendar_days", 20, "registered", 30),
         ("pos-message", "answer", "calendar_days", 30, "received", 0),
         ("incident", "first_response", "working_hours", 9, "received", 0),
-        ("incident", "final_answer", "working_days", 7, "received", 0),
+        ("incident", "final_answer", "working_days", 7, "interim", 0),
         ("incident-high", "first_response", "working_hours", 4, "received", 0),
-        ("incident-high", "final_answer", "working_days", 7, "received", 0),
+        ("incident-high", "final_answer", "working_days", 7, "interim", 0),
     ],
 )
 def test_the_shipped_clocks_follow_the_law_and_regional_acts(policy_id, kind, basis, amount, starts_from, extension):
@@ -107,11 +108,76 @@ def test_an_unregistered_appeal_counts_registration_clocks_from_receipt():
     assert due["forward"] == at("Fri 2026-04-10 23:59:59")
 
 
-def test_an_incident_gets_working_hour_and_working_day_deadlines():
+def test_an_incident_gets_a_working_hour_first_response_and_no_final_answer_term_before_the_interim_answer():
+    # the final answer is due 7 working days after the interim answer: nothing to count at routing
     due = due_by_kind("incident", "Thu 2026-04-30 17:30", None)
-    assert due == {"first_response": at("Tue 2026-05-05 10:00"), "final_answer": at("Wed 2026-05-13 18:00")}
+    assert due == {"first_response": at("Tue 2026-05-05 10:00")}
     high = due_by_kind("incident-high", "Thu 2026-04-30 15:00", None)
-    assert high["first_response"] == at("Mon 2026-05-04 11:00")
+    assert high == {"first_response": at("Mon 2026-05-04 11:00")}
+
+
+@pytest.mark.parametrize(
+    ("received", "interim", "due"),
+    [
+        # 4-8 May, then 12-13 May (1 and 11 May are off)
+        ("Thu 2026-04-30 17:30", "Thu 2026-04-30 17:30", "Wed 2026-05-13 18:00"),
+        # counted from the interim answer, not from receipt: 30 Nov - 4 Dec, 7-8 Dec
+        ("Fri 2026-11-27 09:00", "Fri 2026-11-27 12:00", "Tue 2026-12-08 18:00"),
+        # an interim answer on a Saturday after Russia Day counts from Monday 15 June
+        ("Fri 2026-06-12 10:00", "Sat 2026-06-13 10:00", "Tue 2026-06-23 18:00"),
+        # 31 December 2026 and 1-8 January 2027 are off: 11-15 and 18-19 January
+        ("Thu 2026-12-24 10:00", "Wed 2026-12-30 10:00", "Tue 2027-01-19 18:00"),
+    ],
+)
+def test_the_incident_final_answer_is_due_seven_working_days_after_the_interim_answer(received, interim, due):
+    policy = POLICIES["incident"]
+    clock = interim_clock(policy, policy.clock("final_answer"), at(interim), at(received), OFFICE)
+    assert clock.due_at == at(due)
+    assert clock.starts_at == at(interim).astimezone(UTC)
+    assert (clock.waits_for, clock.cap_at, clock.policy_version) == (None, None, policy.version)
+
+
+def capped(hours: int):
+    """The incident policy with a hard cap on its final answer, as a policy document would give it."""
+    doc = _with("incident", lambda p: p["clocks"][1].update(cap_hours=hours))
+    return policies_from_document(doc)["incident"]
+
+
+def test_with_a_hard_cap_the_final_answer_is_pending_from_routing_and_due_at_the_cap():
+    policy = capped(72)
+    clocks = {c.kind: c for c in compute_clocks(policy, at("Fri 2026-05-08 10:00"), None, OFFICE)}
+    final = clocks["final_answer"]
+    # 72 calendar hours from Friday 10:00, through the weekend and the 9-11 May holidays
+    assert final.due_at == final.cap_at == at("Mon 2026-05-11 10:00")
+    assert (final.waits_for, final.basis, final.amount) == ("interim", "working_days", 7)
+
+
+@pytest.mark.parametrize(
+    ("cap_hours", "received", "interim", "due"),
+    [
+        # 7 working days end Wednesday 15 April, before the cap (Thursday 16 April 10:00)
+        (240, "Mon 2026-04-06 10:00", "Mon 2026-04-06 11:00", "Wed 2026-04-15 18:00"),
+        # the cap comes first: Monday 11 May 10:00 (a day off, the cap is calendar hours)
+        (72, "Fri 2026-05-08 10:00", "Fri 2026-05-08 12:00", "Mon 2026-05-11 10:00"),
+    ],
+)
+def test_the_final_answer_after_the_interim_one_never_passes_the_hard_cap(cap_hours, received, interim, due):
+    policy = capped(cap_hours)
+    clock = interim_clock(policy, policy.clock("final_answer"), at(interim), at(received), OFFICE)
+    assert clock.due_at == at(due)
+    assert clock.cap_at == (at(received) + timedelta(hours=cap_hours)).astimezone(UTC)
+
+
+def test_a_hard_cap_changes_the_policy_version_and_its_absence_keeps_the_old_hash():
+    assert capped(72).version != POLICIES["incident"].version
+    assert "cap_hours" not in POLICIES["incident"].clock("final_answer").canonical()
+
+
+def test_the_term_of_a_clock_reads_as_words():
+    assert POLICIES["incident"].clock("final_answer").describe() == "7 working_days after the interim answer"
+    assert capped(72).clock("final_answer").describe() == (
+        "7 working_days after the interim answer, at most 72 calendar hours after receipt")
+    assert POLICIES["fz59"].clock("answer").describe() == "30 calendar_days after registration"
 
 
 def test_computed_clocks_are_stored_in_utc_and_pinned_to_their_versions():
@@ -194,6 +260,9 @@ def _with(policy_id: str, mutate) -> dict:
         (_with("fz59", lambda p: p["clocks"][0].update(colour="red")), "colour"),
         (_with("incident", lambda p: p["clocks"][0].update(on_non_working="next")), "on_non_working"),
         (_with("incident", lambda p: p["clocks"].append(dict(p["clocks"][0]))), "clocks"),
+        (_with("incident", lambda p: p["clocks"][0].update(cap_hours=24)), "cap_hours"),
+        (_with("incident", lambda p: p["clocks"][1].update(cap_hours=0)), "cap_hours"),
+        (_with("incident", lambda p: p["clocks"][1].update(cap_hours="72")), "cap_hours"),
         (_with("pos-message", lambda p: p.update(by_category=[{"category": "roads", "amounts": {"x": 1}}])), "amounts"),
     ],
 )

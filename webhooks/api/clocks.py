@@ -13,7 +13,7 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
 from engine.services import clocks as service
-from engine.services.views import clock_view
+from engine.services.views import OPEN_STATUSES, clock_view, waiting_views
 from engine.store import appeals as store
 
 from ..auth import can_see, require_role
@@ -83,8 +83,12 @@ def _appeal(appeal_id: int):
 @bp.get("/<int:appeal_id>/clocks")
 @require_role(*READERS)
 def list_clocks(appeal_id: int):
-    """The appeal's clocks: state, due time (UTC and local), remaining working time, versions, history."""
-    _appeal(appeal_id)
+    """The appeal's clocks: state, due time (UTC and local), remaining working time, versions, history.
+
+    A clock that starts at the interim answer is ``pending`` (``waits_for``: interim) until then:
+    due at its hard cap when the policy sets one, otherwise with no due time and ``term`` in words.
+    """
+    record = _appeal(appeal_id)
     rt = runtime()
     now = rt.now()
     history: dict[str, list] = {}
@@ -94,13 +98,34 @@ def list_clocks(appeal_id: int):
                 {"at": event.at.isoformat(), "event": event.action.removeprefix("clock."), "actor": event.actor,
                  **{k: v for k, v in event.details.items() if k != "clock"}})
     items = []
-    for clock in store.clocks_of(appeal_id):
+    rows = store.clocks_of(appeal_id)
+    for clock in rows:
         view = clock_view(rt, clock, now)
-        started = {"at": clock.started_at.isoformat(), "event": "started", "actor": "system",
-                   "policy_version": clock.policy_version, "amount": clock.amount}
-        view["history"] = [started, *history.get(clock.kind, [])]
+        events = history.get(clock.kind, [])
+        view["history"] = [*_creation(record, clock, events), *events]
         items.append(view)
+    if record.status in OPEN_STATUSES:
+        items += [{**view, "history": []} for view in waiting_views(rt, record, rows)]
     return jsonify({"appeal_id": appeal_id, "clocks": items})
+
+
+def _creation(record, clock, events: list[dict]) -> list[dict]:
+    """The history's first entry: how the clock row came to be, when no audit event says so.
+
+    Routing records its clocks by their rows (no audit row per clock): a clock started then
+    began at its row's start, kept in ``started_before`` once a reopening restarted it; a
+    pending clock (hard cap, waiting for the interim answer) was created at receipt. A clock
+    created at the interim answer (or by a final answer without one) has its audited start.
+    """
+    first = events[0] if events else None
+    if first and first["event"] == "started" and "due_before" not in first:
+        return []
+    entry = {"actor": "system", "policy_version": clock.policy_version, "amount": clock.amount}
+    if clock.waits_for or any(e["event"] == "started" for e in events):
+        return [{"at": record.received_at.isoformat(), "event": "created", "waits_for": "interim", **entry}]
+    restarted = next((e for e in events if e["event"] == "restarted"), None)
+    start = restarted["started_before"] if restarted else clock.started_at.isoformat()
+    return [{"at": start, "event": "started", **entry}]
 
 
 def _make_view(operation: str):

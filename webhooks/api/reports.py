@@ -1,7 +1,9 @@
 """GET /api/v1/reports/sla (JSON or ?format=csv) and GET /api/v1/reports/at-risk.
 
 SLA compliance = on_time_closed / (closed + open_overdue) over the clocks due in the period;
-the response states the formula and its definitions (see engine.services.reports).
+the response states the formula and its definitions (see engine.services.reports). Both count
+only the appeals the caller may see, the scope of the appeals list (a sector manager: the
+sector's bodies), and say so in ``scope``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from engine.services import reports
 
-from ..auth import require_role
+from ..auth import require_role, visible_bodies
 from ..errors import ApiError
 from ..runtime import runtime
 
@@ -59,6 +61,7 @@ def sla():
     final_answer) whose due time falls in [from, to). closed: stopped by now; on_time_closed:
     stopped no later than due; open_overdue: not stopped and past due (a clock paused before its
     due time waits for the author and is pending). Pending clocks are outside the formula.
+    Only the appeals in the caller's scope count (a sector manager: the sector's bodies).
     """
     args = SlaQuerySchema().load(request.args.to_dict())
     rt = runtime()
@@ -69,7 +72,8 @@ def sla():
     kinds = tuple(k.strip() for k in args["clock"].split(",") if k.strip()) if args.get("clock") else \
         reports.DEFAULT_KINDS
     filters = {name: args[name] for name in FILTERS if args.get(name)}
-    report = reports.sla_report(rt, start=start, end=end, group_by=args["group_by"], kinds=kinds, filters=filters)
+    report = reports.sla_report(rt, start=start, end=end, group_by=args["group_by"], kinds=kinds, filters=filters,
+                                bodies=visible_bodies())
     if args["format"] == "csv":
         return _csv(reports.sla_csv(report), f"sla-{args['group_by']}.csv")
     return jsonify(report)
@@ -81,9 +85,12 @@ sla.query_schema = SlaQuerySchema
 @bp.get("/at-risk")
 @require_role(*READERS)
 def at_risk():
-    """Running clocks that will breach within the next N working hours of their body (default 8)."""
+    """Running clocks that will breach within the next N working hours of their body (default 8).
+
+    Only the appeals in the caller's scope are listed (a sector manager: the sector's bodies).
+    """
     args = AtRiskQuerySchema().load(request.args.to_dict())
-    report = reports.at_risk(runtime(), working_hours=args["hours"])
+    report = reports.at_risk(runtime(), working_hours=args["hours"], bodies=visible_bodies())
     if args["format"] == "csv":
         return _csv(reports.at_risk_csv(report), "at-risk.csv")
     return jsonify(report)

@@ -47,11 +47,9 @@ def sla_rows(rt, bodies, names: dict, now) -> list[dict]:
         lines = [{"body": b, "on_time_closed": o["met"], "closed": o["met"] + o["missed"],
                   "open_overdue": o["open_overdue"]} for b, o in outcomes.items()]
     else:
-        lines = sla_report(rt, start=now - SLA_PERIOD, end=now, group_by="body")["items"]
+        lines = sla_report(rt, start=now - SLA_PERIOD, end=now, group_by="body", bodies=bodies)["items"]
     rows = []
     for line in lines:
-        if bodies is not None and line["body"] not in bodies:
-            continue
         counted = line["closed"] + line["open_overdue"]
         share = round(100 * line["on_time_closed"] / counted) if counted else None
         rows.append({"body": line["body"], "name": names.get(line["body"], line["body"]), "share": share,
