@@ -156,7 +156,7 @@ def test_a_manager_of_the_roads_sector_sees_roads_appeals_and_a_reroute_records_
     manager = tokens["roads-manager"]
 
     listed = client.get("/api/v1/appeals", headers=bearer(manager)).get_json()
-    rerouted = act(client, manager, pit, "reroute")
+    rerouted = act(client, manager, pit, "reroute", reason="Проверка после смены правил")
 
     assert [a["id"] for a in listed["items"]] == [pit]
     assert rerouted.status_code == 200, rerouted.get_json()

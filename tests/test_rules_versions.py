@@ -136,8 +136,9 @@ def test_rules_api_for_policy_staff(runtime, client, clock, portal):
     assert "body: min-social" in detail["files"]["routing/fallback.yaml"]
 
     appeal = post_appeal(client, clock, "api-1", "Прошу разъяснить порядок получения справки")
-    assert client.post(f"/api/v1/appeals/{appeal}/reroute", headers=official, json={"reason": "x"}).status_code == 403
-    assert client.post(f"/api/v1/appeals/{appeal}/reroute", headers=policy, json={}).status_code == 422
+    reroute = f"/api/v1/appeals/{appeal}/actions/reroute"
+    assert client.post(reroute, headers=official, json={"reason": "x"}).status_code == 403
+    assert client.post(reroute, headers=policy, json={}).status_code == 422
     rolled = client.post("/api/v1/rules/rollback", headers=policy, json={"version": version["id"], "reason": "x"})
     assert rolled.status_code == 409  # already active
     assert client.get("/api/v1/rules/history", headers=policy).get_json()["items"][0]["action"] == "publish"
@@ -149,12 +150,14 @@ def test_rerouting_an_open_appeal_uses_the_active_rules_and_is_audited(runtime, 
     appeal = post_appeal(client, clock, "r-1", "Прошу разъяснить порядок получения справки")
     rules.publish(changed_fallback(read_tree(RULES_DIR)), actor="t", comment="соцзащита", now=runtime.now())
 
-    answer = client.post(f"/api/v1/appeals/{appeal}/reroute", headers=manager, json={"reason": "новая политика"})
+    answer = client.post(f"/api/v1/appeals/{appeal}/actions/reroute", headers=manager,
+                         json={"reason": "новая политика"})
 
     assert answer.status_code == 200, answer.get_json()
     result = answer.get_json()
-    assert result["changed"] and (result["before"]["body"], result["after"]["body"]) == ("cur-triage", "min-social")
-    assert result["after"]["version"] == runtime.policy.rulebook.version
-    audit = AuditRecord.get(AuditRecord.action == "appeal.rerouted")
+    assert result["changed"] and (result["from_body"], result["body"]) == ("cur-triage", "min-social")
+    assert result["version"] == runtime.policy.rulebook.version
+    audit = AuditRecord.get(AuditRecord.action == "appeal.reroute")
     assert audit.details["reason"] == "новая политика" and audit.actor.startswith("token:")
-    assert client.post("/api/v1/appeals/999999/reroute", headers=manager, json={"reason": "x"}).status_code == 404
+    assert client.post("/api/v1/appeals/999999/actions/reroute", headers=manager,
+                       json={"reason": "x"}).status_code == 404

@@ -23,7 +23,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def origin() -> str | None:
-    """Where the request came from, for the audit log (the proxy's address unless one is configured)."""
+    """Where the request came from, for the audit log: the peer's address, or behind
+    APPEALS_TRUSTED_PROXIES reverse proxies the client they forwarded (ProxyFix in create_app)."""
     return request.remote_addr
 
 

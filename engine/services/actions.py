@@ -9,6 +9,16 @@
 
 `answer(interim)` and `extend` keep the status. A refused action raises ActionRefused with the
 reason in Russian, shown to the official as it is.
+
+Clocks follow the actions:
+- an interim answer stops the first-response clocks and starts the clocks that wait for it (the
+  incident's final answer: N working days from now, never past the hard cap); later interim
+  answers do not move that term;
+- a final answer stops every clock. Given without an interim answer, it is the first response and
+  the final answer at once: the final-answer clock, if it has not started, is recorded as started
+  and stopped at that moment (a pending clock with a hard cap is judged against the cap);
+- reopening gives the answer clocks (``answer``, ``final_answer``) a new term counted from the
+  reopening in the appeal's pinned term and re-arms their ladders (engine.services.clocks).
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ OPEN = ("routed", "in_progress", "awaiting_author")
 FINISHED = ("answered", "rejected", "closed")
 FIRST_CLOCKS = ("first_response", "interim_answer", "notice")
 EXTENDABLE = ("answer", "final_answer")
+ANSWER_CLOCKS = ("answer", "final_answer")  # restarted when an appeal is reopened
 STAFF = ("official", "manager", "admin")
 
 
@@ -50,7 +61,8 @@ TRANSITIONS: dict[str, Transition] = {
     "reject": Transition("Оставить без ответа по существу", OPEN, "rejected"),
     "close": Transition("Закрыть", ("answered", "rejected"), "closed"),
     "reopen": Transition("Вернуть в работу", FINISHED, "in_progress", ("manager", "admin")),
-    "reroute": Transition("Перемаршрутизировать по правилам", OPEN, "routed", ("manager", "admin")),
+    # reroute moves the status back to routed itself, and only when the responsible body or role changed
+    "reroute": Transition("Перемаршрутизировать по правилам", OPEN, None, ("manager", "policy", "admin")),
 }
 
 # Federal Law 59-ФЗ art. 11: when an appeal may be left without an answer on the merits.
@@ -157,10 +169,17 @@ def _answer(rt, appeal, params, caller, now):
         raise ActionInvalid("text", "the answer text is required")
     if kind == "interim":
         stopped = _stop(rt, appeal, caller, now, "промежуточный ответ дан", FIRST_CLOCKS)
-    else:
-        stopped = _stop(rt, appeal, caller, now, "ответ по существу дан")
-        store.update_appeal(appeal, now, status="answered")
-    return {"kind": kind, "text": text, "clocks_stopped": stopped}
+        started = clocks.start_waiting(rt, appeal, now, actor=caller.actor, reason="промежуточный ответ дан")
+        return {"kind": kind, "text": text, "clocks_stopped": stopped,
+                "clocks_started": [{"kind": e["clock"], "due_utc": e["due"]} for e in started]}
+    started = clocks.start_waiting(rt, appeal, now, actor=caller.actor, pending=False,
+                                   reason="окончательный ответ дан без промежуточного")
+    stopped = _stop(rt, appeal, caller, now, "ответ по существу дан")
+    store.update_appeal(appeal, now, status="answered")
+    result = {"kind": kind, "text": text, "clocks_stopped": stopped}
+    if started:
+        result["without_interim"] = [e["clock"] for e in started]
+    return result
 
 
 def _request_clarification(rt, appeal, params, caller, now):
@@ -253,22 +272,53 @@ def _close(rt, appeal, params, caller, now):
 
 
 def _reopen(rt, appeal, params, caller, now):
+    """Back to work with a new answer term counted from now (engine.services.clocks.restart_clock)."""
     reason = (params.get("reason") or "").strip()
     if not reason:
         raise ActionInvalid("reason", "say why the appeal goes back to work")
-    return {"reason": reason}
+    why = f"обращение возвращено в работу: {reason}"
+    restarted = [clocks.restart_clock(rt, appeal, clock, now, actor=caller.actor, reason=why)
+                 for clock in store.clocks_of(appeal.id) if clock.kind in ANSWER_CLOCKS]
+    restarted += clocks.start_waiting(rt, appeal, now, actor=caller.actor, reason=why)
+    return {"reason": reason, "clocks_restarted": [{"kind": e["clock"], "due_utc": e["due"]} for e in restarted]}
 
 
 def _reroute(rt, appeal, params, caller, now):
+    """Decide again with the active rules (explicit and audited, with a reason).
+
+    The new decision is stored with its rules version, rule ids and explanation. When the body or
+    role changed, the appeal gets a new assignment and goes back to `routed` for the new executor
+    to take; otherwise its assignment and status stay. Clocks are kept: they stay pinned to the
+    policy and calendar versions they started under.
+    """
+    reason = (params.get("reason") or "").strip()
+    if not reason:
+        raise ActionInvalid("reason", "say why the appeal is re-routed: a reason is required")
+    previous = store.latest_decision(appeal.id)
+    before = {"body": appeal.body, "role": appeal.role, "priority": appeal.priority,
+              "rule": previous.route_rule_id if previous else None,
+              "version": previous.ruleset_version if previous else None}
     decision = rt.policy.decide(store.incoming_from(appeal))
-    official = rt.policy.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
     store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now)
-    store.save_assignment(appeal, decision.body, decision.role, official.id if official else None, now)
-    previous = appeal.body
+    moved = (decision.body, decision.role) != (appeal.body, appeal.role)
+    if moved:
+        found = rt.policy.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+        official = found.id if found else None
+        store.save_assignment(appeal, decision.body, decision.role, official, now)
+    else:
+        assignment = store.current_assignment(appeal.id)
+        official = assignment.official if assignment else None
     store.update_appeal(appeal, now, body=decision.body, role=decision.role, topic=decision.topic,
-                        priority=decision.priority)
-    return {"from_body": previous, "body": decision.body, "rule": decision.route_rule_id,
-            "version": decision.version}
+                        priority=decision.priority, **({"status": "routed"} if moved else {}))
+    log.info("appeal %s re-routed by %s from %s to %s (rule %s, rules %s)", appeal.id, caller.actor,
+             before["body"], decision.body, decision.route_rule_id, decision.version)
+    return {"reason": reason, "changed": moved,
+            "from_body": before["body"], "body": decision.body,
+            "from_role": before["role"], "role": decision.role,
+            "from_priority": before["priority"], "priority": decision.priority,
+            "from_rule": before["rule"], "rule": decision.route_rule_id,
+            "from_version": before["version"], "version": decision.version,
+            "rule_ids": list(decision.rule_ids), "official": official}
 
 
 HANDLERS = {

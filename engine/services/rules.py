@@ -2,7 +2,8 @@
 
 A draft is a whole rules folder (relative path → YAML text). Publishing is refused unless the
 full check passes (schema, references, engine limits, static analysis, a trial build in a child
-process and every test case). Publish and rollback are audited with who, when and why.
+process and every test case). Publish and rollback are audited with who, when, why and from where.
+A directory import is published the same way: the active version with its directory replaced.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from engine.rulebook.diff import rules_diff
-from engine.rulebook.snapshot import read_tree, tree_hash, write_tree
+from engine.rulebook.snapshot import check_tree, read_tree, tree_hash, write_tree
 from engine.store import rule_versions as store
 from engine.store.appeals import audit
 from engine.store.db import write_transaction
@@ -20,6 +21,9 @@ from engine.store.db import write_transaction
 from .rules_check import DEFAULT_TIMEOUT, CheckReport, check_files
 
 log = logging.getLogger(__name__)
+
+DIRECTORY_FILE = "directory.yaml"
+_ANY = object()  # publish over whichever version is active
 
 
 class RulesRefused(Exception):
@@ -50,7 +54,27 @@ def active_files(fallback_dir: Path | None = None) -> dict[str, str] | None:
 
 
 def publish(files: dict[str, str], *, actor: str, comment: str, now: datetime,
-            timeout: float = DEFAULT_TIMEOUT) -> tuple[dict, CheckReport]:
+            timeout: float = DEFAULT_TIMEOUT, origin: str | None = None) -> tuple[dict, CheckReport]:
+    return _publish(files, actor=actor, comment=comment, now=now, timeout=timeout, origin=origin)
+
+
+def publish_directory(text: str, *, fallback_dir: Path, actor: str, comment: str, now: datetime,
+                      changes: dict | None = None, origin: str | None = None,
+                      timeout: float = DEFAULT_TIMEOUT) -> tuple[dict, CheckReport]:
+    """A new version: the active one (the folder's files while nothing is published) with its
+    directory replaced by ``text``. Checked, audited and picked up like any publish, so a rollback
+    restores the previous directory; the folder is only read. Refused (409) when another version
+    became active while this one was checked, so an import never undoes a concurrent publish."""
+    base = store.active_version()
+    files = check_tree(draft_files({DIRECTORY_FILE: text},
+                                   base=dict(base.files) if base is not None else read_tree(fallback_dir)))
+    return _publish(files, actor=actor, comment=comment, now=now, timeout=timeout, origin=origin,
+                    based_on=base.id if base is not None else None,
+                    event=("directory.imported", dict(changes or {})))
+
+
+def _publish(files: dict[str, str], *, actor: str, comment: str, now: datetime, timeout: float,
+             origin: str | None, based_on=_ANY, event: tuple[str, dict] | None = None) -> tuple[dict, CheckReport]:
     comment = (comment or "").strip()
     if not comment:
         raise RulesRefused("say what changes and why: a comment is required")
@@ -61,18 +85,25 @@ def publish(files: dict[str, str], *, actor: str, comment: str, now: datetime,
     digest = tree_hash(files)
     if current is not None and current.files_hash == digest:
         raise RulesRefused(f"this is already the active version ({current.id})", report, status=409)
+    where = {"origin": origin} if origin else {}
     with write_transaction():
+        current = store.active_version()  # again, under the write lock: the check took a while
+        if based_on is not _ANY and (current.id if current else None) != based_on:
+            raise RulesRefused(f"rules version {current.id if current else '-'} was activated meanwhile; "
+                               "send the change again so it applies over that version", report, status=409)
         record = store.create_version(files, digest, report.version, actor, comment,
                                       current.id if current else None, now)
         store.activate(record.id, "publish", actor, comment, now)
         audit(now, actor, "rules.published", None, version=record.id, rules_version=report.version,
-              files_hash=digest, parent=current.id if current else None, comment=comment)
+              files_hash=digest, parent=current.id if current else None, comment=comment, **where)
+        if event is not None:
+            audit(now, actor, event[0], None, version=record.id, comment=comment, **event[1], **where)
     log.info("rules version %s published by %s: %s", record.id, actor, comment)
     return version_summary(record, active=True), report
 
 
 def rollback(version_id: int, *, actor: str, reason: str, now: datetime,
-             timeout: float = DEFAULT_TIMEOUT) -> dict:
+             timeout: float = DEFAULT_TIMEOUT, origin: str | None = None) -> dict:
     reason = (reason or "").strip()
     if not reason:
         raise RulesRefused("say why: a reason is required for a rollback")
@@ -88,7 +119,7 @@ def rollback(version_id: int, *, actor: str, reason: str, now: datetime,
     with write_transaction():
         store.activate(record.id, "rollback", actor, reason, now)
         audit(now, actor, "rules.rolled_back", None, version=record.id, previous=current.id if current else None,
-              reason=reason)
+              reason=reason, **({"origin": origin} if origin else {}))
     log.info("rules rolled back to version %s by %s: %s", record.id, actor, reason)
     return version_summary(record, active=True)
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/appeals/<id>/actions/<action>: what officials and managers do with an appeal.
+"""POST /api/v1/appeals/<id>/actions/<action>: what officials, managers and policy staff do with an appeal.
 
 Each action has its own request schema; the state machine lives in engine.services.actions and
 answers 409 with the reason when the appeal's state does not allow the action.
@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.services import actions
 from engine.services.timeline import timeline
+from engine.services.views import decision_view
 from engine.store import appeals as store
 
 from ..auth import can_see, require_role
@@ -58,6 +59,11 @@ class ReopenSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class RerouteSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "почему обращение направляется заново по действующим правилам"})
+
+
 class ActionResultSchema(Schema):
     appeal_id = fields.Integer()
     action = fields.String()
@@ -82,7 +88,7 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "reject": RejectSchema,
     "close": EmptyActionSchema,
     "reopen": ReopenSchema,
-    "reroute": EmptyActionSchema,
+    "reroute": RerouteSchema,
 }
 
 
@@ -116,7 +122,10 @@ def _make_view(name: str):
         params = request.get_json(silent=True) if request.data else {}
         if not isinstance(params, dict):
             raise ApiError(400, "bad_json", "the body must be a JSON object")
-        return jsonify(run_action(appeal_id, name, params))
+        result = run_action(appeal_id, name, params)
+        if name == "reroute":  # the new decision with its explanation, as GET …/decision shows it
+            result["decision"] = decision_view(store.latest_decision(appeal_id))
+        return jsonify(result)
 
     view.__name__ = name
     view.__doc__ = f"{transition.title}. Допустимо в состояниях: {', '.join(transition.source)}."

@@ -1,22 +1,22 @@
-"""GET /api/v1/directory/…: bodies, roles, officials (deputies, absences); YAML export and import."""
+"""GET /api/v1/directory/…: bodies, roles, officials (deputies, absences); YAML export, and import as a
+new rules version."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import yaml
 from flask import Blueprint, Response, g, jsonify, request
+from marshmallow import Schema, fields, validate
 
 from engine.domain.directory import Directory
-from engine.policyset import PolicySetError, load_policy_set
-from engine.store.appeals import audit
-from engine.store.db import write_transaction
+from engine.rulebook.snapshot import SnapshotError
+from engine.services import rules
 
 from ..auth import require_role
 from ..errors import ApiError
 from ..runtime import runtime
+from .rules import refusal_response
 
 bp = Blueprint("directory", __name__, url_prefix="/api/v1/directory")
 
@@ -70,19 +70,29 @@ def export_yaml():
                     headers={"Content-Disposition": "attachment; filename=directory.yaml"})
 
 
+class DirectoryImportQuerySchema(Schema):
+    apply = fields.String(validate=validate.OneOf(("true", "false")),
+                          metadata={"description": "true публикует справочник новой версией правил"})
+    comment = fields.String(validate=validate.Length(max=2000),
+                            metadata={"description": "что меняется и почему; обязателен при apply=true"})
+
+
 @bp.post("/import")
 @require_role("admin")
 def import_yaml():
-    """Check a directory YAML; with ?apply=true write it to the rules folder and reload the rules.
+    """Check a directory YAML; with ?apply=true&comment=… publish it as a new rules version.
 
-    The whole rules folder is reloaded with it, so a directory that leaves a rule naming a body
-    that no longer exists is refused.
+    The version is the active rules with this directory in place of theirs, published like any
+    other: refused unless the check and every test case pass (so a rule naming a body that is gone
+    is refused), audited with who, why and from where, picked up by every process within seconds,
+    undone by a rules rollback. The rules folder on disk is never written.
     """
     raw = request.get_data(cache=False)
     if len(raw) > MAX_YAML:
         raise ApiError(413, "too_large", "the directory file is too large")
     try:
-        doc = yaml.safe_load(raw.decode("utf-8")) or {}
+        text = raw.decode("utf-8")
+        doc = yaml.safe_load(text) or {}
         if not isinstance(doc, dict):
             raise ValueError("the document must be a mapping")
         new = Directory.from_document(doc)
@@ -90,38 +100,28 @@ def import_yaml():
         raise ApiError(422, "invalid_directory", f"the directory is not valid: {exc}") from None
     rt = runtime()
     old = rt.policy.directory
-    summary = {
+    changes = {
         "bodies_added": sorted(set(new.bodies) - set(old.bodies)),
         "bodies_removed": sorted(set(old.bodies) - set(new.bodies)),
         "officials_added": sorted(set(new.officials) - set(old.officials)),
         "officials_removed": sorted(set(old.officials) - set(new.officials)),
-        "applied": False,
     }
     if request.args.get("apply") != "true":
-        return jsonify(summary)
-    rules_dir = Path(rt.policy.rules_dir)
-    with rt.lock:
-        _swap_file(rules_dir / "directory.yaml", raw)
-        try:
-            policy = load_policy_set(rules_dir)
-        except PolicySetError as exc:
-            _swap_file(rules_dir / "directory.yaml", _dump(rt.policy.directory_doc))
-            raise ApiError(422, "invalid_directory", f"the rules do not load with this directory: {exc}") from None
-        rt.policy = policy
-    now = rt.now()
-    with write_transaction():
-        audit(now, g.caller.actor, "directory.imported", None, origin=g.caller.origin,
-              **{k: v for k, v in summary.items() if k != "applied"})
-    summary["applied"] = True
-    return jsonify(summary)
+        return jsonify({**changes, "applied": False})
+    comment = (request.args.get("comment") or "").strip()
+    if not comment:
+        raise ApiError(422, "invalid_fields", "say what changes and why: a comment is required to apply",
+                       {"comment": ["required with apply=true"]})
+    try:
+        version, _ = rules.publish_directory(text, fallback_dir=Path(rt.policy.rules_dir), actor=g.caller.actor,
+                                             comment=comment, now=rt.now(), changes=changes,
+                                             origin=g.caller.origin)
+    except SnapshotError as exc:
+        raise ApiError(422, "invalid_directory", str(exc), {"directory": [str(exc)]}) from None
+    except rules.RulesRefused as exc:
+        return refusal_response(exc)
+    rt.policy_source.refresh()
+    return jsonify({**changes, "applied": True, "version": version})
 
 
-def _dump(doc: dict) -> bytes:
-    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False).encode("utf-8")
-
-
-def _swap_file(path: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".directory-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(content)
-    os.replace(tmp, path)
+import_yaml.query_schema = DirectoryImportQuerySchema

@@ -1,5 +1,6 @@
-"""The rules API for policy staff: versions, diff, validate, test, publish, rollback, simulate,
-and re-routing an appeal with the active rules. Every change is audited with who, when, why."""
+"""The rules API for policy staff: versions, diff, validate, test, publish, rollback, simulate.
+Every change is audited with who, when, why. Re-routing an appeal with the active rules is the
+`reroute` action (webhooks.api.actions)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from flask import Blueprint, g, jsonify, request
 from engine.rulebook import action_table, fact_table, operator_table
 from engine.rulebook.snapshot import SnapshotError, check_tree
 from engine.services import backtest, rules
-from engine.services.reroute import reroute_appeal
 from engine.services.rules_check import check_files
 
 from ..auth import require_role
@@ -20,7 +20,6 @@ from ..runtime import runtime
 bp = Blueprint("rules", __name__, url_prefix="/api/v1")
 
 POLICY = ("policy", "admin")
-REROUTERS = ("policy", "manager", "admin")
 MAX_SIMULATE_DAYS = 366
 
 
@@ -47,7 +46,8 @@ def _draft(body: dict) -> dict[str, str]:
         raise ApiError(422, "invalid_fields", str(exc), {"files": [str(exc)]}) from None
 
 
-def _refused(exc: rules.RulesRefused):
+def refusal_response(exc: rules.RulesRefused):
+    """A refused publish or rollback: the error, with the check's findings when there was a check."""
     payload = {"error": {"code": "refused", "message": str(exc)}}
     if exc.report is not None:
         payload["check"] = _check_view(exc.report)
@@ -102,7 +102,7 @@ def diff():
     try:
         return jsonify(rules.diff(_int(request.args.get("from"), "from"), _int(request.args.get("to"), "to")))
     except rules.RulesRefused as exc:
-        return _refused(exc)
+        return refusal_response(exc)
 
 
 @bp.get("/rules/history")
@@ -132,9 +132,9 @@ def publish():
     body = _body()
     try:
         version, report = rules.publish(_draft(body), actor=g.caller.actor, comment=body.get("comment") or "",
-                                        now=runtime().now())
+                                        now=runtime().now(), origin=g.caller.origin)
     except rules.RulesRefused as exc:
-        return _refused(exc)
+        return refusal_response(exc)
     runtime().policy_source.refresh()
     return jsonify({"version": version, "check": _check_view(report)}), 201
 
@@ -145,9 +145,9 @@ def rollback():
     body = _body()
     try:
         version = rules.rollback(_int(body.get("version"), "version"), actor=g.caller.actor,
-                                 reason=body.get("reason") or "", now=runtime().now())
+                                 reason=body.get("reason") or "", now=runtime().now(), origin=g.caller.origin)
     except rules.RulesRefused as exc:
-        return _refused(exc)
+        return refusal_response(exc)
     runtime().policy_source.refresh()
     return jsonify({"version": version})
 
@@ -164,15 +164,6 @@ def simulate():
     try:
         result = backtest.simulate_draft(_draft(body), rt.policy, since=rt.now() - timedelta(days=days), limit=limit)
     except rules.RulesRefused as exc:
-        return _refused(exc)
+        return refusal_response(exc)
     return jsonify(result)
 
-
-@bp.post("/appeals/<int:appeal_id>/reroute")
-@require_role(*REROUTERS)
-def reroute(appeal_id: int):
-    body = request.get_json(silent=True) or {}
-    try:
-        return jsonify(reroute_appeal(runtime(), appeal_id, actor=g.caller.actor, reason=body.get("reason") or ""))
-    except rules.RulesRefused as exc:
-        return _refused(exc)
