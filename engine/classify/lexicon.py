@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .matching import Term, Tokens
+from .attributes import Attribute, parse_attributes
+from .matching import Term, TermIndex, Tokens, mapping, parse_term
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Topic:
     terms: tuple[tuple[Term, float], ...]
     subtopics: dict[str, tuple[tuple[Term, float], ...]]
     keywords: tuple[str, ...]
+    subtopic_names: dict[str, str] = field(default_factory=dict)
+    attributes: tuple[Attribute, ...] = ()  # what an Open311 client may tell about it (service definition)
 
 
 class Lexicon:
@@ -42,12 +45,13 @@ class Lexicon:
         self.topics = topics
         self.min_score = min_score
         self.strong_score = strong_score
+        every = {t for topic in topics.values()
+                 for t, _ in (*topic.terms, *(x for sub in topic.subtopics.values() for x in sub))}
+        self.index = TermIndex((t, None) for t in every)
 
     @classmethod
     def from_document(cls, doc: dict, where: str = "topics.yaml") -> Lexicon:
-        raw_topics = doc.get("topics")
-        if not isinstance(raw_topics, dict) or not raw_topics:
-            raise ValueError(f"{where}: field topics: expected a mapping of topic codes")
+        raw_topics = mapping(doc, "topics", where, "topic codes")
         topics = {}
         for code, raw in raw_topics.items():
             path = f"{where}: topic {code}"
@@ -58,6 +62,8 @@ class Lexicon:
                 for sub, sraw in (raw.get("subtopics") or {}).items()
             }
             terms = _terms(raw.get("terms"), path)
+            names = {str(sub): str(sraw["name"]) for sub, sraw in (raw.get("subtopics") or {}).items()
+                     if isinstance(sraw, dict) and sraw.get("name")}
             topics[str(code)] = Topic(
                 code=str(code),
                 name=raw["name"],
@@ -65,18 +71,21 @@ class Lexicon:
                 terms=terms,
                 subtopics=subtopics,
                 keywords=tuple(t.text for t, _ in terms[:5]),
+                subtopic_names=names,
+                attributes=parse_attributes(raw.get("attributes"), names, path),
             )
         return cls(topics, min_score=float(doc.get("min_score", 2)), strong_score=float(doc.get("strong_score", 5)))
 
     def classify(self, tokens: Tokens) -> Classification:
+        hits = {m.term for m in self.index.find(tokens)}
         scores: dict[str, float] = {}
         matched: dict[str, list[str]] = {}
         for code, topic in self.topics.items():
-            found = [(t, w) for t, w in topic.terms if tokens.contains(t)]
+            found = [(t, w) for t, w in topic.terms if t in hits]
             seen = {t.text for t, _ in found}
             for sub_terms in topic.subtopics.values():
                 for t, w in sub_terms:
-                    if t.text not in seen and tokens.contains(t):
+                    if t.text not in seen and t in hits:
                         found.append((t, w))
                         seen.add(t.text)
             if found:
@@ -89,14 +98,14 @@ class Lexicon:
             return Classification(topic=None, matched=tuple(matched[best]), scores=scores)
         share = scores[best] / sum(scores.values())
         confidence = round(share * min(1.0, scores[best] / self.strong_score), 2)
-        subtopic = self._subtopic(self.topics[best], tokens)
+        subtopic = self._subtopic(self.topics[best], hits)
         return Classification(best, subtopic, confidence, tuple(matched[best]), scores)
 
     @staticmethod
-    def _subtopic(topic: Topic, tokens: Tokens) -> str | None:
+    def _subtopic(topic: Topic, hits: set[Term]) -> str | None:
         best, best_score = None, 0.0
         for sub, terms in topic.subtopics.items():
-            score = sum(w for t, w in terms if tokens.contains(t))
+            score = sum(w for t, w in terms if t in hits)
             if score > best_score:
                 best, best_score = sub, score
         return best
@@ -109,8 +118,5 @@ def _terms(raw, path: str) -> tuple[tuple[Term, float], ...]:
     for text, weight in raw.items():
         if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight <= 0:
             raise ValueError(f"{path}: term {text!r}: expected a positive weight, got {weight!r}")
-        try:
-            out.append((Term.parse(str(text)), float(weight)))
-        except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
+        out.append((parse_term(text, path), float(weight)))
     return tuple(out)

@@ -69,19 +69,25 @@ def hash_token(token: str) -> str:
 
 
 def add_channel(now: datetime, name: str, kind: str, secret: str | None = None,
-                confirmation: str | None = None) -> str:
-    """Register a channel; returns its secret (generated when not given)."""
+                confirmation: str | None = None, group_id: int | None = None) -> str:
+    """Register a channel; returns its secret (generated when not given). `group_id` is a VK
+    community's id: events of any other community are then ignored."""
     if kind not in CHANNEL_KINDS:
         raise AccessError(f"kind must be one of {', '.join(CHANNEL_KINDS)}")
+    if group_id is not None and (kind != "vk" or isinstance(group_id, bool) or not isinstance(group_id, int)
+                                 or not 0 < group_id < 2**63):
+        raise AccessError("group_id is a VK community's positive id, for a channel of kind vk")
     if not name or len(name) > 64 or not all(c.isalnum() or c in "-_" for c in name):
         raise AccessError("name must be 1-64 letters, digits, '-' or '_'")
     secret = secret or secrets.token_urlsafe(32)
     with write_transaction():
         try:
-            store.add_channel(name=name, kind=kind, secret=secret, confirmation=confirmation, now=now)
+            store.add_channel(name=name, kind=kind, secret=secret, confirmation=confirmation, now=now,
+                              group_id=group_id)
         except store.AlreadyExists:
             raise AccessError(f"channel {name!r} already exists") from None
-        audit(now, "admin", "channel.added", None, channel=name, kind=kind)
+        audit(now, "admin", "channel.added", None, channel=name, kind=kind,
+              **({"group_id": group_id} if group_id is not None else {}))
     return secret
 
 

@@ -2,9 +2,13 @@
 
 VK posts JSON `{type, object, group_id, event_id, v, secret}` and wants the plain text `ok` back
 (anything else and it retries), except for `confirmation`, answered with the community's
-confirmation string. The `secret` is checked before anything is done. Comments, posts, messages,
-board posts and photo comments become appeals (regime: incident); comment edits and deletions
-are recorded beside the stored appeal; the community's own posts and replies are not appeals.
+confirmation string. The `secret` is checked before anything is done, then the event's `group_id`
+against the community the channel was registered for (`--group-id`): an event of another community
+is answered `ok` (so VK does not retry it) and nothing is stored; a confirmation request from
+another community is refused with 403, so this address cannot be confirmed for it. Comments,
+posts, messages, board posts and photo comments become appeals (regime: incident); comment edits
+and deletions are recorded beside the stored appeal; the community's own posts and replies are
+not appeals.
 """
 
 from __future__ import annotations
@@ -96,6 +100,12 @@ def receive(channel: str):
         log.warning("channel %s: VK event with a missing or wrong secret", channel)
         raise ApiError(403, "bad_secret", "the secret does not match the channel's")
     event = VkEventSchema().load(payload)  # 422 via errors.py
+    if not _our_group(record, event):
+        log.warning("channel %s: VK %s event of group %s, not the channel's group %s; ignored", channel,
+                    event["type"], event["group_id"], record.group_id)
+        if event["type"] == "confirmation":  # never confirm this address for another community
+            raise ApiError(403, "wrong_group", f"channel {channel!r} serves another VK community")
+        return ok()  # VK stops retrying; nothing is stored
     if event["type"] == "confirmation":
         if not record.confirmation:
             raise ApiError(409, "no_confirmation", f"channel {channel!r} has no confirmation string configured")
@@ -111,6 +121,11 @@ def receive(channel: str):
         log.info("channel %s: VK event %s acknowledged, not an appeal", channel, event["type"])
         acknowledge(rt, channel, key)
     return ok()
+
+
+def _our_group(record, event: dict) -> bool:
+    """The event's community is the channel's; a channel registered without a group id accepts any."""
+    return record.group_id is None or event["group_id"] == record.group_id
 
 
 def _appeal(rt, channel: str, event: dict, key: ChannelEvent, raw_text: str, now) -> None:

@@ -12,6 +12,7 @@ def register(sub) -> None:
     p.add_argument("--kind", required=True, choices=("generic", "vk", "telegram", "open311"))
     p.add_argument("--secret")
     p.add_argument("--confirmation", help="VK: the string to answer a confirmation request with")
+    p.add_argument("--group-id", type=int, help="VK: the community's id; events of other communities are ignored")
     p.add_argument("--if-missing", action="store_true", help="succeed quietly when the channel exists")
     p.set_defaults(handler=cmd_channel)
     p = channel.add_parser("list", help="channels and their kinds (secrets are never printed)")
@@ -38,14 +39,16 @@ def cmd_channel(args, settings):
     with connection():
         if args.channel_command == "list":
             for ch in store.list_channels():
-                print(f"{ch.name}\t{ch.kind}\tcreated {ch.created_at.isoformat()}")
+                group = f"\tgroup {ch.group_id}" if ch.group_id is not None else ""
+                print(f"{ch.name}\t{ch.kind}\tcreated {ch.created_at.isoformat()}{group}")
             return 0
         try:
             if args.channel_command == "add":
                 if args.if_missing and store.get_channel(args.name):
                     print(f"channel {args.name} exists")
                     return 0
-                secret = access.add_channel(rt.now(), args.name, args.kind, args.secret, args.confirmation)
+                secret = access.add_channel(rt.now(), args.name, args.kind, args.secret, args.confirmation,
+                                            args.group_id)
                 print(f"channel {args.name} ({args.kind}) added")
                 if not args.secret:  # a generated secret is shown once, never again
                     print(secret)
