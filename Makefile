@@ -30,6 +30,7 @@ run: $(STAMP)
 	@echo "              ts=\$$(date +%s); sig=\$$(printf '%s.%s' \"\$$ts\" \"\$$body\" | openssl dgst -sha256 -hmac demo-secret | sed 's/^.* //'); \\"
 	@echo "              curl -s -X POST http://127.0.0.1:8080/webhooks/generic/demo -H 'Content-Type: application/json' \\"
 	@echo "                -H \"X-Appeals-Timestamp: \$$ts\" -H \"X-Appeals-Signature: sha256=\$$sig\" -d \"\$$body\""
+	@echo "              (answered once stored: status received; the worker routes it within a second)"
 	@echo "  read it:    TOKEN=\$$($(BIN)/appeals token create --role manager | tail -1); curl -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:8080/api/v1/appeals"
 	@if [ -z "$$APPEALS_SMTP_URL" ]; then echo "  e-mail:     no APPEALS_SMTP_URL set, alert e-mails are written to $${APPEALS_MAIL_DIR:-var/mail}/"; fi
 	@echo ""
@@ -38,7 +39,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

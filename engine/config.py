@@ -31,7 +31,21 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "APPEALS_DIGEST_HOUR": ("9", "Local hour of a working day from which the daily overdue digest goes out"),
     "APPEALS_SECRET_KEY": ("", "Key signing the staff web session cookie; empty makes a random one per process"),
     "APPEALS_SESSION_HOURS": ("12", "How long a staff web login lasts, hours"),
+    "APPEALS_TRUSTED_PROXIES": (
+        "0",
+        "Reverse proxies in front of the service whose X-Forwarded-For and X-Forwarded-Proto are trusted; "
+        "0 records the peer address",
+    ),
+    "APPEALS_ROUTING": (
+        "queued",
+        "queued: a webhook is answered once the appeal is stored and the worker routes it; "
+        "inline: the webhook request routes it too and answers with the assignment",
+    ),
+    "APPEALS_ROUTE_SECONDS": ("1", "How often the worker looks for stored appeals waiting to be routed"),
 }
+
+
+ROUTING_MODES = ("queued", "inline")
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,9 @@ class Settings:
     digest_hour: int = 9
     secret_key: str = ""
     session_hours: int = 12
+    trusted_proxies: int = 0
+    routing: str = "queued"
+    route_seconds: int = 1
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -76,6 +93,9 @@ class Settings:
             "digest_hour": _int(raw, "APPEALS_DIGEST_HOUR"),
             "secret_key": raw["APPEALS_SECRET_KEY"],
             "session_hours": _int(raw, "APPEALS_SESSION_HOURS"),
+            "trusted_proxies": _count(raw, "APPEALS_TRUSTED_PROXIES"),
+            "routing": _choice(raw, "APPEALS_ROUTING", ROUTING_MODES),
+            "route_seconds": _int(raw, "APPEALS_ROUTE_SECONDS"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
@@ -83,6 +103,20 @@ class Settings:
             raise TypeError(f"unknown settings: {sorted(unknown)}")
         values.update(overrides)
         return cls(**values)
+
+
+def _choice(raw: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = raw[name].strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {raw[name]!r}")
+    return value
+
+
+def _count(raw: dict[str, str], name: str) -> int:
+    value = _int(raw, name)
+    if value < 0:
+        raise ValueError(f"{name} must be 0 or more, got {raw[name]!r}")
+    return value
 
 
 def _int(raw: dict[str, str], name: str) -> int:

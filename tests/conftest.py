@@ -90,6 +90,9 @@ def settings(database_url, tmp_path):
         rules_dir=RULES_DIR,
         mail_dir=tmp_path / "mail",
         public_url="http://appeals.test",
+        # most tests look at the routed appeal in the webhook's answer; the default queued mode
+        # (stored now, routed by the worker) has its own tests in test_routing_queued.py
+        routing="inline",
     )
 
 

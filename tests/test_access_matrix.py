@@ -31,6 +31,8 @@ MATRIX: dict[str, object] = {
     "open311.post_request": SIGNED,  # the Open311 api_key of the channel
     "open311.services": PUBLIC,  # GeoReport v2: the service list is public
     "open311.get_request": PUBLIC,  # GeoReport v2: a request's status is public by its id
+    "open311.list_requests": PUBLIC,  # GeoReport v2: the list of requests is public (open311 channels only)
+    "open311.service_definition": PUBLIC,  # GeoReport v2: a service's attributes are public
     "openapi.openapi_json": PUBLIC,
     "openapi.docs": PUBLIC,
     "openapi.docs_vendor": PUBLIC,
@@ -59,7 +61,7 @@ MATRIX: dict[str, object] = {
     "actions.reject": WORK,
     "actions.close": WORK,
     "actions.reopen": LEAD,
-    "actions.reroute": LEAD,
+    "actions.reroute": {"manager", "policy", "admin"},  # re-deciding with the active rules
     "clocks.list_clocks": READ,
     "clocks.pause": WORK,
     "clocks.resume": WORK,
@@ -77,7 +79,6 @@ MATRIX: dict[str, object] = {
     "rules.publish": RULES,
     "rules.rollback": RULES,
     "rules.simulate": RULES,
-    "rules.reroute": {"policy", "manager", "admin"},
     "alerts.list_alerts": WORK,
     "alerts.get_alert": WORK,
     "alerts.acknowledge": WORK,

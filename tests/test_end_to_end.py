@@ -47,6 +47,7 @@ def service_env(database_url, tmp_path):
         "APPEALS_SMTP_URL": smtp.url,
         "APPEALS_MAIL_DIR": str(tmp_path / "mail"),
         "APPEALS_SWEEP_SECONDS": "1",
+        "APPEALS_ROUTING": "inline",  # the answer names the assignment; queued: test_routing_queued.py
     }
     yield env, smtp
     smtp.stop()

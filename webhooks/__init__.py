@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
-from engine.store.db import close_database, database
+from engine.store.db import database, release_connection
 
 
 def create_app(runtime=None, test_config: dict | None = None) -> Flask:
@@ -23,14 +24,15 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.extensions["appeals_runtime"] = runtime
+    _trust_proxies(app, runtime.settings)
 
     @app.before_request
     def _connect():
         database.connect(reuse_if_open=True)
 
     @app.teardown_request
-    def _close(exc):
-        close_database()
+    def _release(exc):
+        release_connection()
 
     from . import errors, health
     from .api import alerts, appeals
@@ -61,6 +63,16 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     return app
 
 
+def _trust_proxies(app: Flask, settings) -> None:
+    """Behind APPEALS_TRUSTED_PROXIES reverse proxies, take the client's address (and scheme) from the
+    X-Forwarded-For (-Proto) entries those proxies appended; with 0 the headers are ignored."""
+    hops = getattr(settings, "trusted_proxies", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+
 def _configure_sessions(app: Flask, settings) -> None:
     """The staff web login: a signed cookie naming a server-side session (see webhooks.auth)."""
     import logging
@@ -77,3 +89,15 @@ def _configure_sessions(app: Flask, settings) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
     )
+    app.session_interface = _StaffOnlySessions()
+
+
+class _StaffOnlySessions(SecureCookieSessionInterface):
+    """Channels never log in: their requests skip the cookie session (and its signing) altogether."""
+
+    CHANNEL_PATHS = ("/webhooks/", "/open311/")
+
+    def open_session(self, app, request):
+        if request.path.startswith(self.CHANNEL_PATHS):
+            return None  # Flask gives the request a null session
+        return super().open_session(app, request)

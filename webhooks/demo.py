@@ -40,8 +40,11 @@ DEMO_APPEALS = [
 ]
 
 
-def post_demo_appeals(url: str, channel: str, secret: str) -> int:
+def post_demo_appeals(url: str, channel: str, secret: str, *, settings=None, wait: float = 15.0) -> int:
+    """Post the demo appeals; then, when this machine's database is the service's, wait for the
+    worker to route the ones the service only stored (APPEALS_ROUTING=queued) and show where they went."""
     failures = 0
+    waiting: dict[int, str] = {}
     for appeal in DEMO_APPEALS:
         payload = {"external_id": f"demo-{uuid.uuid4().hex[:12]}", **appeal}
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -59,12 +62,41 @@ def post_demo_appeals(url: str, channel: str, secret: str) -> int:
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 answer = json.loads(response.read())
-                print(f"{response.status} appeal {answer['appeal_id']} → {answer['routed_to']}: "
-                      f"{payload['text'][:50]}…")
         except urllib.error.HTTPError as exc:
             failures += 1
             print(f"{exc.code} {exc.read().decode('utf-8', 'replace')}")
+            continue
         except urllib.error.URLError as exc:
             print(f"cannot reach {url}: {exc.reason}")
             return 1
+        routed = answer["routed_to"]
+        where = f"{routed['body']}/{routed['role']}" if routed else "stored, waiting for the worker"
+        print(f"{response.status} appeal {answer['appeal_id']} → {where}: {payload['text'][:50]}…")
+        if routed is None:
+            waiting[answer["appeal_id"]] = payload["external_id"]
+    if waiting and settings is not None:
+        _show_routing(settings, channel, waiting, wait)
     return 1 if failures else 0
+
+
+def _show_routing(settings, channel: str, waiting: dict[int, str], wait: float) -> None:
+    from engine.store.db import close_database, connection, open_database
+    from engine.store.models import AppealRecord
+
+    open_database(settings.database_url)
+    deadline = time.monotonic() + wait
+    try:
+        while waiting and time.monotonic() < deadline:
+            with connection():
+                rows = list(AppealRecord.select().where(AppealRecord.channel == channel,
+                                                        AppealRecord.external_id.in_(list(waiting.values()))))
+            for row in rows:
+                if row.status != "received" and row.id in waiting:
+                    print(f"    appeal {row.id} routed → {row.body}/{row.role} (policy {row.policy})")
+                    del waiting[row.id]
+            if waiting:
+                time.sleep(0.5)
+    finally:
+        close_database()
+    for appeal_id in waiting:
+        print(f"    appeal {appeal_id} not routed yet: is `appeals worker` (or `appeals run`) running?")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,22 +28,41 @@ class Received:
     created: bool
 
 
-def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str) -> Received:
-    """Commit the appeal exactly as received; a repeated external id returns the stored one."""
+def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str,
+                   with_it: Callable[[], None] | None = None) -> Received:
+    """Commit the appeal exactly as received; a repeated external id returns the stored one.
+    `with_it` runs in the same transaction (a channel records its delivery id there), also when
+    the appeal was stored before; whatever it raises undoes what this call wrote."""
     now = rt.now()
-    existing = store.find_appeal(incoming.channel, incoming.external_id)
+    existing = store.find_appeal_id(incoming.channel, incoming.external_id)
     if existing:
-        return Received(existing.id, created=False)
+        return _already_stored(existing, with_it)
     try:
         with write_transaction():
-            record = store.insert_appeal(incoming, raw_payload, now)
-            store.audit(now, actor, "appeal.received", record.id, channel=incoming.channel,
+            appeal_id = store.insert_appeal(incoming, raw_payload, now)
+            store.audit(now, actor, "appeal.received", appeal_id, channel=incoming.channel,
                         external_id=incoming.external_id)
+            if with_it is not None:
+                with_it()
     except store.DuplicateAppeal:
-        existing = store.find_appeal(incoming.channel, incoming.external_id)
-        return Received(existing.id, created=False)
-    log.info("appeal %s received from %s (%s)", record.id, incoming.channel, incoming.external_id)
-    return Received(record.id, created=True)
+        return _already_stored(store.find_appeal_id(incoming.channel, incoming.external_id), with_it)
+    log.info("appeal %s received from %s (%s)", appeal_id, incoming.channel, incoming.external_id)
+    return Received(appeal_id, created=True)
+
+
+def _already_stored(appeal_id: int, with_it: Callable[[], None] | None) -> Received:
+    if with_it is not None:
+        with write_transaction():
+            with_it()
+    return Received(appeal_id, created=False)
+
+
+def route_on_receipt(rt, received: Received) -> bool:
+    """With APPEALS_ROUTING=inline a new appeal is routed at once, in the request that stored it;
+    queued (the default) leaves it to the worker's `route` job. True when it was routed here."""
+    if not received.created or rt.settings.routing != "inline":
+        return False
+    return process_appeal(rt, received.appeal_id)
 
 
 def process_appeal(rt, appeal_id: int) -> bool:
@@ -83,6 +103,13 @@ def route_pending(rt, *, limit: int = 200) -> int:
         done += sum(results)
         if not any(results):
             return done  # everything left failed again; their retry times moved forward
+
+
+def routing_lag(now) -> tuple[int, float]:
+    """(appeals due for routing, seconds the oldest of them has waited): what monitoring watches
+    when webhooks only store appeals and the worker routes them."""
+    count, oldest = store.routing_backlog(now)
+    return count, max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
 
 
 def _route(rt, record, now) -> None:

@@ -7,21 +7,24 @@ from datetime import datetime
 from peewee import IntegrityError
 
 from .models import ChannelRecord, TokenRecord
+from .statements import first_where
 
 
 class AlreadyExists(Exception):
     pass
 
 
-def add_channel(*, name: str, kind: str, secret: str | None, confirmation: str | None, now: datetime):
+def add_channel(*, name: str, kind: str, secret: str | None, confirmation: str | None, now: datetime,
+                group_id: int | None = None):
     try:
-        return ChannelRecord.create(name=name, kind=kind, secret=secret, confirmation=confirmation, created_at=now)
+        return ChannelRecord.create(name=name, kind=kind, secret=secret, confirmation=confirmation, created_at=now,
+                                    group_id=group_id)
     except IntegrityError as exc:
         raise AlreadyExists(name) from exc
 
 
 def get_channel(name: str) -> ChannelRecord | None:
-    return ChannelRecord.get_or_none(ChannelRecord.name == name)
+    return first_where(ChannelRecord, name=name)  # every webhook asks: the SQL is built once
 
 
 def list_channels() -> list[ChannelRecord]:

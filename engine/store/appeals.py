@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from engine.domain.appeal import Author, IncomingAppeal
 
 from .db import is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord
+from .statements import create, first_id_where, first_where, insert_row
 
 PAGE_LIMIT = 200
 
@@ -24,41 +25,45 @@ def find_appeal(channel: str, external_id: str) -> AppealRecord | None:
     )
 
 
+def find_appeal_id(channel: str, external_id: str) -> int | None:
+    """The id alone: the cheap check every webhook makes before storing."""
+    return first_id_where(AppealRecord, channel=channel, external_id=external_id)
+
+
 def get_appeal(appeal_id: int, *, for_update: bool = False) -> AppealRecord | None:
-    query = AppealRecord.select().where(AppealRecord.id == appeal_id)
-    if for_update and is_postgres():
-        query = query.for_update()
-    return query.first()
+    return first_where(AppealRecord, id=appeal_id, for_update=for_update and is_postgres())
 
 
-def insert_appeal(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> AppealRecord:
+def insert_appeal(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> int:
+    """Store a received appeal as it came; returns its id."""
+    row = {
+        "channel": incoming.channel,
+        "external_id": incoming.external_id,
+        "raw_payload": raw_payload,
+        "text": incoming.text,
+        "author_name": incoming.author.name,
+        "author_type": incoming.author.type,
+        "author_contact": incoming.author.contact,
+        "municipality": incoming.municipality,
+        "address": incoming.address,
+        "lat": incoming.lat,
+        "long": incoming.long,
+        "category": incoming.category,
+        "subcategory": incoming.subcategory,
+        "regime": incoming.effective_regime,
+        "urgency": incoming.urgency,
+        "fz59": incoming.fz59,
+        "attachments": list(incoming.attachments),
+        "author_id": incoming.author_id,
+        "link": incoming.link,
+        "status": "received",
+        "received_at": incoming.received_at,
+        "created_at": now,
+        "updated_at": now,
+        "next_routing_at": now,
+    }
     try:
-        return AppealRecord.create(
-            channel=incoming.channel,
-            external_id=incoming.external_id,
-            raw_payload=raw_payload,
-            text=incoming.text,
-            author_name=incoming.author.name,
-            author_type=incoming.author.type,
-            author_contact=incoming.author.contact,
-            municipality=incoming.municipality,
-            address=incoming.address,
-            lat=incoming.lat,
-            long=incoming.long,
-            category=incoming.category,
-            subcategory=incoming.subcategory,
-            regime=incoming.effective_regime,
-            urgency=incoming.urgency,
-            fz59=incoming.fz59,
-            attachments=list(incoming.attachments),
-            author_id=incoming.author_id,
-            link=incoming.link,
-            status="received",
-            received_at=incoming.received_at,
-            created_at=now,
-            updated_at=now,
-            next_routing_at=now,
-        )
+        return insert_row(AppealRecord, row)
     except IntegrityError as exc:
         raise DuplicateAppeal(f"{incoming.channel}/{incoming.external_id}") from exc
 
@@ -83,22 +88,30 @@ def appeals_due_for_routing(now: datetime, limit: int = PAGE_LIMIT) -> list[int]
     return [r.id for r in rows]
 
 
+def routing_backlog(now: datetime) -> tuple[int, datetime | None]:
+    """Appeals due for routing now, and the earliest moment one of them became due."""
+    due = (AppealRecord.status == "received") & (AppealRecord.next_routing_at <= now)
+    row = AppealRecord.select(fn.COUNT(AppealRecord.id), fn.MIN(AppealRecord.next_routing_at)).where(due).tuples()
+    count, oldest = row.first()
+    return count, AppealRecord.next_routing_at.python_value(oldest) if oldest is not None else None
+
+
 def save_decision(appeal: AppealRecord, decision_dict: dict, explanation_text: str, now: datetime):
-    return DecisionRecord.create(
-        appeal=appeal,
-        ruleset_version=decision_dict["version"],
-        route_rule_id=decision_dict["route_rule_id"],
-        rule_ids=list(decision_dict["rule_ids"]),
-        body=decision_dict["body"],
-        role=decision_dict["role"],
-        policy=decision_dict["policy"],
-        priority=decision_dict["priority"],
-        topic=decision_dict.get("topic"),
-        tags=list(decision_dict.get("tags") or []),
-        explanation=decision_dict["explanation"],
-        explanation_text=explanation_text,
-        decided_at=now,
-    )
+    return create(DecisionRecord, {
+        "appeal": appeal,
+        "ruleset_version": decision_dict["version"],
+        "route_rule_id": decision_dict["route_rule_id"],
+        "rule_ids": list(decision_dict["rule_ids"]),
+        "body": decision_dict["body"],
+        "role": decision_dict["role"],
+        "policy": decision_dict["policy"],
+        "priority": decision_dict["priority"],
+        "topic": decision_dict.get("topic"),
+        "tags": list(decision_dict.get("tags") or []),
+        "explanation": decision_dict["explanation"],
+        "explanation_text": explanation_text,
+        "decided_at": now,
+    })
 
 
 def latest_decision(appeal_id: int) -> DecisionRecord | None:
@@ -114,7 +127,8 @@ def save_assignment(appeal: AppealRecord, body: str, role: str, official: str | 
     AssignmentRecord.update(ended_at=now).where(
         (AssignmentRecord.appeal == appeal) & AssignmentRecord.ended_at.is_null()
     ).execute()
-    return AssignmentRecord.create(appeal=appeal, body=body, role=role, official=official, assigned_at=now)
+    return create(AssignmentRecord, {"appeal": appeal, "body": body, "role": role, "official": official,
+                                     "assigned_at": now})
 
 
 def current_assignment(appeal_id: int) -> AssignmentRecord | None:
@@ -138,7 +152,7 @@ def update_appeal(appeal: AppealRecord, now: datetime, **changes) -> None:
 
 
 def audit(now: datetime, actor: str, action: str, appeal_id: int | None = None, **details) -> None:
-    AuditRecord.create(at=now, actor=actor, action=action, appeal=appeal_id, details=details)
+    insert_row(AuditRecord, {"at": now, "actor": actor, "action": action, "appeal": appeal_id, "details": details})
 
 
 def audit_trail(appeal_id: int) -> list[AuditRecord]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect, parse
+from playhouse.pool import PooledDatabase
 
 log = logging.getLogger(__name__)
 
@@ -18,16 +22,35 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10000,
     "foreign_keys": 1,
     "synchronous": "normal",
+    # A commit that finds the WAL over this many pages copies it back into the database (and
+    # syncs) before it returns. The worker does that in the background every few seconds (see
+    # `checkpoint`), so a webhook rarely pays for it; this is the ceiling when no worker runs.
+    "wal_autocheckpoint": 10000,
 }
 
 
+# Connections are pooled: a request or job takes one and gives it back, so a web worker thread
+# does not pay for opening SQLite (pragmas, WAL checkpoint on close) or a PostgreSQL session
+# each time. Threads wait up to POOL_WAIT seconds when POOL_SIZE connections are all in use.
+POOL_SIZE = 32
+POOL_WAIT = 10
+POOL_STALE_SECONDS = 600
+
+
 def open_database(url: str):
-    """Create the database object for a URL and bind the proxy to it."""
+    """Create the database object for a URL and bind the proxy to it (the previous one is closed)."""
+    close_database()
+    pool = {"max_connections": POOL_SIZE, "timeout": POOL_WAIT, "stale_timeout": POOL_STALE_SECONDS}
     if url.startswith("sqlite:"):
         path = parse(url).get("database") or ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
+            url = url.replace("sqlite:", "sqlite+pool:", 1)
+            db = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **pool)
+        else:
+            db = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
+    elif url.split(":", 1)[0] in ("postgres", "postgresql"):
+        db = connect(url.replace(url.split(":", 1)[0] + ":", "postgresql+pool:", 1), **pool)
     else:
         db = connect(url)
     database.initialize(db)
@@ -42,11 +65,54 @@ def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
 
 
+# SQLite has one writer at a time, and a writer that finds the database locked sleeps in SQLite's
+# busy handler (1, 2, 5, 10 ms ...) before it looks again. Our writers queue instead: the threads of
+# a process on a lock, the processes on an exclusive lock of a file beside the database (the kernel
+# wakes the next one the moment it is released). Other programs still meet in the busy handler.
+_sqlite_writer = threading.RLock()
+_writer_file: dict[str, tuple[int, int]] = {}  # database path -> (pid, descriptor), reopened after a fork
+_writer_depth = 0
+
+
+@contextmanager
 def write_transaction():
     """A transaction that takes the write lock up front on SQLite (no upgrade deadlocks)."""
+    if not is_sqlite():
+        with database.atomic():
+            yield
+        return
+    global _writer_depth
+    with _sqlite_writer:
+        fd = _writer_lock_fd() if _writer_depth == 0 else None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        _writer_depth += 1
+        try:
+            with database.atomic("IMMEDIATE"):
+                yield
+        finally:
+            _writer_depth -= 1
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _writer_lock_fd() -> int | None:
+    name = database.obj.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    pid = os.getpid()
+    known = _writer_file.get(name)
+    if known is None or known[0] != pid:
+        _writer_file[name] = (pid, os.open(f"{name}.write-lock", os.O_RDWR | os.O_CREAT, 0o600))
+    return _writer_file[name][1]
+
+
+def checkpoint() -> None:
+    """Copy the SQLite write-ahead log back into the database without blocking anyone (PASSIVE):
+    the worker's job, so that request threads seldom checkpoint. Nothing to do on PostgreSQL."""
     if is_sqlite():
-        return database.atomic("IMMEDIATE")
-    return database.atomic()
+        with database.connection_context():
+            database.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 @contextmanager
@@ -56,6 +122,14 @@ def connection():
         yield database
 
 
-def close_database() -> None:
+def release_connection() -> None:
+    """Give this thread's connection back (to the pool, when the database has one)."""
     if database.obj is not None and not database.is_closed():
         database.close()
+
+
+def close_database() -> None:
+    """Close this thread's connection and every idle pooled one: on shutdown or before rebinding."""
+    release_connection()
+    if isinstance(database.obj, PooledDatabase):
+        database.obj.close_idle()

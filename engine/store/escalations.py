@@ -8,14 +8,14 @@ from peewee import Tuple
 
 from .db import database, is_postgres
 from .models import AppealRecord, ClockRecord, EscalationRecord
+from .statements import create
 
 _KEEP = object()
 
 
 def arm(clock: ClockRecord, ladder_id: str, next_check_at: datetime | None, now: datetime) -> EscalationRecord:
-    return EscalationRecord.create(
-        clock=clock, ladder_id=ladder_id, next_level=0, next_check_at=next_check_at, updated_at=now
-    )
+    return create(EscalationRecord, {"clock": clock, "ladder_id": ladder_id, "next_level": 0,
+                                     "next_check_at": next_check_at, "updated_at": now})
 
 
 def due_steps(now: datetime, *, after: tuple[datetime, int] | None, limit: int) -> list[tuple[datetime, int]]:

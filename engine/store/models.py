@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from peewee import (
     AutoField,
+    BigIntegerField,
     BooleanField,
     CharField,
     DateTimeField,
@@ -68,6 +69,7 @@ class ChannelRecord(BaseModel):
     previous_secret_until = UTCDateTimeField(null=True)
     confirmation = CharField(null=True)
     created_at = UTCDateTimeField()
+    group_id = BigIntegerField(null=True)  # m0008: a VK channel's community id; events of other groups are ignored
 
 
 class TokenRecord(BaseModel):
@@ -169,6 +171,9 @@ class ClockRecord(BaseModel):
     max_extension_days = IntegerField(default=0)
     extension_days = IntegerField(default=0)
     pause_credit = IntegerField(default=0)  # days or seconds, see engine.domain.clockterm
+    # m0007: a clock that starts at the interim answer waits for it ("interim"; due at the cap meanwhile)
+    waits_for = CharField(max_length=32, null=True)
+    cap_at = UTCDateTimeField(null=True)  # the hard cap from receipt; the due time never passes it
 
     class Meta:
         indexes = ((("appeal", "kind"), True),)

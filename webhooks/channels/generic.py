@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, jsonify, request
-from marshmallow import RAISE, Schema, fields, post_load, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, IncomingAppeal
 from engine.domain.signature import SignatureError, verify
@@ -51,22 +51,22 @@ class GenericAppealSchema(Schema):
     regime = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REGIMES))
     attachments = fields.List(fields.Url(), load_default=list, validate=validate.Length(max=50))
 
-    def __init__(self, *, channel: str, now, **kwargs):
-        super().__init__(**kwargs)
-        self.channel = channel
-        self.now = now
 
-    @post_load
-    def make_appeal(self, data: dict, **kwargs) -> IncomingAppeal:
-        author = data.pop("author") or {"type": "citizen"}
-        received_at = data.pop("received_at") or self.now
-        return IncomingAppeal(
-            channel=self.channel,
-            received_at=received_at,
-            author=Author(**author),
-            attachments=tuple(data.pop("attachments")),
-            **data,
-        )
+_SCHEMA = GenericAppealSchema()  # built once: a schema's fields are copied for every instance
+
+
+def load_appeal(payload: dict, *, channel: str, now) -> IncomingAppeal:
+    """Validate a generic appeal (ValidationError names the fields) and normalise it."""
+    data = _SCHEMA.load(payload)
+    author = data.pop("author") or {"type": "citizen"}
+    received_at = data.pop("received_at") or now
+    return IncomingAppeal(
+        channel=channel,
+        received_at=received_at,
+        author=Author(**author),
+        attachments=tuple(data.pop("attachments")),
+        **data,
+    )
 
 
 @bp.post("/<channel>")
@@ -88,10 +88,16 @@ def receive(channel: str):
         log.warning("channel %s: rejected webhook: %s", channel, exc)
         raise ApiError(401, "bad_signature", str(exc)) from None
     text, payload = json_object(raw)
-    incoming = GenericAppealSchema(channel=channel, now=now).load(payload)  # 422 via errors.py
-    received = accept(rt, incoming, text)  # stored, then routed when new
+    incoming = load_appeal(payload, channel=channel, now=now)  # 422 via errors.py
+    received = accept(rt, incoming, text)  # stored, then routed (now or by the worker) when new
+    if received.created and rt.settings.routing != "inline":
+        return jsonify(_queued(received.appeal_id)), 202  # nothing more to read: it waits for the worker
     appeal = appeal_store.get_appeal(received.appeal_id)
     return jsonify(_answer(rt, appeal)), 202 if received.created else 200
+
+
+def _queued(appeal_id: int) -> dict:
+    return {"appeal_id": appeal_id, "status": "received", "routed_to": None, "deadlines": []}
 
 
 def _answer(rt, appeal) -> dict:

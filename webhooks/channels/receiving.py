@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from engine.domain.appeal import IncomingAppeal
-from engine.services.intake import Received, process_appeal, receive_appeal
+from engine.services.intake import Received, receive_appeal, route_on_receipt
 from engine.store import access as channel_store
 from engine.store import appeals as appeal_store
 from engine.store import channel_events
@@ -69,19 +69,21 @@ def _clean(value: str | None) -> str | None:
 
 
 def accept(rt, incoming: IncomingAppeal, raw_text: str, *, event: ChannelEvent | None = None) -> Received | None:
-    """Store and route; None when another delivery of the same event got there first."""
+    """Store, then route (now or in the worker, see APPEALS_ROUTING); None when another delivery
+    of the same event got there first."""
     now = rt.now()
     incoming = without_nul(incoming)
     raw_text = raw_text.replace("\x00", "")
+
+    def record_delivery():  # in the appeal's own transaction: both or neither
+        channel_events.record_event(incoming.channel, event.key, event.type, now)
+
     try:
-        with write_transaction():
-            received = receive_appeal(rt, incoming, raw_text, actor=f"channel:{incoming.channel}")
-            if event is not None:
-                channel_events.record_event(incoming.channel, event.key, event.type, now)
+        received = receive_appeal(rt, incoming, raw_text, actor=f"channel:{incoming.channel}",
+                                  with_it=record_delivery if event is not None else None)
     except channel_events.EventSeen:
         return None
-    if received.created:
-        process_appeal(rt, received.appeal_id)
+    route_on_receipt(rt, received)
     return received
 
 

@@ -53,6 +53,8 @@ def register(sub) -> None:
     p.add_argument("--category", help="portal message category (the policy's by_category table)")
     p.add_argument("--subcategory")
     p.add_argument("--special", help="59-ФЗ special outcome: unreadable, undeterminable, court_decision, ...")
+    p.add_argument("--interim", type=parse_instant,
+                   help="when the interim answer is given: counts the clocks that start from it")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_deadline)
 
@@ -132,12 +134,12 @@ def cmd_route(args, settings):
     from marshmallow import ValidationError
 
     from engine.bootstrap import system_clock
-    from webhooks.channels.generic import GenericAppealSchema
+    from webhooks.channels.generic import load_appeal
 
     text = sys.stdin.read() if args.json_file == "-" else Path(args.json_file).read_text(encoding="utf-8")
     policy = policy_for(settings)
     try:
-        incoming = GenericAppealSchema(channel="cli", now=system_clock()).load(json.loads(text))
+        incoming = load_appeal(json.loads(text), channel="cli", now=system_clock())
     except json.JSONDecodeError as exc:
         raise CommandError(str(exc)) from None
     except ValidationError as exc:
@@ -154,12 +156,16 @@ def cmd_route(args, settings):
 def cmd_demo(args, settings):
     from webhooks.demo import post_demo_appeals
 
-    return post_demo_appeals(args.url, args.channel, args.secret)
+    return post_demo_appeals(args.url, args.channel, args.secret, settings=settings)
 
 
 def cmd_deadline(args, settings):
+    """Every clock of a policy for a receipt at --start. A clock that starts at the interim answer
+    is counted from --interim when given (never past its hard cap from --start); without it the
+    clock is shown as waiting, with its term in words and its cap, if any."""
     from engine.domain.businesstime import working_time_between
     from engine.domain.clockterm import term_due
+    from engine.domain.deadlines import INTERIM, bounded
 
     policy_set = policy_for(settings)
     policy = policy_set.policies.get(args.policy)
@@ -173,7 +179,12 @@ def cmd_deadline(args, settings):
     cal = policy_set.calendar_for(args.body)
     zone = ZoneInfo(cal.timezone)
     start = args.start.astimezone(UTC)
+    interim = args.interim.astimezone(UTC) if args.interim else None
+    if interim is not None and interim < start:
+        raise CommandError("--interim must not be before --start")
     specs = policy.clocks_for(args.category, args.subcategory, args.special)
+    if interim is not None and not any(spec.starts_from == INTERIM for spec in specs):
+        raise CommandError(f"policy {policy.id} has no clock that starts at the interim answer")
     extendable = [spec for spec in specs if spec.max_extension_days]
     if args.extend and not extendable:
         raise CommandError(f"policy {policy.id} allows no extension")
@@ -182,23 +193,36 @@ def cmd_deadline(args, settings):
         extension = args.extend if spec in extendable else 0
         if extension > spec.max_extension_days:
             raise CommandError(f"policy {policy.id} allows at most {spec.max_extension_days} days of extension")
-        due = term_due(spec.basis, spec.amount, start, cal, on_non_working=spec.on_non_working,
-                       extension_days=extension)
+        cap = spec.cap_at(start)
+        line = {"kind": spec.kind, "basis": spec.basis, "amount": spec.amount + extension,
+                "extension_days": extension, "starts_from": spec.starts_from, "term": spec.describe(),
+                "cap": cap.astimezone(zone).isoformat() if cap else None, "cap_utc": cap.isoformat() if cap else None}
+        begins = interim if spec.starts_from == INTERIM else start
+        if begins is None:  # waits for an interim answer that --interim did not give
+            clocks.append({**line, "starts": None, "due": None, "due_utc": None, "working_seconds": None})
+            continue
+        due = bounded(term_due(spec.basis, spec.amount, begins, cal, on_non_working=spec.on_non_working,
+                               extension_days=extension), cap)
         clocks.append({
-            "kind": spec.kind,
-            "basis": spec.basis,
-            "amount": spec.amount + extension,
-            "extension_days": extension,
+            **line,
+            "starts": begins.astimezone(zone).isoformat(),
             "due": due.astimezone(zone).isoformat(),
             "due_utc": due.astimezone(UTC).isoformat(),
-            "working_seconds": int(working_time_between(start, due, cal).total_seconds()),
+            "working_seconds": int(working_time_between(begins, due, cal).total_seconds()),
         })
     if args.json:
         print(json.dumps({"policy": policy.id, "clocks": clocks}, ensure_ascii=False))
         return 0
     print(f"{policy.id}: {policy.title} (version {policy.version}, calendar {cal.version}, {cal.timezone})")
     print(f"start {start.astimezone(zone).isoformat()}")
+    if interim is not None:
+        print(f"interim answer {interim.astimezone(zone).isoformat()}")
     for c in clocks:
+        if c["due"] is None:
+            cap = f"; due no later than {c['cap']}" if c["cap"] else ""
+            print(f"  {c['kind']:<15} {c['term']}: not started (give --interim to count it){cap}")
+            continue
         hours = c["working_seconds"] / 3600
-        print(f"  {c['kind']:<15} {c['amount']} {c['basis']:<14} due {c['due']}  (UTC {c['due_utc']}; "
+        after = " after the interim answer" if c["starts_from"] == INTERIM else ""
+        print(f"  {c['kind']:<15} {c['amount']} {c['basis']:<14}{after} due {c['due']}  (UTC {c['due_utc']}; "
               f"{hours:.1f} working hours)")

@@ -18,18 +18,24 @@ from ..models import MigrationRecord
 log = logging.getLogger(__name__)
 
 
-def add_column_if_missing(db, model, field_name: str) -> None:
-    """Add a column declared on `model` to its table unless the table has it already."""
+def migrator_for(db):
+    """playhouse's schema migrator for the database behind `db` (pooled or not, through the proxy)."""
     from peewee import SqliteDatabase
-    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
     db = getattr(db, "obj", None) or db  # the proxy hides the concrete database class
+    return SqliteMigrator(db) if isinstance(db, SqliteDatabase) else PostgresqlMigrator(db)
+
+
+def add_column_if_missing(db, model, field_name: str) -> None:
+    """Add a column declared on `model` to its table unless the table has it already."""
+    from playhouse.migrate import migrate
+
     table = model._meta.table_name
     field = model._meta.fields[field_name]
     if any(column.name == field.column_name for column in db.get_columns(table)):
         return
-    migrator = SqliteMigrator(db) if isinstance(db, SqliteDatabase) else PostgresqlMigrator(db)
-    migrate(migrator.add_column(table, field.column_name, field))
+    migrate(migrator_for(db).add_column(table, field.column_name, field))
 
 
 def available() -> list[tuple[int, str, object]]:

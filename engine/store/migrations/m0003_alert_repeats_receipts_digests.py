@@ -3,7 +3,7 @@ outbox; an outbox row may have no appeal (a daily digest); the sweep reads due r
 (next_check_at, id) order."""
 
 from .. import models
-from . import add_column_if_missing
+from . import add_column_if_missing, migrator_for
 
 
 def apply(db) -> None:
@@ -17,11 +17,10 @@ def apply(db) -> None:
 
 
 def _allow_alerts_without_appeal(db) -> None:
-    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
+    from playhouse.migrate import migrate
 
     table = models.AlertRecord._meta.table_name
     column = next(c for c in db.get_columns(table) if c.name == "appeal_id")
     if column.null:
         return
-    migrator = SqliteMigrator(db) if db.__class__.__name__.startswith("Sqlite") else PostgresqlMigrator(db)
-    migrate(migrator.drop_not_null(table, "appeal_id"))
+    migrate(migrator_for(db).drop_not_null(table, "appeal_id"))
