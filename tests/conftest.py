@@ -115,3 +115,16 @@ def app(runtime):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def cli_env(monkeypatch, database_url, tmp_path):
+    """The `appeals` command line in this process, on a migrated database of its own."""
+    from webhooks.cli import main
+
+    monkeypatch.setenv("APPEALS_DATABASE_URL", database_url)
+    monkeypatch.setenv("APPEALS_RULES_DIR", str(RULES_DIR))
+    monkeypatch.setenv("APPEALS_MAIL_DIR", str(tmp_path / "mail"))
+    assert main(["db", "migrate"]) == 0
+    yield
+    close_database()

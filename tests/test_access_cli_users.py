@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from engine.services import access
 from engine.store.db import database
 
-from .test_cli import cli_env, run  # noqa: F401  (the CLI fixture)
+from .test_cli import run
 
 
-def test_an_official_login_is_added_with_its_body_and_gets_a_scoped_token(cli_env, capsys, monkeypatch):  # noqa: F811
+def test_an_official_login_is_added_with_its_body_and_gets_a_scoped_token(cli_env, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n" * 3))
 
     added = run(capsys, "user", "add", "ivanova", "--password-stdin", "--role", "official",
@@ -28,7 +28,7 @@ def test_an_official_login_is_added_with_its_body_and_gets_a_scoped_token(cli_en
     assert "ivanova\tofficial\tbarnaul-roads-committee\tactive" in listed[1]
 
 
-def test_an_official_without_a_body_or_an_unknown_body_is_refused(cli_env, capsys, monkeypatch):  # noqa: F811
+def test_an_official_without_a_body_or_an_unknown_body_is_refused(cli_env, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n" * 3))
 
     no_body = run(capsys, "user", "add", "petrov", "--password-stdin", "--role", "official")
@@ -38,7 +38,7 @@ def test_an_official_without_a_body_or_an_unknown_body_is_refused(cli_env, capsy
     assert unknown[0] == 2 and "unknown body" in unknown[2]
 
 
-def test_a_short_password_is_refused(cli_env, capsys, monkeypatch):  # noqa: F811
+def test_a_short_password_is_refused(cli_env, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
 
     code, _, err = run(capsys, "user", "add", "sidorov", "--password-stdin", "--role", "manager")

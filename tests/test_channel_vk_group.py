@@ -14,8 +14,6 @@ from engine.store.migrations import m0008_channel_group_id as m0008
 from engine.store.models import AppealRecord, AuditRecord, ChannelRecord
 from webhooks.cli import main
 
-from .conftest import RULES_DIR
-
 SECRET = "vk-secret-for-tests"
 GROUP = 218_000_111
 OTHER_GROUP = 35_000_222
@@ -107,12 +105,6 @@ def test_a_group_id_is_a_positive_vk_community_id(runtime, kind, group_id):
     assert ChannelRecord.select().count() == 0
 
 
-@pytest.fixture
-def cli_env(monkeypatch, database_url, tmp_path):
-    monkeypatch.setenv("APPEALS_DATABASE_URL", database_url)
-    monkeypatch.setenv("APPEALS_RULES_DIR", str(RULES_DIR))
-    monkeypatch.setenv("APPEALS_MAIL_DIR", str(tmp_path / "mail"))
-    assert main(["db", "migrate"]) == 0
 
 
 def test_the_cli_registers_a_vk_channel_with_its_group_id_and_lists_it(cli_env, capsys):

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from engine.services import access
 from engine.store.db import database
 from webhooks.cli import main
-
-from .conftest import RULES_DIR
-
-
-@pytest.fixture
-def cli_env(monkeypatch, database_url, tmp_path):
-    monkeypatch.setenv("APPEALS_DATABASE_URL", database_url)
-    monkeypatch.setenv("APPEALS_RULES_DIR", str(RULES_DIR))
-    monkeypatch.setenv("APPEALS_MAIL_DIR", str(tmp_path / "mail"))
-    assert main(["db", "migrate"]) == 0
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -6,18 +6,7 @@ import json
 
 import pytest
 
-from webhooks.cli import main
-
-from .conftest import RULES_DIR
 from .test_cli import run
-
-
-@pytest.fixture
-def cli_env(monkeypatch, database_url, tmp_path):
-    monkeypatch.setenv("APPEALS_DATABASE_URL", database_url)
-    monkeypatch.setenv("APPEALS_RULES_DIR", str(RULES_DIR))
-    monkeypatch.setenv("APPEALS_MAIL_DIR", str(tmp_path / "mail"))
-    assert main(["db", "migrate"]) == 0
 
 
 def test_the_deadline_preview_applies_a_special_outcome_notice_clock(cli_env, capsys):

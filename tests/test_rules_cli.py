@@ -8,7 +8,6 @@ import shutil
 import pytest
 
 from engine.rulebook.snapshot import read_tree
-from engine.store.db import close_database
 from webhooks.cli import main
 
 from .conftest import RULES_DIR
@@ -20,14 +19,6 @@ def run(capsys, *argv) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-@pytest.fixture
-def cli_env(monkeypatch, database_url, tmp_path):
-    monkeypatch.setenv("APPEALS_DATABASE_URL", database_url)
-    monkeypatch.setenv("APPEALS_RULES_DIR", str(RULES_DIR))
-    monkeypatch.setenv("APPEALS_MAIL_DIR", str(tmp_path / "mail"))
-    assert main(["db", "migrate"]) == 0
-    yield
-    close_database()
 
 
 @pytest.fixture
