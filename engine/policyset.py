@@ -20,6 +20,7 @@ from engine.rulebook.calendar_files import (
     business_calendar_for_body,
     load_deadline_policies,
     load_production_calendar,
+    load_working_hours,
 )
 from engine.rulebook.standalone import StandaloneRuleset, ladder_selection
 
@@ -55,6 +56,11 @@ class PolicySet:
             body_id: business_calendar_for_body(body_id, self.directory_doc, self.production)
             for body_id in self.directory.bodies
         }
+
+    @cached_property
+    def working_hours(self) -> dict:
+        """The directory's named working-hours schedules (quiet hours of alerts use them)."""
+        return load_working_hours(self.directory_doc)
 
     def calendar_for(self, body_id: str) -> BusinessCalendar:
         calendar = self._calendars.get(body_id)
@@ -92,6 +98,13 @@ class PolicySet:
         if reading:
             self.reader.merge(facts, reading, history)
         return facts, reading
+
+    def with_history(self, read: tuple[dict, object], history) -> tuple[dict, object]:
+        """What ``read(incoming, history)`` returns, from ``read(incoming)`` without reading again."""
+        facts, reading = read
+        if reading is None:
+            return read
+        return self.reader.merge(dict(facts), reading, history), reading
 
     @cached_property
     def reading_version(self) -> tuple:

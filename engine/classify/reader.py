@@ -70,13 +70,6 @@ class TextReader:
             plain_email=is_plain_email(incoming.channel, self.email_channels),
         )
 
-    def municipality_of(self, incoming) -> str | None:
-        """The municipality the channel gave, else the one named in the text."""
-        if incoming.municipality:
-            return incoming.municipality
-        place = self.gazetteer.locate(Tokens(incoming.text or ""))
-        return place.municipality if place else None
-
     @staticmethod
     def merge(facts: dict, reading: Reading, history: History | None) -> dict:
         """Add what the text says to the facts the rulebook decides on (the channel's own facts stay)."""

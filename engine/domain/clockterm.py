@@ -82,6 +82,8 @@ def term_due(
     if basis == "working_hours":
         return add_working_hours(start, timedelta(hours=amount, seconds=credit), cal)
     if basis == "calendar_hours":
+        if start.tzinfo is None:
+            raise ValueError("start must be a timezone-aware datetime")
         return (start + timedelta(hours=amount, seconds=credit)).astimezone(UTC)
     raise ValueError(f"unknown clock basis {basis!r}")
 

@@ -21,10 +21,9 @@ from datetime import UTC, datetime, timedelta
 
 from engine.domain.businesstime import (
     add_calendar_days,
-    add_working_days,
-    add_working_hours,
 )
 from engine.domain.calendar import BusinessCalendar
+from engine.domain.clockterm import term_due
 
 CLOCK_KINDS = ("registration", "forward", "notice", "first_response", "interim_answer", "answer", "final_answer")
 BASES = ("calendar_days", "working_days", "working_hours", "calendar_hours")
@@ -182,17 +181,7 @@ def bounded(due: datetime, cap_at: datetime | None) -> datetime:
 
 def clock_due(spec: ClockSpec, start: datetime, cal: BusinessCalendar) -> datetime:
     """When one clock started at ``start`` is due (UTC)."""
-    if spec.basis == "calendar_days":
-        return add_calendar_days(start, spec.amount, cal, spec.on_non_working)
-    if spec.basis == "working_days":
-        return add_working_days(start, spec.amount, cal)
-    if spec.basis == "working_hours":
-        return add_working_hours(start, timedelta(hours=spec.amount), cal)
-    if spec.basis == "calendar_hours":
-        if start.tzinfo is None:
-            raise ValueError("start must be a timezone-aware datetime")
-        return (start + timedelta(hours=spec.amount)).astimezone(UTC)
-    raise ValueError(f"unknown clock basis {spec.basis!r}")
+    return term_due(spec.basis, spec.amount, start, cal, on_non_working=spec.on_non_working)
 
 
 def compute_clocks(

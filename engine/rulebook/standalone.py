@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
 from .compiler import ANCHOR, DERIVED, SENTINEL, compile_stage
@@ -52,6 +53,7 @@ class StandaloneRuleset:
         self._reference = ReferenceEvaluator((self.stage,))
         self._engine = None
         self._retired = False
+        self._building = threading.Lock()  # two first callers must not build (and leak) two engines
 
     def document(self, facts: dict) -> dict:
         doc = dict(ANCHOR)
@@ -85,7 +87,10 @@ class StandaloneRuleset:
         if self._retired:
             return self._reference.fired(self.stage, doc)
         if self._engine is None:
-            self._engine = DurableEvaluator(self._definitions, {self.stage.name: next(iter(self._definitions))})
+            with self._building:
+                if self._engine is None:
+                    self._engine = DurableEvaluator(self._definitions,
+                                                    {self.stage.name: next(iter(self._definitions))})
         try:
             return self._engine.fired(self.stage, doc)
         except EngineRetired:

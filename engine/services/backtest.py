@@ -112,7 +112,7 @@ class Replayer:
 
     def appeal(self, row, stored) -> tuple[dict | None, bool]:
         incoming = incoming_from(row)
-        before = _stored(stored, self.old)
+        before = _stored(row, stored, self.old)
         read = None
         if before is None:
             read = self.old.read(incoming)
@@ -171,9 +171,13 @@ def _fields(decision) -> dict:
             "priority": decision.priority, "route_rule_id": decision.route_rule_id}
 
 
-def _stored(stored, old: PolicySet) -> dict | None:
-    """The recorded production decision, when the active version made it (no need to redo it)."""
+def _stored(row, stored, old: PolicySet) -> dict | None:
+    """The recorded production decision, when the active version made it (no need to redo it).
+    Not when the appeal's history decided it (a repeat, a mass incident): the replay decides
+    without history, so the recorded decision would differ from a replayed one for that alone."""
     if stored is None or stored.ruleset_version != old.rulebook.version:
+        return None
+    if row.repeat_of is not None or "mass-incident" in (stored.tags or ()):
         return None
     return {"body": stored.body, "role": stored.role, "policy": stored.policy, "priority": stored.priority,
             "route_rule_id": stored.route_rule_id}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from engine.domain.clockterm import EXTENDABLE_BASES, NOT_PAUSABLE, pause_credit, term_due
+from engine.domain.clockterm import EXTENDABLE_BASES, NOT_PAUSABLE, credit_unit, pause_credit, term_due
 from engine.domain.deadlines import INTERIM, bounded, interim_clock
 from engine.store import appeals as store
 from engine.store import clocks as clock_store
@@ -116,15 +116,6 @@ def _event(now, actor: str, action: str, appeal, clock, **details) -> dict:
     return {"appeal_id": appeal.id, "event": action, **details}
 
 
-def start_clock(rt, appeal, deadline, body: str, now: datetime, *, stopped_at: datetime | None):
-    """Store a clock computed by ``compute_clocks``; stopped at once when its step is already done.
-
-    The start is recorded by the clock row itself (start, due, versions) and by the appeal's
-    ``appeal.routed`` event, so routing writes no audit row per clock.
-    """
-    return clock_store.create_clock(appeal, deadline, body, stopped_at=stopped_at)
-
-
 def pause_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
     """Waiting for the author's clarification: the clock stops counting until resumed."""
     reason = _require_reason(reason, "pause")
@@ -149,7 +140,7 @@ def resume_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = Non
                            paused_total_seconds=clock.paused_total_seconds + wall)
     return _event(now, actor, "clock.resumed", appeal, clock, reason=(reason or "").strip() or None,
                   paused_since=paused_since.isoformat(), paused_seconds=wall, credit=credit,
-                  credit_unit="days" if clock.basis.endswith("_days") else "seconds",
+                  credit_unit=credit_unit(clock.basis),
                   due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
 
 

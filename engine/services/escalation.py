@@ -95,7 +95,7 @@ def arm_started(rt, appeal, clock, now: datetime) -> str | None:
     due time before, so the alerts of the new term fire again."""
     row = escalations.for_clock(clock.id)
     if row is not None:
-        rearm_clock(rt, clock, now)
+        rearm_clock(rt, clock, now, row=row)
         return row.ladder_id
     return arm_clock(rt.policy, clock, clock_facts(appeal, clock), rt.policy.calendar_for(clock.body), now)
 
@@ -174,11 +174,12 @@ def _repeat(rt, appeal, clock, ladder, cal, now: datetime, repeat: dict, report:
     return {**repeat, "count": count}
 
 
-def rearm_clock(rt, clock, now: datetime) -> None:
+def rearm_clock(rt, clock, now: datetime, *, row=None) -> None:
     """After a clock's due time moved (extension, pause, recompute; the caller has bumped its
     deadline_version): levels now ahead fire again for the new version, levels already passed
-    stay passed. Repeats of the old deadline stop. Runs inside the caller's transaction."""
-    row = escalations.for_clock(clock.id)
+    stay passed. Repeats of the old deadline stop. Runs inside the caller's transaction.
+    ``row``: the clock's escalation row when the caller has just read it."""
+    row = row if row is not None else escalations.for_clock(clock.id)
     if row is None:
         return
     ladder = _ladder(rt, row.ladder_id)

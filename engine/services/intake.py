@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,9 +11,9 @@ from datetime import timedelta
 from engine.domain.appeal import IncomingAppeal
 from engine.domain.deadlines import compute_clocks
 from engine.store import appeals as store
+from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 
-from .clocks import start_clock
 from .escalation import arm_clock, clock_facts
 from .repeats import history_for
 
@@ -26,6 +27,7 @@ RETRY_DELAYS = (60, 300, 900, 3600)  # seconds after the 1st, 2nd, 3rd, later fa
 class Received:
     appeal_id: int
     created: bool
+    routed: bool = False  # routed in the same request (APPEALS_ROUTING=inline)
 
 
 def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str,
@@ -34,6 +36,7 @@ def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str
     `with_it` runs in the same transaction (a channel records its delivery id there), also when
     the appeal was stored before; whatever it raises undoes what this call wrote."""
     now = rt.now()
+    incoming, raw_payload = without_nul(incoming), raw_payload.replace("\x00", "")
     existing = store.find_appeal_id(incoming.channel, incoming.external_id)
     if existing:
         return _already_stored(existing, with_it)
@@ -50,6 +53,18 @@ def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str
     return Received(appeal_id, created=True)
 
 
+def without_nul(incoming: IncomingAppeal) -> IncomingAppeal:
+    """NUL characters removed from every text field: PostgreSQL cannot store them, and they mean nothing."""
+    def clean(value):
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
+    author = dataclasses.replace(incoming.author, name=clean(incoming.author.name),
+                                 contact=clean(incoming.author.contact))
+    texts = {f.name: clean(getattr(incoming, f.name)) for f in dataclasses.fields(incoming)
+             if isinstance(getattr(incoming, f.name), str)}
+    return dataclasses.replace(incoming, author=author, **texts)
+
+
 def _already_stored(appeal_id: int, with_it: Callable[[], None] | None) -> Received:
     if with_it is not None:
         with write_transaction():
@@ -57,12 +72,12 @@ def _already_stored(appeal_id: int, with_it: Callable[[], None] | None) -> Recei
     return Received(appeal_id, created=False)
 
 
-def route_on_receipt(rt, received: Received) -> bool:
+def route_on_receipt(rt, received: Received) -> Received:
     """With APPEALS_ROUTING=inline a new appeal is routed at once, in the request that stored it;
-    queued (the default) leaves it to the worker's `route` job. True when it was routed here."""
+    queued (the default) leaves it to the worker's `route` job."""
     if not received.created or rt.settings.routing != "inline":
-        return False
-    return process_appeal(rt, received.appeal_id)
+        return received
+    return dataclasses.replace(received, routed=process_appeal(rt, received.appeal_id))
 
 
 def process_appeal(rt, appeal_id: int) -> bool:
@@ -115,10 +130,11 @@ def routing_lag(now) -> tuple[int, float]:
 def _route(rt, record, now) -> None:
     policy_set = rt.policy
     incoming = store.incoming_from(record)
-    decision = policy_set.decide(incoming)
-    history, place = history_for(policy_set, record, incoming, decision.topic)
+    read = policy_set.read(incoming)  # the text is read once, for both decisions below
+    decision = policy_set.decide(incoming, read=read)
+    history, place = history_for(policy_set, record, incoming, decision.topic, read[1])
     if history is not None and history.matters:  # repeat_count and mass-incident are facts the rules use
-        decision = policy_set.decide(incoming, history=history)
+        decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
     official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
     decision_dict = decision.to_dict()
     store.save_decision(record, decision_dict, decision.explain_text(), now)
@@ -129,7 +145,8 @@ def _route(rt, record, now) -> None:
                                subcategory=record.subcategory, special=decision.fz59_special)
     for deadline in deadlines:
         stopped = _stopped_at_routing(deadline.kind, decision.body, now)
-        clock = start_clock(rt, record, deadline, decision.body, now, stopped_at=stopped)
+        # the clock row records its own start (time, due, versions); routing's audit row covers the rest
+        clock = clock_store.create_clock(record, deadline, decision.body, stopped_at=stopped)
         if stopped is None:
             facts = {**clock_facts(record, clock), "priority": decision.priority, "topic": decision.topic,
                      "status": "routed"}

@@ -14,14 +14,10 @@ from zoneinfo import ZoneInfo
 
 from engine.domain.calendar import BusinessCalendar
 from engine.domain.ladder import quiet_until
-from engine.rulebook.calendar_files import load_working_hours
 from engine.store import appeals as store
 from engine.store import outbox
 
 log = logging.getLogger(__name__)
-
-_hours_cache: dict[int, tuple[object, dict]] = {}
-
 
 def local_day(rt, now: datetime):
     return now.astimezone(ZoneInfo(rt.policy.directory.timezone)).date()
@@ -34,11 +30,7 @@ def alert_calendar(rt, official) -> BusinessCalendar | None:
     if name is None:
         return None
     policy = rt.policy
-    cached = _hours_cache.get(id(policy))
-    if cached is None or cached[0] is not policy:
-        cached = (policy, load_working_hours(policy.directory_doc))
-        _hours_cache[id(policy)] = cached
-    return BusinessCalendar(production=policy.production, hours=cached[1][name], timezone=directory.timezone)
+    return BusinessCalendar(production=policy.production, hours=policy.working_hours[name], timezone=directory.timezone)
 
 
 def deliver_from(rt, official, now: datetime, *, urgent: bool) -> datetime:

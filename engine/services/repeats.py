@@ -10,13 +10,15 @@ from engine.store import related
 log = logging.getLogger(__name__)
 
 
-def history_for(policy_set, record, incoming, topic: str) -> tuple[History | None, str | None]:
+def history_for(policy_set, record, incoming, topic: str, reading) -> tuple[History | None, str | None]:
     """(History, municipality) for a received appeal on `topic`; (None, channel's municipality)
-    when the rules folder has no text reader. The municipality is the channel's, else the text's."""
+    when the rules folder has no text reader. The municipality is the channel's, else the one the
+    text reader found in `reading` (engine.classify.Reading of this appeal)."""
     reader = getattr(policy_set, "reader", None)
     if reader is None:
         return None, incoming.municipality
-    place = reader.municipality_of(incoming)
+    found = reading.place.municipality if reading is not None and reading.place else None
+    place = incoming.municipality or found
     settings = reader.history
     received = record.received_at
     same_author = []

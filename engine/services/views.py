@@ -5,9 +5,12 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from engine.domain.businesstime import working_time_between
+from engine.domain.clockterm import credit_unit
 from engine.domain.deadlines import INTERIM
 from engine.store import appeals as store
 from engine.store import outbox
+
+from .clocks import state_of
 
 # an appeal in these states may still get its interim answer
 OPEN_STATUSES = ("routed", "in_progress", "awaiting_author")
@@ -47,12 +50,7 @@ def clock_view(rt, clock, now) -> dict:
     counted_to = clock.paused_since or now
     remaining = working_time_between(counted_to, clock.due_at, cal) if running and clock.due_at > counted_to else None
     overdue = running and counted_to > clock.due_at
-    if clock.stopped_at:
-        state = "stopped"
-    elif clock.waits_for:
-        state = "pending"
-    else:
-        state = "paused" if clock.paused_since else "running"
+    state = state_of(clock)
     return {
         "kind": clock.kind,
         "basis": clock.basis,
@@ -76,7 +74,7 @@ def clock_view(rt, clock, now) -> dict:
         "paused_since": iso(clock.paused_since),
         "paused_total_seconds": clock.paused_total_seconds,
         "pause_credit": clock.pause_credit,
-        "pause_credit_unit": "days" if clock.basis.endswith("_days") else "seconds",
+        "pause_credit_unit": credit_unit(clock.basis),
         "extension_days": clock.extension_days,
         "max_extension_days": clock.max_extension_days,
     }
@@ -96,7 +94,7 @@ def waiting_views(rt, record, clocks) -> list[dict]:
          "due": None, "due_utc": None, "timezone": timezone, "deadline_version": None, "state": "pending",
          "waits_for": spec.starts_from, "term": spec.describe(), "cap": None, "cap_utc": None, "stopped_at": None,
          "breached": False, "remaining_working_seconds": None, "paused_since": None, "paused_total_seconds": 0,
-         "pause_credit": 0, "pause_credit_unit": "days" if spec.basis.endswith("_days") else "seconds",
+         "pause_credit": 0, "pause_credit_unit": credit_unit(spec.basis),
          "extension_days": 0, "max_extension_days": spec.max_extension_days}
         for spec in policy.clocks_for(record.category, record.subcategory)
         if spec.starts_from == INTERIM and spec.kind not in have

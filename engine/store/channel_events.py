@@ -75,9 +75,3 @@ def record_event(channel: str, event_key: str, event_type: str, now: datetime) -
 def add_revision(appeal_id: int, kind: str, text: str | None, details: dict, now: datetime):
     text = text.replace("\x00", "") if text else text
     return AppealRevisionRecord.create(appeal=appeal_id, kind=kind, text=text, details=details, at=now)
-
-
-def revisions_of(appeal_id: int) -> list[AppealRevisionRecord]:
-    return list(
-        AppealRevisionRecord.select().where(AppealRevisionRecord.appeal == appeal_id).order_by(AppealRevisionRecord.id)
-    )

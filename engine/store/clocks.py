@@ -37,12 +37,6 @@ def get_clock(appeal_id: int, kind: str, *, for_update: bool = False) -> ClockRe
     return query.first()
 
 
-def clock_by_id(clock_id: int, *, for_update: bool = False) -> ClockRecord | None:
-    query = ClockRecord.select().where(ClockRecord.id == clock_id)
-    if for_update and is_postgres():
-        query = query.for_update()
-    return query.first()
-
 
 def update_clock(clock: ClockRecord, **changes) -> None:
     ClockRecord.update(**changes).where(ClockRecord.id == clock.id).execute()

@@ -16,9 +16,9 @@ from .models import AppealRecord, DecisionRecord
 _APPEAL_COLUMNS = (
     "id", "channel", "external_id", "text", "received_at", "registered_at", "author_name", "author_type",
     "author_contact", "municipality", "address", "lat", "long", "category", "subcategory", "fz59", "urgency",
-    "regime", "attachments", "author_id", "link",
+    "regime", "attachments", "author_id", "link", "repeat_of",
 )
-_DECISION_COLUMNS = ("ruleset_version", "body", "role", "policy", "priority", "route_rule_id", "topic")
+_DECISION_COLUMNS = ("ruleset_version", "body", "role", "policy", "priority", "route_rule_id", "topic", "tags")
 
 
 class AppealRow(NamedTuple):
@@ -43,6 +43,7 @@ class AppealRow(NamedTuple):
     attachments: list
     author_id: str | None
     link: str | None
+    repeat_of: int | None
 
 
 class StoredDecision(NamedTuple):
@@ -53,6 +54,7 @@ class StoredDecision(NamedTuple):
     priority: str
     route_rule_id: str
     topic: str | None
+    tags: list | None
 
 
 def count_since(since: datetime) -> int:

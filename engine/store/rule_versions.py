@@ -109,9 +109,3 @@ def appeals_since(since: datetime, *, page: int = 2000, limit: int | None = None
         for r in rows:
             yield r, latest.get(r.id)
         last_id, seen = rows[-1].id, seen + len(rows)
-
-
-def count_appeals_since(since: datetime) -> int:
-    from .models import AppealRecord
-
-    return AppealRecord.select().where(AppealRecord.received_at >= since).count()

@@ -19,7 +19,10 @@ _CACHE: dict[tuple, tuple[str, tuple] | None] = {}
 
 def insert_row(model: type[Model], row: dict) -> int:
     """Insert one row given every column the caller sets; defaults fill the rest. Returns the id."""
-    full = _with_defaults(model, row)
+    return _insert(model, _with_defaults(model, row))
+
+
+def _insert(model: type[Model], full: dict) -> int:
     key = ("insert", model, tuple(full), type(database.obj))
     entry = _CACHE.get(key, False)
     if entry is False:
@@ -34,7 +37,7 @@ def create(model: type[Model], row: dict) -> Model:
     """`model.create(**row)` through `insert_row`: the new row as an instance."""
     full = _with_defaults(model, row)
     instance = model(**full)
-    instance.id = insert_row(model, full)
+    instance.id = _insert(model, full)
     instance._dirty.clear()
     return instance
 

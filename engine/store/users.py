@@ -62,9 +62,6 @@ def get_user(login: str) -> UserRecord | None:
     return UserRecord.get_or_none(UserRecord.login == login)
 
 
-def get_user_by_id(user_id: int) -> UserRecord | None:
-    return UserRecord.get_or_none(UserRecord.id == user_id)
-
 
 def list_users() -> list[UserRecord]:
     return list(UserRecord.select().order_by(UserRecord.login))

@@ -130,3 +130,21 @@ def test_workers_are_not_used_when_a_rules_folder_changed_after_it_was_loaded(ru
     spread = backtest.replay(active, draft, since=since, workers=2)
     assert spread["processes"] == 1
     assert spread["changed"] == backtest.replay(active, draft, since=since, workers=1)["changed"]
+
+
+def test_a_decision_the_appeals_history_shaped_is_decided_again_not_reused(runtime):
+    store_appeals(runtime.now(), 3)
+    first, second, third = AppealRecord.select().order_by(AppealRecord.id)
+    AppealRecord.update(repeat_of=first.id).where(AppealRecord.id == second.id).execute()
+    for record, tags in ((first, []), (second, []), (third, ["mass-incident"])):
+        decided = runtime.policy.decide(incoming_from(record))
+        DecisionRecord.create(appeal=record.id, ruleset_version=runtime.policy.rulebook.version,
+                              route_rule_id=decided.route_rule_id, rule_ids=list(decided.rule_ids),
+                              body=decided.body, role=decided.role, policy=decided.policy,
+                              priority=decided.priority, topic=decided.topic, tags=tags, explanation=[],
+                              explanation_text="", decided_at=runtime.now())
+
+    result = backtest.replay(runtime.policy, runtime.policy, since=runtime.now() - timedelta(days=30), workers=1)
+
+    assert result["appeals"] == 3 and result["reused_decisions"] == 1  # only the first: no repeat, no cluster
+    assert result["changed"] == 0

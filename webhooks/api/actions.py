@@ -64,20 +64,6 @@ class RerouteSchema(Schema):
                            metadata={"description": "почему обращение направляется заново по действующим правилам"})
 
 
-class ActionResultSchema(Schema):
-    appeal_id = fields.Integer()
-    action = fields.String()
-    status = fields.String()
-
-
-class TimelineEventSchema(Schema):
-    at = fields.String()
-    kind = fields.String()
-    title = fields.String()
-    actor = fields.String()
-    details = fields.Dict()
-
-
 ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "take": EmptyActionSchema,
     "answer": AnswerSchema,

@@ -1,7 +1,7 @@
 """GET /api/v1/openapi.json (OpenAPI 3, built from the routes and their marshmallow schemas) and /api/docs.
 
 A view declares what the document says about it with attributes: its docstring (summary and
-description), `allowed_roles` (set by require_role), `request_schema`, `response_schema` and
+description), `allowed_roles` (set by require_role), `request_schema` and
 `query_schema` (marshmallow classes). Swagger UI is served from the swagger-ui-bundle package.
 """
 
@@ -80,12 +80,6 @@ def _operation(spec, rule, view, params) -> dict:
         op["requestBody"] = {"content": {"application/json": {"schema": name}}}
         op["responses"]["422"] = _error("поля запроса не прошли проверку")
         op["responses"]["409"] = _error("состояние обращения не допускает действие (причина в message)")
-    response = getattr(view, "response_schema", None)
-    if response is not None:
-        name = _schema_name(response)
-        if name not in spec.components.schemas:
-            spec.components.schema(name, schema=response)
-        op["responses"]["200"] = {"description": "OK", "content": {"application/json": {"schema": name}}}
     return op
 
 

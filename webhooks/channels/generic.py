@@ -90,7 +90,7 @@ def receive(channel: str):
     text, payload = json_object(raw)
     incoming = load_appeal(payload, channel=channel, now=now)  # 422 via errors.py
     received = accept(rt, incoming, text)  # stored, then routed (now or by the worker) when new
-    if received.created and rt.settings.routing != "inline":
+    if received.created and not received.routed:
         return jsonify(_queued(received.appeal_id)), 202  # nothing more to read: it waits for the worker
     appeal = appeal_store.get_appeal(received.appeal_id)
     return jsonify(_answer(rt, appeal)), 202 if received.created else 200

@@ -145,6 +145,9 @@ class Open311RequestSchema(Schema):
             raise ValidationError("give lat and long, address_string or address_id", "location")
 
 
+_REQUEST = Open311RequestSchema()  # built once: a schema copies its fields for every instance
+
+
 def _services(rt) -> dict:
     reader = rt.policy.reader
     return reader.lexicon.topics if reader else {}
@@ -204,7 +207,7 @@ def post_request(fmt: str):
     rt = runtime()
     now = rt.now()
     form, given = _body()
-    data = Open311RequestSchema().load(form)
+    data = _REQUEST.load(form)
     channel = _channel_for(data["api_key"], now)
     _jurisdiction(rt, data["jurisdiction_id"])
     topic = _services(rt).get(data["service_code"])

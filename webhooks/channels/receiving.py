@@ -3,7 +3,6 @@ store the appeal (and the channel's event id) in one transaction, then route it.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -53,27 +52,10 @@ def already_handled(channel: str, event: ChannelEvent | None) -> bool:
     return event is not None and channel_events.event_seen(channel, event.key)
 
 
-def without_nul(incoming: IncomingAppeal) -> IncomingAppeal:
-    """NUL characters removed from every text field: PostgreSQL cannot store them, and they mean nothing."""
-    author = incoming.author
-    if any("\x00" in (v or "") for v in (author.name, author.contact)):
-        author = dataclasses.replace(author, name=_clean(author.name), contact=_clean(author.contact))
-    changes = {f.name: _clean(getattr(incoming, f.name)) for f in dataclasses.fields(incoming)
-               if isinstance(getattr(incoming, f.name), str) and "\x00" in getattr(incoming, f.name)}
-    return dataclasses.replace(incoming, author=author, **changes) if changes or author is not incoming.author \
-        else incoming
-
-
-def _clean(value: str | None) -> str | None:
-    return value.replace("\x00", "") if value else value
-
-
 def accept(rt, incoming: IncomingAppeal, raw_text: str, *, event: ChannelEvent | None = None) -> Received | None:
     """Store, then route (now or in the worker, see APPEALS_ROUTING); None when another delivery
     of the same event got there first."""
     now = rt.now()
-    incoming = without_nul(incoming)
-    raw_text = raw_text.replace("\x00", "")
 
     def record_delivery():  # in the appeal's own transaction: both or neither
         channel_events.record_event(incoming.channel, event.key, event.type, now)
@@ -83,8 +65,7 @@ def accept(rt, incoming: IncomingAppeal, raw_text: str, *, event: ChannelEvent |
                                   with_it=record_delivery if event is not None else None)
     except channel_events.EventSeen:
         return None
-    route_on_receipt(rt, received)
-    return received
+    return route_on_receipt(rt, received)
 
 
 def acknowledge(rt, channel: str, event: ChannelEvent) -> bool:
@@ -110,7 +91,7 @@ def revise(rt, channel: str, external_id: str, kind: str, *, text: str | None, d
             if appeal is None:
                 log.info("channel %s: %s of %s, which is not a stored appeal", channel, kind, external_id)
                 return None
-            channel_events.add_revision(appeal.id, kind, _clean(text), details, now)
+            channel_events.add_revision(appeal.id, kind, text, details, now)
             appeal_store.audit(now, f"channel:{channel}", f"appeal.{kind}_in_channel", appeal.id,
                                external_id=external_id)
     except channel_events.EventSeen:

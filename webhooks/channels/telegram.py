@@ -100,6 +100,9 @@ def done():
     return jsonify({"ok": True}), 200
 
 
+_UPDATE = TelegramUpdateSchema()  # built once: a schema copies its fields for every instance
+
+
 @bp.post("/<channel>")
 def receive(channel: str):
     rt = runtime()
@@ -110,7 +113,7 @@ def receive(channel: str):
         raise ApiError(401, "bad_secret", f"{SECRET_HEADER} does not match the channel's secret")
     raw = request.get_data(cache=True)  # 413 here when over the limit
     text, payload = json_object(raw)
-    update = TelegramUpdateSchema().load(payload)  # 422 via errors.py: not a valid update
+    update = _UPDATE.load(payload)  # 422 via errors.py: not a valid update
     key = ChannelEvent(str(update["update_id"]), next((k for k in (*NEW, *EDITED) if update[k]), "other"))
     if already_handled(channel, key):
         return done()

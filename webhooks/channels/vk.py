@@ -89,6 +89,10 @@ def ok() -> Response:
     return Response("ok", mimetype="text/plain")
 
 
+# built once: a schema copies its fields for every instance
+_EVENT, _ITEM, _DELETION = VkEventSchema(), VkItemSchema(), VkDeletionSchema()
+
+
 @bp.post("/<channel>")
 def receive(channel: str):
     rt = runtime()
@@ -99,7 +103,7 @@ def receive(channel: str):
     if not access.secret_matches(record, payload.get("secret"), now):
         log.warning("channel %s: VK event with a missing or wrong secret", channel)
         raise ApiError(403, "bad_secret", "the secret does not match the channel's")
-    event = VkEventSchema().load(payload)  # 422 via errors.py
+    event = _EVENT.load(payload)  # 422 via errors.py
     if not _our_group(record, event):
         log.warning("channel %s: VK %s event of group %s, not the channel's group %s; ignored", channel,
                     event["type"], event["group_id"], record.group_id)
@@ -132,7 +136,7 @@ def _appeal(rt, channel: str, event: dict, key: ChannelEvent, raw_text: str, now
     obj = event["object"]
     if event["type"] == "message_new" and isinstance(obj.get("message"), dict):
         obj = obj["message"]  # API 5.103 and later wrap the message
-    item = VkItemSchema().load(obj)
+    item = _ITEM.load(obj)
     _require(item, REQUIRED[event["type"]])
     own = event["group_id"] is not None and item["from_id"] == -abs(event["group_id"])
     attachments = tuple(filter(None, (_attachment_url(a) for a in item["attachments"])))
@@ -174,12 +178,12 @@ def _require(item: dict, names) -> None:
 
 def _revision(rt, channel: str, event: dict, key: ChannelEvent) -> None:
     if event["type"] == "wall_reply_edit":
-        item = VkItemSchema().load(event["object"])
+        item = _ITEM.load(event["object"])
         _require(item, REQUIRED["wall_reply_edit"])
         revise(rt, channel, f"reply{item['owner_id']}_{item['id']}", "edited", text=item["text"],
                details={"from_id": item["from_id"], "date": item["date"]}, event=key)
     else:
-        item = VkDeletionSchema().load(event["object"])
+        item = _DELETION.load(event["object"])
         revise(rt, channel, f"reply{item['owner_id']}_{item['id']}", "deleted", text=None,
                details={"deleter_id": item["deleter_id"]}, event=key)
 
