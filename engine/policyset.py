@@ -76,8 +76,8 @@ class PolicySet:
 
     def ladder_for(self, facts: dict) -> Ladder | None:
         """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …)."""
-        match = self.ladder_rules.first(facts) if self.ladder_rules else None
-        return next((lad for lad in self.ladders if match and lad.id == match.outcome), None)
+        chosen = self.ladder_rules.outcome(facts) if self.ladder_rules else None
+        return next((lad for lad in self.ladders if chosen is not None and lad.id == chosen), None)
 
     def decide(self, incoming, *, history=None, explain_reference: bool = False, read=None):
         """The rulebook's decision on the appeal's facts, with what its text says merged in first

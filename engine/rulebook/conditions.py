@@ -1,45 +1,62 @@
 """Conditions of a rule (``all`` / ``any`` / ``not`` / fact-operator-value leaves) → the model,
-each value checked against the fact's type and allowed values."""
+each value checked against the fact's type, allowed values and range.
+
+The routing rules use the whole vocabulary; a standalone ruleset (the escalation ladders') passes
+its own `Grammar`: the facts it knows and the operators it allows. Everything else — the
+structure, value checks, ё→е folding and error messages — is the same for both."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from . import text as textmod
 from .model import All, AnyOf, Condition, Leaf, Not
 from .parsing import ParseContext
-from .vocabulary import FACTS, MAX_PATTERN_LENGTH, OPERATORS, PHRASE_FACTS
+from .vocabulary import FACTS, MAX_PATTERN_LENGTH, OPERATORS, PHRASE_FACTS, FactSpec, OperatorSpec
 
 
-def parse_condition(ctx: ParseContext, raw, path: str) -> Condition:
+@dataclass(frozen=True)
+class Grammar:
+    """What the conditions of a rule file may name."""
+
+    facts: Mapping[str, FactSpec]
+    operators: Mapping[str, OperatorSpec]
+
+
+ROUTING = Grammar(FACTS, OPERATORS)
+
+
+def parse_condition(ctx: ParseContext, raw, path: str, grammar: Grammar = ROUTING) -> Condition:
     if not isinstance(raw, dict):
         raise ctx.error(path, "expected a condition mapping (all, any, not or fact/op/value)")
     if "fact" in raw or "op" in raw:
-        return parse_leaf(ctx, raw, path)
+        return parse_leaf(ctx, raw, path, grammar)
     if len(raw) != 1:
         raise ctx.error(path, f"expected exactly one of all, any, not; got {sorted(raw)}")
     (kind, body), = raw.items()
     if kind in ("all", "any"):
         if not isinstance(body, list) or not body:
             raise ctx.error(f"{path}.{kind}", "expected a non-empty list of conditions")
-        items = tuple(parse_condition(ctx, c, f"{path}.{kind}[{i}]") for i, c in enumerate(body))
+        items = tuple(parse_condition(ctx, c, f"{path}.{kind}[{i}]", grammar) for i, c in enumerate(body))
         return All(items) if kind == "all" else AnyOf(items)
     if kind == "not":
-        return Not(parse_condition(ctx, body, f"{path}.not"))
+        return Not(parse_condition(ctx, body, f"{path}.not", grammar))
     raise ctx.error(f"{path}.{kind}", "unknown condition; expected all, any, not or fact/op/value")
 
 
-def parse_leaf(ctx: ParseContext, raw: dict, path: str) -> Leaf:
+def parse_leaf(ctx: ParseContext, raw: dict, path: str, grammar: Grammar = ROUTING) -> Leaf:
     for k in raw:
         if k not in ("fact", "op", "value"):
             raise ctx.error(f"{path}.{k}", "unknown field in a condition; expected fact, op, value")
     fact, op = raw.get("fact"), raw.get("op")
-    spec = FACTS.get(fact) if isinstance(fact, str) else None
+    spec = grammar.facts.get(fact) if isinstance(fact, str) else None
     if spec is None:
-        raise ctx.error(f"{path}.fact", f"unknown fact {fact!r}; known facts: {', '.join(FACTS)}")
-    ospec = OPERATORS.get(op) if isinstance(op, str) else None
+        raise ctx.error(f"{path}.fact", f"unknown fact {fact!r}; known facts: {', '.join(grammar.facts)}")
+    ospec = grammar.operators.get(op) if isinstance(op, str) else None
     if ospec is None:
-        raise ctx.error(f"{path}.op", f"unknown operator {op!r}; known operators: {', '.join(OPERATORS)}")
+        raise ctx.error(f"{path}.op", f"unknown operator {op!r}; known operators: {', '.join(grammar.operators)}")
     if not spec.engine and op != "matches":
         raise ctx.error(f"{path}.op", f"fact {fact} can only be used with the operator matches")
     if spec.type not in ospec.fact_types:

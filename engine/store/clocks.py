@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from types import SimpleNamespace
 
-from .db import database, is_postgres
+from .db import is_postgres
 from .models import AppealRecord, AuditRecord, ClockRecord
+from .statements import insert_rows
 
 
 def create_clock(appeal: AppealRecord, deadline, body: str, *, stopped_at: datetime | None) -> ClockRecord:
@@ -85,14 +86,7 @@ AUDIT_COLUMNS = ("at", "actor", "action", "appeal", "details")
 
 def audit_many(rows: list[dict]) -> None:
     """Audit events (each row has at, actor, action, appeal, details) by one prepared statement."""
-    if not rows:
-        return
-    fields = [AuditRecord._meta.fields[name] for name in AUDIT_COLUMNS]
-    placeholder = database.obj.param
-    sql = (f'INSERT INTO "{AuditRecord._meta.table_name}" ({", ".join(f.column_name for f in fields)}) '
-           f'VALUES ({", ".join([placeholder] * len(fields))})')
-    params = [[field.db_value(row[field.name]) for field in fields] for row in rows]
-    database.cursor().executemany(sql, params)
+    insert_rows(AuditRecord, [{name: row[name] for name in AUDIT_COLUMNS} for row in rows])
 
 
 REPORT_FIELDS = ("body", "topic", "municipality", "channel", "policy")

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from peewee import Tuple
 
-from .db import database, is_postgres
+from .db import is_postgres
 from .models import AppealRecord, ClockRecord, EscalationRecord
-from .statements import create
+from .statements import create, update_by_id
 
 _KEEP = object()
 
@@ -71,21 +71,7 @@ def advance(row: EscalationRecord, *, next_level: int, next_check_at: datetime |
                         ("repeat_from", repeat_from)):
         if value is not _KEEP:
             changes[name] = value
-    if len(changes) == len(_ADVANCE_FIELDS):  # the sweep's case, many times a run: a prepared statement
-        params = [field.db_value(changes[field.name]) for field in _ADVANCE_FIELDS] + [row.id]
-        database.execute_sql(_advance_sql(), params)
-        return
-    EscalationRecord.update(**changes).where(EscalationRecord.id == row.id).execute()
-
-
-_ADVANCE_FIELDS = [EscalationRecord._meta.fields[name] for name in (
-    "next_level", "next_check_at", "updated_at", "repeat_level", "repeat_count", "repeat_from")]
-
-
-def _advance_sql() -> str:
-    mark = database.param
-    assignments = ", ".join(f'"{f.column_name}" = {mark}' for f in _ADVANCE_FIELDS)
-    return f'UPDATE "{EscalationRecord._meta.table_name}" SET {assignments} WHERE "id" = {mark}'
+    update_by_id(EscalationRecord, row.id, changes)
 
 
 def oldest_due(now: datetime) -> datetime | None:

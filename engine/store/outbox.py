@@ -6,36 +6,27 @@ from datetime import datetime
 
 from peewee import fn
 
-from .db import database
 from .models import AlertRecord, AppealRecord
+from .statements import insert_unless_conflict
 
 STATUSES = ("pending", "sent", "dead", "superseded")
 
 
-_INSERT_FIELDS = [f for f in AlertRecord._meta.sorted_fields if f.name != "id"]
+_FIELDS = frozenset(f.name for f in AlertRecord._meta.sorted_fields if f.name != "id")
 
 
 def enqueue(*, now: datetime, status: str = "pending", not_before: datetime | None = None, **fields) -> bool:
     """Insert an alert unless its idempotency key exists; True when this call inserted it.
 
     A pending alert is delivered from `not_before` on (quiet hours), at once by default. One
-    plain INSERT … ON CONFLICT DO NOTHING (the sweep writes many: building the statement once
-    and skipping a savepoint per row makes it several times cheaper)."""
+    plain INSERT … ON CONFLICT DO NOTHING (the sweep writes many: a statement built once and no
+    savepoint per row make it several times cheaper)."""
     values = {"created_at": now, "status": status, "attempts": 0, "repeat": 0,
               "next_attempt_at": (not_before or now) if status == "pending" else None, **fields}
-    unknown = set(values) - {f.name for f in _INSERT_FIELDS}
+    unknown = values.keys() - _FIELDS
     if unknown:
         raise TypeError(f"unknown alert fields {sorted(unknown)}")
-    params = [f.db_value(values.get(f.name)) for f in _INSERT_FIELDS]
-    return database.execute_sql(_insert_sql(), params).rowcount == 1
-
-
-def _insert_sql() -> str:
-    placeholder = database.param
-    columns = ", ".join(f'"{f.column_name}"' for f in _INSERT_FIELDS)
-    marks = ", ".join(placeholder for _ in _INSERT_FIELDS)
-    return (f'INSERT INTO "{AlertRecord._meta.table_name}" ({columns}) VALUES ({marks}) '
-            'ON CONFLICT ("idempotency_key") DO NOTHING')
+    return insert_unless_conflict(AlertRecord, values, conflict=("idempotency_key",))
 
 
 def pending(now: datetime, *, after_id: int, limit: int) -> list[AlertRecord]:

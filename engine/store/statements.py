@@ -1,20 +1,29 @@
-"""Statements on the webhook's hot path with their SQL built once.
+"""Statements run many times per request or sweep, with their SQL built once.
 
 peewee rebuilds the SQL of every query from its expression tree; for a wide row that costs more
-than SQLite's own work. `insert_row` and `first_where` ask peewee for the SQL of the first
-statement of a given shape (model, columns, database), check that converting the values with the
-fields gives exactly the parameters peewee produced, and from then on only convert values. A shape
-whose parameters do not match (a field peewee treats specially) is never cached and always goes
-through peewee. Rows come back as model instances with each field's own conversion.
+than SQLite's own work. Each function here asks peewee for the SQL of the first statement of a
+given shape (model, columns, database), checks that peewee puts one parameter per column in the
+order expected (with distinct markers) and that converting the values with the fields gives
+exactly the parameters peewee produced, and from then on only converts values. A shape that fails
+the check (a field peewee treats specially) is never cached and always goes through peewee, and
+so does a call that passes an expression instead of a value. Rows come back as model instances
+with each field's own conversion.
+
+* `insert_row`, `create`: one row; `insert_rows`: many rows, one statement executed for each;
+* `insert_unless_conflict`: INSERT … ON CONFLICT (columns) DO NOTHING, true when it inserted;
+* `update_by_id`: set given columns of one row;
+* `first_where`, `first_id_where`: the first row (or its id) whose fields equal given values.
 """
 
 from __future__ import annotations
 
-from peewee import Model
+from collections.abc import Callable
+
+from peewee import Model, Node, Value
 
 from .db import database
 
-_CACHE: dict[tuple, tuple[str, tuple] | None] = {}
+_CACHE: dict[tuple, tuple | None] = {}
 
 
 def insert_row(model: type[Model], row: dict) -> int:
@@ -23,10 +32,9 @@ def insert_row(model: type[Model], row: dict) -> int:
 
 
 def _insert(model: type[Model], full: dict) -> int:
-    key = ("insert", model, tuple(full), type(database.obj))
-    entry = _CACHE.get(key, False)
-    if entry is False:
-        entry = _CACHE[key] = _compile(model, full)
+    entry = None if _has_expression(full.values()) else _entry(
+        ("insert", model, tuple(full), type(database.obj)),
+        lambda: _build(lambda values: model.insert(**values), _fields(model, full), full))
     if entry is None:
         return model.insert(**full).execute()
     sql, fields = entry
@@ -40,6 +48,62 @@ def create(model: type[Model], row: dict) -> Model:
     instance.id = _insert(model, full)
     instance._dirty.clear()
     return instance
+
+
+def insert_rows(model: type[Model], rows: list[dict]) -> None:
+    """Insert many rows, each given the columns the caller sets (defaults fill the rest), by one
+    statement executed once per row."""
+    if not rows:
+        return
+    full = [_with_defaults(model, row) for row in rows]
+    entry = None if _has_expression(v for row in full for v in row.values()) else _entry(
+        ("insert-rows", model, tuple(full[0]), type(database.obj)),
+        lambda: _build(lambda values: model.insert(**values).returning(), _fields(model, full[0]), full[0]))
+    if entry is None:
+        model.insert_many(full).execute()
+        return
+    sql, fields = entry
+    database.cursor().executemany(sql, [_values(fields, row) for row in full])
+
+
+def insert_unless_conflict(model: type[Model], row: dict, *, conflict: tuple[str, ...]) -> bool:
+    """Insert one row (defaults fill the columns not given) unless a row with the same values in
+    the `conflict` columns (a unique index) exists: INSERT … ON CONFLICT (…) DO NOTHING, on
+    SQLite and PostgreSQL alike; any other constraint still raises. True when this call inserted."""
+    full = _with_defaults(model, row)
+    entry = None if _has_expression(full.values()) else _entry(
+        ("insert-unless-conflict", model, tuple(full), conflict, type(database.obj)),
+        lambda: _build(lambda values: _insert_unless(model, values, conflict), _fields(model, full), full))
+    if entry is None:
+        sql, params = _insert_unless(model, full, conflict).sql()
+        return database.execute_sql(sql, params).rowcount == 1
+    sql, fields = entry
+    return database.execute_sql(sql, _values(fields, full)).rowcount == 1
+
+
+def _insert_unless(model: type[Model], values: dict, conflict: tuple[str, ...]):
+    target = [model._meta.fields[name] for name in conflict]
+    return model.insert(**values).on_conflict(conflict_target=target, action="NOTHING").returning()
+
+
+def update_by_id(model: type[Model], row_id: int, changes: dict) -> int:
+    """Set the given columns of the row with this id; the number of rows changed (0 or 1)."""
+    pk = model._meta.primary_key
+    entry = None if _has_expression(changes.values()) else _entry(
+        ("update", model, tuple(changes), type(database.obj)), lambda: _build_update(model, changes, row_id))
+    if entry is None:
+        return model.update(**changes).where(pk == row_id).execute()
+    sql, fields = entry
+    return database.execute_sql(sql, [*_values(fields[:-1], changes), pk.db_value(row_id)]).rowcount
+
+
+def _build_update(model: type[Model], changes: dict, row_id: int) -> tuple[str, tuple] | None:
+    pk = model._meta.primary_key
+    fields = tuple(f for f in model._meta.sorted_fields if f.name in changes and f is not pk)
+    if len(fields) != len(changes):
+        return None  # an unknown column or the id itself: peewee says what is wrong
+    return _build(lambda values: model.update(**{f.name: values[f.name] for f in fields}).where(pk == values[pk.name]),
+                  (*fields, pk), {**changes, pk.name: row_id})
 
 
 def first_where(model: type[Model], *, for_update: bool = False, **equals) -> Model | None:
@@ -109,10 +173,32 @@ def _with_defaults(model: type[Model], row: dict) -> dict:
     return full
 
 
-def _compile(model: type[Model], full: dict) -> tuple[str, tuple] | None:
-    sql, params = model.insert(**full).sql()
-    fields = tuple(model._meta.fields[name] for name in full)
-    return (sql, fields) if list(params) == _values(fields, full) else None
+def _fields(model: type[Model], row: dict) -> tuple:
+    return tuple(model._meta.fields[name] for name in row)
+
+
+def _entry(key: tuple, build: Callable[[], tuple[str, tuple] | None]) -> tuple[str, tuple] | None:
+    """The (SQL, fields) of a shape, built on its first use; None: this shape goes through peewee."""
+    entry = _CACHE.get(key, False)
+    if entry is False:
+        entry = _CACHE[key] = build()
+    return entry
+
+
+def _build(query: Callable[[dict], object], fields: tuple, row: dict) -> tuple[str, tuple] | None:
+    """(SQL, fields in parameter order) of `query(values)`, or None when the SQL cannot be reused:
+    peewee must give one parameter per field, in the fields' order (checked with distinct markers
+    that no conversion touches), and the same parameters as converting `row` with the fields."""
+    markers = {field.name: Value(i, converter=False) for i, field in enumerate(fields)}
+    probe_sql, probe = query(markers).sql()
+    sql, params = query(row).sql()
+    if sql != probe_sql or list(probe) != list(range(len(fields))) or list(params) != _values(fields, row):
+        return None
+    return sql, fields
+
+
+def _has_expression(values) -> bool:
+    return any(isinstance(value, Node) for value in values)
 
 
 def _new_id(sql: str, cursor) -> int:

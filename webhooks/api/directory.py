@@ -9,7 +9,7 @@ import yaml
 from flask import Blueprint, Response, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
-from engine.domain.directory import Directory
+from engine.domain.directory import CHANNELS, Directory
 from engine.rulebook.snapshot import SnapshotError
 from engine.services import rules
 
@@ -125,3 +125,71 @@ def import_yaml():
 
 
 import_yaml.query_schema = DirectoryImportQuerySchema
+
+
+_NAMES = {"type": "object", "additionalProperties": {"type": "string"}}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+DIRECTORY_DOCUMENT = {
+    "type": "object",
+    "description": "Справочник целиком, как rules/directory.yaml и как его отдаёт GET /api/v1/directory/export",
+    "properties": {
+        "region": {"type": "string"},
+        "timezone": {"type": "string", "description": "часовой пояс IANA по умолчанию для органов"},
+        "working_hours": {"type": "object", "description": "именованные графики работы",
+                          "additionalProperties": {"type": "object", "properties": {
+                              "windows": {"type": "array", "description": "окна местного времени, пн–пт",
+                                          "items": {"type": "array", "items": {"type": "string"},
+                                                    "minItems": 2, "maxItems": 2}},
+                              "weekends": {"type": "boolean"}, "shortened_by_minutes": {"type": "integer"},
+                              "description": {"type": "string"}}}},
+        "alert_hours": {"type": "string", "description": "график тихих часов оповещений по умолчанию"},
+        "roles": {**_NAMES, "description": "id роли → название"},
+        "sectors": {**_NAMES, "description": "id отраслевого блока → название"},
+        "municipalities": {**_NAMES, "description": "id муниципального образования → название"},
+        "bodies": {"type": "array", "items": {"type": "object", "required": ["id", "name", "hours"], "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"},
+            "level": {"type": "string", "default": "regional"}, "sector": {"type": "string", "default": "other"},
+            "hours": {"type": "string", "description": "график из working_hours"},
+            "municipality": {"type": "string"}, "parent": {"type": "string", "description": "id вышестоящего органа"},
+            "timezone": {"type": "string"}}}},
+        "officials": {"type": "array", "items": {"type": "object", "required": ["id", "name"], "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"},
+            "positions": {"type": "array", "items": {"type": "object", "required": ["role"], "properties": {
+                "role": {"type": "string"}, "body": {"type": "string"}, "sector": {"type": "string"}}}},
+            "channels": {"type": "array", "items": {"type": "string", "enum": list(CHANNELS)}},
+            "telegram_chat_id": {"oneOf": [{"type": "integer"}, {"type": "string"}]}, "webhook_url": {"type": "string"},
+            "deputies": {**_STRINGS, "description": "id заместителей на время отсутствия"},
+            "out_of_office": {"type": "array", "items": {"type": "object", "required": ["from", "to"], "properties": {
+                "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                "deputy": {"type": "string"}}}},
+            "alert_hours": {"type": "string"}}}},
+    },
+}
+DIRECTORY_EXAMPLE = """\
+region: altai-krai
+timezone: Asia/Barnaul
+working_hours:
+  regional-office:
+    windows: [["09:00", "13:00"], ["14:00", "18:00"]]
+roles:
+  executor: Исполнитель
+  head_of_body: Руководитель органа
+sectors:
+  roads: Дороги
+bodies:
+  - {id: min-roads, name: Министерство транспорта Алтайского края, sector: roads, hours: regional-office}
+municipalities:
+  barnaul: Барнаул
+officials:
+  - id: orlov-dm
+    name: Орлов Дмитрий Михайлович
+    email: orlov@cur.example.ru
+    positions: [{role: head_of_body, body: min-roads}]
+    out_of_office: [{from: 2027-07-05, to: 2027-07-18}]
+"""
+import_yaml.request_body = {
+    "required": True,
+    "description": f"Справочник в YAML (UTF-8, не больше {MAX_YAML // (1024 * 1024)} МиБ); тело читается как YAML "
+                   "при любом Content-Type",
+    "content": {"application/yaml": {"schema": DIRECTORY_DOCUMENT, "example": DIRECTORY_EXAMPLE}},
+}

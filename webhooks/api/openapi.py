@@ -2,7 +2,9 @@
 
 A view declares what the document says about it with attributes: its docstring (summary and
 description), `allowed_roles` (set by require_role), `request_schema` and
-`query_schema` (marshmallow classes). Swagger UI is served from the swagger-ui-bundle package.
+`query_schema` (marshmallow classes), `request_body` (an OpenAPI request body object, for a body
+that is not JSON), `responses` ({status: description}, in place of the plain 200). Swagger UI is
+served from the swagger-ui-bundle package.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ def _operation(spec, rule, view, params) -> dict:
                 "parameters": list(params), "responses": {"200": {"description": "OK"}}}
     if description.strip():
         op["description"] = description.strip()
+    declared = getattr(view, "responses", None)
+    if declared:
+        op["responses"] = {status: {"description": text} if status.startswith("2") else _error(text)
+                           for status, text in declared.items()}
     if roles is not None:
         op["security"] = [{"bearer": []}]
         op["x-roles"] = list(roles) or ["любая роль сотрудника"]
@@ -80,6 +86,10 @@ def _operation(spec, rule, view, params) -> dict:
         op["requestBody"] = {"content": {"application/json": {"schema": name}}}
         op["responses"]["422"] = _error("поля запроса не прошли проверку")
         op["responses"]["409"] = _error("состояние обращения не допускает действие (причина в message)")
+    raw_body = getattr(view, "request_body", None)
+    if raw_body is not None:
+        op["requestBody"] = raw_body
+        op["responses"].setdefault("422", _error("тело запроса не прошло проверку"))
     return op
 
 
