@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
+from engine.services import simulations
 from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
@@ -55,3 +57,16 @@ def run_job(rt, name: str):
 
 def run_all(rt) -> dict:
     return {name: run_job(rt, name) for name in JOBS}
+
+
+def run_simulation_job(rt, stop: threading.Event | None = None) -> int | None:
+    """Run the oldest queued rules simulation now, on this thread: its id, or None when none waited
+    (or it could not start; logged). Not one of JOBS: the worker runs it on a thread of its own
+    (engine.scheduler) and without the single-worker lock, so a long backtest never holds up
+    routing, the sweep or delivery."""
+    try:
+        with connection():
+            return simulations.run_next(rt, stop=stop)
+    except Exception:
+        log.exception("job simulate failed")
+        return None

@@ -1,6 +1,7 @@
 """The worker loop: a `schedule.Scheduler` instance that runs the jobs each APPEALS_SWEEP_SECONDS,
 routing each APPEALS_ROUTE_SECONDS (webhooks only store appeals) and the daily digest every few
-minutes."""
+minutes. Rules simulations asked for over HTTP run beside it on a thread of their own, one at a
+time, so a backtest of a minute never delays the scheduled jobs."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import threading
 
 import schedule
 
-from engine.jobs import JOBS, run_job
+from engine.jobs import JOBS, run_job, run_simulation_job
 from engine.store.db import checkpoint
 
 log = logging.getLogger(__name__)
 
 DIGEST_SECONDS = 300
 CHECKPOINT_SECONDS = 5
+SIMULATION_POLL_SECONDS = 2.0  # how often an idle simulation thread looks for a queued simulation
+SIMULATION_JOIN_SECONDS = 10.0  # how long a stopping worker waits for a simulation to give its record back
 
 
 def _checkpoint() -> None:
@@ -39,13 +42,29 @@ def build_scheduler(rt) -> schedule.Scheduler:
     return scheduler
 
 
+def run_simulations(rt, stop: threading.Event, poll: float = SIMULATION_POLL_SECONDS) -> None:
+    """The simulation thread: queued rules simulations one after the other until ``stop``; a
+    simulation running when ``stop`` is set goes back to the queue at its next progress."""
+    while not stop.is_set():
+        if run_simulation_job(rt, stop) is None:
+            stop.wait(poll)
+
+
+def start_simulation_thread(rt, stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(target=run_simulations, args=(rt, stop), name="simulations", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_forever(rt, stop: threading.Event | None = None, tick: float = 0.5) -> None:
     stop = stop or threading.Event()
     scheduler = build_scheduler(rt)
     log.info("worker started: jobs %s every %s s", ", ".join(JOBS), rt.settings.sweep_seconds)
+    simulations = start_simulation_thread(rt, stop)
     for name in JOBS:  # catch up at once after a restart
         run_job(rt, name)
     while not stop.is_set():
         scheduler.run_pending()
         stop.wait(tick)
+    simulations.join(SIMULATION_JOIN_SECONDS)
     log.info("worker stopped")

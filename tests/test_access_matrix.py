@@ -78,7 +78,9 @@ MATRIX: dict[str, object] = {
     "rules.test_cases": RULES,
     "rules.publish": RULES,
     "rules.rollback": RULES,
-    "rules.simulate": RULES,
+    "rules.simulate": RULES,  # queues a backtest for the worker (202)
+    "rules.list_simulations": RULES,
+    "rules.get_simulation": RULES,
     "alerts.list_alerts": WORK,
     "alerts.get_alert": WORK,
     "alerts.acknowledge": WORK,

@@ -1,10 +1,14 @@
-"""Policy staff publish a rule change in the editor (real browser), and the next webhook is routed by it."""
+"""Policy staff publish a rule change in the editor (real browser), and the next webhook is routed by it;
+a simulation started there shows the worker's progress, then its report."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
-from engine.services import access
+from engine.jobs import run_simulation_job
+from engine.services import access, backtest
 from engine.store.appeals import get_appeal
 
 from .browser import LiveServer, launch, log_in, require_browser, screenshot
@@ -35,6 +39,18 @@ def post_appeal(client, runtime, external_id: str, text: str) -> int:
     return answer.get_json()["appeal_id"]
 
 
+def send_fallback_to(page, body: str) -> None:
+    """Edit every routing file of the editor so that the fallback sends appeals to ``body``."""
+    names = page.eval_on_selector_all("#rules-file option", "options => options.map(o => o.value)")
+    for name in names:
+        if not name.startswith("routing/"):
+            continue
+        page.select_option("#rules-file", name)
+        current = page.input_value("#rules-text")
+        if "body: cur-triage" in current:
+            page.fill("#rules-text", current.replace("body: cur-triage", f"body: {body}"))
+
+
 def test_a_fallback_change_published_in_the_editor_routes_the_next_webhook(page, app, runtime):
     if not any(r.rule == "/api/v1/rules/publish" for r in app.url_map.iter_rules()):
         pytest.fail("the rules API is not registered: the editor cannot publish")
@@ -47,14 +63,7 @@ def test_a_fallback_change_published_in_the_editor_routes_the_next_webhook(page,
     with LiveServer(app) as live:
         log_in(page, live.url, "policy-writer", PASSWORD)
         page.goto(f"{live.url}/rules")
-        names = page.eval_on_selector_all("#rules-file option", "options => options.map(o => o.value)")
-        for name in names:
-            if not name.startswith("routing/"):
-                continue
-            page.select_option("#rules-file", name)
-            current = page.input_value("#rules-text")
-            if "body: cur-triage" in current:
-                page.fill("#rules-text", current.replace("body: cur-triage", "body: min-social"))
+        send_fallback_to(page, "min-social")
         page.click("#rules-validate")
         page.wait_for_selector("#rules-result h3")
         assert "пройдена" in page.text_content("#rules-result h3")
@@ -81,3 +90,49 @@ def test_a_broken_rule_is_pinned_to_its_line_in_the_editor(page, app, runtime):
         assert "строка 4" in page.text_content("#rules-messages")
         assert page.locator("#rules-gutter .err").first.text_content() == "4"
         screenshot(page, "rules-error-pinned")
+
+
+def test_a_simulation_started_in_the_editor_shows_the_workers_progress_then_its_report(page, app, runtime,
+                                                                                         monkeypatch):
+    add_staff(runtime)
+    access.add_channel(runtime.now(), "portal", "generic", "k")
+    client = app.test_client()
+    post_appeal(client, runtime, "sim-1", "<b>Прошу</b> разъяснить порядок получения справки")
+    post_appeal(client, runtime, "sim-2", "На ул. Попова огромные ямы")
+    inside, release = threading.Event(), threading.Event()
+    real = backtest.simulate_draft
+
+    def slow(files, active, *, progress, **kwargs):  # the replay waits at its progress until the page saw it
+        def held(done, total):
+            progress(done, total)
+            inside.set()
+            release.wait(30)
+        return real(files, active, progress=held, **kwargs)
+
+    monkeypatch.setattr(backtest, "simulate_draft", slow)
+    with LiveServer(app) as live:
+        log_in(page, live.url, "policy-writer", PASSWORD)
+        page.goto(f"{live.url}/rules")
+        send_fallback_to(page, "min-social")
+        page.click("#rules-simulate")
+        page.wait_for_selector("#rules-simulation:has-text('в очереди')")
+        assert page.is_disabled("#rules-simulate")
+
+        worker = threading.Thread(target=run_simulation_job, args=(runtime,))  # the worker's job, run here
+        worker.start()
+        try:
+            assert inside.wait(30), "the simulation did not start"
+            page.wait_for_selector("#rules-simulation:has-text('обработано 2 из 2')")
+            assert page.get_attribute("#rules-simulation progress", "max") == "2"
+            screenshot(page, "rules-simulation-running")
+        finally:
+            release.set()
+            worker.join(timeout=30)
+        page.wait_for_selector("#rules-result h3:has-text('Симуляция: обращений 2, изменится 1')")
+        cells = page.eval_on_selector_all("#rules-result td", "cells => cells.map(c => c.textContent)")
+        assert "<b>Прошу</b> разъяснить порядок получения справки" in cells
+        assert "cur-triage → min-social" in cells
+        assert page.locator("#rules-result b").count() == 0  # the appeal's text is shown, never parsed
+        assert "завершена" in page.text_content("#rules-simulation")
+        page.wait_for_selector("#rules-simulate:not([disabled])")
+        screenshot(page, "rules-simulated")

@@ -232,6 +232,28 @@ class AuditRecord(BaseModel):
     details = JSONField(default=dict)
 
 
+class SimulationRecord(BaseModel):
+    """A backtest of a draft asked for over HTTP (m0009): queued, then run by one worker, which
+    writes its progress and, at the end, the report or the error."""
+
+    id = AutoField()
+    status = CharField(max_length=16, index=True)  # queued | running | done | failed
+    requested_by = CharField()
+    files = JSONField()  # the draft: relative path → YAML text
+    files_hash = CharField(max_length=64, null=True)
+    since = UTCDateTimeField()
+    appeal_limit = IntegerField(null=True)
+    created_at = UTCDateTimeField()
+    started_at = UTCDateTimeField(null=True)
+    finished_at = UTCDateTimeField(null=True)
+    heartbeat_at = UTCDateTimeField(null=True)  # moves with each progress write of the running worker
+    claim = CharField(max_length=64, null=True)  # the run holding it: only that run writes progress and result
+    progress_done = IntegerField(default=0)
+    progress_total = IntegerField(null=True)
+    result = JSONField(null=True)
+    error = TextField(null=True)
+
+
 ALL_TABLES = (
     MigrationRecord,
     ChannelRecord,
@@ -243,4 +265,5 @@ ALL_TABLES = (
     EscalationRecord,
     AlertRecord,
     AuditRecord,
+    SimulationRecord,
 )

@@ -1,16 +1,17 @@
 """The rules API for policy staff: versions, diff, validate, test, publish, rollback, simulate.
 Every change is audited with who, when, why. Re-routing an appeal with the active rules is the
-`reroute` action (webhooks.api.actions)."""
+`reroute` action (webhooks.api.actions). A simulation is checked in the request and run by the
+worker: the answer points at the record that shows its progress and, at the end, its report."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify, request, url_for
 
 from engine.rulebook import action_table, fact_table, operator_table
 from engine.rulebook.snapshot import SnapshotError, check_tree
-from engine.services import backtest, rules
+from engine.services import rules, simulations
 from engine.services.rules_check import check_files
 
 from ..auth import require_role
@@ -21,6 +22,7 @@ bp = Blueprint("rules", __name__, url_prefix="/api/v1")
 
 POLICY = ("policy", "admin")
 MAX_SIMULATE_DAYS = 366
+MAX_SIMULATIONS_LISTED = 100
 
 
 def _body() -> dict:
@@ -155,15 +157,65 @@ def rollback():
 @bp.post("/rules/simulate")
 @require_role(*POLICY)
 def simulate():
+    """Start a backtest of a draft on the appeals of the last since_days days.
+
+    Body: the draft as for validate (files, deleted, replace), since_days (1..366, default 30),
+    limit (optional, at least 1). The draft is checked at once: a draft with errors is refused (422,
+    with the findings) and nothing is stored. Otherwise the worker runs it: 202 with the
+    simulation's id, status and url (also in Location) to follow its progress and read its report."""
     body = _body()
     days = _int(body.get("since_days", 30), "since_days")
     if not 1 <= days <= MAX_SIMULATE_DAYS:
         raise ApiError(422, "invalid_fields", f"since_days must be 1..{MAX_SIMULATE_DAYS}", {"since_days": ["range"]})
     limit = _int(body["limit"], "limit") if body.get("limit") is not None else None
-    rt = runtime()
+    if limit is not None and limit < 1:
+        raise ApiError(422, "invalid_fields", "limit must be at least 1", {"limit": ["range"]})
+    now = runtime().now()
     try:
-        result = backtest.simulate_draft(_draft(body), rt.policy, since=rt.now() - timedelta(days=days), limit=limit)
+        queued = simulations.submit(_draft(body), since=now - timedelta(days=days), limit=limit,
+                                    requested_by=g.caller.actor, now=now)
     except rules.RulesRefused as exc:
         return refusal_response(exc)
-    return jsonify(result)
+    url = _simulation_url(queued["id"])
+    response = jsonify({"id": queued["id"], "status": queued["status"], "url": url})
+    response.status_code = 202
+    response.headers["Location"] = url
+    return response
 
+
+simulate.responses = {"202": "queued: {id, status, url}; Location names the simulation",
+                      "400": "the body is not a JSON object, or a number is not an integer",
+                      "422": "the draft does not pass the check (with its findings), or since_days or limit is "
+                             "out of range"}
+
+
+@bp.get("/rules/simulations")
+@require_role(*POLICY)
+def list_simulations():
+    """The most recent simulations, newest first, without their reports.
+
+    ?limit= (1..100, default 50)."""
+    limit = _int(request.args.get("limit", simulations.RECENT), "limit")
+    if not 1 <= limit <= MAX_SIMULATIONS_LISTED:
+        raise ApiError(400, "bad_parameter", f"limit must be 1..{MAX_SIMULATIONS_LISTED}", {"limit": ["range"]})
+    return jsonify({"items": [{**item, "url": _simulation_url(item["id"])} for item in simulations.recent(limit)]})
+
+
+@bp.get("/rules/simulations/<int:simulation_id>")
+@require_role(*POLICY)
+def get_simulation(simulation_id: int):
+    """A simulation: status (queued, running, done, failed), progress {done, total}, its times.
+
+    When done, result is the backtest's report (changes grouped by old rule → new rule, with
+    examples and the deadlines that would move); when failed, error says why."""
+    found = simulations.get(simulation_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"no simulation {simulation_id}")
+    return jsonify({**found, "url": _simulation_url(simulation_id)})
+
+
+get_simulation.responses = {"200": "the simulation", "404": "no such simulation"}
+
+
+def _simulation_url(simulation_id: int) -> str:
+    return url_for("rules.get_simulation", simulation_id=simulation_id)

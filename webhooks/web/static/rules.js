@@ -1,7 +1,8 @@
 // The rules editor over the rules API (/api/v1/rules/…): edit files of the active version, check them
-// (messages pinned to lines), run the test cases, simulate the draft on recent appeals, publish with a
-// comment, browse versions with their diff, roll back. The server lists the API routes it has in
-// data-api; controls whose route is missing are hidden, so without the API the page is read-only.
+// (messages pinned to lines), run the test cases, simulate the draft on recent appeals (the worker runs
+// it; the page follows its progress, then shows the report), publish with a comment, browse versions
+// with their diff, roll back. The server lists the API routes it has in data-api; controls whose route
+// is missing are hidden, so without the API the page is read-only.
 (function () {
   "use strict";
   var root = document.getElementById("rules-editor");
@@ -12,12 +13,15 @@
   var routes = (root.dataset.api || "").split(" ").filter(Boolean);
   var base = "/api/v1/rules";
   var drafts = {}, pinned = [];
+  var POLL_MS = 1000, POLL_ERRORS = 10;
 
   function has(path) { return routes.indexOf(base + path) !== -1 || routes.some(function (r) { return r.indexOf(base + path + "/") === 0; }); }
   function el(tag, content, cls) { var e = document.createElement(tag); if (content !== undefined) { e.textContent = content; } if (cls) { e.className = cls; } return e; }
 
-  function call(method, path, body) {
-    return fetch(base + path, {
+  function call(method, path, body) { return send(method, base + path, body); }
+
+  function send(method, url, body) {
+    return fetch(url, {
       method: method, credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
       body: body === undefined ? undefined : JSON.stringify(body)
@@ -93,14 +97,65 @@
         table(["Файл", "Случай", "Расхождения"], (cases.failed || []).map(function (c) { return [c.file, c.case, (c.failures || []).join("; ")]; })));
     });
   });
+
+  function showSimulationReport(d) {
+    var rows = [];
+    (d.groups || []).forEach(function (g) {
+      (g.examples || []).forEach(function (x) { rows.push([g.old_rule + " → " + g.new_rule, x.appeal, x.text, x.before.body + " → " + x.after.body]); });
+    });
+    result("Симуляция: обращений " + d.appeals + ", изменится " + d.changed, table(["Правило", "№", "Текст", "Орган"], rows));
+  }
+
+  function showSimulationState(s) {
+    var box = $("rules-simulation");
+    if (!box) { return; }
+    var p = s.progress || {}, total = (p.total === null || p.total === undefined) ? "…" : p.total;
+    var words = {
+      queued: "в очереди, ждёт обработчика",
+      running: "обработано " + (p.done || 0) + " из " + total,
+      done: "завершена, обработано " + (p.done || 0),
+      failed: "не выполнена"
+    };
+    box.textContent = "";
+    box.hidden = false;
+    box.appendChild(el("span", "Симуляция № " + s.id + ": " + (words[s.status] || s.status)));
+    if (s.status === "running" && p.total) {
+      var bar = el("progress");
+      bar.max = p.total;
+      bar.value = p.done || 0;
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(bar);
+    }
+  }
+
+  // Reads the simulation every POLL_MS until it is done or failed; resolves then (or when it cannot be read).
+  function followSimulation(url) {
+    return new Promise(function (resolve) {
+      var errors = 0;
+      function look() {
+        send("GET", url).then(function (a) {
+          if (a.status !== 200) { result("Симуляция: ход не прочитан (" + ((a.data.error || {}).message || a.status) + ")"); resolve(); return; }
+          errors = 0;
+          showSimulationState(a.data);
+          if (a.data.status === "done") { showSimulationReport(a.data.result || {}); resolve(); }
+          else if (a.data.status === "failed") { result("Симуляция не выполнена: " + (a.data.error || "причина не указана")); resolve(); }
+          else { window.setTimeout(look, POLL_MS); }
+        }, function () {
+          errors += 1;
+          if (errors >= POLL_ERRORS) { result("Симуляция: сервер не отвечает, ход не прочитан"); resolve(); return; }
+          window.setTimeout(look, POLL_MS * 2);
+        });
+      }
+      look();
+    });
+  }
+
   onButton("rules-simulate", "/simulate", function () {
     return call("POST", "/simulate", Object.assign(draft(), { since_days: 30 })).then(function (a) {
-      if (a.status !== 200) { showFindings(a.data.findings || [{ message: (a.data.error || {}).message }]); result("Симуляция не выполнена"); return; }
-      var d = a.data, rows = [];
-      (d.groups || []).forEach(function (g) {
-        (g.examples || []).forEach(function (x) { rows.push([g.old_rule + " → " + g.new_rule, x.appeal, x.text, x.before.body + " → " + x.after.body]); });
-      });
-      result("Симуляция: обращений " + d.appeals + ", изменится " + d.changed, table(["Правило", "№", "Текст", "Орган"], rows));
+      if (a.status !== 202) { showFindings(a.data.findings || [{ message: (a.data.error || {}).message }]); result("Симуляция не выполнена"); return; }
+      result("Симуляция запущена: отчёт появится здесь, когда обработчик её выполнит");
+      showSimulationState(a.data);
+      return followSimulation(a.data.url);
     });
   });
 
