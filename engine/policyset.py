@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from engine.classify import TextReader, load_reader
+from engine.domain.businesstime import is_working_time
 from engine.domain.calendar import BusinessCalendar, ProductionCalendar
 from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.directory import Directory
@@ -94,6 +95,8 @@ class PolicySet:
         cal = self.calendar_for("cur-triage") if "cur-triage" in self.directory.bodies else None
         local = incoming.received_at.astimezone(ZoneInfo(cal.timezone)) if cal else None
         facts = appeal_facts(incoming, local_received=local)
+        if cal is not None:  # the triage desk's hours and the production calendar (holidays, shortened days)
+            facts["working_time"] = is_working_time(incoming.received_at, cal)
         reading = self.reader.read(incoming) if self.reader else None
         if reading:
             self.reader.merge(facts, reading, history)
@@ -110,7 +113,7 @@ class PolicySet:
     def reading_version(self) -> tuple:
         """Two policy sets with the same reading version read an appeal into the same facts."""
         cal = self.calendar_for("cur-triage") if "cur-triage" in self.directory.bodies else None
-        return (self.reader.version if self.reader else None, cal.timezone if cal else None)
+        return (self.reader.version if self.reader else None, cal.version if cal else None)
 
 
 def load_policy_set(rules_dir: Path) -> PolicySet:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services.intake import process_appeal, receive_appeal
@@ -61,3 +61,15 @@ def test_the_same_place_a_day_and_more_ago_is_no_cluster(runtime):
     third = route(runtime, 3, "В Бийске не вывозят мусор", author_id="vk:3")
 
     assert "mass-incident" not in decision_of(third).tags
+
+
+def test_an_incident_on_a_public_holiday_at_eleven_is_received_out_of_working_hours(runtime):
+    """Wed 2026-11-04 (National Unity Day) 11:00 in Barnaul: a weekday hour, but no working time."""
+    def incoming(at: datetime) -> IncomingAppeal:
+        return IncomingAppeal(channel="vk-test", external_id=at.isoformat(), text="Яма на дороге",
+                              author=Author(), received_at=at, regime="incident")
+
+    holiday = runtime.policy.decide(incoming(datetime(2026, 11, 4, 4, 0, tzinfo=UTC)))  # 11:00 +07
+    workday = runtime.policy.decide(incoming(datetime(2026, 11, 5, 4, 0, tzinfo=UTC)))  # Thu 11:00 +07
+    assert "off-hours" in holiday.tags
+    assert "off-hours" not in workday.tags
