@@ -5,7 +5,10 @@ generated rules over 50,000 generated Cyrillic appeals, appeals per second (firs
 explanation built, and collect) for both evaluators and their ratio, p50/p99 latency, RSS growth
 and mismatches; then the time to backtest 100,000 stored appeals (SQLite file, production decision
 path, worker processes as `appeals rules simulate` uses them), with, in the same run, the former
-way (two full decisions per appeal on whole stored rows, one process) timed on a sample.
+way (two full decisions per appeal on whole stored rows, one process) timed on a sample. The
+backtest runs twice: on ten template texts (most appeals look alike to the rules, so few
+decisions are made) and on varied texts (random mixes of topic words: nearly every appeal is new
+to the rules, the hard case).
 
     MALLOC_TRIM_THRESHOLD_=131072 python bench/routing.py                # the issue's benchmark
     python bench/routing.py --appeals 5000 --backtest 10000 --sizes 10,100  # a quick run
@@ -150,7 +153,20 @@ def legacy_replay(old, new, since, limit: int) -> tuple[float, int]:
     return time.perf_counter() - started, changed
 
 
-def backtest(count: int, sample: int) -> None:
+def stored_text(rng: random.Random, i: int, varied: bool) -> str:
+    """A stored appeal's text: one of ten templates with a house number, or (varied) 3–9 words
+    drawn from the topic words, so that nearly every appeal holds another mix of them."""
+    if varied:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))) + f" (дом {i % 300})"
+    return f"{rng.choice(BACKTEST_TEXTS)} (дом {i % 300})"
+
+
+BACKTEST_TEXTS = ["На ул. Попова огромные ямы", "Третий день нет горячей воды", "Не вывозят мусор, свалка во дворе",
+                  "Не могу записаться к врачу", "Автобус 10 не ходит", "Прошу разъяснить порядок получения справки",
+                  "Не горят фонари во дворе", "Задерживают зарплату", "Протекает крыша", "Холодно в школе"]
+
+
+def backtest(count: int, sample: int, varied: bool = False) -> None:
     from datetime import UTC, datetime, timedelta
 
     from engine.policyset import load_policy_set, load_policy_set_from_files
@@ -164,9 +180,6 @@ def backtest(count: int, sample: int) -> None:
     files = read_tree(ROOT / "rules")
     files["routing/fallback.yaml"] = files["routing/fallback.yaml"].replace("body: cur-triage", "body: min-social")
     draft = load_policy_set_from_files(files)
-    texts = ["На ул. Попова огромные ямы", "Третий день нет горячей воды", "Не вывозят мусор, свалка во дворе",
-             "Не могу записаться к врачу", "Автобус 10 не ходит", "Прошу разъяснить порядок получения справки",
-             "Не горят фонари во дворе", "Задерживают зарплату", "Протекает крыша", "Холодно в школе"]
     munis = ["barnaul", "biysk", "rubtsovsk", "pavlovsky-district", None]
     with tempfile.TemporaryDirectory() as tmp:
         open_database(f"sqlite:///{tmp}/bench.db")
@@ -180,13 +193,14 @@ def backtest(count: int, sample: int) -> None:
             for i in range(count):
                 at = now - timedelta(minutes=rng.randrange(60 * 24 * 25))
                 rows.append({"channel": "bench", "external_id": str(i), "raw_payload": "{}",
-                             "text": f"{rng.choice(texts)} (дом {i % 300})", "author_type": "citizen",
+                             "text": stored_text(rng, i, varied), "author_type": "citizen",
                              "municipality": rng.choice(munis), "regime": "fz59", "urgency": "normal", "fz59": True,
                              "attachments": "[]", "status": "routed", "received_at": at, "created_at": at,
                              "updated_at": at})
             for chunk in range(0, len(rows), 500):
                 models.AppealRecord.insert_many(rows[chunk:chunk + 500]).execute()
-        print(f"stored {count:,} appeals (no stored decisions: both versions decide every one) "
+        kind = "varied texts: 3–9 random topic words each" if varied else "ten template texts"
+        print(f"stored {count:,} appeals ({kind}; no stored decisions, so both versions decide) "
               f"in {time.perf_counter() - started:.1f} s")
         since = now - timedelta(days=30)
         result = replay(policy, draft, since=since,
@@ -195,7 +209,8 @@ def backtest(count: int, sample: int) -> None:
         per = result["seconds"] / max(result["appeals"], 1) * 1e3
         print(f"backtest of {result['appeals']:,} stored appeals in {result['processes']} processes: "
               f"{result['seconds']} s ({per:.2f} ms each); {result['changed']:,} would change, "
-              f"{len(result['groups'])} groups", flush=True)
+              f"{len(result['groups'])} groups; {result['decisions_made']:,} decisions made for "
+              f"{2 * result['appeals']:,} (appeal, version) pairs", flush=True)
         if sample:
             sample = min(sample, count)
             one = replay(policy, draft, since=since, limit=sample, workers=1)
@@ -225,6 +240,8 @@ def main() -> None:
     parser.add_argument("--backtest", type=int, default=100_000, help="stored appeals to backtest (0: none)")
     parser.add_argument("--sample", type=int, default=5_000,
                         help="appeals of the backtest also replayed in one process and the former way")
+    parser.add_argument("--backtest-texts", default="templates,varied",
+                        help="stored texts: templates (ten, with house numbers), varied (random topic words)")
     parser.add_argument("--memory-run", type=int, default=0)
     parser.add_argument("--replacements", type=int, default=0, help="replace a 400-rule version this many times")
     args = parser.parse_args()
@@ -243,7 +260,8 @@ def main() -> None:
                       f"{r['ours'] / r['ref']:>8.2f} {r['p50']:>7.0f} {r['p99']:>7.0f} {r['ref_p50']:>7.0f} "
                       f"{r['rss']:>7.1f} {r['mismatches']:>8}", flush=True)
     if args.backtest:
-        backtest(args.backtest, args.sample)
+        for texts in args.backtest_texts.split(","):
+            backtest(args.backtest, args.sample, varied=texts == "varied")
     if args.replacements:
         replacements(args.replacements)
 

@@ -80,14 +80,15 @@ class PolicySet:
         chosen = self.ladder_rules.outcome(facts) if self.ladder_rules else None
         return next((lad for lad in self.ladders if chosen is not None and lad.id == chosen), None)
 
-    def decide(self, incoming, *, history=None, explain_reference: bool = False, read=None):
+    def decide(self, incoming, *, history=None, explain_reference: bool = False, read=None, memo=None):
         """The rulebook's decision on the appeal's facts, with what its text says merged in first
         (topic, municipality, 59-ФЗ flags) and, given an engine.classify.History, repeats and clusters.
         ``read``: what ``read(incoming, history)`` returned, by this or a policy set with the same
-        ``reading_version`` (a backtest reads each appeal once for two versions)."""
+        ``reading_version`` (a backtest reads each appeal once for two versions); ``memo``: an
+        engine.rulebook.StageMemo shared by the decisions of a replay."""
         facts, reading = read if read is not None else self.read(incoming, history)
-        facts = dict(facts)
-        decision = self.rulebook.decide_reference(facts) if explain_reference else self.rulebook.decide(facts)
+        decision = (self.rulebook.decide_reference(facts) if explain_reference
+                    else self.rulebook.decide(facts, memo=memo))
         return self.reader.annotate(decision, incoming, reading, history) if reading else decision
 
     def read(self, incoming, history=None) -> tuple[dict, object]:
@@ -114,6 +115,11 @@ class PolicySet:
         """Two policy sets with the same reading version read an appeal into the same facts."""
         cal = self.calendar_for("cur-triage") if "cur-triage" in self.directory.bodies else None
         return (self.reader.version if self.reader else None, cal.version if cal else None)
+
+    @cached_property
+    def reading_id(self) -> str:
+        """``reading_version`` as the text a decision record keeps."""
+        return ":".join(part or "-" for part in self.reading_version)
 
 
 def load_policy_set(rules_dir: Path) -> PolicySet:

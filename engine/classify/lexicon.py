@@ -48,6 +48,10 @@ class Lexicon:
         every = {t for topic in topics.values()
                  for t, _ in (*topic.terms, *(x for sub in topic.subtopics.values() for x in sub))}
         self.index = TermIndex((t, None) for t in every)
+        self._topics_of: dict[Term, set[str]] = {}  # a term → the topics it scores for
+        for code, topic in topics.items():
+            for t, _ in (*topic.terms, *(x for sub in topic.subtopics.values() for x in sub)):
+                self._topics_of.setdefault(t, set()).add(code)
 
     @classmethod
     def from_document(cls, doc: dict, where: str = "topics.yaml") -> Lexicon:
@@ -80,7 +84,10 @@ class Lexicon:
         hits = {m.term for m in self.index.find(tokens)}
         scores: dict[str, float] = {}
         matched: dict[str, list[str]] = {}
+        scored = {code for t in hits for code in self._topics_of[t]}
         for code, topic in self.topics.items():
+            if code not in scored:
+                continue
             found = [(t, w) for t, w in topic.terms if t in hits]
             seen = {t.text for t, _ in found}
             for sub_terms in topic.subtopics.values():

@@ -95,20 +95,23 @@ class TextReader:
         disagree = bool(incoming.category and cls.topic and cls.topic != decision.topic)
         tags = tuple(decision.tags) + (("topic-disagreement",) if disagree and "topic-disagreement" not in
                                        decision.tags else ())
-        entry = {
-            "stage": "classify",
-            "hit_policy": "lexicon",
-            "rulesets": list(FILES),
-            "fired": _fired(cls, reading.place, decision.topic, incoming.category, disagree),
-            "classification": cls.to_dict(),
-            "municipality": dataclasses.asdict(reading.place) if reading.place else None,
-            "flags": {"obscene": bool(reading.obscene_words), "anonymous": reading.anonymous,
-                      "plain_email": reading.plain_email},
-            "history": dataclasses.asdict(history) if history else None,
-        }
         inner = decision.explainer
-        return dataclasses.replace(decision, tags=tags,
-                                   explainer=lambda: (entry, *(inner() if inner is not None else ())))
+
+        def explain() -> tuple:  # built only when someone reads the explanation
+            entry = {
+                "stage": "classify",
+                "hit_policy": "lexicon",
+                "rulesets": list(FILES),
+                "fired": _fired(cls, reading.place, decision.topic, incoming.category, disagree),
+                "classification": cls.to_dict(),
+                "municipality": dataclasses.asdict(reading.place) if reading.place else None,
+                "flags": {"obscene": bool(reading.obscene_words), "anonymous": reading.anonymous,
+                          "plain_email": reading.plain_email},
+                "history": dataclasses.asdict(history) if history else None,
+            }
+            return (entry, *(inner() if inner is not None else ()))
+
+        return dataclasses.replace(decision, tags=tags, explainer=explain)
 
 
 def _fired(cls: Classification, place: Place | None, decided: str, category: str | None, disagree: bool) -> list:

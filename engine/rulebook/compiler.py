@@ -139,6 +139,7 @@ class TokenIndex:
 
     def __init__(self, tokens: list[str]):
         self.tokens = tokens
+        self.phrases: dict[tuple, int | None] = {}  # (fact, phrase) → where it first occurs
         self._words: dict[str, list[int]] | None = None
         self._lemmas: dict[str, list[int]] | None = None
 
@@ -166,7 +167,18 @@ def _phrase_lemmas(phrase: tuple[str, ...]) -> tuple[frozenset[str], ...]:
 
 def phrase_at(leaf: Leaf, tokens: list[str], index: TokenIndex | None = None) -> int | None:
     """Index of the first occurrence of the phrase in the tokens, or None. ``index``: a
-    TokenIndex of these same tokens, to skip the positions where the phrase cannot start."""
+    TokenIndex of these same tokens, to skip the positions where the phrase cannot start (and
+    to look for a phrase once, whichever stages test it)."""
+    if index is None:
+        return _phrase_at(leaf, tokens, None)
+    key = (leaf.fact, leaf.value)
+    found = index.phrases.get(key, -1)
+    if found == -1:
+        found = index.phrases[key] = _phrase_at(leaf, tokens, index)
+    return found
+
+
+def _phrase_at(leaf: Leaf, tokens: list[str], index: TokenIndex | None) -> int | None:
     phrase = leaf.value
     n = len(phrase)
     last = len(tokens) - n

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import text as textmod
+from .compiler import TokenIndex
 from .model import FactError
 from .vocabulary import DEFAULTS, FACTS
 
@@ -38,13 +39,29 @@ def appeal_facts(appeal, *, local_received: datetime | None = None) -> dict:
     return {k: v for k, v in facts.items() if v is not None}
 
 
-def prepare_facts(facts: dict) -> dict:
+class PreparedFacts(dict):
+    """What ``prepare_facts`` returned: preparing it again only copies it, and its copies share one
+    index of where the words and their lemmas occur (the words never change once prepared)."""
+
+    _index: TokenIndex | None = None
+
+    def token_index(self) -> TokenIndex:
+        if self._index is None:
+            self._index = TokenIndex(self.get("words") or [])
+        return self._index
+
+
+def prepare_facts(facts: dict) -> PreparedFacts:
     """Checked copy of facts: unknown keys and None values dropped, defaults applied, list
     items casefolded (ё→е), words/lemmas derived from ``text`` when not given.
 
     Raises FactError for a value of the wrong type (bool is not an int).
     """
-    out: dict = {}
+    if type(facts) is PreparedFacts:
+        again = PreparedFacts(facts)
+        again._index = facts._index
+        return again
+    out = PreparedFacts()
     for name, value in facts.items():
         spec = FACTS.get(name)
         if spec is None or value is None:

@@ -15,7 +15,8 @@ import logging
 import threading
 from pathlib import Path
 
-from .compiler import TokenIndex, compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name, stage_fields
+from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name, stage_fields
+from .decision_key import StageMemo
 from .facts import prepare_facts
 from .loader import LoadedPolicy, load_policy
 from .model import Actions, Decision, Rule, Stage
@@ -69,12 +70,13 @@ class Rulebook:
         """Build the engine rulesets now rather than on the first decision."""
         self._durable()
 
-    def decide(self, facts: dict) -> Decision:
+    def decide(self, facts: dict, *, memo: StageMemo | None = None) -> Decision:
         """Production path: the rules run in durable_rules.
 
         Should the engine refuse a document (one of its hard limits), that stage is evaluated
         by the reference evaluator instead, which gives the same answer by construction, and
-        the refusal is logged: an appeal is never left unrouted.
+        the refusal is logged: an appeal is never left unrouted. ``memo`` (a replay of many
+        appeals): stages whose view was evaluated before are not evaluated again.
         """
         if self._retired:
             return self._decide(facts, self._reference)
@@ -84,7 +86,8 @@ class Rulebook:
         except Exception:  # retired between the check and here
             return self._decide(facts, self._reference)
         try:
-            return self._decide(facts, _Guarded(engine, self._reference))
+            guarded = _Guarded(engine, self._reference)
+            return self._decide(facts, guarded if memo is None else memo.around(guarded))
         finally:
             engine.leave()
 
@@ -102,7 +105,7 @@ class Rulebook:
         }
         rule_ids: list[str] = []
         seen: list[tuple] = []  # (stage, fired, facts, derived) for the explanation, built on demand
-        index = TokenIndex(f.get("words") or [])  # words do not change between stages
+        index = f.token_index()  # words do not change between stages
         for stage in self.stages:
             derived = derived_keys(self._leaves[stage.name], f, index)
             fired = evaluator.fired(stage, engine_doc(f, derived, self._fields[stage.name]))

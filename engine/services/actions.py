@@ -299,7 +299,7 @@ def _reroute(rt, appeal, params, caller, now):
               "rule": previous.route_rule_id if previous else None,
               "version": previous.ruleset_version if previous else None}
     decision = rt.policy.decide(store.incoming_from(appeal))
-    store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now)
+    store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now, rt.policy.reading_id)
     moved = (decision.body, decision.role) != (appeal.body, appeal.role)
     if moved:
         found = rt.policy.directory.resolve(decision.role, body=decision.body, sector=decision.topic)

@@ -14,6 +14,10 @@ How it stays fast on 100k appeals:
   versions decide on those same facts, unless the draft changes how texts are read (then each
   version reads for itself);
 * a stored decision made by the active version is reused instead of being recomputed;
+* each version decides each distinct ``DecisionKey`` once (what its rules can see of an appeal:
+  the facts they name, which of the listed lemmas occur, where a number falls between the
+  constants, whether each phrase occurs); the other appeals with that key get the same outcome
+  (``decisions_made`` in the report counts the decisions actually made);
 * explanations are never built (they are built lazily, on demand);
 * large backtests are spread over worker processes, one per core: the parent reads the pages
   and merges the results in page order, so the report is the same as from one process.
@@ -32,17 +36,20 @@ from pathlib import Path
 
 from engine.domain.deadlines import compute_clocks
 from engine.policyset import PolicySet, load_policy_set, load_policy_set_from_files
+from engine.rulebook.decision_key import DecisionKey, StageMemo
+from engine.rulebook.facts import prepare_facts
 from engine.store import replay as rows
 from engine.store.appeals import incoming_from
 
 from .rules import RulesRefused, _refusal
 from .rules_check import DEFAULT_TIMEOUT, check_files
 
-FIELDS = ("body", "role", "policy", "priority")
+FIELDS = ("body", "role", "policy", "priority", "fz59_special")
 EXAMPLES_PER_GROUP = 5
 PAGE = 2000
 PARALLEL_FROM = 10_000  # fewer appeals are replayed in this process: starting workers costs seconds
 MAX_WORKERS = 8
+MAX_KNOWN = 200_000  # decided keys kept per version; beyond that the replay starts remembering afresh
 WORKER_START_TIMEOUT = 120.0  # seconds for the workers to load both versions
 
 log = logging.getLogger(__name__)
@@ -76,8 +83,8 @@ def replay(old: PolicySet, new: PolicySet, *, since: datetime, limit: int | None
     pages = rows.pages_since(since, page=page, limit=limit)
     reported = 0
     used = [1]
-    for done, reused, changes in _results(old, new, pages, workers, used):
-        tally.add(done, reused, changes)
+    for result in _results(old, new, pages, workers, used):
+        tally.add(*result)
         if progress and tally.appeals - reported >= every:
             reported = tally.appeals
             progress(tally.appeals, total)
@@ -94,51 +101,81 @@ def replay(old: PolicySet, new: PolicySet, *, since: datetime, limit: int | None
 
 
 class Replayer:
-    """Compares the two versions' decisions on stored appeals (in this or a worker process)."""
+    """Compares the two versions' decisions on stored appeals (in this or a worker process).
+
+    Each version decides each distinct ``DecisionKey`` (what its rules can see of an appeal) once,
+    by the production path; appeals with a key already decided get that outcome again."""
 
     def __init__(self, old: PolicySet, new: PolicySet):
         self.old, self.new = old, new
         self.shared_reading = old.reading_version == new.reading_version
+        self.key = DecisionKey((*old.rulebook.stages, *new.rulebook.stages))
+        self.known: tuple[dict, dict] = ({}, {})  # key → fields, of old and of new
+        self.stages = StageMemo()  # both versions' stages, by what each can see
+        self.decided = 0  # decisions made (the others were known)
 
-    def page(self, page: list) -> tuple[int, int, list[dict]]:
-        """(appeals, decisions reused, one entry per appeal whose decision would change)."""
+    def page(self, page: list) -> tuple[int, int, int, list[dict]]:
+        """(appeals, stored decisions reused, decisions made, one entry per appeal whose decision
+        would change)."""
         reused, changes = 0, []
+        decided = self.decided
         for row, stored in page:
             change, was_reused = self.appeal(row, stored)
             reused += was_reused
             if change is not None:
                 changes.append(change)
-        return len(page), reused, changes
+        return len(page), reused, self.decided - decided, changes
 
     def appeal(self, row, stored) -> tuple[dict | None, bool]:
         incoming = incoming_from(row)
         before = _stored(row, stored, self.old)
-        read = None
+        reused = before is not None
+        read = key = None
         if before is None:
-            read = self.old.read(incoming)
-            before = _fields(self.old.decide(incoming, read=read))
-        after = _fields(self.new.decide(incoming, read=read if self.shared_reading else None))
+            read, key = self._read(self.old, incoming)
+            before = self._fields(0, self.old, incoming, read, key)
+        if read is None or not self.shared_reading:
+            read, key = self._read(self.new, incoming)
+        after = self._fields(1, self.new, incoming, read, key)
         diffs = [f for f in FIELDS if before[f] != after[f]]
         if not diffs:
-            return None, stored is not None and read is None
-        moved = _deadline_changes(row, before, after, self.old, self.new) if {"body", "policy"} & set(diffs) else []
+            return None, reused
+        moved = (_deadline_changes(row, before, after, self.old, self.new)
+                 if {"body", "policy", "fz59_special"} & set(diffs) else [])
         return {
             "appeal": row.id, "text": (row.text or "")[:160], "diffs": diffs, "deadlines": moved,
             "before": before, "after": after,
-        }, read is None
+        }, reused
+
+    def _read(self, policy: PolicySet, incoming) -> tuple[tuple, tuple]:
+        """(what ``policy.read`` gives, with the facts prepared once for every use; their key)."""
+        facts, reading = policy.read(incoming)
+        prepared = prepare_facts(facts)
+        return (prepared, reading), self.key(prepared)
+
+    def _fields(self, which: int, policy: PolicySet, incoming, read, key: tuple) -> dict:
+        known = self.known[which]
+        fields = known.get(key)
+        if fields is None:
+            if len(known) >= MAX_KNOWN:
+                known.clear()
+            fields = known[key] = _fields(policy.decide(incoming, read=read, memo=self.stages))
+            self.decided += 1
+        return fields
 
 
 class Tally:
     """Counts and groups the changes, in the order the appeals were replayed."""
 
     def __init__(self) -> None:
-        self.appeals = self.changed = self.deadlines_changed = self.reused = 0
+        self.appeals = self.changed = self.deadlines_changed = self.reused = self.decided = 0
         self.counts = dict.fromkeys(FIELDS, 0)
         self.groups: dict[tuple, dict] = {}
 
-    def add(self, appeals: int, reused: int, changes: list[dict]) -> None:
+    def add(self, appeals: int, reused: int, decided: int, changes: list[dict]) -> None:
         self.appeals += appeals
         self.reused += reused
+        self.decided += decided
         for change in changes:
             self.changed += 1
             self.deadlines_changed += bool(change["deadlines"])
@@ -162,45 +199,49 @@ class Tally:
             "appeals": self.appeals, "changed": self.changed, "unchanged": self.appeals - self.changed,
             "changed_fields": self.counts, "deadlines_changed": self.deadlines_changed,
             "groups": sorted(self.groups.values(), key=lambda g: -g["appeals"]),
-            "reused_decisions": self.reused,
+            "reused_decisions": self.reused, "decisions_made": self.decided,
         }
 
 
 def _fields(decision) -> dict:
     return {"body": decision.body, "role": decision.role, "policy": decision.policy,
-            "priority": decision.priority, "route_rule_id": decision.route_rule_id}
+            "priority": decision.priority, "fz59_special": decision.fz59_special,
+            "route_rule_id": decision.route_rule_id}
 
 
 def _stored(row, stored, old: PolicySet) -> dict | None:
-    """The recorded production decision, when the active version made it (no need to redo it).
+    """The recorded production decision, when the active version made it from a reading of the
+    text like today's (no need to redo it).
     Not when the appeal's history decided it (a repeat, a mass incident): the replay decides
     without history, so the recorded decision would differ from a replayed one for that alone."""
-    if stored is None or stored.ruleset_version != old.rulebook.version:
+    if stored is None or stored.ruleset_version != old.rulebook.version or stored.fz59_special is None:
+        return None
+    if stored.reading_version != old.reading_id:  # the text was read otherwise then (topics, gazetteer, calendar)
         return None
     if row.repeat_of is not None or "mass-incident" in (stored.tags or ()):
         return None
     return {"body": stored.body, "role": stored.role, "policy": stored.policy, "priority": stored.priority,
-            "route_rule_id": stored.route_rule_id}
+            "fz59_special": stored.fz59_special or None, "route_rule_id": stored.route_rule_id}
 
 
 def _deadline_changes(row, before: dict, after: dict, old: PolicySet, new: PolicySet) -> list[dict]:
     out = []
-    a = _clocks(row, before["policy"], before["body"], old)
-    b = _clocks(row, after["policy"], after["body"], new)
+    a = _clocks(row, before, old)
+    b = _clocks(row, after, new)
     for kind in sorted(a.keys() | b.keys()):
         if a.get(kind) != b.get(kind):
             out.append({"clock": kind, "before": a.get(kind), "after": b.get(kind)})
     return out
 
 
-def _clocks(row, policy_id: str, body: str, policy_set: PolicySet) -> dict[str, str]:
-    policy = policy_set.policies.get(policy_id)
-    if policy is None or body not in policy_set.directory.bodies:
+def _clocks(row, decided: dict, policy_set: PolicySet) -> dict[str, str]:
+    policy = policy_set.policies.get(decided["policy"])
+    if policy is None or decided["body"] not in policy_set.directory.bodies:
         return {}
-    cal = policy_set.calendar_for(body)
+    cal = policy_set.calendar_for(decided["body"])
     start = row.registered_at or row.received_at
     clocks = compute_clocks(policy, row.received_at, start, cal, category=row.category,
-                            subcategory=row.subcategory)
+                            subcategory=row.subcategory, special=decided["fz59_special"])
     return {c.kind: c.due_at.isoformat() for c in clocks}
 
 
@@ -208,7 +249,7 @@ def _clocks(row, policy_id: str, body: str, policy_set: PolicySet) -> dict[str, 
 
 
 def _results(old: PolicySet, new: PolicySet, pages, workers: int, used: list[int]):
-    """(appeals, reused, changes) per page, in page order. Pages are read here (in this thread,
+    """(appeals, reused, decided, changes) per page, in page order. Pages are read here (in this thread,
     on its database connection) and handed out a few at a time. used[0]: the processes that replay."""
     if workers > 1:
         pool = _start_pool(old, new, workers)
@@ -269,7 +310,7 @@ def _loaded_versions(_index: int) -> bool:
     return _replayer is not None
 
 
-def _replay_page(page: list) -> tuple[int, int, list[dict]]:
+def _replay_page(page: list) -> tuple[int, int, int, list[dict]]:
     if _replayer is None:  # never decide with other versions than the ones asked for
         raise RuntimeError("this backtest worker does not hold the versions being compared")
     return _replayer.page(page)

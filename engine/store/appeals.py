@@ -96,7 +96,8 @@ def routing_backlog(now: datetime) -> tuple[int, datetime | None]:
     return count, AppealRecord.next_routing_at.python_value(oldest) if oldest is not None else None
 
 
-def save_decision(appeal: AppealRecord, decision_dict: dict, explanation_text: str, now: datetime):
+def save_decision(appeal: AppealRecord, decision_dict: dict, explanation_text: str, now: datetime,
+                  reading_version: str | None = None):
     return create(DecisionRecord, {
         "appeal": appeal,
         "ruleset_version": decision_dict["version"],
@@ -108,6 +109,8 @@ def save_decision(appeal: AppealRecord, decision_dict: dict, explanation_text: s
         "priority": decision_dict["priority"],
         "topic": decision_dict.get("topic"),
         "tags": list(decision_dict.get("tags") or []),
+        "fz59_special": decision_dict.get("fz59_special") or "",
+        "reading_version": reading_version,
         "explanation": decision_dict["explanation"],
         "explanation_text": explanation_text,
         "decided_at": now,

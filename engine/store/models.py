@@ -134,6 +134,8 @@ class DecisionRecord(BaseModel):
     priority = CharField()
     topic = CharField(null=True)
     tags = JSONField(default=list)
+    fz59_special = CharField(null=True)  # "" none; NULL: decided before this was recorded (unknown)
+    reading_version = CharField(null=True)  # how the text was read (topics, gazetteer, calendar); NULL: unknown
     explanation = JSONField()
     explanation_text = TextField()
     decided_at = UTCDateTimeField()

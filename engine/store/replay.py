@@ -18,7 +18,8 @@ _APPEAL_COLUMNS = (
     "author_contact", "municipality", "address", "lat", "long", "category", "subcategory", "fz59", "urgency",
     "regime", "attachments", "author_id", "link", "repeat_of",
 )
-_DECISION_COLUMNS = ("ruleset_version", "body", "role", "policy", "priority", "route_rule_id", "topic", "tags")
+_DECISION_COLUMNS = ("ruleset_version", "body", "role", "policy", "priority", "route_rule_id", "topic", "tags",
+                     "fz59_special", "reading_version")
 
 
 class AppealRow(NamedTuple):
@@ -55,6 +56,8 @@ class StoredDecision(NamedTuple):
     route_rule_id: str
     topic: str | None
     tags: list | None
+    fz59_special: str | None  # "" none, None unknown (decided before it was recorded)
+    reading_version: str | None  # PolicySet.reading_id when decided; None unknown
 
 
 def count_since(since: datetime) -> int:

@@ -88,7 +88,24 @@ def test_the_backtest_gives_the_decisions_routing_gives(runtime):
             record = AppealRecord.get_by_id(example["appeal"])
             decided = draft.decide(incoming_from(record))
             assert example["after"] == {"body": decided.body, "role": decided.role, "policy": decided.policy,
-                                        "priority": decided.priority}
+                                        "priority": decided.priority, "fz59_special": decided.fz59_special}
+
+
+def test_appeals_the_rules_cannot_tell_apart_are_decided_once_and_every_appeal_is_counted(runtime):
+    store_appeals(runtime.now(), 400)
+    draft = load_policy_set_from_files(draft_of(read_tree(RULES_DIR)))
+    result = backtest.replay(runtime.policy, draft, since=runtime.now() - timedelta(days=30), workers=1)
+    changed = {}
+    for record in AppealRecord.select():
+        before, after = runtime.policy.decide(incoming_from(record)), draft.decide(incoming_from(record))
+        if any(getattr(before, f) != getattr(after, f) for f in backtest.FIELDS):
+            changed[record.id] = ({f: getattr(before, f) for f in backtest.FIELDS},
+                                  {f: getattr(after, f) for f in backtest.FIELDS})
+    assert result["appeals"] == 400 and result["changed"] == len(changed) > 0
+    # the house numbers do not make an appeal new to the rules
+    assert result["decisions_made"] < 2 * 400 / 2, result["decisions_made"]
+    examples = [e for g in result["groups"] for e in g["examples"]]
+    assert examples and all(changed[e["appeal"]] == (e["before"], e["after"]) for e in examples)
 
 
 @pytest.mark.slow
@@ -102,6 +119,7 @@ def test_worker_processes_report_exactly_what_one_process_reports(runtime, tmp_p
         DecisionRecord.create(appeal=record.id, ruleset_version=version, route_rule_id=decided.route_rule_id,
                               rule_ids=list(decided.rule_ids), body=decided.body, role=decided.role,
                               policy=decided.policy, priority=decided.priority, topic=decided.topic, tags=[],
+                              fz59_special=decided.fz59_special or "", reading_version=active.reading_id,
                               explanation=[], explanation_text="", decided_at=runtime.now())
     draft = load_policy_set_from_files(draft_of(read_tree(tmp_path / "rules")))
     since = runtime.now() - timedelta(days=30)
@@ -111,8 +129,9 @@ def test_worker_processes_report_exactly_what_one_process_reports(runtime, tmp_p
                              progress=lambda done, total: seen.append((done, total)), every=10)
     assert (alone["processes"], spread["processes"]) == (1, 2)
     assert alone["reused_decisions"] == 1 and alone["changed"] > 0
-    same = {k: v for k, v in alone.items() if k not in ("seconds", "processes")}
-    assert {k: v for k, v in spread.items() if k not in ("seconds", "processes")} == same
+    how = ("seconds", "processes", "decisions_made")  # how the replay ran: each process decides for itself
+    same = {k: v for k, v in alone.items() if k not in how}
+    assert {k: v for k, v in spread.items() if k not in how} == same
     assert seen[-1] == (40, 40) and len(seen) >= 4
 
 
@@ -141,10 +160,43 @@ def test_a_decision_the_appeals_history_shaped_is_decided_again_not_reused(runti
         DecisionRecord.create(appeal=record.id, ruleset_version=runtime.policy.rulebook.version,
                               route_rule_id=decided.route_rule_id, rule_ids=list(decided.rule_ids),
                               body=decided.body, role=decided.role, policy=decided.policy,
-                              priority=decided.priority, topic=decided.topic, tags=tags, explanation=[],
-                              explanation_text="", decided_at=runtime.now())
+                              priority=decided.priority, topic=decided.topic, tags=tags,
+                              fz59_special=decided.fz59_special or "", reading_version=runtime.policy.reading_id,
+                              explanation=[], explanation_text="", decided_at=runtime.now())
 
     result = backtest.replay(runtime.policy, runtime.policy, since=runtime.now() - timedelta(days=30), workers=1)
 
     assert result["appeals"] == 3 and result["reused_decisions"] == 1  # only the first: no repeat, no cluster
     assert result["changed"] == 0
+
+
+def test_a_stored_decision_is_reused_only_when_made_by_these_rules_from_a_reading_like_todays(runtime):
+    store_appeals(runtime.now(), 4)
+    active = runtime.policy
+    records = list(AppealRecord.select().order_by(AppealRecord.id))
+    made = [(active.reading_id, ""), ("other-topics:other-calendar", ""), (active.reading_id, None), (None, "")]
+    for record, (reading, special) in zip(records, made, strict=True):
+        decided = active.decide(incoming_from(record))
+        DecisionRecord.create(appeal=record.id, ruleset_version=active.rulebook.version,
+                              route_rule_id=decided.route_rule_id, rule_ids=list(decided.rule_ids), body=decided.body,
+                              role=decided.role, policy=decided.policy, priority=decided.priority,
+                              topic=decided.topic, tags=[], fz59_special=special, reading_version=reading,
+                              explanation=[], explanation_text="", decided_at=runtime.now())
+    draft = load_policy_set_from_files(draft_of(read_tree(RULES_DIR)))
+    result = backtest.replay(active, draft, since=runtime.now() - timedelta(days=30), workers=1)
+    assert result["appeals"] == 4 and result["reused_decisions"] == 1
+
+
+def test_routing_records_what_a_backtest_needs_to_reuse_its_decision(runtime):
+    from engine.domain.appeal import Author, IncomingAppeal
+    from engine.services.intake import process_appeal, receive_appeal
+
+    incoming = IncomingAppeal(channel="portal", external_id="x1", text="Яма на дороге", author=Author(),
+                              received_at=runtime.now(), regime="fz59")
+    appeal_id = receive_appeal(runtime, incoming, "{}", actor="test").appeal_id
+    assert process_appeal(runtime, appeal_id)
+    page = next(replay.pages_since(runtime.now() - timedelta(days=1)))
+    (_row, stored), = page
+    assert stored.reading_version == runtime.policy.reading_id and stored.fz59_special is not None
+    result = backtest.replay(runtime.policy, runtime.policy, since=runtime.now() - timedelta(days=1), workers=1)
+    assert result["reused_decisions"] == 1 and result["decisions_made"] == 1  # only the draft side decided
