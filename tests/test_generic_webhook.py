@@ -162,3 +162,22 @@ def test_a_nul_character_in_the_text_is_dropped_rather_than_failing_the_database
 
     assert answer.status_code == 202
     assert AppealRecord.get_by_id(answer.get_json()["appeal_id"]).text == "Яма на дороге"
+
+
+def test_a_secret_rotated_a_moment_ago_is_accepted_at_once_and_the_old_one_still_works(client, clock, channel, runtime):
+    assert post(client, clock, PIT_IN_BARNAUL).status_code == 202  # the app now keeps the channel's row
+    new_secret = access.rotate_channel_secret(runtime.now(), "portal")
+
+    fresh = post(client, clock, {**PIT_IN_BARNAUL, "external_id": "pos-101"}, secret=new_secret)
+    old = post(client, clock, {**PIT_IN_BARNAUL, "external_id": "pos-102"})  # within the grace period
+    wrong = post(client, clock, {**PIT_IN_BARNAUL, "external_id": "pos-103"}, secret="not-the-secret")
+
+    assert (fresh.status_code, old.status_code, wrong.status_code) == (202, 202, 401)
+    assert AppealRecord.select().count() == 3
+
+
+def test_a_channel_added_after_a_request_for_its_name_is_found_at_once(client, clock, runtime):
+    assert post(client, clock, PIT_IN_BARNAUL, channel="late").status_code == 404
+    access.add_channel(runtime.now(), "late", "generic", SECRET)
+
+    assert post(client, clock, PIT_IN_BARNAUL, channel="late").status_code == 202

@@ -37,10 +37,7 @@ def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str
     the appeal was stored before; whatever it raises undoes what this call wrote."""
     now = rt.now()
     incoming, raw_payload = without_nul(incoming), raw_payload.replace("\x00", "")
-    existing = store.find_appeal_id(incoming.channel, incoming.external_id)
-    if existing:
-        return _already_stored(existing, with_it)
-    try:
+    try:  # a repeated external id fails the unique index: no lookup before every insert
         with write_transaction():
             appeal_id = store.insert_appeal(incoming, raw_payload, now)
             store.audit(now, actor, "appeal.received", appeal_id, channel=incoming.channel,
@@ -48,7 +45,10 @@ def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str
             if with_it is not None:
                 with_it()
     except store.DuplicateAppeal:
-        return _already_stored(store.find_appeal_id(incoming.channel, incoming.external_id), with_it)
+        existing = store.find_appeal_id(incoming.channel, incoming.external_id)
+        if existing is None:  # another constraint failed: not a repeat
+            raise
+        return _already_stored(existing, with_it)
     log.info("appeal %s received from %s (%s)", appeal_id, incoming.channel, incoming.external_id)
     return Received(appeal_id, created=True)
 
@@ -57,6 +57,10 @@ def without_nul(incoming: IncomingAppeal) -> IncomingAppeal:
     """NUL characters removed from every text field: PostgreSQL cannot store them, and they mean nothing."""
     def clean(value):
         return value.replace("\x00", "") if isinstance(value, str) else value
+
+    fields = [getattr(incoming, f.name) for f in dataclasses.fields(incoming)]
+    if not any(isinstance(v, str) and "\x00" in v for v in (*fields, incoming.author.name, incoming.author.contact)):
+        return incoming  # the usual case: nothing to copy
 
     author = dataclasses.replace(incoming.author, name=clean(incoming.author.name),
                                  contact=clean(incoming.author.contact))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,20 +65,46 @@ def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
 
 
-# SQLite has one writer at a time; a writer that finds the database locked sleeps in SQLite's busy
-# handler (1, 2, 5, 10 ms ...) before it looks again. The threads of one process queue here instead.
+# SQLite has one writer at a time, and a writer that finds the database locked sleeps in SQLite's
+# busy handler (1, 2, 5, 10 ms ...) before it looks again. Our writers queue instead: the threads of
+# a process on a lock, the processes on an exclusive lock of a file beside the database (the kernel
+# wakes the next one the moment it is released). Other programs still meet in the busy handler.
 _sqlite_writer = threading.RLock()
+_writer_file: dict[str, tuple[int, int]] = {}  # database path -> (pid, descriptor), reopened after a fork
+_writer_depth = 0
 
 
 @contextmanager
 def write_transaction():
     """A transaction that takes the write lock up front on SQLite (no upgrade deadlocks)."""
-    if is_sqlite():
-        with _sqlite_writer, database.atomic("IMMEDIATE"):
-            yield
-    else:
+    if not is_sqlite():
         with database.atomic():
             yield
+        return
+    global _writer_depth
+    with _sqlite_writer:
+        fd = _writer_lock_fd() if _writer_depth == 0 else None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        _writer_depth += 1
+        try:
+            with database.atomic("IMMEDIATE"):
+                yield
+        finally:
+            _writer_depth -= 1
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _writer_lock_fd() -> int | None:
+    name = database.obj.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    pid = os.getpid()
+    known = _writer_file.get(name)
+    if known is None or known[0] != pid:
+        _writer_file[name] = (pid, os.open(f"{name}.write-lock", os.O_RDWR | os.O_CREAT, 0o600))
+    return _writer_file[name][1]
 
 
 def checkpoint() -> None:

@@ -114,7 +114,7 @@ class AppealRecord(BaseModel):
     routing_attempts = IntegerField(default=0)
     next_routing_at = UTCDateTimeField(null=True, index=True)
     last_error = TextField(null=True)
-    author_id = CharField(null=True, index=True)  # m0005
+    author_id = CharField(null=True)  # m0005; looked up by the (author_id, received_at) index
     link = TextField(null=True)  # m0005
     repeat_of = IntegerField(null=True)  # m0005: the earlier appeal of the same author on the same topic
 

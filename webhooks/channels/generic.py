@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
 from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, IncomingAppeal
@@ -15,7 +16,7 @@ from engine.store import appeals as appeal_store
 
 from ..errors import ApiError
 from ..runtime import runtime
-from .receiving import accept, channel_of_kind, json_object
+from .receiving import accept, channel_of_kind, json_object, with_current_credentials
 
 log = logging.getLogger(__name__)
 bp = Blueprint("generic", __name__, url_prefix="/webhooks/generic")
@@ -75,23 +76,27 @@ def receive(channel: str):
     now = rt.now()
     record = channel_of_kind(channel, "generic", "generic")
     raw = request.get_data(cache=True)  # 413 here when over the limit, before anything else
-    try:
+
+    def signed(channel_row) -> None:
         verify(
-            access.channel_secrets(record, now),
+            access.channel_secrets(channel_row, now),
             request.headers.get("X-Appeals-Timestamp"),
             request.headers.get("X-Appeals-Signature"),
             raw,
             now=now.timestamp(),
             tolerance=rt.settings.signature_tolerance,
         )
+
+    try:
+        with_current_credentials(record, signed)
     except SignatureError as exc:
         log.warning("channel %s: rejected webhook: %s", channel, exc)
         raise ApiError(401, "bad_signature", str(exc)) from None
     text, payload = json_object(raw)
     incoming = load_appeal(payload, channel=channel, now=now)  # 422 via errors.py
     received = accept(rt, incoming, text)  # stored, then routed (now or by the worker) when new
-    if received.created and not received.routed:
-        return jsonify(_queued(received.appeal_id)), 202  # nothing more to read: it waits for the worker
+    if received.created and not received.routed:  # nothing more to read: it waits for the worker
+        return Response(json.dumps(_queued(received.appeal_id)), 202, mimetype="application/json")
     appeal = appeal_store.get_appeal(received.appeal_id)
     return jsonify(_answer(rt, appeal)), 202 if received.created else 200
 

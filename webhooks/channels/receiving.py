@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from flask import current_app
 
 from engine.domain.appeal import IncomingAppeal
 from engine.services.intake import Received, receive_appeal, route_on_receipt
@@ -20,12 +24,49 @@ from ..errors import ApiError
 log = logging.getLogger(__name__)
 
 
+CHANNEL_CACHE_SECONDS = 5.0  # how long an app keeps a channel's settings before reading them again
+
+
 def channel_of_kind(name: str, kind: str, label: str):
-    """The registered channel `name` of this kind, or 404."""
-    record = channel_store.get_channel(name)
+    """The registered channel `name` of this kind, or 404. Every webhook asks, so the app keeps
+    a channel's row for CHANNEL_CACHE_SECONDS (an unknown name is not kept: a channel added
+    a moment ago is found); ``with_current_credentials`` re-reads it before refusing a secret."""
+    known = _kept().get(name)
+    record = known[1] if known is not None and time.monotonic() - known[0] < CHANNEL_CACHE_SECONDS else _read(name)
     if record is None or record.kind != kind:
         raise ApiError(404, "unknown_channel", f"no {label} channel named {name!r}")
     return record
+
+
+def _read(name: str):
+    record = channel_store.get_channel(name)
+    if record is not None:
+        _kept()[name] = (time.monotonic(), record)
+    return record
+
+
+def _kept() -> dict[str, tuple[float, object]]:
+    """This app's channel rows: name → (monotonic time read, row)."""
+    return current_app.extensions.setdefault("appeals_channels", {})
+
+
+def with_current_credentials(record, check: Callable[[object], None]):
+    """The channel's row whose credentials ``check`` accepts (it raises to refuse). A row the
+    process kept gets one more chance, read again from the database, when its credentials
+    changed there meanwhile: a secret rotated a moment ago is accepted at once."""
+    try:
+        check(record)
+        return record
+    except Exception:
+        fresh = _read(record.name)
+        if fresh is None or _credentials(fresh) == _credentials(record):
+            raise
+    check(fresh)
+    return fresh
+
+
+def _credentials(record) -> tuple:
+    return (record.kind, record.secret, record.previous_secret, record.previous_secret_until)
 
 
 def json_object(raw: bytes) -> tuple[str, dict]:

@@ -29,6 +29,7 @@ from .receiving import (
     from_unix,
     json_object,
     revise,
+    with_current_credentials,
 )
 
 log = logging.getLogger(__name__)
@@ -108,9 +109,15 @@ def receive(channel: str):
     rt = runtime()
     now = rt.now()
     record = channel_of_kind(channel, "telegram", "Telegram")
-    if not access.secret_matches(record, request.headers.get(SECRET_HEADER, ""), now):
+    def token_given(channel_row) -> None:
+        if not access.secret_matches(channel_row, request.headers.get(SECRET_HEADER, ""), now):
+            raise ApiError(401, "bad_secret", f"{SECRET_HEADER} does not match the channel's secret")
+
+    try:
+        record = with_current_credentials(record, token_given)
+    except ApiError:
         log.warning("channel %s: Telegram update with a missing or wrong secret token", channel)
-        raise ApiError(401, "bad_secret", f"{SECRET_HEADER} does not match the channel's secret")
+        raise
     raw = request.get_data(cache=True)  # 413 here when over the limit
     text, payload = json_object(raw)
     update = _UPDATE.load(payload)  # 422 via errors.py: not a valid update

@@ -33,6 +33,7 @@ from .receiving import (
     from_unix,
     json_object,
     revise,
+    with_current_credentials,
 )
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,15 @@ def receive(channel: str):
     record = channel_of_kind(channel, "vk", "VK")
     raw = request.get_data(cache=True)  # 413 here when over the limit
     text, payload = json_object(raw)
-    if not access.secret_matches(record, payload.get("secret"), now):
+    def secret_given(channel_row) -> None:
+        if not access.secret_matches(channel_row, payload.get("secret"), now):
+            raise ApiError(403, "bad_secret", "the secret does not match the channel's")
+
+    try:
+        record = with_current_credentials(record, secret_given)
+    except ApiError:
         log.warning("channel %s: VK event with a missing or wrong secret", channel)
-        raise ApiError(403, "bad_secret", "the secret does not match the channel's")
+        raise
     event = _EVENT.load(payload)  # 422 via errors.py
     if not _our_group(record, event):
         log.warning("channel %s: VK %s event of group %s, not the channel's group %s; ignored", channel,
