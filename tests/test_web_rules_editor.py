@@ -39,6 +39,13 @@ def post_appeal(client, runtime, external_id: str, text: str) -> int:
     return answer.get_json()["appeal_id"]
 
 
+def draft_with_fallback_to(page, url: str, body: str) -> None:
+    """A policy writer logged in, with the editor open on a draft whose fallback sends appeals to ``body``."""
+    log_in(page, url, "policy-writer", PASSWORD)
+    page.goto(f"{url}/rules")
+    send_fallback_to(page, body)
+
+
 def send_fallback_to(page, body: str) -> None:
     """Edit every routing file of the editor so that the fallback sends appeals to ``body``."""
     names = page.eval_on_selector_all("#rules-file option", "options => options.map(o => o.value)")
@@ -61,9 +68,7 @@ def test_a_fallback_change_published_in_the_editor_routes_the_next_webhook(page,
     assert get_appeal(before).body == "cur-triage"
 
     with LiveServer(app) as live:
-        log_in(page, live.url, "policy-writer", PASSWORD)
-        page.goto(f"{live.url}/rules")
-        send_fallback_to(page, "min-social")
+        draft_with_fallback_to(page, live.url, "min-social")
         page.click("#rules-validate")
         page.wait_for_selector("#rules-result h3")
         assert "пройдена" in page.text_content("#rules-result h3")
@@ -111,9 +116,7 @@ def test_a_simulation_started_in_the_editor_shows_the_workers_progress_then_its_
 
     monkeypatch.setattr(backtest, "simulate_draft", slow)
     with LiveServer(app) as live:
-        log_in(page, live.url, "policy-writer", PASSWORD)
-        page.goto(f"{live.url}/rules")
-        send_fallback_to(page, "min-social")
+        draft_with_fallback_to(page, live.url, "min-social")
         page.click("#rules-simulate")
         page.wait_for_selector("#rules-simulation:has-text('в очереди')")
         assert page.is_disabled("#rules-simulate")
