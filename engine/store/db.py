@@ -6,10 +6,11 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect, parse
 from playhouse.pool import PooledDatabase
 
@@ -33,6 +34,7 @@ SQLITE_PRAGMAS = {
 # does not pay for opening SQLite (pragmas, WAL checkpoint on close) or a PostgreSQL session
 # each time. Threads wait up to POOL_WAIT seconds when POOL_SIZE connections are all in use.
 POOL_SIZE = 32
+WRITE_WAIT = SQLITE_PRAGMAS["busy_timeout"] / 1000  # seconds a writer waits for its turn, as SQLite would
 POOL_WAIT = 10
 POOL_STALE_SECONDS = 600
 
@@ -82,10 +84,13 @@ def write_transaction():
             yield
         return
     global _writer_depth
-    with _sqlite_writer:
+    deadline = time.monotonic() + WRITE_WAIT
+    if not _sqlite_writer.acquire(timeout=WRITE_WAIT):
+        raise OperationalError(f"database is locked: no write turn within {WRITE_WAIT:.0f} s")
+    try:
         fd = _writer_lock_fd() if _writer_depth == 0 else None
         if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _lock_file(fd, deadline)
         _writer_depth += 1
         try:
             with database.atomic("IMMEDIATE"):
@@ -94,6 +99,23 @@ def write_transaction():
             _writer_depth -= 1
             if fd is not None:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        _sqlite_writer.release()
+
+
+def _lock_file(fd: int, deadline: float) -> None:
+    """The exclusive lock of the writers' file, or OperationalError at the deadline (as SQLite's busy
+    timeout would). Looked at again after 20 µs, doubling up to 0.2 ms: a turn takes about that."""
+    pause = 0.00002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise OperationalError(f"database is locked: no write turn within {WRITE_WAIT:.0f} s") from None
+        time.sleep(pause)
+        pause = min(pause * 2, 0.0002)
 
 
 def _writer_lock_fd() -> int | None:
