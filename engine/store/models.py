@@ -106,7 +106,7 @@ class AppealRecord(BaseModel):
     registered_at = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()
-    body = CharField(null=True, index=True)
+    body = CharField(null=True)  # indexed where set (m0012): an appeal has no body until it is routed
     role = CharField(null=True)
     topic = CharField(null=True)
     priority = CharField(null=True)
