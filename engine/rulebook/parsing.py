@@ -1,8 +1,9 @@
 """What every rule-file parser shares: the context that names the file, rule and field in an
-error, reading a YAML file, and checking a mapping's keys."""
+error, reading a YAML file, checking a mapping's keys, and a rule entry's id."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -49,3 +50,22 @@ def check_keys(ctx: ParseContext, raw: dict, required: set, optional: set, where
     for k in sorted(required):
         if k not in raw:
             raise ctx.error(f"{prefix}{k}", "missing required field")
+
+
+RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def start_rule(ctx: ParseContext, raw, index: int, seen: set[str]) -> str:
+    """The id of rule entry ``index`` (a mapping with a well-formed id not seen before in the file),
+    made the context's rule so that later errors name it."""
+    ctx.rule = None
+    if not isinstance(raw, dict):
+        raise ctx.error(f"rules[{index}]", "expected a mapping")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not RULE_ID.match(rid):
+        raise ctx.error(f"rules[{index}].id", f"invalid or missing rule id {rid!r}")
+    ctx.rule = rid
+    if rid in seen:
+        raise ctx.error("id", "duplicate rule id")
+    seen.add(rid)
+    return rid

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from .actions import parse_actions
 from .conditions import parse_condition, parse_scalar
 from .model import Actions, All, Leaf, Rule, RulebookError, RuleSet
-from .parsing import ParseContext, check_keys, read_yaml
+from .parsing import ParseContext, check_keys, read_yaml, start_rule
 from .tables import parse_table
 from .vocabulary import FACTS, HIT_POLICIES
 
 PIPELINE_FILE = "pipeline.yaml"
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
 def load_ruleset(rules_dir, name, bodies, roles, policies, topics, officials, keys) -> RuleSet:
@@ -40,16 +37,7 @@ def load_ruleset(rules_dir, name, bodies, roles, policies, topics, officials, ke
     rules = []
     seen = set()
     for i, raw in enumerate(raw_rules):
-        ctx.rule = None
-        if not isinstance(raw, dict):
-            raise ctx.error(f"rules[{i}]", "expected a mapping")
-        rid = raw.get("id")
-        if not isinstance(rid, str) or not _ID.match(rid):
-            raise ctx.error(f"rules[{i}].id", f"invalid or missing rule id {rid!r}")
-        ctx.rule = rid
-        if rid in seen:
-            raise ctx.error("id", "duplicate rule id")
-        seen.add(rid)
+        start_rule(ctx, raw, i, seen)
         rules.append(parse_rule(ctx, raw, name, hit_policy))
     return RuleSet(
         name=name,

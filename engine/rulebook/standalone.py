@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import threading
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from . import text as textmod
 from .compiler import ANCHOR, DERIVED, SENTINEL, compile_stage
 from .conditions import Grammar, parse_condition
 from .model import Actions, Rule, Stage
-from .parsing import ParseContext
+from .parsing import ParseContext, start_rule
 from .reference import ReferenceEvaluator, trace
 from .vocabulary import DEFAULT_TOPICS, OPERATORS, PRIORITIES, REGIMES, URGENCIES, FactSpec
 
@@ -33,7 +32,6 @@ log = logging.getLogger(__name__)
 
 TEXT_OPERATORS = ("phrase", "matches")
 OPERATORS_HERE = {name: spec for name, spec in OPERATORS.items() if name not in TEXT_OPERATORS}
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
 @dataclass(frozen=True)
@@ -139,14 +137,7 @@ def load_standalone(doc: dict, *, file: str, name: str, facts: dict[str, FactSpe
         raise ctx.error("rules", "expected a non-empty list of rules")
     rules, results, seen = [], {}, set()
     for i, raw in enumerate(raw_rules):
-        ctx.rule = None
-        rid = raw.get("id") if isinstance(raw, dict) else None
-        if not isinstance(rid, str) or not _ID.match(rid):
-            raise ctx.error(f"rules[{i}].id", f"invalid or missing rule id {rid!r}")
-        ctx.rule = rid
-        if rid in seen:
-            raise ctx.error("id", "duplicate rule id")
-        seen.add(rid)
+        rid = start_rule(ctx, raw, i, seen)
         extra = set(raw) - {"id", "description", "when", "then"}
         if extra:
             raise ctx.error(sorted(extra)[0], "unknown field; expected id, description, when, then")

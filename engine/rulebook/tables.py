@@ -24,14 +24,14 @@ default to ``r<row number>`` (give explicit ids when rows may be reordered).
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 
 from .model import Actions
+from .parsing import RULE_ID
 
 ANY = "*"
 MAX_INPUTS = 6
-_ROW_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_ROW_ID = RULE_ID  # a row id is written like a rule id
 
 
 @dataclass(frozen=True)
