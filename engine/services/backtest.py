@@ -41,8 +41,8 @@ from engine.rulebook.facts import prepare_facts
 from engine.store import replay as rows
 from engine.store.appeals import incoming_from
 
-from .rules import RulesRefused, _refusal
-from .rules_check import DEFAULT_TIMEOUT, check_files
+from .rules import check_draft
+from .rules_check import DEFAULT_TIMEOUT
 
 FIELDS = ("body", "role", "policy", "priority", "fz59_special")
 EXAMPLES_PER_GROUP = 5
@@ -58,9 +58,7 @@ log = logging.getLogger(__name__)
 def simulate_draft(files: dict[str, str], active: PolicySet, *, since: datetime, limit: int | None = None,
                    progress: Callable[[int, int], None] | None = None, timeout: float = DEFAULT_TIMEOUT,
                    workers: int | None = None) -> dict:
-    report = check_files(files, timeout=timeout)
-    if report.errors:
-        raise RulesRefused(_refusal(report), report)
+    check_draft(files, timeout=timeout)
     draft = load_policy_set_from_files(files)
     try:
         return replay(active, draft, since=since, limit=limit, progress=progress, workers=workers)

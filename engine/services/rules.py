@@ -179,6 +179,15 @@ def version_summary(record, *, active: bool | None = None) -> dict:
     return out
 
 
+def check_draft(files: dict[str, str], *, timeout: float = DEFAULT_TIMEOUT) -> CheckReport:
+    """The check of a draft to simulate; RulesRefused when it has errors. Failing test cases do not
+    refuse it: a simulation is how one sees what a changed rule would do."""
+    report = check_files(files, timeout=timeout)
+    if report.errors:
+        raise RulesRefused(_refusal(report), report)
+    return report
+
+
 def _refusal(report: CheckReport) -> str:
     parts = [f.text() for f in report.errors[:5]]
     parts += [f"case {c['file']}: {c['case']}: {'; '.join(c['failures'])}" for c in report.cases_failed[:5]]

@@ -20,8 +20,8 @@ from engine.store import simulations as store
 from engine.store.db import write_transaction
 
 from . import backtest
-from .rules import RulesRefused, _refusal
-from .rules_check import DEFAULT_TIMEOUT, check_files
+from .rules import RulesRefused, check_draft
+from .rules_check import DEFAULT_TIMEOUT
 from .views import iso
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,7 @@ def submit(files: dict[str, str], *, since: datetime, limit: int | None, request
            timeout: float = DEFAULT_TIMEOUT) -> dict:
     """Check the draft now and queue its backtest; RulesRefused (nothing stored) when the check
     finds errors, as ``backtest.simulate_draft`` would."""
-    report = check_files(files, timeout=timeout)
-    if report.errors:
-        raise RulesRefused(_refusal(report), report)
+    report = check_draft(files, timeout=timeout)
     with write_transaction():
         record = store.create(files=files, files_hash=report.files_hash, requested_by=requested_by, since=since,
                               limit=limit, now=now)
