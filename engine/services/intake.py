@@ -54,19 +54,15 @@ def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str
 
 
 def without_nul(incoming: IncomingAppeal) -> IncomingAppeal:
-    """NUL characters removed from every text field: PostgreSQL cannot store them, and they mean nothing."""
-    def clean(value):
-        return value.replace("\x00", "") if isinstance(value, str) else value
-
-    fields = [getattr(incoming, f.name) for f in dataclasses.fields(incoming)]
-    if not any(isinstance(v, str) and "\x00" in v for v in (*fields, incoming.author.name, incoming.author.contact)):
-        return incoming  # the usual case: nothing to copy
-
-    author = dataclasses.replace(incoming.author, name=clean(incoming.author.name),
-                                 contact=clean(incoming.author.contact))
-    texts = {f.name: clean(getattr(incoming, f.name)) for f in dataclasses.fields(incoming)
-             if isinstance(getattr(incoming, f.name), str)}
-    return dataclasses.replace(incoming, author=author, **texts)
+    """NUL characters removed from every text field: PostgreSQL cannot store them, and they mean nothing.
+    The usual appeal has none and is returned as it is."""
+    texts = {f.name: value.replace("\x00", "") for f in dataclasses.fields(incoming)
+             if isinstance(value := getattr(incoming, f.name), str) and "\x00" in value}
+    author = {name: value.replace("\x00", "") for name in ("name", "contact")
+              if isinstance(value := getattr(incoming.author, name), str) and "\x00" in value}
+    if not texts and not author:
+        return incoming
+    return dataclasses.replace(incoming, author=dataclasses.replace(incoming.author, **author), **texts)
 
 
 def _already_stored(appeal_id: int, with_it: Callable[[], None] | None) -> Received:
