@@ -7,21 +7,10 @@ import pytest
 from engine.services import access
 from engine.store.models import AppealRecord
 
-API_KEY = "open311-key-for-tests"
-PIT = {
-    "api_key": API_KEY,
-    "jurisdiction_id": "altai-krai",
-    "service_code": "roads",
-    "lat": "53.3481",
-    "long": "83.7798",
-    "address_string": "Барнаул, ул. Попова, 105",
-    "description": "Огромная яма на проезжей части, провал асфальта",
-    "first_name": "Анна",
-    "last_name": "Кравцова",
-    "email": "anna@example.ru",
-    "media_url": "https://example.ru/pit.jpg",
-    "attribute[depth]": "30",
-}
+from .open311 import API_KEY
+from .open311 import PIT as REQUEST
+
+PIT = {**REQUEST, "media_url": "https://example.ru/pit.jpg", "attribute[depth]": "30"}
 
 
 @pytest.fixture

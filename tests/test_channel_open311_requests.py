@@ -11,21 +11,9 @@ from engine.services import access
 from engine.store.models import AppealRecord
 from webhooks.channels import open311
 
+from .open311 import API_KEY, PIT
 from .staff import routed
 
-API_KEY = "open311-key-for-tests"
-PIT = {
-    "api_key": API_KEY,
-    "jurisdiction_id": "altai-krai",
-    "service_code": "roads",
-    "lat": "53.3481",
-    "long": "83.7798",
-    "address_string": "Барнаул, ул. Попова, 105",
-    "description": "Огромная яма на проезжей части, провал асфальта",
-    "first_name": "Анна",
-    "last_name": "Кравцова",
-    "email": "anna@example.ru",
-}
 LEAK = {**PIT, "service_code": "housing", "description": "Третий день нет горячей воды, течёт труба в подвале",
         "attribute[subtopic]": "water", "attribute[floor]": "3"}
 DUMP = {**PIT, "service_code": "waste", "description": "Стихийная свалка у гаражей", "attribute[problem]": "dump"}

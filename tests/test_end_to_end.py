@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from .conftest import ROOT, RULES_DIR
+from .service_process import running_service
 from .signing import body_of, signed_headers
-from .smtp import SmtpServer, free_port
+from .smtp import SmtpServer
 
 pytestmark = pytest.mark.slow
 
@@ -57,26 +58,8 @@ def service_env(database_url, tmp_path):
 def server(service_env, tmp_path):
     env, _ = service_env
     appeals_cli(env, "db", "migrate")
-    port = free_port()
-    log_path = tmp_path / "server.log"
-    log_file = open(log_path, "wb")  # noqa: SIM115 - closed after the process ends
-    process = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "serve", "--port", str(port)], env=env,
-                               cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if http("GET", f"{base}/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"server did not start: {log_path.read_text()}")
-        time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log_file.close()
+    with running_service(env, "serve", tmp_path) as service:
+        yield service.url
 
 
 def test_a_signed_appeal_is_routed_given_deadlines_and_escalated_by_email_exactly_once(server, service_env):

@@ -25,8 +25,8 @@ from engine.store.migrations import migrate
 from engine.store.models import AppealRecord, AuditRecord, ClockRecord
 
 from .conftest import ROOT, RULES_DIR
+from .service_process import running_service
 from .signing import body_of, signed_headers
-from .smtp import free_port
 
 SECRET = "queued-secret"
 PIT = {
@@ -162,14 +162,8 @@ def test_appeals_run_routes_stored_webhooks_within_seconds_and_the_demo_shows_wh
     cli("db", "migrate")
     cli("channel", "add", "portal", "--kind", "generic", "--secret", SECRET)
     token = cli("token", "create", "--role", "manager").strip().splitlines()[-1]
-    port = free_port()
-    log_path = tmp_path / "service.log"
-    log_file = open(log_path, "wb")  # noqa: SIM115 - closed after the process ends
-    process = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "run", "--port", str(port)], env=env,
-                               cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: get(f"{base}/healthz")[0] == 200, 60, process, log_path)
+    with running_service(env, "run", tmp_path) as service:
+        base = service.url
         body = body_of(PIT)
         request = urllib.request.Request(f"{base}/webhooks/generic/portal", data=body, method="POST",
                                          headers=signed_headers(SECRET, body, int(time.time())))
@@ -182,7 +176,7 @@ def test_appeals_run_routes_stored_webhooks_within_seconds_and_the_demo_shows_wh
             status, appeal = get(f"{base}/api/v1/appeals/{answer['appeal_id']}", token)
             return status == 200 and appeal["status"] == "routed" and appeal
 
-        appeal = wait_for(routed, 15, process, log_path)
+        appeal = service.wait_for(routed, 15)
         assert appeal["body"] == "barnaul-roads-committee"
         assert any(c["kind"] == "answer" for c in appeal["clocks"])
 
@@ -190,10 +184,6 @@ def test_appeals_run_routes_stored_webhooks_within_seconds_and_the_demo_shows_wh
         assert shown.count("stored, waiting for the worker") == 5
         assert shown.count(" routed → ") == 5, shown
         assert "routed → barnaul-roads-committee/executor" in shown
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log_file.close()
 
 
 def get(url, token=None):
@@ -205,18 +195,6 @@ def get(url, token=None):
         return exc.code, None
     except OSError:
         return 0, None
-
-
-def wait_for(condition, seconds, process, log_path):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        if process.poll() is not None:
-            raise AssertionError(f"the service stopped: {log_path.read_text()}")
-        time.sleep(0.2)
-    raise AssertionError(f"not done within {seconds} s")
 
 
 def test_health_shows_appeals_waiting_for_routing_until_the_worker_routes_them(queued, queued_client, clock):
