@@ -54,7 +54,7 @@ def computations(policy_set, count: int) -> list[tuple[str, float]]:
 def seed(rt, total: int) -> None:
     """One routed 59-ФЗ appeal, cloned with answer clocks started on 60 different days."""
     from engine.domain.appeal import Author, IncomingAppeal
-    from engine.services.intake import process_appeal, receive_appeal
+    from engine.services.intake import receive_appeal, route_appeal
     from engine.store.db import database
     from engine.store.models import AppealRecord, ClockRecord, EscalationRecord
 
@@ -62,12 +62,12 @@ def seed(rt, total: int) -> None:
                               received_at=rt.now(), author=Author(name="Анна Кравцова", type="citizen"),
                               municipality="barnaul", category="roads", fz59=True, regime="fz59")
     appeal_id = receive_appeal(rt, incoming, "{}", actor="bench").appeal_id
-    process_appeal(rt, appeal_id)
+    route_appeal(rt, appeal_id)
     appeal = AppealRecord.get_by_id(appeal_id)
     clock = ClockRecord.get((ClockRecord.appeal == appeal_id) & (ClockRecord.kind == "answer"))
     state = EscalationRecord.get(EscalationRecord.clock == clock.id)
-    spec = rt.policy.policies["fz59"].clock("answer")
-    cal = rt.policy.calendar_for(clock.body)
+    spec = rt.policy_set.policies["fz59"].clock("answer")
+    cal = rt.policy_set.calendar_for(clock.body)
     starts = [clock.started_at + timedelta(days=d) for d in range(60)]
     dues = [clock_due(spec, s, cal) for s in starts]
     appeal_data = {k: v for k, v in appeal.__data__.items() if k != "id"}
@@ -92,15 +92,15 @@ def recompute_after_calendar_change(total: int) -> dict:
         now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
         settings = Settings.from_env({}, database_url=f"sqlite:///{tmp}/bench.db", rules_dir=ROOT / "rules",
                                      mail_dir=Path(tmp) / "mail")
-        rt = bootstrap(settings, clock=lambda: now, policy=load_policy_set(ROOT / "rules"))
+        rt = bootstrap(settings, clock=lambda: now, policy_set=load_policy_set(ROOT / "rules"))
         database.connect(reuse_if_open=True)
         migrate(now)
         began = time.perf_counter()
         seed(rt, total)
         seeded = time.perf_counter() - began
-        production = rt.policy.production
+        production = rt.policy_set.production
         extra = date(2027, 1, 13)  # a Wednesday on which some answers fall due
-        rt.policy = replace(rt.policy, production=replace(production, days_off=production.days_off | {extra},
+        rt.policy_set = replace(rt.policy_set, production=replace(production, days_off=production.days_off | {extra},
                                                           version=production.version + "+bench"))
         began = time.perf_counter()
         report = recompute(rt, actor="bench", reason="extra day off 2027-01-13")

@@ -160,10 +160,10 @@ def measure_routing(env: dict, stored: int) -> dict:
 
 
 def measure_normaliser(repeat: int) -> dict:
-    from engine.bootstrap import system_clock
     from engine.classify import load_reader
     from engine.domain.appeal import IncomingAppeal
     from engine.rulebook import text as textmod
+    from engine.runtime import system_clock
 
     corpus = " ".join(TEXTS * 40)
     words = len(textmod.words(corpus))

@@ -32,7 +32,7 @@ from engine.bootstrap import bootstrap  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.policyset import load_policy_set  # noqa: E402
 from engine.services.escalation import sweep  # noqa: E402
-from engine.services.intake import process_appeal, receive_appeal  # noqa: E402
+from engine.services.intake import receive_appeal, route_appeal  # noqa: E402
 from engine.store import escalations  # noqa: E402
 from engine.store.db import close_database, database  # noqa: E402
 from engine.store.migrations import migrate  # noqa: E402
@@ -67,12 +67,12 @@ def drop_schema(schema: str) -> None:
 def run_one(url: str, size: int, due: int, policy, workdir: Path) -> dict:
     clock = MovableClock(datetime(2026, 11, 30, 3, 0, tzinfo=UTC))  # Mon 10:00 Barnaul
     rt = bootstrap(Settings.from_env({}, database_url=url, rules_dir=ROOT / "rules", mail_dir=workdir / "mail"),
-                   clock=clock, policy=policy, senders={})
+                   clock=clock, policy_set=policy, senders={})
     database.connect(reuse_if_open=True)
     try:
         migrate(clock())
         received = receive_appeal(rt, pit_appeal(clock, f"bench-{size}"), "{}", actor="bench")
-        assert process_appeal(rt, received.appeal_id)
+        assert route_appeal(rt, received.appeal_id)
         started = time.perf_counter()
         seed_open_appeals(received.appeal_id, total=size - 1, due=due - 1)
         if url.startswith("postgresql"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from engine.services import simulations
 from engine.services.delivery import deliver_pending
@@ -14,22 +15,25 @@ from engine.services.intake import route_pending
 from engine.store.db import connection
 from engine.store.worker_lock import single_worker
 
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 
-def route_job(rt):
+def route_job(rt: Runtime):
     return route_pending(rt)
 
 
-def sweep_job(rt):
+def sweep_job(rt: Runtime):
     return sweep(rt)
 
 
-def digest_job(rt):
+def digest_job(rt: Runtime):
     return send_digests(rt)
 
 
-def deliver_job(rt):
+def deliver_job(rt: Runtime):
     return deliver_pending(rt)
 
 
@@ -42,7 +46,7 @@ JOBS: dict[str, Callable] = {
 }
 
 
-def run_job(rt, name: str):
+def run_job(rt: Runtime, name: str):
     """Run one job now; an exception is logged, never propagated to the scheduler loop.
 
     On SQLite the job waits until no other worker process is running one (see worker_lock)."""
@@ -55,11 +59,11 @@ def run_job(rt, name: str):
         return None
 
 
-def run_all(rt) -> dict:
+def run_all(rt: Runtime) -> dict:
     return {name: run_job(rt, name) for name in JOBS}
 
 
-def run_simulation_job(rt, stop: threading.Event | None = None) -> int | None:
+def run_simulation_job(rt: Runtime, stop: threading.Event | None = None) -> int | None:
     """Run the oldest queued rules simulation now, on this thread: its id, or None when none waited
     (or it could not start; logged). Not one of JOBS: the worker runs it on a thread of its own
     (engine.scheduler) and without the single-worker lock, so a long backtest never holds up

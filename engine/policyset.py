@@ -23,7 +23,7 @@ from engine.rulebook.calendar_files import (
     load_production_calendar,
     load_working_hours,
 )
-from engine.rulebook.standalone import StandaloneRuleset, ladder_selection
+from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
 
 
 class PolicySetError(ValueError):
@@ -39,8 +39,8 @@ class PolicySet:
     policies: dict[str, DeadlinePolicy]
     ladders: tuple[Ladder, ...]
     rulebook: Rulebook
-    ladder_rules: StandaloneRuleset | None = None  # picks a clock's ladder (rules/escalation.yaml)
-    reader: TextReader | None = None  # topic lexicon, gazetteer, 59-ФЗ flags (rules/topics.yaml …)
+    ladder_rules: FirstMatchRuleset | None = None  # picks a clock's ladder (rules/escalation.yaml)
+    reader: TextReader | None = None  # topic lexicon, gazetteer, 59-ФЗ flags (rules/lexicon.yaml …)
 
     @cached_property
     def version(self) -> str:
@@ -128,7 +128,7 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
         directory_doc = _yaml(rules_dir / "directory.yaml")
         directory = Directory.from_document(directory_doc)
         production = load_production_calendar(rules_dir / "calendar")
-        policies = load_deadline_policies(rules_dir / "deadlines.yaml")
+        policies = load_deadline_policies(rules_dir / "deadline_policies.yaml")
         escalation_doc = _yaml(rules_dir / "escalation.yaml")
         ladders = ladders_from_document(escalation_doc, roles=set(directory.roles))
         ladder_rules = ladder_selection(

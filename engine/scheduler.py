@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 import schedule
 
 from engine.jobs import JOBS, run_job, run_simulation_job
 from engine.store.db import checkpoint
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +32,7 @@ def _checkpoint() -> None:
         log.exception("WAL checkpoint failed")
 
 
-def build_scheduler(rt) -> schedule.Scheduler:
+def build_scheduler(rt: Runtime) -> schedule.Scheduler:
     scheduler = schedule.Scheduler()
     every = max(int(rt.settings.sweep_seconds), 1)
     seconds_of = {
@@ -42,7 +46,7 @@ def build_scheduler(rt) -> schedule.Scheduler:
     return scheduler
 
 
-def run_simulations(rt, stop: threading.Event, poll: float = SIMULATION_POLL_SECONDS) -> None:
+def run_simulations(rt: Runtime, stop: threading.Event, poll: float = SIMULATION_POLL_SECONDS) -> None:
     """The simulation thread: queued rules simulations one after the other until ``stop``; a
     simulation running when ``stop`` is set goes back to the queue at its next progress."""
     while not stop.is_set():
@@ -50,13 +54,13 @@ def run_simulations(rt, stop: threading.Event, poll: float = SIMULATION_POLL_SEC
             stop.wait(poll)
 
 
-def start_simulation_thread(rt, stop: threading.Event) -> threading.Thread:
+def start_simulation_thread(rt: Runtime, stop: threading.Event) -> threading.Thread:
     thread = threading.Thread(target=run_simulations, args=(rt, stop), name="simulations", daemon=True)
     thread.start()
     return thread
 
 
-def run_forever(rt, stop: threading.Event | None = None, tick: float = 0.5) -> None:
+def run_forever(rt: Runtime, stop: threading.Event | None = None, tick: float = 0.5) -> None:
     stop = stop or threading.Event()
     scheduler = build_scheduler(rt)
     log.info("worker started: jobs %s every %s s", ", ".join(JOBS), rt.settings.sweep_seconds)

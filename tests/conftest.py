@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,8 @@ from engine.config import Settings
 from engine.policyset import load_policy_set
 from engine.store.db import close_database, database
 from engine.store.migrations import migrate
+from tests.support.paths import RULES_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
-RULES_DIR = ROOT / "rules"
 PG_ADMIN_URL = os.environ.get("APPEALS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -98,7 +96,7 @@ def settings(database_url, tmp_path):
 
 @pytest.fixture
 def runtime(settings, clock, policy_set):
-    rt = bootstrap(settings, clock=clock, policy=policy_set)
+    rt = bootstrap(settings, clock=clock, policy_set=policy_set)
     database.connect(reuse_if_open=True)
     migrate(clock())
     yield rt

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from engine.services import access
-
-from .signing import body_of, signed_headers
+from engine.services import credentials
+from tests.support.signing import body_of, signed_headers
 
 
 @pytest.fixture
 def manager_token(runtime):
-    return access.create_token(runtime.now(), "manager")
+    return credentials.create_token(runtime.now(), "manager")
 
 
 @pytest.fixture
 def appeal_id(runtime, client, clock):
-    access.add_channel(runtime.now(), "portal", "generic", "k")
+    credentials.add_channel(runtime.now(), "portal", "generic", "k")
     body = body_of({"external_id": "a-1", "text": "Третий день нет отопления, батареи холодные",
                     "municipality": "barnaul", "category": "housing", "regime": "incident", "urgency": "high"})
     answer = client.post("/webhooks/generic/portal", data=body,
@@ -34,7 +33,7 @@ def test_health_needs_no_token_and_reports_the_rules_version(client, runtime):
 
     assert answer.status_code == 200
     assert answer.get_json()["status"] == "ok"
-    assert answer.get_json()["rules_version"] == runtime.policy.rulebook.version
+    assert answer.get_json()["rules_version"] == runtime.policy_set.rulebook.version
 
 
 def test_reading_an_appeal_without_a_token_is_401(client, appeal_id):
@@ -46,14 +45,14 @@ def test_reading_an_appeal_without_a_token_is_401(client, appeal_id):
 
 def test_an_unknown_token_is_401_and_a_channel_token_is_403(client, runtime, appeal_id):
     assert client.get("/api/v1/appeals", headers=bearer("apr_nope")).status_code == 401
-    channel_token = access.create_token(runtime.now(), "channel")
+    channel_token = credentials.create_token(runtime.now(), "channel")
     assert client.get("/api/v1/appeals", headers=bearer(channel_token)).status_code == 403
 
 
 def test_an_expired_token_is_refused(client, runtime, clock, appeal_id):
     from datetime import timedelta
 
-    token = access.create_token(runtime.now(), "manager", ttl_days=1)
+    token = credentials.create_token(runtime.now(), "manager", ttl_days=1)
     clock.set(clock() + timedelta(days=2))
 
     assert client.get("/api/v1/appeals", headers=bearer(token)).status_code == 401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine.services import access
+from engine.services import credentials
 from engine.store.db import database
 from webhooks.cli import main
 
@@ -67,7 +67,7 @@ def test_token_create_prints_a_working_token_alone_on_its_last_line(cli_env, cap
     token = out.strip().splitlines()[-1]
     assert code == 0 and " " not in token
     with database.connection_context():
-        caller = access.authenticate(token, datetime.now(UTC))
+        caller = credentials.authenticate(token, datetime.now(UTC))
     assert caller is not None and caller.role == "manager"
 
 

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from .conftest import ROOT, RULES_DIR
-from .service_process import running_service
-from .signing import body_of, signed_headers
-from .smtp import SmtpServer
+from tests.support.paths import ROOT, RULES_DIR
+from tests.support.service_process import running_service
+from tests.support.signing import body_of, signed_headers
+from tests.support.smtp import SmtpServer
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import pytest
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.jobs import run_job
-from engine.services.intake import process_appeal, receive_appeal, route_pending
+from engine.services.intake import receive_appeal, route_appeal, route_pending
 from engine.store.models import AppealRecord, AuditRecord, ClockRecord, DecisionRecord, EscalationRecord
 
 
@@ -35,11 +35,11 @@ def appeal(clock, external_id="x-1") -> IncomingAppeal:
 
 
 def test_an_appeal_whose_routing_fails_stays_received_and_is_routed_by_the_retry_job(runtime, clock):
-    flaky = FlakyPolicy(runtime.policy)
-    runtime.policy = flaky
+    flaky = FlakyPolicy(runtime.policy_set)
+    runtime.policy_set = flaky
     received = receive_appeal(runtime, appeal(clock), '{"raw": true}', actor="test")
 
-    assert process_appeal(runtime, received.appeal_id) is False
+    assert route_appeal(runtime, received.appeal_id) is False
     stored = AppealRecord.get_by_id(received.appeal_id)
     assert stored.status == "received"
     assert stored.routing_attempts == 1
@@ -67,10 +67,10 @@ def test_receiving_the_same_appeal_twice_stores_it_once(runtime, clock):
 
 def test_routing_writes_decision_assignment_clocks_escalation_and_audit(runtime, clock):
     received = receive_appeal(runtime, appeal(clock), "{}", actor="channel:portal")
-    process_appeal(runtime, received.appeal_id)
+    route_appeal(runtime, received.appeal_id)
 
     decision = DecisionRecord.get()
-    assert decision.ruleset_version == runtime.policy.rulebook.version
+    assert decision.ruleset_version == runtime.policy_set.rulebook.version
     assert decision.route_rule_id in decision.rule_ids
     kinds = {c.kind: c for c in ClockRecord.select()}
     assert kinds["registration"].stopped_at is not None
@@ -83,9 +83,9 @@ def test_routing_writes_decision_assignment_clocks_escalation_and_audit(runtime,
 
 def test_processing_an_already_routed_appeal_changes_nothing(runtime, clock):
     received = receive_appeal(runtime, appeal(clock), "{}", actor="test")
-    assert process_appeal(runtime, received.appeal_id)
+    assert route_appeal(runtime, received.appeal_id)
 
-    assert process_appeal(runtime, received.appeal_id) is False
+    assert route_appeal(runtime, received.appeal_id) is False
     assert DecisionRecord.select().count() == 1
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from engine.config import VARIABLES
-
-from .conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def configuration_table() -> dict[str, str]:

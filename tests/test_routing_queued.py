@@ -19,14 +19,13 @@ from werkzeug.serving import make_server
 from engine.bootstrap import bootstrap
 from engine.config import Settings
 from engine.jobs import run_job
-from engine.services import access
+from engine.services import credentials
 from engine.store.db import database
 from engine.store.migrations import migrate
 from engine.store.models import AppealRecord, AuditRecord, ClockRecord
-
-from .conftest import ROOT, RULES_DIR
-from .service_process import running_service
-from .signing import body_of, signed_headers
+from tests.support.paths import ROOT, RULES_DIR
+from tests.support.service_process import running_service
+from tests.support.signing import body_of, signed_headers
 
 SECRET = "queued-secret"
 PIT = {
@@ -41,10 +40,10 @@ PIT = {
 
 @pytest.fixture
 def queued(settings, clock, policy_set):
-    rt = bootstrap(dataclasses.replace(settings, routing="queued"), clock=clock, policy=policy_set)
+    rt = bootstrap(dataclasses.replace(settings, routing="queued"), clock=clock, policy_set=policy_set)
     database.connect(reuse_if_open=True)
     migrate(clock())
-    access.add_channel(rt.now(), "portal", "generic", SECRET)
+    credentials.add_channel(rt.now(), "portal", "generic", SECRET)
     yield rt
 
 

@@ -13,7 +13,7 @@ from functools import wraps
 
 from flask import g, request, session
 
-from engine.services import access, users
+from engine.services import access, credentials, users
 
 from .errors import ApiError
 from .runtime import runtime
@@ -38,7 +38,7 @@ def identify() -> access.Caller:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", "an Authorization: Bearer <token> header is required")
-        caller = access.authenticate(token.strip(), now)
+        caller = credentials.authenticate(token.strip(), now)
         if caller is None:
             raise ApiError(401, "unauthorized", "the token is unknown, revoked or expired")
     else:
@@ -76,7 +76,7 @@ def require_role(*roles: str):
 
 
 def visible_bodies() -> frozenset[str] | None:
-    return access.visible_bodies(g.caller, runtime().policy.directory)
+    return access.visible_bodies(g.caller, runtime().policy_set.directory)
 
 
 def can_see(appeal) -> bool:

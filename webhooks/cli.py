@@ -8,9 +8,9 @@ import sys
 
 from engine.config import Settings
 
-from .commands import CommandError, access, clocks, core, imports, rules, users
+from .commands import CommandError, clocks, credentials, decisions, imports, rules, service, users
 
-AREAS = (core, access, imports, clocks, users, rules)
+AREAS = (service, decisions, credentials, imports, clocks, users, rules)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,7 +26,7 @@ def healthz():
     body = {
         "status": "ok" if db_ok else "degraded",
         "database": "ok" if db_ok else "unreachable",
-        "rules_version": rt.policy.rulebook.version,
+        "rules_version": rt.policy_set.rulebook.version,
         "sweep_lag_seconds": lag,
         "routing_waiting": waiting,
         "routing_lag_seconds": routing_seconds,

@@ -1,6 +1,6 @@
 """What a channel may say about an appeal beyond its text, per topic: Open311 service attributes.
 
-A topic of rules/topics.yaml may declare `attributes:`. Each has a code, a datatype (string, number,
+A topic of rules/lexicon.yaml may declare `attributes:`. Each has a code, a datatype (string, number,
 datetime, text, singlevaluelist, multivaluelist), a description, whether it is required and, for
 the lists, its values: `{key: name}`, or `subtopics` for the topic's named subtopics. Checking a
 posted set of values is pure: it returns the cleaned values and the error of each wrong attribute.

@@ -1,4 +1,4 @@
-"""Topic classification from a weighted lexicon (rules/topics.yaml): topic, subtopic, confidence, matched terms."""
+"""Topic classification from a weighted lexicon (rules/lexicon.yaml): topic, subtopic, confidence, matched terms."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class Lexicon:
                 self._topics_of.setdefault(t, set()).add(code)
 
     @classmethod
-    def from_document(cls, doc: dict, where: str = "topics.yaml") -> Lexicon:
+    def from_document(cls, doc: dict, where: str = "lexicon.yaml") -> Lexicon:
         raw_topics = mapping(doc, "topics", where, "topic codes")
         topics = {}
         for code, raw in raw_topics.items():

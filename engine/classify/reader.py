@@ -1,6 +1,6 @@
 """Reading an appeal's Russian text into facts: topic, municipality, 59-ФЗ flags, and their explanation.
 
-Loaded from three rules files beside the routing rules: topics.yaml (the weighted topic lexicon,
+Loaded from three rules files beside the routing rules: lexicon.yaml (the weighted topic lexicon,
 repeat and cluster windows, e-mail channels), gazetteer.yaml (municipalities in all their forms)
 and obscene.yaml (a small lexicon of roots).
 """
@@ -20,7 +20,7 @@ from .history import History, HistorySettings
 from .lexicon import Classification, Lexicon
 from .matching import Tokens
 
-FILES = ("topics.yaml", "gazetteer.yaml", "obscene.yaml")
+FILES = ("lexicon.yaml", "gazetteer.yaml", "obscene.yaml")
 MIN_CONFIDENCE_DEFAULT = 0.3
 
 
@@ -121,7 +121,7 @@ def _fired(cls: Classification, place: Place | None, decided: str, category: str
         if disagree:
             description += f"; канал указал категорию «{category}», тема по категории {decided} — расхождение"
         fired.append({
-            "rule": f"lexicon:{cls.topic}", "ruleset": "topics.yaml", "description": description,
+            "rule": f"lexicon:{cls.topic}", "ruleset": "lexicon.yaml", "description": description,
             "conditions": [{"fact": "lemmas", "op": "has_any", "value": list(cls.matched),
                             "actual": ", ".join(cls.matched)}],
             "then": {"topic": cls.topic, "subtopic": cls.subtopic},
@@ -138,7 +138,7 @@ def _fired(cls: Classification, place: Place | None, decided: str, category: str
 
 
 def load_reader(rules_dir: Path) -> TextReader | None:
-    """The reader for a rules folder, or None when the folder has no topics.yaml."""
+    """The reader for a rules folder, or None when the folder has no lexicon.yaml."""
     rules_dir = Path(rules_dir)
     if not (rules_dir / FILES[0]).exists():
         return None
@@ -150,9 +150,9 @@ def load_reader(rules_dir: Path) -> TextReader | None:
             docs[name] = yaml.safe_load(data) or {}
         except yaml.YAMLError as exc:
             raise ValueError(f"{name}: {exc}") from None
-    topics = docs["topics.yaml"]
+    topics = docs["lexicon.yaml"]
     return TextReader(
-        Lexicon.from_document(topics, "topics.yaml"),
+        Lexicon.from_document(topics, "lexicon.yaml"),
         Gazetteer.from_document(docs["gazetteer.yaml"], "gazetteer.yaml"),
         ObsceneLexicon.from_document(docs["obscene.yaml"], "obscene.yaml"),
         email_channels=frozenset(str(c) for c in topics.get("email_channels") or ["email"]),

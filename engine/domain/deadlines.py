@@ -32,7 +32,7 @@ STARTS_FROM = ("received", "registered", "interim")
 INTERIM = "interim"
 REGIMES = ("fz59", "portal_message", "incident", "other")
 
-# Special outcomes of 59-ФЗ (art. 11) a routing decision may carry; see rules/deadlines.yaml.
+# Special outcomes of 59-ФЗ (art. 11) a routing decision may carry; see rules/deadline_policies.yaml.
 SPECIAL_OUTCOMES = ("unreadable", "undeterminable", "court_decision", "already_answered", "anonymous", "obscene")
 
 

@@ -1,7 +1,7 @@
 """Escalation ladders: when each level of a clock's ladder falls due, and which one applies now.
 
 A ladder is a list of levels placed relative to a clock. Which ladder a clock gets is decided
-by the selection rules of rules/escalation.yaml (see engine.rulebook.standalone); this module
+by the selection rules of rules/escalation.yaml (see engine.rulebook.first_match); this module
 knows only the levels and their times.
 """
 

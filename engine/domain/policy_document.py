@@ -1,4 +1,4 @@
-"""Strict parsing of the deadlines document (``rules/deadlines.yaml``) into policies.
+"""Strict parsing of the deadlines document (``rules/deadline_policies.yaml``) into policies.
 
 Every error names the policy id and the field. The content hash of a policy (its version)
 follows the content, not the layout of the file.

@@ -1,7 +1,7 @@
 """Conditions of a rule (``all`` / ``any`` / ``not`` / fact-operator-value leaves) → the model,
 each value checked against the fact's type, allowed values and range.
 
-The routing rules use the whole vocabulary; a standalone ruleset (the escalation ladders') passes
+The routing rules use the whole vocabulary; a first-match ruleset (the escalation ladders') passes
 its own `Grammar`: the facts it knows and the operators it allows. Everything else — the
 structure, value checks, ё→е folding and error messages — is the same for both."""
 

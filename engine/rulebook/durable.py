@@ -2,7 +2,7 @@
 
 The rulesets are created and evaluated through the C core's own functions (the package's Python
 ``Host`` adds a closure, a state update and two JSON round trips per fired rule, and keeps
-timer threads). Actions only name the rule; effects are applied in Python afterwards.
+timer threads). Outcomes only name the rule; effects are applied in Python afterwards.
 Evaluation is serialised by a lock on one fixed session id. ``first``/``priority`` stages are
 asserted as events (exactly one rule, the lowest ``pri``, fires); ``collect`` stages assert the
 document as a fact, read every fired id and retract it in ``finally``.

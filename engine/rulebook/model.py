@@ -75,7 +75,7 @@ def iter_leaves(cond: Condition | None):
 
 
 @dataclass(frozen=True)
-class Actions:
+class Outcomes:
     body: str | None = None
     role: str | None = None
     official: str | None = None
@@ -101,11 +101,11 @@ class Rule:
     id: str
     description: str
     when: Condition | None
-    then: Actions
+    then: Outcomes
     ruleset: str
     file: str
     priority: int | None = None  # only for hit policy "priority"
-    table: object | None = None  # a tables.DecisionTable: the actions come from its matching row
+    table: object | None = None  # a tables.DecisionTable: the outcomes come from its matching row
 
 
 @dataclass(frozen=True)

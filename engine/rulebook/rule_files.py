@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .actions import parse_actions
 from .conditions import parse_condition, parse_scalar
-from .model import Actions, All, Leaf, Rule, RulebookError, RuleSet
+from .model import All, Leaf, Outcomes, Rule, RulebookError, RuleSet
+from .outcomes import parse_outcomes
 from .parsing import ParseContext, check_keys, read_yaml, start_rule
 from .tables import parse_table
 from .vocabulary import FACTS, HIT_POLICIES
@@ -67,13 +67,13 @@ def parse_rule(ctx: ParseContext, raw: dict, ruleset: str, hit_policy: str) -> R
         when = parse_condition(ctx, raw["when"], "when")
     table = None
     if is_table:
-        table = parse_table(ctx, raw["table"], facts=FACTS, scalar=parse_scalar, parse_actions=parse_actions)
+        table = parse_table(ctx, raw["table"], facts=FACTS, scalar=parse_scalar, parse_outcomes=parse_outcomes)
         key = ctx.keys.setdefault(("table", raw["id"]), f"k{len(ctx.keys) + 1}")
         lookup = Leaf(",".join(table.inputs), "table", table, key)
         when = lookup if when is None else All((when, lookup))
-        then = Actions()
+        then = Outcomes()
     else:
-        then = parse_actions(ctx, raw["then"])
+        then = parse_outcomes(ctx, raw["then"])
     return Rule(
         id=raw["id"], description=raw["description"].strip(), when=when, then=then,
         ruleset=ruleset, file=ctx.file, priority=priority, table=table,

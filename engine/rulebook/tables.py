@@ -2,7 +2,7 @@
 
 A table is one rule in a ruleset file; the engine sees it as a single rule whose condition is
 "the table has a row for these facts" (evaluated in Python before the engine, like phrases),
-and its actions are those of the matching row. The lookup is a dict per wildcard pattern, so a
+and its outcomes are those of the matching row. The lookup is a dict per wildcard pattern, so a
 table of hundreds of rows costs a handful of dict lookups, not hundreds of rules.
 
 ```yaml
@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from .model import Actions
+from .model import Outcomes
 from .parsing import RULE_ID
 
 ANY = "*"
@@ -38,7 +38,7 @@ _ROW_ID = RULE_ID  # a row id is written like a rule id
 class TableRow:
     id: str
     cells: tuple[object, ...]  # per input: ANY or a tuple of allowed values
-    then: Actions
+    then: Outcomes
     line: int  # 1-based position in the table
 
 
@@ -94,9 +94,9 @@ def covered_by(earlier: TableRow, later: TableRow) -> bool:
     return True
 
 
-def parse_table(ctx, raw, *, facts: dict, scalar, parse_actions) -> DecisionTable:
+def parse_table(ctx, raw, *, facts: dict, scalar, parse_outcomes) -> DecisionTable:
     """Validate a ``table:`` mapping. ``scalar(ctx, spec, value, path)`` checks one cell value and
-    ``parse_actions(ctx, raw)`` one row's actions (``conditions.parse_scalar`` and ``actions.parse_actions``)."""
+    ``parse_outcomes(ctx, raw)`` one row's outcomes (``conditions.parse_scalar`` and ``outcomes.parse_outcomes``)."""
     if not isinstance(raw, dict):
         raise ctx.error("table", "expected a mapping with inputs and rows")
     for k in raw:
@@ -145,7 +145,7 @@ def parse_table(ctx, raw, *, facts: dict, scalar, parse_actions) -> DecisionTabl
             cells.append(tuple(dict.fromkeys(scalar(ctx, spec, v, cpath) for v in items)))
         if "then" not in raw_row:
             raise ctx.error(f"{where}.then", "missing required field")
-        then = parse_actions(ctx, raw_row["then"], f"{where}.then")
+        then = parse_outcomes(ctx, raw_row["then"], f"{where}.then")
         row = TableRow(rid, tuple(cells), then, n)
         for earlier in rows:
             if covered_by(earlier, row):

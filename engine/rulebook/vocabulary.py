@@ -1,4 +1,4 @@
-"""The rule language's vocabulary: facts, operators and actions, declared in code.
+"""The rule language's vocabulary: facts, operators and outcomes (a rule's then), declared in code.
 
 Anything a rule file names that is not declared here fails at load time.
 """
@@ -58,7 +58,7 @@ class OperatorSpec:
 
 
 @dataclass(frozen=True)
-class ActionSpec:
+class OutcomeSpec:
     name: str
     description: str
 
@@ -119,16 +119,16 @@ OPERATORS: dict[str, OperatorSpec] = {
 PREPASS_OPERATORS = frozenset({"phrase", "matches"})
 PHRASE_FACTS = ("lemmas", "words")
 
-ACTIONS: dict[str, ActionSpec] = {
+OUTCOMES: dict[str, OutcomeSpec] = {
     a.name: a
     for a in (
-        ActionSpec("assign", "Назначить {body, role} (роль по умолчанию executor) или {official}"),
-        ActionSpec("deadline_policy", "Политика сроков (id)"),
-        ActionSpec("priority", "Приоритет: low, normal, high, critical (побеждает наивысший)"),
-        ActionSpec("add_tags", "Добавить метки"),
-        ActionSpec("set_topic", "Установить тему: topic или {topic, subtopic}"),
-        ActionSpec("notify_now", "Немедленно уведомить роли (список)"),
-        ActionSpec("fz59_special", "Особый случай 59-ФЗ: " + ", ".join(FZ59_SPECIALS)),
+        OutcomeSpec("assign", "Назначить {body, role} (роль по умолчанию executor) или {official}"),
+        OutcomeSpec("deadline_policy", "Политика сроков (id)"),
+        OutcomeSpec("priority", "Приоритет: low, normal, high, critical (побеждает наивысший)"),
+        OutcomeSpec("add_tags", "Добавить метки"),
+        OutcomeSpec("set_topic", "Установить тему: topic или {topic, subtopic}"),
+        OutcomeSpec("notify_now", "Немедленно уведомить роли (список)"),
+        OutcomeSpec("fz59_special", "Особый случай 59-ФЗ: " + ", ".join(FZ59_SPECIALS)),
     )
 }
 
@@ -156,5 +156,5 @@ def operator_table() -> list[dict[str, str]]:
     ]
 
 
-def action_table() -> list[dict[str, str]]:
-    return [{"name": a.name, "description": a.description} for a in ACTIONS.values()]
+def outcome_table() -> list[dict[str, str]]:
+    return [{"name": a.name, "description": a.description} for a in OUTCOMES.values()]

@@ -26,12 +26,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from engine.domain.clockterm import NOT_PAUSABLE
 from engine.store import appeals as store
 from engine.store.db import write_transaction
 
 from . import clocks
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +123,7 @@ STATUS_TITLES = {
 }
 
 
-def perform(rt, appeal_id: int, name: str, params: dict, caller) -> dict:
+def perform(rt: Runtime, appeal_id: int, name: str, params: dict, caller) -> dict:
     """Do one action at `rt.now()` in one transaction; returns a short result for the caller."""
     if name not in TRANSITIONS:
         raise ActionInvalid("action", f"unknown action {name!r}")
@@ -144,14 +148,14 @@ def perform(rt, appeal_id: int, name: str, params: dict, caller) -> dict:
     return {"appeal_id": appeal.id, "action": name, "status": appeal.status, **result}
 
 
-def _take(rt, appeal, params, caller, now):
+def _take(rt: Runtime, appeal, params, caller, now):
     assignment = store.current_assignment(appeal.id)
     who = caller.official_id or caller.user or caller.actor
     store.save_assignment(appeal, appeal.body, assignment.role if assignment else "executor", who, now)
     return {"official": who}
 
 
-def _stop(rt, appeal, caller, now, reason: str, kinds: tuple[str, ...] | None = None) -> list[str]:
+def _stop(rt: Runtime, appeal, caller, now, reason: str, kinds: tuple[str, ...] | None = None) -> list[str]:
     stopped = []
     for clock in store.clocks_of(appeal.id):
         if clock.stopped_at is None and (kinds is None or clock.kind in kinds):
@@ -160,7 +164,7 @@ def _stop(rt, appeal, caller, now, reason: str, kinds: tuple[str, ...] | None = 
     return stopped
 
 
-def _answer(rt, appeal, params, caller, now):
+def _answer(rt: Runtime, appeal, params, caller, now):
     kind = params.get("kind", "final")
     if kind not in ("interim", "final"):
         raise ActionInvalid("kind", "kind must be interim or final")
@@ -182,7 +186,7 @@ def _answer(rt, appeal, params, caller, now):
     return result
 
 
-def _request_clarification(rt, appeal, params, caller, now):
+def _request_clarification(rt: Runtime, appeal, params, caller, now):
     question = (params.get("text") or "").strip()
     if not question:
         raise ActionInvalid("text", "say what the author should clarify")
@@ -194,7 +198,7 @@ def _request_clarification(rt, appeal, params, caller, now):
     return {"text": question, "clocks_paused": paused}
 
 
-def _resume(rt, appeal, params, caller, now):
+def _resume(rt: Runtime, appeal, params, caller, now):
     resumed = []
     for clock in store.clocks_of(appeal.id):
         if clocks.state_of(clock) == "paused":
@@ -203,7 +207,7 @@ def _resume(rt, appeal, params, caller, now):
     return {"clocks_resumed": resumed}
 
 
-def _extend(rt, appeal, params, caller, now):
+def _extend(rt: Runtime, appeal, params, caller, now):
     """59-ФЗ: once, within the policy's limit, with a reason sent to the author (engine.services.clocks)."""
     clock = next((c for c in store.clocks_of(appeal.id) if c.kind in EXTENDABLE and c.stopped_at is None), None)
     if clock is None:
@@ -222,10 +226,10 @@ def _extend(rt, appeal, params, caller, now):
             "author_notice": event["author_notice"]}
 
 
-def _forward(rt, appeal, params, caller, now):
+def _forward(rt: Runtime, appeal, params, caller, now):
     body = params.get("body")
     reason = (params.get("reason") or "").strip()
-    if body not in rt.policy.directory.bodies:
+    if body not in rt.policy_set.directory.bodies:
         raise ActionInvalid("body", f"unknown body {body!r}")
     if body == appeal.body:
         raise ActionRefused("обращение уже направлено в этот орган")
@@ -236,7 +240,7 @@ def _forward(rt, appeal, params, caller, now):
         raise ActionRefused(f"семидневный срок переадресации (ч. 3 ст. 8 59-ФЗ) истёк {late:%d.%m.%Y}; "
                             "укажите причину опоздания (late_reason)")
     role = "executor"
-    official = rt.policy.directory.resolve(role, body=body)
+    official = rt.policy_set.directory.resolve(role, body=body)
     store.save_assignment(appeal, body, role, official.id if official else None, now)
     previous = appeal.body
     store.update_appeal(appeal, now, body=body, role=role)
@@ -257,7 +261,7 @@ def _forward_overdue(appeal, now: datetime) -> datetime | None:
     return clock.due_at if now > clock.due_at else None
 
 
-def _reject(rt, appeal, params, caller, now):
+def _reject(rt: Runtime, appeal, params, caller, now):
     reason = params.get("reason")
     if reason not in REJECT_REASONS:
         raise ActionInvalid("reason", "reason must be one of " + ", ".join(REJECT_REASONS))
@@ -266,12 +270,12 @@ def _reject(rt, appeal, params, caller, now):
             "comment": (params.get("comment") or "").strip() or None}
 
 
-def _close(rt, appeal, params, caller, now):
+def _close(rt: Runtime, appeal, params, caller, now):
     _stop(rt, appeal, caller, now, "обращение закрыто")
     return {}
 
 
-def _reopen(rt, appeal, params, caller, now):
+def _reopen(rt: Runtime, appeal, params, caller, now):
     """Back to work with a new answer term counted from now (engine.services.clocks.restart_clock)."""
     reason = (params.get("reason") or "").strip()
     if not reason:
@@ -283,7 +287,7 @@ def _reopen(rt, appeal, params, caller, now):
     return {"reason": reason, "clocks_restarted": [{"kind": e["clock"], "due_utc": e["due"]} for e in restarted]}
 
 
-def _reroute(rt, appeal, params, caller, now):
+def _reroute(rt: Runtime, appeal, params, caller, now):
     """Decide again with the active rules (explicit and audited, with a reason).
 
     The new decision is stored with its rules version, rule ids and explanation. When the body or
@@ -298,11 +302,11 @@ def _reroute(rt, appeal, params, caller, now):
     before = {"body": appeal.body, "role": appeal.role, "priority": appeal.priority,
               "rule": previous.route_rule_id if previous else None,
               "version": previous.ruleset_version if previous else None}
-    decision = rt.policy.decide(store.incoming_from(appeal))
-    store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now, rt.policy.reading_id)
+    decision = rt.policy_set.decide(store.incoming_from(appeal))
+    store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now, rt.policy_set.reading_id)
     moved = (decision.body, decision.role) != (appeal.body, appeal.role)
     if moved:
-        found = rt.policy.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+        found = rt.policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
         official = found.id if found else None
         store.save_assignment(appeal, decision.body, decision.role, official, now)
     else:

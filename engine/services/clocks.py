@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from engine.domain.clockterm import EXTENDABLE_BASES, NOT_PAUSABLE, credit_unit, pause_credit, term_due
 from engine.domain.deadlines import INTERIM, bounded, interim_clock
@@ -31,6 +32,9 @@ from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 
 from .escalation import arm_started, rearm_clock
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +70,14 @@ def state_of(clock) -> str:
     return "paused" if clock.paused_since is not None else "running"
 
 
-def term_of(rt, clock, appeal) -> tuple[int, str, int]:
+def term_of(rt: Runtime, clock, appeal) -> tuple[int, str, int]:
     """(amount, on_non_working, max_extension_days) the clock started with.
 
     Clocks stored before their term was kept take it from the current policy.
     """
     if clock.amount is not None:
         return clock.amount, clock.on_non_working or "next", clock.max_extension_days or 0
-    policy = rt.policy.policies.get(clock.policy_id)
+    policy = rt.policy_set.policies.get(clock.policy_id)
     spec = next((s for s in policy.clocks_for(appeal.category, appeal.subcategory) if s.kind == clock.kind), None) \
         if policy else None
     if spec is None:
@@ -81,13 +85,13 @@ def term_of(rt, clock, appeal) -> tuple[int, str, int]:
     return spec.amount, spec.on_non_working, spec.max_extension_days
 
 
-def move_due(rt, clock, appeal, now: datetime, **changes) -> tuple[datetime, datetime]:
+def move_due(rt: Runtime, clock, appeal, now: datetime, **changes) -> tuple[datetime, datetime]:
     """Apply ``changes`` (extension_days, pause_credit, ...) and the due time they give; re-arm.
 
     Returns (due before, due after).
     """
     amount, on_non_working, _ = term_of(rt, clock, appeal)
-    cal = rt.policy.calendar_for(clock.body)
+    cal = rt.policy_set.calendar_for(clock.body)
     extension = changes.get("extension_days", clock.extension_days)
     credit = changes.get("pause_credit", clock.pause_credit)
     due = bounded(term_due(clock.basis, amount, clock.started_at, cal, on_non_working=on_non_working,
@@ -116,7 +120,7 @@ def _event(now, actor: str, action: str, appeal, clock, **details) -> dict:
     return {"appeal_id": appeal.id, "event": action, **details}
 
 
-def pause_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
+def pause_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
     """Waiting for the author's clarification: the clock stops counting until resumed."""
     reason = _require_reason(reason, "pause")
     if clock.kind in NOT_PAUSABLE:
@@ -128,11 +132,11 @@ def pause_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None
     return _event(now, actor, "clock.paused", appeal, clock, reason=reason, due=clock.due_at.isoformat())
 
 
-def resume_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
+def resume_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
     """The clarification arrived: the due time moves by the paused time counted in the clock's basis."""
     if state_of(clock) != "paused":
         raise ClockRefused(f"the {clock.kind} clock is {state_of(clock)}; only a paused clock can be resumed")
-    cal = rt.policy.calendar_for(clock.body)
+    cal = rt.policy_set.calendar_for(clock.body)
     paused_since = clock.paused_since
     credit = pause_credit(clock.basis, paused_since, now, cal)
     wall = int((now - paused_since).total_seconds())
@@ -144,7 +148,7 @@ def resume_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = Non
                   due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
 
 
-def extend_clock(rt, appeal, clock, now, *, actor: str, role: str, days=None, reason: str | None = None,
+def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days=None, reason: str | None = None,
                  notice: str | None = None, **_) -> dict:
     """59-ФЗ: prolong the term once, by at most the policy's limit, with a reason; the author is told."""
     if role not in EXTEND_ROLES:
@@ -171,7 +175,7 @@ def extend_clock(rt, appeal, clock, now, *, actor: str, role: str, days=None, re
     before, due = move_due(rt, clock, appeal, now, extension_days=days)
     event = _event(now, actor, "clock.extended", appeal, clock, days=days, reason=reason,
                    due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
-    zone = rt.policy.calendar_for(clock.body).tz
+    zone = rt.policy_set.calendar_for(clock.body).tz
     text = (notice or "").strip() or (
         f"Срок рассмотрения Вашего обращения №{appeal.id} продлён до {due.astimezone(zone):%d.%m.%Y}. "
         f"Причина: {reason}"
@@ -181,7 +185,7 @@ def extend_clock(rt, appeal, clock, now, *, actor: str, role: str, days=None, re
     return {**event, "author_notice": text}
 
 
-def stop_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
+def stop_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
     """The step is done (or no longer required); a paused clock is resumed first."""
     reason = _require_reason(reason, "stop")
     if clock.stopped_at is not None:
@@ -194,7 +198,7 @@ def stop_clock(rt, appeal, clock, now, *, actor: str, reason: str | None = None,
                   on_time=now <= clock.due_at)
 
 
-def start_waiting(rt, appeal, now, *, actor: str, reason: str, pending: bool = True,
+def start_waiting(rt: Runtime, appeal, now, *, actor: str, reason: str, pending: bool = True,
                   event: str = INTERIM) -> list[dict]:
     """Start the appeal's clocks that wait for ``event`` (the interim answer) at ``now``.
 
@@ -209,13 +213,13 @@ def start_waiting(rt, appeal, now, *, actor: str, reason: str, pending: bool = T
     for clock in rows.values():
         if pending and clock.waits_for == event and clock.stopped_at is None:
             started.append(_start_pending(rt, appeal, clock, now, actor=actor, reason=reason))
-    policy = rt.policy.policies.get(appeal.policy or "")
+    policy = rt.policy_set.policies.get(appeal.policy or "")
     if policy is None:
         return started
     for spec in policy.clocks_for(appeal.category, appeal.subcategory):
         if spec.starts_from != event or spec.kind in rows:
             continue
-        cal = rt.policy.calendar_for(appeal.body)
+        cal = rt.policy_set.calendar_for(appeal.body)
         clock = clock_store.create_clock(appeal, interim_clock(policy, spec, now, appeal.received_at, cal),
                                          appeal.body, stopped_at=None)
         arm_started(rt, appeal, clock, now)
@@ -225,9 +229,9 @@ def start_waiting(rt, appeal, now, *, actor: str, reason: str, pending: bool = T
     return started
 
 
-def _start_pending(rt, appeal, clock, now, *, actor: str, reason: str) -> dict:
+def _start_pending(rt: Runtime, appeal, clock, now, *, actor: str, reason: str) -> dict:
     amount, on_non_working, _ = term_of(rt, clock, appeal)
-    cal = rt.policy.calendar_for(clock.body)
+    cal = rt.policy_set.calendar_for(clock.body)
     due = bounded(term_due(clock.basis, amount, now, cal, on_non_working=on_non_working), clock.cap_at)
     before, event = clock.due_at, clock.waits_for
     changes = {"started_at": now, "waits_for": None, "due_at": due, "calendar_version": cal.version,
@@ -241,7 +245,7 @@ def _start_pending(rt, appeal, clock, now, *, actor: str, reason: str) -> dict:
                   cap=clock.cap_at.isoformat() if clock.cap_at else None, deadline_version=clock.deadline_version)
 
 
-def restart_clock(rt, appeal, clock, now, *, actor: str, reason: str) -> dict:
+def restart_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str) -> dict:
     """A new term for a clock of a reopened appeal: counted from ``now`` in the clock's own term
     (amount and non-working-day rule as pinned), in the calendar of the body that holds the appeal.
 
@@ -251,7 +255,7 @@ def restart_clock(rt, appeal, clock, now, *, actor: str, reason: str) -> dict:
     """
     amount, on_non_working, _ = term_of(rt, clock, appeal)
     body = appeal.body or clock.body
-    cal = rt.policy.calendar_for(body)
+    cal = rt.policy_set.calendar_for(body)
     due = term_due(clock.basis, amount, now, cal, on_non_working=on_non_working)
     before = {"started_before": clock.started_at.isoformat(), "due_before": clock.due_at.isoformat(),
               "stopped_before": clock.stopped_at.isoformat() if clock.stopped_at else None,
@@ -267,7 +271,7 @@ def restart_clock(rt, appeal, clock, now, *, actor: str, reason: str) -> dict:
 OPERATIONS = {"pause": pause_clock, "resume": resume_clock, "extend": extend_clock, "stop": stop_clock}
 
 
-def operate(rt, appeal_id: int, kind: str, operation: str, params: dict, *, actor: str, role: str) -> dict:
+def operate(rt: Runtime, appeal_id: int, kind: str, operation: str, params: dict, *, actor: str, role: str) -> dict:
     """Do one operation at ``rt.now()`` in one transaction; LookupError when appeal or clock is missing."""
     if operation not in OPERATIONS:
         raise ClockInvalid("operation", f"unknown operation {operation!r}")

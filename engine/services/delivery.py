@@ -13,6 +13,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from engine.alerts.message import DeliveryError, OutgoingAlert
 from engine.store import appeals as store
@@ -20,6 +21,9 @@ from engine.store import outbox
 from engine.store.db import write_transaction
 
 from .notify import enqueue_for
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,7 @@ def retry_delay(attempts: int, rng: random.Random) -> timedelta:
     return timedelta(seconds=step * (0.5 + rng.random() / 2))
 
 
-def deliver_pending(rt, *, page: int = 100, rng: random.Random | None = None) -> DeliveryReport:
+def deliver_pending(rt: Runtime, *, page: int = 100, rng: random.Random | None = None) -> DeliveryReport:
     rng = rng or random.Random()
     now = rt.now()
     report = DeliveryReport()
@@ -60,7 +64,7 @@ def deliver_pending(rt, *, page: int = 100, rng: random.Random | None = None) ->
                 _deliver(rt, alert, now, rng, report)
 
 
-def outgoing(rt, alert) -> OutgoingAlert:
+def outgoing(rt: Runtime, alert) -> OutgoingAlert:
     base = rt.settings.public_url
     if alert.appeal_id is not None:
         link = f"{base}/api/v1/appeals/{alert.appeal_id}"
@@ -82,12 +86,12 @@ def outgoing(rt, alert) -> OutgoingAlert:
     )
 
 
-def _name(rt, official_id: str) -> str:
-    official = rt.policy.directory.officials.get(official_id)
+def _name(rt: Runtime, official_id: str) -> str:
+    official = rt.policy_set.directory.officials.get(official_id)
     return official.name if official else official_id
 
 
-def _deliver(rt, alert, now, rng, report: DeliveryReport) -> None:
+def _deliver(rt: Runtime, alert, now, rng, report: DeliveryReport) -> None:
     sender = rt.senders.get(alert.channel)
     try:
         if sender is None:
@@ -114,12 +118,12 @@ def _deliver(rt, alert, now, rng, report: DeliveryReport) -> None:
     report.sent += 1
 
 
-def _tell_administrator(rt, alert, error: str, attempts: int, now) -> None:
+def _tell_administrator(rt: Runtime, alert, error: str, attempts: int, now) -> None:
     """A dead letter alerts the administrators (never about their own dead letters)."""
     if alert.level == DEAD_LETTER_LEVEL:
         log.error("alert %s to the administrator is dead: %s", alert.id, error)
         return
-    admins = rt.policy.directory.holders(ADMIN_ROLE)
+    admins = rt.policy_set.directory.holders(ADMIN_ROLE)
     if not admins:
         log.error("alert %s is dead and the directory names no %s", alert.id, ADMIN_ROLE)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.store import escalations
@@ -13,6 +14,9 @@ from engine.store.db import write_transaction
 from .escalation import CLOSED_STATUSES
 from .notify import enqueue_for
 
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 MANAGER_ROLES = ("head_of_body", "sector_head", "centre_head", "curator")
@@ -20,10 +24,10 @@ DIGEST_LEVEL = "daily-digest"
 MAX_LINES = 100
 
 
-def send_digests(rt) -> int:
+def send_digests(rt: Runtime) -> int:
     """Write today's digests to the outbox (once per manager and day); returns how many were written."""
     now = rt.now()
-    policy = rt.policy
+    policy = rt.policy_set
     directory = policy.directory
     local = now.astimezone(ZoneInfo(directory.timezone))
     office = policy.calendar_for("cur-triage") if "cur-triage" in directory.bodies else None
@@ -52,8 +56,8 @@ def send_digests(rt) -> int:
     return written
 
 
-def _compose(rt, manager, items, local: datetime, now: datetime) -> tuple[str, str]:
-    directory = rt.policy.directory
+def _compose(rt: Runtime, manager, items, local: datetime, now: datetime) -> tuple[str, str]:
+    directory = rt.policy_set.directory
     zone = ZoneInfo(directory.timezone)
     subject = f"[ЦУР] Просроченные обращения на {local:%d.%m.%Y}: {len(items)}"
     lines = [f"{manager.name}, в вашей зоне ответственности просрочено сроков: {len(items)}.", ""]

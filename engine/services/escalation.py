@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from engine.domain.ladder import level_time, plan, repeat_time
 from engine.store import appeals as store
@@ -18,6 +19,9 @@ from engine.store import escalations, outbox
 from engine.store.db import write_transaction
 
 from .notify import write_level
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,7 @@ class SweepReport:
                 setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-def sweep(rt, *, page: int = PAGE) -> SweepReport:
+def sweep(rt: Runtime, *, page: int = PAGE) -> SweepReport:
     """Process every due step at `rt.now()`, page after page until none is left."""
     now = rt.now()
     report = SweepReport(lag_seconds=lag_seconds(now))
@@ -88,7 +92,7 @@ def arm_clock(policy_set, clock, facts: dict, cal, now: datetime) -> str | None:
     return ladder.id
 
 
-def arm_started(rt, appeal, clock, now: datetime) -> str | None:
+def arm_started(rt: Runtime, appeal, clock, now: datetime) -> str | None:
     """A clock started (or restarted) after routing — at the interim answer, on reopening: re-arm
     the ladder it already has for its new due time, or give it one as routing would. Runs inside
     the caller's transaction; the caller has bumped ``deadline_version`` of a clock that had a
@@ -97,14 +101,14 @@ def arm_started(rt, appeal, clock, now: datetime) -> str | None:
     if row is not None:
         rearm_clock(rt, clock, now, row=row)
         return row.ladder_id
-    return arm_clock(rt.policy, clock, clock_facts(appeal, clock), rt.policy.calendar_for(clock.body), now)
+    return arm_clock(rt.policy_set, clock, clock_facts(appeal, clock), rt.policy_set.calendar_for(clock.body), now)
 
 
-def _ladder(rt, ladder_id: str):
-    return next((lad for lad in rt.policy.ladders if lad.id == ladder_id), None)
+def _ladder(rt: Runtime, ladder_id: str):
+    return next((lad for lad in rt.policy_set.ladders if lad.id == ladder_id), None)
 
 
-def _batch(rt, ids: list[int], now: datetime, report: SweepReport) -> None:
+def _batch(rt: Runtime, ids: list[int], now: datetime, report: SweepReport) -> None:
     """Claim and act on a few due rows in one transaction; should one of them fail, the batch is
     rolled back and redone one step per transaction, so one bad clock holds up nobody else."""
     done = SweepReport()
@@ -123,7 +127,7 @@ def _batch(rt, ids: list[int], now: datetime, report: SweepReport) -> None:
     report.add(done)
 
 
-def _act(rt, row, now: datetime, report: SweepReport) -> None:
+def _act(rt: Runtime, row, now: datetime, report: SweepReport) -> None:
     """One clock's step, on rows just re-read (and on PostgreSQL locked) in this transaction."""
     clock = row.clock
     appeal = clock.appeal
@@ -131,7 +135,7 @@ def _act(rt, row, now: datetime, report: SweepReport) -> None:
     if ladder is None or clock.stopped_at or clock.paused_since or appeal.status in CLOSED_STATUSES:
         escalations.advance(row, next_level=row.next_level, next_check_at=None, now=now, repeat_level=None)
         return
-    cal = rt.policy.calendar_for(clock.body)
+    cal = rt.policy_set.calendar_for(clock.body)
     step = plan(ladder, started=clock.started_at, due=clock.due_at, basis=clock.basis, cal=cal,
                 now=now, next_level=row.next_level)
     repeat = {"level": row.repeat_level, "count": row.repeat_count or 0, "since": row.repeat_from}
@@ -158,7 +162,7 @@ def _act(rt, row, now: datetime, report: SweepReport) -> None:
                         repeat_from=repeat["since"] if repeat["level"] is not None else None)
 
 
-def _repeat(rt, appeal, clock, ladder, cal, now: datetime, repeat: dict, report: SweepReport) -> dict:
+def _repeat(rt: Runtime, appeal, clock, ladder, cal, now: datetime, repeat: dict, report: SweepReport) -> dict:
     """Send the latest repeat that has fallen due (one, however long the sweep was away) unless
     someone acknowledged the level; return the new repeat state."""
     level = ladder.levels[repeat["level"]]
@@ -174,7 +178,7 @@ def _repeat(rt, appeal, clock, ladder, cal, now: datetime, repeat: dict, report:
     return {**repeat, "count": count}
 
 
-def rearm_clock(rt, clock, now: datetime, *, row=None) -> None:
+def rearm_clock(rt: Runtime, clock, now: datetime, *, row=None) -> None:
     """After a clock's due time moved (extension, pause, recompute; the caller has bumped its
     deadline_version): levels now ahead fire again for the new version, levels already passed
     stay passed. Repeats of the old deadline stop. Runs inside the caller's transaction.
@@ -186,7 +190,7 @@ def rearm_clock(rt, clock, now: datetime, *, row=None) -> None:
     if ladder is None or clock.stopped_at:
         escalations.advance(row, next_level=row.next_level, next_check_at=None, now=now, repeat_level=None)
         return
-    cal = rt.policy.calendar_for(clock.body)
+    cal = rt.policy_set.calendar_for(clock.body)
     times = [level_time(lv, clock.started_at, clock.due_at, clock.basis, cal) for lv in ladder.levels]
     first_ahead = next((i for i, t in enumerate(times) if t > now), len(times))
     next_level = min(row.next_level, first_ahead)

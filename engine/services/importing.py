@@ -10,13 +10,17 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, IncomingAppeal
-from engine.store import access as channel_store
+from engine.store import credentials as channel_store
 from engine.store.db import write_transaction
 
-from .intake import process_appeal, receive_appeal
+from .intake import receive_appeal, route_appeal
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +58,7 @@ class ImportReport:
     aborted: bool = False  # all-or-nothing and some row was invalid: nothing imported
 
 
-def import_csv(rt, lines: Iterable[str], *, channel: str, all_or_nothing: bool = False,
+def import_csv(rt: Runtime, lines: Iterable[str], *, channel: str, all_or_nothing: bool = False,
                progress: Callable[[int, int], None] | None = None) -> ImportReport:
     if channel_store.get_channel(channel) is None:
         raise ImportFailed(f"no channel {channel!r}; add it with `appeals channel add {channel} --kind generic`")
@@ -67,7 +71,7 @@ def import_csv(rt, lines: Iterable[str], *, channel: str, all_or_nothing: bool =
             f"missing columns: {', '.join(missing)}" if missing else "",
             f"unknown columns: {', '.join(unknown)} (known: {', '.join(REQUIRED + OPTIONAL)})" if unknown else "",
         ))))
-    zone = ZoneInfo(rt.policy.directory.timezone)
+    zone = ZoneInfo(rt.policy_set.directory.timezone)
     report, valid = ImportReport(), []
     for number, raw in enumerate(reader, start=2):
         report.rows += 1
@@ -83,13 +87,13 @@ def import_csv(rt, lines: Iterable[str], *, channel: str, all_or_nothing: bool =
         report.aborted = True
         return report
     created = _store(rt, valid, report, atomic=all_or_nothing, progress=progress)
-    report.routed = sum(process_appeal(rt, appeal_id) for appeal_id in created)
+    report.routed = sum(route_appeal(rt, appeal_id) for appeal_id in created)
     log.info("import into %s: %s rows, %s imported, %s already there, %s errors", channel, report.rows,
              report.imported, report.already_there, len(report.errors))
     return report
 
 
-def _store(rt, valid, report: ImportReport, *, atomic: bool, progress) -> list[int]:
+def _store(rt: Runtime, valid, report: ImportReport, *, atomic: bool, progress) -> list[int]:
     created: list[int] = []
 
     def run():

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from engine.domain.appeal import IncomingAppeal
 from engine.domain.deadlines import compute_clocks
@@ -16,6 +17,9 @@ from engine.store.db import write_transaction
 
 from .escalation import arm_clock, clock_facts
 from .repeats import history_for
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ class Received:
     routed: bool = False  # routed in the same request (APPEALS_ROUTING=inline)
 
 
-def receive_appeal(rt, incoming: IncomingAppeal, raw_payload: str, *, actor: str,
+def receive_appeal(rt: Runtime, incoming: IncomingAppeal, raw_payload: str, *, actor: str,
                    with_it: Callable[[], None] | None = None) -> Received:
     """Commit the appeal exactly as received; a repeated external id returns the stored one.
     `with_it` runs in the same transaction (a channel records its delivery id there), also when
@@ -72,15 +76,15 @@ def _already_stored(appeal_id: int, with_it: Callable[[], None] | None) -> Recei
     return Received(appeal_id, created=False)
 
 
-def route_on_receipt(rt, received: Received) -> Received:
+def route_on_receipt(rt: Runtime, received: Received) -> Received:
     """With APPEALS_ROUTING=inline a new appeal is routed at once, in the request that stored it;
     queued (the default) leaves it to the worker's `route` job."""
     if not received.created or rt.settings.routing != "inline":
         return received
-    return dataclasses.replace(received, routed=process_appeal(rt, received.appeal_id))
+    return dataclasses.replace(received, routed=route_appeal(rt, received.appeal_id))
 
 
-def process_appeal(rt, appeal_id: int) -> bool:
+def route_appeal(rt: Runtime, appeal_id: int) -> bool:
     """Route a received appeal. On failure it stays `received` and is retried later."""
     now = rt.now()
     try:
@@ -107,14 +111,14 @@ def process_appeal(rt, appeal_id: int) -> bool:
         return False
 
 
-def route_pending(rt, *, limit: int = 200) -> int:
+def route_pending(rt: Runtime, *, limit: int = 200) -> int:
     """Route every appeal waiting for routing (new or after a failure); returns how many succeeded."""
     done = 0
     while True:
         ids = store.appeals_due_for_routing(rt.now(), limit)
         if not ids:
             return done
-        results = [process_appeal(rt, appeal_id) for appeal_id in ids]
+        results = [route_appeal(rt, appeal_id) for appeal_id in ids]
         done += sum(results)
         if not any(results):
             return done  # everything left failed again; their retry times moved forward
@@ -127,8 +131,8 @@ def routing_lag(now) -> tuple[int, float]:
     return count, max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
 
 
-def _route(rt, record, now) -> None:
-    policy_set = rt.policy
+def _route(rt: Runtime, record, now) -> None:
+    policy_set = rt.policy_set
     incoming = store.incoming_from(record)
     read = policy_set.read(incoming)  # the text is read once, for both decisions below
     decision = policy_set.decide(incoming, read=read)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.domain.calendar import BusinessCalendar
@@ -17,28 +18,31 @@ from engine.domain.ladder import quiet_until
 from engine.store import appeals as store
 from engine.store import outbox
 
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
-def local_day(rt, now: datetime):
-    return now.astimezone(ZoneInfo(rt.policy.directory.timezone)).date()
+def local_day(rt: Runtime, now: datetime):
+    return now.astimezone(ZoneInfo(rt.policy_set.directory.timezone)).date()
 
 
-def alert_calendar(rt, official) -> BusinessCalendar | None:
+def alert_calendar(rt: Runtime, official) -> BusinessCalendar | None:
     """The working time outside which a non-urgent alert to `official` waits (None: no quiet hours)."""
-    directory = rt.policy.directory
+    directory = rt.policy_set.directory
     name = official.hours or directory.default_hours
     if name is None:
         return None
-    policy = rt.policy
+    policy = rt.policy_set
     return BusinessCalendar(production=policy.production, hours=policy.working_hours[name], timezone=directory.timezone)
 
 
-def deliver_from(rt, official, now: datetime, *, urgent: bool) -> datetime:
+def deliver_from(rt: Runtime, official, now: datetime, *, urgent: bool) -> datetime:
     cal = None if urgent else alert_calendar(rt, official)
     return now if cal is None else quiet_until(now, cal)
 
 
-def enqueue_for(rt, official, *, key: str, now: datetime, not_before: datetime, status: str = "pending",
+def enqueue_for(rt: Runtime, official, *, key: str, now: datetime, not_before: datetime, status: str = "pending",
                 **fields) -> int:
     """One outbox row per channel the official reads; returns how many rows this call inserted."""
     written = 0
@@ -57,9 +61,9 @@ def enqueue_for(rt, official, *, key: str, now: datetime, not_before: datetime, 
     return written
 
 
-def write_level(rt, appeal, clock, level, cal, now: datetime, *, status: str, repeat: int = 0) -> int:
+def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status: str, repeat: int = 0) -> int:
     """Alerts of one ladder level for one clock; returns how many outbox rows were inserted."""
-    directory = rt.policy.directory
+    directory = rt.policy_set.directory
     day = local_day(rt, now)
     written = 0
     seen: set[str] = set()
@@ -94,8 +98,8 @@ def write_level(rt, appeal, clock, level, cal, now: datetime, *, status: str, re
     return written
 
 
-def compose(rt, appeal, clock, level, cal, resolution, repeat: int) -> tuple[str, str]:
-    directory = rt.policy.directory
+def compose(rt: Runtime, appeal, clock, level, cal, resolution, repeat: int) -> tuple[str, str]:
+    directory = rt.policy_set.directory
     zone = ZoneInfo(cal.timezone)
     body_name = directory.bodies[clock.body].name if clock.body in directory.bodies else clock.body
     due_local = clock.due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")

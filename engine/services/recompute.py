@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from engine.domain.clockterm import term_due
 from engine.domain.deadlines import bounded
@@ -25,6 +26,9 @@ from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 
 from .escalation import rearm_clock
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ class RecomputeReport:
                 "unchanged": self.unchanged, "skipped": self.skipped}
 
 
-def recompute(rt, *, actor: str, reason: str, appeal_id: int | None = None, page: int = PAGE,
+def recompute(rt: Runtime, *, actor: str, reason: str, appeal_id: int | None = None, page: int = PAGE,
               dry_run: bool = False) -> RecomputeReport:
     """Recompute every open clock (or those of one appeal), one transaction per page.
 
@@ -79,9 +83,9 @@ def recompute(rt, *, actor: str, reason: str, appeal_id: int | None = None, page
     return report
 
 
-def _plan(rt, clock, now, calendars, report) -> tuple[dict, datetime] | None:
+def _plan(rt: Runtime, clock, now, calendars, report) -> tuple[dict, datetime] | None:
     """The changes for one clock and its new due time, or None when nothing changes."""
-    policy = rt.policy.policies.get(clock.policy_id)
+    policy = rt.policy_set.policies.get(clock.policy_id)
     spec = None
     if policy is not None:
         spec = next((s for s in policy.clocks_for(clock.category, clock.subcategory) if s.kind == clock.kind), None)
@@ -97,7 +101,7 @@ def _plan(rt, clock, now, calendars, report) -> tuple[dict, datetime] | None:
     on_non_working = spec.on_non_working if spec else (clock.on_non_working or "next")
     cal = calendars.get(clock.body)
     if cal is None:
-        cal = calendars[clock.body] = rt.policy.calendar_for(clock.body)
+        cal = calendars[clock.body] = rt.policy_set.calendar_for(clock.body)
     if clock.waits_for and clock.cap_at is not None:
         due = clock.cap_at  # not started: only the cap is due
     else:
@@ -124,7 +128,7 @@ def _plan(rt, clock, now, calendars, report) -> tuple[dict, datetime] | None:
     return changes, due
 
 
-def _apply(rt, planned, now, actor: str, reason: str) -> None:
+def _apply(rt: Runtime, planned, now, actor: str, reason: str) -> None:
     groups: dict[tuple, list[int]] = {}
     for clock, changes, _ in planned:
         groups.setdefault(tuple(sorted(changes.items())), []).append(clock.id)

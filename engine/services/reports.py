@@ -24,10 +24,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.domain.businesstime import add_working_hours, elapsed_share, working_time_between
 from engine.store import clocks as clock_store
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 GROUPS = ("body", "topic", "municipality", "channel", "policy", "clock", "month")
 DEFAULT_KINDS = ("answer", "final_answer")
@@ -43,10 +47,11 @@ SHARE_BASIS = {"calendar_days": "calendar_days", "calendar_hours": "calendar_hou
                "working_days": "working_days", "working_hours": "working_hours"}
 
 
-def period(rt, start_text: str | None, end_text: str | None, *, default_days: int = 30) -> tuple[datetime, datetime]:
+def period(rt: Runtime, start_text: str | None, end_text: str | None, *,
+           default_days: int = 30) -> tuple[datetime, datetime]:
     """[start, end) from ISO dates (local days of the region; ``to`` is inclusive) or ISO instants
     with an offset. Defaults: the last ``default_days`` days up to now."""
-    zone = ZoneInfo(rt.policy.directory_doc.get("timezone") or "UTC")
+    zone = ZoneInfo(rt.policy_set.directory_doc.get("timezone") or "UTC")
     now = rt.now()
     end = _instant(end_text, zone, "to", inclusive=True) if end_text else now
     start = _instant(start_text, zone, "from", inclusive=False) if start_text else end - timedelta(days=default_days)
@@ -91,13 +96,13 @@ def scope_of(bodies: frozenset[str] | None) -> list[str] | str:
     return "all" if bodies is None else sorted(bodies)
 
 
-def sla_report(rt, *, start: datetime, end: datetime, group_by: str = "body",
+def sla_report(rt: Runtime, *, start: datetime, end: datetime, group_by: str = "body",
                kinds: tuple[str, ...] = DEFAULT_KINDS, filters: dict[str, str] | None = None,
                bodies: frozenset[str] | None = None) -> dict:
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
     now = rt.now()
-    zone = ZoneInfo(rt.policy.directory_doc.get("timezone") or "UTC")
+    zone = ZoneInfo(rt.policy_set.directory_doc.get("timezone") or "UTC")
     rows = clock_store.sla_rows(kinds=tuple(kinds), start=start, end=end, filters=dict(filters or {}),
                                 bodies=bodies)
     groups: dict[str, dict] = {}
@@ -147,17 +152,17 @@ def sla_csv(report: dict) -> str:
     return out.getvalue()
 
 
-def at_risk(rt, *, working_hours: int, bodies: frozenset[str] | None = None) -> dict:
+def at_risk(rt: Runtime, *, working_hours: int, bodies: frozenset[str] | None = None) -> dict:
     """Running clocks that breach within the next ``working_hours`` of their body's working time."""
     if working_hours < 1:
         raise ValueError("working_hours must be at least 1")
     now = rt.now()
-    calendars = {body: rt.policy.calendar_for(body) for body in rt.policy.directory.bodies}
+    calendars = {body: rt.policy_set.calendar_for(body) for body in rt.policy_set.directory.bodies}
     horizons = {body: add_working_hours(now, timedelta(hours=working_hours), cal) for body, cal in calendars.items()}
     until = max(horizons.values())
     items = []
     for clock, appeal in clock_store.at_risk_rows(after=now, until=until, bodies=bodies):
-        cal = calendars.get(clock.body) or rt.policy.calendar_for(clock.body)
+        cal = calendars.get(clock.body) or rt.policy_set.calendar_for(clock.body)
         if clock.due_at > horizons.get(clock.body, until):
             continue
         items.append({

@@ -1,6 +1,6 @@
 """Hot reload: every API and worker process follows the published rules version.
 
-``PolicySource.current()`` is what ``Runtime.policy`` returns. At most every ``poll_seconds`` it
+``PolicySource.current()`` is what ``Runtime.policy_set`` returns. At most every ``poll_seconds`` it
 reads the active version's id and hash (one small query, in a savepoint so an open transaction is
 never disturbed); when they changed it loads that version's files, builds its engine rulesets,
 swaps it in and retires the replaced rulebook, whose engine memory is freed as soon as the

@@ -14,6 +14,7 @@ import logging
 import threading
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from engine.store import replay
 from engine.store import simulations as store
@@ -23,6 +24,9 @@ from . import backtest
 from .rules import RulesRefused, check_draft
 from .rules_check import DEFAULT_TIMEOUT
 from .views import iso
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +59,7 @@ def submit(files: dict[str, str], *, since: datetime, limit: int | None, request
     return view(record)
 
 
-def run_next(rt, *, stop: threading.Event | None = None) -> int | None:
+def run_next(rt: Runtime, *, stop: threading.Event | None = None) -> int | None:
     """Claim the oldest queued simulation and run it on this thread; its id, or None when none
     waited. Stale running records are failed first. When ``stop`` is set during the run, the
     record goes back to the queue."""
@@ -76,7 +80,7 @@ def run_next(rt, *, stop: threading.Event | None = None) -> int | None:
     try:
         total = replay.count_since(record.since)
         progress(0, min(total, record.appeal_limit) if record.appeal_limit is not None else total)
-        result = backtest.simulate_draft(record.files, rt.policy, since=record.since, limit=record.appeal_limit,
+        result = backtest.simulate_draft(record.files, rt.policy_set, since=record.since, limit=record.appeal_limit,
                                          progress=progress)
     except RunAbandoned:
         log.warning("simulation %s was given up while it ran here (no progress for too long)", record.id)
@@ -102,7 +106,7 @@ def run_next(rt, *, stop: threading.Event | None = None) -> int | None:
     return record.id
 
 
-def _fail(rt, simulation_id: int, claim: str, error: str) -> None:
+def _fail(rt: Runtime, simulation_id: int, claim: str, error: str) -> None:
     with write_transaction():
         store.fail(simulation_id, claim, error=error, now=rt.now())
     log.warning("simulation %s failed: %s", simulation_id, error)

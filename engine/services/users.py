@@ -13,7 +13,8 @@ from engine.store import users as store
 from engine.store.appeals import audit
 from engine.store.db import write_transaction
 
-from .access import ROLES, AccessError, Caller, create_token, hash_token
+from .access import ROLES, AccessError, Caller
+from .credentials import create_token, hash_token
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def issue_token(now: datetime, login: str, *, ttl_days: int | None = None, actor
     user = _existing(login)
     token = create_token(now, user.role, label=f"user:{login}", ttl_days=ttl_days)
     with write_transaction():
-        from engine.store import access as token_store
+        from engine.store import credentials as token_store
 
         record = token_store.find_token(hash_token(token))
         store.own_token(record.id, user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.domain.businesstime import working_time_between
@@ -11,6 +12,9 @@ from engine.store import appeals as store
 from engine.store import outbox
 
 from .clocks import state_of
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 # an appeal in these states may still get its interim answer
 OPEN_STATUSES = ("routed", "in_progress", "awaiting_author")
@@ -38,13 +42,13 @@ def appeal_summary(record) -> dict:
     }
 
 
-def clock_view(rt, clock, now) -> dict:
+def clock_view(rt: Runtime, clock, now) -> dict:
     """A clock as staff see it. While paused, the remaining working time is frozen at the pause.
 
     A pending clock (it starts at the interim answer; stored from routing because it has a hard
     cap) shows the cap as its due time and ``waits_for``: "interim".
     """
-    cal = rt.policy.calendar_for(clock.body)
+    cal = rt.policy_set.calendar_for(clock.body)
     zone = ZoneInfo(cal.timezone)
     running = clock.stopped_at is None
     counted_to = clock.paused_since or now
@@ -80,14 +84,14 @@ def clock_view(rt, clock, now) -> dict:
     }
 
 
-def waiting_views(rt, record, clocks) -> list[dict]:
+def waiting_views(rt: Runtime, record, clocks) -> list[dict]:
     """The clocks of the appeal's policy that wait for the interim answer and have not been
     created (no hard cap): shown as pending, with no due time and the term in words."""
-    policy = rt.policy.policies.get(record.policy or "")
+    policy = rt.policy_set.policies.get(record.policy or "")
     if policy is None or record.body is None:
         return []
     have = {c.kind for c in clocks}
-    timezone = rt.policy.calendar_for(record.body).timezone
+    timezone = rt.policy_set.calendar_for(record.body).timezone
     return [
         {"kind": spec.kind, "basis": spec.basis, "amount": spec.amount, "policy": policy.id,
          "policy_version": policy.version, "calendar_version": None, "body": record.body, "started_at": None,
@@ -119,7 +123,7 @@ def alert_view(alert) -> dict:
     }
 
 
-def appeal_detail(rt, record) -> dict:
+def appeal_detail(rt: Runtime, record) -> dict:
     now = rt.now()
     decision = store.latest_decision(record.id)
     assignment = store.current_assignment(record.id)
@@ -149,7 +153,7 @@ def appeal_detail(rt, record) -> dict:
     return view
 
 
-def _clocks(rt, record, now) -> list[dict]:
+def _clocks(rt: Runtime, record, now) -> list[dict]:
     rows = store.clocks_of(record.id)
     waiting = waiting_views(rt, record, rows) if record.status in OPEN_STATUSES else []
     return [clock_view(rt, c, now) for c in rows] + waiting
@@ -174,7 +178,7 @@ def decision_view(decision) -> dict | None:
     }
 
 
-def deadlines_brief(rt, appeal_id: int) -> list[dict]:
+def deadlines_brief(rt: Runtime, appeal_id: int) -> list[dict]:
     now = rt.now()
     return [
         {k: v for k, v in clock_view(rt, c, now).items() if k in ("kind", "due", "due_utc", "state")}

@@ -27,7 +27,7 @@ from engine.rulebook.calendar_files import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-DEADLINES = ROOT / "rules" / "deadlines.yaml"
+DEADLINES = ROOT / "rules" / "deadline_policies.yaml"
 PRODUCTION = load_production_calendar(ROOT / "rules" / "calendar")
 DIRECTORY = yaml.safe_load((ROOT / "rules" / "directory.yaml").read_text(encoding="utf-8"))
 OFFICE = business_calendar_for_body("min-roads", DIRECTORY, PRODUCTION)

@@ -60,26 +60,26 @@ def test_each_text_is_read_once_for_both_versions_when_the_draft_reads_texts_ali
     reads = []
     real = PolicySet.read
     monkeypatch.setattr(PolicySet, "read", lambda self, *a, **k: reads.append(self) or real(self, *a, **k))
-    result = backtest.replay(runtime.policy, draft, since=runtime.now() - timedelta(days=30), workers=1)
+    result = backtest.replay(runtime.policy_set, draft, since=runtime.now() - timedelta(days=30), workers=1)
     assert result["appeals"] == 12 and result["reused_decisions"] == 0
-    assert len(reads) == 12 and all(r is runtime.policy for r in reads)
+    assert len(reads) == 12 and all(r is runtime.policy_set for r in reads)
 
     topics = read_tree(RULES_DIR)
-    topics["topics.yaml"] += "\n# the draft changes how texts are read\n"
+    topics["lexicon.yaml"] += "\n# the draft changes how texts are read\n"
     reads.clear()
     other = load_policy_set_from_files(draft_of(topics))
-    assert other.reading_version != runtime.policy.reading_version
-    backtest.replay(runtime.policy, other, since=runtime.now() - timedelta(days=30), workers=1)
+    assert other.reading_version != runtime.policy_set.reading_version
+    backtest.replay(runtime.policy_set, other, since=runtime.now() - timedelta(days=30), workers=1)
     assert len(reads) == 24
 
 
 def test_the_backtest_gives_the_decisions_routing_gives(runtime):
     store_appeals(runtime.now(), 15)
     draft = load_policy_set_from_files(draft_of(read_tree(RULES_DIR)))
-    result = backtest.replay(runtime.policy, draft, since=runtime.now() - timedelta(days=30), workers=1, page=4)
+    result = backtest.replay(runtime.policy_set, draft, since=runtime.now() - timedelta(days=30), workers=1, page=4)
     expected_changed = 0
     for record in AppealRecord.select():
-        before, after = runtime.policy.decide(incoming_from(record)), draft.decide(incoming_from(record))
+        before, after = runtime.policy_set.decide(incoming_from(record)), draft.decide(incoming_from(record))
         expected_changed += (before.body, before.role, before.policy, before.priority) != (
             after.body, after.role, after.policy, after.priority)
     assert result["appeals"] == 15 and result["changed"] == expected_changed > 0
@@ -94,10 +94,10 @@ def test_the_backtest_gives_the_decisions_routing_gives(runtime):
 def test_appeals_the_rules_cannot_tell_apart_are_decided_once_and_every_appeal_is_counted(runtime):
     store_appeals(runtime.now(), 400)
     draft = load_policy_set_from_files(draft_of(read_tree(RULES_DIR)))
-    result = backtest.replay(runtime.policy, draft, since=runtime.now() - timedelta(days=30), workers=1)
+    result = backtest.replay(runtime.policy_set, draft, since=runtime.now() - timedelta(days=30), workers=1)
     changed = {}
     for record in AppealRecord.select():
-        before, after = runtime.policy.decide(incoming_from(record)), draft.decide(incoming_from(record))
+        before, after = runtime.policy_set.decide(incoming_from(record)), draft.decide(incoming_from(record))
         if any(getattr(before, f) != getattr(after, f) for f in backtest.FIELDS):
             changed[record.id] = ({f: getattr(before, f) for f in backtest.FIELDS},
                                   {f: getattr(after, f) for f in backtest.FIELDS})
@@ -156,15 +156,16 @@ def test_a_decision_the_appeals_history_shaped_is_decided_again_not_reused(runti
     first, second, third = AppealRecord.select().order_by(AppealRecord.id)
     AppealRecord.update(repeat_of=first.id).where(AppealRecord.id == second.id).execute()
     for record, tags in ((first, []), (second, []), (third, ["mass-incident"])):
-        decided = runtime.policy.decide(incoming_from(record))
-        DecisionRecord.create(appeal=record.id, ruleset_version=runtime.policy.rulebook.version,
+        decided = runtime.policy_set.decide(incoming_from(record))
+        DecisionRecord.create(appeal=record.id, ruleset_version=runtime.policy_set.rulebook.version,
                               route_rule_id=decided.route_rule_id, rule_ids=list(decided.rule_ids),
                               body=decided.body, role=decided.role, policy=decided.policy,
                               priority=decided.priority, topic=decided.topic, tags=tags,
-                              fz59_special=decided.fz59_special or "", reading_version=runtime.policy.reading_id,
+                              fz59_special=decided.fz59_special or "", reading_version=runtime.policy_set.reading_id,
                               explanation=[], explanation_text="", decided_at=runtime.now())
 
-    result = backtest.replay(runtime.policy, runtime.policy, since=runtime.now() - timedelta(days=30), workers=1)
+    policy_set = runtime.policy_set
+    result = backtest.replay(policy_set, policy_set, since=runtime.now() - timedelta(days=30), workers=1)
 
     assert result["appeals"] == 3 and result["reused_decisions"] == 1  # only the first: no repeat, no cluster
     assert result["changed"] == 0
@@ -172,7 +173,7 @@ def test_a_decision_the_appeals_history_shaped_is_decided_again_not_reused(runti
 
 def test_a_stored_decision_is_reused_only_when_made_by_these_rules_from_a_reading_like_todays(runtime):
     store_appeals(runtime.now(), 4)
-    active = runtime.policy
+    active = runtime.policy_set
     records = list(AppealRecord.select().order_by(AppealRecord.id))
     made = [(active.reading_id, ""), ("other-topics:other-calendar", ""), (active.reading_id, None), (None, "")]
     for record, (reading, special) in zip(records, made, strict=True):
@@ -189,14 +190,14 @@ def test_a_stored_decision_is_reused_only_when_made_by_these_rules_from_a_readin
 
 def test_routing_records_what_a_backtest_needs_to_reuse_its_decision(runtime):
     from engine.domain.appeal import Author, IncomingAppeal
-    from engine.services.intake import process_appeal, receive_appeal
+    from engine.services.intake import receive_appeal, route_appeal
 
     incoming = IncomingAppeal(channel="portal", external_id="x1", text="Яма на дороге", author=Author(),
                               received_at=runtime.now(), regime="fz59")
     appeal_id = receive_appeal(runtime, incoming, "{}", actor="test").appeal_id
-    assert process_appeal(runtime, appeal_id)
+    assert route_appeal(runtime, appeal_id)
     page = next(replay.pages_since(runtime.now() - timedelta(days=1)))
     (_row, stored), = page
-    assert stored.reading_version == runtime.policy.reading_id and stored.fz59_special is not None
-    result = backtest.replay(runtime.policy, runtime.policy, since=runtime.now() - timedelta(days=1), workers=1)
+    assert stored.reading_version == runtime.policy_set.reading_id and stored.fz59_special is not None
+    result = backtest.replay(runtime.policy_set, runtime.policy_set, since=runtime.now() - timedelta(days=1), workers=1)
     assert result["reused_decisions"] == 1 and result["decisions_made"] == 1  # only the draft side decided

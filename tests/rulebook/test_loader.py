@@ -61,7 +61,7 @@ def test_minimal_tree_routes(tmp_path):
         (rule(when={"fact": "tags", "op": "has_any", "value": []}), "non-empty"),
         (rule(when={"all": []}), "field when.all"),
         (rule(when={"maybe": []}), "field when.maybe"),
-        (rule(then={"escalate": "now"}), "field then.escalate: unknown action"),
+        (rule(then={"escalate": "now"}), "field then.escalate: unknown outcome"),
         (rule(then={"assign": {"body": "nowhere", "role": "executor"}}), "field then.assign.body: unknown body"),
         (rule(then={"assign": {"body": "min-roads", "role": "boss"}}), "field then.assign.role: unknown role"),
         (rule(then={"deadline_policy": "forever"}), "field then.deadline_policy: unknown deadline policy"),

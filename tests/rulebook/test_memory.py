@@ -22,7 +22,7 @@ from engine.rulebook.compiler import derived_keys, engine_doc
 from engine.rulebook.facts import prepare_facts
 from engine.rulebook.loader import load_policy
 from engine.rulebook.model import Stage
-from engine.rulebook.router import Rulebook
+from engine.rulebook.rulebook import Rulebook
 
 from . import ROOT, directory_sets, minimal_tree, write_rules
 

@@ -36,7 +36,7 @@ def _view(alert) -> dict:
 
 def _scope():
     """None for callers who see every alert; else the bodies they see and their own official id."""
-    bodies = access.visible_bodies(g.caller, runtime().policy.directory)
+    bodies = access.visible_bodies(g.caller, runtime().policy_set.directory)
     return None if bodies is None else (bodies, getattr(g.caller, "official_id", None))
 
 

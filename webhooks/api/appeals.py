@@ -9,8 +9,8 @@ from flask import Blueprint, g, jsonify, request
 from engine.services.actions import allowed_actions
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail, appeal_summary, decision_view
+from engine.store import appeal_lists
 from engine.store import appeals as store
-from engine.store import queues
 
 from ..auth import can_see, require_role, visible_bodies
 from ..errors import ApiError
@@ -46,17 +46,17 @@ def list_appeals():
                        {name: ["unknown parameter"] for name in sorted(unknown)})
     limit = _int_arg("limit", 50)
     cursor = _int_arg("cursor", None)
-    rows = queues.list_appeals(appeal_query(), after_id=cursor, limit=limit)
-    next_cursor = rows[-1].id if len(rows) == min(limit, queues.PAGE_LIMIT) else None
+    rows = appeal_lists.list_appeals(appeal_query(), after_id=cursor, limit=limit)
+    next_cursor = rows[-1].id if len(rows) == min(limit, appeal_lists.PAGE_LIMIT) else None
     return jsonify({"items": [appeal_summary(r) for r in rows], "next_cursor": next_cursor})
 
 
-def appeal_query() -> queues.AppealQuery:
+def appeal_query() -> appeal_lists.AppealQuery:
     """Filters from the query string, limited to the bodies the caller may see."""
     now = runtime().now()
     at_risk = _flag("at_risk")
     hours = _int_arg("at_risk_hours", AT_RISK_HOURS)
-    return queues.AppealQuery(
+    return appeal_lists.AppealQuery(
         filters={name: request.args[name] for name in FILTERS if name in request.args},
         bodies=visible_bodies(),
         overdue=_flag("overdue"),

@@ -27,8 +27,8 @@ MAX_YAML = 2 * 1024 * 1024
 def body_view(body) -> dict:
     return {"id": body.id, "name": body.name, "level": body.level, "sector": body.sector,
             "municipality": body.municipality, "parent": body.parent, "hours": body.hours,
-            "timezone": runtime().policy.calendar_for(body.id).timezone,
-            "working_hours": (runtime().policy.directory_doc.get("working_hours") or {}).get(body.hours)}
+            "timezone": runtime().policy_set.calendar_for(body.id).timezone,
+            "working_hours": (runtime().policy_set.directory_doc.get("working_hours") or {}).get(body.hours)}
 
 
 def official_view(official) -> dict:
@@ -42,14 +42,14 @@ def official_view(official) -> dict:
 @bp.get("/bodies")
 @require_role(*READERS)
 def bodies():
-    directory = runtime().policy.directory
+    directory = runtime().policy_set.directory
     return jsonify({"items": [body_view(b) for b in directory.bodies.values()]})
 
 
 @bp.get("/roles")
 @require_role(*READERS)
 def roles():
-    directory = runtime().policy.directory
+    directory = runtime().policy_set.directory
     return jsonify({"roles": directory.roles, "sectors": directory.sectors,
                     "municipalities": directory.municipalities})
 
@@ -58,14 +58,14 @@ def roles():
 @require_role("manager", "policy", "admin")
 def officials():
     """People with their positions, deputies and out-of-office periods (contacts are not shown)."""
-    directory = runtime().policy.directory
+    directory = runtime().policy_set.directory
     return jsonify({"items": [official_view(o) for o in directory.officials.values()]})
 
 
 @bp.get("/export")
 @require_role("policy", "admin")
 def export_yaml():
-    text = yaml.safe_dump(runtime().policy.directory_doc, allow_unicode=True, sort_keys=False)
+    text = yaml.safe_dump(runtime().policy_set.directory_doc, allow_unicode=True, sort_keys=False)
     return Response(text, mimetype="application/yaml",
                     headers={"Content-Disposition": "attachment; filename=directory.yaml"})
 
@@ -99,7 +99,7 @@ def import_yaml():
     except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
         raise ApiError(422, "invalid_directory", f"the directory is not valid: {exc}") from None
     rt = runtime()
-    old = rt.policy.directory
+    old = rt.policy_set.directory
     changes = {
         "bodies_added": sorted(set(new.bodies) - set(old.bodies)),
         "bodies_removed": sorted(set(old.bodies) - set(new.bodies)),
@@ -113,7 +113,7 @@ def import_yaml():
         raise ApiError(422, "invalid_fields", "say what changes and why: a comment is required to apply",
                        {"comment": ["required with apply=true"]})
     try:
-        version, _ = rules.publish_directory(text, fallback_dir=Path(rt.policy.rules_dir), actor=g.caller.actor,
+        version, _ = rules.publish_directory(text, fallback_dir=Path(rt.policy_set.rules_dir), actor=g.caller.actor,
                                              comment=comment, now=rt.now(), changes=changes,
                                              origin=g.caller.origin)
     except SnapshotError as exc:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import Blueprint, g, jsonify, request, url_for
 
-from engine.rulebook import action_table, fact_table, operator_table
+from engine.rulebook import fact_table, operator_table, outcome_table
 from engine.rulebook.snapshot import SnapshotError, check_tree
 from engine.services import rules, simulations
 from engine.services.rules_check import check_files
@@ -41,7 +41,7 @@ def _draft(body: dict) -> dict[str, str]:
     deleted = body.get("deleted") or []
     if not isinstance(deleted, list):
         raise ApiError(422, "invalid_fields", "deleted must be a list of paths", {"deleted": ["not a list"]})
-    base = None if body.get("replace") else rules.active_files(runtime().policy.rules_dir)
+    base = None if body.get("replace") else rules.active_files(runtime().policy_set.rules_dir)
     try:
         return check_tree(rules.draft_files(files, base=base, replace=bool(body.get("replace")), deleted=deleted))
     except SnapshotError as exc:
@@ -78,7 +78,7 @@ def _int(value, name: str) -> int:
 @bp.get("/rules/vocabulary")
 @require_role(*POLICY)
 def vocabulary():
-    return jsonify({"facts": fact_table(), "operators": operator_table(), "actions": action_table()})
+    return jsonify({"facts": fact_table(), "operators": operator_table(), "outcomes": outcome_table()})
 
 
 @bp.get("/rules/versions")
@@ -86,7 +86,7 @@ def vocabulary():
 def list_versions():
     before = request.args.get("cursor")
     items = rules.versions(limit=100, before_id=_int(before, "cursor") if before else None)
-    return jsonify({"items": items, "in_use": runtime().policy.rulebook.version})
+    return jsonify({"items": items, "in_use": runtime().policy_set.rulebook.version})
 
 
 @bp.get("/rules/versions/<int:version_id>")

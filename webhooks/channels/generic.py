@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
 from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, IncomingAppeal
 from engine.domain.signature import SignatureError, verify
-from engine.services import access
+from engine.services import credentials
 from engine.services.views import deadlines_brief
 from engine.store import appeals as appeal_store
 
 from ..errors import ApiError
 from ..runtime import runtime
 from .receiving import accept, channel_of_kind, json_object, with_current_credentials
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("generic", __name__, url_prefix="/webhooks/generic")
@@ -79,7 +83,7 @@ def receive(channel: str):
 
     def signed(channel_row) -> None:
         verify(
-            access.channel_secrets(channel_row, now),
+            credentials.channel_secrets(channel_row, now),
             request.headers.get("X-Appeals-Timestamp"),
             request.headers.get("X-Appeals-Signature"),
             raw,
@@ -105,7 +109,7 @@ def _queued(appeal_id: int) -> dict:
     return {"appeal_id": appeal_id, "status": "received", "routed_to": None, "deadlines": []}
 
 
-def _answer(rt, appeal) -> dict:
+def _answer(rt: Runtime, appeal) -> dict:
     return {
         "appeal_id": appeal.id,
         "status": appeal.status,

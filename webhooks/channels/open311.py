@@ -2,7 +2,7 @@
 request, reading one back, and the list of requests with the specification's filters.
 
 `api_key` (form field or JSON) is the credential of a channel of kind `open311`; service codes are
-the topics of rules/topics.yaml and their attributes the topic's `attributes:`; errors leave as
+the topics of rules/lexicon.yaml and their attributes the topic's `attributes:`; errors leave as
 Open311's `[{code, description}]`; times are ISO 8601 with the offset of the responsible body's zone.
 Every resource answers as `.json` and as `.xml` (the specification's two formats; the XML elements
 are named as the specification's examples: `services/service`, `service_definition`,
@@ -21,6 +21,7 @@ import json
 import logging
 import uuid
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -30,14 +31,17 @@ from werkzeug.exceptions import HTTPException
 
 from engine.classify.attributes import SUBTOPIC, check_values
 from engine.domain.appeal import Author, IncomingAppeal
-from engine.services import access
+from engine.services import credentials
 from engine.services.views import clock_view
-from engine.store import access as channel_store
 from engine.store import appeals as appeal_store
+from engine.store import credentials as channel_store
 from engine.store import open311 as open311_store
 
 from ..runtime import runtime
 from .receiving import accept
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -148,13 +152,13 @@ class Open311RequestSchema(Schema):
 _REQUEST = Open311RequestSchema()  # built once: a schema copies its fields for every instance
 
 
-def _services(rt) -> dict:
-    reader = rt.policy.reader
+def _services(rt: Runtime) -> dict:
+    reader = rt.policy_set.reader
     return reader.lexicon.topics if reader else {}
 
 
-def _jurisdiction(rt, given) -> None:
-    region = rt.policy.directory_doc.get("region")
+def _jurisdiction(rt: Runtime, given) -> None:
+    region = rt.policy_set.directory_doc.get("region")
     if given and given != region:
         raise Open311Error(404, f"jurisdiction_id {given!r} is not served here")
 
@@ -171,7 +175,7 @@ def services(fmt: str):
             "metadata": bool(topic.attributes),
             "type": "realtime",
             "keywords": ", ".join(topic.keywords),
-            "group": rt.policy.directory.sectors.get(topic.code, topic.name),
+            "group": rt.policy_set.directory.sectors.get(topic.code, topic.name),
         }
         for topic in _services(rt).values()
     ], "services", "service")
@@ -307,13 +311,13 @@ def _list(args, name: str) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def _date(rt, args, name: str) -> datetime | None:
+def _date(rt: Runtime, args, name: str) -> datetime | None:
     value = args.get(name)
     if not value:
         return None
     try:
         if len(value) == 10:  # a date alone: midnight in the region's zone
-            moment = datetime.combine(date.fromisoformat(value), time(), ZoneInfo(rt.policy.directory.timezone))
+            moment = datetime.combine(date.fromisoformat(value), time(), ZoneInfo(rt.policy_set.directory.timezone))
         else:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -323,12 +327,13 @@ def _date(rt, args, name: str) -> datetime | None:
     return moment
 
 
-def _view(rt, appeal, clocks) -> dict:
-    zone = ZoneInfo(rt.policy.calendar_for(appeal.body).timezone if appeal.body else rt.policy.directory.timezone)
+def _view(rt: Runtime, appeal, clocks) -> dict:
+    policy_set = rt.policy_set
+    zone = ZoneInfo(policy_set.calendar_for(appeal.body).timezone if appeal.body else policy_set.directory.timezone)
     now = rt.now()
     views = [clock_view(rt, c, now) for c in clocks]
     answer = next((c for c in views if c["kind"] == "answer"), None) or (views[-1] if views else None)
-    body = rt.policy.directory.bodies.get(appeal.body) if appeal.body else None
+    body = rt.policy_set.directory.bodies.get(appeal.body) if appeal.body else None
     topic = _services(rt).get(appeal.category) if appeal.category else None
     return {
         "service_request_id": str(appeal.id),
@@ -401,6 +406,6 @@ def _idempotency_key() -> str | None:
 
 def _channel_for(api_key: str, now) -> str:
     for record in channel_store.list_channels():
-        if record.kind == "open311" and access.secret_matches(record, api_key, now):
+        if record.kind == "open311" and credentials.secret_matches(record, api_key, now):
             return record.name
     raise Open311Error(403, "api_key is not valid")

@@ -9,17 +9,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from engine.domain.appeal import IncomingAppeal
 from engine.services.intake import Received, receive_appeal, route_on_receipt
-from engine.store import access as channel_store
 from engine.store import appeals as appeal_store
 from engine.store import channel_events
+from engine.store import credentials as channel_store
 from engine.store.db import write_transaction
 
 from ..errors import ApiError
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +97,8 @@ def already_handled(channel: str, event: ChannelEvent | None) -> bool:
     return event is not None and channel_events.event_seen(channel, event.key)
 
 
-def accept(rt, incoming: IncomingAppeal, raw_text: str, *, event: ChannelEvent | None = None) -> Received | None:
+def accept(rt: Runtime, incoming: IncomingAppeal, raw_text: str, *,
+           event: ChannelEvent | None = None) -> Received | None:
     """Store, then route (now or in the worker, see APPEALS_ROUTING); None when another delivery
     of the same event got there first."""
     now = rt.now()
@@ -109,7 +114,7 @@ def accept(rt, incoming: IncomingAppeal, raw_text: str, *, event: ChannelEvent |
     return route_on_receipt(rt, received)
 
 
-def acknowledge(rt, channel: str, event: ChannelEvent) -> bool:
+def acknowledge(rt: Runtime, channel: str, event: ChannelEvent) -> bool:
     """Remember an event that creates no appeal; False when it was seen before."""
     try:
         with write_transaction():
@@ -119,7 +124,7 @@ def acknowledge(rt, channel: str, event: ChannelEvent) -> bool:
     return True
 
 
-def revise(rt, channel: str, external_id: str, kind: str, *, text: str | None, details: dict,
+def revise(rt: Runtime, channel: str, external_id: str, kind: str, *, text: str | None, details: dict,
            event: ChannelEvent | None) -> int | None:
     """Record an edit or a deletion made in the channel beside the stored appeal (whose
     original text stays as received); returns the appeal id, None when it is not stored."""

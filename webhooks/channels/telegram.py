@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, jsonify, request
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
-from engine.services import access
+from engine.services import credentials
 
 from ..errors import ApiError
 from ..runtime import runtime
@@ -31,6 +32,9 @@ from .receiving import (
     revise,
     with_current_credentials,
 )
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telegram", __name__, url_prefix="/webhooks/telegram")
@@ -110,7 +114,7 @@ def receive(channel: str):
     now = rt.now()
     record = channel_of_kind(channel, "telegram", "Telegram")
     def token_given(channel_row) -> None:
-        if not access.secret_matches(channel_row, request.headers.get(SECRET_HEADER, ""), now):
+        if not credentials.secret_matches(channel_row, request.headers.get(SECRET_HEADER, ""), now):
             raise ApiError(401, "bad_secret", f"{SECRET_HEADER} does not match the channel's secret")
 
     try:
@@ -137,7 +141,7 @@ def receive(channel: str):
     return done()
 
 
-def _appeal(rt, channel: str, message: dict, key: ChannelEvent, raw_text: str, now) -> None:
+def _appeal(rt: Runtime, channel: str, message: dict, key: ChannelEvent, raw_text: str, now) -> None:
     body = _text(message)
     sender = message["from_"]
     if (sender and sender["is_bot"]) or not body.strip() or _COMMAND.match(body.strip()):

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
-from engine.services import access
+from engine.services import credentials
 
 from ..errors import ApiError
 from ..runtime import runtime
@@ -35,6 +36,9 @@ from .receiving import (
     revise,
     with_current_credentials,
 )
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("vk", __name__, url_prefix="/webhooks/vk")
@@ -102,7 +106,7 @@ def receive(channel: str):
     raw = request.get_data(cache=True)  # 413 here when over the limit
     text, payload = json_object(raw)
     def secret_given(channel_row) -> None:
-        if not access.secret_matches(channel_row, payload.get("secret"), now):
+        if not credentials.secret_matches(channel_row, payload.get("secret"), now):
             raise ApiError(403, "bad_secret", "the secret does not match the channel's")
 
     try:
@@ -139,7 +143,7 @@ def _our_group(record, event: dict) -> bool:
     return record.group_id is None or event["group_id"] == record.group_id
 
 
-def _appeal(rt, channel: str, event: dict, key: ChannelEvent, raw_text: str, now) -> None:
+def _appeal(rt: Runtime, channel: str, event: dict, key: ChannelEvent, raw_text: str, now) -> None:
     obj = event["object"]
     if event["type"] == "message_new" and isinstance(obj.get("message"), dict):
         obj = obj["message"]  # API 5.103 and later wrap the message
@@ -183,7 +187,7 @@ def _require(item: dict, names) -> None:
         raise ValidationError({"object": missing})
 
 
-def _revision(rt, channel: str, event: dict, key: ChannelEvent) -> None:
+def _revision(rt: Runtime, channel: str, event: dict, key: ChannelEvent) -> None:
     if event["type"] == "wall_reply_edit":
         item = _ITEM.load(event["object"])
         _require(item, REQUIRED["wall_reply_edit"])

@@ -33,7 +33,7 @@ def runtime_for(settings, clock=None):
         raise CommandError(f"rules cannot be loaded: {exc}") from None
 
 
-def policy_for(settings):
+def policy_set_for(settings):
     from engine.policyset import PolicySetError, load_policy_set
 
     try:

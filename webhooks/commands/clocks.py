@@ -41,7 +41,7 @@ def cmd_recompute(args, settings):
             report = recompute(rt, actor=args.actor, reason=args.reason, appeal_id=args.appeal, dry_run=args.dry_run)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-    print(json.dumps({"dry_run": args.dry_run, "policy_set": rt.policy.version, **report.as_dict()},
+    print(json.dumps({"dry_run": args.dry_run, "policy_set": rt.policy_set.version, **report.as_dict()},
                      ensure_ascii=False))
 
 

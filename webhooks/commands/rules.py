@@ -10,13 +10,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from . import CommandError, policy_for, runtime_for
+from . import CommandError, policy_set_for, runtime_for
 
 
 def register(sub) -> None:
     rules = sub.add_parser("rules", help="routing rules: vocabulary, tests, checks, versions, backtest")
     cmds = rules.add_subparsers(dest="rules_command", required=True)
-    p = cmds.add_parser("vocabulary", help="facts, operators and actions of the rule language, as tables")
+    p = cmds.add_parser("vocabulary", help="facts, operators and outcomes (then) of the rule language, as tables")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_vocabulary)
     p = cmds.add_parser("test", help="run every *_test.yaml case; non-zero exit on a failure")
@@ -71,9 +71,9 @@ def _table(rows: list[dict]) -> str:
 
 
 def cmd_vocabulary(args, settings):
-    from engine.rulebook import action_table, fact_table, operator_table
+    from engine.rulebook import fact_table, operator_table, outcome_table
 
-    tables = {"facts": fact_table(), "operators": operator_table(), "actions": action_table()}
+    tables = {"facts": fact_table(), "operators": operator_table(), "outcomes": outcome_table()}
     if args.json:
         print(json.dumps(tables, ensure_ascii=False, indent=2))
         return 0
@@ -86,7 +86,7 @@ def cmd_test(args, settings):
     from engine.rulebook.cases import run_cases
 
     folder = args.dir or settings.rules_dir
-    policy = policy_for(settings.__class__.from_env(rules_dir=folder) if args.dir else settings)
+    policy = policy_set_for(settings.__class__.from_env(rules_dir=folder) if args.dir else settings)
     report = run_cases(policy.rulebook, folder)
     for r in report.results:
         mark = "ok  " if r.passed else "FAIL"
@@ -250,7 +250,7 @@ def cmd_simulate(args, settings):
     def progress(done: int, total: int) -> None:
         print(f"\rreplayed {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    result = _stored(settings, lambda rt: backtest.simulate_draft(files, rt.policy, since=rt.now() - since,
+    result = _stored(settings, lambda rt: backtest.simulate_draft(files, rt.policy_set, since=rt.now() - since,
                                                                   limit=args.limit, progress=progress,
                                                                   workers=args.workers))
     print(file=sys.stderr)

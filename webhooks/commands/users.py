@@ -60,7 +60,7 @@ def cmd_user(args, settings):
                     print(f"{u.login}\t{u.role}\t{scope}\t{state}")
             elif args.user_command == "add":
                 users.add_user(rt.now(), args.login, args.role, _password(args), name=args.name, body=args.body,
-                               sector=args.sector, official_id=args.official_id, directory=rt.policy.directory)
+                               sector=args.sector, official_id=args.official_id, directory=rt.policy_set.directory)
                 print(f"user {args.login} ({args.role}) added")
             elif args.user_command == "password":
                 users.set_password(rt.now(), args.login, _password(args))

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask import flash, g, redirect, render_template, url_for
 
+from engine.store import appeal_lists, outbox
 from engine.store import appeals as appeal_store
-from engine.store import outbox, queues
 from engine.store.db import write_transaction
 
 from ..auth import visible_bodies
 from ..errors import ApiError
 from ..runtime import runtime
 from . import bp, page
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 AT_RISK = timedelta(hours=24)
 SLA_PERIOD = timedelta(days=90)
@@ -27,23 +31,23 @@ def dashboard():
     rt = runtime()
     now = rt.now()
     bodies = visible_bodies()
-    names = {b.id: b.name for b in rt.policy.directory.bodies.values()}
-    overdue = queues.list_appeals(queues.AppealQuery(filters={}, bodies=bodies, overdue=True, now=now),
+    names = {b.id: b.name for b in rt.policy_set.directory.bodies.values()}
+    overdue = appeal_lists.list_appeals(appeal_lists.AppealQuery(filters={}, bodies=bodies, overdue=True, now=now),
                                   after_id=None, limit=50)
-    at_risk = queues.list_appeals(queues.AppealQuery(filters={}, bodies=bodies, at_risk_until=now + AT_RISK,
+    at_risk = appeal_lists.list_appeals(appeal_lists.AppealQuery(filters={}, bodies=bodies, at_risk_until=now + AT_RISK,
                                                      now=now), after_id=None, limit=50)
     return render_template(
-        "dashboard.html", counts=queues.count_by_status(bodies), overdue=overdue, at_risk=at_risk,
+        "dashboard.html", counts=appeal_lists.count_by_status(bodies), overdue=overdue, at_risk=at_risk,
         sla=sla_rows(rt, bodies, names, now), alerts=inbox(bodies), names=names, now=now,
     )
 
 
-def sla_rows(rt, bodies, names: dict, now) -> list[dict]:
+def sla_rows(rt: Runtime, bodies, names: dict, now) -> list[dict]:
     """SLA compliance by body from the reports service (the same numbers as /api/v1/reports/sla)."""
     try:
         from engine.services.reports import sla_report
     except ImportError:  # a build without the reports service: count here
-        outcomes = queues.answer_clock_outcomes(bodies, now - SLA_PERIOD, now, ANSWER_CLOCKS)
+        outcomes = appeal_lists.answer_clock_outcomes(bodies, now - SLA_PERIOD, now, ANSWER_CLOCKS)
         lines = [{"body": b, "on_time_closed": o["met"], "closed": o["met"] + o["missed"],
                   "open_overdue": o["open_overdue"]} for b, o in outcomes.items()]
     else:

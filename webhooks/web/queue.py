@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from engine.services.actions import REJECT_REASONS, STATUS_TITLES, TRANSITIONS, allowed_actions
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail
-from engine.store import queues
+from engine.store import appeal_lists
 
 from ..api.actions import ACTION_SCHEMAS, run_action, visible_appeal
 from ..auth import visible_bodies
@@ -25,7 +25,7 @@ FORM_FIELDS = {name: set(schema().fields) for name, schema in ACTION_SCHEMAS.ite
 def local(moment, zone: str | None = None) -> str:
     if moment is None:
         return "—"
-    tz = ZoneInfo(zone or runtime().policy.directory.timezone)
+    tz = ZoneInfo(zone or runtime().policy_set.directory.timezone)
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
@@ -58,8 +58,8 @@ def _status_title(status: str) -> str:
 def queue():
     rt = runtime()
     now = rt.now()
-    rows = queues.queue(queues.AppealQuery(filters={}, bodies=visible_bodies(), now=now))
-    bodies = rt.policy.directory.bodies
+    rows = appeal_lists.queue(appeal_lists.AppealQuery(filters={}, bodies=visible_bodies(), now=now))
+    bodies = rt.policy_set.directory.bodies
     items = [{"appeal": a, "due": due, "overdue": due is not None and due < now,
               "body_name": bodies[a.body].name if a.body in bodies else a.body} for a, due in rows]
     return render_template("queue.html", items=items, now=now)
@@ -75,7 +75,7 @@ def appeal(appeal_id: int):
     return render_template(
         "appeal.html", appeal=detail, record=record, events=timeline(appeal_id),
         actions=[(n, TRANSITIONS[n].title) for n in names], reject_reasons=REJECT_REASONS,
-        bodies=rt.policy.directory.bodies,
+        bodies=rt.policy_set.directory.bodies,
     )
 
 

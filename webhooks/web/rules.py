@@ -8,24 +8,28 @@ running app, the page shows the active rules read-only and says so.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app, render_template
 
 from ..runtime import runtime
 from . import bp, page
 
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
 RULES_API = "/api/v1/rules"
 
 
-def active_files(rt) -> dict[str, str]:
+def active_files(rt: Runtime) -> dict[str, str]:
     """The active published version's files; the rules folder's when there is no versioning."""
     try:
         from engine.services.rules import active_files as published
     except ImportError:
         published = None
     if published is not None:
-        return published(Path(rt.policy.rules_dir)) or {}
-    folder = Path(rt.policy.rules_dir)
+        return published(Path(rt.policy_set.rules_dir)) or {}
+    folder = Path(rt.policy_set.rules_dir)
     return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.yaml"))}
 
 
@@ -37,8 +41,8 @@ def rules_api_endpoints() -> list[str]:
 @page("policy", "admin")
 def rules():
     rt = runtime()
-    rulebook = rt.policy.rulebook
+    rulebook = rt.policy_set.rulebook
     files = [{"name": name, "text": text} for name, text in sorted(active_files(rt).items())
              if name.endswith((".yaml", ".yml"))]
     return render_template("rules.html", version=rulebook.version, files=files,
-                           api=rules_api_endpoints(), policy_version=rt.policy.version)
+                           api=rules_api_endpoints(), policy_version=rt.policy_set.version)

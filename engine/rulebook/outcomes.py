@@ -1,0 +1,79 @@
+"""The ``then`` of a rule (or of a decision-table row) → Outcomes, every reference (body, role,
+official, deadline policy, topic) checked."""
+
+from __future__ import annotations
+
+from . import text as textmod
+from .model import Outcomes
+from .parsing import ParseContext
+from .vocabulary import FZ59_SPECIALS, OUTCOMES, PRIORITIES
+
+
+def parse_outcomes(ctx: ParseContext, raw, where: str = "then") -> Outcomes:
+    if not isinstance(raw, dict) or not raw:
+        raise ctx.error(where, "expected a non-empty mapping of outcomes")
+    out: dict = {}
+    for name, value in raw.items():
+        f = f"{where}.{name}"
+        if name not in OUTCOMES:
+            raise ctx.error(f, f"unknown outcome; known outcomes: {', '.join(OUTCOMES)}")
+        if name == "assign":
+            if not isinstance(value, dict) or not value:
+                raise ctx.error(f, "expected {body, role} or {official}")
+            for k in value:
+                if k not in ("body", "role", "official"):
+                    raise ctx.error(f"{f}.{k}", "unknown field; expected body, role or official")
+            if "official" in value:
+                if "body" in value or "role" in value:
+                    raise ctx.error(f, "assign either {body, role} or {official}, not both")
+                official = value["official"]
+                if not isinstance(official, str) or not official:
+                    raise ctx.error(f"{f}.official", "expected an official id")
+                if ctx.officials is not None and official not in ctx.officials:
+                    raise ctx.error(f"{f}.official", f"unknown official {official!r}")
+                out["official"] = official
+            else:
+                body, role = value.get("body"), value.get("role", "executor")
+                if body not in ctx.bodies:
+                    raise ctx.error(f"{f}.body", f"unknown body {body!r}")
+                if role not in ctx.roles:
+                    raise ctx.error(f"{f}.role", f"unknown role {role!r}")
+                out["body"], out["role"] = body, role
+        elif name == "deadline_policy":
+            if value not in ctx.policies:
+                raise ctx.error(f, f"unknown deadline policy {value!r}; known: {', '.join(sorted(ctx.policies))}")
+            out["deadline_policy"] = value
+        elif name == "priority":
+            if value not in PRIORITIES:
+                raise ctx.error(f, f"unknown priority {value!r}; expected one of {', '.join(PRIORITIES)}")
+            out["priority"] = value
+        elif name == "add_tags":
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not items or not all(isinstance(t, str) and t.strip() for t in items):
+                raise ctx.error(f, "expected a tag or a non-empty list of tags")
+            out["add_tags"] = tuple(dict.fromkeys(textmod.normalise(t.strip()) for t in items))
+        elif name == "set_topic":
+            topic, subtopic = (value, None) if isinstance(value, str) else (None, None)
+            if isinstance(value, dict):
+                for k in value:
+                    if k not in ("topic", "subtopic"):
+                        raise ctx.error(f"{f}.{k}", "unknown field; expected topic, subtopic")
+                topic, subtopic = value.get("topic"), value.get("subtopic")
+                if subtopic is not None and (not isinstance(subtopic, str) or not subtopic):
+                    raise ctx.error(f"{f}.subtopic", "expected a non-empty string")
+            if topic not in ctx.topics:
+                raise ctx.error(f, f"unknown topic {topic!r}; known: {', '.join(sorted(ctx.topics))}")
+            out["topic"], out["subtopic"] = topic, subtopic
+        elif name == "notify_now":
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not items:
+                raise ctx.error(f, "expected a non-empty list of roles")
+            for role in items:
+                if role not in ctx.roles:
+                    raise ctx.error(f, f"unknown role {role!r}")
+            out["notify_now"] = tuple(dict.fromkeys(items))
+        elif name == "fz59_special":
+            if value not in FZ59_SPECIALS:
+                raise ctx.error(f, f"unknown special case {value!r}; expected one of {', '.join(FZ59_SPECIALS)}")
+            out["fz59_special"] = value
+    return Outcomes(**out)

@@ -1,0 +1,226 @@
+"""The rulebook pipeline: evaluate the stages in order, apply the fired rules' outcomes in
+Python, and build the Decision with its explanation.
+
+Effects of a stage are visible to later stages as facts (topic, subtopic, tags, priority,
+body). Within a stage every rule sees the same facts. Outcomes of fired rules are applied in
+evaluation order: scalar outcomes (assign, deadline_policy, set_topic, fz59_special) — the
+last one wins; add_tags and notify_now accumulate; priority only ever rises (the highest
+priority set by any fired rule or given in the facts wins; "normal" when none is set).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from pathlib import Path
+
+from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name, stage_fields
+from .decision_key import StageMemo
+from .facts import prepare_facts
+from .loader import LoadedPolicy, load_policy
+from .model import Decision, Outcomes, Rule, Stage
+from .reference import ReferenceEvaluator, trace
+from .vocabulary import PRIORITIES
+
+log = logging.getLogger(__name__)
+_RANK = {p: i for i, p in enumerate(PRIORITIES)}
+MAX_CONSIDERED = 25  # earlier rules of a first/priority stage listed in an explanation; the rest are counted
+
+
+class Rulebook:
+    """A loaded, validated and compiled set of rules. Thread-safe."""
+
+    def __init__(self, policy: LoadedPolicy):
+        self.version = policy.version
+        self.stages: tuple[Stage, ...] = policy.stages
+        self.rulesets = policy.rulesets
+        self.files = policy.files
+        self.rules: dict[str, Rule] = {r.id: r for s in self.stages for r in s.rules}
+        self._leaves = {s.name: prepass_leaves([s]) for s in self.stages}
+        self._fields = {s.name: stage_fields(s) for s in self.stages}
+        self._names = {s.name: ruleset_name(self.version, s) for s in self.stages}
+        self._definitions = {self._names[s.name]: compile_stage(s) for s in self.stages}
+        self._reference = ReferenceEvaluator(self.stages)
+        self._engine = None
+        self._build_lock = threading.Lock()
+        self._retired = False
+
+    def compiled_rulesets(self) -> dict[str, dict]:
+        """The durable_rules JSON definitions (a copy), keyed by ruleset name."""
+        return copy.deepcopy(self._definitions)
+
+    def _durable(self):
+        if self._engine is None:
+            with self._build_lock:
+                if self._engine is None:
+                    from .durable import DurableEvaluator
+
+                    self._engine = DurableEvaluator(self._definitions, self._names)
+        return self._engine
+
+    def retire(self) -> None:
+        """This version was replaced: free its engine rulesets once the decisions in flight
+        finish. A late caller still gets correct decisions, from the reference evaluator."""
+        self._retired = True
+        if self._engine is not None:
+            self._engine.retire()
+
+    def warm_up(self) -> None:
+        """Build the engine rulesets now rather than on the first decision."""
+        self._durable()
+
+    def decide(self, facts: dict, *, memo: StageMemo | None = None) -> Decision:
+        """Production path: the rules run in durable_rules.
+
+        Should the engine refuse a document (one of its hard limits), that stage is evaluated
+        by the reference evaluator instead, which gives the same answer by construction, and
+        the refusal is logged: an appeal is never left unrouted. ``memo`` (a replay of many
+        appeals): stages whose view was evaluated before are not evaluated again.
+        """
+        if self._retired:
+            return self._decide(facts, self._reference)
+        engine = self._durable()
+        try:
+            engine.enter()
+        except Exception:  # retired between the check and here
+            return self._decide(facts, self._reference)
+        try:
+            guarded = _Guarded(engine, self._reference)
+            return self._decide(facts, guarded if memo is None else memo.around(guarded))
+        finally:
+            engine.leave()
+
+    def decide_reference(self, facts: dict) -> Decision:
+        """Plain-Python evaluation of the same compiled rules; must equal ``decide``."""
+        return self._decide(facts, self._reference)
+
+    def _decide(self, facts: dict, evaluator) -> Decision:
+        f = prepare_facts(facts)
+        state = {
+            "body": f.get("body"), "role": None, "official": None, "policy": None,
+            "priority": f.get("priority") if f.get("priority") in _RANK else None,
+            "topic": f.get("topic"), "subtopic": f.get("subtopic"), "tags": list(f["tags"]),
+            "notify": [], "special": None, "route_rule": None,
+        }
+        rule_ids: list[str] = []
+        seen: list[tuple] = []  # (stage, fired, facts, derived) for the explanation, built on demand
+        index = f.token_index()  # words do not change between stages
+        for stage in self.stages:
+            derived = derived_keys(self._leaves[stage.name], f, index)
+            fired = evaluator.fired(stage, engine_doc(f, derived, self._fields[stage.name]))
+            seen.append((stage, fired, dict(f), derived))
+            recorded = []
+            for rid in fired:
+                outcomes, rid = self._outcomes(self.rules[rid], f)
+                self._apply(outcomes, state)
+                recorded.append(rid)
+            rule_ids.extend(recorded)
+            if stage.name == "route" and recorded:
+                state["route_rule"] = recorded[0]
+            for name in ("topic", "subtopic", "priority", "body"):
+                if state[name] is not None:
+                    f[name] = state[name]
+            f["tags"] = list(state["tags"])
+        return Decision(
+            version=self.version,
+            body=state["body"],
+            role=state["role"],
+            policy=state["policy"],
+            priority=state["priority"] or "normal",
+            topic=state["topic"] or "other",
+            tags=tuple(state["tags"]),
+            official=state["official"],
+            route_rule_id=state["route_rule"],
+            rule_ids=tuple(rule_ids),
+            subtopic=state["subtopic"],
+            notify_now=tuple(state["notify"]),
+            fz59_special=state["special"],
+            explainer=lambda: tuple(self._explain(st, fd, fc, set(dv)) for st, fd, fc, dv in seen),
+        )
+
+    @staticmethod
+    def _outcomes(rule: Rule, facts: dict) -> tuple[Outcomes, str]:
+        """The outcomes a fired rule applies and the id the decision records (a table's row)."""
+        if rule.table is None:
+            return rule.then, rule.id
+        row = rule.table.lookup(facts)
+        return row.then, rule.table.row_rule_id(row)
+
+    @staticmethod
+    def _apply(a: Outcomes, state: dict) -> None:
+        if a.body is not None:
+            state["body"], state["role"] = a.body, a.role
+        if a.official is not None:
+            state["official"] = a.official
+        if a.deadline_policy is not None:
+            state["policy"] = a.deadline_policy
+        if a.priority is not None and (state["priority"] is None or _RANK[a.priority] > _RANK[state["priority"]]):
+            state["priority"] = a.priority
+        if a.topic is not None:
+            state["topic"], state["subtopic"] = a.topic, a.subtopic
+        for tag in a.add_tags:
+            if tag not in state["tags"]:
+                state["tags"].append(tag)
+        for role in a.notify_now:
+            if role not in state["notify"]:
+                state["notify"].append(role)
+        if a.fz59_special is not None:
+            state["special"] = a.fz59_special
+
+    def _explain(self, stage: Stage, fired: list[str], facts: dict, derived: set[str]) -> dict:
+        entry: dict = {
+            "stage": stage.name,
+            "hit_policy": stage.hit_policy,
+            "rulesets": list(stage.rulesets),
+            "fired": [],
+        }
+        for rid in fired:
+            rule = self.rules[rid]
+            _, recs = trace(rule.when, facts, derived)
+            outcomes, recorded = self._outcomes(rule, facts)
+            entry["fired"].append({
+                "rule": recorded, "ruleset": rule.ruleset, "description": rule.description,
+                "conditions": recs, "then": outcomes.to_dict(),
+            })
+        if stage.hit_policy != "collect":
+            considered = []
+            for rule in stage.rules:
+                if fired and rule.id == fired[0]:
+                    break
+                if len(considered) == MAX_CONSIDERED:
+                    entry["considered_more"] = entry.get("considered_more", 0) + 1
+                    continue
+                ok, recs = trace(rule.when, facts, derived)
+                considered.append({"rule": rule.id, "ruleset": rule.ruleset, "matched": ok, "failed": recs})
+            entry["considered"] = considered
+        return entry
+
+
+class _Guarded:
+    def __init__(self, engine, reference):
+        from .durable import EngineError
+
+        self._engine, self._reference, self._refused = engine, reference, EngineError
+
+    def fired(self, stage: Stage, doc: dict) -> list[str]:
+        try:
+            return self._engine.fired(stage, doc)
+        except self._refused:
+            log.exception("rules engine refused a document in stage %s; using the reference evaluator", stage.name)
+            return self._reference.fired(stage, doc)
+
+
+def load_rulebook(
+    rules_dir: Path,
+    *,
+    bodies: set[str],
+    roles: set[str],
+    policies: set[str],
+    topics: set[str] | None = None,
+    officials: set[str] | None = None,
+) -> Rulebook:
+    """Load, validate and compile the rules under rules_dir (raises RulebookError)."""
+    return Rulebook(
+        load_policy(Path(rules_dir), bodies=bodies, roles=roles, policies=policies, topics=topics, officials=officials)
+    )

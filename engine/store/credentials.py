@@ -1,0 +1,49 @@
+"""Credentials: channels (webhook secrets) and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import IntegrityError
+
+from .models import ChannelRecord, TokenRecord
+from .statements import first_where
+
+
+class AlreadyExists(Exception):
+    pass
+
+
+def add_channel(*, name: str, kind: str, secret: str | None, confirmation: str | None, now: datetime,
+                group_id: int | None = None):
+    try:
+        return ChannelRecord.create(name=name, kind=kind, secret=secret, confirmation=confirmation, created_at=now,
+                                    group_id=group_id)
+    except IntegrityError as exc:
+        raise AlreadyExists(name) from exc
+
+
+def get_channel(name: str) -> ChannelRecord | None:
+    return first_where(ChannelRecord, name=name)  # every webhook asks: the SQL is built once
+
+
+def list_channels() -> list[ChannelRecord]:
+    return list(ChannelRecord.select().order_by(ChannelRecord.name))
+
+
+def rotate_channel_secret(channel: ChannelRecord, new_secret: str, *, keep_previous_until: datetime) -> None:
+    ChannelRecord.update(
+        secret=new_secret, previous_secret=channel.secret, previous_secret_until=keep_previous_until
+    ).where(ChannelRecord.id == channel.id).execute()
+
+
+def add_token(*, token_hash: str, role: str, label: str | None, expires_at: datetime | None, now: datetime):
+    return TokenRecord.create(token_hash=token_hash, role=role, label=label, expires_at=expires_at, created_at=now)
+
+
+def find_token(token_hash: str) -> TokenRecord | None:
+    return TokenRecord.get_or_none(TokenRecord.token_hash == token_hash)
+
+
+def revoke_token(token_id: int, now: datetime) -> int:
+    return TokenRecord.update(revoked_at=now).where(TokenRecord.id == token_id).execute()

@@ -1,0 +1,46 @@
+"""`appeals user …`: operators create staff logins with a role and scope and issue tokens acting as them."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+from engine.services import credentials
+from engine.store.db import database
+from tests.test_cli import run
+
+
+def test_an_official_login_is_added_with_its_body_and_gets_a_scoped_token(cli_env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n" * 3))
+
+    added = run(capsys, "user", "add", "ivanova", "--password-stdin", "--role", "official",
+                "--body", "barnaul-roads-committee")
+    issued = run(capsys, "user", "token", "ivanova")
+    listed = run(capsys, "user", "list")
+
+    assert added[0] == 0, added
+    assert issued[0] == 0
+    token = issued[1].strip().splitlines()[-1]
+    database.connect(reuse_if_open=True)
+    caller = credentials.authenticate(token, datetime.now(UTC))
+    assert (caller.role, caller.body, caller.user) == ("official", "barnaul-roads-committee", "ivanova")
+    assert "ivanova\tofficial\tbarnaul-roads-committee\tactive" in listed[1]
+
+
+def test_an_official_without_a_body_or_an_unknown_body_is_refused(cli_env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n" * 3))
+
+    no_body = run(capsys, "user", "add", "petrov", "--password-stdin", "--role", "official")
+    unknown = run(capsys, "user", "add", "petrov", "--password-stdin", "--role", "official", "--body", "nowhere")
+
+    assert no_body[0] == 2 and "needs --body" in no_body[2]
+    assert unknown[0] == 2 and "unknown body" in unknown[2]
+
+
+def test_a_short_password_is_refused(cli_env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+
+    code, _, err = run(capsys, "user", "add", "sidorov", "--password-stdin", "--role", "manager")
+
+    assert code == 2
+    assert "at least" in err

@@ -1,0 +1,61 @@
+"""The service started as its users start it (`appeals serve` / `appeals run` in a child process),
+for tests that go through a real HTTP port."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.paths import ROOT
+from tests.support.smtp import free_port
+
+
+@dataclass
+class Service:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def wait_for(self, condition, seconds: float):
+        """``condition()``'s first true result within ``seconds``; fails with the service's log if
+        the service stops or the time runs out."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                result = condition()
+            except OSError:  # not listening yet
+                result = None
+            if result:
+                return result
+            if self.process.poll() is not None:
+                raise AssertionError(f"the service stopped: {self.log_path.read_text()}")
+            time.sleep(0.2)
+        raise AssertionError(f"not done within {seconds} s: {self.log_path.read_text()}")
+
+
+@contextmanager
+def running_service(env: dict, command: str, tmp_path: Path, *, start_within: float = 60) -> Iterator[Service]:
+    """`appeals <command> --port N` running until the block ends, answering /healthz."""
+    port = free_port()
+    log_path = tmp_path / f"{command}.log"
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen([sys.executable, "-m", "webhooks.cli", command, "--port", str(port)], env=env,
+                                   cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+        service = Service(f"http://127.0.0.1:{port}", process, log_path)
+        try:
+            service.wait_for(lambda: _healthy(service.url), start_within)
+            yield service
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def _healthy(url: str) -> bool:
+    with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+        return response.status == 200

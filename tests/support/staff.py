@@ -1,0 +1,46 @@
+"""Staff for tests: users and tokens with roles and scopes, appeals posted through the real intake."""
+
+from __future__ import annotations
+
+from engine.domain.appeal import Author, IncomingAppeal
+from engine.services import users
+from engine.services.intake import receive_appeal, route_appeal
+
+PASSWORD = "correct horse battery"
+
+STAFF = {
+    # login: (role, body, sector)
+    "roads-official": ("official", "barnaul-roads-committee", None),
+    "health-official": ("official", "min-health", None),
+    "roads-manager": ("manager", None, "roads"),
+    "centre-manager": ("manager", None, None),
+    "policy-writer": ("policy", None, None),
+    "administrator": ("admin", None, None),
+}
+
+
+def add_staff(rt) -> dict[str, str]:
+    """Create the users above; returns login -> API token acting as that user."""
+    tokens = {}
+    for login, (role, body, sector) in STAFF.items():
+        users.add_user(rt.now(), login, role, PASSWORD, name=login, body=body, sector=sector,
+                       directory=rt.policy_set.directory)
+        tokens[login] = users.issue_token(rt.now(), login)
+    return tokens
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def routed(rt, text="На ул. Попова огромные ямы, провал асфальта", external_id="pos-1", **changes) -> int:
+    """A 59-ФЗ appeal about a pit in Barnaul, received and routed now; returns its id."""
+    fields = {
+        "channel": "portal", "external_id": external_id, "text": text, "received_at": rt.now(),
+        "author": Author(name="Анна Кравцова", type="citizen", contact="anna@example.ru"),
+        "municipality": "barnaul", "category": "roads", "fz59": True, "regime": "fz59",
+    }
+    fields.update(changes)
+    received = receive_appeal(rt, IncomingAppeal(**fields), "{}", actor="test")
+    assert route_appeal(rt, received.appeal_id)
+    return received.appeal_id

@@ -1,0 +1,114 @@
+"""The staff pages in a real browser (Debian chromium): answer an appeal, acknowledge an alert, escape text.
+
+Screenshots of every page go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from engine.services.escalation import sweep
+from engine.store.models import AlertRecord
+from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
+from tests.support.staff import PASSWORD, add_staff, routed
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'web.db'}"  # one database kind is enough for the pages
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_playwright = require_browser()
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live(app, runtime):
+    add_staff(runtime)
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_an_official_takes_and_answers_an_appeal_from_the_queue(page, live, runtime):
+    appeal_id = routed(runtime)
+    assert page.goto(f"{live.url}/login").status == 200
+    screenshot(page, "login")
+
+    log_in(page, live.url, "roads-official", PASSWORD)
+    assert page.url.endswith("/queue")
+    assert page.locator(f"#queue tr[data-appeal='{appeal_id}']").count() == 1
+    screenshot(page, "queue")
+
+    page.click(f"#queue tr[data-appeal='{appeal_id}'] a")
+    page.click("form[data-action=take] button[type=submit]")
+    assert "в работе" in page.text_content("#status")
+    if not page.is_visible("form[data-action=answer] textarea"):
+        page.click("details:has(form[data-action=answer]) summary")
+    page.fill("form[data-action=answer] textarea[name=text]", "Яма заделана, благодарим за сообщение.")
+    page.click("form[data-action=answer] button[type=submit]")
+
+    assert "дан ответ" in page.text_content("#status")
+    assert "Ответить" in page.text_content("#timeline")
+    screenshot(page, "appeal-answered")
+
+
+def test_an_appeal_whose_text_contains_a_script_tag_shows_it_as_text(page, live, runtime):
+    hostile = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> яма во дворе'
+    appeal_id = routed(runtime, text=hostile, external_id="xss-1")
+
+    log_in(page, live.url, "roads-official", PASSWORD)
+    page.goto(f"{live.url}/appeals/{appeal_id}")
+
+    assert page.text_content("#appeal-text").strip() == hostile
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#appeal-text script, #appeal-text img").count() == 0
+    page.goto(f"{live.url}/queue")
+    assert page.evaluate("window.__pwned") is None
+    screenshot(page, "appeal-with-script-text")
+
+
+def test_a_manager_acknowledges_an_alert_in_the_dashboard_inbox(page, live, runtime, clock):
+    routed(runtime)
+    clock.set(datetime(2026, 12, 24, 3, 0, tzinfo=UTC))  # 75 % of the 30-day answer term
+    sweep(runtime)
+    alert = AlertRecord.select().order_by(AlertRecord.id).first()
+    assert alert is not None, "the sweep should have raised the 75 % warning"
+
+    log_in(page, live.url, "centre-manager", PASSWORD)
+    assert page.url.endswith("/dashboard")
+    assert page.locator(f"#inbox li[data-alert='{alert.id}']").count() == 1
+    assert page.locator("#sla svg").count() == 1 or "Данных пока нет" in page.text_content("#sla")
+    screenshot(page, "dashboard")
+
+    page.click(f"#inbox li[data-alert='{alert.id}'] button")
+
+    assert "Оповещение принято" in page.text_content("main")
+    assert page.locator(f"#inbox li[data-alert='{alert.id}']").count() == 0
+    assert AlertRecord.get_by_id(alert.id).acknowledged_at is not None
+    screenshot(page, "dashboard-acknowledged")
+
+
+def test_the_rules_page_and_the_api_docs_render(page, live):
+    log_in(page, live.url, "policy-writer", PASSWORD)
+    page.goto(f"{live.url}/rules")
+    assert page.locator("#active-version").text_content().strip()
+    screenshot(page, "rules")
+
+    page.goto(f"{live.url}/api/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15000)
+    screenshot(page, "api-docs")

@@ -1,0 +1,123 @@
+"""What the rules decide, without storing anything: `appeals route` and `appeals deadline`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from . import CommandError, parse_instant, policy_set_for
+
+
+def register(sub) -> None:
+    p = sub.add_parser("route", help="print the routing decision for an appeal without storing it")
+    p.add_argument("--json", dest="json_file", required=True, help="a file in the generic appeal format, - for stdin")
+    p.add_argument("--explain", action="store_true", help="explain every rule considered")
+    p.set_defaults(handler=cmd_route)
+
+    p = sub.add_parser("deadline", help="print the clocks a deadline policy gives for a start time")
+    p.add_argument("--policy", required=True)
+    p.add_argument("--start", required=True, type=parse_instant)
+    p.add_argument("--body", default="cur-triage")
+    p.add_argument("--extend", type=int, default=0, help="extend the answer clock by DAYS (within policy limits)")
+    p.add_argument("--category", help="portal message category (the policy's by_category table)")
+    p.add_argument("--subcategory")
+    p.add_argument("--special", help="59-ФЗ special outcome: unreadable, undeterminable, court_decision, ...")
+    p.add_argument("--interim", type=parse_instant,
+                   help="when the interim answer is given: counts the clocks that start from it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_deadline)
+
+
+def cmd_route(args, settings):
+    from marshmallow import ValidationError
+
+    from engine.runtime import system_clock
+    from webhooks.channels.generic import load_appeal
+
+    text = sys.stdin.read() if args.json_file == "-" else Path(args.json_file).read_text(encoding="utf-8")
+    policy = policy_set_for(settings)
+    try:
+        incoming = load_appeal(json.loads(text), channel="cli", now=system_clock())
+    except json.JSONDecodeError as exc:
+        raise CommandError(str(exc)) from None
+    except ValidationError as exc:
+        raise CommandError(f"invalid appeal: {json.dumps(exc.messages, ensure_ascii=False)}") from None
+    decision = policy.decide(incoming)
+    output = decision.to_dict()
+    if not args.explain:
+        output.pop("explanation", None)
+    print(json.dumps(output, ensure_ascii=False, indent=2))
+    if args.explain:
+        print(decision.explain_text())
+
+
+def cmd_deadline(args, settings):
+    """Every clock of a policy for a receipt at --start. A clock that starts at the interim answer
+    is counted from --interim when given (never past its hard cap from --start); without it the
+    clock is shown as waiting, with its term in words and its cap, if any."""
+    from engine.domain.businesstime import working_time_between
+    from engine.domain.clockterm import term_due
+    from engine.domain.deadlines import INTERIM, bounded
+
+    policy_set = policy_set_for(settings)
+    policy = policy_set.policies.get(args.policy)
+    if policy is None:
+        raise CommandError(f"unknown policy {args.policy!r}; known: {', '.join(sorted(policy_set.policies))}")
+    if args.body not in policy_set.directory.bodies:
+        raise CommandError(f"unknown body {args.body!r}")
+    if args.special and policy.special(args.special) is None:
+        known = ", ".join(s.outcome for s in policy.special_outcomes) or "none"
+        raise CommandError(f"policy {policy.id} has no special outcome {args.special!r}; known: {known}")
+    cal = policy_set.calendar_for(args.body)
+    zone = ZoneInfo(cal.timezone)
+    start = args.start.astimezone(UTC)
+    interim = args.interim.astimezone(UTC) if args.interim else None
+    if interim is not None and interim < start:
+        raise CommandError("--interim must not be before --start")
+    specs = policy.clocks_for(args.category, args.subcategory, args.special)
+    if interim is not None and not any(spec.starts_from == INTERIM for spec in specs):
+        raise CommandError(f"policy {policy.id} has no clock that starts at the interim answer")
+    extendable = [spec for spec in specs if spec.max_extension_days]
+    if args.extend and not extendable:
+        raise CommandError(f"policy {policy.id} allows no extension")
+    clocks = []
+    for spec in specs:
+        extension = args.extend if spec in extendable else 0
+        if extension > spec.max_extension_days:
+            raise CommandError(f"policy {policy.id} allows at most {spec.max_extension_days} days of extension")
+        cap = spec.cap_at(start)
+        line = {"kind": spec.kind, "basis": spec.basis, "amount": spec.amount + extension,
+                "extension_days": extension, "starts_from": spec.starts_from, "term": spec.describe(),
+                "cap": cap.astimezone(zone).isoformat() if cap else None, "cap_utc": cap.isoformat() if cap else None}
+        begins = interim if spec.starts_from == INTERIM else start
+        if begins is None:  # waits for an interim answer that --interim did not give
+            clocks.append({**line, "starts": None, "due": None, "due_utc": None, "working_seconds": None})
+            continue
+        due = bounded(term_due(spec.basis, spec.amount, begins, cal, on_non_working=spec.on_non_working,
+                               extension_days=extension), cap)
+        clocks.append({
+            **line,
+            "starts": begins.astimezone(zone).isoformat(),
+            "due": due.astimezone(zone).isoformat(),
+            "due_utc": due.astimezone(UTC).isoformat(),
+            "working_seconds": int(working_time_between(begins, due, cal).total_seconds()),
+        })
+    if args.json:
+        print(json.dumps({"policy": policy.id, "clocks": clocks}, ensure_ascii=False))
+        return 0
+    print(f"{policy.id}: {policy.title} (version {policy.version}, calendar {cal.version}, {cal.timezone})")
+    print(f"start {start.astimezone(zone).isoformat()}")
+    if interim is not None:
+        print(f"interim answer {interim.astimezone(zone).isoformat()}")
+    for c in clocks:
+        if c["due"] is None:
+            cap = f"; due no later than {c['cap']}" if c["cap"] else ""
+            print(f"  {c['kind']:<15} {c['term']}: not started (give --interim to count it){cap}")
+            continue
+        hours = c["working_seconds"] / 3600
+        after = " after the interim answer" if c["starts_from"] == INTERIM else ""
+        print(f"  {c['kind']:<15} {c['amount']} {c['basis']:<14}{after} due {c['due']}  (UTC {c['due_utc']}; "
+              f"{hours:.1f} working hours)")
