@@ -19,7 +19,8 @@ def register(sub) -> None:
     p = cmds.add_parser("vocabulary", help="facts, operators and outcomes (then) of the rule language, as tables")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_vocabulary)
-    p = cmds.add_parser("test", help="run every *_test.yaml case; non-zero exit on a failure")
+    p = cmds.add_parser("test", help="run every case of every *_test.yaml (routing, escalation, deadline policies); "
+                                      "non-zero exit on a failure")
     p.add_argument("dir", nargs="?", type=Path)
     p.set_defaults(handler=cmd_test)
     p = cmds.add_parser("check", help="schema, references, engine limits, static analysis, coverage, cases")
@@ -87,17 +88,15 @@ def cmd_test(args, settings):
 
     folder = args.dir or settings.rules_dir
     policy = policy_set_for(settings.__class__.from_env(rules_dir=folder) if args.dir else settings)
-    report = run_cases(policy.rulebook, folder)
+    report = run_cases(policy, folder)
     for r in report.results:
-        mark = "ok  " if r.passed else "FAIL"
+        mark = "ок  " if r.passed else "СБОЙ"
         print(f"{mark} {r.file}: {r.name}" + ("" if r.passed else "\n       " + "\n       ".join(r.failures)))
     for e in report.errors:
-        print(f"ERROR {e}")
-    passed = sum(r.passed for r in report.results)
-    print(f"\n{passed}/{len(report.results)} cases passed, {len(report.failed)} failed, "
-          f"{len(report.errors)} file errors")
-    if report.uncovered_rules:
-        print("rules no case exercises: " + ", ".join(report.uncovered_rules))
+        print(f"ОШИБКА {e}")
+    print(f"\n{report.totals()}")
+    for line in report.gaps():
+        print(line)
     return 0 if report.ok else 1
 
 
@@ -113,25 +112,28 @@ def cmd_check(args, settings):
 
 
 def format_check(report, *, verbose: bool = False) -> str:
-    lines = [f"rules version {report.version or '—'}: {report.rules} rules"]
+    lines = [f"версия правил {report.version or '—'}: правил {report.rules}"]
     shown = [f for f in report.findings if verbose or f.level != "info"]
     lines += [f.text() for f in shown]
     info = sum(f.level == "info" for f in report.findings)
     if info and not verbose:
-        lines.append(f"({info} overlaps reported as information; --verbose lists them)")
-    lines += [f"FAIL    case {c['file']}: {c['case']}: {'; '.join(c['failures'])}" for c in report.cases_failed]
-    lines += [f"ERROR   {e}" for e in report.case_errors]
+        lines.append(f"(пересечений правил: {info}, это сведения; --verbose перечисляет их)")
+    lines += [f"СБОЙ    случай {c['file']}: {c['case']}: {'; '.join(c['failures'])}" for c in report.cases_failed]
+    lines += [f"ОШИБКА  {e}" for e in report.case_errors]
     if report.uncovered_rules:
-        lines.append("WARNING rules no case exercises: " + ", ".join(report.uncovered_rules))
+        lines.append("ВНИМАНИЕ правила, которые не проверяет ни один случай: " + ", ".join(report.uncovered_rules))
+    if report.uncovered_policies:
+        lines.append("ВНИМАНИЕ политики сроков без случаев: " + ", ".join(report.uncovered_policies))
     if report.coverage:
         gaps = report.coverage["to_fallback"]
-        lines.append(f"coverage: {len(gaps)} of {report.coverage['combinations']} topic × municipality combinations "
-                     f"fall to {report.coverage['fallback_rule']}")
+        lines.append(f"покрытие: {len(gaps)} из {report.coverage['combinations']} сочетаний тема × муниципалитет "
+                     f"уходят в {report.coverage['fallback_rule']}")
         lines += [f"  {g['topic']} × {g['municipality']}" for g in gaps]
     if report.build_seconds is not None:
-        lines.append(f"engine build (child process): {report.build_seconds:.2f} s; "
-                     f"cases: {report.cases_passed} passed, {len(report.cases_failed)} failed")
-    lines.append("OK: the rules can be published" if report.ok else "NOT OK: fix the errors above before publishing")
+        lines.append(f"сборка движка (дочерний процесс): {report.build_seconds:.2f} с; "
+                     f"случаи: {report.cases_passed} пройдено, {len(report.cases_failed)} не пройдено")
+    lines.append("ОК: правила можно публиковать" if report.ok
+                 else "НЕ ОК: исправьте ошибки выше, иначе правила не опубликовать")
     return "\n".join(lines)
 
 
