@@ -140,6 +140,18 @@ def test_rules_api_for_policy_staff(runtime, client, clock, portal):
     refused = client.post("/api/v1/rules/publish", headers=policy, json={"files": {}, "comment": ""})
     assert refused.status_code == 422
 
+    cases = read_tree(RULES_DIR)["deadline_policies_test.yaml"].replace('answer: "Mon 2026-06-01 23:59"',
+                                                                        'answer: "Mon 2026-06-08 23:59"')
+    tested = client.post("/api/v1/rules/test", headers=policy, json={"files": {
+        "deadline_policies_test.yaml": cases, "escalation_test.yaml": "cases: []\n"}})
+    assert tested.status_code == 422
+    result = tested.get_json()
+    assert [(c["file"], c["failures"]) for c in result["cases"]["failed"]] == [
+        ("deadline_policies_test.yaml", ["answer: ожидалось Mon 2026-06-08 23:59, получено Mon 2026-06-01 23:59:59"])]
+    assert result["cases"]["file_errors"] == ["escalation_test.yaml: поле cases: нужен непустой список случаев"]
+    assert {"level": "error", "file": "escalation_test.yaml",
+            "message": "поле cases: нужен непустой список случаев"} in result["findings"]
+
     draft = changed_fallback(read_tree(RULES_DIR))
     published = client.post("/api/v1/rules/publish", headers=policy, json={
         "files": {"routing/fallback.yaml": draft["routing/fallback.yaml"],
