@@ -30,7 +30,7 @@ def draft(tmp_path):
 def test_the_vocabulary_prints_facts_operators_and_outcomes_as_tables(capsys):
     code, out, _ = run(capsys, "rules", "vocabulary")
     assert code == 0
-    assert "FACTS" in out and "OPERATORS" in out and "OUTCOMES" in out
+    assert "ФАКТЫ (when)" in out and "ОПЕРАТОРЫ (op)" in out and "ДЕЙСТВИЯ ПРАВИЛА (then)" in out
     assert "municipality" in out and "has_any" in out and "deadline_policy" in out
     code, out, _ = run(capsys, "rules", "vocabulary", "--json")
     assert {"facts", "operators", "outcomes"} == set(json.loads(out))

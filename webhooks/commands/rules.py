@@ -18,6 +18,10 @@ def register(sub) -> None:
     cmds = rules.add_subparsers(dest="rules_command", required=True)
     p = cmds.add_parser("vocabulary", help="facts, operators and outcomes (then) of the rule language, as tables")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--markdown", action="store_true",
+                   help="the vocabulary section of rules/README.md, a worked example for each operator and outcome")
+    p.add_argument("--write", type=Path, metavar="README",
+                   help="with --markdown: replace that section of README (between its markers) instead of printing it")
     p.set_defaults(handler=cmd_vocabulary)
     p = cmds.add_parser("test", help="run every case of every *_test.yaml (routing, escalation, deadline policies); "
                                       "non-zero exit on a failure")
@@ -71,15 +75,32 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+VOCABULARY_TITLES = {"facts": "ФАКТЫ (when)", "operators": "ОПЕРАТОРЫ (op)", "outcomes": "ДЕЙСТВИЯ ПРАВИЛА (then)"}
+
+
 def cmd_vocabulary(args, settings):
     from engine.rulebook import fact_table, operator_table, outcome_table
+    from engine.rulebook.vocabulary_doc import vocabulary_markdown, with_vocabulary
 
+    if args.write and not args.markdown:
+        raise CommandError("--write goes with --markdown")
+    if args.markdown:
+        if not args.write:
+            print(vocabulary_markdown())
+            return 0
+        try:
+            text = args.write.read_text(encoding="utf-8")
+            args.write.write_text(with_vocabulary(text), encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"{args.write}: {exc}") from None
+        print(f"{args.write}: раздел словаря обновлён")
+        return 0
     tables = {"facts": fact_table(), "operators": operator_table(), "outcomes": outcome_table()}
     if args.json:
         print(json.dumps(tables, ensure_ascii=False, indent=2))
         return 0
-    for title, rows in tables.items():
-        print(f"{title.upper()}\n{_table(rows)}\n")
+    for key, rows in tables.items():
+        print(f"{VOCABULARY_TITLES[key]}\n{_table(rows)}\n")
     return 0
 
 
