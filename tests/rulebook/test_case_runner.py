@@ -62,7 +62,7 @@ def test_a_wrong_escalation_case_fails_with_its_file_name_and_the_difference(pol
         "esc-incident-urgent)",
         "rule: ожидалось правило esc-incident, сработало esc-incident-urgent")
     assert failed["регистрация без лестницы — якобы лестница ответа"] == (
-        "ladder: ожидалась лестница answer, получена none (сработало правило ни одно)",)
+        "ladder: ожидалась лестница answer, получена none (ни одно правило не подошло)",)
     assert "esc-incident" in report.uncovered_rules  # no case made it fire any more
 
 

@@ -158,7 +158,7 @@ def test_the_editor_runs_escalation_and_deadline_cases_and_shows_what_differed(p
         rows = page.eval_on_selector_all("#rules-result tr",
                                          "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
         assert ["escalation_test.yaml", "у регистрации лестницы нет",
-                "ladder: ожидалась лестница answer, получена none (сработало правило ни одно)"] in rows
+                "ladder: ожидалась лестница answer, получена none (ни одно правило не подошло)"] in rows
         assert ["deadline_policies_test.yaml", "—", "срочный инцидент у круглосуточной ЕДДС считается и в праздник: "
                 "поле given.start: 2026-05-09 — суббота (Sat), а не Fri"] in rows
         screenshot(page, "rules-cases-failed")

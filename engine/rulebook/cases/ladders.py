@@ -64,10 +64,11 @@ class LadderCases:
         chosen = policy_set.ladder_for(given)
         got = chosen.id if chosen is not None else NO_LADDER
         if got != expect["ladder"]:
-            failures.append(f"ladder: ожидалась лестница {expect['ladder']}, получена {got} "
-                            f"(сработало правило {_rule(engine)})")
+            why = f"сработало правило {engine.rule}" if engine is not None else "ни одно правило не подошло"
+            failures.append(f"ladder: ожидалась лестница {expect['ladder']}, получена {got} ({why})")
         if "rule" in expect and expect["rule"] != _rule(engine):
-            failures.append(f"rule: ожидалось правило {expect['rule']}, сработало {_rule(engine)}")
+            got_rule = f"сработало {engine.rule}" if engine is not None else "не сработало ни одно"
+            failures.append(f"rule: ожидалось правило {expect['rule']}, {got_rule}")
         return CaseResult(rel, name, tuple(failures), (engine.rule,) if engine is not None else ())
 
     def uncovered(self, policy_set: PolicySet, results: list[CaseResult]) -> list[str]:
@@ -78,4 +79,4 @@ class LadderCases:
 
 
 def _rule(match) -> str:
-    return match.rule if match is not None else "ни одно"
+    return match.rule if match is not None else "(нет)"
