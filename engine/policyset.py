@@ -75,6 +75,11 @@ class PolicySet:
         if self.ladder_rules is not None:
             self.ladder_rules.retire()
 
+    def topic_name(self, code: str) -> str:
+        """A topic's name for people: the topic lexicon's, else the directory's sector of that code."""
+        topic = self.reader.lexicon.topics.get(code) if self.reader else None
+        return topic.name if topic else self.directory.sectors.get(code, code)
+
     def ladder_for(self, facts: dict) -> Ladder | None:
         """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …)."""
         chosen = self.ladder_rules.outcome(facts) if self.ladder_rules else None

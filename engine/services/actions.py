@@ -33,6 +33,7 @@ from engine.store import appeals as store
 from engine.store.db import write_transaction
 
 from . import clocks
+from .notify_now import notify_now
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -314,6 +315,7 @@ def _reroute(rt: Runtime, appeal, params, caller, now):
         official = assignment.official if assignment else None
     store.update_appeal(appeal, now, body=decision.body, role=decision.role, topic=decision.topic,
                         priority=decision.priority, **({"status": "routed"} if moved else {}))
+    notify_now(rt, appeal, decision, now)
     log.info("appeal %s re-routed by %s from %s to %s (rule %s, rules %s)", appeal.id, caller.actor,
              before["body"], decision.body, decision.route_rule_id, decision.version)
     return {"reason": reason, "changed": moved,

@@ -16,6 +16,7 @@ from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 
 from .escalation import arm_clock, clock_facts
+from .notify_now import notify_now
 from .repeats import history_for
 
 if TYPE_CHECKING:
@@ -172,6 +173,7 @@ def _route(rt: Runtime, record, now) -> None:
     )
     store.audit(now, "system", "appeal.routed", record.id, body=decision.body, role=decision.role,
                 rule=decision.route_rule_id, version=decision.version, policy=decision.policy)
+    notify_now(rt, record, decision, now)
     log.info("appeal %s routed to %s/%s by %s (rules %s)", record.id, decision.body, decision.role,
              decision.route_rule_id, decision.version)
 
