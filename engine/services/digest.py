@@ -30,8 +30,8 @@ def send_digests(rt: Runtime) -> int:
     policy = rt.policy_set
     directory = policy.directory
     local = now.astimezone(ZoneInfo(directory.timezone))
-    office = policy.calendar_for("cur-triage") if "cur-triage" in directory.bodies else None
-    if local.hour < rt.settings.digest_hour or (office and not office.is_working_day(local.date())):
+    office = policy.calendar_for(directory.triage_body)  # the centre's working days
+    if local.hour < rt.settings.digest_hour or not office.is_working_day(local.date()):
         return 0
     overdue = escalations.overdue_clocks(now, closed_statuses=CLOSED_STATUSES)
     by_body: dict[str, list[tuple]] = defaultdict(list)
