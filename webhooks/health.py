@@ -56,7 +56,7 @@ def metrics():
         "# HELP appeals_alerts Alerts in the outbox by state.",
         "# TYPE appeals_alerts gauge",
     ]
-    lines += [f'appeals_alerts{{status="{status}"}} {counts.get(status, 0)}' for status in outbox.STATUSES]
+    lines += [f'appeals_alerts{{status="{status}"}} {counts.get(status, 0)}' for status in outbox.ALERT_STATUSES]
     lines += [
         "# HELP appeals_delivery_lag_seconds Age of the oldest alert due for delivery and not yet sent.",
         "# TYPE appeals_delivery_lag_seconds gauge",

@@ -17,7 +17,6 @@ from ..runtime import runtime
 
 bp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts")
 
-STATUSES = outbox.STATUSES
 MAX_LIMIT = 500
 
 
@@ -57,8 +56,8 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
 @require_role("manager", "admin", "official")
 def list_alerts():
     status = request.args.get("status")
-    if status and status not in STATUSES:
-        raise ApiError(400, "bad_parameter", f"status must be one of {', '.join(STATUSES)}",
+    if status and status not in outbox.ALERT_STATUSES:
+        raise ApiError(400, "bad_parameter", f"status must be one of {', '.join(outbox.ALERT_STATUSES)}",
                        {"status": ["unknown status"]})
     recipient = request.args.get("recipient")
     if recipient == "me":

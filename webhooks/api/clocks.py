@@ -12,8 +12,9 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
+from engine.domain.vocabulary import OPEN_STATUSES
 from engine.services import clocks as service
-from engine.services.views import OPEN_STATUSES, clock_view, waiting_views
+from engine.services.views import clock_view, waiting_views
 from engine.store import appeals as store
 
 from ..auth import can_see, require_role

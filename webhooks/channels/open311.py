@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.classify.attributes import SUBTOPIC, check_values
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.vocabulary import FINISHED_STATUSES, MAX_TEXT
 from engine.services import credentials
 from engine.services.views import clock_view
 from engine.store import appeals as appeal_store
@@ -46,8 +47,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
-MAX_TEXT = 100_000
-CLOSED_STATUSES = ("answered", "closed", "resolved", "rejected", "archived")
 MAX_RESULTS = 1000  # the specification's suggested cap on one list
 DEFAULT_SPAN = timedelta(days=90)  # the list's default window, and the widest one allowed
 MAX_KEY = 128
@@ -299,8 +298,7 @@ def list_requests(fmt: str):
         query.update(categories=_list(args, "service_code"), start=start, end=end,
                      closed=None if len(statuses) != 1 else statuses == {"closed"})
     channels = [c.name for c in channel_store.list_channels() if c.kind == "open311"]
-    found = open311_store.list_requests(channels=channels, closed_statuses=CLOSED_STATUSES, limit=MAX_RESULTS,
-                                        **query)
+    found = open311_store.list_requests(channels=channels, limit=MAX_RESULTS, **query)
     clocks = open311_store.clocks_by_appeal([a.id for a in found])
     return _answer([_view(rt, a, clocks[a.id]) for a in found], "service_requests", "request")
 
@@ -337,7 +335,7 @@ def _view(rt: Runtime, appeal, clocks) -> dict:
     topic = _services(rt).get(appeal.category) if appeal.category else None
     return {
         "service_request_id": str(appeal.id),
-        "status": "closed" if appeal.status in CLOSED_STATUSES else "open",
+        "status": "closed" if appeal.status in FINISHED_STATUSES else "open",
         "status_notes": appeal.status,
         "service_name": topic.name if topic else None,
         "service_code": appeal.category,
