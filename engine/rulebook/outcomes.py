@@ -3,10 +3,12 @@ official, deadline policy, topic) checked."""
 
 from __future__ import annotations
 
+from engine.domain.vocabulary import FZ59_SPECIALS, PRIORITIES
+
 from . import text as textmod
 from .model import Outcomes
 from .parsing import ParseContext
-from .vocabulary import FZ59_SPECIALS, OUTCOMES, PRIORITIES
+from .vocabulary import OUTCOMES
 
 
 def parse_outcomes(ctx: ParseContext, raw, where: str = "then") -> Outcomes:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from engine.domain.ladder import level_time, plan, repeat_time
+from engine.domain.vocabulary import FINISHED_STATUSES
 from engine.store import appeals as store
 from engine.store import escalations, outbox
 from engine.store.db import write_transaction
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CLOSED_STATUSES = ("answered", "closed", "rejected")
 PAGE = 200
 BATCH = 50  # steps per transaction; a failing batch is redone one step at a time
 MAX_REPEAT_SCAN = 10_000
@@ -132,7 +132,7 @@ def _act(rt: Runtime, row, now: datetime, report: SweepReport) -> None:
     clock = row.clock
     appeal = clock.appeal
     ladder = _ladder(rt, row.ladder_id)
-    if ladder is None or clock.stopped_at or clock.paused_since or appeal.status in CLOSED_STATUSES:
+    if ladder is None or clock.stopped_at or clock.paused_since or appeal.status in FINISHED_STATUSES:
         escalations.advance(row, next_level=row.next_level, next_check_at=None, now=now, repeat_level=None)
         return
     cal = rt.policy_set.calendar_for(clock.body)

@@ -103,7 +103,6 @@ def compose(rt: Runtime, appeal, clock, level, cal, resolution, repeat: int) -> 
     zone = ZoneInfo(cal.timezone)
     body_name = directory.bodies[clock.body].name if clock.body in directory.bodies else clock.body
     due_local = clock.due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-    excerpt = appeal.text if len(appeal.text) <= 500 else appeal.text[:500] + "…"
     prefix = f"Повторно ({repeat}): " if repeat else ""
     subject = f"[ЦУР] {prefix}{level.title}: обращение №{appeal.id}"
     lines = [
@@ -114,11 +113,21 @@ def compose(rt: Runtime, appeal, clock, level, cal, resolution, repeat: int) -> 
     if repeat:
         lines.append(f"Повторное уведомление №{repeat}: предыдущие не подтверждены. "
                      "Подтвердите получение, чтобы остановить повторы.")
+    lines += resolution_lines(directory, resolution)
+    lines += ["", "Текст обращения:", excerpt(appeal.text)]
+    return subject, "\n".join(lines)
+
+
+def resolution_lines(directory, resolution) -> list[str]:
+    """What the recipient should know about how the role reached them: vacancies passed, a deputy acting."""
     role_name = directory.roles.get
-    for vacant in resolution.vacant:
-        lines.append(f"Должность «{role_name(vacant, vacant)}» вакантна или её некому замещать; уведомление "
-                     f"направлено вышестоящему: «{role_name(resolution.role, resolution.role)}».")
+    lines = [f"Должность «{role_name(vacant, vacant)}» вакантна или её некому замещать; уведомление "
+             f"направлено вышестоящему: «{role_name(resolution.role, resolution.role)}»."
+             for vacant in resolution.vacant]
     if resolution.deputy:
         lines.append(f"Вы получаете уведомление как замещающий: {resolution.holder.name} отсутствует.")
-    lines += ["", "Текст обращения:", excerpt]
-    return subject, "\n".join(lines)
+    return lines
+
+
+def excerpt(text: str, limit: int = 500) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
