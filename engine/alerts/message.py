@@ -6,11 +6,17 @@ from dataclasses import dataclass
 
 
 class DeliveryError(Exception):
-    """The channel refused or could not be reached; delivery will be retried unless `permanent`."""
+    """The channel refused or could not be reached; delivery will be retried unless `permanent`.
 
-    def __init__(self, message: str, *, permanent: bool = False):
+    `retry_after`: seconds the platform asked us to wait (a rate limit); `credentials`: the channel's
+    own token or key was refused, so every message on that channel fails until it is replaced."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
+                 credentials: bool = False):
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or credentials
+        self.retry_after = retry_after
+        self.credentials = credentials
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,10 @@ class ChannelRecord(BaseModel):
     confirmation = CharField(null=True)
     created_at = UTCDateTimeField()
     group_id = BigIntegerField(null=True)  # m0008: a VK channel's community id; events of other groups are ignored
+    # m0015: what our service uses to answer residents on this channel: the token for the platform's API
+    # (a VK community access token, a Telegram bot token) and a generic channel's callback URL
+    api_token = TextField(null=True)
+    callback_url = TextField(null=True)
 
 
 class TokenRecord(BaseModel):
@@ -225,6 +229,31 @@ class AlertRecord(BaseModel):
     receipt = TextField(null=True)  # what the channel answered on delivery (message id, status)
 
 
+class AuthorMessageRecord(BaseModel):
+    """The conversation with the resident (m0015): one row per message sent to the author
+    (``direction`` "out": a reply waiting for delivery, sent, or dead) or received from them ("in": a
+    follow-up or a message on an open appeal). Outgoing rows are drained by the reply delivery job;
+    the idempotency key makes every reply happen once."""
+
+    id = AutoField()
+    appeal = ForeignKeyField(AppealRecord, backref="author_messages", on_delete="CASCADE")
+    direction = CharField(max_length=3)  # "out" | "in"
+    kind = CharField(max_length=32)  # acknowledgement, forwarded, …, follow_up, author_message
+    route = CharField(max_length=16)  # vk_comment, vk_message, telegram, email, callback, open311, manual
+    address = JSONField(default=dict)  # where the route delivers (peer, chat and message ids, e-mail, URL)
+    text = TextField()
+    status = CharField(max_length=16, index=True)  # pending | sent | dead | received | manual | cancelled
+    idempotency_key = CharField(unique=True)
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True, index=True)
+    last_error = TextField(null=True)
+    platform_id = CharField(null=True)  # what the platform gave the message: VK comment id, message_id, …
+    created_at = UTCDateTimeField()
+    sent_at = UTCDateTimeField(null=True)
+    actor = CharField(null=True)  # who caused it: a staff actor, "system", or "channel:<name>" for inbound
+    details = JSONField(default=dict)  # the template and fields used, the answer draft id, …
+
+
 class AuditRecord(BaseModel):
     id = AutoField()
     at = UTCDateTimeField(index=True)
@@ -268,4 +297,5 @@ ALL_TABLES = (
     AlertRecord,
     AuditRecord,
     SimulationRecord,
+    AuthorMessageRecord,
 )

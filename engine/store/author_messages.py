@@ -1,0 +1,94 @@
+"""The conversation with the resident: replies waiting for delivery, sent or dead, and the author's
+own messages (follow-ups). Written by the services that decide a reply is due and by the channels
+that receive the author's messages; drained by the reply delivery job."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .models import AuthorMessageRecord
+from .statements import insert_unless_conflict
+
+DIRECTIONS = ("out", "in")
+MESSAGE_STATUSES = ("pending", "sent", "dead", "received", "manual", "cancelled")
+
+_FIELDS = frozenset(f.name for f in AuthorMessageRecord._meta.sorted_fields if f.name != "id")
+
+
+def add_outgoing(*, appeal_id: int, kind: str, route: str, address: dict, text: str, idempotency_key: str,
+                 now: datetime, not_before: datetime | None = None, status: str = "pending",
+                 actor: str | None = None, details: dict | None = None) -> bool:
+    """Queue a reply to the author unless its idempotency key exists; True when this call queued it.
+    A pending reply is delivered from ``not_before`` on (at once by default); ``status`` "manual" is a
+    reply an operator posts by hand (nothing is sent)."""
+    if status not in ("pending", "manual", "cancelled"):
+        raise ValueError(f"an outgoing message starts pending, manual or cancelled, not {status!r}")
+    return _add(appeal=appeal_id, direction="out", kind=kind, route=route, address=address, text=text,
+                status=status, idempotency_key=idempotency_key, created_at=now, actor=actor,
+                details=details or {}, next_attempt_at=(not_before or now) if status == "pending" else None)
+
+
+def add_incoming(*, appeal_id: int, kind: str, route: str, address: dict, text: str, idempotency_key: str,
+                 now: datetime, platform_id: str | None = None, actor: str | None = None,
+                 details: dict | None = None) -> bool:
+    """Record a message the author sent (a follow-up, a message on an open appeal) unless its key exists."""
+    return _add(appeal=appeal_id, direction="in", kind=kind, route=route, address=address, text=text,
+                status="received", idempotency_key=idempotency_key, created_at=now, sent_at=now,
+                platform_id=platform_id, actor=actor, details=details or {})
+
+
+def _add(**values) -> bool:
+    unknown = values.keys() - _FIELDS
+    if unknown:
+        raise TypeError(f"unknown author message fields {sorted(unknown)}")
+    return insert_unless_conflict(AuthorMessageRecord, {"attempts": 0, **values}, conflict=("idempotency_key",))
+
+
+def of_appeal(appeal_id: int) -> list[AuthorMessageRecord]:
+    """The whole conversation of one appeal, oldest first."""
+    return list(AuthorMessageRecord.select().where(AuthorMessageRecord.appeal == appeal_id)
+                .order_by(AuthorMessageRecord.created_at, AuthorMessageRecord.id))
+
+
+def by_key(idempotency_key: str) -> AuthorMessageRecord | None:
+    return AuthorMessageRecord.get_or_none(AuthorMessageRecord.idempotency_key == idempotency_key)
+
+
+def due(now: datetime, *, after_id: int, limit: int) -> list[AuthorMessageRecord]:
+    """Outgoing messages due for delivery at ``now``, by id from ``after_id`` on."""
+    return list(
+        AuthorMessageRecord.select()
+        .where((AuthorMessageRecord.status == "pending") & (AuthorMessageRecord.next_attempt_at <= now)
+               & (AuthorMessageRecord.id > after_id))
+        .order_by(AuthorMessageRecord.id)
+        .limit(limit)
+    )
+
+
+def claim(message_id: int, now: datetime, lease_until: datetime) -> bool:
+    """Take a due message for delivery with one conditional update: of several workers only one wins;
+    should it die while sending, the message is due again at ``lease_until``."""
+    return bool(
+        AuthorMessageRecord.update(next_attempt_at=lease_until)
+        .where((AuthorMessageRecord.id == message_id) & (AuthorMessageRecord.status == "pending")
+               & (AuthorMessageRecord.next_attempt_at <= now))
+        .execute()
+    )
+
+
+def mark_sent(message_id: int, now: datetime, *, platform_id: str | None) -> bool:
+    return bool(
+        AuthorMessageRecord.update(status="sent", sent_at=now, attempts=AuthorMessageRecord.attempts + 1,
+                                   last_error=None, next_attempt_at=None, platform_id=platform_id)
+        .where((AuthorMessageRecord.id == message_id) & (AuthorMessageRecord.status == "pending"))
+        .execute()
+    )
+
+
+def mark_failed(message_id: int, *, error: str, next_attempt_at: datetime | None, dead: bool) -> None:
+    AuthorMessageRecord.update(
+        status="dead" if dead else "pending",
+        attempts=AuthorMessageRecord.attempts + 1,
+        last_error=error[:2000],
+        next_attempt_at=None if dead else next_attempt_at,
+    ).where(AuthorMessageRecord.id == message_id).execute()
