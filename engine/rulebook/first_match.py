@@ -20,7 +20,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from . import text as textmod
+from engine.classify import text as textmod
+
 from .compiler import ANCHOR, DERIVED, SENTINEL, compile_stage
 from .conditions import Grammar, parse_condition
 from .model import Outcomes, Rule, Stage

@@ -3,7 +3,8 @@ official, deadline policy, topic) checked."""
 
 from __future__ import annotations
 
-from . import text as textmod
+from engine.classify import text as textmod
+
 from .model import Outcomes
 from .parsing import ParseContext
 from .vocabulary import FZ59_SPECIALS, OUTCOMES, PRIORITIES
