@@ -17,13 +17,14 @@ from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.directory import Directory
 from engine.domain.ladder import Ladder, ladders_from_document
 from engine.rulebook import Rulebook, appeal_facts, load_rulebook
-from engine.rulebook.calendar_files import (
+from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
+
+from .calendars import (
     business_calendar_for_body,
     load_deadline_policies,
     load_production_calendar,
     load_working_hours,
 )
-from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
 
 
 class PolicySetError(ValueError):
