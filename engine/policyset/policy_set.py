@@ -18,6 +18,7 @@ from engine.domain.directory import Directory
 from engine.domain.ladder import Ladder, ladders_from_document
 from engine.rulebook import Rulebook, appeal_facts, load_rulebook
 from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
+from engine.wording.labels import Labels, labels_for
 
 from .calendars import (
     business_calendar_for_body,
@@ -58,6 +59,11 @@ class PolicySet:
             body_id: business_calendar_for_body(body_id, self.directory_doc, self.production)
             for body_id in self.directory.bodies
         }
+
+    @cached_property
+    def labels(self) -> Labels:
+        """Russian names of codes, with this set's bodies, officials, roles, topics, policies and levels."""
+        return labels_for(self)
 
     @cached_property
     def working_hours(self) -> dict:

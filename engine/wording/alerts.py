@@ -1,0 +1,62 @@
+"""The texts of alerts: a ladder level reached by a clock, and a dead letter for the administrator."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .labels import Labels
+
+EXCERPT_CHARS = 500
+
+
+def level_alert(appeal, clock, level, resolution, *, repeat: int, timezone: str, labels: Labels) -> tuple[str, str]:
+    """(subject, body) of one ladder level for one clock, addressed as `resolution` says (a deputy,
+    vacant roles passed over). `appeal`: id, channel, text; `clock`: kind, policy_id, body, due_at;
+    `timezone`: the body's, in which the due time is shown."""
+    due = clock.due_at.astimezone(ZoneInfo(timezone))
+    text = appeal.text
+    excerpt = text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
+    prefix = f"Повторно ({repeat}): " if repeat else ""
+    subject = f"[ЦУР] {prefix}{level.title}: обращение №{appeal.id}"
+    lines = [
+        f"{level.title}.",
+        f"Обращение №{appeal.id} ({labels('channel', appeal.channel)}), исполнитель: {labels('body', clock.body)}.",
+        f"{sentence(labels.deadline(clock.kind, clock.policy_id))}: {due:%d.%m.%Y %H:%M} {local_time_words(due)}.",
+    ]
+    if repeat:
+        lines.append(f"Повторное уведомление №{repeat}: предыдущие не подтверждены. "
+                     "Подтвердите получение, чтобы остановить повторы.")
+    for vacant in resolution.vacant:
+        lines.append(f"Должность «{labels('role', vacant)}» вакантна или её некому замещать; уведомление "
+                     f"направлено вышестоящему: «{labels('role', resolution.role)}».")
+    if resolution.deputy:
+        lines.append(f"Вы получаете уведомление как замещающий: {resolution.holder.name} отсутствует.")
+    lines += ["", "Текст обращения:", excerpt]
+    return subject, "\n".join(lines)
+
+
+def dead_letter(alert, *, error: str, attempts: int, labels: Labels) -> tuple[str, str]:
+    """(subject, body) telling the administrator that `alert` could not be delivered."""
+    subject = f"[ЦУР] Уведомление №{alert.id} не доставлено"
+    body = "\n".join([
+        f"Уведомление №{alert.id} ({labels('level', alert.level)}) для {labels('official', alert.recipient)} "
+        f"по каналу «{labels('channel', alert.channel)}» ({alert.address}) не доставлено после {attempts} попыток.",
+        f"Последняя ошибка: {error[:500]}",
+        f"Обращение №{alert.appeal_id}." if alert.appeal_id else "",
+        "Проверьте канал доставки и адрес в справочнике.",
+    ]).strip()
+    return subject, body
+
+
+def sentence(text: str) -> str:
+    """The text as the start of a sentence: its first letter capitalised."""
+    return text[:1].upper() + text[1:]
+
+
+def local_time_words(moment: datetime) -> str:
+    """«по местному времени органа (UTC+7)» for an aware local time."""
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"по местному времени органа (UTC{sign}{hours}{f':{rest:02d}' if rest else ''})"
