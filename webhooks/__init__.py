@@ -1,11 +1,16 @@
-"""The HTTP shell: channel webhooks and the staff API, built by an application factory."""
+"""The shell around engine/: the channel webhooks (channels/), the staff API (api/), the staff pages
+(web/) and the `appeals` command line (cli.py, commands/), with the Flask application factory.
+
+The shell parses, authenticates, calls a service of engine.services and renders the answer; it
+never touches storage (an import contract in setup.cfg holds that line).
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from engine.store.db import database, release_connection
+from engine.services import database
 
 
 def create_app(runtime=None, test_config: dict | None = None) -> Flask:
@@ -28,11 +33,11 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
 
     @app.before_request
     def _connect():
-        database.connect(reuse_if_open=True)
+        database.connect()
 
     @app.teardown_request
     def _release(exc):
-        release_connection()
+        database.release()
 
     from . import errors, health
     from .api import alerts, appeals

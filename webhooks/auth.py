@@ -13,7 +13,7 @@ from functools import wraps
 
 from flask import g, request, session
 
-from engine.services import access, credentials, users
+from engine.services import access, appeal_queries, credentials, users
 
 from .errors import ApiError
 from .runtime import runtime
@@ -79,6 +79,9 @@ def visible_bodies() -> frozenset[str] | None:
     return access.visible_bodies(g.caller, runtime().policy_set.directory)
 
 
-def can_see(appeal) -> bool:
-    bodies = visible_bodies()
-    return bodies is None or appeal.body in bodies
+def visible_appeal(appeal_id: int):
+    """The appeal when the caller's scope covers it; otherwise 404 (its existence is not revealed)."""
+    try:
+        return appeal_queries.visible_appeal(runtime(), g.caller, appeal_id)
+    except appeal_queries.AppealNotFound:
+        raise ApiError(404, "not_found", f"no appeal {appeal_id}") from None

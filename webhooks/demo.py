@@ -80,16 +80,15 @@ def post_demo_appeals(url: str, channel: str, secret: str, *, settings=None, wai
 
 
 def _show_routing(settings, channel: str, waiting: dict[int, str], wait: float) -> None:
-    from engine.store.db import close_database, connection, open_database
-    from engine.store.models import AppealRecord
+    from engine.services.appeal_queries import appeals_by_external_id
+    from engine.services.database import close_database, connection, open_database
 
     open_database(settings.database_url)
     deadline = time.monotonic() + wait
     try:
         while waiting and time.monotonic() < deadline:
             with connection():
-                rows = list(AppealRecord.select().where(AppealRecord.channel == channel,
-                                                        AppealRecord.external_id.in_(list(waiting.values()))))
+                rows = appeals_by_external_id(channel, waiting.values())
             for row in rows:
                 if row.status != "received" and row.id in waiting:
                     print(f"    appeal {row.id} routed → {row.body}/{row.role} (policy {row.policy})")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from engine.services.escalation import lag_seconds
-from engine.services.intake import routing_lag
-from engine.store import escalations, outbox
+from engine.services.monitoring import health_report, service_metrics
 
 from .runtime import runtime
 
@@ -16,50 +14,33 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    rt = runtime()
-    try:
-        lag = lag_seconds(rt.now())
-        waiting, routing_seconds = routing_lag(rt.now())
-        db_ok = True
-    except Exception:
-        lag, waiting, routing_seconds, db_ok = None, None, None, False
-    body = {
-        "status": "ok" if db_ok else "degraded",
-        "database": "ok" if db_ok else "unreachable",
-        "rules_version": rt.policy_set.rulebook.version,
-        "sweep_lag_seconds": lag,
-        "routing_waiting": waiting,
-        "routing_lag_seconds": routing_seconds,
-    }
-    return jsonify(body), 200 if db_ok else 503
+    body = health_report(runtime())
+    return jsonify(body), 200 if body["database"] == "ok" else 503
 
 
 @bp.get("/metrics")
 def metrics():
-    now = runtime().now()
-    oldest_alert = outbox.oldest_pending(now)
-    waiting, routing_seconds = routing_lag(now)
-    counts = outbox.counts_by_status()
+    m = service_metrics(runtime())
     lines = [
         "# HELP appeals_sweep_lag_seconds Age of the oldest due escalation step not yet processed.",
         "# TYPE appeals_sweep_lag_seconds gauge",
-        f"appeals_sweep_lag_seconds {lag_seconds(now):.3f}",
+        f"appeals_sweep_lag_seconds {m['sweep_lag_seconds']:.3f}",
         "# HELP appeals_routing_waiting Stored appeals due for routing and not yet routed.",
         "# TYPE appeals_routing_waiting gauge",
-        f"appeals_routing_waiting {waiting}",
+        f"appeals_routing_waiting {m['routing_waiting']}",
         "# HELP appeals_routing_lag_seconds How long the oldest appeal due for routing has waited.",
         "# TYPE appeals_routing_lag_seconds gauge",
-        f"appeals_routing_lag_seconds {routing_seconds:.3f}",
+        f"appeals_routing_lag_seconds {m['routing_lag_seconds']:.3f}",
         "# HELP appeals_escalation_due_steps Escalation steps due now and not yet processed.",
         "# TYPE appeals_escalation_due_steps gauge",
-        f"appeals_escalation_due_steps {escalations.due_count(now)}",
+        f"appeals_escalation_due_steps {m['escalation_due_steps']}",
         "# HELP appeals_alerts Alerts in the outbox by state.",
         "# TYPE appeals_alerts gauge",
     ]
-    lines += [f'appeals_alerts{{status="{status}"}} {counts.get(status, 0)}' for status in outbox.STATUSES]
+    lines += [f'appeals_alerts{{status="{status}"}} {n}' for status, n in m["alerts"].items()]
     lines += [
         "# HELP appeals_delivery_lag_seconds Age of the oldest alert due for delivery and not yet sent.",
         "# TYPE appeals_delivery_lag_seconds gauge",
-        f"appeals_delivery_lag_seconds {max((now - oldest_alert).total_seconds(), 0) if oldest_alert else 0:.3f}",
+        f"appeals_delivery_lag_seconds {m['delivery_lag_seconds']:.3f}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

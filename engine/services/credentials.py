@@ -57,6 +57,25 @@ def rotate_channel_secret(now: datetime, name: str, new_secret: str | None = Non
     return new_secret
 
 
+def find_channel(name: str):
+    """The registered channel of this name (its kind, secrets and settings), None when unknown."""
+    return store.get_channel(name)
+
+
+def list_channels(kind: str | None = None) -> list:
+    """The registered channels (of one kind), by name."""
+    return [c for c in store.list_channels() if kind is None or c.kind == kind]
+
+
+def channel_for_secret(kind: str, given, now: datetime) -> str | None:
+    """The name of the channel of this kind whose current secret was given as-is (Open311's
+    `api_key`), None when no channel's is."""
+    for record in list_channels(kind):
+        if secret_matches(record, given, now):
+            return record.name
+    return None
+
+
 def channel_secrets(channel, now: datetime) -> list[str]:
     found = [channel.secret] if channel.secret else []
     if channel.previous_secret and channel.previous_secret_until and now < channel.previous_secret_until:

@@ -78,6 +78,11 @@ def add_user(now: datetime, login: str, role: str, password: str, *, name: str |
     return user
 
 
+def list_users() -> list:
+    """Every staff login (disabled ones too), by login."""
+    return store.list_users()
+
+
 def set_password(now: datetime, login: str, password: str, *, actor: str = "admin") -> None:
     user = _existing(login)
     if len(password) < MIN_PASSWORD:

@@ -82,25 +82,3 @@ def count_by_status(bodies: frozenset[str] | None) -> dict[str, int]:
     query = _where(query, AppealQuery(filters={}, bodies=bodies)).group_by(AppealRecord.status)
     return {row.status: row.n for row in query.objects()}
 
-
-def answer_clock_outcomes(bodies: frozenset[str] | None, since: datetime, now: datetime,
-                          kinds: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    """Per body: answer clocks met, missed, and still open past their due time, since `since`.
-
-    Open overdue clocks count as missed, so a period with open work never reads 100 %.
-    """
-    query = ClockRecord.select(ClockRecord.body, ClockRecord.due_at, ClockRecord.stopped_at).where(
-        ClockRecord.kind.in_(kinds) & (ClockRecord.started_at >= since)
-    )
-    if bodies is not None:
-        query = query.where(ClockRecord.body.in_(sorted(bodies)) if bodies else ClockRecord.id < 0)
-    result: dict[str, dict[str, int]] = {}
-    for clock in query:
-        row = result.setdefault(clock.body, {"met": 0, "missed": 0, "open_overdue": 0, "open": 0})
-        if clock.stopped_at is not None:
-            row["met" if clock.stopped_at <= clock.due_at else "missed"] += 1
-        elif clock.due_at < now:
-            row["open_overdue"] += 1
-        else:
-            row["open"] += 1
-    return result

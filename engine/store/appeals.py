@@ -25,6 +25,13 @@ def find_appeal(channel: str, external_id: str) -> AppealRecord | None:
     )
 
 
+def appeals_by_external_id(channel: str, external_ids: list[str]) -> list[AppealRecord]:
+    if not external_ids:
+        return []
+    return list(AppealRecord.select().where((AppealRecord.channel == channel)
+                                            & AppealRecord.external_id.in_(external_ids)))
+
+
 def find_appeal_id(channel: str, external_id: str) -> int | None:
     """The id alone: the cheap check every webhook makes before storing."""
     return first_id_where(AppealRecord, channel=channel, external_id=external_id)

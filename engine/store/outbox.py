@@ -100,10 +100,11 @@ def _in_scope(bodies: frozenset[str], official: str | None):
     return condition
 
 
-def acknowledge(alert_id: int, now: datetime) -> None:
-    AlertRecord.update(acknowledged_at=now).where(
+def acknowledge(alert_id: int, now: datetime) -> bool:
+    """Mark the alert acknowledged; False when it already was (the first acknowledgement stays)."""
+    return bool(AlertRecord.update(acknowledged_at=now).where(
         (AlertRecord.id == alert_id) & AlertRecord.acknowledged_at.is_null()
-    ).execute()
+    ).execute())
 
 
 def level_acknowledged(appeal_id: int, clock_id: int, level: str, deadline_version: int) -> bool:

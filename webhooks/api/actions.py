@@ -10,12 +10,11 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from engine.services import actions
+from engine.services.appeal_queries import latest_decision
 from engine.services.timeline import timeline
-from engine.services.views import decision_view
-from engine.store import appeals as store
 from engine.wording.labels import LABELS, REJECT_REASONS
 
-from ..auth import can_see, require_role
+from ..auth import require_role, visible_appeal
 from ..errors import ApiError
 from ..runtime import runtime
 
@@ -79,14 +78,6 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
 }
 
 
-def visible_appeal(appeal_id: int):
-    """The appeal when the caller's scope covers it; otherwise 404 (its existence is not revealed)."""
-    record = store.get_appeal(appeal_id)
-    if record is None or not can_see(record):
-        raise ApiError(404, "not_found", f"no appeal {appeal_id}")
-    return record
-
-
 def run_action(appeal_id: int, name: str, params: dict) -> dict:
     """Check scope, validate, perform; shared by the API and the web pages."""
     visible_appeal(appeal_id)
@@ -111,7 +102,7 @@ def _make_view(name: str):
             raise ApiError(400, "bad_json", "the body must be a JSON object")
         result = run_action(appeal_id, name, params)
         if name == "reroute":  # the new decision with its explanation, as GET …/decision shows it
-            result["decision"] = decision_view(store.latest_decision(appeal_id))
+            result["decision"] = latest_decision(appeal_id)
         return jsonify(result)
 
     view.__name__ = name

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from engine.services import access
+from engine.services import inbox
 from engine.services.views import alert_view, iso
-from engine.store import appeals as appeal_store
-from engine.store import outbox
-from engine.store.db import write_transaction
 
 from ..auth import require_role
 from ..errors import ApiError
@@ -17,7 +14,7 @@ from ..runtime import runtime
 
 bp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts")
 
-STATUSES = outbox.STATUSES
+STATUSES = inbox.ALERT_STATUSES
 MAX_LIMIT = 500
 
 
@@ -32,12 +29,6 @@ def _view(alert) -> dict:
         "acknowledged": alert.acknowledged_at is not None,
     })
     return view
-
-
-def _scope():
-    """None for callers who see every alert; else the bodies they see and their own official id."""
-    bodies = access.visible_bodies(g.caller, runtime().policy_set.directory)
-    return None if bodies is None else (bodies, getattr(g.caller, "official_id", None))
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -70,9 +61,9 @@ def list_alerts():
     if acknowledged not in (None, "true", "false"):
         raise ApiError(400, "bad_parameter", "acknowledged must be true or false", {"acknowledged": ["not a boolean"]})
     limit = min(_int_arg("limit", 200), MAX_LIMIT)
-    rows = outbox.list_alerts(status=status, recipient=recipient, appeal_id=_int_arg("appeal_id"), limit=limit,
-                              acknowledged=None if acknowledged is None else acknowledged == "true",
-                              after_id=_int_arg("before"), scope=_scope())
+    rows = inbox.list_alerts(runtime(), g.caller, status=status, recipient=recipient, appeal_id=_int_arg("appeal_id"),
+                             acknowledged=None if acknowledged is None else acknowledged == "true",
+                             before=_int_arg("before"), limit=limit)
     body = {"items": [_view(a) for a in rows]}
     if len(rows) == limit:
         body["next"] = {"before": rows[-1].id}
@@ -82,23 +73,17 @@ def list_alerts():
 @bp.get("/<int:alert_id>")
 @require_role("manager", "admin", "official")
 def get_alert(alert_id: int):
-    alert = outbox.get_alert(alert_id, scope=_scope())
-    if alert is None:
-        raise ApiError(404, "not_found", f"no alert {alert_id}")
-    return jsonify(_view(alert))
+    try:
+        return jsonify(_view(inbox.find_alert(runtime(), g.caller, alert_id)))
+    except inbox.AlertNotFound:
+        raise ApiError(404, "not_found", f"no alert {alert_id}") from None
 
 
 @bp.post("/<int:alert_id>/ack")
 @require_role("manager", "admin", "official")
 def acknowledge(alert_id: int):
     """Acknowledge an alert: repeats of its level for that appeal's clock stop."""
-    rt = runtime()
-    now = rt.now()
-    alert = outbox.get_alert(alert_id, scope=_scope())
-    if alert is None:
-        raise ApiError(404, "not_found", f"no alert {alert_id}")
-    with write_transaction():
-        outbox.acknowledge(alert_id, now)
-        appeal_store.audit(now, g.caller.actor, "alert.acknowledged", alert.appeal_id, alert=alert_id,
-                           level=alert.level)
-    return jsonify(_view(outbox.get_alert(alert_id)))
+    try:
+        return jsonify(_view(inbox.acknowledge_alert(runtime(), g.caller, alert_id)))
+    except inbox.AlertNotFound:
+        raise ApiError(404, "not_found", f"no alert {alert_id}") from None

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Blueprint, g, jsonify, request
 
 from engine.services.actions import allowed_actions
+from engine.services.appeal_queries import appeal_list, latest_decision
 from engine.services.timeline import timeline
-from engine.services.views import appeal_detail, appeal_summary, decision_view
-from engine.store import appeal_lists
-from engine.store import appeals as store
+from engine.services.views import appeal_detail, appeal_summary
 
-from ..auth import can_see, require_role, visible_bodies
+from ..auth import require_role, visible_appeal
 from ..errors import ApiError
 from ..runtime import runtime
 
@@ -46,25 +45,19 @@ def list_appeals():
                        {name: ["unknown parameter"] for name in sorted(unknown)})
     limit = _int_arg("limit", 50)
     cursor = _int_arg("cursor", None)
-    rows = appeal_lists.list_appeals(appeal_query(), after_id=cursor, limit=limit)
-    next_cursor = rows[-1].id if len(rows) == min(limit, appeal_lists.PAGE_LIMIT) else None
-    return jsonify({"items": [appeal_summary(r) for r in rows], "next_cursor": next_cursor})
-
-
-def appeal_query() -> appeal_lists.AppealQuery:
-    """Filters from the query string, limited to the bodies the caller may see."""
-    now = runtime().now()
     at_risk = _flag("at_risk")
     hours = _int_arg("at_risk_hours", AT_RISK_HOURS)
-    return appeal_lists.AppealQuery(
+    rows, next_cursor = appeal_list(
+        runtime(), g.caller,
         filters={name: request.args[name] for name in FILTERS if name in request.args},
-        bodies=visible_bodies(),
         overdue=_flag("overdue"),
-        at_risk_until=now + timedelta(hours=hours) if at_risk else None,
+        at_risk_hours=hours if at_risk else None,
         received_from=_instant_arg("received_from"),
         received_to=_instant_arg("received_to"),
-        now=now,
+        after_id=cursor,
+        limit=limit,
     )
+    return jsonify({"items": [appeal_summary(r) for r in rows], "next_cursor": next_cursor})
 
 
 def _flag(name: str) -> bool:
@@ -90,9 +83,7 @@ def _instant_arg(name: str) -> datetime | None:
 @bp.get("/<int:appeal_id>")
 @require_role(*STAFF)
 def get_appeal(appeal_id: int):
-    record = store.get_appeal(appeal_id)
-    if record is None or not can_see(record):
-        raise ApiError(404, "not_found", f"no appeal {appeal_id}")
+    record = visible_appeal(appeal_id)
     view = appeal_detail(runtime(), record)
     view["timeline"] = timeline(appeal_id)
     view["allowed_actions"] = allowed_actions(record.status, g.caller.role)
@@ -102,7 +93,5 @@ def get_appeal(appeal_id: int):
 @bp.get("/<int:appeal_id>/decision")
 @require_role(*STAFF)
 def get_decision(appeal_id: int):
-    record = store.get_appeal(appeal_id)
-    if record is None or not can_see(record):
-        raise ApiError(404, "not_found", f"no appeal {appeal_id}")
-    return jsonify(decision_view(store.latest_decision(appeal_id)))
+    visible_appeal(appeal_id)
+    return jsonify(latest_decision(appeal_id))

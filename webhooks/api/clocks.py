@@ -13,10 +13,9 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
 from engine.services import clocks as service
-from engine.services.views import OPEN_STATUSES, clock_view, waiting_views
-from engine.store import appeals as store
+from engine.services.clock_history import clock_now, clocks_with_history
 
-from ..auth import can_see, require_role
+from ..auth import require_role, visible_appeal
 from ..errors import ApiError
 from ..runtime import runtime
 
@@ -73,13 +72,6 @@ TITLES = {
 }
 
 
-def _appeal(appeal_id: int):
-    record = store.get_appeal(appeal_id)
-    if record is None or not can_see(record):
-        raise ApiError(404, "not_found", f"no appeal {appeal_id}")
-    return record
-
-
 @bp.get("/<int:appeal_id>/clocks")
 @require_role(*READERS)
 def list_clocks(appeal_id: int):
@@ -88,50 +80,14 @@ def list_clocks(appeal_id: int):
     A clock that starts at the interim answer is ``pending`` (``waits_for``: interim) until then:
     due at its hard cap when the policy sets one, otherwise with no due time and ``term`` in words.
     """
-    record = _appeal(appeal_id)
-    rt = runtime()
-    now = rt.now()
-    history: dict[str, list] = {}
-    for event in store.audit_trail(appeal_id):
-        if event.action.startswith("clock.") and "clock" in event.details:
-            history.setdefault(event.details["clock"], []).append(
-                {"at": event.at.isoformat(), "event": event.action.removeprefix("clock."), "actor": event.actor,
-                 **{k: v for k, v in event.details.items() if k != "clock"}})
-    items = []
-    rows = store.clocks_of(appeal_id)
-    for clock in rows:
-        view = clock_view(rt, clock, now)
-        events = history.get(clock.kind, [])
-        view["history"] = [*_creation(record, clock, events), *events]
-        items.append(view)
-    if record.status in OPEN_STATUSES:
-        items += [{**view, "history": []} for view in waiting_views(rt, record, rows)]
-    return jsonify({"appeal_id": appeal_id, "clocks": items})
-
-
-def _creation(record, clock, events: list[dict]) -> list[dict]:
-    """The history's first entry: how the clock row came to be, when no audit event says so.
-
-    Routing records its clocks by their rows (no audit row per clock): a clock started then
-    began at its row's start, kept in ``started_before`` once a reopening restarted it; a
-    pending clock (hard cap, waiting for the interim answer) was created at receipt. A clock
-    created at the interim answer (or by a final answer without one) has its audited start.
-    """
-    first = events[0] if events else None
-    if first and first["event"] == "started" and "due_before" not in first:
-        return []
-    entry = {"actor": "system", "policy_version": clock.policy_version, "amount": clock.amount}
-    if clock.waits_for or any(e["event"] == "started" for e in events):
-        return [{"at": record.received_at.isoformat(), "event": "created", "waits_for": "interim", **entry}]
-    restarted = next((e for e in events if e["event"] == "restarted"), None)
-    start = restarted["started_before"] if restarted else clock.started_at.isoformat()
-    return [{"at": start, "event": "started", **entry}]
+    record = visible_appeal(appeal_id)
+    return jsonify({"appeal_id": appeal_id, "clocks": clocks_with_history(runtime(), record)})
 
 
 def _make_view(operation: str):
     @require_role(*service.OPERATOR_ROLES)
     def view(appeal_id: int, kind: str):
-        _appeal(appeal_id)
+        visible_appeal(appeal_id)
         params = request.get_json(silent=True) if request.data else {}
         if not isinstance(params, dict):
             raise ApiError(400, "bad_json", "the body must be a JSON object")
@@ -146,8 +102,7 @@ def _make_view(operation: str):
             raise ApiError(422, "invalid_fields", exc.message, {exc.field: [exc.message]}) from None
         except LookupError as exc:
             raise ApiError(404, "not_found", str(exc)) from None
-        clock = next(c for c in store.clocks_of(appeal_id) if c.kind == kind)
-        return jsonify({"result": result, "clock": clock_view(rt, clock, rt.now())})
+        return jsonify({"result": result, "clock": clock_now(rt, appeal_id, kind)})
 
     view.__name__ = operation
     view.__doc__ = TITLES[operation]

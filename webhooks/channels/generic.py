@@ -12,12 +12,13 @@ from marshmallow import RAISE, Schema, fields, validate
 from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, IncomingAppeal
 from engine.domain.signature import SignatureError, verify
 from engine.services import credentials
+from engine.services.appeal_queries import stored_appeal
+from engine.services.channel_events import receive_from_channel
 from engine.services.views import deadlines_brief
-from engine.store import appeals as appeal_store
 
 from ..errors import ApiError
 from ..runtime import runtime
-from .receiving import accept, channel_of_kind, json_object, with_current_credentials
+from .receiving import channel_of_kind, json_object, with_current_credentials
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -98,10 +99,10 @@ def receive(channel: str):
         raise ApiError(401, "bad_signature", str(exc)) from None
     text, payload = json_object(raw)
     incoming = load_appeal(payload, channel=channel, now=now)  # 422 via errors.py
-    received = accept(rt, incoming, text)  # stored, then routed (now or by the worker) when new
+    received = receive_from_channel(rt, incoming, text)  # stored, then routed (now or by the worker) when new
     if received.created and not received.routed:  # nothing more to read: it waits for the worker
         return Response(json.dumps(_queued(received.appeal_id)), 202, mimetype="application/json")
-    appeal = appeal_store.get_appeal(received.appeal_id)
+    appeal = stored_appeal(received.appeal_id)
     return jsonify(_answer(rt, appeal)), 202 if received.created else 200
 
 

@@ -18,20 +18,17 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services import credentials
+from engine.services.channel_events import (
+    ChannelEvent,
+    event_handled,
+    receive_from_channel,
+    record_channel_event,
+    revise_appeal,
+)
 
 from ..errors import ApiError
 from ..runtime import runtime
-from .receiving import (
-    ChannelEvent,
-    accept,
-    acknowledge,
-    already_handled,
-    channel_of_kind,
-    from_unix,
-    json_object,
-    revise,
-    with_current_credentials,
-)
+from .receiving import channel_of_kind, from_unix, json_object, with_current_credentials
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -126,18 +123,18 @@ def receive(channel: str):
     text, payload = json_object(raw)
     update = _UPDATE.load(payload)  # 422 via errors.py: not a valid update
     key = ChannelEvent(str(update["update_id"]), next((k for k in (*NEW, *EDITED) if update[k]), "other"))
-    if already_handled(channel, key):
+    if event_handled(channel, key):
         return done()
     kind = key.type
     if kind in NEW:
         _appeal(rt, channel, update[kind], key, text, now)
     elif kind in EDITED:
         message = update[kind]
-        revise(rt, channel, _external_id(message), "edited", text=_text(message),
-               details={"edit_date": payload.get(kind, {}).get("edit_date")}, event=key)
+        revise_appeal(rt, channel, _external_id(message), "edited", text=_text(message),
+                     details={"edit_date": payload.get(kind, {}).get("edit_date")}, event=key)
     else:
         log.info("channel %s: Telegram update %s acknowledged, not an appeal", channel, update["update_id"])
-        acknowledge(rt, channel, key)
+        record_channel_event(rt, channel, key)
     return done()
 
 
@@ -146,7 +143,7 @@ def _appeal(rt: Runtime, channel: str, message: dict, key: ChannelEvent, raw_tex
     sender = message["from_"]
     if (sender and sender["is_bot"]) or not body.strip() or _COMMAND.match(body.strip()):
         log.info("channel %s: Telegram message %s has no appeal text", channel, message["message_id"])
-        acknowledge(rt, channel, key)
+        record_channel_event(rt, channel, key)
         return
     chat = message["chat"]
     author_chat = message["sender_chat"] or chat
@@ -166,7 +163,7 @@ def _appeal(rt: Runtime, channel: str, message: dict, key: ChannelEvent, raw_tex
         attachments=_files(message),
         link=f"https://t.me/{chat['username']}/{message['message_id']}" if chat.get("username") else None,
     )
-    accept(rt, incoming, raw_text, event=key)
+    receive_from_channel(rt, incoming, raw_text, event=key)
 
 
 def _text(message: dict) -> str:

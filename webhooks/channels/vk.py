@@ -22,20 +22,17 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services import credentials
+from engine.services.channel_events import (
+    ChannelEvent,
+    event_handled,
+    receive_from_channel,
+    record_channel_event,
+    revise_appeal,
+)
 
 from ..errors import ApiError
 from ..runtime import runtime
-from .receiving import (
-    ChannelEvent,
-    accept,
-    acknowledge,
-    already_handled,
-    channel_of_kind,
-    from_unix,
-    json_object,
-    revise,
-    with_current_credentials,
-)
+from .receiving import channel_of_kind, from_unix, json_object, with_current_credentials
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -126,7 +123,7 @@ def receive(channel: str):
             raise ApiError(409, "no_confirmation", f"channel {channel!r} has no confirmation string configured")
         return Response(record.confirmation, mimetype="text/plain")
     key = ChannelEvent(event["event_id"] or "sha256:" + hashlib.sha256(raw).hexdigest(), event["type"])
-    if already_handled(channel, key):
+    if event_handled(channel, key):
         return ok()
     if event["type"] in APPEAL_TYPES:
         _appeal(rt, channel, event, key, text, now)
@@ -134,7 +131,7 @@ def receive(channel: str):
         _revision(rt, channel, event, key)
     else:
         log.info("channel %s: VK event %s acknowledged, not an appeal", channel, event["type"])
-        acknowledge(rt, channel, key)
+        record_channel_event(rt, channel, key)
     return ok()
 
 
@@ -154,7 +151,7 @@ def _appeal(rt: Runtime, channel: str, event: dict, key: ChannelEvent, raw_text:
     if own or not (item["text"].strip() or attachments):
         log.info("channel %s: VK %s %s is the community's own or empty; not an appeal", channel, event["type"],
                  item["id"])
-        acknowledge(rt, channel, key)
+        record_channel_event(rt, channel, key)
         return
     external_id, link = _where(event["type"], item, event["group_id"])
     incoming = IncomingAppeal(
@@ -168,7 +165,7 @@ def _appeal(rt: Runtime, channel: str, event: dict, key: ChannelEvent, raw_text:
         attachments=attachments,
         link=link,
     )
-    accept(rt, incoming, raw_text, event=key)
+    receive_from_channel(rt, incoming, raw_text, event=key)
 
 
 REQUIRED = {
@@ -191,12 +188,12 @@ def _revision(rt: Runtime, channel: str, event: dict, key: ChannelEvent) -> None
     if event["type"] == "wall_reply_edit":
         item = _ITEM.load(event["object"])
         _require(item, REQUIRED["wall_reply_edit"])
-        revise(rt, channel, f"reply{item['owner_id']}_{item['id']}", "edited", text=item["text"],
-               details={"from_id": item["from_id"], "date": item["date"]}, event=key)
+        revise_appeal(rt, channel, f"reply{item['owner_id']}_{item['id']}", "edited", text=item["text"],
+                     details={"from_id": item["from_id"], "date": item["date"]}, event=key)
     else:
         item = _DELETION.load(event["object"])
-        revise(rt, channel, f"reply{item['owner_id']}_{item['id']}", "deleted", text=None,
-               details={"deleter_id": item["deleter_id"]}, event=key)
+        revise_appeal(rt, channel, f"reply{item['owner_id']}_{item['id']}", "deleted", text=None,
+                     details={"deleter_id": item["deleter_id"]}, event=key)
 
 
 def _where(kind: str, item: dict, group_id: int | None) -> tuple[str, str | None]:

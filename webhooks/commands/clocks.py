@@ -32,8 +32,8 @@ def register(sub) -> None:
 
 
 def cmd_recompute(args, settings):
+    from engine.services.database import connection
     from engine.services.recompute import recompute
-    from engine.store.db import connection
 
     rt = runtime_for(settings)
     with connection():
@@ -47,7 +47,7 @@ def cmd_recompute(args, settings):
 
 def cmd_report_sla(args, settings):
     from engine.services import reports
-    from engine.store.db import connection
+    from engine.services.database import connection
 
     rt = runtime_for(settings)
     kinds = tuple(k.strip() for k in args.clock.split(",") if k.strip()) if args.clock else reports.DEFAULT_KINDS
@@ -62,7 +62,7 @@ def cmd_report_sla(args, settings):
 
 def cmd_report_at_risk(args, settings):
     from engine.services import reports
-    from engine.store.db import connection
+    from engine.services.database import connection
 
     rt = runtime_for(settings)
     with connection():

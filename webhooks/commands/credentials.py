@@ -32,19 +32,18 @@ def register(sub) -> None:
 
 def cmd_channel(args, settings):
     from engine.services import access, credentials
-    from engine.store import credentials as store
-    from engine.store.db import connection
+    from engine.services.database import connection
 
     rt = runtime_for(settings)
     with connection():
         if args.channel_command == "list":
-            for ch in store.list_channels():
+            for ch in credentials.list_channels():
                 group = f"\tgroup {ch.group_id}" if ch.group_id is not None else ""
                 print(f"{ch.name}\t{ch.kind}\tcreated {ch.created_at.isoformat()}{group}")
             return 0
         try:
             if args.channel_command == "add":
-                if args.if_missing and store.get_channel(args.name):
+                if args.if_missing and credentials.find_channel(args.name):
                     print(f"channel {args.name} exists")
                     return 0
                 secret = credentials.add_channel(rt.now(), args.name, args.kind, args.secret, args.confirmation,
@@ -64,7 +63,7 @@ def cmd_channel(args, settings):
 
 def cmd_token(args, settings):
     from engine.services import credentials
-    from engine.store.db import connection
+    from engine.services.database import connection
 
     rt = runtime_for(settings)
     with connection():

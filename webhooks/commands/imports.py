@@ -17,8 +17,8 @@ def register(sub) -> None:
 
 
 def cmd_import(args, settings):
+    from engine.services.database import connection
     from engine.services.importing import ImportFailed, import_csv, read_text
-    from engine.store.db import connection
 
     try:
         data = args.file.read_bytes()

@@ -154,7 +154,7 @@ def _refusals(show_report: bool = False):
 
 def _stored(settings, call, *, show_report: bool = False):
     """``call(runtime)`` on the database of these settings, refusals as a CommandError."""
-    from engine.store.db import connection
+    from engine.services.database import connection
 
     rt = runtime_for(settings)
     with connection(), _refusals(show_report):

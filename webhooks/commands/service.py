@@ -57,11 +57,9 @@ def start_worker_thread(rt: Runtime) -> threading.Event:
 
 
 def _migrate_now(rt: Runtime) -> list[int]:
-    from engine.store.db import connection
-    from engine.store.migrations import migrate
+    from engine.services.database import migrate_database
 
-    with connection():
-        return migrate(rt.now())
+    return migrate_database(rt.now())
 
 
 def cmd_db(args, settings):

@@ -47,14 +47,13 @@ def _password(args) -> str:
 def cmd_user(args, settings):
     from engine.services import users
     from engine.services.access import AccessError
-    from engine.store import users as store
-    from engine.store.db import connection
+    from engine.services.database import connection
 
     rt = runtime_for(settings)
     with connection():
         try:
             if args.user_command == "list":
-                for u in store.list_users():
+                for u in users.list_users():
                     scope = u.body or (f"sector {u.sector}" if u.sector else "all")
                     state = "disabled" if u.disabled_at else "active"
                     print(f"{u.login}\t{u.role}\t{scope}\t{state}")

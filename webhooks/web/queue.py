@@ -9,13 +9,13 @@ from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from engine.services.actions import TRANSITIONS, allowed_actions
+from engine.services.appeal_queries import appeal_queue
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail
-from engine.store import appeal_lists
 from engine.wording.labels import LABELS, REJECT_REASONS
 
-from ..api.actions import ACTION_SCHEMAS, run_action, visible_appeal
-from ..auth import visible_bodies
+from ..api.actions import ACTION_SCHEMAS, run_action
+from ..auth import visible_appeal
 from ..errors import ApiError
 from ..runtime import runtime
 from . import bp, page
@@ -59,7 +59,7 @@ def _status_title(status: str) -> str:
 def queue():
     rt = runtime()
     now = rt.now()
-    rows = appeal_lists.queue(appeal_lists.AppealQuery(filters={}, bodies=visible_bodies(), now=now))
+    rows = appeal_queue(rt, g.caller)
     bodies = rt.policy_set.directory.bodies
     items = [{"appeal": a, "due": due, "overdue": due is not None and due < now,
               "body_name": bodies[a.body].name if a.body in bodies else a.body} for a, due in rows]

@@ -1,0 +1,46 @@
+"""The database as the shell uses it: a connection per request or command, and the migrations.
+
+The web app borrows a connection before each request and gives it back after; a command or a
+job holds one for its duration. Nothing outside engine/ needs to know it is peewee underneath.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from engine.store import db
+from engine.store.migrations import migrate
+
+
+def connect() -> None:
+    """Borrow a connection for this thread (the one already open is reused)."""
+    db.database.connect(reuse_if_open=True)
+
+
+def release() -> None:
+    """Give this thread's connection back."""
+    db.release_connection()
+
+
+@contextmanager
+def connection() -> Iterator[None]:
+    """A connection for a command or a job; reuses one already open in this thread."""
+    with db.connection():
+        yield
+
+
+def open_database(url: str) -> None:
+    """Bind the database of a URL without building a runtime (a command that only reads)."""
+    db.open_database(url)
+
+
+def close_database() -> None:
+    db.close_database()
+
+
+def migrate_database(now: datetime) -> list[int]:
+    """Apply every pending numbered migration; the numbers applied (none when up to date)."""
+    with db.connection():
+        return migrate(now)

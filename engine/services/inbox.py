@@ -1,0 +1,83 @@
+"""Alerts as staff read them: the outbox within the caller's scope, one alert, the dashboard's inbox,
+and acknowledging an alert (from the API or a staff page alike).
+
+A caller sees the alerts about appeals of the bodies they see (engine.services.access), and the
+alerts addressed to them as an official of the directory wherever the appeal is.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from engine.store import appeals as appeal_store
+from engine.store import outbox
+from engine.store.db import write_transaction
+
+from .access import Caller, visible_bodies
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+ALERT_STATUSES = outbox.STATUSES
+INBOX_SIZE = 50  # alerts the dashboard's inbox shows
+INBOX_SCANNED = 500  # the latest alerts the inbox looks through
+
+
+class AlertNotFound(LookupError):
+    """No such alert, or none the caller may see (its existence is not revealed)."""
+
+
+def alert_scope(rt: Runtime, caller: Caller) -> tuple[frozenset[str], str | None] | None:
+    """None for callers who see every alert; else the bodies they see and their own official id."""
+    bodies = visible_bodies(caller, rt.policy_set.directory)
+    return None if bodies is None else (bodies, caller.official_id)
+
+
+def list_alerts(rt: Runtime, caller: Caller, *, status: str | None = None, recipient: str | None = None,
+                appeal_id: int | None = None, acknowledged: bool | None = None, before: int | None = None,
+                limit: int = 200) -> list:
+    """The caller's alerts, newest first; `before` pages on from an alert id."""
+    return outbox.list_alerts(status=status, recipient=recipient, appeal_id=appeal_id, limit=limit,
+                              acknowledged=acknowledged, after_id=before, scope=alert_scope(rt, caller))
+
+
+def find_alert(rt: Runtime, caller: Caller, alert_id: int):
+    """The alert when the caller may see it, else AlertNotFound."""
+    alert = outbox.get_alert(alert_id, scope=alert_scope(rt, caller))
+    if alert is None:
+        raise AlertNotFound(f"no alert {alert_id}")
+    return alert
+
+
+def acknowledge_alert(rt: Runtime, caller: Caller, alert_id: int):
+    """Acknowledge an alert the caller may see: repeats of its level for that appeal's clock stop.
+
+    The first acknowledgement is the one kept and audited (`alert.acknowledged`, with who, the
+    level and from where); acknowledging it again changes nothing. Returns the alert as stored."""
+    find_alert(rt, caller, alert_id)
+    now = rt.now()
+    with write_transaction():
+        alert = outbox.get_alert(alert_id)
+        if outbox.acknowledge(alert_id, now):
+            appeal_store.audit(now, caller.actor, "alert.acknowledged", alert.appeal_id, alert=alert_id,
+                               level=alert.level, **({"origin": caller.origin} if caller.origin else {}))
+            log.info("appeal %s: alert %s acknowledged", alert.appeal_id, alert_id)
+    return outbox.get_alert(alert_id)
+
+
+def alert_inbox(bodies: frozenset[str] | None, *, size: int = INBOX_SIZE) -> list:
+    """The newest alerts nobody acknowledged and the sweep did not supersede, about appeals of
+    `bodies` (None: every body): at most `size`, from the latest INBOX_SCANNED alerts."""
+    found = []
+    for alert in outbox.list_alerts(status=None, recipient=None, appeal_id=None, limit=INBOX_SCANNED):
+        if alert.acknowledged_at is not None or alert.status == "superseded":
+            continue
+        if bodies is not None and alert.appeal.body not in bodies:
+            continue
+        found.append(alert)
+        if len(found) >= size:
+            break
+    return found

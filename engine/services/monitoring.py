@@ -1,0 +1,56 @@
+"""What monitoring reads: is the database reachable, are routing, the sweep and delivery keeping up,
+and the outbox by state. /healthz and /metrics render these numbers."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from engine.store import escalations, outbox
+
+from .escalation import lag_seconds
+from .intake import routing_lag
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+ALERT_STATUSES = outbox.STATUSES
+
+
+def health_report(rt: Runtime) -> dict:
+    """status (ok, degraded), database (ok, unreachable), the active rules version, the sweep's lag,
+    the appeals waiting for routing and how long the oldest has waited (None without a database)."""
+    now = rt.now()
+    try:
+        lag = lag_seconds(now)
+        waiting, routing_seconds = routing_lag(now)
+        db_ok = True
+    except Exception as exc:  # any failure to read means the database is not usable
+        log.warning("health check: the database cannot be read (%s)", type(exc).__name__)
+        lag, waiting, routing_seconds, db_ok = None, None, None, False
+    return {
+        "status": "ok" if db_ok else "degraded",
+        "database": "ok" if db_ok else "unreachable",
+        "rules_version": rt.policy_set.rulebook.version,
+        "sweep_lag_seconds": lag,
+        "routing_waiting": waiting,
+        "routing_lag_seconds": routing_seconds,
+    }
+
+
+def service_metrics(rt: Runtime) -> dict:
+    """The gauges of /metrics: lags in seconds, counts, and alerts by every outbox state."""
+    now = rt.now()
+    oldest_alert = outbox.oldest_pending(now)
+    waiting, routing_seconds = routing_lag(now)
+    counts = outbox.counts_by_status()
+    return {
+        "sweep_lag_seconds": lag_seconds(now),
+        "routing_waiting": waiting,
+        "routing_lag_seconds": routing_seconds,
+        "escalation_due_steps": escalations.due_count(now),
+        "alerts": {status: counts.get(status, 0) for status in ALERT_STATUSES},
+        "delivery_lag_seconds": max((now - oldest_alert).total_seconds(), 0) if oldest_alert else 0,
+    }
