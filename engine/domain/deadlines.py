@@ -240,3 +240,49 @@ def extended_due(spec: ClockSpec, start: datetime, extension_days: int, cal: Bus
             f"clock {spec.kind!r} can be extended by 1..{spec.max_extension_days} days, not {extension_days}"
         )
     return add_calendar_days(start, spec.amount + extension_days, cal, spec.on_non_working)
+
+
+def policy_clocks(
+    policy: DeadlinePolicy,
+    received_at: datetime,
+    cal: BusinessCalendar,
+    *,
+    category: str | None = None,
+    subcategory: str | None = None,
+    special: str | None = None,
+    interim_at: datetime | None = None,
+    extension_days: int = 0,
+) -> list[tuple[ClockSpec, ClockDeadline | None]]:
+    """Every clock of ``policy`` for an appeal received and registered at ``received_at``, as
+    routing starts them (``compute_clocks``); the clocks that start at the interim answer started
+    at ``interim_at`` as the answer action starts them (``interim_clock``), and the extendable
+    clocks prolonged by ``extension_days`` as an extension moves them (``term_due``, bounded by
+    the cap). Each clock comes with its spec; a clock still waiting for the interim answer is
+    None, or pending (``waits_for``) when it has a cap. ValueError names what is not allowed.
+    """
+    specs = policy.clocks_for(category, subcategory, special)
+    if extension_days < 0:
+        raise ValueError("an extension is a positive number of days")
+    if interim_at is not None:
+        if interim_at < received_at:
+            raise ValueError("the interim answer must not come before the receipt")
+        if not any(spec.starts_from == INTERIM for spec in specs):
+            raise ValueError(f"policy {policy.id} has no clock that starts at the interim answer")
+    extendable = [spec for spec in specs if spec.max_extension_days]
+    if extension_days and not extendable:
+        raise ValueError(f"policy {policy.id} allows no extension")
+    started = {clock.kind: clock for clock in compute_clocks(policy, received_at, received_at, cal, category=category,
+                                                              subcategory=subcategory, special=special)}
+    out = []
+    for spec in specs:
+        clock = started.get(spec.kind)
+        if spec.starts_from == INTERIM and interim_at is not None:
+            clock = interim_clock(policy, spec, interim_at, received_at, cal)
+        if extension_days and spec in extendable and clock is not None and not clock.waits_for:
+            if extension_days > spec.max_extension_days:
+                raise ValueError(f"policy {policy.id} allows at most {spec.max_extension_days} days of extension")
+            due = term_due(spec.basis, spec.amount, clock.starts_at, cal, on_non_working=spec.on_non_working,
+                           extension_days=extension_days)
+            clock = replace(clock, due_at=bounded(due, clock.cap_at))
+        out.append((spec, clock))
+    return out

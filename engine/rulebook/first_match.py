@@ -164,11 +164,11 @@ def ladder_facts(*, clock_kinds, policies, bodies, topics) -> dict[str, FactSpec
     """The facts a ladder selection rule may test (closed sets where the rules folder knows them)."""
     specs = (
         FactSpec("clock_kind", "str", "Вид срока (регистрация, ответ, первая реакция…)", tuple(sorted(clock_kinds))),
-        FactSpec("policy", "str", "Политика сроков обращения", tuple(sorted(policies))),
+        FactSpec("policy", "str", "Политика сроков обращения (id из deadline_policies.yaml)", tuple(sorted(policies))),
         FactSpec("regime", "str", "Режим сроков", REGIMES),
         FactSpec("priority", "str", "Приоритет обращения", PRIORITIES),
         FactSpec("topic", "str", "Тема (отраслевой блок)", tuple(sorted(topics)) if topics else None),
-        FactSpec("body", "str", "Ответственный орган", tuple(sorted(bodies))),
+        FactSpec("body", "str", "Ответственный орган (id из directory.yaml)", tuple(sorted(bodies))),
         FactSpec("status", "str", "Статус обращения"),
         FactSpec("channel", "str", "Канал поступления"),
         FactSpec("municipality", "str", "Муниципальное образование"),

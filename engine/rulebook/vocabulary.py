@@ -8,7 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PRIORITIES = ("low", "normal", "high", "critical")
-HIT_POLICIES = ("first", "priority", "collect")
+HIT_POLICY_DESCRIPTIONS = {
+    "first": "Срабатывает первое подходящее правило (по порядку в файлах этапа)",
+    "priority": "Срабатывает подходящее правило с наибольшим priority (число у каждого правила, без повторов)",
+    "collect": "Срабатывают все подходящие правила; их действия складываются",
+}
+HIT_POLICIES = tuple(HIT_POLICY_DESCRIPTIONS)
 REGIMES = ("fz59", "portal_message", "incident", "other")
 AUTHOR_TYPES = ("citizen", "foreigner", "legal_entity", "anonymous")
 URGENCIES = ("normal", "high")
@@ -44,6 +49,19 @@ def cap_bytes(text: str, limit: int = MAX_MATCH_BYTES) -> str:
     if len(data) <= limit:
         return text
     return data[:limit].decode("utf-8", errors="ignore")
+
+
+# Russian names of a fact's type and of an operator's value, for policy staff.
+TYPE_LABELS = {"str": "строка", "int": "целое число", "bool": "да/нет (true, false)", "list": "список строк"}
+VALUE_LABELS = {
+    "scalar": "одно значение",
+    "scalars": "список значений",
+    "number": "число",
+    "none": "без value",
+    "strings": "слово или список слов",
+    "phrase": "фраза (слова через пробел)",
+    "pattern": "регулярное выражение",
+}
 
 
 @dataclass(frozen=True)
@@ -141,10 +159,10 @@ OUTCOMES: dict[str, OutcomeSpec] = {
 }
 
 
-def fact_table() -> list[dict[str, str]]:
-    """The fact vocabulary as table rows (name, type, values, description)."""
+def fact_table(facts: dict[str, FactSpec] | None = None) -> list[dict[str, str]]:
+    """The fact vocabulary (default: the routing rules') as table rows (name, type, values, description)."""
     rows = []
-    for spec in FACTS.values():
+    for spec in (FACTS if facts is None else facts).values():
         if spec.values:
             allowed = ", ".join(str(v) for v in spec.values)
         elif spec.minimum is not None or spec.maximum is not None:

@@ -18,6 +18,7 @@ from engine.domain.deadlines import (
     compute_clocks,
     extended_due,
     interim_clock,
+    policy_clocks,
 )
 from engine.domain.policy_document import policies_from_document
 from engine.policyset.calendars import (
@@ -166,6 +167,40 @@ def test_the_final_answer_after_the_interim_one_never_passes_the_hard_cap(cap_ho
     clock = interim_clock(policy, policy.clock("final_answer"), at(interim), at(received), OFFICE)
     assert clock.due_at == at(due)
     assert clock.cap_at == (at(received) + timedelta(hours=cap_hours)).astimezone(UTC)
+
+
+def dues(clocks) -> dict[str, datetime | str | None]:
+    return {spec.kind: (None if clock is None else "pending" if clock.waits_for else clock.due_at)
+            for spec, clock in clocks}
+
+
+def test_policy_clocks_gives_every_clock_as_routing_then_the_interim_answer_start_them():
+    received = at("Thu 2026-04-30 17:30")
+    assert dues(policy_clocks(POLICIES["incident"], received, OFFICE)) == {
+        "first_response": at("Tue 2026-05-05 10:00"), "final_answer": None}
+    assert dues(policy_clocks(capped(72), received, OFFICE)) == {
+        "first_response": at("Tue 2026-05-05 10:00"), "final_answer": "pending"}
+    started = policy_clocks(POLICIES["incident"], received, OFFICE, interim_at=at("Tue 2026-05-05 09:30"))
+    # 7 working days after Tue 5 May: 6, 7, 8, 12, 13, 14, 15 May (11 May is a transferred holiday)
+    assert dues(started)["final_answer"] == at("Fri 2026-05-15 18:00")
+    assert dues(started)["first_response"] == at("Tue 2026-05-05 10:00")
+    bounded = policy_clocks(capped(240), received, OFFICE, interim_at=at("Tue 2026-05-05 09:30"))
+    assert dues(bounded)["final_answer"] == at("Sun 2026-05-10 17:30")  # 240 calendar hours after receipt
+
+
+def test_policy_clocks_extends_only_the_extendable_clocks_within_their_limit():
+    received = at("Tue 2026-12-01 10:00")
+    plain, extended = (dues(policy_clocks(POLICIES["fz59"], received, OFFICE, extension_days=days)) for days in (0, 30))
+    assert extended["answer"] == at("Mon 2027-02-01 23:59:59") != plain["answer"]
+    assert (extended["registration"], extended["forward"]) == (plain["registration"], plain["forward"])
+    with pytest.raises(ValueError, match="at most 30 days"):
+        policy_clocks(POLICIES["fz59"], received, OFFICE, extension_days=31)
+    with pytest.raises(ValueError, match="allows no extension"):
+        policy_clocks(POLICIES["incident"], received, OFFICE, extension_days=1)
+    with pytest.raises(ValueError, match="must not come before"):
+        policy_clocks(POLICIES["incident"], received, OFFICE, interim_at=at("Mon 2026-11-30 10:00"))
+    with pytest.raises(ValueError, match="no clock that starts at the interim answer"):
+        policy_clocks(POLICIES["fz59"], received, OFFICE, interim_at=received)
 
 
 def test_a_hard_cap_changes_the_policy_version_and_its_absence_keeps_the_old_hash():

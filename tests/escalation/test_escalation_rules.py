@@ -1,4 +1,5 @@
-"""Ladder selection is a ruleset in the routing grammar; ladders and the directory are checked at load time."""
+"""Ladder selection is a ruleset in the routing grammar; ladders and the directory are checked at load time.
+The cases of rules/escalation_test.yaml run with every other case (tests/rules/test_rule_cases.py)."""
 
 from __future__ import annotations
 
@@ -14,29 +15,6 @@ from engine.rulebook import RulebookError
 from engine.rulebook.first_match import ladder_selection
 from tests.support.paths import RULES_DIR
 from tests.support.rules_copy import official
-
-CASES = yaml.safe_load((RULES_DIR / "escalation_test.yaml").read_text(encoding="utf-8"))["cases"]
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_each_escalation_case_picks_its_ladder_in_the_engine_and_in_the_reference(policy_set, case):
-    rules = policy_set.ladder_rules
-    engine = rules.first(case["given"])
-    reference = rules.first(case["given"], reference=True)
-
-    assert engine == reference
-    expected = case["expect"]
-    if expected["ladder"] == "none":
-        assert engine is None
-        assert policy_set.ladder_for(case["given"]) is None
-    else:
-        assert (engine.rule, engine.outcome) == (expected["rule"], expected["ladder"])
-        assert policy_set.ladder_for(case["given"]).id == expected["ladder"]
-
-
-def test_every_selection_rule_is_exercised_by_a_case(policy_set):
-    fired = {policy_set.ladder_rules.first(c["given"]).rule for c in CASES if c["expect"]["ladder"] != "none"}
-    assert fired == set(policy_set.ladder_rules.rules)
 
 
 def test_a_match_says_which_conditions_chose_the_ladder(policy_set):

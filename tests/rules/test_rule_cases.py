@@ -1,46 +1,42 @@
-"""Runs every *_test.yaml case under rules/ through the production path and the reference."""
+"""Every case of every *_test.yaml under rules/ (routing rules, escalation ladder selection,
+deadline policies) through the one case runner that `appeals rules test`, `check` and publishing use.
+
+The cases are listed for test ids by reading the files only; the runner runs once per session."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
-from engine.rulebook import load_rulebook
-from engine.rulebook.cases import run_cases
+from engine.rulebook.cases import list_cases, run_cases
 from tests.support.paths import RULES_DIR
 
-POLICIES = {"fz59", "fz59-migration", "pos-message", "incident", "incident-high"}
+CASES = list_cases(RULES_DIR)
 
 
-def _rulebook():
-    d = yaml.safe_load((RULES_DIR / "directory.yaml").read_text(encoding="utf-8"))
-    return load_rulebook(
-        RULES_DIR, bodies={b["id"] for b in d["bodies"]}, roles=set(d["roles"]), policies=POLICIES
-    )
+@pytest.fixture(scope="session")
+def case_report(policy_set):
+    return run_cases(policy_set, RULES_DIR)
 
 
-_REPORT = run_cases(_rulebook(), RULES_DIR)
-
-
-@pytest.mark.parametrize("result", _REPORT.results, ids=lambda r: f"{r.file}::{r.name}")
-def test_rule_case(result):
+@pytest.mark.parametrize(("file", "name"), CASES, ids=[f"{file}::{name}" for file, name in CASES])
+def test_rule_case(case_report, file, name):
+    result = next((r for r in case_report.results if (r.file, r.name) == (file, name)), None)
+    assert result is not None, "\n".join(e for e in case_report.errors if e.startswith(f"{file}: {name}: "))
     assert result.passed, "; ".join(result.failures)
 
 
-def test_case_files_are_valid_and_every_ruleset_has_cases():
-    assert not _REPORT.errors, "\n".join(_REPORT.errors)
+def test_the_cases_listed_are_the_cases_run(case_report):
+    assert {(r.file, r.name) for r in case_report.results} == set(CASES)
+    assert {f for f, _ in CASES} >= {"escalation_test.yaml", "deadline_policies_test.yaml", "routing/roads_test.yaml"}
 
 
-def test_every_rule_is_exercised_by_some_case():
-    assert not _REPORT.uncovered_rules, _REPORT.uncovered_rules
+def test_case_files_are_valid_and_every_rule_file_has_its_cases(case_report):
+    assert not case_report.errors, "\n".join(case_report.errors)
 
 
-def test_all_case_files_beside_rulesets_belong_to_a_ruleset():
-    rb = _rulebook()
-    used = {rs.file[: -len(".yaml")] + "_test.yaml" for rs in rb.rulesets.values()}
-    folders = {Path(f).parent for f in used}
-    found = {p.relative_to(RULES_DIR).as_posix()
-             for folder in folders for p in (RULES_DIR / folder).glob("*_test.yaml")}
-    assert found <= used, sorted(found - used)
+def test_every_rule_is_exercised_by_some_case(case_report):
+    assert not case_report.uncovered_rules, case_report.uncovered_rules
+
+
+def test_every_deadline_policy_has_cases(case_report):
+    assert not case_report.uncovered_policies, case_report.uncovered_policies

@@ -30,7 +30,7 @@ def draft(tmp_path):
 def test_the_vocabulary_prints_facts_operators_and_outcomes_as_tables(capsys):
     code, out, _ = run(capsys, "rules", "vocabulary")
     assert code == 0
-    assert "FACTS" in out and "OPERATORS" in out and "OUTCOMES" in out
+    assert "ФАКТЫ (when)" in out and "ОПЕРАТОРЫ (op)" in out and "ДЕЙСТВИЯ ПРАВИЛА (then)" in out
     assert "municipality" in out and "has_any" in out and "deadline_policy" in out
     code, out, _ = run(capsys, "rules", "vocabulary", "--json")
     assert {"facts", "operators", "outcomes"} == set(json.loads(out))
@@ -38,18 +38,84 @@ def test_the_vocabulary_prints_facts_operators_and_outcomes_as_tables(capsys):
 
 def test_rules_test_reports_each_case_and_fails_on_a_broken_expectation(capsys, draft):
     code, out, _ = run(capsys, "rules", "test", draft)
-    assert code == 0 and "cases passed, 0 failed" in out
+    assert code == 0 and "случаев пройдено, 0 не пройдено, ошибок в файлах случаев: 0" in out
     case_file = draft / "routing" / "roads_test.yaml"
     case_file.write_text(case_file.read_text(encoding="utf-8").replace("body: min-roads}", "body: min-health}", 1),
                          encoding="utf-8")
     code, out, _ = run(capsys, "rules", "test", draft)
     assert code == 1
-    assert "FAIL routing/roads_test.yaml" in out and "expected 'min-health'" in out
+    assert "СБОЙ routing/roads_test.yaml" in out and "body: ожидалось 'min-health', получено 'min-roads'" in out
+
+
+WRONG_ESCALATION = ("expect: {rule: esc-answer, ladder: answer}", "expect: {rule: esc-answer, ladder: incident-urgent}")
+WRONG_DEADLINE = ('answer: "Mon 2026-06-01 23:59"', 'answer: "Mon 2026-06-08 23:59"')
+
+
+def wrong(draft, rel: str, change: tuple[str, str]) -> None:
+    path = draft / rel
+    text = path.read_text(encoding="utf-8")
+    assert change[0] in text
+    path.write_text(text.replace(*change, 1), encoding="utf-8")
+
+
+def test_rules_test_runs_escalation_and_deadline_cases_too(capsys, draft):
+    wrong(draft, "escalation_test.yaml", WRONG_ESCALATION)
+    wrong(draft, "deadline_policies_test.yaml", WRONG_DEADLINE)
+    code, out, _ = run(capsys, "rules", "test", draft)
+
+    assert code == 1
+    assert "СБОЙ escalation_test.yaml: ответ по 59-ФЗ идёт по лестнице ответа при любом приоритете\n" \
+           "       ladder: ожидалась лестница incident-urgent, получена answer" in out
+    assert "СБОЙ deadline_policies_test.yaml: 59-ФЗ, поступило перед майскими праздниками" in out
+    assert "answer: ожидалось Mon 2026-06-08 23:59, получено Mon 2026-06-01 23:59:59" in out
+    assert "2 не пройдено, ошибок в файлах случаев: 0" in out
+
+
+@pytest.mark.parametrize(("rel", "change", "difference"), [
+    ("escalation_test.yaml", WRONG_ESCALATION, "ladder: ожидалась лестница incident-urgent, получена answer"),
+    ("deadline_policies_test.yaml", WRONG_DEADLINE, "answer: ожидалось Mon 2026-06-08 23:59"),
+])
+def test_rules_check_fails_on_a_wrong_escalation_or_deadline_case(capsys, draft, rel, change, difference):
+    wrong(draft, rel, change)
+    code, out, _ = run(capsys, "rules", "check", draft)
+
+    assert code == 1
+    failed = [line for line in out.splitlines() if line.startswith(f"СБОЙ    случай {rel}: ")]
+    assert len(failed) == 1 and difference in failed[0]
+    assert out.rstrip().endswith("НЕ ОК: исправьте ошибки выше, иначе правила не опубликовать")
+    code, out, _ = run(capsys, "rules", "check", draft, "--json")
+    cases = json.loads(out)["cases"]
+    assert code == 1 and [c["file"] for c in cases["failed"]] == [rel]
+    assert set(cases) == {"passed", "failed", "file_errors", "rules_without_cases", "policies_without_cases"}
+
+
+def test_rules_check_refuses_a_case_file_that_belongs_to_nothing(capsys, draft):
+    (draft / "routing" / "parking_test.yaml").write_text("cases:\n  - {name: a, given: {}, expect: {body: x}}\n",
+                                                          encoding="utf-8")
+    code, out, _ = run(capsys, "rules", "check", draft)
+
+    assert code == 1 and "ОШИБКА  routing/parking_test.yaml: файл случаев ни к чему не относится" in out
+
+
+def test_the_deadline_cases_agree_with_the_deadline_command(cli_env, capsys):
+    """`appeals deadline` and the deadline-policy cases count the same way (a case with an interim
+    answer and one with an extension)."""
+    code, out, _ = run(capsys, "deadline", "--policy", "incident", "--start", "2026-06-10T16:00:00+07:00",
+                       "--body", "barnaul-roads-committee", "--interim", "2026-06-11T15:00:00+07:00", "--json")
+    dues = {c["kind"]: c["due"] for c in json.loads(out)["clocks"]}
+    assert code == 0 and dues == {"first_response": "2026-06-15T09:00:00+07:00",
+                                  "final_answer": "2026-06-23T17:00:00+07:00"}
+    code, out, _ = run(capsys, "deadline", "--policy", "fz59", "--start", "2026-12-01T10:00:00+07:00",
+                       "--extend", "30", "--json")
+    dues = {c["kind"]: c["due"] for c in json.loads(out)["clocks"]}
+    assert code == 0 and dues["answer"] == "2027-02-01T23:59:59+07:00"
+    cases = (RULES_DIR / "deadline_policies_test.yaml").read_text(encoding="utf-8")
+    assert 'final_answer: "Tue 2026-06-23 17:00"' in cases and 'answer: "Mon 2027-02-01 23:59"' in cases
 
 
 def test_rules_check_shows_coverage_and_refuses_a_shadowed_rule(capsys, draft):
     code, out, _ = run(capsys, "rules", "check", draft)
-    assert code == 0 and "OK: the rules can be published" in out and "fall to route-fallback" in out
+    assert code == 0 and "ОК: правила можно публиковать" in out and "уходят в route-fallback" in out
     roads = draft / "routing" / "roads.yaml"
     text = roads.read_text(encoding="utf-8")
     first, second = text.index("  - id: roads-pit-barnaul"), text.index("  - id: roads-region")

@@ -53,8 +53,28 @@ def test_publishing_needs_a_comment_and_a_passing_check(runtime):
     failing_case = dict(files)
     failing_case["routing/roads_test.yaml"] = failing_case["routing/roads_test.yaml"].replace(
         "body: min-roads}", "body: min-health}", 1)
-    with pytest.raises(versions.RulesRefused, match="expected 'min-health'"):
+    with pytest.raises(versions.RulesRefused, match="ожидалось 'min-health'"):
         versions.publish(failing_case, actor="t", comment="тест не проходит", now=runtime.now())
+    assert versions.versions() == []
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "refusal"), [
+    ("escalation_test.yaml", "expect: {rule: esc-answer, ladder: answer}", "expect: {rule: esc-answer, ladder: none}",
+     "case escalation_test.yaml: ответ по 59-ФЗ идёт по лестнице ответа при любом приоритете: ladder: ожидалась "
+     "лестница none, получена answer"),
+    ("deadline_policies_test.yaml", 'answer: "Mon 2026-06-01 23:59"', 'answer: "Fri 2026-05-29 23:59"',
+     "case deadline_policies_test.yaml: 59-ФЗ, поступило перед майскими праздниками; ответ с субботы 30 мая — на "
+     "понедельник 1 июня: answer: ожидалось Fri 2026-05-29 23:59, получено Mon 2026-06-01 23:59:59"),
+])
+def test_a_wrong_escalation_or_deadline_case_refuses_publishing(runtime, rel, old, new, refusal):
+    files = read_tree(RULES_DIR)
+    assert old in files[rel]
+    files[rel] = files[rel].replace(old, new, 1)
+    with pytest.raises(versions.RulesRefused) as refused:
+        versions.publish(files, actor="t", comment="случай не проходит", now=runtime.now())
+
+    assert refusal in str(refused.value)
+    assert [(c["file"], len(c["failures"])) for c in refused.value.report.cases_failed] == [(rel, 1)]
     assert versions.versions() == []
 
 
@@ -120,6 +140,18 @@ def test_rules_api_for_policy_staff(runtime, client, clock, portal):
 
     refused = client.post("/api/v1/rules/publish", headers=policy, json={"files": {}, "comment": ""})
     assert refused.status_code == 422
+
+    cases = read_tree(RULES_DIR)["deadline_policies_test.yaml"].replace('answer: "Mon 2026-06-01 23:59"',
+                                                                        'answer: "Mon 2026-06-08 23:59"')
+    tested = client.post("/api/v1/rules/test", headers=policy, json={"files": {
+        "deadline_policies_test.yaml": cases, "escalation_test.yaml": "cases: []\n"}})
+    assert tested.status_code == 422
+    result = tested.get_json()
+    assert [(c["file"], c["failures"]) for c in result["cases"]["failed"]] == [
+        ("deadline_policies_test.yaml", ["answer: ожидалось Mon 2026-06-08 23:59, получено Mon 2026-06-01 23:59:59"])]
+    assert result["cases"]["file_errors"] == ["escalation_test.yaml: поле cases: нужен непустой список случаев"]
+    assert {"level": "error", "file": "escalation_test.yaml",
+            "message": "поле cases: нужен непустой список случаев"} in result["findings"]
 
     draft = changed_fallback(read_tree(RULES_DIR))
     published = client.post("/api/v1/rules/publish", headers=policy, json={

@@ -139,3 +139,27 @@ def test_a_simulation_started_in_the_editor_shows_the_workers_progress_then_its_
         assert "завершена" in page.text_content("#rules-simulation")
         page.wait_for_selector("#rules-simulate:not([disabled])")
         screenshot(page, "rules-simulated")
+
+
+def test_the_editor_runs_escalation_and_deadline_cases_and_shows_what_differed(page, app, runtime):
+    add_staff(runtime)
+    with LiveServer(app) as live:
+        log_in(page, live.url, "policy-writer", PASSWORD)
+        page.goto(f"{live.url}/rules")
+        page.select_option("#rules-file", "escalation_test.yaml")
+        text = page.input_value("#rules-text")
+        page.fill("#rules-text", text.replace("expect: {ladder: none}", "expect: {ladder: answer}"))
+        page.select_option("#rules-file", "deadline_policies_test.yaml")
+        text = page.input_value("#rules-text")
+        page.fill("#rules-text", text.replace('start: "Sat 2026-05-09 22:00', 'start: "Fri 2026-05-09 22:00'))
+        page.click("#rules-test")
+        page.wait_for_selector("#rules-result h3:has-text('Случаи')")
+
+        assert "не пройдено 1, ошибок в файлах случаев 1" in page.text_content("#rules-result h3")
+        rows = page.eval_on_selector_all("#rules-result tr",
+                                         "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+        assert ["escalation_test.yaml", "у регистрации лестницы нет",
+                "ladder: ожидалась лестница answer, получена none (ни одно правило не подошло)"] in rows
+        assert ["deadline_policies_test.yaml", "—", "срочный инцидент у круглосуточной ЕДДС считается и в праздник: "
+                "поле given.start: 2026-05-09 — суббота (Sat), а не Fri"] in rows
+        screenshot(page, "rules-cases-failed")

@@ -60,10 +60,15 @@ def refusal_response(exc: versions.RulesRefused):
 
 
 def _check_view(report) -> dict:
+    """The check as the editor shows it: findings, then every failed case and every broken case
+    file (routing, escalation and deadline-policy cases alike), each with its file."""
     view = report.to_dict()
     view["findings"] = view["errors"] + view["warnings"] + [
         {"level": "error", "file": c["file"], "message": f"{c['case']}: {'; '.join(c['failures'])}"}
         for c in view["cases"]["failed"]
+    ] + [
+        {"level": "error", "file": error.split(": ", 1)[0], "message": error.split(": ", 1)[-1]}
+        for error in view["cases"]["file_errors"]
     ]
     return view
 

@@ -59,8 +59,7 @@ def cmd_deadline(args, settings):
     is counted from --interim when given (never past its hard cap from --start); without it the
     clock is shown as waiting, with its term in words and its cap, if any."""
     from engine.domain.businesstime import working_time_between
-    from engine.domain.clockterm import term_due
-    from engine.domain.deadlines import INTERIM, bounded
+    from engine.domain.deadlines import INTERIM, policy_clocks
 
     policy_set = policy_set_for(settings)
     policy = policy_set.policies.get(args.policy)
@@ -77,33 +76,27 @@ def cmd_deadline(args, settings):
     interim = args.interim.astimezone(UTC) if args.interim else None
     if interim is not None and interim < start:
         raise CommandError("--interim must not be before --start")
-    specs = policy.clocks_for(args.category, args.subcategory, args.special)
-    if interim is not None and not any(spec.starts_from == INTERIM for spec in specs):
-        raise CommandError(f"policy {policy.id} has no clock that starts at the interim answer")
-    extendable = [spec for spec in specs if spec.max_extension_days]
-    if args.extend and not extendable:
-        raise CommandError(f"policy {policy.id} allows no extension")
+    try:
+        computed = policy_clocks(policy, start, cal, category=args.category, subcategory=args.subcategory,
+                                 special=args.special, interim_at=interim, extension_days=args.extend)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     clocks = []
-    for spec in specs:
-        extension = args.extend if spec in extendable else 0
-        if extension > spec.max_extension_days:
-            raise CommandError(f"policy {policy.id} allows at most {spec.max_extension_days} days of extension")
+    for spec, clock in computed:
+        extension = args.extend if spec.max_extension_days else 0
         cap = spec.cap_at(start)
         line = {"kind": spec.kind, "basis": spec.basis, "amount": spec.amount + extension,
                 "extension_days": extension, "starts_from": spec.starts_from, "term": spec.describe(),
                 "cap": cap.astimezone(zone).isoformat() if cap else None, "cap_utc": cap.isoformat() if cap else None}
-        begins = interim if spec.starts_from == INTERIM else start
-        if begins is None:  # waits for an interim answer that --interim did not give
+        if clock is None or clock.waits_for:  # waits for an interim answer that --interim did not give
             clocks.append({**line, "starts": None, "due": None, "due_utc": None, "working_seconds": None})
             continue
-        due = bounded(term_due(spec.basis, spec.amount, begins, cal, on_non_working=spec.on_non_working,
-                               extension_days=extension), cap)
         clocks.append({
             **line,
-            "starts": begins.astimezone(zone).isoformat(),
-            "due": due.astimezone(zone).isoformat(),
-            "due_utc": due.astimezone(UTC).isoformat(),
-            "working_seconds": int(working_time_between(begins, due, cal).total_seconds()),
+            "starts": clock.starts_at.astimezone(zone).isoformat(),
+            "due": clock.due_at.astimezone(zone).isoformat(),
+            "due_utc": clock.due_at.astimezone(UTC).isoformat(),
+            "working_seconds": int(working_time_between(clock.starts_at, clock.due_at, cal).total_seconds()),
         })
     if args.json:
         print(json.dumps({"policy": policy.id, "clocks": clocks}, ensure_ascii=False))

@@ -18,8 +18,13 @@ def register(sub) -> None:
     cmds = rules.add_subparsers(dest="rules_command", required=True)
     p = cmds.add_parser("vocabulary", help="facts, operators and outcomes (then) of the rule language, as tables")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--markdown", action="store_true",
+                   help="the vocabulary section of rules/README.md, a worked example for each operator and outcome")
+    p.add_argument("--write", type=Path, metavar="README",
+                   help="with --markdown: replace that section of README (between its markers) instead of printing it")
     p.set_defaults(handler=cmd_vocabulary)
-    p = cmds.add_parser("test", help="run every *_test.yaml case; non-zero exit on a failure")
+    p = cmds.add_parser("test", help="run every case of every *_test.yaml (routing, escalation, deadline policies); "
+                                      "non-zero exit on a failure")
     p.add_argument("dir", nargs="?", type=Path)
     p.set_defaults(handler=cmd_test)
     p = cmds.add_parser("check", help="schema, references, engine limits, static analysis, coverage, cases")
@@ -70,15 +75,32 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+VOCABULARY_TITLES = {"facts": "ФАКТЫ (when)", "operators": "ОПЕРАТОРЫ (op)", "outcomes": "ДЕЙСТВИЯ ПРАВИЛА (then)"}
+
+
 def cmd_vocabulary(args, settings):
     from engine.rulebook import fact_table, operator_table, outcome_table
+    from engine.rulebook.vocabulary_doc import vocabulary_markdown, with_vocabulary
 
+    if args.write and not args.markdown:
+        raise CommandError("--write goes with --markdown")
+    if args.markdown:
+        if not args.write:
+            print(vocabulary_markdown())
+            return 0
+        try:
+            text = args.write.read_text(encoding="utf-8")
+            args.write.write_text(with_vocabulary(text), encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"{args.write}: {exc}") from None
+        print(f"{args.write}: раздел словаря обновлён")
+        return 0
     tables = {"facts": fact_table(), "operators": operator_table(), "outcomes": outcome_table()}
     if args.json:
         print(json.dumps(tables, ensure_ascii=False, indent=2))
         return 0
-    for title, rows in tables.items():
-        print(f"{title.upper()}\n{_table(rows)}\n")
+    for key, rows in tables.items():
+        print(f"{VOCABULARY_TITLES[key]}\n{_table(rows)}\n")
     return 0
 
 
@@ -87,17 +109,15 @@ def cmd_test(args, settings):
 
     folder = args.dir or settings.rules_dir
     policy = policy_set_for(settings.__class__.from_env(rules_dir=folder) if args.dir else settings)
-    report = run_cases(policy.rulebook, folder)
+    report = run_cases(policy, folder)
     for r in report.results:
-        mark = "ok  " if r.passed else "FAIL"
+        mark = "ок  " if r.passed else "СБОЙ"
         print(f"{mark} {r.file}: {r.name}" + ("" if r.passed else "\n       " + "\n       ".join(r.failures)))
     for e in report.errors:
-        print(f"ERROR {e}")
-    passed = sum(r.passed for r in report.results)
-    print(f"\n{passed}/{len(report.results)} cases passed, {len(report.failed)} failed, "
-          f"{len(report.errors)} file errors")
-    if report.uncovered_rules:
-        print("rules no case exercises: " + ", ".join(report.uncovered_rules))
+        print(f"ОШИБКА {e}")
+    print(f"\n{report.totals()}")
+    for line in report.gaps():
+        print(line)
     return 0 if report.ok else 1
 
 
@@ -113,25 +133,28 @@ def cmd_check(args, settings):
 
 
 def format_check(report, *, verbose: bool = False) -> str:
-    lines = [f"rules version {report.version or '—'}: {report.rules} rules"]
+    lines = [f"версия правил {report.version or '—'}: правил {report.rules}"]
     shown = [f for f in report.findings if verbose or f.level != "info"]
     lines += [f.text() for f in shown]
     info = sum(f.level == "info" for f in report.findings)
     if info and not verbose:
-        lines.append(f"({info} overlaps reported as information; --verbose lists them)")
-    lines += [f"FAIL    case {c['file']}: {c['case']}: {'; '.join(c['failures'])}" for c in report.cases_failed]
-    lines += [f"ERROR   {e}" for e in report.case_errors]
+        lines.append(f"(пересечений правил: {info}, это сведения; --verbose перечисляет их)")
+    lines += [f"СБОЙ    случай {c['file']}: {c['case']}: {'; '.join(c['failures'])}" for c in report.cases_failed]
+    lines += [f"ОШИБКА  {e}" for e in report.case_errors]
     if report.uncovered_rules:
-        lines.append("WARNING rules no case exercises: " + ", ".join(report.uncovered_rules))
+        lines.append("ВНИМАНИЕ правила, которые не проверяет ни один случай: " + ", ".join(report.uncovered_rules))
+    if report.uncovered_policies:
+        lines.append("ВНИМАНИЕ политики сроков без случаев: " + ", ".join(report.uncovered_policies))
     if report.coverage:
         gaps = report.coverage["to_fallback"]
-        lines.append(f"coverage: {len(gaps)} of {report.coverage['combinations']} topic × municipality combinations "
-                     f"fall to {report.coverage['fallback_rule']}")
+        lines.append(f"покрытие: {len(gaps)} из {report.coverage['combinations']} сочетаний тема × муниципалитет "
+                     f"уходят в {report.coverage['fallback_rule']}")
         lines += [f"  {g['topic']} × {g['municipality']}" for g in gaps]
     if report.build_seconds is not None:
-        lines.append(f"engine build (child process): {report.build_seconds:.2f} s; "
-                     f"cases: {report.cases_passed} passed, {len(report.cases_failed)} failed")
-    lines.append("OK: the rules can be published" if report.ok else "NOT OK: fix the errors above before publishing")
+        lines.append(f"сборка движка (дочерний процесс): {report.build_seconds:.2f} с; "
+                     f"случаи: {report.cases_passed} пройдено, {len(report.cases_failed)} не пройдено")
+    lines.append("ОК: правила можно публиковать" if report.ok
+                 else "НЕ ОК: исправьте ошибки выше, иначе правила не опубликовать")
     return "\n".join(lines)
 
 

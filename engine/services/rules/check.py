@@ -1,5 +1,6 @@
 """Checking a draft rules folder before it may go live: load (schema and references), static
-analysis, engine limits, a trial build of the engine rulesets and every test case — all in a
+analysis, engine limits, a trial build of the engine rulesets and every case of every
+``*_test.yaml`` (routing, escalation ladders, deadline policies: ``engine.rulebook.cases``) — all in a
 child process with a time limit, so a draft can never hang or crash the service.
 """
 
@@ -26,6 +27,7 @@ class CheckReport:
     cases_failed: list[dict] = field(default_factory=list)
     case_errors: list[str] = field(default_factory=list)
     uncovered_rules: list[str] = field(default_factory=list)
+    uncovered_policies: list[str] = field(default_factory=list)
     coverage: dict | None = None
     build_seconds: float | None = None
     rules: int = 0
@@ -46,7 +48,8 @@ class CheckReport:
             "warnings": [f.to_dict() for f in self.findings if f.level == "warning"],
             "info": [f.to_dict() for f in self.findings if f.level == "info"],
             "cases": {"passed": self.cases_passed, "failed": self.cases_failed, "file_errors": self.case_errors,
-                      "rules_without_cases": self.uncovered_rules},
+                      "rules_without_cases": self.uncovered_rules,
+                      "policies_without_cases": self.uncovered_policies},
             "coverage": self.coverage, "build_seconds": self.build_seconds,
         }
 
@@ -105,11 +108,12 @@ def check_in_this_process(files: dict[str, str]) -> dict:
         started = time.perf_counter()
         rulebook.warm_up()
         out["build_seconds"] = round(time.perf_counter() - started, 3)
-        cases = run_cases(rulebook, Path(tmp))
-        out["cases_passed"] = sum(r.passed for r in cases.results)
+        cases = run_cases(policy, Path(tmp))
+        out["cases_passed"] = cases.passed
         out["cases_failed"] = [{"file": r.file, "case": r.name, "failures": list(r.failures)} for r in cases.failed]
         out["case_errors"] = list(cases.errors)
         out["uncovered_rules"] = list(cases.uncovered_rules)
+        out["uncovered_policies"] = list(cases.uncovered_policies)
         municipalities = {b.get("municipality") for b in policy.directory_doc.get("bodies", [])} - {None}
         topics = set(policy.directory_doc.get("sectors") or {}) or None
         if topics:

@@ -93,8 +93,10 @@
     return call("POST", "/test", draft()).then(function (a) {
       showFindings(a.data.findings);
       var cases = a.data.cases || {};
-      result("Тесты: пройдено " + (cases.passed || 0) + ", не пройдено " + ((cases.failed || []).length),
-        table(["Файл", "Случай", "Расхождения"], (cases.failed || []).map(function (c) { return [c.file, c.case, (c.failures || []).join("; ")]; })));
+      var rows = (cases.failed || []).map(function (c) { return [c.file, c.case, (c.failures || []).join("; ")]; });
+      (cases.file_errors || []).forEach(function (e) { var at = e.indexOf(": "); rows.push([e.slice(0, at), "—", e.slice(at + 2)]); });
+      result("Случаи: пройдено " + (cases.passed || 0) + ", не пройдено " + ((cases.failed || []).length) +
+        ", ошибок в файлах случаев " + ((cases.file_errors || []).length), table(["Файл", "Случай", "Расхождения"], rows));
     });
   });
 
