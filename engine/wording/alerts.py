@@ -15,8 +15,6 @@ def level_alert(appeal, clock, level, resolution, *, repeat: int, timezone: str,
     vacant roles passed over). `appeal`: id, channel, text; `clock`: kind, policy_id, body, due_at;
     `timezone`: the body's, in which the due time is shown."""
     due = clock.due_at.astimezone(ZoneInfo(timezone))
-    text = appeal.text
-    excerpt = text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
     prefix = f"Повторно ({repeat}): " if repeat else ""
     subject = f"[ЦУР] {prefix}{level.title}: обращение №{appeal.id}"
     lines = [
@@ -27,13 +25,23 @@ def level_alert(appeal, clock, level, resolution, *, repeat: int, timezone: str,
     if repeat:
         lines.append(f"Повторное уведомление №{repeat}: предыдущие не подтверждены. "
                      "Подтвердите получение, чтобы остановить повторы.")
-    for vacant in resolution.vacant:
-        lines.append(f"Должность «{labels('role', vacant)}» вакантна или её некому замещать; уведомление "
-                     f"направлено вышестоящему: «{labels('role', resolution.role)}».")
+    lines += resolution_lines(resolution, labels)
+    lines += ["", "Текст обращения:", excerpt(appeal.text)]
+    return subject, "\n".join(lines)
+
+
+def resolution_lines(resolution, labels: Labels) -> list[str]:
+    """What the recipient should know of how the role reached them: vacant roles passed over, a deputy acting."""
+    lines = [f"Должность «{labels('role', vacant)}» вакантна или её некому замещать; уведомление "
+             f"направлено вышестоящему: «{labels('role', resolution.role)}»." for vacant in resolution.vacant]
     if resolution.deputy:
         lines.append(f"Вы получаете уведомление как замещающий: {resolution.holder.name} отсутствует.")
-    lines += ["", "Текст обращения:", excerpt]
-    return subject, "\n".join(lines)
+    return lines
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of an appeal's text for an alert."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def dead_letter(alert, *, error: str, attempts: int, labels: Labels) -> tuple[str, str]:

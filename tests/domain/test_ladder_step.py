@@ -12,9 +12,18 @@ of the shortened Thu 30 April (16:00, Barnaul); Fri 1 May is a holiday. Its ladd
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from engine.domain.calendar import BusinessCalendar
 from engine.domain.ladder import ClockState, RepeatState, ladders_from_document, next_step
-from tests.domain.test_businesstime import MUNICIPAL, at
+from engine.policyset.calendars import load_production_calendar, load_working_hours
+from tests.domain.test_businesstime import at
+from tests.support.paths import RULES_DIR
+
+MUNICIPAL = BusinessCalendar(
+    load_production_calendar(RULES_DIR / "calendar"),
+    load_working_hours(yaml.safe_load((RULES_DIR / "directory.yaml").read_text(encoding="utf-8")))["municipal-office"],
+    "Asia/Barnaul")
 
 LADDER = ladders_from_document({"ladders": [{"id": "answer", "levels": [
     {"id": "half-time", "title": "Прошла половина срока", "at": {"share": 0.5}, "notify": ["executor"]},
