@@ -10,9 +10,11 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
+from email.header import decode_header, make_header
 
 import pytest
 
+from tests.support.http_receivers import TelegramBotApi
 from tests.support.paths import ROOT, RULES_DIR
 from tests.support.service_process import running_service
 from tests.support.signing import body_of, signed_headers
@@ -102,3 +104,39 @@ def test_a_signed_appeal_is_routed_given_deadlines_and_escalated_by_email_exactl
     assert sweep_at(late) == 3
     recipients = sorted(m["To"].split("<")[-1].rstrip(">") for m in smtp.messages)
     assert recipients == ["fedorov@barnaul.example.ru", "gromov@barnaul.example.ru", "sokolova@cur.example.ru"]
+
+
+def test_a_signed_fire_report_alerts_the_sector_and_centre_heads_at_once(service_env, tmp_path):
+    """Queued routing, as deployed: the webhook stores it, the worker routes it and delivers the alerts
+    that rule signal-danger asks for (notify_now), by e-mail and through a local Telegram Bot API."""
+    env, smtp = service_env
+    telegram = TelegramBotApi("42:e2e").start()
+    env = {**env, "APPEALS_ROUTING": "queued", "APPEALS_ROUTE_SECONDS": "1",
+           "APPEALS_TELEGRAM_API_URL": telegram.url, "APPEALS_TELEGRAM_BOT_TOKEN": "42:e2e"}
+    appeals_cli(env, "db", "migrate")
+    appeals_cli(env, "channel", "add", "monitor", "--kind", "generic", "--secret", "e2e-secret")
+    token = appeals_cli(env, "token", "create", "--role", "manager").stdout.strip().splitlines()[-1]
+    body = body_of({"external_id": "fire-1", "text": "Пожар в подъезде, жильцы в опасности",
+                    "municipality": "barnaul", "regime": "incident"})
+    try:
+        with running_service(env, "run", tmp_path) as service:
+            status, answer = http("POST", f"{service.url}/webhooks/generic/monitor", body=body,
+                                  headers=signed_headers("e2e-secret", body, int(time.time())))
+            assert status == 202 and answer["status"] == "received", answer
+
+            service.wait_for(lambda: len(smtp.messages) >= 2 and telegram.received, 30)
+            status, alerts = http("GET", f"{service.url}/api/v1/alerts?appeal_id={answer['appeal_id']}",
+                                  headers={"Authorization": f"Bearer {token}"})
+    finally:
+        telegram.stop()
+    assert status == 200
+    assert sorted((a["level"], a["role"], a["recipient"], a["channel"]) for a in alerts["items"]) == [
+        ("notify-now", "centre_head", "petrov-ii", "email"),
+        ("notify-now", "sector_head", "belova-na", "email"),
+        ("notify-now", "sector_head", "belova-na", "telegram"),
+    ]
+    recipients = sorted(m["To"].split("<")[-1].rstrip(">") for m in smtp.messages)
+    assert recipients == ["belova@cur.example.ru", "petrov@cur.example.ru"]
+    assert all(f"обращение №{answer['appeal_id']}" in str(make_header(decode_header(m["Subject"])))
+               for m in smtp.messages)
+    assert [m["chat"]["id"] for m in telegram.received] == [100200302]

@@ -11,7 +11,7 @@ from .message import DeliveryError, OutgoingAlert
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096  # the Bot API's limit for one message
+MAX_MESSAGE = 4096  # the Bot API's limit for one message
 
 
 class TelegramSender:
@@ -22,8 +22,8 @@ class TelegramSender:
 
     def send(self, alert: OutgoingAlert) -> str:
         text = f"{alert.subject}\n\n{alert.text()}"
-        if len(text) > MAX_TEXT:
-            text = text[: MAX_TEXT - 1] + "…"
+        if len(text) > MAX_MESSAGE:
+            text = text[: MAX_MESSAGE - 1] + "…"
         payload = {"chat_id": alert.address, "text": text, "disable_web_page_preview": True}
         request = urllib.request.Request(
             f"{self.api_url}/bot{self.token}/sendMessage",

@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-AUTHOR_TYPES = ("citizen", "foreigner", "legal_entity", "anonymous")
-URGENCIES = ("normal", "high")
-REGIMES = ("fz59", "portal_message", "incident", "other")
-
 
 @dataclass(frozen=True)
 class Author:

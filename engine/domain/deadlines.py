@@ -30,10 +30,6 @@ BASES = ("calendar_days", "working_days", "working_hours", "calendar_hours")
 STARTS_FROM = ("received", "registered", "interim")
 # the event that starts a clock counted from something other than receipt or registration
 INTERIM = "interim"
-REGIMES = ("fz59", "portal_message", "incident", "other")
-
-# Special outcomes of 59-ФЗ (art. 11) a routing decision may carry; see rules/deadline_policies.yaml.
-SPECIAL_OUTCOMES = ("unreadable", "undeterminable", "court_decision", "already_answered", "anonymous", "obscene")
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ class Directory:
     officials: dict[str, Official]
     roles: dict[str, str]
     sectors: dict[str, str]
+    triage_body: str  # the centre's triage desk: takes what no rule routes elsewhere; its hours are the centre's
     municipalities: dict[str, str] = field(default_factory=dict)
     default_hours: str | None = None
 
@@ -135,6 +136,7 @@ class Directory:
             unknown = [d for d in named if d not in officials or d == official.id]
             if unknown:
                 raise DirectoryError(f"directory: official {official.id}: field deputies: unknown deputy {unknown}")
+        triage_body = _triage_body(doc, bodies)
         default_hours = doc.get("alert_hours")
         if default_hours is not None and default_hours not in hours:
             raise DirectoryError(f"directory: alert_hours: unknown working hours {default_hours!r}")
@@ -144,6 +146,7 @@ class Directory:
             officials=officials,
             roles=roles,
             sectors=sectors,
+            triage_body=triage_body,
             municipalities=dict(doc.get("municipalities") or {}),
             default_hours=default_hours,
         )
@@ -217,6 +220,16 @@ class Directory:
             if any(matches(p) for p in official.positions):
                 return official
         return None
+
+
+def _triage_body(doc: dict, bodies: dict[str, Body]) -> str:
+    value = doc.get("triage_body")
+    where = "directory.yaml: field triage_body"
+    if not isinstance(value, str) or not value:
+        raise DirectoryError(f"{where}: required: the id of the body that sorts appeals no rule routes elsewhere")
+    if value not in bodies:
+        raise DirectoryError(f"{where}: unknown body {value!r}; it must be one of the directory's bodies")
+    return value
 
 
 def _official(raw: dict, roles, bodies, sectors, hours) -> Official:

@@ -11,14 +11,13 @@ from engine.domain.calendar import canonical_hash
 from engine.domain.deadlines import (
     BASES,
     CLOCK_KINDS,
-    REGIMES,
-    SPECIAL_OUTCOMES,
     STARTS_FROM,
     CategoryOverride,
     ClockSpec,
     DeadlinePolicy,
     SpecialOutcome,
 )
+from engine.domain.vocabulary import FZ59_SPECIALS, REGIMES
 
 _DOCUMENT_KEYS = {"ruleset", "owner", "description", "policies"}
 _POLICY_KEYS = {"id", "title", "regime", "description", "clocks", "by_category", "special_outcomes"}
@@ -107,7 +106,7 @@ def _parse_override(raw: object, policy_id: str, index: int, kinds: set[str]) ->
 def _parse_special(raw: object, policy_id: str, index: int, kinds: set[str]) -> SpecialOutcome:
     where = f"special_outcomes[{index}]"
     raw = _mapping(raw, _SPECIAL_KEYS, policy_id, where)
-    outcome = _choice(raw, "outcome", SPECIAL_OUTCOMES, policy_id, where)
+    outcome = _choice(raw, "outcome", FZ59_SPECIALS, policy_id, where)
     where = f"special_outcomes[{outcome}]"
     without = raw.get("without") or []
     if not isinstance(without, list) or any(k not in kinds for k in without):

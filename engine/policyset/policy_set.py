@@ -100,11 +100,10 @@ class PolicySet:
 
     def read(self, incoming, history=None) -> tuple[dict, object]:
         """(the facts the rulebook decides on, the text reader's reading or None)."""
-        cal = self.calendar_for("cur-triage") if "cur-triage" in self.directory.bodies else None
-        local = incoming.received_at.astimezone(ZoneInfo(cal.timezone)) if cal else None
-        facts = appeal_facts(incoming, local_received=local)
-        if cal is not None:  # the triage desk's hours and the production calendar (holidays, shortened days)
-            facts["working_time"] = is_working_time(incoming.received_at, cal)
+        cal = self.calendar_for(self.directory.triage_body)
+        facts = appeal_facts(incoming, local_received=incoming.received_at.astimezone(ZoneInfo(cal.timezone)))
+        # the triage desk's hours and the production calendar (holidays, shortened days)
+        facts["working_time"] = is_working_time(incoming.received_at, cal)
         reading = self.reader.read(incoming) if self.reader else None
         if reading:
             self.reader.merge(facts, reading, history)
@@ -120,8 +119,8 @@ class PolicySet:
     @cached_property
     def reading_version(self) -> tuple:
         """Two policy sets with the same reading version read an appeal into the same facts."""
-        cal = self.calendar_for("cur-triage") if "cur-triage" in self.directory.bodies else None
-        return (self.reader.version if self.reader else None, cal.version if cal else None)
+        cal = self.calendar_for(self.directory.triage_body)
+        return (self.reader.version if self.reader else None, cal.version)
 
     @cached_property
     def reading_id(self) -> str:

@@ -21,13 +21,14 @@ import threading
 from dataclasses import dataclass
 
 from engine.classify import text as textmod
+from engine.domain.vocabulary import PRIORITIES, REGIMES, STATUSES, URGENCIES
 
 from .compiler import ANCHOR, DERIVED, SENTINEL, compile_stage
 from .conditions import Grammar, parse_condition
 from .model import Outcomes, Rule, Stage
 from .parsing import ParseContext, start_rule
 from .reference import ReferenceEvaluator, trace
-from .vocabulary import DEFAULT_TOPICS, OPERATORS, PRIORITIES, REGIMES, URGENCIES, FactSpec
+from .vocabulary import DEFAULT_TOPICS, OPERATORS, FactSpec
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def ladder_facts(*, clock_kinds, policies, bodies, topics) -> dict[str, FactSpec
         FactSpec("priority", "str", "Приоритет обращения", PRIORITIES),
         FactSpec("topic", "str", "Тема (отраслевой блок)", tuple(sorted(topics)) if topics else None),
         FactSpec("body", "str", "Ответственный орган (id из directory.yaml)", tuple(sorted(bodies))),
-        FactSpec("status", "str", "Статус обращения"),
+        FactSpec("status", "str", "Статус обращения", STATUSES),
         FactSpec("channel", "str", "Канал поступления"),
         FactSpec("municipality", "str", "Муниципальное образование"),
         FactSpec("urgency", "str", "Срочность, указанная каналом", URGENCIES),

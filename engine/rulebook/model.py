@@ -163,6 +163,15 @@ class Decision:
             d["explanation"] = list(self.explanation)
         return d
 
+    def notify_reasons(self) -> dict[str, tuple[str, str]]:
+        """For each role in ``notify_now``, the first fired rule that asked for it: (rule id, description)."""
+        reasons: dict[str, tuple[str, str]] = {}
+        for stage in self.explanation:
+            for fired in stage["fired"]:
+                for role in fired["then"].get("notify_now", ()):
+                    reasons.setdefault(role, (fired["rule"], fired["description"]))
+        return reasons
+
     def explain_text(self) -> str:
         lines = [
             f"Решение (версия правил {self.version}): орган {self.body}, роль {self.role}, "

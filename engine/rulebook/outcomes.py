@@ -4,10 +4,11 @@ official, deadline policy, topic) checked."""
 from __future__ import annotations
 
 from engine.classify import text as textmod
+from engine.domain.vocabulary import FZ59_SPECIALS, PRIORITIES
 
 from .model import Outcomes
 from .parsing import ParseContext
-from .vocabulary import FZ59_SPECIALS, OUTCOMES, PRIORITIES
+from .vocabulary import OUTCOMES
 
 
 def parse_outcomes(ctx: ParseContext, raw, where: str = "then") -> Outcomes:

@@ -15,13 +15,14 @@ import logging
 import threading
 from pathlib import Path
 
+from engine.domain.vocabulary import PRIORITIES
+
 from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name, stage_fields
 from .decision_key import StageMemo
 from .facts import prepare_facts
 from .loader import LoadedPolicy, load_policy
 from .model import Decision, Outcomes, Rule, Stage
 from .reference import ReferenceEvaluator, trace
-from .vocabulary import PRIORITIES
 
 log = logging.getLogger(__name__)
 _RANK = {p: i for i, p in enumerate(PRIORITIES)}

@@ -7,24 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PRIORITIES = ("low", "normal", "high", "critical")
+from engine.domain.vocabulary import AUTHOR_TYPES, FZ59_SPECIALS, PRIORITIES, REGIMES, URGENCIES
+
 HIT_POLICY_DESCRIPTIONS = {
     "first": "Срабатывает первое подходящее правило (по порядку в файлах этапа)",
     "priority": "Срабатывает подходящее правило с наибольшим priority (число у каждого правила, без повторов)",
     "collect": "Срабатывают все подходящие правила; их действия складываются",
 }
 HIT_POLICIES = tuple(HIT_POLICY_DESCRIPTIONS)
-REGIMES = ("fz59", "portal_message", "incident", "other")
-AUTHOR_TYPES = ("citizen", "foreigner", "legal_entity", "anonymous")
-URGENCIES = ("normal", "high")
-FZ59_SPECIALS = (
-    "unreadable",
-    "undeterminable",
-    "court_decision",
-    "already_answered",
-    "anonymous",
-    "obscene",
-)
 DEFAULT_TOPICS = (
     "housing",
     "waste",
@@ -93,7 +83,7 @@ FACTS: dict[str, FactSpec] = {
     f.name: f
     for f in (
         FactSpec("channel", "str", "Канал поступления (vk, telegram, pos, open311, email, hotline…)"),
-        FactSpec("regime", "str", "Режим сроков: fz59, portal_message, incident, other", REGIMES),
+        FactSpec("regime", "str", "Режим сроков: " + ", ".join(REGIMES), REGIMES),
         FactSpec("topic", "str", "Тема (отраслевой блок): из категории канала или из классификации"),
         FactSpec("subtopic", "str", "Подтема (например, migration)"),
         FactSpec("category", "str", "Категория, указанная каналом (ПОС, Open311 service_code)"),

@@ -30,19 +30,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from engine.domain.clockterm import NOT_PAUSABLE
+from engine.domain.vocabulary import FINISHED_STATUSES, OPEN_STATUSES
 from engine.store import appeals as store
 from engine.store.db import write_transaction
 from engine.wording.labels import LABELS, REJECT_REASONS
 
 from . import clocks
+from .notify_now import notify_now
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-OPEN = ("routed", "in_progress", "awaiting_author")
-FINISHED = ("answered", "rejected", "closed")
 FIRST_CLOCKS = ("first_response", "interim_answer", "notice")
 EXTENDABLE = ("answer", "final_answer")
 ANSWER_CLOCKS = ("answer", "final_answer")  # restarted when an appeal is reopened
@@ -61,13 +61,13 @@ TRANSITIONS: dict[str, Transition] = {
     "answer": Transition(("in_progress",), None),
     "request_clarification": Transition(("in_progress",), "awaiting_author"),
     "resume": Transition(("awaiting_author",), "in_progress"),
-    "extend": Transition(OPEN, None, clocks.EXTEND_ROLES),
+    "extend": Transition(OPEN_STATUSES, None, clocks.EXTEND_ROLES),
     "forward": Transition(("routed", "in_progress"), "routed"),
-    "reject": Transition(OPEN, "rejected"),
+    "reject": Transition(OPEN_STATUSES, "rejected"),
     "close": Transition(("answered", "rejected"), "closed"),
-    "reopen": Transition(FINISHED, "in_progress", ("manager", "admin")),
+    "reopen": Transition(FINISHED_STATUSES, "in_progress", ("manager", "admin")),
     # reroute moves the status back to routed itself, and only when the responsible body or role changed
-    "reroute": Transition(OPEN, None, ("manager", "policy", "admin")),
+    "reroute": Transition(OPEN_STATUSES, None, ("manager", "policy", "admin")),
 }
 
 class ActionRefused(Exception):
@@ -292,6 +292,7 @@ def _reroute(rt: Runtime, appeal, params, caller, now):
         official = assignment.official if assignment else None
     store.update_appeal(appeal, now, body=decision.body, role=decision.role, topic=decision.topic,
                         priority=decision.priority, **({"status": "routed"} if moved else {}))
+    notify_now(rt, appeal, decision, now)
     log.info("appeal %s re-routed by %s from %s to %s (rule %s, rules %s)", appeal.id, caller.actor,
              before["body"], decision.body, decision.route_rule_id, decision.version)
     return {"reason": reason, "changed": moved,

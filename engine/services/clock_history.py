@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.domain.vocabulary import OPEN_STATUSES
 from engine.store import appeals as store
 
-from .views import OPEN_STATUSES, clock_view, waiting_views
+from .views import clock_view, waiting_views
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime

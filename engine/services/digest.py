@@ -11,7 +11,6 @@ from engine.store import escalations
 from engine.store.db import write_transaction
 from engine.wording.digest import overdue_digest
 
-from .escalation import CLOSED_STATUSES
 from .notify import enqueue_for
 
 if TYPE_CHECKING:
@@ -29,10 +28,10 @@ def send_digests(rt: Runtime) -> int:
     policy = rt.policy_set
     directory = policy.directory
     local = now.astimezone(ZoneInfo(directory.timezone))
-    office = policy.calendar_for("cur-triage") if "cur-triage" in directory.bodies else None
-    if local.hour < rt.settings.digest_hour or (office and not office.is_working_day(local.date())):
+    office = policy.calendar_for(directory.triage_body)  # the centre's working days
+    if local.hour < rt.settings.digest_hour or not office.is_working_day(local.date()):
         return 0
-    overdue = escalations.overdue_clocks(now, closed_statuses=CLOSED_STATUSES)
+    overdue = escalations.overdue_clocks(now)
     by_body: dict[str, list[tuple]] = defaultdict(list)
     for appeal_id, body, kind, due in overdue:
         by_body[body].append((appeal_id, kind, due))

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, IncomingAppeal
+from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.vocabulary import AUTHOR_TYPES, MAX_TEXT, REGIMES, URGENCIES
 from engine.store import credentials as channel_store
 from engine.store.db import write_transaction
 
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 REQUIRED = ("external_id", "received_at", "text")
 OPTIONAL = ("author_name", "author_contact", "author_type", "author_id", "municipality", "address", "category",
             "subcategory", "regime", "urgency", "fz59")
-LIMITS = {"external_id": 200, "text": 100_000, "author_name": 300, "author_contact": 300, "author_id": 200,
+LIMITS = {"external_id": 200, "text": MAX_TEXT, "author_name": 300, "author_contact": 300, "author_id": 200,
           "municipality": 100, "address": 1000, "category": 100, "subcategory": 100}
 CHOICES = {"author_type": AUTHOR_TYPES, "regime": REGIMES, "urgency": URGENCIES}
 TRUE, FALSE = {"1", "true", "yes", "да"}, {"", "0", "false", "no", "нет"}

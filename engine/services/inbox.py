@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ALERT_STATUSES = outbox.STATUSES
+ALERT_STATUSES = outbox.ALERT_STATUSES
 INBOX_SIZE = 50  # alerts the dashboard's inbox shows
 INBOX_SCANNED = 500  # the latest alerts the inbox looks through
 

@@ -16,6 +16,7 @@ from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 
 from .escalation import arm_clock, clock_facts
+from .notify_now import notify_now
 from .repeats import history_for
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TRIAGE_BODY = "cur-triage"
 RETRY_DELAYS = (60, 300, 900, 3600)  # seconds after the 1st, 2nd, 3rd, later failure
 
 
@@ -148,7 +148,7 @@ def _route(rt: Runtime, record, now) -> None:
     deadlines = compute_clocks(policy, record.received_at, now, cal, category=record.category,
                                subcategory=record.subcategory, special=decision.fz59_special)
     for deadline in deadlines:
-        stopped = _stopped_at_routing(deadline.kind, decision.body, now)
+        stopped = _stopped_at_routing(deadline.kind, decision.body, policy_set.directory.triage_body, now)
         # the clock row records its own start (time, due, versions); routing's audit row covers the rest
         clock = clock_store.create_clock(record, deadline, decision.body, stopped_at=stopped)
         if stopped is None:
@@ -172,15 +172,16 @@ def _route(rt: Runtime, record, now) -> None:
     )
     store.audit(now, "system", "appeal.routed", record.id, body=decision.body, role=decision.role,
                 rule=decision.route_rule_id, version=decision.version, policy=decision.policy)
+    notify_now(rt, record, decision, now)
     log.info("appeal %s routed to %s/%s by %s (rules %s)", record.id, decision.body, decision.role,
              decision.route_rule_id, decision.version)
 
 
-def _stopped_at_routing(kind: str, body: str, now):
+def _stopped_at_routing(kind: str, body: str, triage_body: str, now):
     """Registration happens when the appeal is routed; forwarding too, unless it went to triage."""
     if kind == "registration":
         return now
-    if kind == "forward" and body != TRIAGE_BODY:
+    if kind == "forward" and body != triage_body:
         return now
     return None
 

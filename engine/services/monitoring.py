@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ALERT_STATUSES = outbox.STATUSES
+ALERT_STATUSES = outbox.ALERT_STATUSES
 
 
 def health_report(rt: Runtime) -> dict:

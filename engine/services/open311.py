@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from engine.domain.appeal import IncomingAppeal
+from engine.domain.vocabulary import FINISHED_STATUSES
 from engine.store import appeals as appeal_store
 from engine.store import open311 as open311_store
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KIND = "open311"
-CLOSED_STATUSES = ("answered", "closed", "resolved", "rejected", "archived")  # Open311's "closed"
 
 
 class IdempotencyKeyReused(ValueError):
@@ -54,13 +54,13 @@ def find_request(appeal_id: int) -> tuple[object, list] | None:
 def list_requests(*, ids: list[int] | None, categories: Iterable[str] | None, start: datetime | None,
                   end: datetime | None, closed: bool | None, limit: int) -> list[tuple[object, list]]:
     """Appeals of open311 channels with their clocks, newest first. `ids` given: those alone;
-    `closed`: True only closed ones (CLOSED_STATUSES), False only open ones, None both."""
+    `closed`: True only closed ones (finished appeals), False only open ones, None both."""
     channels = [c.name for c in list_channels(KIND)]
     found = open311_store.list_requests(channels=channels, ids=ids, categories=categories, start=start, end=end,
-                                        closed=closed, closed_statuses=CLOSED_STATUSES, limit=limit)
+                                        closed=closed, limit=limit)
     clocks = open311_store.clocks_by_appeal([a.id for a in found])
     return [(a, clocks[a.id]) for a in found]
 
 
 def is_closed(status: str) -> bool:
-    return status in CLOSED_STATUSES
+    return status in FINISHED_STATUSES

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from engine.domain.businesstime import working_time_between
 from engine.domain.clockterm import credit_unit
 from engine.domain.deadlines import INTERIM
+from engine.domain.vocabulary import OPEN_STATUSES
 from engine.store import appeals as store
 from engine.store import outbox
 
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from engine.runtime import Runtime
 
 # an appeal in these states may still get its interim answer
-OPEN_STATUSES = ("routed", "in_progress", "awaiting_author")
 
 
 def iso(value):

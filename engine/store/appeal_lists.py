@@ -7,11 +7,12 @@ from datetime import datetime
 
 from peewee import JOIN, fn
 
+from engine.domain.vocabulary import UNFINISHED_STATUSES
+
 from .models import AppealRecord, ClockRecord
 
 PAGE_LIMIT = 200
 FIELDS = ("channel", "status", "body", "topic", "municipality", "priority", "policy")
-OPEN_STATUSES = ("received", "routed", "in_progress", "awaiting_author")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def queue(q: AppealQuery, *, limit: int = PAGE_LIMIT) -> list[tuple[AppealRecord
     query = (
         _where(AppealRecord.select(AppealRecord, nearest.c.due), q)
         .join(nearest, join_type=JOIN.LEFT_OUTER, on=(AppealRecord.id == nearest.c.appeal_id))
-        .where(AppealRecord.status.in_(OPEN_STATUSES))
+        .where(AppealRecord.status.in_(UNFINISHED_STATUSES))
         .order_by(nearest.c.due.is_null(), nearest.c.due, AppealRecord.id)
         .limit(limit)
         .objects()

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from peewee import Tuple
 
+from engine.domain.vocabulary import FINISHED_STATUSES
+
 from .db import is_postgres
 from .models import AppealRecord, ClockRecord, EscalationRecord
 from .statements import create, update_by_id
@@ -98,13 +100,13 @@ def for_clock(clock_id: int) -> EscalationRecord | None:
     return EscalationRecord.get_or_none(EscalationRecord.clock == clock_id)
 
 
-def overdue_clocks(now: datetime, *, closed_statuses: tuple[str, ...]) -> list[tuple]:
+def overdue_clocks(now: datetime) -> list[tuple]:
     """(appeal id, body, clock kind, due at) of running clocks past their due time on open appeals."""
     rows = (
         ClockRecord.select(ClockRecord.appeal, ClockRecord.body, ClockRecord.kind, ClockRecord.due_at)
         .join(AppealRecord)
         .where((ClockRecord.due_at < now) & ClockRecord.stopped_at.is_null()
-               & AppealRecord.status.not_in(closed_statuses))
+               & AppealRecord.status.not_in(FINISHED_STATUSES))
         .order_by(ClockRecord.due_at)
         .tuples()
     )

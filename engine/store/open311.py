@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from engine.domain.vocabulary import FINISHED_STATUSES
+
 from .models import AppealRecord, ClockRecord
 
 
 def list_requests(*, channels: Iterable[str], ids: list[int] | None, categories: list[str] | None,
                   start: datetime | None, end: datetime | None, closed: bool | None,
-                  closed_statuses: Iterable[str], limit: int) -> list[AppealRecord]:
-    """`closed`: True only closed appeals, False only open ones, None both."""
+                  limit: int) -> list[AppealRecord]:
+    """`closed`: True only finished appeals, False only the others, None both."""
     channels = list(channels)
     if not channels:
         return []
@@ -25,9 +27,9 @@ def list_requests(*, channels: Iterable[str], ids: list[int] | None, categories:
     if end is not None:
         query = query.where(AppealRecord.received_at <= end)
     if closed is True:
-        query = query.where(AppealRecord.status.in_(list(closed_statuses)))
+        query = query.where(AppealRecord.status.in_(FINISHED_STATUSES))
     elif closed is False:
-        query = query.where(AppealRecord.status.not_in(list(closed_statuses)))
+        query = query.where(AppealRecord.status.not_in(FINISHED_STATUSES))
     return list(query.order_by(AppealRecord.received_at.desc(), AppealRecord.id.desc()).limit(limit))
 
 

@@ -9,7 +9,7 @@ from peewee import fn
 from .models import AlertRecord, AppealRecord
 from .statements import insert_unless_conflict
 
-STATUSES = ("pending", "sent", "dead", "superseded")
+ALERT_STATUSES = ("pending", "sent", "dead", "superseded")  # an alert's delivery states
 
 
 _FIELDS = frozenset(f.name for f in AlertRecord._meta.sorted_fields if f.name != "id")

@@ -15,7 +15,7 @@ from peewee import fn
 from .models import SimulationRecord
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-STATUSES = (QUEUED, RUNNING, DONE, FAILED)
+SIMULATION_STATUSES = (QUEUED, RUNNING, DONE, FAILED)
 
 # what a list shows: everything but the draft and the report
 _SUMMARY_FIELDS = [f for f in SimulationRecord._meta.sorted_fields if f.name not in ("files", "result")]

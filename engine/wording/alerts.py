@@ -1,4 +1,5 @@
-"""The texts of alerts: a ladder level reached by a clock, and a dead letter for the administrator."""
+"""The texts of alerts: a ladder level reached by a clock, a rule's immediate alert (notify_now), and a dead
+letter for the administrator."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def immediate_alert(appeal, decision, resolution, *, reason: str, timezone: str, labels: Labels) -> tuple[str, str]:
+    """(subject, body) of the alert a routing rule asks for at once. `appeal`: id, channel, text,
+    received_at; `decision`: topic, body; `reason`: the rule's description (empty: none given);
+    `timezone`: the region's, in which the time of receipt is shown."""
+    topic = labels("topic", decision.topic)
+    received = appeal.received_at.astimezone(ZoneInfo(timezone))
+    subject = f"[ЦУР] Срочно: обращение №{appeal.id}, {topic}"
+    lines = [
+        f"Немедленное уведомление: {reason or 'этого требуют правила маршрутизации'}.",
+        f"Обращение №{appeal.id} ({labels('channel', appeal.channel)}) поступило {received:%d.%m.%Y %H:%M} "
+        f"({utc_offset(received)}).",
+        f"Тема: {topic}. Исполнитель: {labels('body', decision.body)}.",
+        *resolution_lines(resolution, labels),
+        "",
+        "Текст обращения:",
+        excerpt(appeal.text),
+    ]
+    return subject, "\n".join(lines)
+
+
 def dead_letter(alert, *, error: str, attempts: int, labels: Labels) -> tuple[str, str]:
     """(subject, body) telling the administrator that `alert` could not be delivered."""
     subject = f"[ЦУР] Уведомление №{alert.id} не доставлено"
@@ -64,7 +85,12 @@ def sentence(text: str) -> str:
 
 def local_time_words(moment: datetime) -> str:
     """«по местному времени органа (UTC+7)» for an aware local time."""
+    return f"по местному времени органа ({utc_offset(moment)})"
+
+
+def utc_offset(moment: datetime) -> str:
+    """«UTC+7», «UTC+5:30»: the offset of an aware local time."""
     minutes = int(moment.utcoffset().total_seconds() // 60)
     sign = "+" if minutes >= 0 else "−"
     hours, rest = divmod(abs(minutes), 60)
-    return f"по местному времени органа (UTC{sign}{hours}{f':{rest:02d}' if rest else ''})"
+    return f"UTC{sign}{hours}{f':{rest:02d}' if rest else ''}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-STATUSES = {
+STATUS_NAMES = {
     "received": "получено, ждёт маршрутизации",
     "routed": "направлено, не взято в работу",
     "in_progress": "в работе",
@@ -25,7 +25,7 @@ STATUSES = {
 }
 
 # a clock is a deadline: its name reads "срок …" and fits both a heading and a sentence
-CLOCK_KINDS = {
+CLOCK_NAMES = {
     "registration": "срок регистрации",
     "forward": "срок направления по компетенции",
     "notice": "срок уведомления автора",
@@ -40,7 +40,7 @@ REGIME_TERMS = {
     "fz59": "по 59-ФЗ",
 }
 
-ACTIONS = {
+ACTION_NAMES = {
     "take": "Взять в работу",
     "answer": "Ответить",
     "request_clarification": "Запросить уточнение у автора",
@@ -65,7 +65,7 @@ REJECT_REASONS = {
 }
 
 # audit events shown on an appeal's timeline; an action's event ("appeal.take") is named by the action
-EVENTS = {
+EVENT_NAMES = {
     "appeal.received": "Обращение получено",
     "appeal.routed": "Направлено по правилам",
     "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
@@ -79,7 +79,7 @@ EVENTS = {
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by
-CHANNELS = {
+CHANNEL_NAMES = {
     "email": "электронная почта",
     "telegram": "Telegram",
     "webhook": "вебхук",
@@ -90,20 +90,20 @@ CHANNELS = {
 }
 
 # alerts that are not a step of a ladder (the ladders' own levels are named in rules/escalation.yaml)
-LEVELS = {
+LEVEL_NAMES = {
     "dead-letter": "Уведомление не доставлено",
     "daily-digest": "Ежедневная сводка просрочек",
 }
 
 FIXED: dict[str, Mapping[str, str]] = {
-    "status": STATUSES,
-    "clock": CLOCK_KINDS,
+    "status": STATUS_NAMES,
+    "clock": CLOCK_NAMES,
     "regime_term": REGIME_TERMS,
-    "action": ACTIONS,
+    "action": ACTION_NAMES,
     "reject_reason": REJECT_REASONS,
-    "event": EVENTS,
-    "channel": CHANNELS,
-    "level": LEVELS,
+    "event": EVENT_NAMES,
+    "channel": CHANNEL_NAMES,
+    "level": LEVEL_NAMES,
 }
 
 
@@ -157,6 +157,7 @@ def labels_for(policy_set) -> Labels:
     ladder levels (a level id named differently by two ladders keeps the first name)."""
     directory = policy_set.directory
     reader = getattr(policy_set, "reader", None)
+    topics = {code: topic.name for code, topic in reader.lexicon.topics.items()} if reader else {}
     levels: dict[str, str] = {}
     for ladder in policy_set.ladders:
         for level in ladder.levels:
@@ -167,7 +168,7 @@ def labels_for(policy_set) -> Labels:
         "role": dict(directory.roles),
         "sector": dict(directory.sectors),
         "municipality": dict(directory.municipalities),
-        "topic": {code: topic.name for code, topic in reader.lexicon.topics.items()} if reader else {},
+        "topic": {**directory.sectors, **topics},  # the topic lexicon's name, else the sector's of that code
         "policy": {policy_id: policy.title or policy_id for policy_id, policy in policy_set.policies.items()},
         "policy_regime": {policy_id: policy.regime for policy_id, policy in policy_set.policies.items()},
         "level": levels,

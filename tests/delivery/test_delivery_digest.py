@@ -74,3 +74,15 @@ def test_a_digest_is_not_confused_with_escalation_alerts(runtime, clock, overdue
 
     levels = {a.level for a in AlertRecord.select()}
     assert "daily-digest" in levels and "breach" in levels
+
+
+def test_the_digest_follows_the_working_days_of_the_triage_desk_the_directory_names(runtime, clock, overdue_pit,
+                                                                                     tmp_path):
+    def round_the_clock_triage(doc):
+        doc["triage_body"] = "barnaul-emergency-desk"  # works weekends too
+    clock.set(at("Sat 2027-01-16 10:00 +0700"))
+    assert send_digests(runtime) == 0
+
+    runtime.policy_set = edited_policy(tmp_path, directory=round_the_clock_triage)
+
+    assert send_digests(runtime) > 0

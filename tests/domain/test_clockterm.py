@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from engine.domain.businesstime import working_time_between
 from engine.domain.clockterm import pause_credit, term_due
-from engine.domain.deadlines import SPECIAL_OUTCOMES, compute_clocks
-from engine.rulebook.vocabulary import FZ59_SPECIALS
+from engine.domain.deadlines import compute_clocks
+from engine.domain.vocabulary import FZ59_SPECIALS
+from engine.rulebook.vocabulary import OUTCOMES
 
 from .test_businesstime import MUNICIPAL, OFFICE, at
 from .test_deadlines import POLICIES
@@ -76,7 +77,8 @@ def test_a_resumed_working_hours_clock_contains_its_term_plus_the_paused_working
 
 
 def test_the_special_outcomes_match_the_rulebook_vocabulary():
-    assert set(SPECIAL_OUTCOMES) == set(FZ59_SPECIALS)
+    assert {special.outcome for special in POLICIES["fz59"].special_outcomes} == set(FZ59_SPECIALS)
+    assert all(special in OUTCOMES["fz59_special"].description for special in FZ59_SPECIALS)
 
 
 @pytest.mark.parametrize("outcome", ["unreadable", "undeterminable", "court_decision", "already_answered"])

@@ -11,7 +11,7 @@ from engine.domain.ladder import LadderLevel
 from engine.services.escalation import sweep
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store.models import AlertRecord
-from engine.wording.alerts import dead_letter, level_alert
+from engine.wording.alerts import dead_letter, immediate_alert, level_alert
 from engine.wording.digest import overdue_digest
 from engine.wording.labels import labels_for
 from tests.escalation.test_escalation_and_delivery import at, pit_appeal
@@ -59,6 +59,26 @@ def test_a_repeat_to_a_higher_role_says_who_was_passed_over_and_for_whom_a_deput
             "вышестоящему: «Руководитель отраслевого блока ЦУР».") in body
     assert "Вы получаете уведомление как замещающий: Громов Константин Андреевич отсутствует." in body
     assert body.endswith("\n" + "я" * 500 + "…")
+
+
+def test_an_immediate_alert_names_the_topic_the_body_and_the_time_of_receipt(policy_set):
+    fire = SimpleNamespace(id=17, channel="vk", text="Пожар в подъезде",
+                           received_at=datetime(2026, 12, 4, 19, 0, tzinfo=UTC))
+    decision = SimpleNamespace(topic="housing", body="barnaul-housing-committee")
+    resolution = Resolution(PETROV, "centre_head", "centre_head")
+
+    subject, body = immediate_alert(fire, decision, resolution, reason="", timezone="Asia/Barnaul",
+                                    labels=labels_for(policy_set))
+
+    assert subject == "[ЦУР] Срочно: обращение №17, ЖКХ"
+    assert body.splitlines() == [
+        "Немедленное уведомление: этого требуют правила маршрутизации.",
+        "Обращение №17 (ВКонтакте) поступило 05.12.2026 02:00 (UTC+7).",
+        "Тема: ЖКХ. Исполнитель: Комитет ЖКХ города Барнаула.",
+        "",
+        "Текст обращения:",
+        "Пожар в подъезде",
+    ]
 
 
 def test_a_dead_letter_names_the_level_the_recipient_and_the_channel(policy_set):

@@ -3,16 +3,19 @@ names its bodies, officials, roles, topics, municipalities, deadline policies an
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from engine.domain.deadlines import CLOCK_KINDS
 from engine.domain.directory import CHANNELS
-from engine.services.actions import FINISHED, OPEN, TRANSITIONS
+from engine.domain.vocabulary import STATUSES
+from engine.services.actions import TRANSITIONS
 from engine.wording.labels import LABELS, Labels, labels_for
 
 
 @pytest.mark.parametrize(("kind", "codes"), [
-    ("status", ("received", *OPEN, *FINISHED)),
+    ("status", STATUSES),
     ("clock", CLOCK_KINDS),
     ("action", tuple(TRANSITIONS)),
     ("channel", CHANNELS),
@@ -40,6 +43,13 @@ def test_the_rules_folder_names_its_own_codes(policy_set):
     assert labels("level", "dead-letter") == "Уведомление не доставлено"  # the fixed names stay
     assert labels("status", "in_progress") == "в работе"
     assert policy_set.labels("body", "min-health") == "Министерство здравоохранения Алтайского края"
+
+
+def test_a_topic_the_lexicon_does_not_name_is_named_by_the_directory_s_sector(policy_set):
+    without_lexicon = SimpleNamespace(directory=policy_set.directory, reader=None, policies={}, ladders=())
+
+    assert labels_for(without_lexicon)("topic", "waste") == policy_set.directory.sectors["waste"]
+    assert labels_for(policy_set)("topic", "waste") == policy_set.reader.lexicon.topics["waste"].name
 
 
 @pytest.mark.parametrize(("kind", "policy", "words"), [

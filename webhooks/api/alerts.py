@@ -14,7 +14,6 @@ from ..runtime import runtime
 
 bp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts")
 
-STATUSES = inbox.ALERT_STATUSES
 MAX_LIMIT = 500
 
 
@@ -48,8 +47,8 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
 @require_role("manager", "admin", "official")
 def list_alerts():
     status = request.args.get("status")
-    if status and status not in STATUSES:
-        raise ApiError(400, "bad_parameter", f"status must be one of {', '.join(STATUSES)}",
+    if status and status not in inbox.ALERT_STATUSES:
+        raise ApiError(400, "bad_parameter", f"status must be one of {', '.join(inbox.ALERT_STATUSES)}",
                        {"status": ["unknown status"]})
     recipient = request.args.get("recipient")
     if recipient == "me":

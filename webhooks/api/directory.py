@@ -143,6 +143,8 @@ DIRECTORY_DOCUMENT = {
                               "weekends": {"type": "boolean"}, "shortened_by_minutes": {"type": "integer"},
                               "description": {"type": "string"}}}},
         "alert_hours": {"type": "string", "description": "график тихих часов оповещений по умолчанию"},
+        "triage_body": {"type": "string", "description": "id органа, сортирующего обращения (сортировка ЦУР); "
+                                                          "обязательно, из bodies"},
         "roles": {**_NAMES, "description": "id роли → название"},
         "sectors": {**_NAMES, "description": "id отраслевого блока → название"},
         "municipalities": {**_NAMES, "description": "id муниципального образования → название"},
@@ -168,6 +170,7 @@ DIRECTORY_DOCUMENT = {
 DIRECTORY_EXAMPLE = """\
 region: altai-krai
 timezone: Asia/Barnaul
+triage_body: min-roads
 working_hours:
   regional-office:
     windows: [["09:00", "13:00"], ["14:00", "18:00"]]

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
-from engine.domain.appeal import AUTHOR_TYPES, REGIMES, URGENCIES, Author, IncomingAppeal
+from engine.domain.appeal import Author, IncomingAppeal
 from engine.domain.signature import SignatureError, verify
+from engine.domain.vocabulary import AUTHOR_TYPES, MAX_TEXT, REGIMES, URGENCIES
 from engine.services import credentials
 from engine.services.appeal_queries import stored_appeal
 from engine.services.channel_events import receive_from_channel
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 bp = Blueprint("generic", __name__, url_prefix="/webhooks/generic")
-
-MAX_TEXT = 100_000
 
 
 class GenericAuthorSchema(Schema):

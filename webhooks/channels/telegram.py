@@ -17,6 +17,7 @@ from flask import Blueprint, jsonify, request
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.vocabulary import MAX_TEXT
 from engine.services import credentials
 from engine.services.channel_events import (
     ChannelEvent,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 bp = Blueprint("telegram", __name__, url_prefix="/webhooks/telegram")
 
-MAX_TEXT = 100_000
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NEW = ("message", "channel_post")
 EDITED = ("edited_message", "edited_channel_post")

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.vocabulary import MAX_TEXT
 from engine.services import credentials
 from engine.services.channel_events import (
     ChannelEvent,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 bp = Blueprint("vk", __name__, url_prefix="/webhooks/vk")
 
-MAX_TEXT = 100_000
 APPEAL_TYPES = ("wall_reply_new", "wall_post_new", "message_new", "board_post_new", "photo_comment_new")
 REVISION_TYPES = ("wall_reply_edit", "wall_reply_delete")
 

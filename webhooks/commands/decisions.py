@@ -20,7 +20,7 @@ def register(sub) -> None:
     p = sub.add_parser("deadline", help="print the clocks a deadline policy gives for a start time")
     p.add_argument("--policy", required=True)
     p.add_argument("--start", required=True, type=parse_instant)
-    p.add_argument("--body", default="cur-triage")
+    p.add_argument("--body", help="the body whose calendar counts (default: the directory's triage_body)")
     p.add_argument("--extend", type=int, default=0, help="extend the answer clock by DAYS (within policy limits)")
     p.add_argument("--category", help="portal message category (the policy's by_category table)")
     p.add_argument("--subcategory")
@@ -65,12 +65,13 @@ def cmd_deadline(args, settings):
     policy = policy_set.policies.get(args.policy)
     if policy is None:
         raise CommandError(f"unknown policy {args.policy!r}; known: {', '.join(sorted(policy_set.policies))}")
-    if args.body not in policy_set.directory.bodies:
-        raise CommandError(f"unknown body {args.body!r}")
+    body = args.body or policy_set.directory.triage_body
+    if body not in policy_set.directory.bodies:
+        raise CommandError(f"unknown body {body!r}")
     if args.special and policy.special(args.special) is None:
         known = ", ".join(s.outcome for s in policy.special_outcomes) or "none"
         raise CommandError(f"policy {policy.id} has no special outcome {args.special!r}; known: {known}")
-    cal = policy_set.calendar_for(args.body)
+    cal = policy_set.calendar_for(body)
     zone = ZoneInfo(cal.timezone)
     start = args.start.astimezone(UTC)
     interim = args.interim.astimezone(UTC) if args.interim else None

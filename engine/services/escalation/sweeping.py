@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from engine.domain.ladder import ClockState, EscalationStep, RepeatState, next_step
+from engine.domain.vocabulary import FINISHED_STATUSES
 from engine.store import appeals as store
 from engine.store import escalations, outbox
 from engine.store.db import write_transaction
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CLOSED_STATUSES = ("answered", "closed", "rejected")
 PAGE = 200
 BATCH = 50  # steps per transaction; a failing batch is redone one step at a time
 
@@ -98,7 +98,7 @@ def _step(rt: Runtime, row, now: datetime, report: SweepReport) -> None:
     clock, appeal = row.clock, row.clock.appeal
     ladder = ladder_named(rt, row.ladder_id)
     state = ClockState(started=clock.started_at, due=clock.due_at, basis=clock.basis, next_level=row.next_level,
-                       running=not (clock.stopped_at or clock.paused_since or appeal.status in CLOSED_STATUSES),
+                       running=not (clock.stopped_at or clock.paused_since or appeal.status in FINISHED_STATUSES),
                        breached=clock.breached_at is not None)
     repeat = RepeatState(row.repeat_level, row.repeat_count or 0, row.repeat_from)
     resting = ladder is None or not state.running

@@ -12,6 +12,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from engine.classify.attributes import SUBTOPIC, check_values
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.vocabulary import MAX_TEXT
 from engine.services import open311
 from engine.services.credentials import channel_for_secret
 
@@ -19,7 +20,6 @@ from ...runtime import runtime
 from .answers import Open311Error, answer, route
 from .catalogue import check_jurisdiction, service_named
 
-MAX_TEXT = 100_000
 MAX_KEY = 128
 
 

@@ -1,0 +1,27 @@
+"""The closed vocabularies of an appeal, each defined once: its statuses, deadline regimes, author types,
+urgencies, priorities, 59-ФЗ special outcomes and the longest text accepted.
+
+Channel schemas, store queries, services and the rule language import them from here. Names of these
+codes for people (Russian titles) are kept with the wording, not here.
+"""
+
+from __future__ import annotations
+
+# An appeal's life (engine.services.actions holds the transitions between them):
+# received → routed → in_progress ⇄ awaiting_author → answered → closed; rejected from any open one.
+RECEIVED = "received"  # stored, waiting to be routed
+ROUTED = "routed"
+OPEN_STATUSES = (ROUTED, "in_progress", "awaiting_author")  # routed to a body and not finished
+FINISHED_STATUSES = ("answered", "rejected", "closed")  # the body is done with it (reopen brings it back)
+UNFINISHED_STATUSES = (RECEIVED, *OPEN_STATUSES)
+STATUSES = (*UNFINISHED_STATUSES, *FINISHED_STATUSES)
+
+REGIMES = ("fz59", "portal_message", "incident", "other")
+AUTHOR_TYPES = ("citizen", "foreigner", "legal_entity", "anonymous")
+URGENCIES = ("normal", "high")
+PRIORITIES = ("low", "normal", "high", "critical")  # in rising order: a rule only ever raises it
+
+# Special outcomes of 59-ФЗ (art. 11) a routing decision may carry; see rules/deadline_policies.yaml.
+FZ59_SPECIALS = ("unreadable", "undeterminable", "court_decision", "already_answered", "anonymous", "obscene")
+
+MAX_TEXT = 100_000  # characters of an appeal's text a channel accepts
