@@ -161,8 +161,8 @@ def measure_routing(env: dict, stored: int) -> dict:
 
 def measure_normaliser(repeat: int) -> dict:
     from engine.classify import load_reader
+    from engine.classify import text as textmod
     from engine.domain.appeal import IncomingAppeal
-    from engine.rulebook import text as textmod
     from engine.runtime import system_clock
 
     corpus = " ".join(TEXTS * 40)

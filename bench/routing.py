@@ -171,7 +171,7 @@ def backtest(count: int, sample: int, varied: bool = False) -> None:
 
     from engine.policyset import load_policy_set, load_policy_set_from_files
     from engine.rulebook.snapshot import read_tree
-    from engine.services.backtest import replay
+    from engine.services.rules.backtest import replay
     from engine.store import models
     from engine.store.db import database, open_database
     from engine.store.migrations import migrate

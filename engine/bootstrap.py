@@ -12,7 +12,7 @@ from engine.alerts.webhook import WebhookSender
 from engine.config import Settings
 from engine.policyset import PolicySet, load_policy_set
 from engine.runtime import Runtime, system_clock
-from engine.services.rules_reload import PolicySource
+from engine.services.rules.reload import PolicySource
 from engine.store.db import open_database
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from engine.services import simulations
 from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
 from engine.services.intake import route_pending
+from engine.services.rules import simulations
 from engine.store.db import connection
 from engine.store.worker_lock import single_worker
 

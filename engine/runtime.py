@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from engine.config import Settings
     from engine.policyset import PolicySet
-    from engine.services.rules_reload import PolicySource
+    from engine.services.rules.reload import PolicySource
 
 
 def system_clock() -> datetime:

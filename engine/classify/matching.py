@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from engine.rulebook import text as textmod
+from engine.classify import text as textmod
 
 DECLINABLE_POS = frozenset({"NOUN", "ADJF"})
 

@@ -1,7 +1,7 @@
 """Production calendar, working hours and the business calendar of one body.
 
 Everything here is pure: documents arrive as already-parsed dicts (see
-``engine.rulebook.calendar_files`` for the disk side) and no function reads the clock.
+``engine.policyset.calendars`` for the disk side) and no function reads the clock.
 """
 
 from __future__ import annotations

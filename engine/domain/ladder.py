@@ -1,8 +1,10 @@
-"""Escalation ladders: when each level of a clock's ladder falls due, and which one applies now.
+"""Escalation ladders: when each level of a clock's ladder falls due, and what the sweep does next.
 
 A ladder is a list of levels placed relative to a clock. Which ladder a clock gets is decided
 by the selection rules of rules/escalation.yaml (see engine.rulebook.first_match); this module
-knows only the levels and their times.
+knows only the levels, their times and their repeats. ``next_step`` is the whole decision of one
+sweep step for one clock; the sweep (engine.services.escalation) loads its inputs and writes what
+it returns.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from .businesstime import add_working_days, add_working_hours, working_time_betw
 from .calendar import BusinessCalendar
 
 TRIGGERS = ("share", "before_due", "breach", "after_breach")
+MAX_REPEAT_SCAN = 10_000  # repeats counted at most in one step, however long the sweep was away
 WORKING_BASES = ("working_days", "working_hours")
 LEVEL_FIELDS = {"id", "title", "at", "notify", "urgent", "repeat"}
 
@@ -166,3 +169,101 @@ def repeat_time(level: LadderLevel, fired_at: datetime, count: int, cal: Busines
 def quiet_until(moment: datetime, cal: BusinessCalendar) -> datetime:
     """`moment` if it lies in working time, otherwise the start of the next working period."""
     return add_working_hours(moment, timedelta(0), cal)
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """What the sweep knows of one clock and where it stands on its ladder."""
+
+    started: datetime
+    due: datetime
+    basis: str
+    next_level: int  # index of the first level not yet handled
+    running: bool = True  # False when stopped, paused or the appeal is finished: the ladder rests
+    breached: bool = False  # the breach is already recorded
+
+
+@dataclass(frozen=True)
+class RepeatState:
+    """The level that repeats until acknowledged (index), the repeats sent, and when it was first sent."""
+
+    level: int | None = None
+    count: int = 0
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """What to do for one clock at one sweep: alerts to write, facts to record, the new state."""
+
+    next_level: int
+    next_check_at: datetime | None  # None: nothing left to check until the clock moves
+    repeat_state: RepeatState
+    reached: LadderLevel | None = None  # the level to alert now
+    superseded: tuple[LadderLevel, ...] = ()  # lower levels passed over while catching up (recorded, not sent)
+    repeat: tuple[LadderLevel, int] | None = None  # (level, repeat number) to send now
+    repeats_stopped: LadderLevel | None = None  # someone acknowledged this level: its repeats end
+    breached: bool = False  # the due time has passed and the breach is not recorded yet
+
+    @property
+    def sends(self) -> int:
+        """How many ladder steps this sends (a level reached, a repeat)."""
+        return (self.reached is not None) + (self.repeat is not None)
+
+
+def next_step(
+    clock: ClockState,
+    ladder: Ladder | None,
+    cal: BusinessCalendar | None,
+    repeat: RepeatState,
+    now: datetime,
+    *,
+    acknowledged: bool = False,
+) -> EscalationStep:
+    """One sweep step for one clock at `now`.
+
+    A clock that does not run (or has no ladder any more) rests: no check time, no repeats, and
+    `cal` may be None. Otherwise the highest level reached among those not yet handled is sent
+    and the lower ones are superseded; only the highest level reached repeats, so a new level
+    ends the repeats of the one below. Without a new level, the repeating level sends its latest
+    repeat that has fallen due (one, however long the sweep was away) unless it was
+    `acknowledged` (for this deadline version). The next check is the next level's time or the
+    next repeat's, whichever comes first.
+    """
+    if ladder is None or not clock.running:
+        return EscalationStep(next_level=clock.next_level, next_check_at=None, repeat_state=RepeatState())
+    step = plan(ladder, started=clock.started, due=clock.due, basis=clock.basis, cal=cal, now=now,
+                next_level=clock.next_level)
+    reached = superseded = send = stopped = None
+    if step.reached is not None:
+        reached = ladder.levels[step.reached]
+        superseded = tuple(ladder.levels[i] for i in step.superseded)
+        repeat = RepeatState(step.reached, 0, now) if reached.repeat_hours else RepeatState()
+    elif repeat.level is not None:
+        level = ladder.levels[repeat.level]
+        if acknowledged:
+            stopped, repeat = level, RepeatState()
+        else:
+            count = repeat.count
+            while count < MAX_REPEAT_SCAN and repeat_time(level, repeat.since, count + 1, cal) <= now:
+                count += 1
+            if count > repeat.count:
+                send = (level, count)
+            repeat = replace(repeat, count=count)
+    next_check = step.next_check_at
+    if repeat.level is not None:
+        upcoming = repeat_time(ladder.levels[repeat.level], repeat.since, repeat.count + 1, cal)
+        if upcoming is not None:
+            next_check = upcoming if next_check is None else min(next_check, upcoming)
+    else:
+        repeat = RepeatState()
+    return EscalationStep(
+        next_level=step.reached + 1 if step.reached is not None else clock.next_level,
+        next_check_at=next_check,
+        repeat_state=repeat,
+        reached=reached,
+        superseded=superseded or (),
+        repeat=send,
+        repeats_stopped=stopped,
+        breached=now >= clock.due and not clock.breached,
+    )

@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from . import text as textmod
+from engine.classify import text as textmod
+
 from .model import All, AnyOf, Condition, Leaf, Not, Stage, iter_leaves
-from .vocabulary import FACTS
+from .vocabulary import FACTS, cap_bytes
 
 ANCHOR = {"doc": "appeal"}
 SENTINEL = ""
@@ -130,7 +131,7 @@ def leaf_prepass(leaf: Leaf, facts: dict, index: TokenIndex | None = None) -> bo
         return False
     rx = _regex(leaf.value)
     items = value if isinstance(value, list) else [value]
-    return any(rx.search(textmod.cap_bytes(str(item).replace("ё", "е").replace("Ё", "Е"))) for item in items)
+    return any(rx.search(cap_bytes(str(item).replace("ё", "е").replace("Ё", "Е"))) for item in items)
 
 
 class TokenIndex:

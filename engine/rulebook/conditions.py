@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import text as textmod
+from engine.classify import text as textmod
+
 from .model import All, AnyOf, Condition, Leaf, Not
 from .parsing import ParseContext
 from .vocabulary import FACTS, MAX_PATTERN_LENGTH, OPERATORS, PHRASE_FACTS, FactSpec, OperatorSpec

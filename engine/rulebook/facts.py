@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import text as textmod
+from engine.classify import text as textmod
+
 from .compiler import TokenIndex
 from .model import FactError
-from .vocabulary import DEFAULTS, FACTS
+from .vocabulary import DEFAULTS, FACTS, cap_bytes
 
 
 def appeal_facts(appeal, *, local_received: datetime | None = None) -> dict:
@@ -33,7 +34,7 @@ def appeal_facts(appeal, *, local_received: datetime | None = None) -> dict:
         "weekday": when.isoweekday(),
         "hour": when.hour,
         "tags": [],
-        "text": textmod.cap_bytes(appeal.text or ""),
+        "text": cap_bytes(appeal.text or ""),
     }
     facts.update(textmod.analyse(appeal.text or ""))
     return {k: v for k, v in facts.items() if v is not None}
@@ -86,7 +87,7 @@ def prepare_facts(facts: dict) -> PreparedFacts:
         if "words" not in out and "lemmas" not in out:
             out.update(textmod.analyse(out["text"]))
         out.setdefault("text_length", len(out["text"]))
-        out["text"] = textmod.cap_bytes(out["text"])
+        out["text"] = cap_bytes(out["text"])
     for name, default in DEFAULTS.items():
         if name not in out:
             out[name] = list(default) if isinstance(default, list) else default

@@ -20,9 +20,9 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from engine.classify import text as textmod
 from engine.domain.vocabulary import PRIORITIES, REGIMES, STATUSES, URGENCIES
 
-from . import text as textmod
 from .compiler import ANCHOR, DERIVED, SENTINEL, compile_stage
 from .conditions import Grammar, parse_condition
 from .model import Outcomes, Rule, Stage

@@ -3,9 +3,9 @@ official, deadline policy, topic) checked."""
 
 from __future__ import annotations
 
+from engine.classify import text as textmod
 from engine.domain.vocabulary import FZ59_SPECIALS, PRIORITIES
 
-from . import text as textmod
 from .model import Outcomes
 from .parsing import ParseContext
 from .vocabulary import OUTCOMES

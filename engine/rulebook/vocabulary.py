@@ -33,6 +33,14 @@ MAX_MATCH_BYTES = 65_535
 MAX_PATTERN_LENGTH = 256
 
 
+def cap_bytes(text: str, limit: int = MAX_MATCH_BYTES) -> str:
+    """The longest prefix of text whose UTF-8 encoding fits in limit bytes."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", errors="ignore")
+
+
 # Russian names of a fact's type and of an operator's value, for policy staff.
 TYPE_LABELS = {"str": "строка", "int": "целое число", "bool": "да/нет (true, false)", "list": "список строк"}
 VALUE_LABELS = {

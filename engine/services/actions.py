@@ -8,7 +8,8 @@
        └─ forward / reroute (back to routed, another body) · reject (art. 11 59-ФЗ) ─▶ rejected
 
 `answer(interim)` and `extend` keep the status. A refused action raises ActionRefused with the
-reason in Russian, shown to the official as it is.
+reason in Russian, shown to the official as it is. The Russian names of actions, statuses and
+reasons are in engine.wording.labels.
 
 Clocks follow the actions:
 - an interim answer stops the first-response clocks and starts the clocks that wait for it (the
@@ -32,6 +33,7 @@ from engine.domain.clockterm import NOT_PAUSABLE
 from engine.domain.vocabulary import FINISHED_STATUSES, OPEN_STATUSES
 from engine.store import appeals as store
 from engine.store.db import write_transaction
+from engine.wording.labels import LABELS, REJECT_REASONS
 
 from . import clocks
 from .notify_now import notify_now
@@ -49,37 +51,24 @@ STAFF = ("official", "manager", "admin")
 
 @dataclass(frozen=True)
 class Transition:
-    title: str
     source: tuple[str, ...]
     target: str | None  # None keeps the status
     roles: tuple[str, ...] = STAFF
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "take": Transition("Взять в работу", ("routed",), "in_progress"),
-    "answer": Transition("Ответить", ("in_progress",), None),
-    "request_clarification": Transition("Запросить уточнение у автора", ("in_progress",), "awaiting_author"),
-    "resume": Transition("Возобновить (уточнение получено)", ("awaiting_author",), "in_progress"),
-    "extend": Transition("Продлить срок", OPEN_STATUSES, None, clocks.EXTEND_ROLES),
-    "forward": Transition("Переадресовать по компетенции", ("routed", "in_progress"), "routed"),
-    "reject": Transition("Оставить без ответа по существу", OPEN_STATUSES, "rejected"),
-    "close": Transition("Закрыть", ("answered", "rejected"), "closed"),
-    "reopen": Transition("Вернуть в работу", FINISHED_STATUSES, "in_progress", ("manager", "admin")),
+    "take": Transition(("routed",), "in_progress"),
+    "answer": Transition(("in_progress",), None),
+    "request_clarification": Transition(("in_progress",), "awaiting_author"),
+    "resume": Transition(("awaiting_author",), "in_progress"),
+    "extend": Transition(OPEN_STATUSES, None, clocks.EXTEND_ROLES),
+    "forward": Transition(("routed", "in_progress"), "routed"),
+    "reject": Transition(OPEN_STATUSES, "rejected"),
+    "close": Transition(("answered", "rejected"), "closed"),
+    "reopen": Transition(FINISHED_STATUSES, "in_progress", ("manager", "admin")),
     # reroute moves the status back to routed itself, and only when the responsible body or role changed
-    "reroute": Transition("Перемаршрутизировать по правилам", OPEN_STATUSES, None, ("manager", "policy", "admin")),
+    "reroute": Transition(OPEN_STATUSES, None, ("manager", "policy", "admin")),
 }
-
-# Federal Law 59-ФЗ art. 11: when an appeal may be left without an answer on the merits.
-REJECT_REASONS: dict[str, str] = {
-    "anonymous": "Не указаны фамилия или почтовый адрес для ответа (ч. 1 ст. 11 59-ФЗ)",
-    "court_decision": "Обжалуется судебное решение (ч. 2 ст. 11 59-ФЗ), возврат в течение 7 дней",
-    "obscene": "Нецензурные или оскорбительные выражения, угрозы (ч. 3 ст. 11 59-ФЗ)",
-    "unreadable": "Текст не поддаётся прочтению (ч. 4 ст. 11 59-ФЗ), уведомление в течение 7 дней",
-    "essence_undeterminable": "Невозможно определить суть обращения (ст. 11 59-ФЗ), уведомление в течение 7 дней",
-    "repeated": "Повторное обращение без новых доводов, переписка прекращена (ч. 5 ст. 11 59-ФЗ)",
-    "already_answered_publicly": "Ответ на вопрос размещён на официальном сайте (ст. 11 59-ФЗ)",
-}
-
 
 class ActionRefused(Exception):
     """The action does not fit the appeal's state or the law; `reason` says why."""
@@ -106,21 +95,10 @@ def allowed_actions(status: str, role: str) -> list[str]:
 def refusal(name: str, status: str, role: str) -> str | None:
     transition = TRANSITIONS[name]
     if role not in transition.roles:
-        return f"действие «{transition.title}» недоступно роли {role}"
+        return f"действие «{LABELS('action', name)}» недоступно роли {role}"
     if status not in transition.source:
-        return f"действие «{transition.title}» невозможно в состоянии «{STATUS_TITLES.get(status, status)}»"
+        return f"действие «{LABELS('action', name)}» невозможно в состоянии «{LABELS('status', status)}»"
     return None
-
-
-STATUS_TITLES = {
-    "received": "получено, ждёт маршрутизации",
-    "routed": "направлено, не взято в работу",
-    "in_progress": "в работе",
-    "awaiting_author": "ждёт уточнения от автора",
-    "answered": "дан ответ",
-    "rejected": "оставлено без ответа по существу",
-    "closed": "закрыто",
-}
 
 
 def perform(rt: Runtime, appeal_id: int, name: str, params: dict, caller) -> dict:

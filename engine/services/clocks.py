@@ -30,6 +30,7 @@ from engine.domain.deadlines import INTERIM, bounded, interim_clock
 from engine.store import appeals as store
 from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
+from engine.wording.notices import extension_notice
 
 from .escalation import arm_started, rearm_clock
 
@@ -176,10 +177,7 @@ def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days
     event = _event(now, actor, "clock.extended", appeal, clock, days=days, reason=reason,
                    due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
     zone = rt.policy_set.calendar_for(clock.body).tz
-    text = (notice or "").strip() or (
-        f"Срок рассмотрения Вашего обращения №{appeal.id} продлён до {due.astimezone(zone):%d.%m.%Y}. "
-        f"Причина: {reason}"
-    )
+    text = (notice or "").strip() or extension_notice(appeal.id, due.astimezone(zone).date(), reason)
     _event(now, actor, "clock.author_notified", appeal, clock, about="extension", to=appeal.author_contact,
            text=text)
     return {**event, "author_notice": text}

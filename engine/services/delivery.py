@@ -19,6 +19,7 @@ from engine.alerts.message import DeliveryError, OutgoingAlert
 from engine.store import appeals as store
 from engine.store import outbox
 from engine.store.db import write_transaction
+from engine.wording.alerts import dead_letter
 
 from .notify import enqueue_for
 
@@ -75,7 +76,7 @@ def outgoing(rt: Runtime, alert) -> OutgoingAlert:
         idempotency_key=alert.idempotency_key,
         channel=alert.channel,
         address=alert.address,
-        recipient_name=_name(rt, alert.recipient),
+        recipient_name=rt.policy_set.labels("official", alert.recipient),
         subject=alert.subject,
         body=alert.body,
         link=link,
@@ -84,11 +85,6 @@ def outgoing(rt: Runtime, alert) -> OutgoingAlert:
         role=alert.role,
         ack_link=f"{base}/api/v1/alerts/{alert.id}/ack",
     )
-
-
-def _name(rt: Runtime, official_id: str) -> str:
-    official = rt.policy_set.directory.officials.get(official_id)
-    return official.name if official else official_id
 
 
 def _deliver(rt: Runtime, alert, now, rng, report: DeliveryReport) -> None:
@@ -127,14 +123,7 @@ def _tell_administrator(rt: Runtime, alert, error: str, attempts: int, now) -> N
     if not admins:
         log.error("alert %s is dead and the directory names no %s", alert.id, ADMIN_ROLE)
         return
-    subject = f"[ЦУР] Уведомление №{alert.id} не доставлено"
-    body = "\n".join([
-        f"Уведомление №{alert.id} ({alert.level}) для {_name(rt, alert.recipient)} по каналу {alert.channel} "
-        f"({alert.address}) не доставлено после {attempts} попыток.",
-        f"Последняя ошибка: {error[:500]}",
-        f"Обращение №{alert.appeal_id}." if alert.appeal_id else "",
-        "Проверьте канал доставки и адрес в справочнике.",
-    ]).strip()
+    subject, body = dead_letter(alert, error=error, attempts=attempts, labels=rt.policy_set.labels)
     for admin in admins:
         enqueue_for(rt, admin, key=f"dead-letter:alert:{alert.id}:to:{admin.id}", now=now, not_before=now,
                     appeal=alert.appeal_id, clock=alert.clock_id, level=DEAD_LETTER_LEVEL, role=ADMIN_ROLE,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.store import escalations
 from engine.store.db import write_transaction
+from engine.wording.digest import overdue_digest
 
 from .notify import enqueue_for
 
@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 
 MANAGER_ROLES = ("head_of_body", "sector_head", "centre_head", "curator")
 DIGEST_LEVEL = "daily-digest"
-MAX_LINES = 100
 
 
 def send_digests(rt: Runtime) -> int:
@@ -46,7 +45,8 @@ def send_digests(rt: Runtime) -> int:
             if not items:
                 continue
             acting = directory.acting_for(manager, local.date()) or manager
-            subject, body = _compose(rt, manager, items, local, now)
+            subject, body = overdue_digest(manager.name, items, local=local, now=now, timezone=directory.timezone,
+                                           labels=policy.labels)
             written += enqueue_for(rt, acting, key=f"digest:{manager.id}:{local.date().isoformat()}", now=now,
                                    not_before=now, appeal=None, clock=None, level=DIGEST_LEVEL, role="manager",
                                    subject=subject, body=body)
@@ -54,17 +54,3 @@ def send_digests(rt: Runtime) -> int:
         log.info("daily digests: %s written for %s", written, local.date())
     return written
 
-
-def _compose(rt: Runtime, manager, items, local: datetime, now: datetime) -> tuple[str, str]:
-    directory = rt.policy_set.directory
-    zone = ZoneInfo(directory.timezone)
-    subject = f"[ЦУР] Просроченные обращения на {local:%d.%m.%Y}: {len(items)}"
-    lines = [f"{manager.name}, в вашей зоне ответственности просрочено сроков: {len(items)}.", ""]
-    for appeal_id, kind, due, body in items[:MAX_LINES]:
-        days = (now - due).days
-        body_name = directory.bodies[body].name if body in directory.bodies else body
-        lines.append(f"№{appeal_id} — {body_name}: срок «{kind}» истёк {due.astimezone(zone):%d.%m.%Y %H:%M}"
-                     + (f" ({days} дн. назад)" if days else ""))
-    if len(items) > MAX_LINES:
-        lines.append(f"… и ещё {len(items) - MAX_LINES}.")
-    return subject, "\n".join(lines)

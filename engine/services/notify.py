@@ -17,6 +17,7 @@ from engine.domain.calendar import BusinessCalendar
 from engine.domain.ladder import quiet_until
 from engine.store import appeals as store
 from engine.store import outbox
+from engine.wording.alerts import level_alert
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -80,7 +81,8 @@ def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status
         key = f"appeal:{appeal.id}:clock:{clock.kind}:level:{level.id}:v{clock.deadline_version}:role:{role}"
         if repeat:
             key += f":repeat:{repeat}"
-        subject, body = compose(rt, appeal, clock, level, cal, resolution, repeat)
+        subject, body = level_alert(appeal, clock, level, resolution, repeat=repeat, timezone=cal.timezone,
+                                    labels=rt.policy_set.labels)
         inserted = enqueue_for(
             rt, official, key=key, now=now, status=status,
             not_before=deliver_from(rt, official, now, urgent=level.urgent),
@@ -97,37 +99,3 @@ def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status
                      f" repeat {repeat}" if repeat else "", official.id, resolution.role, status)
     return written
 
-
-def compose(rt: Runtime, appeal, clock, level, cal, resolution, repeat: int) -> tuple[str, str]:
-    directory = rt.policy_set.directory
-    zone = ZoneInfo(cal.timezone)
-    body_name = directory.bodies[clock.body].name if clock.body in directory.bodies else clock.body
-    due_local = clock.due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-    prefix = f"Повторно ({repeat}): " if repeat else ""
-    subject = f"[ЦУР] {prefix}{level.title}: обращение №{appeal.id}"
-    lines = [
-        f"{level.title}.",
-        f"Обращение №{appeal.id} ({appeal.channel}), исполнитель: {body_name}.",
-        f"Срок «{clock.kind}» по политике {clock.policy_id}: {due_local} ({cal.timezone}).",
-    ]
-    if repeat:
-        lines.append(f"Повторное уведомление №{repeat}: предыдущие не подтверждены. "
-                     "Подтвердите получение, чтобы остановить повторы.")
-    lines += resolution_lines(directory, resolution)
-    lines += ["", "Текст обращения:", excerpt(appeal.text)]
-    return subject, "\n".join(lines)
-
-
-def resolution_lines(directory, resolution) -> list[str]:
-    """What the recipient should know about how the role reached them: vacancies passed, a deputy acting."""
-    role_name = directory.roles.get
-    lines = [f"Должность «{role_name(vacant, vacant)}» вакантна или её некому замещать; уведомление "
-             f"направлено вышестоящему: «{role_name(resolution.role, resolution.role)}»."
-             for vacant in resolution.vacant]
-    if resolution.deputy:
-        lines.append(f"Вы получаете уведомление как замещающий: {resolution.holder.name} отсутствует.")
-    return lines
-
-
-def excerpt(text: str, limit: int = 500) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from engine.store import appeals as store
+from engine.wording.alerts import immediate_alert
 
-from .notify import enqueue_for, excerpt, local_day, resolution_lines
+from .notify import enqueue_for, local_day
 
 if TYPE_CHECKING:
     from engine.rulebook.model import Decision
@@ -49,7 +49,8 @@ def notify_now(rt: Runtime, appeal, decision: Decision, now: datetime) -> int:
         if official.id in seen:
             continue  # one person holding two notified roles gets one alert
         seen.add(official.id)
-        subject, body = compose(rt, appeal, decision, resolution, description)
+        subject, body = immediate_alert(appeal, decision, resolution, reason=description,
+                                        timezone=directory.timezone, labels=rt.policy_set.labels)
         inserted = enqueue_for(
             rt, official, key=f"appeal:{appeal.id}:notify_now:role:{role}", now=now, not_before=now,
             appeal=appeal.id, clock=None, level=NOTIFY_NOW_LEVEL, role=resolution.role, subject=subject, body=body,
@@ -64,21 +65,3 @@ def notify_now(rt: Runtime, appeal, decision: Decision, now: datetime) -> int:
                      resolution.role, rule_id)
     return written
 
-
-def compose(rt: Runtime, appeal, decision: Decision, resolution, description: str) -> tuple[str, str]:
-    policy_set = rt.policy_set
-    directory = policy_set.directory
-    topic = policy_set.topic_name(decision.topic)
-    body = directory.bodies[decision.body].name if decision.body in directory.bodies else decision.body
-    received = appeal.received_at.astimezone(ZoneInfo(directory.timezone)).strftime("%d.%m.%Y %H:%M")
-    subject = f"[ЦУР] Срочно: обращение №{appeal.id}, {topic}"
-    lines = [
-        f"Немедленное уведомление: {description or 'этого требуют правила маршрутизации'}.",
-        f"Обращение №{appeal.id} ({appeal.channel}) поступило {received} ({directory.timezone}).",
-        f"Тема: {topic}. Исполнитель: {body}.",
-        *resolution_lines(directory, resolution),
-        "",
-        "Текст обращения:",
-        excerpt(appeal.text),
-    ]
-    return subject, "\n".join(lines)

@@ -5,35 +5,11 @@ from __future__ import annotations
 from engine.store import actions as clock_store
 from engine.store import appeals as store
 from engine.store import outbox
-
-from .actions import REJECT_REASONS, TRANSITIONS
-
-EVENT_TITLES = {
-    "appeal.received": "Обращение получено",
-    "appeal.routed": "Направлено по правилам",
-    "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
-    "alert.acknowledged": "Оповещение принято",
-    "clock.started": "Запущен срок",
-    "clock.paused": "Срок приостановлен",
-    "clock.resumed": "Срок возобновлён",
-    "clock.extended": "Срок продлён",
-    "clock.stopped": "Срок остановлен",
-    "clock.author_notified": "Автору направлено уведомление",
-}
+from engine.wording.labels import LABELS, REJECT_REASONS
 
 
 def iso(value):
     return value.isoformat() if value else None
-
-
-def title_of(action: str, details: dict | None = None) -> str:
-    if action in EVENT_TITLES:
-        clock = (details or {}).get("clock") if action.startswith("clock.") else None
-        return f"{EVENT_TITLES[action]}: {clock}" if clock else EVENT_TITLES[action]
-    name = action.removeprefix("appeal.")
-    if name in TRANSITIONS:
-        return TRANSITIONS[name].title
-    return action
 
 
 def timeline(appeal_id: int) -> list[dict]:
@@ -48,7 +24,7 @@ def timeline(appeal_id: int) -> list[dict]:
             decision = next(decisions, None)
             if decision is not None:
                 details["explanation"] = decision.explanation_text
-        events.append({"at": iso(row.at), "kind": row.action, "title": title_of(row.action, details),
+        events.append({"at": iso(row.at), "kind": row.action, "title": LABELS.event(row.action, details),
                        "actor": row.actor, "details": details})
     for alert in outbox.list_alerts(status=None, recipient=None, appeal_id=appeal_id):
         events.append({"at": iso(alert.created_at), "kind": "alert", "title": f"Оповещение: {alert.subject}",

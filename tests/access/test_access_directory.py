@@ -5,7 +5,8 @@ from __future__ import annotations
 import yaml
 
 from engine.rulebook.snapshot import read_tree
-from engine.services import credentials, rules
+from engine.services import credentials
+from engine.services.rules import versions
 from engine.store.models import AuditRecord
 from tests.support.paths import RULES_DIR
 from tests.support.rules_copy import edited_policy
@@ -72,7 +73,7 @@ def test_applying_an_import_needs_a_comment_publishes_a_rules_version_and_leaves
     assert answer.get_json()["version"]["comment"] == "Новый отдел"
     assert "biysk-roads" in runtime.policy_set.directory.bodies
     assert read_tree(tmp_path / "rules") == folder
-    assert [v["id"] for v in rules.versions()] == [answer.get_json()["version"]["id"]]
+    assert [v["id"] for v in versions.versions()] == [answer.get_json()["version"]["id"]]
     assert AuditRecord.get(AuditRecord.action == "directory.imported").actor.startswith("token:")
     published = AuditRecord.get(AuditRecord.action == "rules.published")
     assert published.details["comment"] == "Новый отдел" and published.details["origin"] == "127.0.0.1"
@@ -89,5 +90,5 @@ def test_a_directory_that_leaves_a_rule_without_its_body_is_refused_with_the_che
 
     assert answer.status_code == 422, answer.get_json()
     assert any("min-transport" in f["message"] for f in answer.get_json()["findings"])
-    assert rules.versions() == []
+    assert versions.versions() == []
     assert "min-transport" in runtime.policy_set.directory.bodies

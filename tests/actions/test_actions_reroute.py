@@ -8,7 +8,7 @@ import re
 import pytest
 
 from engine.rulebook.snapshot import read_tree
-from engine.services import rules
+from engine.services.rules import versions
 from engine.store import appeals as store
 from engine.store.models import DecisionRecord
 from tests.support.paths import RULES_DIR
@@ -36,7 +36,7 @@ def publish_fallback_to(runtime, body: str) -> None:
     """Publish the rules with the catch-all sending appeals to `body` (its test cases follow)."""
     draft = {rel: (text.replace("body: cur-triage", f"body: {body}") if rel.startswith("routing/") else text)
              for rel, text in read_tree(RULES_DIR).items()}
-    rules.publish(draft, actor="user:policy-writer", comment=f"сортировка передана: {body}", now=runtime.now())
+    versions.publish(draft, actor="user:policy-writer", comment=f"сортировка передана: {body}", now=runtime.now())
     runtime.policy_source.refresh()
 
 

@@ -125,7 +125,8 @@ def test_an_unknown_chat_is_refused_for_good_and_the_administrator_is_told(runti
     notices = list(AlertRecord.select().where(AlertRecord.level == "dead-letter").order_by(AlertRecord.channel))
     assert [(n.recipient, n.channel, n.address) for n in notices] == [
         ("zhukov-av", "email", "zhukov@alregn.example.ru"), ("zhukov-av", "telegram", "100200399")]
-    assert f"Уведомление №{dead.id} (breach)" in notices[0].body
+    assert (f"Уведомление №{dead.id} (Срок нарушен) для Громов Константин Андреевич по каналу «Telegram» (999) "
+            "не доставлено") in notices[0].body
     deliver_pending(runtime)
     assert [m["chat"]["id"] for m in telegram.received] == [100200399]
 

@@ -21,7 +21,7 @@ from engine.domain.businesstime import (
     working_time_between,
 )
 from engine.domain.calendar import BusinessCalendar, CalendarNotAvailable
-from engine.rulebook.calendar_files import load_production_calendar, load_working_hours
+from engine.policyset.calendars import load_production_calendar, load_working_hours
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = "Asia/Barnaul"

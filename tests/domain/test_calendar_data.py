@@ -16,7 +16,7 @@ from engine.domain.calendar import (
     WorkingHours,
     missing_next_year,
 )
-from engine.rulebook.calendar_files import (
+from engine.policyset.calendars import (
     business_calendar_for_body,
     load_production_calendar,
     load_working_hours,

@@ -21,7 +21,7 @@ from engine.domain.deadlines import (
     policy_clocks,
 )
 from engine.domain.policy_document import policies_from_document
-from engine.rulebook.calendar_files import (
+from engine.policyset.calendars import (
     business_calendar_for_body,
     load_deadline_policies,
     load_production_calendar,

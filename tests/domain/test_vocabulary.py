@@ -20,7 +20,8 @@ from engine.domain.vocabulary import (
 )
 from engine.rulebook.first_match import ladder_facts
 from engine.rulebook.vocabulary import FACTS, OUTCOMES
-from engine.services.actions import STATUS_TITLES, TRANSITIONS
+from engine.services.actions import TRANSITIONS
+from engine.wording.labels import STATUS_NAMES as STATUS_TITLES
 from tests.support.paths import ROOT
 
 APPEAL_NAMES = {"appeal", "record", "stored", "AppealRecord"}  # what the code calls an appeal it tests the status of

@@ -74,7 +74,7 @@ def test_a_routed_fire_report_writes_immediate_alerts_to_the_sector_and_centre_h
     assert "Немедленное уведомление: Угроза жизни — пожар, обрушение, запах газа; немедленно уведомить " \
            "руководство." in alert.body
     assert "Тема: ЖКХ. Исполнитель: Комитет ЖКХ города Барнаула." in alert.body
-    assert "поступило 05.12.2026 02:00 (Asia/Barnaul)" in alert.body
+    assert f"Обращение №{appeal_id} (vk-monitor) поступило 05.12.2026 02:00 (UTC+7)." in alert.body
     assert alert.body.endswith(f"Текст обращения:\n{FIRE}")
     audits = AuditRecord.select().where(AuditRecord.action == "alert.pending").order_by(AuditRecord.id)
     assert sorted((a.details["role"], a.details["recipient"], a.details["rule"], a.details["level"])

@@ -11,7 +11,7 @@ from engine.rulebook import load_rulebook
 from engine.rulebook.analysis import analyse, coverage
 from engine.rulebook.sandbox import SandboxTimeout, trial_build
 from engine.rulebook.snapshot import read_tree
-from engine.services.rules_check import check_files
+from engine.services.rules.check import check_files
 
 from . import RULES_DIR, directory_sets, minimal_tree, write_rules
 

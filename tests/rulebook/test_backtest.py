@@ -10,7 +10,7 @@ import pytest
 
 from engine.policyset import PolicySet, load_policy_set, load_policy_set_from_files
 from engine.rulebook.snapshot import read_tree, write_tree
-from engine.services import backtest
+from engine.services.rules import backtest
 from engine.store import replay
 from engine.store.appeals import incoming_from
 from engine.store.models import AppealRecord, DecisionRecord

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from engine.classify import text as textmod
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.rulebook import FactError, appeal_facts, fact_table, load_rulebook
-from engine.rulebook import text as textmod
+from engine.rulebook.vocabulary import cap_bytes
 
 from . import RULES_DIR, directory_sets, minimal_tree, write_rules
 
@@ -21,7 +22,7 @@ def demo():
 def test_text_normalisation_and_lemmas():
     assert textmod.words("Ёлка, ЁЖ и горячей-воды!") == ["елка", "еж", "и", "горячей-воды"]
     assert {"яма", "ям"} <= set(textmod.lemmas(["ямы"]))
-    capped = textmod.cap_bytes("я" * 40_000)
+    capped = cap_bytes("я" * 40_000)
     assert len(capped.encode()) <= 65_535 and capped == "я" * len(capped)
 
 

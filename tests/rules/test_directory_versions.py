@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from engine.rulebook.snapshot import read_tree, tree_hash
-from engine.services import credentials, rules
+from engine.services import credentials
+from engine.services.rules import versions
 from engine.store.models import AuditRecord
 from tests.support.paths import ROOT, RULES_DIR
 from tests.support.smtp import free_port
@@ -88,7 +89,7 @@ def test_an_applied_directory_is_a_version_another_process_follows_and_a_rollbac
     admin = credentials.create_token(runtime.now(), "admin")
     policy = credentials.create_token(runtime.now(), "policy")
     folder = tree_hash(read_tree(RULES_DIR))
-    first, _ = rules.publish(read_tree(RULES_DIR), actor="user:policy-writer", comment="исходные правила",
+    first, _ = versions.publish(read_tree(RULES_DIR), actor="user:policy-writer", comment="исходные правила",
                              now=runtime.now())
     assert "biysk-roads" not in body_ids(other_process, policy)
 
@@ -99,8 +100,8 @@ def test_an_applied_directory_is_a_version_another_process_follows_and_a_rollbac
     version = applied.get_json()["version"]
     assert applied.get_json()["applied"] is True and applied.get_json()["bodies_added"] == ["biysk-roads"]
     assert version["parent"] == first["id"] and version["comment"] == "Создан дорожный отдел Бийска"
-    stored = rules.version_detail(version["id"])["files"]
-    before = rules.version_detail(first["id"])["files"]
+    stored = versions.version_detail(version["id"])["files"]
+    before = versions.version_detail(first["id"])["files"]
     assert "biysk-roads" in stored["directory.yaml"]
     assert {k: v for k, v in stored.items() if k != "directory.yaml"} == {
         k: v for k, v in before.items() if k != "directory.yaml"}
@@ -118,30 +119,30 @@ def test_an_applied_directory_is_a_version_another_process_follows_and_a_rollbac
     assert wait_for(lambda: "biysk-roads" not in body_ids(other_process, policy)), "the other process did not roll back"
     runtime.policy_source.refresh()
     assert "biysk-roads" not in runtime.policy_set.directory.bodies
-    assert [(h["action"], h["version"]) for h in rules.history()] == [
+    assert [(h["action"], h["version"]) for h in versions.history()] == [
         ("rollback", first["id"]), ("publish", version["id"]), ("publish", first["id"])]
 
 
 def test_an_import_checked_while_another_version_went_live_is_refused_rather_than_undoing_it(
         runtime, monkeypatch):
-    first, _ = rules.publish(read_tree(RULES_DIR), actor="t", comment="исходные правила", now=runtime.now())
+    first, _ = versions.publish(read_tree(RULES_DIR), actor="t", comment="исходные правила", now=runtime.now())
     meanwhile = {rel: (text.replace("body: cur-triage", "body: min-social") if rel.startswith("routing/") else text)
                  for rel, text in read_tree(RULES_DIR).items()}
-    real_check = rules.check_files
+    real_check = versions.check_files
 
     def check_while_someone_publishes(files, **options):
         report = real_check(files, **options)
-        monkeypatch.setattr(rules, "check_files", real_check)
-        rules.publish(meanwhile, actor="user:другой", comment="сортировку передали соцзащите", now=runtime.now())
+        monkeypatch.setattr(versions, "check_files", real_check)
+        versions.publish(meanwhile, actor="user:другой", comment="сортировку передали соцзащите", now=runtime.now())
         return report
 
-    monkeypatch.setattr(rules, "check_files", check_while_someone_publishes)
-    with pytest.raises(rules.RulesRefused) as refused:
-        rules.publish_directory(directory_with(NEW_BODY), fallback_dir=RULES_DIR, actor="t",
+    monkeypatch.setattr(versions, "check_files", check_while_someone_publishes)
+    with pytest.raises(versions.RulesRefused) as refused:
+        versions.publish_directory(directory_with(NEW_BODY), fallback_dir=RULES_DIR, actor="t",
                                 comment="Создан дорожный отдел Бийска", now=runtime.now())
 
     assert refused.value.status == 409 and "again" in str(refused.value)
-    active = rules.versions()[0]
+    active = versions.versions()[0]
     assert active["active"] and active["comment"] == "сортировку передали соцзащите"
-    assert len(rules.versions()) == 2 and active["parent"] == first["id"]
+    assert len(versions.versions()) == 2 and active["parent"] == first["id"]
     assert not AuditRecord.select().where(AuditRecord.action == "directory.imported").exists()

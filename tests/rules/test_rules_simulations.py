@@ -13,8 +13,9 @@ from engine.domain.appeal import Author, IncomingAppeal
 from engine.jobs import run_simulation_job
 from engine.rulebook.snapshot import read_tree
 from engine.scheduler import run_forever
-from engine.services import backtest, credentials, simulations
+from engine.services import credentials
 from engine.services.intake import receive_appeal
+from engine.services.rules import backtest, simulations
 from engine.store import simulations as store
 from engine.store.db import connection
 from engine.store.models import AppealRecord, SimulationRecord

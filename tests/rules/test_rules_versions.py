@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from engine.rulebook.snapshot import read_tree
-from engine.services import backtest, credentials, rules
+from engine.services import credentials
+from engine.services.rules import backtest, versions
 from engine.store.models import AuditRecord, DecisionRecord
 from tests.support.paths import RULES_DIR
 from tests.support.signing import body_of, signed_headers
@@ -40,21 +41,21 @@ def post_appeal(client, clock, external_id: str, text: str, municipality: str = 
 
 def test_publishing_needs_a_comment_and_a_passing_check(runtime):
     files = read_tree(RULES_DIR)
-    with pytest.raises(rules.RulesRefused, match="comment"):
-        rules.publish(files, actor="t", comment=" ", now=runtime.now())
+    with pytest.raises(versions.RulesRefused, match="comment"):
+        versions.publish(files, actor="t", comment=" ", now=runtime.now())
     broken = dict(files)
     broken["routing/roads.yaml"] = broken["routing/roads.yaml"].replace("body: min-roads", "body: no-such-body")
-    with pytest.raises(rules.RulesRefused) as refused:
-        rules.publish(broken, actor="t", comment="сломать", now=runtime.now())
+    with pytest.raises(versions.RulesRefused) as refused:
+        versions.publish(broken, actor="t", comment="сломать", now=runtime.now())
     errors = refused.value.report.errors
     assert errors and errors[0].file == "routing/roads.yaml" and errors[0].line == 20
     assert "no-such-body" in errors[0].message
     failing_case = dict(files)
     failing_case["routing/roads_test.yaml"] = failing_case["routing/roads_test.yaml"].replace(
         "body: min-roads}", "body: min-health}", 1)
-    with pytest.raises(rules.RulesRefused, match="ожидалось 'min-health'"):
-        rules.publish(failing_case, actor="t", comment="тест не проходит", now=runtime.now())
-    assert rules.versions() == []
+    with pytest.raises(versions.RulesRefused, match="ожидалось 'min-health'"):
+        versions.publish(failing_case, actor="t", comment="тест не проходит", now=runtime.now())
+    assert versions.versions() == []
 
 
 @pytest.mark.parametrize(("rel", "old", "new", "refusal"), [
@@ -69,22 +70,22 @@ def test_a_wrong_escalation_or_deadline_case_refuses_publishing(runtime, rel, ol
     files = read_tree(RULES_DIR)
     assert old in files[rel]
     files[rel] = files[rel].replace(old, new, 1)
-    with pytest.raises(rules.RulesRefused) as refused:
-        rules.publish(files, actor="t", comment="случай не проходит", now=runtime.now())
+    with pytest.raises(versions.RulesRefused) as refused:
+        versions.publish(files, actor="t", comment="случай не проходит", now=runtime.now())
 
     assert refusal in str(refused.value)
     assert [(c["file"], len(c["failures"])) for c in refused.value.report.cases_failed] == [(rel, 1)]
-    assert rules.versions() == []
+    assert versions.versions() == []
 
 
 def test_publish_switches_every_process_diff_history_rollback_and_export(runtime, client, clock, tmp_path, portal):
     runtime.policy_source.poll_seconds = 0
     folder_version = runtime.policy_set.rulebook.version
-    first, _ = rules.publish(read_tree(RULES_DIR), actor="user:анна", comment="исходная политика", now=runtime.now())
+    first, _ = versions.publish(read_tree(RULES_DIR), actor="user:анна", comment="исходная политика", now=runtime.now())
     assert runtime.policy_set.rulebook.version == first["rules_version"] == folder_version
 
     clock.set(clock() + timedelta(minutes=5))
-    second, _ = rules.publish(changed_fallback(read_tree(RULES_DIR)), actor="user:анна",
+    second, _ = versions.publish(changed_fallback(read_tree(RULES_DIR)), actor="user:анна",
                               comment="сортировку передали соцзащите", now=runtime.now())
     assert runtime.policy_set.rulebook.version == second["rules_version"] != first["rules_version"]
     appeal = post_appeal(client, clock, "v-1", "Прошу разъяснить порядок получения справки")
@@ -92,19 +93,19 @@ def test_publish_switches_every_process_diff_history_rollback_and_export(runtime
     assert (decision.body, decision.route_rule_id, decision.ruleset_version) == (
         "min-social", "route-fallback", second["rules_version"])
 
-    change = rules.diff(first["id"], second["id"])
+    change = versions.diff(first["id"], second["id"])
     assert [c["rule"] for c in change["changed"]] == ["route-fallback"]
     assert change["changed"][0]["fields"] == ["then"]
 
-    back = rules.rollback(first["id"], actor="user:борис", reason="ошибка в адресате", now=runtime.now())
+    back = versions.rollback(first["id"], actor="user:борис", reason="ошибка в адресате", now=runtime.now())
     assert back["id"] == first["id"] and runtime.policy_set.rulebook.version == first["rules_version"]
-    assert [(h["action"], h["version"], h["actor"]) for h in rules.history()] == [
+    assert [(h["action"], h["version"], h["actor"]) for h in versions.history()] == [
         ("rollback", first["id"], "user:борис"), ("publish", second["id"], "user:анна"),
         ("publish", first["id"], "user:анна")]
     audited = [a.action for a in AuditRecord.select().where(AuditRecord.action.startswith("rules."))]
     assert audited == ["rules.published", "rules.published", "rules.rolled_back"]
 
-    exported, extra = rules.export(tmp_path / "out")
+    exported, extra = versions.export(tmp_path / "out")
     assert exported["id"] == first["id"] and extra == []
     assert read_tree(tmp_path / "out") == read_tree(RULES_DIR)
 
@@ -179,7 +180,7 @@ def test_rerouting_an_open_appeal_uses_the_active_rules_and_is_audited(runtime, 
     runtime.policy_source.poll_seconds = 0
     manager = bearer(credentials.create_token(runtime.now(), "manager"))
     appeal = post_appeal(client, clock, "r-1", "Прошу разъяснить порядок получения справки")
-    rules.publish(changed_fallback(read_tree(RULES_DIR)), actor="t", comment="соцзащита", now=runtime.now())
+    versions.publish(changed_fallback(read_tree(RULES_DIR)), actor="t", comment="соцзащита", now=runtime.now())
 
     answer = client.post(f"/api/v1/appeals/{appeal}/actions/reroute", headers=manager,
                          json={"reason": "новая политика"})

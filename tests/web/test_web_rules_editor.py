@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from engine.jobs import run_simulation_job
-from engine.services import backtest, credentials
+from engine.services import credentials
+from engine.services.rules import backtest
 from engine.store.appeals import get_appeal
 from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
 from tests.support.signing import body_of, signed_headers

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from engine.services import actions
 from engine.services.appeal_queries import latest_decision
 from engine.services.timeline import timeline
+from engine.wording.labels import LABELS, REJECT_REASONS
 
 from ..auth import require_role, visible_appeal
 from ..errors import ApiError
@@ -50,7 +51,7 @@ class ForwardSchema(Schema):
 
 
 class RejectSchema(Schema):
-    reason = fields.String(required=True, validate=validate.OneOf(tuple(actions.REJECT_REASONS)))
+    reason = fields.String(required=True, validate=validate.OneOf(tuple(REJECT_REASONS)))
     comment = fields.String(validate=validate.Length(max=2000))
 
 
@@ -105,7 +106,7 @@ def _make_view(name: str):
         return jsonify(result)
 
     view.__name__ = name
-    view.__doc__ = f"{transition.title}. Допустимо в состояниях: {', '.join(transition.source)}."
+    view.__doc__ = f"{LABELS('action', name)}. Допустимо в состояниях: {', '.join(transition.source)}."
     view.request_schema = ACTION_SCHEMAS[name]
     return view
 
@@ -122,9 +123,9 @@ def available(appeal_id: int):
     record = visible_appeal(appeal_id)
     return jsonify({
         "status": record.status,
-        "actions": [{"name": n, "title": actions.TRANSITIONS[n].title}
+        "actions": [{"name": n, "title": LABELS("action", n)}
                     for n in actions.allowed_actions(record.status, g.caller.role)],
-        "reject_reasons": actions.REJECT_REASONS,
+        "reject_reasons": REJECT_REASONS,
     })
 
 

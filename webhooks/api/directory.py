@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.domain.directory import CHANNELS, Directory
 from engine.rulebook.snapshot import SnapshotError
-from engine.services import rules
+from engine.services.rules import versions
 
 from ..auth import require_role
 from ..errors import ApiError
@@ -113,12 +113,12 @@ def import_yaml():
         raise ApiError(422, "invalid_fields", "say what changes and why: a comment is required to apply",
                        {"comment": ["required with apply=true"]})
     try:
-        version, _ = rules.publish_directory(text, fallback_dir=Path(rt.policy_set.rules_dir), actor=g.caller.actor,
+        version, _ = versions.publish_directory(text, fallback_dir=Path(rt.policy_set.rules_dir), actor=g.caller.actor,
                                              comment=comment, now=rt.now(), changes=changes,
                                              origin=g.caller.origin)
     except SnapshotError as exc:
         raise ApiError(422, "invalid_directory", str(exc), {"directory": [str(exc)]}) from None
-    except rules.RulesRefused as exc:
+    except versions.RulesRefused as exc:
         return refusal_response(exc)
     rt.policy_source.refresh()
     return jsonify({**changes, "applied": True, "version": version})

@@ -11,8 +11,8 @@ from flask import Blueprint, g, jsonify, request, url_for
 
 from engine.rulebook import fact_table, operator_table, outcome_table
 from engine.rulebook.snapshot import SnapshotError, check_tree
-from engine.services import rules, simulations
-from engine.services.rules_check import check_files
+from engine.services.rules import simulations, versions
+from engine.services.rules.check import check_files
 
 from ..auth import require_role
 from ..errors import ApiError
@@ -41,14 +41,14 @@ def _draft(body: dict) -> dict[str, str]:
     deleted = body.get("deleted") or []
     if not isinstance(deleted, list):
         raise ApiError(422, "invalid_fields", "deleted must be a list of paths", {"deleted": ["not a list"]})
-    base = None if body.get("replace") else rules.active_files(runtime().policy_set.rules_dir)
+    base = None if body.get("replace") else versions.active_files(runtime().policy_set.rules_dir)
     try:
-        return check_tree(rules.draft_files(files, base=base, replace=bool(body.get("replace")), deleted=deleted))
+        return check_tree(versions.draft_files(files, base=base, replace=bool(body.get("replace")), deleted=deleted))
     except SnapshotError as exc:
         raise ApiError(422, "invalid_fields", str(exc), {"files": [str(exc)]}) from None
 
 
-def refusal_response(exc: rules.RulesRefused):
+def refusal_response(exc: versions.RulesRefused):
     """A refused publish or rollback: the error, with the check's findings when there was a check."""
     payload = {"error": {"code": "refused", "message": str(exc)}}
     if exc.report is not None:
@@ -90,14 +90,14 @@ def vocabulary():
 @require_role(*POLICY)
 def list_versions():
     before = request.args.get("cursor")
-    items = rules.versions(limit=100, before_id=_int(before, "cursor") if before else None)
+    items = versions.versions(limit=100, before_id=_int(before, "cursor") if before else None)
     return jsonify({"items": items, "in_use": runtime().policy_set.rulebook.version})
 
 
 @bp.get("/rules/versions/<int:version_id>")
 @require_role(*POLICY)
 def get_version(version_id: int):
-    detail = rules.version_detail(version_id)
+    detail = versions.version_detail(version_id)
     if detail is None:
         raise ApiError(404, "not_found", f"no rules version {version_id}")
     return jsonify(detail)
@@ -107,15 +107,15 @@ def get_version(version_id: int):
 @require_role(*POLICY)
 def diff():
     try:
-        return jsonify(rules.diff(_int(request.args.get("from"), "from"), _int(request.args.get("to"), "to")))
-    except rules.RulesRefused as exc:
+        return jsonify(versions.diff(_int(request.args.get("from"), "from"), _int(request.args.get("to"), "to")))
+    except versions.RulesRefused as exc:
         return refusal_response(exc)
 
 
 @bp.get("/rules/history")
 @require_role(*POLICY)
 def history():
-    return jsonify({"items": rules.history()})
+    return jsonify({"items": versions.history()})
 
 
 @bp.post("/rules/validate")
@@ -138,9 +138,9 @@ def test_cases():
 def publish():
     body = _body()
     try:
-        version, report = rules.publish(_draft(body), actor=g.caller.actor, comment=body.get("comment") or "",
+        version, report = versions.publish(_draft(body), actor=g.caller.actor, comment=body.get("comment") or "",
                                         now=runtime().now(), origin=g.caller.origin)
-    except rules.RulesRefused as exc:
+    except versions.RulesRefused as exc:
         return refusal_response(exc)
     runtime().policy_source.refresh()
     return jsonify({"version": version, "check": _check_view(report)}), 201
@@ -151,9 +151,9 @@ def publish():
 def rollback():
     body = _body()
     try:
-        version = rules.rollback(_int(body.get("version"), "version"), actor=g.caller.actor,
+        version = versions.rollback(_int(body.get("version"), "version"), actor=g.caller.actor,
                                  reason=body.get("reason") or "", now=runtime().now(), origin=g.caller.origin)
-    except rules.RulesRefused as exc:
+    except versions.RulesRefused as exc:
         return refusal_response(exc)
     runtime().policy_source.refresh()
     return jsonify({"version": version})
@@ -179,7 +179,7 @@ def simulate():
     try:
         queued = simulations.submit(_draft(body), since=now - timedelta(days=days), limit=limit,
                                     requested_by=g.caller.actor, now=now)
-    except rules.RulesRefused as exc:
+    except versions.RulesRefused as exc:
         return refusal_response(exc)
     url = _simulation_url(queued["id"])
     response = jsonify({"id": queued["id"], "status": queued["status"], "url": url})

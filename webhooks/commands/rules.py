@@ -122,7 +122,7 @@ def cmd_test(args, settings):
 
 
 def cmd_check(args, settings):
-    from engine.services.rules_check import check_folder
+    from engine.services.rules.check import check_folder
 
     report = check_folder(args.dir or settings.rules_dir, timeout=args.timeout)
     if args.json:
@@ -165,7 +165,7 @@ def _actor(args) -> str:
 @contextmanager
 def _refusals(show_report: bool = False):
     """A refused rules operation becomes a CommandError (the check's findings on stderr first)."""
-    from engine.services.rules import RulesRefused
+    from engine.services.rules.versions import RulesRefused
 
     try:
         yield
@@ -202,20 +202,20 @@ def _print_items(items: list[dict], as_json: bool, line) -> None:
 
 
 def cmd_publish(args, settings):
-    from engine.services import rules
+    from engine.services.rules import versions
 
     files = _read_folder(args.dir)
-    version, _ = _stored(settings, lambda rt: rules.publish(files, actor=_actor(args), comment=args.comment,
+    version, _ = _stored(settings, lambda rt: versions.publish(files, actor=_actor(args), comment=args.comment,
                                                             now=rt.now()), show_report=True)
     print(f"published version {version['id']} (rules {version['rules_version']}); it is active now")
     return 0
 
 
 def cmd_export(args, settings):
-    from engine.services import rules
+    from engine.services.rules import versions
 
     target = args.dir or settings.rules_dir
-    version, extra = _stored(settings, lambda rt: rules.export(target, args.version, clean=args.clean))
+    version, extra = _stored(settings, lambda rt: versions.export(target, args.version, clean=args.clean))
     print(f"version {version['id']} written to {target}")
     for rel in extra:
         print(f"{'deleted' if args.clean else 'not in the version'}: {rel}")
@@ -223,34 +223,34 @@ def cmd_export(args, settings):
 
 
 def cmd_versions(args, settings):
-    from engine.services import rules
+    from engine.services.rules import versions
 
     def line(v: dict) -> str:
         return f"{'*' if v['active'] else ' '} {v['id']:>4}  {v['created_at']}  {v['author']}  {v['comment']}"
 
-    _print_items(_stored(settings, lambda rt: rules.versions()), args.json, line)
+    _print_items(_stored(settings, lambda rt: versions.versions()), args.json, line)
     return 0
 
 
 def cmd_history(args, settings):
-    from engine.services import rules
+    from engine.services.rules import versions
 
-    _print_items(_stored(settings, lambda rt: rules.history()), args.json,
+    _print_items(_stored(settings, lambda rt: versions.history()), args.json,
                  lambda a: f"{a['at']}  {a['action']:<8} version {a['version']:>4}  {a['actor']}: {a['reason']}")
     return 0
 
 
 def cmd_diff(args, settings):
-    from engine.services import rules
+    from engine.services.rules import versions
 
-    print(json.dumps(_stored(settings, lambda rt: rules.diff(args.old, args.new)), ensure_ascii=False, indent=2))
+    print(json.dumps(_stored(settings, lambda rt: versions.diff(args.old, args.new)), ensure_ascii=False, indent=2))
     return 0
 
 
 def cmd_rollback(args, settings):
-    from engine.services import rules
+    from engine.services.rules import versions
 
-    version = _stored(settings, lambda rt: rules.rollback(args.version, actor=_actor(args), reason=args.reason,
+    version = _stored(settings, lambda rt: versions.rollback(args.version, actor=_actor(args), reason=args.reason,
                                                           now=rt.now()))
     print(f"version {version['id']} is active again")
     return 0
@@ -265,7 +265,7 @@ def parse_since(text: str) -> timedelta:
 
 
 def cmd_simulate(args, settings):
-    from engine.services import backtest
+    from engine.services.rules import backtest
 
     since = parse_since(args.since)
     files = _read_folder(args.dir)

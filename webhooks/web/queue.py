@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from engine.services.actions import REJECT_REASONS, STATUS_TITLES, TRANSITIONS, allowed_actions
+from engine.services.actions import TRANSITIONS, allowed_actions
 from engine.services.appeal_queries import appeal_queue
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail
+from engine.wording.labels import LABELS, REJECT_REASONS
 
 from ..api.actions import ACTION_SCHEMAS, run_action
 from ..auth import visible_appeal
@@ -50,7 +51,7 @@ def _shown_details(details: dict) -> list[tuple[str, object]]:
 
 @bp.app_template_filter("status_title")
 def _status_title(status: str) -> str:
-    return STATUS_TITLES.get(status, status)
+    return LABELS("status", status)
 
 
 @bp.get("/queue")
@@ -74,7 +75,7 @@ def appeal(appeal_id: int):
     names = allowed_actions(record.status, g.caller.role)
     return render_template(
         "appeal.html", appeal=detail, record=record, events=timeline(appeal_id),
-        actions=[(n, TRANSITIONS[n].title) for n in names], reject_reasons=REJECT_REASONS,
+        actions=[(n, LABELS("action", n)) for n in names], reject_reasons=REJECT_REASONS,
         bodies=rt.policy_set.directory.bodies,
     )
 
@@ -96,7 +97,7 @@ def act(appeal_id: int, name: str):
             raise
         flash(exc.message, "error")
     else:
-        flash(f"Готово: {TRANSITIONS[name].title}.", "ok")
+        flash(f"Готово: {LABELS('action', name)}.", "ok")
     return redirect(url_for("web.appeal", appeal_id=appeal_id))
 
 

@@ -24,7 +24,7 @@ RULES_API = "/api/v1/rules"
 def active_files(rt: Runtime) -> dict[str, str]:
     """The active published version's files; the rules folder's when there is no versioning."""
     try:
-        from engine.services.rules import active_files as published
+        from engine.services.rules.versions import active_files as published
     except ImportError:
         published = None
     if published is not None:

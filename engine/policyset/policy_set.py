@@ -17,13 +17,15 @@ from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.directory import Directory
 from engine.domain.ladder import Ladder, ladders_from_document
 from engine.rulebook import Rulebook, appeal_facts, load_rulebook
-from engine.rulebook.calendar_files import (
+from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
+from engine.wording.labels import Labels, labels_for
+
+from .calendars import (
     business_calendar_for_body,
     load_deadline_policies,
     load_production_calendar,
     load_working_hours,
 )
-from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
 
 
 class PolicySetError(ValueError):
@@ -59,6 +61,11 @@ class PolicySet:
         }
 
     @cached_property
+    def labels(self) -> Labels:
+        """Russian names of codes, with this set's bodies, officials, roles, topics, policies and levels."""
+        return labels_for(self)
+
+    @cached_property
     def working_hours(self) -> dict:
         """The directory's named working-hours schedules (quiet hours of alerts use them)."""
         return load_working_hours(self.directory_doc)
@@ -74,11 +81,6 @@ class PolicySet:
         self.rulebook.retire()
         if self.ladder_rules is not None:
             self.ladder_rules.retire()
-
-    def topic_name(self, code: str) -> str:
-        """A topic's name for people: the topic lexicon's, else the directory's sector of that code."""
-        topic = self.reader.lexicon.topics.get(code) if self.reader else None
-        return topic.name if topic else self.directory.sectors.get(code, code)
 
     def ladder_for(self, facts: dict) -> Ladder | None:
         """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …)."""

@@ -6,8 +6,6 @@ import re
 import threading
 from functools import lru_cache
 
-from .vocabulary import MAX_MATCH_BYTES
-
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _lock = threading.Lock()
 _morph = None
@@ -55,14 +53,6 @@ def lemmas(tokens: list[str]) -> list[str]:
     for w in tokens:
         out |= word_lemmas(w)
     return sorted(out)
-
-
-def cap_bytes(text: str, limit: int = MAX_MATCH_BYTES) -> str:
-    """The longest prefix of text whose UTF-8 encoding fits in limit bytes."""
-    data = text.encode("utf-8")
-    if len(data) <= limit:
-        return text
-    return data[:limit].decode("utf-8", errors="ignore")
 
 
 def analyse(text: str) -> dict:

@@ -16,14 +16,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from engine.services.views import iso
 from engine.store import replay
 from engine.store import simulations as store
 from engine.store.db import write_transaction
 
 from . import backtest
-from .rules import RulesRefused, check_draft
-from .rules_check import DEFAULT_TIMEOUT
-from .views import iso
+from .check import DEFAULT_TIMEOUT
+from .versions import RulesRefused, check_draft
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime

@@ -1,4 +1,5 @@
-"""Read the production calendar and deadline policies from the rules folder.
+"""The deadline side of the rules folder: the production calendar, the directory's working hours,
+each body's business calendar and the deadline policies.
 
 This is the only module that opens calendar and deadline YAML files; the parsing and the
 arithmetic live in ``engine.domain``.

@@ -18,7 +18,7 @@ from engine.store import rule_versions as store
 from engine.store.appeals import audit
 from engine.store.db import write_transaction
 
-from .rules_check import DEFAULT_TIMEOUT, CheckReport, check_files
+from .check import DEFAULT_TIMEOUT, CheckReport, check_files
 
 log = logging.getLogger(__name__)
 

@@ -41,8 +41,8 @@ from engine.rulebook.facts import prepare_facts
 from engine.store import replay as rows
 from engine.store.appeals import incoming_from
 
-from .rules import check_draft
-from .rules_check import DEFAULT_TIMEOUT
+from .check import DEFAULT_TIMEOUT
+from .versions import check_draft
 
 FIELDS = ("body", "role", "policy", "priority", "fz59_special")
 EXAMPLES_PER_GROUP = 5

@@ -1,0 +1,96 @@
+"""The texts of alerts: a ladder level reached by a clock, a rule's immediate alert (notify_now), and a dead
+letter for the administrator."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .labels import Labels
+
+EXCERPT_CHARS = 500
+
+
+def level_alert(appeal, clock, level, resolution, *, repeat: int, timezone: str, labels: Labels) -> tuple[str, str]:
+    """(subject, body) of one ladder level for one clock, addressed as `resolution` says (a deputy,
+    vacant roles passed over). `appeal`: id, channel, text; `clock`: kind, policy_id, body, due_at;
+    `timezone`: the body's, in which the due time is shown."""
+    due = clock.due_at.astimezone(ZoneInfo(timezone))
+    prefix = f"Повторно ({repeat}): " if repeat else ""
+    subject = f"[ЦУР] {prefix}{level.title}: обращение №{appeal.id}"
+    lines = [
+        f"{level.title}.",
+        f"Обращение №{appeal.id} ({labels('channel', appeal.channel)}), исполнитель: {labels('body', clock.body)}.",
+        f"{sentence(labels.deadline(clock.kind, clock.policy_id))}: {due:%d.%m.%Y %H:%M} {local_time_words(due)}.",
+    ]
+    if repeat:
+        lines.append(f"Повторное уведомление №{repeat}: предыдущие не подтверждены. "
+                     "Подтвердите получение, чтобы остановить повторы.")
+    lines += resolution_lines(resolution, labels)
+    lines += ["", "Текст обращения:", excerpt(appeal.text)]
+    return subject, "\n".join(lines)
+
+
+def resolution_lines(resolution, labels: Labels) -> list[str]:
+    """What the recipient should know of how the role reached them: vacant roles passed over, a deputy acting."""
+    lines = [f"Должность «{labels('role', vacant)}» вакантна или её некому замещать; уведомление "
+             f"направлено вышестоящему: «{labels('role', resolution.role)}»." for vacant in resolution.vacant]
+    if resolution.deputy:
+        lines.append(f"Вы получаете уведомление как замещающий: {resolution.holder.name} отсутствует.")
+    return lines
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of an appeal's text for an alert."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def immediate_alert(appeal, decision, resolution, *, reason: str, timezone: str, labels: Labels) -> tuple[str, str]:
+    """(subject, body) of the alert a routing rule asks for at once. `appeal`: id, channel, text,
+    received_at; `decision`: topic, body; `reason`: the rule's description (empty: none given);
+    `timezone`: the region's, in which the time of receipt is shown."""
+    topic = labels("topic", decision.topic)
+    received = appeal.received_at.astimezone(ZoneInfo(timezone))
+    subject = f"[ЦУР] Срочно: обращение №{appeal.id}, {topic}"
+    lines = [
+        f"Немедленное уведомление: {reason or 'этого требуют правила маршрутизации'}.",
+        f"Обращение №{appeal.id} ({labels('channel', appeal.channel)}) поступило {received:%d.%m.%Y %H:%M} "
+        f"({utc_offset(received)}).",
+        f"Тема: {topic}. Исполнитель: {labels('body', decision.body)}.",
+        *resolution_lines(resolution, labels),
+        "",
+        "Текст обращения:",
+        excerpt(appeal.text),
+    ]
+    return subject, "\n".join(lines)
+
+
+def dead_letter(alert, *, error: str, attempts: int, labels: Labels) -> tuple[str, str]:
+    """(subject, body) telling the administrator that `alert` could not be delivered."""
+    subject = f"[ЦУР] Уведомление №{alert.id} не доставлено"
+    body = "\n".join([
+        f"Уведомление №{alert.id} ({labels('level', alert.level)}) для {labels('official', alert.recipient)} "
+        f"по каналу «{labels('channel', alert.channel)}» ({alert.address}) не доставлено после {attempts} попыток.",
+        f"Последняя ошибка: {error[:500]}",
+        f"Обращение №{alert.appeal_id}." if alert.appeal_id else "",
+        "Проверьте канал доставки и адрес в справочнике.",
+    ]).strip()
+    return subject, body
+
+
+def sentence(text: str) -> str:
+    """The text as the start of a sentence: its first letter capitalised."""
+    return text[:1].upper() + text[1:]
+
+
+def local_time_words(moment: datetime) -> str:
+    """«по местному времени органа (UTC+7)» for an aware local time."""
+    return f"по местному времени органа ({utc_offset(moment)})"
+
+
+def utc_offset(moment: datetime) -> str:
+    """«UTC+7», «UTC+5:30»: the offset of an aware local time."""
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}{f':{rest:02d}' if rest else ''}"
