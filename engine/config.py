@@ -42,6 +42,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "inline: the webhook request routes it too and answers with the assignment",
     ),
     "APPEALS_ROUTE_SECONDS": ("1", "How often the worker looks for stored appeals waiting to be routed"),
+    "APPEALS_FOLLOW_UP_DAYS": (
+        "30",
+        "Days after an appeal is answered or closed during which the author's reply in the same VK thread, "
+        "VK dialog or Telegram chat reopens it; later replies are new appeals",
+    ),
 }
 
 
@@ -70,6 +75,7 @@ class Settings:
     trusted_proxies: int = 0
     routing: str = "queued"
     route_seconds: int = 1
+    follow_up_days: int = 30
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -96,6 +102,7 @@ class Settings:
             "trusted_proxies": _count(raw, "APPEALS_TRUSTED_PROXIES"),
             "routing": _choice(raw, "APPEALS_ROUTING", ROUTING_MODES),
             "route_seconds": _int(raw, "APPEALS_ROUTE_SECONDS"),
+            "follow_up_days": _count(raw, "APPEALS_FOLLOW_UP_DAYS"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

@@ -113,6 +113,9 @@ def test_bodies_that_are_not_updates_are_4xx(client, channel):
 def test_emoji_and_a_100k_character_text_are_accepted(client, channel):
     long_text = "Яма на дороге 🚧 " * 7000
     assert post(client, {"update_id": 1, "message": message("Спасибо 🙏 но яма 🕳️ осталась")}).status_code == 200
-    assert post(client, {"update_id": 2, "message": message(long_text, message_id=2)}).status_code == 200
+    # another resident: a second message in the same private chat would continue the first appeal
+    other = {"id": 777_002, "is_bot": False, "first_name": "Игорь"}
+    assert post(client, {"update_id": 2, "message": message(long_text, message_id=2, chat={**other, "type": "private"},
+                                                             **{"from": other})}).status_code == 200
 
     assert sorted(len(a.text) for a in AppealRecord.select()) == [len("Спасибо 🙏 но яма 🕳️ осталась"), 100_000]
