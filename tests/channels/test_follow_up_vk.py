@@ -22,14 +22,12 @@ RESIDENT, NEIGHBOUR = 52_001_777, 52_009_999
 OUR_REPLY = 4060  # the comment id VK gave our answer under the resident's comment 4051
 
 
-@pytest.fixture
-def channel(runtime):
+def vk_channel(runtime) -> str:
     credentials.add_channel(runtime.now(), "gov-vk", "vk", SECRET, confirmation="a1b2c3d4", group_id=GROUP)
     return "gov-vk"
 
 
-@pytest.fixture
-def answered_pit(runtime, clock, client, channel):
+def answer_pit(runtime, clock, client) -> int:
     """The resident's comment 4051 under post 812 (Mon 30 Nov 10:00), answered on Tue 1 Dec 12:00 with our
     reply comment 4060 under it."""
     assert post(client, event("wall_reply_new", comment())).get_data(as_text=True) == "ok"
@@ -39,6 +37,16 @@ def answered_pit(runtime, clock, client, channel):
     sent_reply(runtime, appeal.id, route="vk_comment", platform_id=str(OUR_REPLY),
                address={"owner_id": -GROUP, "post_id": 812, "reply_to_comment": 4051})
     return appeal.id
+
+
+@pytest.fixture
+def channel(runtime):
+    return vk_channel(runtime)
+
+
+@pytest.fixture
+def answered_pit(runtime, clock, client, channel):
+    return answer_pit(runtime, clock, client)
 
 
 def reply(text="Ничего не сделали, яма на месте", *, id=4071, to=OUR_REPLY, to_user=-GROUP, from_id=RESIDENT,
