@@ -5,6 +5,7 @@ never becomes a new appeal in triage. Beyond the window, or from someone else, i
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import timedelta
 
 import pytest
@@ -217,3 +218,17 @@ def test_a_malformed_thread_is_422_and_changes_nothing(runtime, clock, client, a
     assert answer.status_code == 422 and "parents_stack" in answer.get_json()["error"]["fields"]
     assert AppealRecord.get_by_id(answered_pit).status == "answered"
     assert len(author_messages.of_appeal(answered_pit)) == 1
+
+
+def test_the_residents_message_is_not_logged(runtime, clock, client, answered_pit, caplog):
+    for ours in ("engine", "webhooks"):
+        caplog.set_level(logging.DEBUG, logger=ours)
+    clock.set(at("Fri 2026-12-04 10:00 +0700"))
+
+    post(client, event("wall_reply_new", reply("Перезвоните мне: +7 913 000-00-00, anna@example.ru"),
+                       event_id="ev-13"))
+
+    assert AppealRecord.get_by_id(answered_pit).status == "in_progress"
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.split(".")[0] in ("engine", "webhooks"))
+    assert f"appeal {answered_pit}: follow_up from channel gov-vk" in logged
+    assert "913" not in logged and "anna@" not in logged and "Перезвоните" not in logged
