@@ -33,6 +33,7 @@ from engine.wording.alerts import author_message_alert
 
 from .actions import apply_action
 from .channel_events import ChannelEvent, receive_from_channel
+from .intake import without_nul
 from .notify import deliver_from, enqueue_for, local_day
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def attach_follow_up(rt: Runtime, incoming: IncomingAppeal, thread: Thread, *,
     """Attach the message to the appeal it continues; None when it continues none (a new appeal)."""
     if not incoming.author_id:
         return None
+    incoming = without_nul(incoming)  # PostgreSQL cannot store NUL characters
     now = rt.now()
     window = timedelta(days=rt.settings.follow_up_days)
     topic = _topic(rt, incoming) if thread.conversation else None

@@ -232,3 +232,12 @@ def test_the_residents_message_is_not_logged(runtime, clock, client, answered_pi
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name.split(".")[0] in ("engine", "webhooks"))
     assert f"appeal {answered_pit}: follow_up from channel gov-vk" in logged
     assert "913" not in logged and "anna@" not in logged and "Перезвоните" not in logged
+
+
+def test_a_follow_up_with_a_nul_character_is_stored_without_it(runtime, clock, client, answered_pit):
+    clock.set(at("Fri 2026-12-04 10:00 +0700"))
+
+    answer = post(client, event("wall_reply_new", reply("Яма\u0000 на месте"), event_id="ev-14"))
+
+    assert answer.get_data(as_text=True) == "ok"
+    assert author_messages.of_appeal(answered_pit)[-1].text == "Яма на месте"
