@@ -18,7 +18,7 @@ from tests.support.service_process import running_service
 from tests.support.signing import body_of, signed_headers
 from tests.support.smtp import SmtpServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
 
 
 def appeals_cli(env, *args, check=True) -> subprocess.CompletedProcess:

@@ -12,9 +12,8 @@ from engine.domain.businesstime import working_time_between
 from engine.domain.clockterm import pause_credit, term_due
 from engine.domain.deadlines import SPECIAL_OUTCOMES, compute_clocks
 from engine.rulebook.vocabulary import FZ59_SPECIALS
-
-from .test_businesstime import MUNICIPAL, OFFICE, at
-from .test_deadlines import POLICIES
+from tests.support.business_calendars import MUNICIPAL, OFFICE, POLICIES
+from tests.support.moments import at
 
 
 @pytest.mark.parametrize(

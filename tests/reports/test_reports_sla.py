@@ -9,16 +9,18 @@ import pytest
 
 from engine.services import reports
 from engine.services.clocks import operate
-from tests.clocks.test_clocks_service import routed
-from tests.escalation.test_escalation_and_delivery import at
+from tests.support.appeals import routed_pit
+from tests.support.moments import at
 from tests.support.staff import add_staff, bearer
+
+pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
 def four_answers(runtime, clock):
     """Four 59-ФЗ answers due Wed 6 May: closed on time, closed late, open overdue, paused before due."""
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    ids = [routed(runtime, clock, external_id=f"sla-{n}") for n in range(4)]
+    ids = [routed_pit(runtime, clock, external_id=f"sla-{n}") for n in range(4)]
     clock.set(at("Thu 2026-04-30 10:00 +0700"))
     operate(runtime, ids[0], "answer", "stop", {"reason": "ответ дан"}, actor="u:1", role="official")
     operate(runtime, ids[3], "answer", "pause", {"reason": "уточнение"}, actor="u:1", role="official")
@@ -111,8 +113,8 @@ def add_staff_token(runtime) -> str:
 ])
 def test_the_at_risk_forecast_lists_clocks_due_within_n_working_hours(runtime, clock, now, hours, expected):
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    routed(runtime, clock, regime="incident", external_id="inc-1")
-    routed(runtime, clock, external_id="fz-1")
+    routed_pit(runtime, clock, regime="incident", external_id="inc-1")
+    routed_pit(runtime, clock, external_id="fz-1")
     clock.set(at(now))
 
     report = reports.at_risk(runtime, working_hours=hours)
@@ -125,7 +127,7 @@ def test_the_at_risk_forecast_lists_clocks_due_within_n_working_hours(runtime, c
 
 def test_the_at_risk_api_answers_json_and_csv(client, runtime, clock):
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    routed(runtime, clock, regime="incident", external_id="inc-1")
+    routed_pit(runtime, clock, regime="incident", external_id="inc-1")
     clock.set(at("Mon 2026-04-06 13:30 +0700"))
     token = add_staff(runtime)["centre-manager"]
 

@@ -9,8 +9,8 @@ import pytest
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.rulebook import FactError, appeal_facts, fact_table, load_rulebook
 from engine.rulebook import text as textmod
-
-from . import RULES_DIR, directory_sets, minimal_tree, write_rules
+from tests.support.paths import RULES_DIR
+from tests.support.rule_trees import directory_sets, minimal_tree, write_rules
 
 
 @pytest.fixture(scope="module")

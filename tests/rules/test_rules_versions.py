@@ -11,17 +11,12 @@ from engine.rulebook.snapshot import read_tree
 from engine.services import backtest, credentials, rules
 from engine.store.models import AuditRecord, DecisionRecord
 from tests.support.paths import RULES_DIR
+from tests.support.rules_copy import changed_fallback
 from tests.support.signing import body_of, signed_headers
 
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-def changed_fallback(files: dict[str, str], body: str = "min-social") -> dict[str, str]:
-    """A draft whose route fallback sends appeals to another body (its cases follow)."""
-    return {rel: (text.replace("body: cur-triage", f"body: {body}") if rel.startswith("routing/") else text)
-            for rel, text in files.items()}
 
 
 @pytest.fixture

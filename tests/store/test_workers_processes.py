@@ -13,7 +13,7 @@ import pytest
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store.models import AlertRecord, EscalationRecord
 from engine.store.worker_lock import lock_path, single_worker
-from tests.escalation.test_escalation_and_delivery import pit_appeal
+from tests.support.appeals import pit_appeal
 from tests.support.paths import ROOT
 from tests.support.seeding import seed_open_appeals
 from tests.support.smtp import SmtpServer
@@ -56,6 +56,7 @@ def alert_count() -> int:
     return AlertRecord.select().count()
 
 
+@pytest.mark.both_databases
 def test_a_sweep_killed_midway_and_restarted_loses_and_duplicates_nothing(runtime, due_steps):
     total = due_steps(500)
     env = cli_env(runtime)
@@ -81,10 +82,9 @@ def test_a_sweep_killed_midway_and_restarted_loses_and_duplicates_nothing(runtim
     assert EscalationRecord.select().where(EscalationRecord.next_level != 1).count() == 0
 
 
+@pytest.mark.postgres_only
 @pytest.mark.postgres
 def test_three_workers_on_postgresql_write_exactly_one_alert_per_due_step(runtime, due_steps):
-    if "postgresql" not in runtime.settings.database_url:
-        pytest.skip("row claiming with SKIP LOCKED is a PostgreSQL matter")
     total = due_steps(10_000)
     env = cli_env(runtime)
 

@@ -1,6 +1,9 @@
-"""Staff for tests: users and tokens with roles and scopes, appeals posted through the real intake."""
+"""Staff for tests: users and tokens with roles and scopes, the web login through the test client,
+appeals posted through the real intake."""
 
 from __future__ import annotations
+
+import re
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services import users
@@ -31,6 +34,17 @@ def add_staff(rt) -> dict[str, str]:
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def login_form_token(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def log_in(client, login, password=PASSWORD):
+    """The login form posted through the Flask test client, as a browser would post it."""
+    return client.post("/login", data={"login": login, "password": password,
+                                       "csrf_token": login_form_token(client)})
 
 
 def routed(rt, text="На ул. Попова огромные ямы, провал асфальта", external_id="pos-1", **changes) -> int:
