@@ -12,7 +12,7 @@ import pytest
 
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store.models import AlertRecord, EscalationRecord
-from engine.store.worker_lock import lock_path, single_worker
+from engine.store.worker_lock import single_worker
 from tests.support.appeals import pit_appeal
 from tests.support.paths import ROOT
 from tests.support.seeding import seed_open_appeals
@@ -101,16 +101,19 @@ def test_three_workers_on_postgresql_write_exactly_one_alert_per_due_step(runtim
     print(f"3 workers, {total} due steps: {elapsed:.1f} s, shares {shares}")
 
 
-def test_on_sqlite_a_second_worker_waits_for_the_first(runtime, due_steps):
-    if lock_path() is None:
-        pytest.skip("the single-worker lock is a SQLite matter")
+def test_on_sqlite_a_second_worker_waits_for_the_first(runtime, due_steps, tmp_path):
     total = due_steps(50)
-    env = cli_env(runtime)
+    log_path = tmp_path / "second.log"
 
-    with single_worker():  # this process is "the first worker"
-        second = start_sweep(env, "--no-deliver")
-        time.sleep(3)
-        assert second.poll() is None
-        assert alert_count() == 0
-    finish(second)
+    with single_worker(), open(log_path, "w") as log:  # this process is "the first worker"
+        second = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "sweep", "--now", SWEEP_AT, "--no-deliver"],
+                                  env=cli_env(runtime, APPEALS_LOG_LEVEL="INFO"), cwd=ROOT, stdout=log,
+                                  stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 120
+        while "another worker holds" not in log_path.read_text() and second.poll() is None:
+            assert time.monotonic() < deadline, f"the second worker never said it waits: {log_path.read_text()}"
+            time.sleep(0.05)
+        assert second.poll() is None, f"the second worker did not wait for the first: {log_path.read_text()}"
+        assert alert_count() == 0  # waiting, it wrote nothing
+    assert second.wait(timeout=300) == 0, log_path.read_text()
     assert alert_count() == total
