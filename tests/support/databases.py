@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import uuid
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,7 +49,7 @@ class SqliteTemplate:
     def __init__(self, folder: Path):
         self.path = folder / "template.db"
         migrate_database(f"sqlite:///{self.path}")
-        with sqlite3.connect(self.path) as conn:  # the write-ahead log back into the file: the file is all
+        with closing(sqlite3.connect(self.path)) as conn:  # the write-ahead log back into the file: the file is all
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def copy(self, path: Path) -> str:
