@@ -4,12 +4,15 @@ appeals posted through the real intake."""
 from __future__ import annotations
 
 import re
+from functools import cache
+from unittest.mock import patch
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services import users
 from engine.services.intake import receive_appeal, route_appeal
 
 PASSWORD = "correct horse battery"
+_scrypt_hash = users.hash_password  # the service's own, before add_staff stands in for it
 
 STAFF = {
     # login: (role, body, sector)
@@ -23,13 +26,22 @@ STAFF = {
 
 
 def add_staff(rt) -> dict[str, str]:
-    """Create the users above; returns login -> API token acting as that user."""
+    """Create the users above; returns login -> API token acting as that user.
+
+    They share one hash of PASSWORD, made once per test process by the service's own hashing:
+    scrypt takes a tenth of a second by design, and dozens of tests add these six users."""
     tokens = {}
-    for login, (role, body, sector) in STAFF.items():
-        users.add_user(rt.now(), login, role, PASSWORD, name=login, body=body, sector=sector,
-                       directory=rt.policy_set.directory)
-        tokens[login] = users.issue_token(rt.now(), login)
+    with patch.object(users, "hash_password", _password_hash):
+        for login, (role, body, sector) in STAFF.items():
+            users.add_user(rt.now(), login, role, PASSWORD, name=login, body=body, sector=sector,
+                           directory=rt.policy_set.directory)
+            tokens[login] = users.issue_token(rt.now(), login)
     return tokens
+
+
+@cache
+def _password_hash(password: str) -> str:
+    return _scrypt_hash(password)
 
 
 def bearer(token: str) -> dict:
