@@ -13,8 +13,6 @@ from engine.store.models import AlertRecord, EscalationRecord
 from tests.support.appeals import clock_row, routed_pit
 from tests.support.moments import at
 
-pytestmark = pytest.mark.both_databases
-
 
 def actions(appeal_id: int) -> list[str]:
     return [a.action for a in store.audit_trail(appeal_id) if a.action.startswith("clock.")]
@@ -26,6 +24,7 @@ def fz59_appeal(runtime, clock):
     return routed_pit(runtime, clock)
 
 
+@pytest.mark.both_databases
 def test_a_59_fz_answer_clock_starts_at_routing_with_its_term_and_versions(runtime, fz59_appeal):
     answer = clock_row(fz59_appeal, "answer")
 
@@ -36,6 +35,7 @@ def test_a_59_fz_answer_clock_starts_at_routing_with_its_term_and_versions(runti
     assert actions(fz59_appeal) == []  # the clock rows record their start; routing is one audit event
 
 
+@pytest.mark.both_databases
 def test_a_pause_over_days_moves_a_calendar_day_term_by_the_days_it_reached_into(runtime, clock, fz59_appeal):
     clock.set(at("Mon 2026-04-13 10:00 +0700"))
     operate(runtime, fz59_appeal, "answer", "pause", {"reason": "запрошен номер дома"}, actor="u:1", role="official")
@@ -99,6 +99,7 @@ def test_a_working_hours_clock_moves_by_the_working_time_it_was_paused(runtime, 
     assert first.due_at == at(due)
 
 
+@pytest.mark.both_databases
 def test_a_manager_extends_a_59_fz_answer_once_and_the_notice_to_the_author_is_recorded(runtime, clock,
                                                                                           fz59_appeal):
     clock.set(at("Mon 2026-04-27 10:00 +0700"))
@@ -180,6 +181,7 @@ def test_an_unknown_clock_is_a_lookup_error(runtime, fz59_appeal):
         operate(runtime, fz59_appeal, "final_answer", "pause", {"reason": "x"}, actor="u:1", role="official")
 
 
+@pytest.mark.both_databases
 def test_stopping_a_paused_clock_credits_the_pause_first_and_reports_it_on_time(runtime, clock, fz59_appeal):
     clock.set(at("Mon 2026-05-04 10:00 +0700"))
     operate(runtime, fz59_appeal, "answer", "pause", {"reason": "x"}, actor="u:1", role="official")
@@ -193,6 +195,7 @@ def test_stopping_a_paused_clock_credits_the_pause_first_and_reports_it_on_time(
     assert actions(fz59_appeal)[-3:] == ["clock.paused", "clock.resumed", "clock.stopped"]
 
 
+@pytest.mark.both_databases
 def test_a_paused_clock_sends_no_alerts_and_its_ladder_follows_the_moved_due_time(runtime, clock, fz59_appeal):
     clock.set(at("Mon 2026-04-20 10:00 +0700"))
     operate(runtime, fz59_appeal, "answer", "pause", {"reason": "x"}, actor="u:1", role="official")

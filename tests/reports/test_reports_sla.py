@@ -13,8 +13,6 @@ from tests.support.appeals import routed_pit
 from tests.support.moments import at
 from tests.support.staff import add_staff, bearer
 
-pytestmark = pytest.mark.both_databases
-
 
 @pytest.fixture
 def four_answers(runtime, clock):
@@ -34,6 +32,7 @@ def may(runtime):
     return reports.period(runtime, "2026-05-01", "2026-05-31")
 
 
+@pytest.mark.both_databases
 def test_compliance_is_on_time_closed_over_closed_plus_open_overdue(runtime, four_answers):
     start, end = may(runtime)
 
@@ -46,6 +45,7 @@ def test_compliance_is_on_time_closed_over_closed_plus_open_overdue(runtime, fou
     assert [item["body"] for item in report["items"]] == ["barnaul-roads-committee"]
 
 
+@pytest.mark.both_databases
 def test_a_clock_due_outside_the_period_is_not_counted(runtime, four_answers):
     start, end = reports.period(runtime, "2026-04-01", "2026-04-30")
 
@@ -54,6 +54,7 @@ def test_a_clock_due_outside_the_period_is_not_counted(runtime, four_answers):
     assert report["items"] == [] and report["total"]["compliance"] is None
 
 
+@pytest.mark.both_databases
 def test_the_report_groups_by_month_and_by_clock_kind(runtime, four_answers):
     start, end = may(runtime)
 
@@ -64,6 +65,7 @@ def test_the_report_groups_by_month_and_by_clock_kind(runtime, four_answers):
     assert [i["clock"] for i in by_clock["items"]] == ["answer"]  # registrations were due in April
 
 
+@pytest.mark.both_databases
 def test_a_period_in_local_days_ends_after_the_last_day(runtime):
     start, end = reports.period(runtime, "2026-05-01", "2026-05-31")
 
@@ -125,6 +127,7 @@ def test_the_at_risk_forecast_lists_clocks_due_within_n_working_hours(runtime, c
         assert report["items"][0]["due"] == "2026-04-06T15:00:00+07:00"
 
 
+@pytest.mark.both_databases
 def test_the_at_risk_api_answers_json_and_csv(client, runtime, clock):
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
     routed_pit(runtime, clock, regime="incident", external_id="inc-1")
