@@ -3,7 +3,7 @@
 Every test's database is a copy of one migrated once per test process (tests/support/databases.py).
 Tests run on SQLite. A test or a module marked `both_databases` runs on PostgreSQL too (those runs
 carry the `postgres` mark), and one marked `postgres_only` runs there alone: the store's statements,
-row locking and claims, worker processes, migrations and dialect matters (see README, Tests).
+row locking and claims, worker processes, migrations and dialect matters (the README lists them).
 PostgreSQL runs skip when the server does not answer, and fail when CI is set.
 """
 
@@ -78,26 +78,24 @@ def database_kind():
 @pytest.fixture
 def database_url(request, database_kind, tmp_path):
     """A migrated database of the test's own."""
-    if database_kind == "sqlite":
-        yield request.getfixturevalue("sqlite_template").copy(tmp_path / "appeals.db")
-        return
-    template = request.getfixturevalue("postgres_template")
-    schema = template.schema()
-    try:
-        yield template.url(schema)
-    finally:
-        close_database()
-        template.drop(schema)
+    yield from _own_database(request, database_kind, tmp_path, migrated=True)
 
 
 @pytest.fixture
 def empty_database_url(request, database_kind, tmp_path):
     """A database of the test's own with nothing in it, for tests of migrations."""
+    yield from _own_database(request, database_kind, tmp_path, migrated=False)
+
+
+def _own_database(request, database_kind, tmp_path, *, migrated: bool):
     if database_kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        if migrated:
+            yield request.getfixturevalue("sqlite_template").copy(tmp_path / "appeals.db")
+        else:
+            yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     template = request.getfixturevalue("postgres_template")
-    schema = template.empty_schema()
+    schema = template.schema() if migrated else template.empty_schema()
     try:
         yield template.url(schema)
     finally:

@@ -41,6 +41,7 @@ def migrate_database(url: str, *, sent: list | None = None) -> None:
         migrate(START)
     finally:
         close_database()
+        database.initialize(None)  # nothing writes to a template by mistake: until a test binds its own, none
         if sent is not None:
             del db.execute_sql
 
