@@ -76,7 +76,7 @@ def test_a_signed_appeal_is_routed_by_the_worker_given_deadlines_and_escalated_b
                                   headers={"Authorization": f"Bearer {token}"})
             return status == 200 and appeal["status"] == "routed" and appeal
 
-        appeal = worker.wait_for(routed, 30)
+        appeal = worker.wait_for(routed, 60)
         assert (appeal["body"], appeal["role"]) == ("barnaul-roads-committee", "executor")
         assert f"appeal {answer['appeal_id']} routed to barnaul-roads-committee/executor" in worker.log()
         clock = next(c for c in appeal["clocks"] if c["kind"] == "answer")
