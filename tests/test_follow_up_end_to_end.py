@@ -5,15 +5,16 @@ thread «ничего не сделали», and the appeal is back in work with
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.request
 
 import pytest
 
-from tests.support.service_process import running_service
-from tests.test_end_to_end import appeals_cli, http, service_env  # noqa: F401  (fixture)
+from tests.support.paths import RULES_DIR
+from tests.support.service_process import appeals_cli, http, running_service
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
 
 GROUP, SECRET, RESIDENT = 218_000_111, "vk-e2e-secret", 52_001_777
 
@@ -27,9 +28,15 @@ def vk_post(url: str, kind: str, obj: dict, event_id: str):
         return response.status, response.read().decode()
 
 
-def test_a_vk_follow_up_reopens_the_original_appeal(service_env, tmp_path):  # noqa: F811
-    env, _ = service_env
-    env = {**env, "APPEALS_ROUTING": "queued", "APPEALS_ROUTE_SECONDS": "1"}
+@pytest.fixture
+def env(database_url, tmp_path):
+    """The service as deployed: queued routing, the worker beside the server (`appeals run`)."""
+    return {**os.environ, "APPEALS_DATABASE_URL": database_url, "APPEALS_RULES_DIR": str(RULES_DIR),
+            "APPEALS_MAIL_DIR": str(tmp_path / "mail"), "APPEALS_ROUTING": "queued", "APPEALS_ROUTE_SECONDS": "1",
+            "APPEALS_SWEEP_SECONDS": "1"}
+
+
+def test_a_vk_follow_up_reopens_the_original_appeal(env, tmp_path):
     appeals_cli(env, "db", "migrate")
     appeals_cli(env, "channel", "add", "gov-vk", "--kind", "vk", "--secret", SECRET, "--group-id", str(GROUP))
     token = appeals_cli(env, "token", "create", "--role", "manager").stdout.strip().splitlines()[-1]

@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from engine.services import credentials
 from engine.store.channel_events import AppealRevisionRecord
 from engine.store.models import AppealRecord
-
-SECRET = "tg-secret_for-tests"
+from tests.support.telegram_updates import SECRET, message, post
 
 
 @pytest.fixture
 def channel(runtime):
     credentials.add_channel(runtime.now(), "cur-bot", "telegram", SECRET)
     return "cur-bot"
-
-
-def message(text="Третий день нет горячей воды в Рубцовске, дом по ул. Ленина 10", message_id=501, **extra):
-    return {
-        "message_id": message_id,
-        "from": {"id": 777_001, "is_bot": False, "first_name": "Ольга", "last_name": "Петрова",
-                 "username": "olga_p", "language_code": "ru"},
-        "chat": {"id": 777_001, "first_name": "Ольга", "type": "private"},
-        "date": 1_764_471_000,
-        "text": text,
-        **extra,
-    }
-
-
-def post(client, payload, *, secret=SECRET, channel="cur-bot"):
-    body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    return client.post(f"/webhooks/telegram/{channel}", data=body, headers=headers)
 
 
 def test_a_message_becomes_a_routed_appeal_with_the_authors_name_and_id(client, channel):

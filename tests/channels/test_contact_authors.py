@@ -13,19 +13,26 @@ import pytest
 from engine.services import credentials
 from engine.services.importing import import_csv
 from engine.store.models import AppealRecord
-from tests.channels.test_generic_webhook import post as post_generic
 from tests.support.open311 import API_KEY, PIT
+from tests.support.signing import body_of, signed_headers
 
 PHONE_DIGITS = ("9130000000", "913 000", "913) 000", "913-000")
 HEADER = "external_id,received_at,text,author_name,author_contact,municipality,category\n"
+PORTAL_SECRET = "s3cret-for-tests"
 
 
 @pytest.fixture
 def channels(runtime):
     now = runtime.now()
     credentials.add_channel(now, "hotline", "generic")
-    credentials.add_channel(now, "portal", "generic", "s3cret-for-tests")
+    credentials.add_channel(now, "portal", "generic", PORTAL_SECRET)
     credentials.add_channel(now, "city-app", "open311", API_KEY)
+
+
+def post_generic(client, clock, payload):
+    body = body_of(payload)
+    return client.post("/webhooks/generic/portal", data=body,
+                       headers=signed_headers(PORTAL_SECRET, body, int(clock().timestamp())))
 
 
 def hotline_call(runtime, clock, external_id: str, contact: str, text="Яма на дороге на ул. Попова, провал асфальта"):

@@ -15,14 +15,13 @@ from engine.services.actions import perform
 from engine.store import appeals as appeal_store
 from engine.store import author_messages
 from engine.store.models import AppealRecord
-from tests.channels.test_channel_telegram import SECRET, message
-from tests.channels.test_channel_telegram import post as post_telegram
-from tests.channels.test_channel_vk import GROUP
-from tests.channels.test_channel_vk import SECRET as VK_SECRET
-from tests.channels.test_channel_vk import event as vk_event
-from tests.channels.test_channel_vk import post as post_vk
-from tests.escalation.test_escalation_and_delivery import at
-from tests.support.conversation import MANAGER, OFFICIAL, answered, sent_reply
+from tests.support.conversation import MANAGER, OFFICIAL, answered, sent_reply, vk_channel
+from tests.support.moments import at
+from tests.support.telegram_updates import SECRET, message
+from tests.support.telegram_updates import post as post_telegram
+from tests.support.vk_callback import GROUP
+from tests.support.vk_callback import event as vk_event
+from tests.support.vk_callback import post as post_vk
 
 OLGA = 777_001
 BOT = {"id": 8_000_000_001, "is_bot": True, "first_name": "ЦУР Алтайского края", "username": "cur22_bot"}
@@ -60,6 +59,7 @@ def kinds(appeal_id):
     return [(m.direction, m.kind) for m in author_messages.of_appeal(appeal_id)]
 
 
+@pytest.mark.both_databases
 def test_a_reply_to_our_answer_reopens_the_appeal(runtime, clock, client, answered_water):
     clock.set(at("Thu 2026-12-03 19:00 +0700"))
 
@@ -106,6 +106,7 @@ def test_a_plain_message_on_another_topic_is_a_new_appeal(runtime, clock, client
     assert AppealRecord.get(AppealRecord.external_id == f"{OLGA}_509").topic == "waste"
 
 
+@pytest.mark.both_databases
 def test_a_plain_message_on_the_same_topic_continues_the_appeal_on_it(runtime, clock, client, answered_water):
     post_telegram(client, update(5, "Во дворе не вывозят мусор, контейнеры переполнены"))  # a newer open appeal
     clock.set(at("Wed 2026-12-02 08:00 +0700"))
@@ -175,9 +176,8 @@ RESIDENT = 52_001_777
 
 
 @pytest.fixture
-def vk_channel(runtime):
-    credentials.add_channel(runtime.now(), "gov-vk", "vk", VK_SECRET, group_id=GROUP)
-    return "gov-vk"
+def vk(runtime):
+    return vk_channel(runtime)
 
 
 def vk_message(text: str, number: int, *, peer=RESIDENT, from_id=RESIDENT, **extra) -> dict:
@@ -189,7 +189,7 @@ def vk_message(text: str, number: int, *, peer=RESIDENT, from_id=RESIDENT, **ext
 
 
 @pytest.fixture
-def answered_vk_message(runtime, clock, client, vk_channel):
+def answered_vk_message(runtime, clock, client, vk):
     post_vk(client, vk_event("message_new", vk_message("Нет горячей воды, Рубцовск, ул. Ленина 10", 31)))
     appeal = AppealRecord.get()
     clock.set(at("Tue 2026-12-01 12:00 +0700"))
@@ -203,6 +203,7 @@ def our_vk_message(**extra) -> dict:
             "text": "Подача горячей воды восстановлена.", "attachments": [], **extra}
 
 
+@pytest.mark.both_databases
 def test_a_vk_reply_to_our_message_reopens_the_appeal(runtime, clock, client, answered_vk_message):
     clock.set(at("Thu 2026-12-03 19:00 +0700"))
 
@@ -237,7 +238,7 @@ def test_a_plain_vk_message_in_the_dialog_continues_the_answered_appeal(runtime,
     assert kinds(answered_vk_message)[-1] == ("in", "follow_up")
 
 
-def test_a_plain_vk_message_in_a_group_chat_is_a_new_appeal(runtime, clock, client, vk_channel):
+def test_a_plain_vk_message_in_a_group_chat_is_a_new_appeal(runtime, clock, client, vk):
     chat = 2_000_000_004
     post_vk(client, vk_event("message_new", vk_message("Нет горячей воды, Рубцовск, ул. Ленина 10", 5, peer=chat)))
     appeal = AppealRecord.get()

@@ -10,34 +10,24 @@ from datetime import timedelta
 
 import pytest
 
-from engine.services import credentials
 from engine.services.actions import perform
 from engine.store import appeals as appeal_store
 from engine.store import author_messages
 from engine.store.models import AlertRecord, AppealRecord, ClockRecord, EscalationRecord
-from tests.channels.test_channel_vk import GROUP, SECRET, comment, event, post
-from tests.escalation.test_escalation_and_delivery import at
-from tests.support.conversation import MANAGER, OFFICIAL, answered, sent_reply
-
-RESIDENT, NEIGHBOUR = 52_001_777, 52_009_999
-OUR_REPLY = 4060  # the comment id VK gave our answer under the resident's comment 4051
-
-
-def vk_channel(runtime) -> str:
-    credentials.add_channel(runtime.now(), "gov-vk", "vk", SECRET, confirmation="a1b2c3d4", group_id=GROUP)
-    return "gov-vk"
-
-
-def answer_pit(runtime, clock, client) -> int:
-    """The resident's comment 4051 under post 812 (Mon 30 Nov 10:00), answered on Tue 1 Dec 12:00 with our
-    reply comment 4060 under it."""
-    assert post(client, event("wall_reply_new", comment())).get_data(as_text=True) == "ok"
-    appeal = AppealRecord.get()
-    clock.set(at("Tue 2026-12-01 12:00 +0700"))
-    answered(runtime, appeal.id)
-    sent_reply(runtime, appeal.id, route="vk_comment", platform_id=str(OUR_REPLY),
-               address={"owner_id": -GROUP, "post_id": 812, "reply_to_comment": 4051})
-    return appeal.id
+from tests.support.conversation import (
+    MANAGER,
+    NEIGHBOUR,
+    OFFICIAL,
+    OUR_REPLY,
+    RESIDENT,
+    answer_pit,
+    answered,
+    reply,
+    sent_reply,
+    vk_channel,
+)
+from tests.support.moments import at
+from tests.support.vk_callback import GROUP, comment, event, post
 
 
 @pytest.fixture
@@ -50,17 +40,11 @@ def answered_pit(runtime, clock, client, channel):
     return answer_pit(runtime, clock, client)
 
 
-def reply(text="Ничего не сделали, яма на месте", *, id=4071, to=OUR_REPLY, to_user=-GROUP, from_id=RESIDENT,
-          stack=(4051,)) -> dict:
-    """A reply in the thread of comment 4051 under post 812, as VK's Callback API sends it."""
-    return comment(text, id=id, from_id=from_id, reply_to_comment=to, reply_to_user=to_user,
-                   parents_stack=list(stack), date=1_764_900_000)
-
-
 def conversation(appeal_id):
     return [(m.direction, m.kind, m.status, m.route, m.platform_id) for m in author_messages.of_appeal(appeal_id)]
 
 
+@pytest.mark.both_databases
 def test_a_reply_under_our_answer_reopens_the_original_appeal(runtime, clock, client, answered_pit):
     clock.set(at("Fri 2026-12-04 10:00 +0700"))
 
@@ -198,6 +182,7 @@ def test_a_comment_on_the_residents_own_post_continues_the_post(runtime, clock, 
     assert AppealRecord.get_by_id(appeal.id).status == "in_progress"
 
 
+@pytest.mark.both_databases
 def test_a_redelivered_follow_up_reopens_once(runtime, clock, client, answered_pit):
     clock.set(at("Fri 2026-12-04 10:00 +0700"))
 
@@ -234,6 +219,7 @@ def test_the_residents_message_is_not_logged(runtime, clock, client, answered_pi
     assert "913" not in logged and "anna@" not in logged and "Перезвоните" not in logged
 
 
+@pytest.mark.both_databases
 def test_a_follow_up_with_a_nul_character_is_stored_without_it(runtime, clock, client, answered_pit):
     clock.set(at("Fri 2026-12-04 10:00 +0700"))
 

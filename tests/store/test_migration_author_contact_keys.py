@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services import credentials
 from engine.store import appeals as store
 from engine.store.db import write_transaction
 from engine.store.migrations import m0016_author_contact_keys
 from engine.store.models import AppealRecord
+
+pytestmark = pytest.mark.both_databases
 
 
 def stored(rt, channel: str, external_id: str, *, contact: str | None, author_id: str | None, raw: dict | None = None):

@@ -9,12 +9,10 @@ from engine.domain.appeal import Author
 from engine.services.actions import perform
 from engine.store import author_messages
 from engine.store.models import AppealRecord
-from tests.access.test_access_web_login import log_in
-from tests.channels.test_channel_vk import GROUP, comment, event, post
-from tests.channels.test_follow_up_vk import answer_pit, reply, vk_channel
-from tests.escalation.test_escalation_and_delivery import at
-from tests.support.conversation import OFFICIAL, sent_reply
-from tests.support.staff import add_staff, bearer, routed
+from tests.support.conversation import OFFICIAL, answer_pit, reply, sent_reply, vk_channel
+from tests.support.moments import at
+from tests.support.staff import add_staff, bearer, log_in, routed
+from tests.support.vk_callback import GROUP, comment, event, post
 
 
 @pytest.fixture

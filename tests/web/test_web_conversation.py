@@ -8,11 +8,11 @@ import urllib.request
 
 import pytest
 
-from tests.channels.test_channel_vk import event
-from tests.channels.test_follow_up_vk import answer_pit, reply, vk_channel
-from tests.escalation.test_escalation_and_delivery import at
 from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
+from tests.support.conversation import answer_pit, reply, vk_channel
+from tests.support.moments import at
 from tests.support.staff import PASSWORD, add_staff
+from tests.support.vk_callback import event
 
 
 @pytest.fixture
