@@ -85,15 +85,14 @@ def attach_follow_up(rt: Runtime, incoming: IncomingAppeal, thread: Thread, *,
     incoming = without_nul(incoming)  # PostgreSQL cannot store NUL characters
     now = rt.now()
     window = timedelta(days=rt.settings.follow_up_days)
-    topic = _topic(rt, incoming) if thread.conversation else None
+    found = _continued_appeal(rt, incoming, thread, now, window)  # read only: most messages continue nothing
+    if found is None:
+        return None
+    appeal_id, how = found
     key = f"in:{incoming.channel}:{incoming.external_id}"
     try:
         with write_transaction():
-            found = _continued_appeal(incoming, thread, topic, now, window)
-            if found is None:
-                return None
-            appeal_id, how = found
-            appeal = appeal_store.get_appeal(appeal_id, for_update=True)  # read again under the lock
+            appeal = appeal_store.get_appeal(appeal_id, for_update=True)  # its status again, under the lock
             result = outcome(appeal.status, store.finished_at(appeal.id), now, window)
             if result is None:
                 return None
@@ -129,23 +128,25 @@ def _act(rt: Runtime, appeal, result: Outcome, thread: Thread, key: str, now: da
     _tell_executor(rt, appeal, result, key, now)
 
 
-def _continued_appeal(incoming: IncomingAppeal, thread: Thread, topic: str | None, now: datetime,
+def _continued_appeal(rt: Runtime, incoming: IncomingAppeal, thread: Thread, now: datetime,
                       window: timedelta) -> tuple[int, str] | None:
     """(appeal id, how it was found): our reply the message answers, else the author's own message it
-    answers, else (a plain message in a private chat) the author's appeal it continues."""
+    answers, else (a plain message in a private chat) the author's appeal it continues; the text is read
+    for its topic only when the author has appeals in the chat."""
     author = incoming.author_id
     for message, appeal in store.replied_to(incoming.channel, thread.route, thread.replies):
         if appeal.author_id == author and _in_chat(thread, message, appeal):
             return appeal.id, "reply"
-    by_external_id = {a.external_id: a for a in appeal_store.appeals_by_external_id(incoming.channel,
-                                                                                   list(thread.appeals))}
-    for external_id in thread.appeals:
-        appeal = by_external_id.get(external_id)
-        if appeal is not None and appeal.author_id == author:
-            return appeal.id, "original"
+    for external_id in thread.appeals:  # a cached look-up each: every comment on a post asks for the post
+        appeal_id = appeal_store.find_appeal_id(incoming.channel, external_id)
+        if appeal_id is not None and appeal_store.get_appeal(appeal_id).author_id == author:
+            return appeal_id, "original"
     if not thread.conversation:
         return None
     rows = store.appeals_of_author_in(incoming.channel, author, thread.conversation, active_since=now - window)
+    if not rows:
+        return None
+    topic = _topic(rt, incoming)
     candidates = [Candidate(a.id, a.status, a.topic, store.finished_at(a.id) if a.status in FINISHED_STATUSES else None)
                   for a in rows]
     chosen = continued(candidates, topic, now, window)

@@ -8,6 +8,7 @@ from datetime import datetime
 from engine.domain.vocabulary import FINISHED_STATUSES
 
 from .models import AppealRecord, AuditRecord, AuthorMessageRecord
+from .statements import first_id_where
 
 CONVERSATION_LIMIT = 50
 
@@ -28,8 +29,11 @@ def replied_to(channel: str, route: str,
 
 def appeals_of_author_in(channel: str, author_id: str, prefix: str, *, active_since: datetime) -> list[AppealRecord]:
     """The author's appeals on ``channel`` whose external id starts with ``prefix`` (one private chat),
-    newest first, leaving out those last changed before ``active_since`` (finished long ago)."""
-    rows = (AppealRecord.select()
+    newest first, leaving out those last changed before ``active_since`` (finished long ago): their id,
+    external id, status and topic. A first message from an author costs one cached look-up."""
+    if first_id_where(AppealRecord, channel=channel, author_id=author_id) is None:
+        return []
+    rows = (AppealRecord.select(AppealRecord.id, AppealRecord.external_id, AppealRecord.status, AppealRecord.topic)
             .where((AppealRecord.channel == channel) & (AppealRecord.author_id == author_id)
                    & (AppealRecord.status.not_in(FINISHED_STATUSES) | (AppealRecord.updated_at >= active_since)))
             .order_by(AppealRecord.received_at.desc(), AppealRecord.id.desc())
