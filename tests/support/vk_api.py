@@ -6,7 +6,7 @@ parameters in the query string or a urlencoded POST body, as VK takes them; ever
         settings: APPEALS_VK_API_URL = vk.url
         vk.received       # every call it accepted: {"method", "params", "id"} (params as sent, strings)
         vk.comments, vk.messages   # the accepted wall.createComment / messages.send calls
-        vk.requests       # every call it got, accepted or not: {"method", "params"}
+        vk.requests       # every call it got, accepted or not: {"method", "params", "query"}
 
 Methods: ``wall.createComment`` (``owner_id``, ``post_id``, ``from_group``, ``reply_to_comment``,
 ``message``, ``guid``; answers ``{"comment_id", "parents_stack"}``; a repeated ``guid`` on the same post
@@ -127,7 +127,7 @@ class FakeVkApi(LocalServer):
         method = request.path[len("/method/"):]
         params = request.form()
         with self.lock:
-            self.requests.append({"method": method, "params": params})
+            self.requests.append({"method": method, "params": params, "query": request.query})
         try:
             return 200, {"response": self._call(method, params)}
         except VkError as exc:
