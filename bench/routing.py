@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.rulebook import load_rulebook  # noqa: E402
-from tests.rulebook import directory_sets, write_rules  # noqa: E402
+from tests.support.rule_trees import directory_sets, write_rules  # noqa: E402
 
 WORDS = ("яма", "дорога", "асфальт", "выбоина", "вода", "отопление", "батарея", "мусор", "контейнер",
          "свалка", "врач", "поликлиника", "запись", "школа", "учитель", "садик", "автобус", "маршрут",
@@ -224,7 +224,7 @@ def backtest(count: int, sample: int, varied: bool = False) -> None:
 
 
 def replacements(cycles: int) -> None:
-    from tests.rulebook.test_memory import replacement_cycles
+    from tests.support.rulebook_memory import replacement_cycles
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()

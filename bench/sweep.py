@@ -37,8 +37,8 @@ from engine.store import escalations  # noqa: E402
 from engine.store.db import close_database, database  # noqa: E402
 from engine.store.migrations import migrate  # noqa: E402
 from engine.store.models import AlertRecord  # noqa: E402
-from tests.conftest import MovableClock  # noqa: E402
-from tests.escalation.test_escalation_and_delivery import at, pit_appeal  # noqa: E402
+from tests.support.appeals import pit_appeal  # noqa: E402
+from tests.support.moments import MovableClock, at  # noqa: E402
 from tests.support.seeding import seed_open_appeals  # noqa: E402
 
 PG_URL = os.environ.get("APPEALS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

@@ -1,10 +1,15 @@
-"""Shared fixtures: a database per test (SQLite file or PostgreSQL schema), an injected clock, the app."""
+"""Shared fixtures: a database per test, an injected clock, the app.
+
+Every test's database is a copy of one migrated once per test process (tests/support/databases.py).
+Tests run on SQLite. A test or a module marked `both_databases` runs on PostgreSQL too (those runs
+carry the `postgres` mark), and one marked `postgres_only` runs there alone: the store's statements,
+row locking and claims, worker processes, migrations and dialect matters (the README lists them).
+PostgreSQL runs skip when the server does not answer, and fail when CI is set.
+"""
 
 from __future__ import annotations
 
 import os
-import uuid
-from datetime import UTC, datetime
 
 import pytest
 
@@ -13,22 +18,26 @@ from engine.config import Settings
 from engine.policyset import load_policy_set
 from engine.store.db import close_database, database
 from engine.store.migrations import migrate
+from tests.support.databases import START, PostgresTemplate, SqliteTemplate
+from tests.support.moments import MovableClock
 from tests.support.paths import RULES_DIR
 
 PG_ADMIN_URL = os.environ.get("APPEALS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+DATABASES = {
+    "both_databases": ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    "postgres_only": [pytest.param("postgres", marks=pytest.mark.postgres)],
+}
 
 
-class MovableClock:
-    """The time as tests want it; services read it through the runtime."""
-
-    def __init__(self, start: datetime):
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def set(self, moment: datetime) -> None:
-        self.current = moment.astimezone(UTC)
+def pytest_generate_tests(metafunc):
+    for name, kinds in DATABASES.items():
+        if not metafunc.definition.get_closest_marker(name):
+            continue
+        if "database_kind" in metafunc.fixturenames:
+            metafunc.parametrize("database_kind", kinds)
+        elif any(mark.name == name for mark in metafunc.definition.own_markers):
+            raise pytest.UsageError(f"{metafunc.definition.nodeid} is marked {name} but uses no database")
+        return
 
 
 def postgres_available() -> bool:
@@ -47,37 +56,56 @@ def policy_set():
 
 
 @pytest.fixture(scope="session")
-def _postgres_ok():
-    ok = postgres_available()
-    if not ok and os.environ.get("CI"):
-        pytest.fail("PostgreSQL at 127.0.0.1:5432 is required when CI is set")
-    return ok
+def sqlite_template(tmp_path_factory):
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path, _postgres_ok):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'appeals.db'}"
-        return
-    if not _postgres_ok:
+@pytest.fixture(scope="session")
+def postgres_template():
+    if not postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required when CI is set")
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-    import psycopg
+    return PostgresTemplate(PG_ADMIN_URL)
 
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+@pytest.fixture
+def database_kind():
+    """sqlite; parametrized over both kinds for tests marked both_databases (see pytest_generate_tests)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def database_url(request, database_kind, tmp_path):
+    """A migrated database of the test's own."""
+    yield from _own_database(request, database_kind, tmp_path, migrated=True)
+
+
+@pytest.fixture
+def empty_database_url(request, database_kind, tmp_path):
+    """A database of the test's own with nothing in it, for tests of migrations."""
+    yield from _own_database(request, database_kind, tmp_path, migrated=False)
+
+
+def _own_database(request, database_kind, tmp_path, *, migrated: bool):
+    if database_kind == "sqlite":
+        if migrated:
+            yield request.getfixturevalue("sqlite_template").copy(tmp_path / "appeals.db")
+        else:
+            yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    schema = template.schema() if migrated else template.empty_schema()
     try:
-        yield f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+        yield template.url(schema)
     finally:
         close_database()
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        template.drop(schema)
 
 
 @pytest.fixture
 def clock():
-    # Monday 2026-11-30 10:00 Asia/Barnaul
-    return MovableClock(datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
+    return MovableClock(START)  # Monday 2026-11-30 10:00 Asia/Barnaul
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""An appeal's whole journey through real processes: signed webhook → routed → deadlines → e-mails."""
+"""An appeal's whole journey through real processes: signed webhook → stored → routed by the worker →
+deadlines → e-mails."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ import pytest
 
 from tests.support.http_receivers import TelegramBotApi
 from tests.support.paths import ROOT, RULES_DIR
-from tests.support.service_process import running_service
+from tests.support.service_process import running_service, running_worker
 from tests.support.signing import body_of, signed_headers
 from tests.support.smtp import SmtpServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
 
 
 def appeals_cli(env, *args, check=True) -> subprocess.CompletedProcess:
@@ -50,58 +51,59 @@ def service_env(database_url, tmp_path):
         "APPEALS_SMTP_URL": smtp.url,
         "APPEALS_MAIL_DIR": str(tmp_path / "mail"),
         "APPEALS_SWEEP_SECONDS": "1",
-        "APPEALS_ROUTING": "inline",  # the answer names the assignment; queued: test_routing_queued.py
+        "APPEALS_ROUTE_SECONDS": "1",
     }
+    env.pop("APPEALS_ROUTING", None)  # the default: the webhook stores the appeal, the worker routes it
     yield env, smtp
     smtp.stop()
 
 
-@pytest.fixture
-def server(service_env, tmp_path):
-    env, _ = service_env
-    appeals_cli(env, "db", "migrate")
-    with running_service(env, "serve", tmp_path) as service:
-        yield service.url
-
-
-def test_a_signed_appeal_is_routed_given_deadlines_and_escalated_by_email_exactly_once(server, service_env):
+def test_a_signed_appeal_is_routed_by_the_worker_given_deadlines_and_escalated_by_email_exactly_once(
+        service_env, tmp_path):
     env, smtp = service_env
+    appeals_cli(env, "db", "migrate")
     appeals_cli(env, "channel", "add", "portal", "--kind", "generic", "--secret", "e2e-secret")
     token = appeals_cli(env, "token", "create", "--role", "manager").stdout.strip().splitlines()[-1]
     body = body_of({"external_id": "e2e-1", "text": "На ул. Попова огромные ямы, провал у дома 105",
                     "municipality": "barnaul", "category": "roads", "regime": "fz59", "fz59": True})
 
-    status, answer = http("POST", f"{server}/webhooks/generic/portal", body=body,
-                          headers=signed_headers("e2e-secret", body, int(time.time())))
+    with running_service(env, "serve", tmp_path) as server, running_worker(env, tmp_path) as worker:
+        status, answer = http("POST", f"{server.url}/webhooks/generic/portal", body=body,
+                              headers=signed_headers("e2e-secret", body, int(time.time())))
+        assert status == 202, answer
+        assert (answer["status"], answer["routed_to"]) == ("received", None)  # stored; routing is the worker's
 
-    assert status == 202, answer
-    assert answer["routed_to"] == {"body": "barnaul-roads-committee", "role": "executor"}
-    status, appeal = http("GET", f"{server}/api/v1/appeals/{answer['appeal_id']}",
-                          headers={"Authorization": f"Bearer {token}"})
-    assert status == 200
-    clock = next(c for c in appeal["clocks"] if c["kind"] == "answer")
-    assert clock["due"].endswith("T23:59:59+07:00")
-    started = datetime.fromisoformat(clock["started_at"])
-    due = datetime.fromisoformat(clock["due_utc"])
+        def routed():
+            status, appeal = http("GET", f"{server.url}/api/v1/appeals/{answer['appeal_id']}",
+                                  headers={"Authorization": f"Bearer {token}"})
+            return status == 200 and appeal["status"] == "routed" and appeal
 
-    def sweep_at(moment):
-        appeals_cli(env, "sweep", "--now", moment.isoformat())
-        return len(smtp.messages)
+        appeal = worker.wait_for(routed, 60)
+        assert (appeal["body"], appeal["role"]) == ("barnaul-roads-committee", "executor")
+        assert f"appeal {answer['appeal_id']} routed to barnaul-roads-committee/executor" in worker.log()
+        clock = next(c for c in appeal["clocks"] if c["kind"] == "answer")
+        assert clock["due"].endswith("T23:59:59+07:00")
+        started = datetime.fromisoformat(clock["started_at"])
+        due = datetime.fromisoformat(clock["due_utc"])
 
-    assert sweep_at(started + (due - started) * 0.7) == 0
-    assert sweep_at(started + (due - started) * 0.8) == 1
-    assert sweep_at(started + (due - started) * 0.8) == 1
-    assert sweep_at(due + timedelta(minutes=1)) == 2
-    assert sweep_at(due + timedelta(minutes=2)) == 2
-    # long after: the curator's level; the centre head's level in between is superseded, not sent
-    late = due + timedelta(days=40)
-    assert sweep_at(late) == 3
-    worker = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "worker"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(3)
-    worker.terminate()
-    worker.wait(timeout=10)
-    assert sweep_at(late) == 3
+        def sweep_at(moment):
+            appeals_cli(env, "sweep", "--now", moment.isoformat())
+            return len(smtp.messages)
+
+        assert sweep_at(started + (due - started) * 0.7) == 0
+        assert sweep_at(started + (due - started) * 0.8) == 1
+        assert sweep_at(started + (due - started) * 0.8) == 1
+        assert sweep_at(due + timedelta(minutes=1)) == 2
+        assert sweep_at(due + timedelta(minutes=2)) == 2
+        # long after: the curator's level; the centre head's level in between is superseded, not sent
+        late = due + timedelta(days=40)
+        assert sweep_at(late) == 3
+        assert sweep_at(late) == 3
+        assert worker.process.poll() is None, worker.log()  # the worker ran beside every sweep
+    assert worker.process.returncode == 0, worker.log()
+    log = worker.log()
+    assert "worker started: jobs route, sweep, digest, deliver" in log and "worker stopped" in log
+    assert "Traceback" not in log and " failed" not in log, log
     recipients = sorted(m["To"].split("<")[-1].rstrip(">") for m in smtp.messages)
     assert recipients == ["fedorov@barnaul.example.ru", "gromov@barnaul.example.ru", "sokolova@cur.example.ru"]
 

@@ -11,6 +11,8 @@ from engine.jobs import run_job
 from engine.services.intake import receive_appeal, route_appeal, route_pending
 from engine.store.models import AppealRecord, AuditRecord, ClockRecord, DecisionRecord, EscalationRecord
 
+pytestmark = pytest.mark.both_databases
+
 
 class FlakyPolicy:
     """The real policy set, except that deciding fails while `broken` is set."""

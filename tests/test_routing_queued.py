@@ -27,6 +27,8 @@ from tests.support.paths import ROOT, RULES_DIR
 from tests.support.service_process import running_service
 from tests.support.signing import body_of, signed_headers
 
+pytestmark = pytest.mark.both_databases
+
 SECRET = "queued-secret"
 PIT = {
     "external_id": "q-1",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from engine.services import credentials
 from engine.store.db import database
-from tests.test_cli import run
+from tests.support.command_line import run
 
 
 def test_an_official_login_is_added_with_its_body_and_gets_a_scoped_token(cli_env, capsys, monkeypatch):

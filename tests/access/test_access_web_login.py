@@ -9,22 +9,12 @@ import pytest
 from engine.services import users
 from engine.store.models import AuditRecord
 from engine.store.users import UserRecord
-from tests.support.staff import PASSWORD, add_staff, routed
+from tests.support.staff import PASSWORD, add_staff, log_in, routed
 
 
 @pytest.fixture
 def staff(runtime):
     return add_staff(runtime)
-
-
-def login_form_token(client) -> str:
-    page = client.get("/login").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def log_in(client, login, password=PASSWORD):
-    return client.post("/login", data={"login": login, "password": password,
-                                       "csrf_token": login_form_token(client)})
 
 
 def page_csrf(client, url="/queue") -> str:

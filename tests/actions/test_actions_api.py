@@ -27,6 +27,7 @@ def act(client, token, appeal_id, name, **payload):
     return client.post(f"/api/v1/appeals/{appeal_id}/actions/{name}", json=payload, headers=bearer(token))
 
 
+@pytest.mark.both_databases
 def test_an_official_takes_and_answers_an_appeal_and_every_step_is_in_the_timeline(client, tokens, pit):
     official = tokens["roads-official"]
 
@@ -173,6 +174,7 @@ def test_every_action_is_audited_with_who_and_from_where(client, tokens, pit):
     assert entry.at is not None
 
 
+@pytest.mark.both_databases
 def test_overdue_and_at_risk_filters_find_appeals_by_their_running_clocks(client, tokens, pit, clock):
     manager = tokens["centre-manager"]
 

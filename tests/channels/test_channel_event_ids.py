@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.store import channel_events
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_an_event_id_with_a_nul_byte_or_of_any_length_is_remembered_once(runtime):

@@ -128,6 +128,7 @@ def history(client, channel, clock, runtime):
     return made
 
 
+@pytest.mark.both_databases
 def test_the_list_shows_the_last_90_days_of_open311_requests_newest_first(client, history):
     answer = client.get("/open311/v2/requests.json")
 
@@ -148,6 +149,7 @@ def test_requests_can_be_asked_for_by_ids_which_overrides_the_other_filters(clie
     assert ids(answer) == [history["leak"], history["old"]]  # the portal appeal is not an Open311 request
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("query, expected", [
     ({"service_code": "housing,waste"}, ["dump", "leak"]),
     ({"service_code": "roads"}, ["pit"]),
@@ -223,6 +225,7 @@ def test_a_request_posted_as_xml_is_answered_in_xml_and_errors_too(client, chann
 
 # --- retries ------------------------------------------------------------------------------------------------
 
+@pytest.mark.both_databases
 def test_a_retried_post_with_the_same_idempotency_key_returns_the_same_request_and_stores_one_appeal(
         client, channel):
     headers = {"Idempotency-Key": "7f3c1a2e-client-42"}
@@ -237,6 +240,7 @@ def test_a_retried_post_with_the_same_idempotency_key_returns_the_same_request_a
     assert appeal.external_id == "o311-key-7f3c1a2e-client-42" and appeal.status == "routed"
 
 
+@pytest.mark.both_databases
 def test_the_same_key_with_a_different_request_is_refused(client, channel):
     headers = {"Idempotency-Key": "k-1"}
     created_id(client.post("/open311/v2/requests.json", data=PIT, headers=headers))
@@ -248,6 +252,7 @@ def test_the_same_key_with_a_different_request_is_refused(client, channel):
     assert AppealRecord.select().count() == 1
 
 
+@pytest.mark.both_databases
 def test_keys_are_per_channel_and_posts_without_a_key_are_each_new(client, channel, runtime):
     credentials.add_channel(runtime.now(), "other-app", "open311", "other-key")
     headers = {"Idempotency-Key": "k-1"}

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from engine.services import credentials
 from engine.store.models import AppealRecord, ClockRecord, DecisionRecord
 
+pytestmark = pytest.mark.both_databases
+
 SECRET = "prop-secret"
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats(allow_nan=False) | st.text(max_size=30),

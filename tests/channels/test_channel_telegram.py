@@ -51,6 +51,7 @@ def test_a_message_becomes_a_routed_appeal_with_the_authors_name_and_id(client, 
     assert appeal.municipality == "rubtsovsk"
 
 
+@pytest.mark.both_databases
 def test_a_repeated_update_id_is_200_and_stores_nothing_new(client, channel):
     post(client, {"update_id": 10_001, "message": message()})
     again = post(client, {"update_id": 10_001, "message": message(message_id=502)})
@@ -110,6 +111,7 @@ def test_bodies_that_are_not_updates_are_4xx(client, channel):
     assert AppealRecord.select().count() == 0
 
 
+@pytest.mark.both_databases
 def test_emoji_and_a_100k_character_text_are_accepted(client, channel):
     long_text = "Яма на дороге 🚧 " * 7000
     assert post(client, {"update_id": 1, "message": message("Спасибо 🙏 но яма 🕳️ осталась")}).status_code == 200

@@ -61,6 +61,7 @@ def test_a_new_wall_comment_becomes_a_routed_incident_with_author_link_and_attac
     assert appeal.municipality == "barnaul"  # from the text: "в Барнауле"
 
 
+@pytest.mark.both_databases
 def test_a_repeated_event_id_is_acknowledged_without_a_second_appeal(client, channel):
     first = post(client, event("wall_reply_new", comment()))
     again = post(client, event("wall_reply_new", comment(id=9999)))  # same event_id, VK retried
@@ -138,6 +139,7 @@ def test_malformed_bodies_are_4xx_json_naming_the_problem(client, channel):
     assert AppealRecord.select().count() == 0
 
 
+@pytest.mark.both_databases
 def test_cyrillic_with_emoji_and_a_100k_character_text_are_stored_intact(client, channel):
     emoji = "Опять 😡🚧 яма на дороге в Бийске!!! 🙏"
     long_text = ("Во дворе огромная яма. " * 5000)[:100_000]
@@ -157,6 +159,7 @@ def test_a_body_over_the_limit_is_413(client, channel):
     assert AppealRecord.select().count() == 0
 
 
+@pytest.mark.both_databases
 def test_a_text_with_a_nul_character_is_stored_without_it(client, channel):
     answer = post(client, event("wall_reply_new", comment("Яма\u0000 на дороге")))
 

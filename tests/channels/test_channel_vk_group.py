@@ -127,6 +127,7 @@ def test_the_cli_refuses_a_group_id_for_another_kind_of_channel(cli_env, capsys)
     assert "group_id" in capsys.readouterr().err
 
 
+@pytest.mark.both_databases
 def test_migration_8_adds_the_group_id_column_to_an_older_database(runtime):
     migrator = SqliteMigrator(database.obj) if is_sqlite() else PostgresqlMigrator(database.obj)
     with database.atomic():

@@ -45,6 +45,7 @@ def test_a_signed_appeal_is_accepted_routed_and_given_a_59fz_deadline(client, cl
     assert answer_clock["due"] == "2026-12-30T23:59:59+07:00"
 
 
+@pytest.mark.both_databases
 def test_the_same_external_id_again_returns_the_original_appeal_unchanged(client, clock, channel):
     first = post(client, clock, PIT_IN_BARNAUL).get_json()
     changed = {**PIT_IN_BARNAUL, "text": "совсем другой текст"}
@@ -156,6 +157,7 @@ def test_a_rotated_secret_keeps_the_old_one_working_for_a_day(client, clock, cha
     assert post(client, clock, {**PIT_IN_BARNAUL, "external_id": "b"}, secret=new_secret).status_code == 202
 
 
+@pytest.mark.both_databases
 def test_a_nul_character_in_the_text_is_dropped_rather_than_failing_the_database(client, clock, channel):
     answer = post(client, clock, {**PIT_IN_BARNAUL, "text": "Яма\u0000 на дороге"})
 

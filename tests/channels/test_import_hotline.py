@@ -45,6 +45,7 @@ def test_valid_rows_are_imported_and_routed_and_each_error_names_its_row_and_col
     assert AppealRecord.get(AppealRecord.external_id == "hl-3").municipality == "biysk"
 
 
+@pytest.mark.both_databases
 def test_importing_the_same_file_twice_imports_nothing_new(runtime, hotline):
     import_csv(runtime, csv_of(*GOOD), channel=hotline)
     again = import_csv(runtime, csv_of(*GOOD), channel=hotline)
@@ -53,6 +54,7 @@ def test_importing_the_same_file_twice_imports_nothing_new(runtime, hotline):
     assert AppealRecord.select().count() == 3
 
 
+@pytest.mark.both_databases
 def test_all_or_nothing_imports_nothing_when_one_row_is_bad(runtime, hotline):
     report = import_csv(runtime, csv_of(*GOOD, BAD[0]), channel=hotline, all_or_nothing=True)
 

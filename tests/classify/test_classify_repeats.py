@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store.models import AppealRecord, DecisionRecord
+
+pytestmark = pytest.mark.both_databases
 
 
 def route(runtime, n: int, text: str, *, author_id: str | None, days_ago: float = 0, municipality=None) -> int:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.clocks.test_clocks_service import routed
-from tests.escalation.test_escalation_and_delivery import at
+from tests.support.appeals import routed_pit
+from tests.support.moments import at
 from tests.support.staff import add_staff
 
 
 @pytest.fixture
 def appeal_id(runtime, clock):
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    return routed(runtime, clock)
+    return routed_pit(runtime, clock)
 
 
 LOGINS = {"official": "roads-official", "manager": "centre-manager", "policy": "policy-writer",

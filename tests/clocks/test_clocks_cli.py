@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.test_cli import run
+from tests.support.command_line import run
 
 
 def test_the_deadline_preview_applies_a_special_outcome_notice_clock(cli_env, capsys):

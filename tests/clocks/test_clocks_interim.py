@@ -9,38 +9,15 @@ from datetime import UTC
 import pytest
 
 from engine.domain.deadlines import ClockSpec
-from engine.services.access import Caller
 from engine.services.actions import perform
 from engine.services.clocks import ClockRefused, operate
 from engine.services.escalation import sweep
-from engine.services.intake import receive_appeal, route_appeal
 from engine.services.recompute import recompute
 from engine.store import appeals as store
-from engine.store.models import AlertRecord, ClockRecord, EscalationRecord
-from tests.access.test_access_web_login import log_in
-from tests.escalation.test_escalation_and_delivery import at
-from tests.escalation.test_escalation_repeats import burst_pipe
-from tests.support.staff import add_staff, bearer
-
-OFFICIAL = Caller(token_id=None, role="official", label=None, user="belova-na")
-
-
-def incident(runtime, clock, external_id="vk-1") -> int:
-    """A burst pipe in Barnaul received Mon 2026-11-30 10:00 (the housing committee works 8-12, 13-17):
-    policy `incident`, first response due Tue 1 Dec 11:00; taken at once."""
-    clock.set(at("Mon 2026-11-30 10:00 +0700"))
-    received = receive_appeal(runtime, burst_pipe(clock, external_id=external_id), "{}", actor="test")
-    assert route_appeal(runtime, received.appeal_id)
-    perform(runtime, received.appeal_id, "take", {}, OFFICIAL)
-    return received.appeal_id
-
-
-def answer(runtime, appeal_id: int, kind: str) -> dict:
-    return perform(runtime, appeal_id, "answer", {"kind": kind, "text": "Ответ жителю."}, OFFICIAL)
-
-
-def row(appeal_id: int, kind: str) -> ClockRecord | None:
-    return ClockRecord.get_or_none((ClockRecord.appeal == appeal_id) & (ClockRecord.kind == kind))
+from engine.store.models import AlertRecord, EscalationRecord
+from tests.support.appeals import HOUSING_OFFICIAL, answer, clock_row, taken_incident
+from tests.support.moments import at
+from tests.support.staff import add_staff, bearer, log_in
 
 
 def with_cap(runtime, hours: int) -> None:
@@ -53,10 +30,10 @@ def with_cap(runtime, hours: int) -> None:
 
 
 def test_before_the_interim_answer_the_final_answer_waits_with_no_due_time(runtime, clock, client):
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
     tokens = add_staff(runtime)
 
-    assert row(appeal_id, "final_answer") is None
+    assert clock_row(appeal_id, "final_answer") is None
     listed = client.get(f"/api/v1/appeals/{appeal_id}/clocks", headers=bearer(tokens["centre-manager"]))
     detail = client.get(f"/api/v1/appeals/{appeal_id}", headers=bearer(tokens["centre-manager"]))
 
@@ -68,12 +45,12 @@ def test_before_the_interim_answer_the_final_answer_waits_with_no_due_time(runti
 
 
 def test_the_interim_answer_starts_the_final_answer_seven_working_days_later_and_arms_its_ladder(runtime, clock):
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
     clock.set(at("Mon 2026-11-30 14:00 +0700"))
 
     result = answer(runtime, appeal_id, "interim")
 
-    final = row(appeal_id, "final_answer")
+    final = clock_row(appeal_id, "final_answer")
     # 1-4 Dec and 7-9 Dec: Wednesday 9 December at the end of the working day
     assert final.due_at == at("Wed 2026-12-09 17:00 +0700")
     assert final.started_at == clock() and final.waits_for is None and final.cap_at is None
@@ -88,23 +65,23 @@ def test_the_interim_answer_starts_the_final_answer_seven_working_days_later_and
 
 
 def test_a_second_interim_answer_does_not_move_the_final_answer_term(runtime, clock):
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
     clock.set(at("Mon 2026-11-30 14:00 +0700"))
     answer(runtime, appeal_id, "interim")
     clock.set(at("Fri 2026-12-04 09:00 +0700"))
 
     result = answer(runtime, appeal_id, "interim")
 
-    final = row(appeal_id, "final_answer")
+    final = clock_row(appeal_id, "final_answer")
     assert final.due_at == at("Wed 2026-12-09 17:00 +0700") and final.deadline_version == 1
     assert result["clocks_started"] == []
 
 
 def test_the_final_answer_term_escalates_when_it_breaches(runtime, clock):
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
     clock.set(at("Mon 2026-11-30 14:00 +0700"))
     answer(runtime, appeal_id, "interim")
-    final = row(appeal_id, "final_answer")
+    final = clock_row(appeal_id, "final_answer")
 
     clock.set(at("Tue 2026-12-08 10:00 +0700"))  # not yet due
     sweep(runtime)
@@ -114,16 +91,16 @@ def test_the_final_answer_term_escalates_when_it_breaches(runtime, clock):
 
     breach = AlertRecord.select().where((AlertRecord.clock == final.id) & (AlertRecord.level == "breach"))
     assert breach.count() >= 1
-    assert row(appeal_id, "final_answer").breached_at == at("Wed 2026-12-09 17:00 +0700")
+    assert clock_row(appeal_id, "final_answer").breached_at == at("Wed 2026-12-09 17:00 +0700")
 
 
 def test_a_final_answer_without_an_interim_one_answers_both_and_is_on_time(runtime, clock):
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
     clock.set(at("Mon 2026-11-30 15:00 +0700"))
 
     result = answer(runtime, appeal_id, "final")
 
-    first, final = row(appeal_id, "first_response"), row(appeal_id, "final_answer")
+    first, final = clock_row(appeal_id, "first_response"), clock_row(appeal_id, "final_answer")
     assert first.stopped_at == clock() and first.stopped_at <= first.due_at
     assert final.started_at == final.stopped_at == clock() and final.stopped_at <= final.due_at
     assert result["without_interim"] == ["final_answer"]
@@ -143,16 +120,16 @@ def test_a_final_answer_without_an_interim_one_answers_both_and_is_on_time(runti
 def test_with_a_hard_cap_the_pending_final_answer_is_due_at_the_cap_and_the_interim_answer_bounds_it(
         runtime, clock, cap_hours, cap, due):
     with_cap(runtime, cap_hours)
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
 
-    pending = row(appeal_id, "final_answer")
+    pending = clock_row(appeal_id, "final_answer")
     assert (pending.waits_for, pending.due_at, pending.cap_at) == ("interim", at(cap), at(cap))
     assert EscalationRecord.get(EscalationRecord.clock == pending.id).ladder_id == "incident-response"
 
     clock.set(at("Mon 2026-11-30 14:00 +0700"))
     answer(runtime, appeal_id, "interim")
 
-    started = row(appeal_id, "final_answer")
+    started = clock_row(appeal_id, "final_answer")
     assert (started.waits_for, started.started_at, started.due_at) == (None, clock(), at(due))
     assert started.deadline_version == 2
     event = next(e for e in store.audit_trail(appeal_id) if e.action == "clock.started")
@@ -162,39 +139,39 @@ def test_with_a_hard_cap_the_pending_final_answer_is_due_at_the_cap_and_the_inte
 
 def test_a_pending_clock_neither_pauses_nor_extends_and_a_clarification_leaves_it_alone(runtime, clock):
     with_cap(runtime, 48)
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
 
     with pytest.raises(ClockRefused, match="pending"):
         operate(runtime, appeal_id, "final_answer", "pause", {"reason": "x"}, actor="u:1", role="official")
     with pytest.raises(ClockRefused, match="extending"):
         operate(runtime, appeal_id, "final_answer", "extend", {"days": 1, "reason": "x"}, actor="u:1",
                 role="manager")
-    result = perform(runtime, appeal_id, "request_clarification", {"text": "Номер дома?"}, OFFICIAL)
+    result = perform(runtime, appeal_id, "request_clarification", {"text": "Номер дома?"}, HOUSING_OFFICIAL)
 
     assert result["clocks_paused"] == ["first_response"]
-    assert row(appeal_id, "final_answer").paused_since is None
+    assert clock_row(appeal_id, "final_answer").paused_since is None
 
 
 def test_a_pending_capped_clock_escalates_at_the_cap_when_no_interim_answer_comes(runtime, clock):
     with_cap(runtime, 48)
-    appeal_id = incident(runtime, clock)
-    pending = row(appeal_id, "final_answer")
+    appeal_id = taken_incident(runtime, clock)
+    pending = clock_row(appeal_id, "final_answer")
 
     clock.set(at("Wed 2026-12-02 10:00 +0700"))
     sweep(runtime)
 
     assert AlertRecord.select().where((AlertRecord.clock == pending.id) & (AlertRecord.level == "breach")).count()
-    assert row(appeal_id, "final_answer").breached_at == at("Wed 2026-12-02 10:00 +0700")
+    assert clock_row(appeal_id, "final_answer").breached_at == at("Wed 2026-12-02 10:00 +0700")
 
 
 def test_a_final_answer_without_an_interim_one_is_judged_against_the_cap(runtime, clock):
     with_cap(runtime, 48)
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
     clock.set(at("Wed 2026-12-02 11:00 +0700"))  # an hour past the cap
 
     answer(runtime, appeal_id, "final")
 
-    final = row(appeal_id, "final_answer")
+    final = clock_row(appeal_id, "final_answer")
     assert final.stopped_at == clock() and final.due_at == at("Wed 2026-12-02 10:00 +0700")
     stopped = next(e for e in store.audit_trail(appeal_id)
                    if e.action == "clock.stopped" and e.details["clock"] == "final_answer")
@@ -203,16 +180,16 @@ def test_a_final_answer_without_an_interim_one_is_judged_against_the_cap(runtime
 
 def test_recomputing_leaves_a_pending_clock_due_at_its_cap(runtime, clock):
     with_cap(runtime, 48)
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
 
     report = recompute(runtime, actor="cli", reason="проверка", appeal_id=appeal_id)
 
     assert report.moved == 0
-    assert row(appeal_id, "final_answer").due_at == at("Wed 2026-12-02 10:00 +0700")
+    assert clock_row(appeal_id, "final_answer").due_at == at("Wed 2026-12-02 10:00 +0700")
 
 
 def test_the_web_page_of_an_incident_shows_the_waiting_final_answer(runtime, clock, client):
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
     add_staff(runtime)
     log_in(client, "centre-manager")
 
@@ -224,7 +201,7 @@ def test_the_web_page_of_an_incident_shows_the_waiting_final_answer(runtime, clo
 
 def test_the_clock_history_shows_a_capped_final_answer_created_at_receipt_then_started(runtime, clock, client):
     with_cap(runtime, 240)
-    appeal_id = incident(runtime, clock)
+    appeal_id = taken_incident(runtime, clock)
     tokens = add_staff(runtime)
     clock.set(at("Mon 2026-11-30 14:00 +0700"))
     answer(runtime, appeal_id, "interim")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.store.db import close_database, database, open_database
 from engine.store.migrations import m0004_clock_terms
 from engine.store.models import ClockRecord
+
+pytestmark = pytest.mark.both_databases
 
 OLD_CLOCK_TABLE = """
 CREATE TABLE clock_record (
@@ -16,8 +20,8 @@ CREATE TABLE clock_record (
 """
 
 
-def test_an_old_clock_table_gains_the_term_columns_with_defaults_and_applying_twice_is_harmless(database_url):
-    open_database(database_url)
+def test_an_old_clock_table_gains_the_term_columns_with_defaults_and_applying_twice_is_harmless(empty_database_url):
+    open_database(empty_database_url)
     database.connect(reuse_if_open=True)
     try:
         database.execute_sql(OLD_CLOCK_TABLE)

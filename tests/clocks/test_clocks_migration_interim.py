@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.store.db import close_database, database, open_database
 from engine.store.migrations import m0007_clock_interim_start
 from engine.store.models import ClockRecord
+
+pytestmark = pytest.mark.both_databases
 
 CLOCK_TABLE_OF_M0006 = """
 CREATE TABLE clock_record (
@@ -17,8 +21,8 @@ CREATE TABLE clock_record (
 """
 
 
-def test_an_old_clock_table_gains_the_interim_columns_empty_and_applying_twice_is_harmless(database_url):
-    open_database(database_url)
+def test_an_old_clock_table_gains_the_interim_columns_empty_and_applying_twice_is_harmless(empty_database_url):
+    open_database(empty_database_url)
     database.connect(reuse_if_open=True)
     try:
         database.execute_sql(CLOCK_TABLE_OF_M0006)

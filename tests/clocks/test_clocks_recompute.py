@@ -10,8 +10,8 @@ import pytest
 from engine.services.clocks import operate
 from engine.services.recompute import recompute
 from engine.store import appeals as store
-from tests.clocks.test_clocks_service import clock_row, routed
-from tests.escalation.test_escalation_and_delivery import at
+from tests.support.appeals import clock_row, routed_pit
+from tests.support.moments import at
 
 WEDNESDAY_6_MAY = at("Wed 2026-05-06 23:59 +0700").replace(second=59)
 
@@ -32,7 +32,7 @@ def with_answer_days(runtime, policy_id: str, amount: int):
 @pytest.fixture
 def appeal_id(runtime, clock):
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    return routed(runtime, clock)
+    return routed_pit(runtime, clock)
 
 
 def test_a_new_calendar_moves_nothing_until_recompute_is_run(runtime, clock, appeal_id):
@@ -103,7 +103,7 @@ def test_a_dry_run_reports_what_would_move_and_changes_nothing(runtime, appeal_i
 
 
 def test_recompute_for_one_appeal_leaves_the_others_pinned(runtime, clock, appeal_id):
-    other = routed(runtime, clock, external_id="c-2")
+    other = routed_pit(runtime, clock, external_id="c-2")
     with_day_off(runtime, date(2026, 5, 6))
 
     report = recompute(runtime, actor="cli", reason="праздник", appeal_id=other)

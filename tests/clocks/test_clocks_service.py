@@ -6,37 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from engine.domain.appeal import Author, IncomingAppeal
 from engine.services.clocks import ClockInvalid, ClockRefused, operate
 from engine.services.escalation import sweep
-from engine.services.intake import receive_appeal, route_appeal
 from engine.store import appeals as store
-from engine.store.models import AlertRecord, ClockRecord, EscalationRecord
-from tests.escalation.test_escalation_and_delivery import at
-
-
-def appeal(clock, *, regime="fz59", external_id="c-1", author_type="citizen", category="roads") -> IncomingAppeal:
-    return IncomingAppeal(
-        channel="portal",
-        external_id=external_id,
-        text="На ул. Попова огромные ямы, провал асфальта",
-        received_at=clock(),
-        author=Author(name="Анна Кравцова", type=author_type, contact="anna@example.ru"),
-        municipality="barnaul",
-        category=category,
-        fz59=regime == "fz59",
-        regime=regime,
-    )
-
-
-def routed(runtime, clock, **kwargs) -> int:
-    received = receive_appeal(runtime, appeal(clock, **kwargs), "{}", actor="test")
-    assert route_appeal(runtime, received.appeal_id)
-    return received.appeal_id
-
-
-def clock_row(appeal_id: int, kind: str) -> ClockRecord:
-    return ClockRecord.get((ClockRecord.appeal == appeal_id) & (ClockRecord.kind == kind))
+from engine.store.models import AlertRecord, EscalationRecord
+from tests.support.appeals import clock_row, routed_pit
+from tests.support.moments import at
 
 
 def actions(appeal_id: int) -> list[str]:
@@ -46,9 +21,10 @@ def actions(appeal_id: int) -> list[str]:
 @pytest.fixture
 def fz59_appeal(runtime, clock):
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    return routed(runtime, clock)
+    return routed_pit(runtime, clock)
 
 
+@pytest.mark.both_databases
 def test_a_59_fz_answer_clock_starts_at_routing_with_its_term_and_versions(runtime, fz59_appeal):
     answer = clock_row(fz59_appeal, "answer")
 
@@ -59,6 +35,7 @@ def test_a_59_fz_answer_clock_starts_at_routing_with_its_term_and_versions(runti
     assert actions(fz59_appeal) == []  # the clock rows record their start; routing is one audit event
 
 
+@pytest.mark.both_databases
 def test_a_pause_over_days_moves_a_calendar_day_term_by_the_days_it_reached_into(runtime, clock, fz59_appeal):
     clock.set(at("Mon 2026-04-13 10:00 +0700"))
     operate(runtime, fz59_appeal, "answer", "pause", {"reason": "запрошен номер дома"}, actor="u:1", role="official")
@@ -109,7 +86,7 @@ def test_a_pause_within_one_day_credits_nothing_to_a_calendar_day_term(runtime, 
 def test_a_working_hours_clock_moves_by_the_working_time_it_was_paused(runtime, clock, paused, resumed,
                                                                          credit_hours, due):
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    appeal_id = routed(runtime, clock, regime="incident")
+    appeal_id = routed_pit(runtime, clock, regime="incident")
     assert clock_row(appeal_id, "first_response").due_at == at("Mon 2026-04-06 15:00 +0700")
 
     clock.set(at(paused))
@@ -122,6 +99,7 @@ def test_a_working_hours_clock_moves_by_the_working_time_it_was_paused(runtime, 
     assert first.due_at == at(due)
 
 
+@pytest.mark.both_databases
 def test_a_manager_extends_a_59_fz_answer_once_and_the_notice_to_the_author_is_recorded(runtime, clock,
                                                                                           fz59_appeal):
     clock.set(at("Mon 2026-04-27 10:00 +0700"))
@@ -170,7 +148,7 @@ def test_an_extension_after_the_term_ended_is_refused(runtime, clock, fz59_appea
 
 
 def test_a_working_hours_clock_cannot_be_extended(runtime, clock):
-    appeal_id = routed(runtime, clock, regime="incident")
+    appeal_id = routed_pit(runtime, clock, regime="incident")
 
     with pytest.raises(ClockRefused, match="does not allow extending"):
         operate(runtime, appeal_id, "first_response", "extend", {"days": 1, "reason": "x"}, actor="u:1",
@@ -203,6 +181,7 @@ def test_an_unknown_clock_is_a_lookup_error(runtime, fz59_appeal):
         operate(runtime, fz59_appeal, "final_answer", "pause", {"reason": "x"}, actor="u:1", role="official")
 
 
+@pytest.mark.both_databases
 def test_stopping_a_paused_clock_credits_the_pause_first_and_reports_it_on_time(runtime, clock, fz59_appeal):
     clock.set(at("Mon 2026-05-04 10:00 +0700"))
     operate(runtime, fz59_appeal, "answer", "pause", {"reason": "x"}, actor="u:1", role="official")
@@ -216,6 +195,7 @@ def test_stopping_a_paused_clock_credits_the_pause_first_and_reports_it_on_time(
     assert actions(fz59_appeal)[-3:] == ["clock.paused", "clock.resumed", "clock.stopped"]
 
 
+@pytest.mark.both_databases
 def test_a_paused_clock_sends_no_alerts_and_its_ladder_follows_the_moved_due_time(runtime, clock, fz59_appeal):
     clock.set(at("Mon 2026-04-20 10:00 +0700"))
     operate(runtime, fz59_appeal, "answer", "pause", {"reason": "x"}, actor="u:1", role="official")
@@ -233,7 +213,7 @@ def test_a_paused_clock_sends_no_alerts_and_its_ladder_follows_the_moved_due_tim
 
 
 def test_an_anonymous_59_fz_appeal_gets_no_answer_clock(runtime, clock):
-    appeal_id = routed(runtime, clock, author_type="anonymous")
+    appeal_id = routed_pit(runtime, clock, author_type="anonymous")
 
     kinds = {c.kind for c in store.clocks_of(appeal_id)}
     assert "answer" not in kinds and "registration" in kinds
@@ -247,7 +227,7 @@ def test_a_portal_message_gets_the_term_of_its_category_from_the_table(runtime, 
     runtime.policy_set = replace(runtime.policy_set, policies={**runtime.policy_set.policies, "pos-message": shorter})
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
 
-    appeal_id = routed(runtime, clock, regime="portal_message")
+    appeal_id = routed_pit(runtime, clock, regime="portal_message")
 
     answer = clock_row(appeal_id, "answer")
     assert (answer.amount, answer.due_at) == (10, at("Thu 2026-04-16 23:59 +0700").replace(second=59))

@@ -7,7 +7,8 @@ from datetime import timedelta
 from engine.services.escalation import rearm_clock, sweep
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store.models import AlertRecord, ClockRecord, EscalationRecord
-from tests.escalation.test_escalation_and_delivery import at, pit_appeal
+from tests.support.appeals import pit_appeal
+from tests.support.moments import at
 
 
 def extend(clock_row, days):

@@ -16,8 +16,9 @@ from engine.services.escalation import sweep
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store import outbox
 from engine.store.models import AlertRecord
-from tests.escalation.test_escalation_and_delivery import at, pit_appeal
+from tests.support.appeals import pit_appeal
 from tests.support.http_receivers import TelegramBotApi, WebhookReceiver
+from tests.support.moments import at
 from tests.support.rules_copy import edited_policy, official
 from tests.support.smtp import free_port
 
@@ -149,6 +150,7 @@ def test_an_alert_failing_every_attempt_is_dead_lettered_once_and_the_notice_nev
     ]
 
 
+@pytest.mark.both_databases
 def test_two_deliverers_never_send_the_same_alert(runtime, clock, breach_for_gromov, telegram):
     alert = AlertRecord.get(AlertRecord.channel == "telegram")
     now = clock()

@@ -8,7 +8,8 @@ from engine.services.digest import send_digests
 from engine.services.escalation import sweep
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store.models import AlertRecord, AppealRecord
-from tests.escalation.test_escalation_and_delivery import at, pit_appeal
+from tests.support.appeals import pit_appeal
+from tests.support.moments import at
 from tests.support.rules_copy import edited_policy, official
 
 

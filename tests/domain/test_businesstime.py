@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,35 +16,9 @@ from engine.domain.businesstime import (
     is_working_time,
     working_time_between,
 )
-from engine.domain.calendar import BusinessCalendar, CalendarNotAvailable
-from engine.policyset.calendars import load_production_calendar, load_working_hours
-
-ROOT = Path(__file__).resolve().parents[2]
-LOCAL = "Asia/Barnaul"
-PRODUCTION = load_production_calendar(ROOT / "rules" / "calendar")
-SCHEDULES = load_working_hours(yaml.safe_load((ROOT / "rules" / "directory.yaml").read_text(encoding="utf-8")))
-OFFICE = BusinessCalendar(PRODUCTION, SCHEDULES["regional-office"], LOCAL)
-MUNICIPAL = BusinessCalendar(PRODUCTION, SCHEDULES["municipal-office"], LOCAL)
-DESK = BusinessCalendar(PRODUCTION, SCHEDULES["round-the-clock-desk"], LOCAL)
-CALENDARS = {"office": OFFICE, "municipal": MUNICIPAL, "desk": DESK}
-
-_STAMP = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d{2}-\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?(?: (\S+))?$")
-
-
-def at(text: str) -> datetime:
-    """``"Thu 2026-04-30 17:30"`` (local Barnaul time unless a zone follows) as an aware datetime.
-
-    The weekday name must match the date, so a table row cannot lie about it. ``24:00``
-    is the end of the named day.
-    """
-    match = _STAMP.match(text)
-    assert match, f"bad timestamp literal {text!r}"
-    weekday, day, hours, minutes, seconds, zone = match.groups()
-    d = date.fromisoformat(day)
-    assert d.strftime("%a") == weekday, f"{text!r}: {day} is a {d.strftime('%a')}, not a {weekday}"
-    tz = UTC if zone == "UTC" else ZoneInfo(zone or LOCAL)
-    offset = timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0))
-    return datetime.combine(d, datetime.min.time(), tzinfo=tz) + offset
+from engine.domain.calendar import CalendarNotAvailable
+from tests.support.business_calendars import CALENDARS, OFFICE, PRODUCTION
+from tests.support.moments import at
 
 
 def hours(text: str) -> timedelta:

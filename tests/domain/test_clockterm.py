@@ -13,9 +13,8 @@ from engine.domain.clockterm import pause_credit, term_due
 from engine.domain.deadlines import compute_clocks
 from engine.domain.vocabulary import FZ59_SPECIALS
 from engine.rulebook.vocabulary import OUTCOMES
-
-from .test_businesstime import MUNICIPAL, OFFICE, at
-from .test_deadlines import POLICIES
+from tests.support.business_calendars import MUNICIPAL, OFFICE, POLICIES
+from tests.support.moments import at
 
 
 @pytest.mark.parametrize(

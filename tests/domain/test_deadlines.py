@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import re
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,18 +20,13 @@ from engine.domain.deadlines import (
     policy_clocks,
 )
 from engine.domain.policy_document import policies_from_document
-from engine.policyset.calendars import (
-    business_calendar_for_body,
-    load_deadline_policies,
-    load_production_calendar,
-)
+from engine.policyset.calendars import business_calendar_for_body
+from tests.support.business_calendars import POLICIES, PRODUCTION
+from tests.support.paths import RULES_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
-DEADLINES = ROOT / "rules" / "deadline_policies.yaml"
-PRODUCTION = load_production_calendar(ROOT / "rules" / "calendar")
-DIRECTORY = yaml.safe_load((ROOT / "rules" / "directory.yaml").read_text(encoding="utf-8"))
+DEADLINES = RULES_DIR / "deadline_policies.yaml"
+DIRECTORY = yaml.safe_load((RULES_DIR / "directory.yaml").read_text(encoding="utf-8"))
 OFFICE = business_calendar_for_body("min-roads", DIRECTORY, PRODUCTION)
-POLICIES = load_deadline_policies(DEADLINES)
 BARNAUL = ZoneInfo("Asia/Barnaul")
 
 

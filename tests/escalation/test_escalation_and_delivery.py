@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.header import decode_header, make_header
 
 import pytest
 
 from engine.alerts.email import SmtpSender
-from engine.domain.appeal import Author, IncomingAppeal
 from engine.services.delivery import deliver_pending
 from engine.services.escalation import sweep
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store.models import AlertRecord, ClockRecord
+from tests.support.appeals import pit_appeal
+from tests.support.moments import at
 from tests.support.smtp import SmtpServer, free_port
 
-
-def at(text: str) -> datetime:
-    """'Thu 2026-12-24 10:00 +07:00' → aware datetime, checking the weekday name."""
-    weekday, rest = text.split(" ", 1)
-    moment = datetime.strptime(rest, "%Y-%m-%d %H:%M %z")
-    assert moment.strftime("%a") == weekday, f"{text}: that date is a {moment.strftime('%a')}"
-    return moment
-
-
-def pit_appeal(clock, external_id="pos-1") -> IncomingAppeal:
-    return IncomingAppeal(
-        channel="portal",
-        external_id=external_id,
-        text="На ул. Попова огромные ямы, провал асфальта",
-        received_at=clock(),
-        author=Author(name="Анна Кравцова", type="citizen", contact="anna@example.ru"),
-        municipality="barnaul",
-        category="roads",
-        fz59=True,
-        regime="fz59",
-    )
+pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture

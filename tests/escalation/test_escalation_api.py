@@ -7,7 +7,8 @@ import pytest
 from engine.services import credentials, users
 from engine.services.escalation import sweep
 from engine.services.intake import receive_appeal, route_appeal
-from tests.escalation.test_escalation_and_delivery import at, pit_appeal
+from tests.support.appeals import pit_appeal
+from tests.support.moments import at
 
 
 @pytest.fixture

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from engine.store.db import database, is_sqlite
 from engine.store.migrations import m0003_alert_repeats_receipts_digests as m0003
 from engine.store.models import AlertRecord, EscalationRecord
+
+pytestmark = pytest.mark.both_databases
 
 NEW_COLUMNS = {"escalation_record": {"repeat_level", "repeat_count", "repeat_from"},
                "alert_record": {"deadline_version", "repeat", "receipt"}}

@@ -6,22 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from engine.domain.appeal import Author, IncomingAppeal
 from engine.services.access import Caller
 from engine.services.actions import perform
 from engine.services.escalation import rearm_clock, sweep
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store import outbox
 from engine.store.models import AlertRecord, ClockRecord, EscalationRecord
-from tests.escalation.test_escalation_and_delivery import at
-
-
-def burst_pipe(clock, urgency="normal", external_id="vk-1") -> IncomingAppeal:
-    return IncomingAppeal(
-        channel="vk", external_id=external_id, text="Во дворе дома 5 по ул. Ленина прорвало трубу, течёт вода",
-        received_at=clock(), author=Author(name="Игорь Седов"), municipality="barnaul", category="housing",
-        regime="incident", urgency=urgency,
-    )
+from tests.support.appeals import burst_pipe, pit_appeal
+from tests.support.moments import at
 
 
 @pytest.fixture
@@ -153,8 +145,8 @@ def test_an_urgent_incident_climbs_the_urgent_ladder(runtime, clock):
     assert rows == {"first_response": "incident-urgent", "final_answer": "incident-urgent"}
 
 
+@pytest.mark.both_databases
 def test_the_sweep_pages_through_many_steps_due_at_the_same_instant_without_a_cap(runtime, clock):
-    from tests.escalation.test_escalation_and_delivery import pit_appeal
     from tests.support.seeding import seed_open_appeals
 
     received = receive_appeal(runtime, pit_appeal(clock, "pos-many"), "{}", actor="test")

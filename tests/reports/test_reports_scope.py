@@ -9,9 +9,8 @@ import io
 import pytest
 
 from engine.services import reports
-from tests.access.test_access_web_login import log_in
-from tests.escalation.test_escalation_and_delivery import at
-from tests.support.staff import add_staff, bearer, routed
+from tests.support.moments import at
+from tests.support.staff import add_staff, bearer, log_in, routed
 
 ROADS = "barnaul-roads-committee"
 HOUSING = "barnaul-housing-committee"
@@ -91,6 +90,7 @@ def test_the_service_without_a_scope_counts_every_body(runtime, clock, two_secto
     assert nothing["items"] == [] and nothing["scope"] == []
 
 
+@pytest.mark.both_databases
 def test_the_dashboard_of_a_sector_manager_shows_the_sector_bodies_only(client, runtime, clock, two_sectors):
     clock.set(at("Mon 2027-01-11 10:00 +0700"))
     names = {body: runtime.policy_set.directory.bodies[body].name for body in (ROADS, HOUSING)}
@@ -101,6 +101,7 @@ def test_the_dashboard_of_a_sector_manager_shows_the_sector_bodies_only(client, 
     assert names[ROADS] in page and names[HOUSING] not in page
 
 
+@pytest.mark.both_databases
 def test_the_dashboard_of_the_centre_manager_shows_every_body(client, runtime, clock, two_sectors):
     clock.set(at("Mon 2027-01-11 10:00 +0700"))
     names = {body: runtime.policy_set.directory.bodies[body].name for body in (ROADS, HOUSING)}

@@ -9,8 +9,8 @@ import pytest
 
 from engine.services import reports
 from engine.services.clocks import operate
-from tests.clocks.test_clocks_service import routed
-from tests.escalation.test_escalation_and_delivery import at
+from tests.support.appeals import routed_pit
+from tests.support.moments import at
 from tests.support.staff import add_staff, bearer
 
 
@@ -18,7 +18,7 @@ from tests.support.staff import add_staff, bearer
 def four_answers(runtime, clock):
     """Four 59-ФЗ answers due Wed 6 May: closed on time, closed late, open overdue, paused before due."""
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    ids = [routed(runtime, clock, external_id=f"sla-{n}") for n in range(4)]
+    ids = [routed_pit(runtime, clock, external_id=f"sla-{n}") for n in range(4)]
     clock.set(at("Thu 2026-04-30 10:00 +0700"))
     operate(runtime, ids[0], "answer", "stop", {"reason": "ответ дан"}, actor="u:1", role="official")
     operate(runtime, ids[3], "answer", "pause", {"reason": "уточнение"}, actor="u:1", role="official")
@@ -32,6 +32,7 @@ def may(runtime):
     return reports.period(runtime, "2026-05-01", "2026-05-31")
 
 
+@pytest.mark.both_databases
 def test_compliance_is_on_time_closed_over_closed_plus_open_overdue(runtime, four_answers):
     start, end = may(runtime)
 
@@ -44,6 +45,7 @@ def test_compliance_is_on_time_closed_over_closed_plus_open_overdue(runtime, fou
     assert [item["body"] for item in report["items"]] == ["barnaul-roads-committee"]
 
 
+@pytest.mark.both_databases
 def test_a_clock_due_outside_the_period_is_not_counted(runtime, four_answers):
     start, end = reports.period(runtime, "2026-04-01", "2026-04-30")
 
@@ -52,6 +54,7 @@ def test_a_clock_due_outside_the_period_is_not_counted(runtime, four_answers):
     assert report["items"] == [] and report["total"]["compliance"] is None
 
 
+@pytest.mark.both_databases
 def test_the_report_groups_by_month_and_by_clock_kind(runtime, four_answers):
     start, end = may(runtime)
 
@@ -62,6 +65,7 @@ def test_the_report_groups_by_month_and_by_clock_kind(runtime, four_answers):
     assert [i["clock"] for i in by_clock["items"]] == ["answer"]  # registrations were due in April
 
 
+@pytest.mark.both_databases
 def test_a_period_in_local_days_ends_after_the_last_day(runtime):
     start, end = reports.period(runtime, "2026-05-01", "2026-05-31")
 
@@ -111,8 +115,8 @@ def add_staff_token(runtime) -> str:
 ])
 def test_the_at_risk_forecast_lists_clocks_due_within_n_working_hours(runtime, clock, now, hours, expected):
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    routed(runtime, clock, regime="incident", external_id="inc-1")
-    routed(runtime, clock, external_id="fz-1")
+    routed_pit(runtime, clock, regime="incident", external_id="inc-1")
+    routed_pit(runtime, clock, external_id="fz-1")
     clock.set(at(now))
 
     report = reports.at_risk(runtime, working_hours=hours)
@@ -123,9 +127,10 @@ def test_the_at_risk_forecast_lists_clocks_due_within_n_working_hours(runtime, c
         assert report["items"][0]["due"] == "2026-04-06T15:00:00+07:00"
 
 
+@pytest.mark.both_databases
 def test_the_at_risk_api_answers_json_and_csv(client, runtime, clock):
     clock.set(at("Mon 2026-04-06 10:00 +0700"))
-    routed(runtime, clock, regime="incident", external_id="inc-1")
+    routed_pit(runtime, clock, regime="incident", external_id="inc-1")
     clock.set(at("Mon 2026-04-06 13:30 +0700"))
     token = add_staff(runtime)["centre-manager"]
 

@@ -12,8 +12,8 @@ from engine.rulebook.analysis import analyse, coverage
 from engine.rulebook.sandbox import SandboxTimeout, trial_build
 from engine.rulebook.snapshot import read_tree
 from engine.services.rules.check import check_files
-
-from . import RULES_DIR, directory_sets, minimal_tree, write_rules
+from tests.support.paths import RULES_DIR
+from tests.support.rule_trees import directory_sets, minimal_tree, write_rules
 
 
 def rule(rid, when, body="min-roads"):

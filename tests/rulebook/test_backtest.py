@@ -14,8 +14,7 @@ from engine.services.rules import backtest
 from engine.store import replay
 from engine.store.appeals import incoming_from
 from engine.store.models import AppealRecord, DecisionRecord
-
-from . import RULES_DIR
+from tests.support.paths import RULES_DIR
 
 TEXTS = ["На ул. Попова огромные ямы", "Третий день нет горячей воды", "Не вывозят мусор, свалка во дворе",
          "Не могу записаться к врачу", "Автобус 10 не ходит", "Прошу разъяснить порядок получения справки",
@@ -43,6 +42,7 @@ def draft_of(files: dict[str, str], body: str = "barnaul-admin") -> dict[str, st
             for rel, text in files.items()}
 
 
+@pytest.mark.both_databases
 def test_pages_carry_what_routing_reads_from_a_stored_appeal(runtime):
     store_appeals(runtime.now(), 9)
     pages = list(replay.pages_since(runtime.now() - timedelta(days=30), page=4))
@@ -108,6 +108,7 @@ def test_appeals_the_rules_cannot_tell_apart_are_decided_once_and_every_appeal_i
     assert examples and all(changed[e["appeal"]] == (e["before"], e["after"]) for e in examples)
 
 
+@pytest.mark.both_databases
 @pytest.mark.slow
 def test_worker_processes_report_exactly_what_one_process_reports(runtime, tmp_path):
     store_appeals(runtime.now(), 40)

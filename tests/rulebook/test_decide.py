@@ -10,8 +10,8 @@ from engine.classify import text as textmod
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.rulebook import FactError, appeal_facts, fact_table, load_rulebook
 from engine.rulebook.vocabulary import cap_bytes
-
-from . import RULES_DIR, directory_sets, minimal_tree, write_rules
+from tests.support.paths import RULES_DIR
+from tests.support.rule_trees import directory_sets, minimal_tree, write_rules
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ import pytest
 from engine.rulebook import load_rulebook
 from engine.rulebook.decision_key import DecisionKey, StageMemo
 from engine.rulebook.facts import prepare_facts
-
-from . import RULES_DIR, directory_sets, minimal_tree, write_rules
-from .test_differential import STRS, random_condition, random_facts
+from tests.support.paths import RULES_DIR
+from tests.support.random_rules import STRS, random_condition, random_facts
+from tests.support.rule_trees import directory_sets, minimal_tree, write_rules
 
 TOPICS = ["roads", "housing", "waste", "other"]
 

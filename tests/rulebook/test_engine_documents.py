@@ -12,9 +12,9 @@ from engine.rulebook.compiler import TokenIndex, derived_keys, engine_doc, phras
 from engine.rulebook.facts import prepare_facts
 from engine.rulebook.model import Leaf, iter_leaves
 from engine.rulebook.reference import trace
-
-from . import RULES_DIR, directory_sets, minimal_tree, write_rules
-from .test_differential import random_condition, random_facts
+from tests.support.paths import RULES_DIR
+from tests.support.random_rules import random_condition, random_facts
+from tests.support.rule_trees import directory_sets, minimal_tree, write_rules
 
 
 @pytest.fixture(scope="module")

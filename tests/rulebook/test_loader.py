@@ -6,8 +6,8 @@ import re
 import pytest
 
 from engine.rulebook import RulebookError, load_rulebook
-
-from . import RULES_DIR, directory_sets, minimal_tree, write_rules
+from tests.support.paths import RULES_DIR
+from tests.support.rule_trees import directory_sets, minimal_tree, write_rules
 
 
 def load(tmp_path, files):

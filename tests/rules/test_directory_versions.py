@@ -83,6 +83,7 @@ def other_process(runtime, database_url, tmp_path):
         process.wait(timeout=10)
 
 
+@pytest.mark.both_databases
 @pytest.mark.slow
 def test_an_applied_directory_is_a_version_another_process_follows_and_a_rollback_restores(
         runtime, client, other_process):
@@ -123,6 +124,7 @@ def test_an_applied_directory_is_a_version_another_process_follows_and_a_rollbac
         ("rollback", first["id"]), ("publish", version["id"]), ("publish", first["id"])]
 
 
+@pytest.mark.both_databases
 def test_an_import_checked_while_another_version_went_live_is_refused_rather_than_undoing_it(
         runtime, monkeypatch):
     first, _ = versions.publish(read_tree(RULES_DIR), actor="t", comment="исходные правила", now=runtime.now())

@@ -19,8 +19,8 @@ from engine.services.rules import backtest, simulations
 from engine.store import simulations as store
 from engine.store.db import connection
 from engine.store.models import AppealRecord, SimulationRecord
-from tests.rules.test_rules_versions import changed_fallback
 from tests.support.paths import RULES_DIR
+from tests.support.rules_copy import changed_fallback
 from tests.support.staff import bearer, routed
 
 UNCLEAR = "Прошу разъяснить порядок получения справки"  # the fallback routes it to the centre's triage
@@ -122,6 +122,7 @@ def test_the_list_shows_the_latest_simulations_first_without_their_reports(runti
     assert client.get("/api/v1/rules/simulations?limit=0", headers=policy).status_code == 400
 
 
+@pytest.mark.both_databases
 def test_two_claimers_racing_never_both_get_one_simulation(runtime):
     ids = [store.create(files={}, files_hash=None, requested_by="t", since=runtime.now(), limit=None,
                         now=runtime.now()).id for _ in range(30)]
@@ -147,6 +148,7 @@ def test_two_claimers_racing_never_both_get_one_simulation(runtime):
     assert SimulationRecord.select().where(SimulationRecord.status == "running").count() == len(ids)
 
 
+@pytest.mark.both_databases
 def test_a_running_simulation_whose_worker_went_quiet_is_failed_by_the_next_claim(runtime, clock):
     def queue_one() -> int:
         return simulations.submit(draft(), since=runtime.now() - timedelta(days=30), limit=None,
@@ -181,6 +183,7 @@ def test_a_failing_backtest_fails_its_simulation_with_the_reason(runtime, client
     assert "result" not in shown
 
 
+@pytest.mark.both_databases
 def test_a_stopping_worker_gives_its_simulation_back_to_the_queue(runtime, client, policy):
     queued = start(client, policy)
     stopping = threading.Event()
@@ -203,6 +206,7 @@ def wait_until(condition, seconds: float):
     return False
 
 
+@pytest.mark.both_databases
 def test_a_simulation_running_in_the_worker_does_not_hold_up_the_routing_job(runtime, client, policy, appeals,
                                                                             monkeypatch):
     queued = start(client, policy)

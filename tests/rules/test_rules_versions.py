@@ -12,17 +12,12 @@ from engine.services import credentials
 from engine.services.rules import backtest, versions
 from engine.store.models import AuditRecord, DecisionRecord
 from tests.support.paths import RULES_DIR
+from tests.support.rules_copy import changed_fallback
 from tests.support.signing import body_of, signed_headers
 
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-def changed_fallback(files: dict[str, str], body: str = "min-social") -> dict[str, str]:
-    """A draft whose route fallback sends appeals to another body (its cases follow)."""
-    return {rel: (text.replace("body: cur-triage", f"body: {body}") if rel.startswith("routing/") else text)
-            for rel, text in files.items()}
 
 
 @pytest.fixture

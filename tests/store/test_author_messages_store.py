@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from engine.store import author_messages as store
 from tests.support.staff import routed
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_a_reply_is_queued_once_claimed_once_and_marked_sent_with_the_platform_id(runtime):

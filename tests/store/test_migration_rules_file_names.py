@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from engine.policyset import load_policy_set_from_files
 from engine.rulebook.snapshot import read_tree, tree_hash
 from engine.store.migrations import m0013_rules_file_names
 from engine.store.rule_versions import RuleVersionRecord, create_version
 from tests.support.paths import RULES_DIR
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_a_version_stored_with_the_old_file_names_loads_after_the_migration(runtime, tmp_path):

@@ -22,7 +22,8 @@ def sqlite_file(runtime):
 
 
 def test_a_writer_waits_for_the_turn_another_process_holds_and_writes_once_it_is_free(sqlite_file):
-    other = os.open(f"{sqlite_file}.write-lock", os.O_RDWR)  # another open file: another process to flock
+    # another open file: another process to flock (the first writer creates the file)
+    other = os.open(f"{sqlite_file}.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(other, fcntl.LOCK_EX)
     wrote = threading.Event()
 
@@ -43,7 +44,7 @@ def test_a_writer_waits_for_the_turn_another_process_holds_and_writes_once_it_is
 
 def test_a_writer_that_gets_no_turn_within_the_busy_timeout_fails_like_sqlite(sqlite_file, monkeypatch):
     monkeypatch.setattr(db, "WRITE_WAIT", 0.2)
-    other = os.open(f"{sqlite_file}.write-lock", os.O_RDWR)
+    other = os.open(f"{sqlite_file}.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(other, fcntl.LOCK_EX)
     try:
         started = time.monotonic()

@@ -13,7 +13,9 @@ from engine.store import clocks, escalations, outbox, statements
 from engine.store.db import write_transaction
 from engine.store.models import AlertRecord, AuditRecord, EscalationRecord
 from engine.store.statements import insert_rows, insert_unless_conflict, update_by_id
-from tests.escalation.test_escalation_and_delivery import pit_appeal
+from tests.support.appeals import pit_appeal
+
+pytestmark = pytest.mark.both_databases
 
 NOW = datetime(2026, 12, 24, 3, 0, 0, 123456, tzinfo=UTC)  # Thursday, 10:00 in Barnaul
 

@@ -11,6 +11,8 @@ from engine.store.db import write_transaction
 from engine.store.models import AppealRecord, AuditRecord, ChannelRecord
 from engine.store.statements import first_id_where, first_where, insert_row
 
+pytestmark = pytest.mark.both_databases
+
 RECEIVED = datetime(2026, 11, 30, 3, 0, 12, 345678, tzinfo=UTC)  # Monday, 10:00 in Barnaul
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from engine.services.intake import receive_appeal, route_appeal
 from engine.store.models import AlertRecord, EscalationRecord
-from engine.store.worker_lock import lock_path, single_worker
-from tests.escalation.test_escalation_and_delivery import pit_appeal
+from engine.store.worker_lock import single_worker
+from tests.support.appeals import pit_appeal
 from tests.support.paths import ROOT
 from tests.support.seeding import seed_open_appeals
 from tests.support.smtp import SmtpServer
@@ -56,6 +56,7 @@ def alert_count() -> int:
     return AlertRecord.select().count()
 
 
+@pytest.mark.both_databases
 def test_a_sweep_killed_midway_and_restarted_loses_and_duplicates_nothing(runtime, due_steps):
     total = due_steps(500)
     env = cli_env(runtime)
@@ -81,10 +82,9 @@ def test_a_sweep_killed_midway_and_restarted_loses_and_duplicates_nothing(runtim
     assert EscalationRecord.select().where(EscalationRecord.next_level != 1).count() == 0
 
 
+@pytest.mark.postgres_only
 @pytest.mark.postgres
 def test_three_workers_on_postgresql_write_exactly_one_alert_per_due_step(runtime, due_steps):
-    if "postgresql" not in runtime.settings.database_url:
-        pytest.skip("row claiming with SKIP LOCKED is a PostgreSQL matter")
     total = due_steps(10_000)
     env = cli_env(runtime)
 
@@ -101,16 +101,19 @@ def test_three_workers_on_postgresql_write_exactly_one_alert_per_due_step(runtim
     print(f"3 workers, {total} due steps: {elapsed:.1f} s, shares {shares}")
 
 
-def test_on_sqlite_a_second_worker_waits_for_the_first(runtime, due_steps):
-    if lock_path() is None:
-        pytest.skip("the single-worker lock is a SQLite matter")
+def test_on_sqlite_a_second_worker_waits_for_the_first(runtime, due_steps, tmp_path):
     total = due_steps(50)
-    env = cli_env(runtime)
+    log_path = tmp_path / "second.log"
 
-    with single_worker():  # this process is "the first worker"
-        second = start_sweep(env, "--no-deliver")
-        time.sleep(3)
-        assert second.poll() is None
-        assert alert_count() == 0
-    finish(second)
+    with single_worker(), open(log_path, "w") as log:  # this process is "the first worker"
+        second = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "sweep", "--now", SWEEP_AT, "--no-deliver"],
+                                  env=cli_env(runtime, APPEALS_LOG_LEVEL="INFO"), cwd=ROOT, stdout=log,
+                                  stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 120
+        while "another worker holds" not in log_path.read_text() and second.poll() is None:
+            assert time.monotonic() < deadline, f"the second worker never said it waits: {log_path.read_text()}"
+            time.sleep(0.05)
+        assert second.poll() is None, f"the second worker did not wait for the first: {log_path.read_text()}"
+        assert alert_count() == 0  # waiting, it wrote nothing
+    assert second.wait(timeout=300) == 0, log_path.read_text()
     assert alert_count() == total

@@ -1,4 +1,4 @@
-"""A copy of the rules folder with some YAML files edited, loaded as a policy set."""
+"""A copy of the rules folder with some YAML files edited, loaded as a policy set; drafts of edited rules."""
 
 from __future__ import annotations
 
@@ -26,3 +26,9 @@ def edited_policy(tmp_path: Path, **edits: Callable[[dict], None]):
 
 def official(doc: dict, official_id: str) -> dict:
     return next(o for o in doc["officials"] if o["id"] == official_id)
+
+
+def changed_fallback(files: dict[str, str], body: str = "min-social") -> dict[str, str]:
+    """A draft whose route fallback sends appeals to another body (its cases follow)."""
+    return {rel: (text.replace("body: cur-triage", f"body: {body}") if rel.startswith("routing/") else text)
+            for rel, text in files.items()}

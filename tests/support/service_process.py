@@ -1,5 +1,5 @@
-"""The service started as its users start it (`appeals serve` / `appeals run` in a child process),
-for tests that go through a real HTTP port."""
+"""The service started as its users start it (`appeals serve`, `appeals run`, `appeals worker` in a
+child process), for tests that go through a real HTTP port or watch the worker at work."""
 
 from __future__ import annotations
 
@@ -18,9 +18,12 @@ from tests.support.smtp import free_port
 
 @dataclass
 class Service:
-    url: str
+    url: str  # empty for the worker, which listens on no port
     process: subprocess.Popen
     log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def wait_for(self, condition, seconds: float):
         """``condition()``'s first true result within ``seconds``; fails with the service's log if
@@ -53,6 +56,25 @@ def running_service(env: dict, command: str, tmp_path: Path, *, start_within: fl
             yield service
         finally:
             process.terminate()
+            process.wait(timeout=20)
+
+
+@contextmanager
+def running_worker(env: dict, tmp_path: Path, *, start_within: float = 60) -> Iterator[Service]:
+    """`appeals worker` running until the block ends, logging at INFO to worker.log; stopped with
+    SIGTERM, as a service manager stops it."""
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "worker"],
+                                   env={**env, "APPEALS_LOG_LEVEL": "INFO"}, cwd=ROOT, stdout=log_file,
+                                   stderr=subprocess.STDOUT)
+        worker = Service("", process, log_path)
+        try:
+            worker.wait_for(lambda: "worker started" in worker.log(), start_within)
+            yield worker
+        finally:
+            if process.poll() is None:
+                process.terminate()
             process.wait(timeout=20)
 
 

@@ -14,10 +14,7 @@ from engine.store.models import AlertRecord
 from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
 from tests.support.staff import PASSWORD, add_staff, routed
 
-
-@pytest.fixture
-def database_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'web.db'}"  # one database kind is enough for the pages
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,7 @@ from tests.support.browser import LiveServer, launch, log_in, require_browser, s
 from tests.support.signing import body_of, signed_headers
 from tests.support.staff import PASSWORD, add_staff
 
-
-@pytest.fixture
-def database_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'web.db'}"
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
