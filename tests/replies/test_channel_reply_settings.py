@@ -12,16 +12,10 @@ from engine.services import credentials
 from engine.services.access import AccessError
 from engine.store.db import database
 from engine.store.models import AuditRecord, ChannelRecord
-from webhooks.cli import main
+from tests.support.command_line import run
 
 VK_TOKEN = "vk1.a.Qm9keS1vZi1hLWNvbW11bml0eS10b2tlbg"
 BOT_TOKEN = "7010203040:AAE3xYzFakeBotTokenForTheTests_0123"
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def channel(name: str) -> ChannelRecord:
