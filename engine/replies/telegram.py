@@ -29,7 +29,7 @@ from .shortening import shorten
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096
+MESSAGE_LIMIT = 4096
 # Telegram allows about one message a second to one chat; the tenth leaves room for network jitter
 CHAT_MESSAGES_PER_SECOND = 1 / 1.1
 FORBIDDEN = {
@@ -56,7 +56,7 @@ class TelegramReplySender:
         chat_id = reply.address.get("chat_id")
         if chat_id is None or chat_id == "" or isinstance(chat_id, bool):
             raise DeliveryError("Telegram: в адресе ответа нет chat_id", permanent=True)
-        payload = {"chat_id": chat_id, "text": shorten(reply.text, MAX_TEXT)}
+        payload = {"chat_id": chat_id, "text": shorten(reply.text, MESSAGE_LIMIT)}
         message_id = reply.address.get("message_id")
         if message_id is not None:
             payload["reply_parameters"] = {"message_id": message_id, "allow_sending_without_reply": True}

@@ -43,7 +43,7 @@ from .shortening import shorten, vk_length
 log = logging.getLogger(__name__)
 
 API_VERSION = "5.199"
-MAX_TEXT = 4096  # characters, counted after VK's escaping
+MESSAGE_LIMIT = 4096  # characters, counted after VK's escaping
 
 RETRY_AFTER = {1: 60, 6: 1, 9: 300, 10: 30, 14: 600, 29: 3600}
 CREDENTIALS = {
@@ -98,7 +98,7 @@ class VkReplySender:
         if not reply.token:
             raise DeliveryError(f"VK: у канала «{reply.channel}» нет токена доступа сообщества "
                                 f"(appeals channel set {reply.channel} --access-token …)", credentials=True)
-        text = shorten(reply.text, MAX_TEXT, vk_length)
+        text = shorten(reply.text, MESSAGE_LIMIT, vk_length)
         if reply.route == "vk_comment":
             method, params = "wall.createComment", self._comment(reply, text)
         elif reply.route == "vk_message":
