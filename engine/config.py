@@ -12,17 +12,34 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "APPEALS_RULES_DIR": ("rules", "Folder with routing rules, deadline policies, calendars and the directory"),
     "APPEALS_SMTP_URL": (
         "",
-        "SMTP server for alerts, smtp://[user:password@]host:port; empty writes mails to APPEALS_MAIL_DIR",
+        "SMTP server for alerts and letters to residents, smtp://[user:password@]host:port; "
+        "empty writes mails to APPEALS_MAIL_DIR",
     ),
-    "APPEALS_MAIL_FROM": ("cur-alerts@localhost", "Sender address of alert e-mails"),
-    "APPEALS_MAIL_DIR": ("var/mail", "Where alert e-mails are written when no SMTP server is configured"),
+    "APPEALS_MAIL_FROM": ("cur-alerts@localhost", "Sender address of alert e-mails and of letters to residents"),
+    "APPEALS_MAIL_DIR": ("var/mail", "Where e-mails are written when no SMTP server is configured"),
     "APPEALS_SWEEP_SECONDS": ("30", "How often the worker runs the escalation sweep and delivery"),
     "APPEALS_PUBLIC_URL": ("http://127.0.0.1:8080", "Base URL used in links inside alerts"),
     "APPEALS_SIGNATURE_TOLERANCE": ("300", "Accepted clock skew of signed webhooks, seconds"),
     "APPEALS_MAX_BODY_BYTES": ("1048576", "Largest accepted webhook body, bytes"),
     "APPEALS_DELIVERY_MAX_ATTEMPTS": ("8", "Delivery attempts before an alert is dead-lettered"),
     "APPEALS_LOG_LEVEL": ("INFO", "Logging level"),
-    "APPEALS_TELEGRAM_API_URL": ("https://api.telegram.org", "Base URL of the Telegram Bot API for alert messages"),
+    "APPEALS_TELEGRAM_API_URL": (
+        "https://api.telegram.org",
+        "Base URL of the Telegram Bot API, for alert messages and replies to residents",
+    ),
+    "APPEALS_TELEGRAM_MESSAGES_PER_SECOND": (
+        "30",
+        "Replies per second sent with one Telegram bot token (and at most one per second to one chat)",
+    ),
+    "APPEALS_VK_API_URL": (
+        "https://api.vk.com/method",
+        "Base URL of the VK API for replies to residents (API version 5.199)",
+    ),
+    "APPEALS_VK_CALLS_PER_SECOND": (
+        "18",
+        "VK API calls per second with one community access token (VK allows about 20; the rest is room for "
+        "network jitter)",
+    ),
     "APPEALS_TELEGRAM_BOT_TOKEN": ("", "Bot token for Telegram alerts; empty turns the Telegram channel off"),
     "APPEALS_ALERT_WEBHOOK_SECRET": (
         "",
@@ -76,6 +93,9 @@ class Settings:
     routing: str = "queued"
     route_seconds: int = 1
     follow_up_days: int = 30
+    vk_api_url: str = "https://api.vk.com/method"
+    vk_calls_per_second: int = 18
+    telegram_messages_per_second: int = 30
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -103,6 +123,9 @@ class Settings:
             "routing": _choice(raw, "APPEALS_ROUTING", ROUTING_MODES),
             "route_seconds": _int(raw, "APPEALS_ROUTE_SECONDS"),
             "follow_up_days": _count(raw, "APPEALS_FOLLOW_UP_DAYS"),
+            "vk_api_url": raw["APPEALS_VK_API_URL"].rstrip("/"),
+            "vk_calls_per_second": _positive(raw, "APPEALS_VK_CALLS_PER_SECOND"),
+            "telegram_messages_per_second": _positive(raw, "APPEALS_TELEGRAM_MESSAGES_PER_SECOND"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
@@ -123,6 +146,13 @@ def _count(raw: dict[str, str], name: str) -> int:
     value = _int(raw, name)
     if value < 0:
         raise ValueError(f"{name} must be 0 or more, got {raw[name]!r}")
+    return value
+
+
+def _positive(raw: dict[str, str], name: str) -> int:
+    value = _int(raw, name)
+    if value <= 0:
+        raise ValueError(f"{name} must be 1 or more, got {raw[name]!r}")
     return value
 
 

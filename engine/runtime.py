@@ -1,4 +1,5 @@
-"""What services need to act: settings, a clock, the current policy set and the senders.
+"""What services need to act: settings, a clock, the current policy set, the alert senders and the
+reply senders.
 
 Built once by the composition root (engine.bootstrap); every service takes it as ``rt: Runtime``.
 """
@@ -27,9 +28,12 @@ class Runtime:
 
     settings: Settings
     clock: Callable[[], datetime]
-    senders: dict
+    senders: dict  # alert channel (email, telegram, webhook) -> sender of OutgoingAlert
     policy_source: PolicySource  # the published rules version, followed within seconds
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # reply route (vk_comment, vk_message, telegram, email, callback) -> engine.replies.message.ReplySender;
+    # open311 and manual replies have none: nothing is pushed for them
+    reply_senders: dict = field(default_factory=dict)
 
     @property
     def policy_set(self) -> PolicySet:

@@ -1,4 +1,7 @@
-"""E-mail senders: SMTP when configured, otherwise .eml files in a folder."""
+"""E-mail senders: SMTP when configured, otherwise .eml files in a folder.
+
+Each sender sends an alert (``send``) and, through ``deliver``, any ready message: the letters to
+residents (engine/replies/email.py) go out the same way."""
 
 from __future__ import annotations
 
@@ -45,7 +48,10 @@ class SmtpSender:
         self.timeout = timeout
 
     def send(self, alert: OutgoingAlert) -> str:
-        msg = build_email(alert, self.mail_from)
+        return self.deliver(build_email(alert, self.mail_from), f"alert-{alert.alert_id:08d}")
+
+    def deliver(self, msg: EmailMessage, name: str) -> str:
+        """Hand ``msg`` to the SMTP server; ``name`` is the maildir sender's file name, unused here."""
         factory = smtplib.SMTP_SSL if self.ssl else smtplib.SMTP
         try:
             with factory(self.host, self.port, timeout=self.timeout) as smtp:
@@ -69,8 +75,12 @@ class MailDirSender:
         self.mail_from = mail_from
 
     def send(self, alert: OutgoingAlert) -> str:
+        return self.deliver(build_email(alert, self.mail_from), f"alert-{alert.alert_id:08d}")
+
+    def deliver(self, msg: EmailMessage, name: str) -> str:
+        """Write ``msg`` to ``<folder>/<name>.eml``."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"alert-{alert.alert_id:08d}.eml"
-        path.write_bytes(bytes(build_email(alert, self.mail_from)))
-        log.info("alert %s written to %s", alert.alert_id, path)
+        path = self.folder / f"{name}.eml"
+        path.write_bytes(bytes(msg))
+        log.info("%s written to %s", name, path)
         return f"file {path}"

@@ -5,6 +5,19 @@ message, or raises ``engine.alerts.message.DeliveryError``: ``permanent`` when r
 (comments closed, the resident blocked the bot), ``retry_after`` when the platform said how long
 to wait (rate limits), ``credentials`` when the channel's token is invalid or revoked (every reply
 of that channel will fail until an administrator replaces the token).
+
+What ``address`` holds, by route (the senders' modules say more):
+
+- ``vk_comment``: ``owner_id`` (the wall's owner, −community id), ``post_id``, ``comment_id`` (the
+  resident's comment; absent to comment on the post), ``group_id`` (the community that answers);
+- ``vk_message``: ``peer_id``;
+- ``telegram``: ``chat_id``, ``message_id`` (the resident's message, answered as a reply);
+- ``email``: ``email``, ``name``;
+- ``callback``: ``url`` (the channel's callback URL); ``payload`` carries ``body`` ({id, name}) and
+  ``due`` (ISO 8601 with the body's offset).
+
+``token`` is the channel's ``api_token`` (vk_*, telegram), ``secret`` its current secret (callback).
+A sender never touches the database: the delivery job records the receipt or the error.
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from engine.store import credentials as store
 from engine.store import users as user_store
@@ -16,6 +18,12 @@ from .access import ROLES, AccessError, Caller
 
 CHANNEL_KINDS = ("generic", "vk", "telegram", "open311")
 ROTATION_GRACE = timedelta(hours=24)
+# what our service answers residents with: the platform API token of a VK or Telegram channel
+# (engine/replies sends with it) and the callback URL of a generic one
+API_TOKEN_KINDS = {"vk": "VK community access token (--access-token)", "telegram": "Telegram bot token (--bot-token)"}
+_VK_TOKEN = re.compile(r"[A-Za-z0-9._-]{1,1000}")
+_BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,200}")
+UNCHANGED = object()  # set_reply_settings: leave this setting as it is
 
 
 def hash_token(token: str) -> str:
@@ -23,9 +31,11 @@ def hash_token(token: str) -> str:
 
 
 def add_channel(now: datetime, name: str, kind: str, secret: str | None = None,
-                confirmation: str | None = None, group_id: int | None = None) -> str:
+                confirmation: str | None = None, group_id: int | None = None, *,
+                api_token: str | None = None, callback_url: str | None = None) -> str:
     """Register a channel; returns its secret (generated when not given). `group_id` is a VK
-    community's id: events of any other community are then ignored."""
+    community's id: events of any other community are then ignored. `api_token` (vk, telegram) and
+    `callback_url` (generic) are what replies to residents go out with."""
     if kind not in CHANNEL_KINDS:
         raise AccessError(f"kind must be one of {', '.join(CHANNEL_KINDS)}")
     if group_id is not None and (kind != "vk" or isinstance(group_id, bool) or not isinstance(group_id, int)
@@ -33,16 +43,73 @@ def add_channel(now: datetime, name: str, kind: str, secret: str | None = None,
         raise AccessError("group_id is a VK community's positive id, for a channel of kind vk")
     if not name or len(name) > 64 or not all(c.isalnum() or c in "-_" for c in name):
         raise AccessError("name must be 1-64 letters, digits, '-' or '_'")
+    if api_token is not None:
+        api_token = checked_api_token(kind, api_token)
+    if callback_url is not None:
+        callback_url = checked_callback_url(kind, callback_url)
     secret = secret or secrets.token_urlsafe(32)
     with write_transaction():
         try:
             store.add_channel(name=name, kind=kind, secret=secret, confirmation=confirmation, now=now,
-                              group_id=group_id)
+                              group_id=group_id, api_token=api_token, callback_url=callback_url)
         except store.AlreadyExists:
             raise AccessError(f"channel {name!r} already exists") from None
         audit(now, "admin", "channel.added", None, channel=name, kind=kind,
-              **({"group_id": group_id} if group_id is not None else {}))
+              **({"group_id": group_id} if group_id is not None else {}),
+              **({"api_token": "set"} if api_token else {}),
+              **({"callback_url": callback_url} if callback_url else {}))
     return secret
+
+
+def set_reply_settings(now: datetime, name: str, *, api_token=UNCHANGED, callback_url=UNCHANGED,
+                       actor: str = "admin") -> list[str]:
+    """Replace (a string) or remove (None) a channel's platform API token or callback URL; audited
+    without the token. Returns the names of the settings that changed."""
+    channel = store.get_channel(name)
+    if channel is None:
+        raise AccessError(f"no channel {name!r}")
+    changes, shown = {}, {}
+    if api_token is not UNCHANGED:
+        changes["api_token"] = None if api_token is None else checked_api_token(channel.kind, api_token)
+        shown["api_token"] = "removed" if api_token is None else "replaced" if channel.api_token else "set"
+    if callback_url is not UNCHANGED:
+        changes["callback_url"] = None if callback_url is None else checked_callback_url(channel.kind, callback_url)
+        shown["callback_url"] = changes["callback_url"]
+    if not changes:
+        raise AccessError("nothing to change: give a token or a callback URL")
+    with write_transaction():
+        store.update_channel(channel, **changes)
+        audit(now, actor, "channel.reply_settings_changed", None, channel=name, **shown)
+    return sorted(changes)
+
+
+def checked_api_token(kind: str, token: str) -> str:
+    """The token as given when it can be a token of this kind of channel; AccessError naming what is wrong."""
+    if kind not in API_TOKEN_KINDS:
+        raise AccessError(f"a channel of kind {kind} has no platform token: only vk (--access-token) "
+                          "and telegram (--bot-token) channels do")
+    token = token.strip() if isinstance(token, str) else ""
+    if kind == "vk" and not _VK_TOKEN.fullmatch(token):
+        raise AccessError("a VK community access token is 1-1000 letters, digits, '.', '-' or '_'")
+    if kind == "telegram" and not _BOT_TOKEN.fullmatch(token):
+        raise AccessError("a Telegram bot token is the bot's number, ':' and its secret "
+                          "(letters, digits, '-' or '_'), as @BotFather gives it")
+    return token
+
+
+def checked_callback_url(kind: str, url: str) -> str:
+    """An http(s) URL without credentials in it, for a generic channel; AccessError otherwise."""
+    if kind != "generic":
+        raise AccessError(f"a callback URL is for channels of kind generic, not {kind}")
+    url = url.strip() if isinstance(url, str) else ""
+    parts = urlsplit(url)
+    if (parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000
+            or any(c.isspace() or ord(c) < 32 for c in url)):
+        raise AccessError("a callback URL is an http:// or https:// address, at most 2000 characters")
+    if parts.username or parts.password:
+        raise AccessError("a callback URL carries no user or password: it is shown by `appeals channel list`; "
+                          "callbacks are signed with the channel's secret")
+    return url
 
 
 def rotate_channel_secret(now: datetime, name: str, new_secret: str | None = None) -> str:

@@ -15,12 +15,23 @@ class AlreadyExists(Exception):
 
 
 def add_channel(*, name: str, kind: str, secret: str | None, confirmation: str | None, now: datetime,
-                group_id: int | None = None):
+                group_id: int | None = None, api_token: str | None = None, callback_url: str | None = None):
     try:
         return ChannelRecord.create(name=name, kind=kind, secret=secret, confirmation=confirmation, created_at=now,
-                                    group_id=group_id)
+                                    group_id=group_id, api_token=api_token, callback_url=callback_url)
     except IntegrityError as exc:
         raise AlreadyExists(name) from exc
+
+
+REPLY_SETTINGS = ("api_token", "callback_url")
+
+
+def update_channel(channel: ChannelRecord, **changes) -> None:
+    """Change a channel's reply settings (its platform API token, its callback URL)."""
+    unknown = set(changes) - set(REPLY_SETTINGS)
+    if unknown:
+        raise TypeError(f"not a channel reply setting: {sorted(unknown)}")
+    ChannelRecord.update(**changes).where(ChannelRecord.id == channel.id).execute()
 
 
 def get_channel(name: str) -> ChannelRecord | None:

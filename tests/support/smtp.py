@@ -18,6 +18,13 @@ def free_port() -> int:
 class Collector:
     def __init__(self):
         self.messages: list[Message] = []
+        self.refused: set[str] = set()  # recipients answered 550, as a server without that mailbox does
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refused:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
@@ -37,6 +44,9 @@ class SmtpServer:
     @property
     def messages(self) -> list[Message]:
         return self.collector.messages
+
+    def refuse(self, address: str) -> None:
+        self.collector.refused.add(address.lower())
 
     def start(self) -> SmtpServer:
         self.controller.start()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 from . import CommandError, runtime_for
+
+# the flag an operator gives a platform token with, by the kind of channel it belongs to
+TOKEN_FLAGS = {"vk": "--access-token", "telegram": "--bot-token"}
 
 
 def register(sub) -> None:
@@ -14,8 +19,15 @@ def register(sub) -> None:
     p.add_argument("--confirmation", help="VK: the string to answer a confirmation request with")
     p.add_argument("--group-id", type=int, help="VK: the community's id; events of other communities are ignored")
     p.add_argument("--if-missing", action="store_true", help="succeed quietly when the channel exists")
+    _reply_options(p)
     p.set_defaults(handler=cmd_channel)
-    p = channel.add_parser("list", help="channels and their kinds (secrets are never printed)")
+    p = channel.add_parser("set", help="change what replies to residents go out with (audited; tokens never printed)")
+    p.add_argument("name")
+    _reply_options(p)
+    p.add_argument("--remove-token", action="store_true", help="remove the platform token: replies then dead-letter")
+    p.add_argument("--remove-callback-url", action="store_true", help="remove the callback URL")
+    p.set_defaults(handler=cmd_channel)
+    p = channel.add_parser("list", help="channels, their kinds and reply settings (secrets and tokens never printed)")
     p.set_defaults(handler=cmd_channel)
     p = channel.add_parser("rotate-secret", help="new secret; the old one keeps working for 24 hours")
     p.add_argument("name")
@@ -30,6 +42,35 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_token)
 
 
+def _reply_options(p) -> None:
+    p.add_argument("--access-token", metavar="T",
+                   help="VK: the community access token replies are posted with ('-' reads it from stdin)")
+    p.add_argument("--bot-token", metavar="T",
+                   help="Telegram: the bot token replies are sent with ('-' reads it from stdin)")
+    p.add_argument("--callback-url", metavar="URL", help="generic: where replies are POSTed, signed with the secret")
+
+
+def _given_token(args, kind: str) -> str | None:
+    """The platform token given with the flag of this kind of channel; CommandError for the other flag."""
+    for flag_kind, flag in TOKEN_FLAGS.items():
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is not None and flag_kind != kind:
+            raise CommandError(f"{flag} is for channels of kind {flag_kind}; this channel is {kind}"
+                               + (f" (use {TOKEN_FLAGS[kind]})" if kind in TOKEN_FLAGS else ""))
+    value = getattr(args, TOKEN_FLAGS[kind][2:].replace("-", "_")) if kind in TOKEN_FLAGS else None
+    if value == "-":
+        value = sys.stdin.readline().strip()
+    return value
+
+
+def _reply_settings(ch) -> str:
+    if ch.kind in TOKEN_FLAGS:
+        return "\ttoken set" if ch.api_token else "\tno token"
+    if ch.kind == "generic":
+        return f"\tcallback {ch.callback_url}" if ch.callback_url else "\tno callback"
+    return ""
+
+
 def cmd_channel(args, settings):
     from engine.services import access, credentials
     from engine.services.database import connection
@@ -39,7 +80,7 @@ def cmd_channel(args, settings):
         if args.channel_command == "list":
             for ch in credentials.list_channels():
                 group = f"\tgroup {ch.group_id}" if ch.group_id is not None else ""
-                print(f"{ch.name}\t{ch.kind}\tcreated {ch.created_at.isoformat()}{group}")
+                print(f"{ch.name}\t{ch.kind}\tcreated {ch.created_at.isoformat()}{group}{_reply_settings(ch)}")
             return 0
         try:
             if args.channel_command == "add":
@@ -47,10 +88,13 @@ def cmd_channel(args, settings):
                     print(f"channel {args.name} exists")
                     return 0
                 secret = credentials.add_channel(rt.now(), args.name, args.kind, args.secret, args.confirmation,
-                                            args.group_id)
+                                                 args.group_id, api_token=_given_token(args, args.kind),
+                                                 callback_url=args.callback_url)
                 print(f"channel {args.name} ({args.kind}) added")
                 if not args.secret:  # a generated secret is shown once, never again
                     print(secret)
+            elif args.channel_command == "set":
+                return _set(args, rt, credentials)
             else:
                 secret = credentials.rotate_channel_secret(rt.now(), args.name, args.secret)
                 print(f"channel {args.name}: new secret active; the old one works for 24 hours")
@@ -58,6 +102,27 @@ def cmd_channel(args, settings):
                     print(secret)
         except access.AccessError as exc:
             raise CommandError(str(exc)) from None
+    return 0
+
+
+def _set(args, rt, credentials) -> int:
+    channel = credentials.find_channel(args.name)
+    if channel is None:
+        raise CommandError(f"no channel {args.name!r}")
+    token = _given_token(args, channel.kind)
+    if token is not None and args.remove_token:
+        raise CommandError("give a new token or --remove-token, not both")
+    if args.callback_url is not None and args.remove_callback_url:
+        raise CommandError("give a new callback URL or --remove-callback-url, not both")
+    changes = {}
+    if token is not None or args.remove_token:
+        changes["api_token"] = token
+    if args.callback_url is not None or args.remove_callback_url:
+        changes["callback_url"] = args.callback_url
+    changed = credentials.set_reply_settings(rt.now(), args.name, **changes)
+    for name in changed:
+        what = "platform token" if name == "api_token" else "callback URL"
+        print(f"channel {args.name}: {what} {'removed' if changes[name] is None else 'saved'}")
     return 0
 
 

@@ -1,0 +1,100 @@
+"""Letters to residents through the alerts' mail transport: a real SMTP server (aiosmtpd) and the mail folder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from engine.alerts.email import MailDirSender, SmtpSender
+from engine.alerts.message import DeliveryError
+from engine.replies.email import EmailReplySender
+from tests.support.replies import outgoing_reply
+from tests.support.smtp import SmtpServer, free_port
+
+NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+MAIL_FROM = "cur@alregn.example.ru"
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def header(message, name: str) -> str:
+    return str(make_header(decode_header(message[name])))
+
+
+def letter(**overrides):
+    return outgoing_reply("email", {"email": "petrova@example.ru", "name": "Петрова Анна"}, **overrides)
+
+
+def test_a_letter_goes_through_smtp_in_russian_with_date_and_a_stable_message_id(smtp):
+    sender = EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW)
+
+    receipt = sender.send(letter())
+    sender.send(letter())  # a second attempt of the same reply
+
+    first, again = smtp.messages
+    assert header(first, "To") == "Петрова Анна <petrova@example.ru>"
+    assert header(first, "From") == MAIL_FROM
+    assert header(first, "Subject") == "Ваше обращение №17"
+    assert parsedate_to_datetime(first["Date"]) == NOW
+    assert first["Message-ID"] == again["Message-ID"] == receipt.platform_id
+    assert receipt.platform_id.endswith("@alregn.example.ru>")
+    assert first["Auto-Submitted"] == "auto-generated"
+    assert first.get_content_type() == "text/plain"
+    assert first.get_payload(decode=True).decode(first.get_content_charset()) == letter().text + "\n"
+
+
+def test_the_subject_is_the_replys_own_when_it_has_one(smtp):
+    sender = EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW)
+
+    sender.send(letter(subject="Ответ на обращение №17"))
+
+    assert header(smtp.messages[0], "Subject") == "Ответ на обращение №17"
+
+
+def test_without_smtp_the_letter_is_written_to_the_mail_folder(tmp_path):
+    sender = EmailReplySender(MailDirSender(tmp_path, MAIL_FROM), MAIL_FROM, lambda: NOW)
+
+    receipt = sender.send(letter())
+
+    written = message_from_bytes((tmp_path / "reply-00000007.eml").read_bytes())
+    assert written["Message-ID"] == receipt.platform_id
+    assert "reply-00000007.eml" in receipt.detail
+
+
+def test_an_address_the_server_refuses_is_permanent(smtp):
+    smtp.refuse("petrova@example.ru")
+    sender = EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW)
+
+    with pytest.raises(DeliveryError) as error:
+        sender.send(letter())
+
+    assert error.value.permanent and not error.value.credentials
+    assert smtp.messages == []
+
+
+def test_a_malformed_address_is_permanent_before_anything_is_sent(smtp):
+    sender = EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW)
+
+    with pytest.raises(DeliveryError) as error:
+        sender.send(outgoing_reply("email", {"email": "petrova@example.ru\nBcc: all@example.ru"}))
+
+    assert error.value.permanent and smtp.messages == []
+
+
+def test_a_mail_server_out_of_reach_is_tried_again():
+    sender = EmailReplySender(SmtpSender(f"smtp://127.0.0.1:{free_port()}", MAIL_FROM, timeout=2), MAIL_FROM,
+                              lambda: NOW)
+
+    with pytest.raises(DeliveryError) as error:
+        sender.send(letter())
+
+    assert not error.value.permanent
