@@ -10,6 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from engine.replies.message import OutgoingReply
+from engine.replies.pacing import Pacer
+from engine.replies.vk import VkReplySender
 from engine.services.actions import perform
 from engine.store import appeals as appeal_store
 from engine.store import author_messages
@@ -27,6 +30,7 @@ from tests.support.conversation import (
     vk_channel,
 )
 from tests.support.moments import at
+from tests.support.vk_api import FakeVkApi
 from tests.support.vk_callback import GROUP, comment, event, post
 
 
@@ -141,7 +145,7 @@ def test_on_an_open_appeal_the_reply_is_a_message_from_the_author(runtime, clock
     appeal = AppealRecord.get()
     perform(runtime, appeal.id, "take", {}, OFFICIAL)
     sent_reply(runtime, appeal.id, route="vk_comment", platform_id=str(OUR_REPLY), kind="acknowledgement",
-               address={"owner_id": -GROUP, "post_id": 812, "reply_to_comment": 4051})
+               address={"owner_id": -GROUP, "post_id": 812, "comment_id": 4051, "group_id": GROUP})
     clock.set(at("Mon 2026-11-30 15:00 +0700"))
 
     post(client, event("wall_reply_new", reply("Уточняю: яма напротив дома 105, глубина полметра"), event_id="ev-7"))
@@ -227,3 +231,32 @@ def test_a_follow_up_with_a_nul_character_is_stored_without_it(runtime, clock, c
 
     assert answer.get_data(as_text=True) == "ok"
     assert author_messages.of_appeal(answered_pit)[-1].text == "Яма на месте"
+
+
+def test_a_reply_under_our_answer_as_the_vk_api_numbered_it_reopens_the_appeal(runtime, clock, client, channel):
+    """Our answer goes out through the VK reply sender to a local VK API; the resident answers the comment
+    VK created, by the id VK gave it (the delivery job keeps that id as the reply's platform id)."""
+    post(client, event("wall_reply_new", comment()))
+    appeal = AppealRecord.get()
+    clock.set(at("Tue 2026-12-01 12:00 +0700"))
+    answered(runtime, appeal.id)
+    key = f"appeal:{appeal.id}:final_answer:v1"
+    address = {"owner_id": -GROUP, "post_id": 812, "comment_id": 4051, "group_id": GROUP}
+    author_messages.add_outgoing(appeal_id=appeal.id, kind="final_answer", route="vk_comment", address=address,
+                                 text="Яма заделана 01.12.2026.", idempotency_key=key, now=clock())
+    queued = author_messages.by_key(key)
+    with FakeVkApi("vk1.a.community-token", group_id=GROUP) as vk:
+        receipt = VkReplySender(vk.url, Pacer()).send(OutgoingReply(
+            reply_id=queued.id, idempotency_key=key, appeal_id=appeal.id, kind="final_answer", route="vk_comment",
+            channel="gov-vk", address=address, text=queued.text, token="vk1.a.community-token"))
+    author_messages.mark_sent(queued.id, clock(), platform_id=receipt.platform_id)
+    [created] = vk.comments
+    assert created["params"]["reply_to_comment"] == "4051"
+    clock.set(at("Thu 2026-12-03 18:00 +0700"))
+
+    post(client, event("wall_reply_new", reply(to=int(receipt.platform_id)), event_id="ev-15"))
+
+    assert AppealRecord.select().count() == 1
+    assert AppealRecord.get_by_id(appeal.id).status == "in_progress"
+    follow_up = author_messages.of_appeal(appeal.id)[-1]
+    assert (follow_up.kind, follow_up.details["found_by"]) == ("follow_up", "reply")

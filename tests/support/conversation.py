@@ -51,7 +51,7 @@ def answer_pit(rt, clock, client) -> int:
     clock.set(at("Tue 2026-12-01 12:00 +0700"))
     answered(rt, appeal.id)
     sent_reply(rt, appeal.id, route="vk_comment", platform_id=str(OUR_REPLY),
-               address={"owner_id": -GROUP, "post_id": 812, "reply_to_comment": 4051})
+               address={"owner_id": -GROUP, "post_id": 812, "comment_id": 4051, "group_id": GROUP})
     return appeal.id
 
 
