@@ -59,6 +59,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "inline: the webhook request routes it too and answers with the assignment",
     ),
     "APPEALS_ROUTE_SECONDS": ("1", "How often the worker looks for stored appeals waiting to be routed"),
+    "APPEALS_FOLLOW_UP_DAYS": (
+        "30",
+        "Days after an appeal is answered or closed during which the author's reply in the same VK thread, "
+        "VK dialog or Telegram chat reopens it; later replies are new appeals",
+    ),
 }
 
 
@@ -87,6 +92,7 @@ class Settings:
     trusted_proxies: int = 0
     routing: str = "queued"
     route_seconds: int = 1
+    follow_up_days: int = 30
     vk_api_url: str = "https://api.vk.com/method"
     vk_calls_per_second: int = 18
     telegram_messages_per_second: int = 30
@@ -116,6 +122,7 @@ class Settings:
             "trusted_proxies": _count(raw, "APPEALS_TRUSTED_PROXIES"),
             "routing": _choice(raw, "APPEALS_ROUTING", ROUTING_MODES),
             "route_seconds": _int(raw, "APPEALS_ROUTE_SECONDS"),
+            "follow_up_days": _count(raw, "APPEALS_FOLLOW_UP_DAYS"),
             "vk_api_url": raw["APPEALS_VK_API_URL"].rstrip("/"),
             "vk_calls_per_second": _positive(raw, "APPEALS_VK_CALLS_PER_SECOND"),
             "telegram_messages_per_second": _positive(raw, "APPEALS_TELEGRAM_MESSAGES_PER_SECOND"),

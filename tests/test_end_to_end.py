@@ -3,42 +3,20 @@ deadlines → e-mails."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 
 import pytest
 
 from tests.support.http_receivers import TelegramBotApi
-from tests.support.paths import ROOT, RULES_DIR
-from tests.support.service_process import running_service, running_worker
+from tests.support.paths import RULES_DIR
+from tests.support.service_process import appeals_cli, http, running_service, running_worker
 from tests.support.signing import body_of, signed_headers
 from tests.support.smtp import SmtpServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
-
-
-def appeals_cli(env, *args, check=True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "webhooks.cli", *args], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
-    if check and result.returncode != 0:
-        raise AssertionError(f"appeals {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def http(method, url, *, body=None, headers=None):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=15) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 @pytest.fixture

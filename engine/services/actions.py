@@ -113,15 +113,21 @@ def perform(rt: Runtime, appeal_id: int, name: str, params: dict, caller) -> dic
         reason = refusal(name, appeal.status, caller.role)
         if reason:
             raise ActionRefused(reason)
-        previous = appeal.status
-        result = HANDLERS[name](rt, appeal, params, caller, now) or {}
-        target = TRANSITIONS[name].target
-        if target and target != appeal.status:
-            store.update_appeal(appeal, now, status=target)
-        else:
-            store.update_appeal(appeal, now)
-        store.audit(now, caller.actor, f"appeal.{name}", appeal.id, origin=caller.origin,
-                    status_before=previous, status=appeal.status, **result)
+        return apply_action(rt, appeal, name, params, caller, now)
+
+
+def apply_action(rt: Runtime, appeal, name: str, params: dict, caller, now: datetime) -> dict:
+    """Run an action's handler, move the status, audit; in the caller's transaction, on the appeal row read
+    for update, once the caller made sure the action is allowed (``perform`` for staff, a follow-up)."""
+    previous = appeal.status
+    result = HANDLERS[name](rt, appeal, params, caller, now) or {}
+    target = TRANSITIONS[name].target
+    if target and target != appeal.status:
+        store.update_appeal(appeal, now, status=target)
+    else:
+        store.update_appeal(appeal, now)
+    store.audit(now, caller.actor, f"appeal.{name}", appeal.id, origin=caller.origin,
+                status_before=previous, status=appeal.status, **result)
     log.info("appeal %s: %s by %s (%s -> %s)", appeal.id, name, caller.actor, previous, appeal.status)
     return {"appeal_id": appeal.id, "action": name, "status": appeal.status, **result}
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.author_keys import author_key
 from engine.domain.vocabulary import AUTHOR_TYPES, MAX_TEXT, REGIMES, URGENCIES
 from engine.store import credentials as channel_store
 from engine.store.db import write_transaction
@@ -153,8 +154,7 @@ def _appeal(number: int, row: dict, channel: str, zone: ZoneInfo, now: datetime)
         received_at=received,
         author=Author(name=row.get("author_name") or None, type=row.get("author_type") or "citizen",
                       contact=row.get("author_contact") or None),
-        author_id=row.get("author_id") or (f"contact:{contact.casefold()}" if (contact := row.get("author_contact"))
-                                           else None),
+        author_id=row.get("author_id") or _author_key(row.get("author_contact")),
         municipality=row.get("municipality") or None,
         address=row.get("address") or None,
         category=row.get("category") or None,
@@ -163,6 +163,14 @@ def _appeal(number: int, row: dict, channel: str, zone: ZoneInfo, now: datetime)
         urgency=row.get("urgency") or "normal",
         regime=row.get("regime") or None,
     ), []
+
+
+def _author_key(contact: str | None) -> str | None:
+    """The caller's key from the contact they gave (a phone number or an e-mail address, normalised);
+    any other contact (a postal address) is kept as written, so repeats of the same caller are found."""
+    if not contact:
+        return None
+    return author_key(contact) or f"contact:{contact.casefold()}"
 
 
 def read_text(data: bytes) -> io.StringIO:

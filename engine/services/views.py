@@ -13,6 +13,7 @@ from engine.store import appeals as store
 from engine.store import outbox
 
 from .clocks import state_of
+from .conversation import author_view, conversation_view
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -130,7 +131,8 @@ def appeal_detail(rt: Runtime, record) -> dict:
     view = appeal_summary(record)
     view.update(
         {
-            "author": {"name": record.author_name, "type": record.author_type},
+            "author": author_view(record),
+            "link": record.link,
             "address": record.address,
             "category": record.category,
             "subcategory": record.subcategory,
@@ -148,6 +150,7 @@ def appeal_detail(rt: Runtime, record) -> dict:
             "clocks": _clocks(rt, record, now),
             "alerts": [alert_view(a) for a in outbox.list_alerts(status=None, recipient=None,
                                                                   appeal_id=record.id)],
+            "conversation": conversation_view(rt, record),
         }
     )
     return view

@@ -1,5 +1,5 @@
-"""The texts of alerts: a ladder level reached by a clock, a rule's immediate alert (notify_now), and a dead
-letter for the administrator."""
+"""The texts of alerts: a ladder level reached by a clock, a rule's immediate alert (notify_now), the author's
+message in the appeal's channel for the executor, and a dead letter for the administrator."""
 
 from __future__ import annotations
 
@@ -61,6 +61,32 @@ def immediate_alert(appeal, decision, resolution, *, reason: str, timezone: str,
         "",
         "Текст обращения:",
         excerpt(appeal.text),
+    ]
+    return subject, "\n".join(lines)
+
+
+def author_message_alert(appeal, message, resolution, *, reopened: bool, timezone: str, labels: Labels,
+                         page: str) -> tuple[str, str]:
+    """(subject, body) telling the executor that the author wrote about the appeal in its channel: a follow-up
+    that reopened it, or a message on it. `appeal`: id, channel; `message`: route, text, created_at;
+    `timezone`: the region's; `page`: the appeal page's address."""
+    received = message.created_at.astimezone(ZoneInfo(timezone))
+    if reopened:
+        subject = f"[ЦУР] Обращение №{appeal.id} возвращено в работу: автор не удовлетворён ответом"
+        first = (f"Автор ответил на обращение №{appeal.id} ({labels('channel', appeal.channel)}), и оно возвращено "
+                 "в работу: автор не удовлетворён ответом. Сроки ответа отсчитываются заново.")
+    else:
+        subject = f"[ЦУР] Новое сообщение автора: обращение №{appeal.id}"
+        first = f"Автор написал по обращению №{appeal.id} ({labels('channel', appeal.channel)})."
+    lines = [
+        first,
+        f"Получено {received:%d.%m.%Y %H:%M} ({utc_offset(received)}), {labels('route', message.route)}.",
+        *resolution_lines(resolution, labels),
+        "",
+        "Сообщение автора:",
+        excerpt(message.text),
+        "",
+        f"Обращение: {page}",
     ]
     return subject, "\n".join(lines)
 

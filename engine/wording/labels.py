@@ -1,6 +1,6 @@
 """Russian names of the codes people see: statuses, clock kinds, actions, reasons, channels, ladder
-levels, timeline events — and, through the rules folder, bodies, officials, roles, topics,
-municipalities, deadline policies.
+levels, timeline events, messages to and from the author (kinds, routes, delivery states) — and,
+through the rules folder, bodies, officials, roles, topics, municipalities, deadline policies.
 
 ``Labels`` looks a code up by its kind: ``labels("clock", "answer")`` → «срок ответа». The fixed
 tables below come first; ``labels_for(policy_set)`` adds the names the rules folder gives (the
@@ -76,6 +76,8 @@ EVENT_NAMES = {
     "clock.extended": "Срок продлён",
     "clock.stopped": "Срок остановлен",
     "clock.author_notified": "Автору направлено уведомление",
+    "appeal.follow_up": "Автор ответил в канале обращения",
+    "appeal.author_message": "Сообщение автора в канале обращения",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by
@@ -93,6 +95,39 @@ CHANNEL_NAMES = {
 LEVEL_NAMES = {
     "dead-letter": "Уведомление не доставлено",
     "daily-digest": "Ежедневная сводка просрочек",
+    "author-message": "Сообщение автора обращения",
+}
+
+# the conversation with the resident: kinds of messages to and from the author, how each travels, its state
+MESSAGE_KIND_NAMES = {
+    "acknowledgement": "Уведомление о приёме",
+    "forwarded": "Уведомление о переадресации (ст. 8 59-ФЗ)",
+    "extended": "Уведомление о продлении срока (ст. 12 59-ФЗ)",
+    "clarification": "Запрос уточнения",
+    "interim_answer": "Промежуточный ответ",
+    "final_answer": "Ответ по существу",
+    "rejected": "Уведомление об оставлении без ответа (ст. 11 59-ФЗ)",
+    "follow_up": "Автор не удовлетворён ответом",
+    "author_message": "Сообщение автора",
+}
+
+ROUTE_NAMES = {
+    "vk_comment": "ВКонтакте, комментарий",
+    "vk_message": "ВКонтакте, личное сообщение",
+    "telegram": "Telegram",
+    "email": "электронная почта",
+    "callback": "вызов адреса канала",
+    "open311": "Open311 (статус заявки)",
+    "manual": "вручную, оператором",
+}
+
+MESSAGE_STATUS_NAMES = {
+    "pending": "ждёт отправки",
+    "sent": "отправлено",
+    "dead": "не доставлено",
+    "received": "получено от автора",
+    "manual": "отправить вручную",
+    "cancelled": "отменено",
 }
 
 FIXED: dict[str, Mapping[str, str]] = {
@@ -104,6 +139,9 @@ FIXED: dict[str, Mapping[str, str]] = {
     "event": EVENT_NAMES,
     "channel": CHANNEL_NAMES,
     "level": LEVEL_NAMES,
+    "message_kind": MESSAGE_KIND_NAMES,
+    "route": ROUTE_NAMES,
+    "message_status": MESSAGE_STATUS_NAMES,
 }
 
 

@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from engine.services import credentials
 from engine.store.channel_events import AppealRevisionRecord
 from engine.store.models import AppealRecord
-
-SECRET = "tg-secret_for-tests"
+from tests.support.telegram_updates import SECRET, message, post
 
 
 @pytest.fixture
 def channel(runtime):
     credentials.add_channel(runtime.now(), "cur-bot", "telegram", SECRET)
     return "cur-bot"
-
-
-def message(text="Третий день нет горячей воды в Рубцовске, дом по ул. Ленина 10", message_id=501, **extra):
-    return {
-        "message_id": message_id,
-        "from": {"id": 777_001, "is_bot": False, "first_name": "Ольга", "last_name": "Петрова",
-                 "username": "olga_p", "language_code": "ru"},
-        "chat": {"id": 777_001, "first_name": "Ольга", "type": "private"},
-        "date": 1_764_471_000,
-        "text": text,
-        **extra,
-    }
-
-
-def post(client, payload, *, secret=SECRET, channel="cur-bot"):
-    body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    return client.post(f"/webhooks/telegram/{channel}", data=body, headers=headers)
 
 
 def test_a_message_becomes_a_routed_appeal_with_the_authors_name_and_id(client, channel):
@@ -115,6 +92,9 @@ def test_bodies_that_are_not_updates_are_4xx(client, channel):
 def test_emoji_and_a_100k_character_text_are_accepted(client, channel):
     long_text = "Яма на дороге 🚧 " * 7000
     assert post(client, {"update_id": 1, "message": message("Спасибо 🙏 но яма 🕳️ осталась")}).status_code == 200
-    assert post(client, {"update_id": 2, "message": message(long_text, message_id=2)}).status_code == 200
+    # another resident: a second message in the same private chat would continue the first appeal
+    other = {"id": 777_002, "is_bot": False, "first_name": "Игорь"}
+    assert post(client, {"update_id": 2, "message": message(long_text, message_id=2, chat={**other, "type": "private"},
+                                                             **{"from": other})}).status_code == 200
 
     assert sorted(len(a.text) for a in AppealRecord.select()) == [len("Спасибо 🙏 но яма 🕳️ осталась"), 100_000]

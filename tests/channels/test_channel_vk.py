@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from engine.services import credentials
 from engine.store.channel_events import AppealRevisionRecord
 from engine.store.models import AppealRecord
-
-SECRET = "vk-secret-for-tests"
-GROUP = 218_000_111
+from tests.support.vk_callback import GROUP, SECRET, comment, event, post
 
 
 @pytest.fixture
 def channel(runtime):
     credentials.add_channel(runtime.now(), "gov-vk", "vk", SECRET, confirmation="a1b2c3d4")
     return "gov-vk"
-
-
-def event(kind: str, obj: dict, *, event_id: str = "ev-1", secret: str = SECRET) -> dict:
-    return {"group_id": GROUP, "type": kind, "event_id": event_id, "v": "5.199", "object": obj, "secret": secret}
-
-
-def comment(text: str = "На ул. Попова в Барнауле огромные ямы, провал асфальта у дома 105", **extra) -> dict:
-    return {"id": 4051, "from_id": 52_001_777, "date": 1_764_471_000, "text": text, "post_id": 812,
-            "owner_id": -GROUP, "parents_stack": [], "thread": {"count": 0}, **extra}
-
-
-def post(client, payload, channel="gov-vk"):
-    body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
-    return client.post(f"/webhooks/vk/{channel}", data=body, headers={"Content-Type": "application/json"})
 
 
 def test_a_confirmation_request_is_answered_with_the_configured_string_as_plain_text(client, channel):

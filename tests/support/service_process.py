@@ -3,9 +3,11 @@ child process), for tests that go through a real HTTP port or watch the worker a
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,25 @@ from pathlib import Path
 
 from tests.support.paths import ROOT
 from tests.support.smtp import free_port
+
+
+def appeals_cli(env, *args, check=True) -> subprocess.CompletedProcess:
+    """`appeals *args` in a child process with ``env``; fails with its output unless it succeeds (``check``)."""
+    result = subprocess.run([sys.executable, "-m", "webhooks.cli", *args], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"appeals {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def http(method, url, *, body=None, headers=None):
+    """(status, JSON answer) of one request to the running service."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
 
 
 @dataclass

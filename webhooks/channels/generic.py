@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.author_keys import author_key
 from engine.domain.signature import SignatureError, verify
 from engine.domain.vocabulary import AUTHOR_TYPES, MAX_TEXT, REGIMES, URGENCIES
 from engine.services import credentials
@@ -69,6 +70,7 @@ def load_appeal(payload: dict, *, channel: str, now) -> IncomingAppeal:
         channel=channel,
         received_at=received_at,
         author=Author(**author),
+        author_id=author_key(author.get("contact")),
         attachments=tuple(data.pop("attachments")),
         **data,
     )

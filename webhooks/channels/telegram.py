@@ -3,8 +3,9 @@
 The header X-Telegram-Bot-Api-Secret-Token carries the secret given to setWebhook and is checked
 first. Telegram retries every non-2xx answer, so a valid update is always answered 200, even
 when it carries no appeal (a sticker, a bot command, a repeated update_id). `message` and
-`channel_post` become appeals; `edited_message` and `edited_channel_post` are recorded beside
-the stored appeal, whose original text is kept.
+`channel_post` become appeals, unless a message continues one of its author's appeals in the same
+chat: then it attaches to that appeal (engine.services.follow_ups); `edited_message` and
+`edited_channel_post` are recorded beside the stored appeal, whose original text is kept.
 """
 
 from __future__ import annotations
@@ -19,17 +20,13 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.domain.vocabulary import MAX_TEXT
 from engine.services import credentials
-from engine.services.channel_events import (
-    ChannelEvent,
-    event_handled,
-    receive_from_channel,
-    record_channel_event,
-    revise_appeal,
-)
+from engine.services.channel_events import ChannelEvent, event_handled, record_channel_event, revise_appeal
+from engine.services.follow_ups import receive_message
 
 from ..errors import ApiError
 from ..runtime import runtime
 from .receiving import channel_of_kind, from_unix, json_object, with_current_credentials
+from .threads import telegram_thread
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -71,6 +68,16 @@ class TelegramLocationSchema(Schema):
     longitude = fields.Float(required=True, validate=validate.Range(-180, 180))
 
 
+class TelegramRepliedSchema(Schema):
+    """The message a message answers (``reply_to_message``); Telegram nests no further replies in it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    message_id = fields.Integer(required=True)
+    from_ = fields.Nested(TelegramUserSchema, data_key="from", load_default=None, allow_none=True)
+
+
 class TelegramMessageSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -85,6 +92,7 @@ class TelegramMessageSchema(Schema):
     photo = fields.List(fields.Dict(), load_default=list)
     document = fields.Dict(load_default=None, allow_none=True)
     location = fields.Nested(TelegramLocationSchema, load_default=None, allow_none=True)
+    reply_to_message = fields.Nested(TelegramRepliedSchema, load_default=None, allow_none=True)
 
 
 class TelegramUpdateSchema(Schema):
@@ -163,7 +171,9 @@ def _appeal(rt: Runtime, channel: str, message: dict, key: ChannelEvent, raw_tex
         attachments=_files(message),
         link=f"https://t.me/{chat['username']}/{message['message_id']}" if chat.get("username") else None,
     )
-    receive_from_channel(rt, incoming, raw_text, event=key)
+    # a channel's post has no author to follow up; a message may continue the author's appeal
+    thread = telegram_thread(message) if key.type == "message" else None
+    receive_message(rt, incoming, raw_text, event=key, thread=thread)
 
 
 def _text(message: dict) -> str:

@@ -6,9 +6,10 @@ confirmation string. The `secret` is checked before anything is done, then the e
 against the community the channel was registered for (`--group-id`): an event of another community
 is answered `ok` (so VK does not retry it) and nothing is stored; a confirmation request from
 another community is refused with 403, so this address cannot be confirmed for it. Comments,
-posts, messages, board posts and photo comments become appeals (regime: incident); comment edits
-and deletions are recorded beside the stored appeal; the community's own posts and replies are
-not appeals.
+posts, messages, board posts and photo comments become appeals (regime: incident), unless a comment
+or message continues one of its author's appeals in the same thread or dialog: then it attaches to
+that appeal (engine.services.follow_ups). Comment edits and deletions are recorded beside the stored
+appeal; the community's own posts and replies are not appeals.
 """
 
 from __future__ import annotations
@@ -23,17 +24,13 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.domain.vocabulary import MAX_TEXT
 from engine.services import credentials
-from engine.services.channel_events import (
-    ChannelEvent,
-    event_handled,
-    receive_from_channel,
-    record_channel_event,
-    revise_appeal,
-)
+from engine.services.channel_events import ChannelEvent, event_handled, record_channel_event, revise_appeal
+from engine.services.follow_ups import receive_message
 
 from ..errors import ApiError
 from ..runtime import runtime
 from .receiving import channel_of_kind, from_unix, json_object, with_current_credentials
+from .threads import vk_comment_thread, vk_message_thread
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -75,6 +72,12 @@ class VkItemSchema(Schema):
     date = fields.Integer(load_default=None, allow_none=True)
     text = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
     attachments = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=50))
+    # where a comment or message sits in its conversation (webhooks/channels/threads.py)
+    reply_to_comment = fields.Integer(load_default=None, allow_none=True)
+    reply_to_user = fields.Integer(load_default=None, allow_none=True)
+    parents_stack = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=100))
+    reply_message = fields.Dict(load_default=None, allow_none=True)
+    fwd_messages = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=100))
 
 
 class VkDeletionSchema(Schema):
@@ -165,7 +168,16 @@ def _appeal(rt: Runtime, channel: str, event: dict, key: ChannelEvent, raw_text:
         attachments=attachments,
         link=link,
     )
-    receive_from_channel(rt, incoming, raw_text, event=key)
+    receive_message(rt, incoming, raw_text, event=key, thread=_thread(event["type"], item))
+
+
+def _thread(kind: str, item: dict):
+    """Where a comment or a message sits, for a follow-up to find its appeal; None for other events."""
+    if kind == "wall_reply_new":
+        return vk_comment_thread(item)
+    if kind == "message_new" and item["peer_id"] is not None:
+        return vk_message_thread(item)
+    return None
 
 
 REQUIRED = {

@@ -12,6 +12,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from engine.classify.attributes import SUBTOPIC, check_values
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.author_keys import author_key
 from engine.domain.vocabulary import MAX_TEXT
 from engine.services import open311
 from engine.services.credentials import channel_for_secret
@@ -76,7 +77,7 @@ def post_request(fmt: str):
         text=data["description"],
         received_at=now,
         author=Author(name=name, type="citizen" if (name or contact) else "anonymous", contact=contact),
-        author_id=f"email:{data['email'].casefold()}" if data["email"] else None,
+        author_id=author_key(data["phone"], data["email"]),
         address=data["address_string"],
         lat=data["lat"],
         long=data["long"],
