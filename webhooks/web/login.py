@@ -59,7 +59,7 @@ def login_post():
 
 
 @bp.post("/logout")
-@page("official", "manager", "policy", "admin")
+@page(*users.WEB_ROLES)
 def logout():
     users.log_out(session.get(SESSION_KEY, ""), runtime().now(), origin=origin())
     session.clear()
