@@ -169,9 +169,11 @@ def _route(rt: Runtime, record, now) -> None:
         repeat_of=history.repeat_of if history else None,
         next_routing_at=None,
         last_error=None,
+        on_control=decision.control,
     )
     store.audit(now, "system", "appeal.routed", record.id, body=decision.body, role=decision.role,
-                rule=decision.route_rule_id, version=decision.version, policy=decision.policy)
+                rule=decision.route_rule_id, version=decision.version, policy=decision.policy,
+                **({"on_control": True} if decision.control else {}))
     notify_now(rt, record, decision, now)
     log.info("appeal %s routed to %s/%s by %s (rules %s)", record.id, decision.body, decision.role,
              decision.route_rule_id, decision.version)

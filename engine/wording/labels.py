@@ -19,6 +19,7 @@ STATUS_NAMES = {
     "routed": "направлено, не взято в работу",
     "in_progress": "в работе",
     "awaiting_author": "ждёт уточнения от автора",
+    "answer_review": "ответ на проверке в ЦУР",
     "answered": "дан ответ",
     "rejected": "оставлено без ответа по существу",
     "closed": "закрыто",
@@ -51,7 +52,21 @@ ACTION_NAMES = {
     "close": "Закрыть",
     "reopen": "Вернуть в работу",
     "reroute": "Перемаршрутизировать по правилам",
+    # the centre checks answers of appeals on control
+    "approve_answer": "Одобрить и опубликовать ответ",
+    "return_answer": "Вернуть ответ на доработку",
+    "put_on_control": "Поставить на контроль ЦУР",
+    "release_control": "Снять с контроля ЦУР",
 }
+
+# an official's answer: a draft under the centre's review, returned with remarks, published, withdrawn
+ANSWER_STATUS_NAMES = {
+    "review": "на проверке",
+    "returned": "возвращён на доработку",
+    "published": "опубликован",
+    "withdrawn": "отозван",
+}
+ANSWER_KIND_NAMES = {"interim": "промежуточный", "final": "по существу"}
 
 # Federal Law 59-ФЗ art. 11: when an appeal may be left without an answer on the merits.
 REJECT_REASONS = {
@@ -142,6 +157,8 @@ FIXED: dict[str, Mapping[str, str]] = {
     "message_kind": MESSAGE_KIND_NAMES,
     "route": ROUTE_NAMES,
     "message_status": MESSAGE_STATUS_NAMES,
+    "answer_status": ANSWER_STATUS_NAMES,
+    "answer_kind": ANSWER_KIND_NAMES,
 }
 
 

@@ -12,11 +12,12 @@ import pytest
 from engine.services import credentials
 from tests.support.staff import add_staff, bearer
 
-ROLES = ("channel", "official", "manager", "policy", "admin")
-READ = {"official", "manager", "policy", "admin"}
+ROLES = ("channel", "official", "manager", "policy", "admin", "curator")
+READ = {"official", "manager", "policy", "admin", "curator"}
 WORK = {"official", "manager", "admin"}
 LEAD = {"manager", "admin"}
 RULES = {"policy", "admin"}
+REVIEW = {"curator", "manager", "admin"}  # the centre checks answers of appeals on control
 PUBLIC = "public"  # no login: health, the login form, static files, the API description
 SIGNED = "signed"  # channels authenticate each request with an HMAC signature, not a token
 
@@ -42,10 +43,11 @@ MATRIX: dict[str, object] = {
     "web.logout": READ,
     "web.queue": WORK,
     "web.appeal": READ,
-    "web.act": WORK,
+    "web.act": WORK | {"curator"},
     "web.dashboard": LEAD,
     "web.acknowledge": WORK,
     "web.rules": RULES,
+    "web.review": REVIEW,
     "appeals.list_appeals": READ,
     "appeals.get_appeal": READ,
     "appeals.get_decision": READ,
@@ -61,13 +63,17 @@ MATRIX: dict[str, object] = {
     "actions.close": WORK,
     "actions.reopen": LEAD,
     "actions.reroute": {"manager", "policy", "admin"},  # re-deciding with the active rules
+    "actions.approve_answer": REVIEW,
+    "actions.return_answer": REVIEW,
+    "actions.put_on_control": REVIEW,
+    "actions.release_control": REVIEW,
     "clocks.list_clocks": READ,
     "clocks.pause": WORK,
     "clocks.resume": WORK,
     "clocks.stop": WORK,
     "clocks.extend": WORK,  # the route admits operators; the clock service refuses officials with 403
-    "reports.sla": {"manager", "policy", "admin"},
-    "reports.at_risk": {"manager", "policy", "admin"},
+    "reports.sla": {"manager", "policy", "admin", "curator"},
+    "reports.at_risk": {"manager", "policy", "admin", "curator"},
     "rules.vocabulary": RULES,
     "rules.list_versions": RULES,
     "rules.get_version": RULES,

@@ -18,7 +18,7 @@ from ..runtime import runtime
 bp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals")
 
 FILTERS = ("channel", "status", "body", "topic", "municipality", "priority", "policy")
-STAFF = ("official", "manager", "policy", "admin")
+STAFF = ("official", "manager", "policy", "admin", "curator")
 DEADLINE_FILTERS = ("overdue", "at_risk", "at_risk_hours", "received_from", "received_to")
 AT_RISK_HOURS = 24
 
@@ -86,7 +86,7 @@ def get_appeal(appeal_id: int):
     record = visible_appeal(appeal_id)
     view = appeal_detail(runtime(), record)
     view["timeline"] = timeline(appeal_id)
-    view["allowed_actions"] = allowed_actions(record.status, g.caller.role)
+    view["allowed_actions"] = allowed_actions(record.status, g.caller.role, record.on_control)
     return jsonify(view)
 
 

@@ -21,7 +21,7 @@ from .rules import refusal_response
 
 bp = Blueprint("directory", __name__, url_prefix="/api/v1/directory")
 
-READERS = ("official", "manager", "policy", "admin")
+READERS = ("official", "manager", "policy", "admin", "curator")
 MAX_YAML = 2 * 1024 * 1024
 
 

@@ -1,4 +1,5 @@
-"""Staff pages in Russian: login, the official's queue, the appeal card, the manager dashboard, the rules editor.
+"""Staff pages in Russian: login, the official's queue, the appeal card, the manager dashboard, the centre's
+review queue of answers to appeals on control, the rules editor.
 
 Server-rendered Jinja (autoescaped) with a little vanilla JavaScript from static/; no CDN, no build step.
 Pages use the same login and roles as the API (webhooks.auth); forms carry the session's CSRF token.
@@ -16,7 +17,8 @@ from ..errors import ApiError
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
 
-HOME = {"official": "web.queue", "manager": "web.dashboard", "policy": "web.rules", "admin": "web.dashboard"}
+HOME = {"official": "web.queue", "manager": "web.dashboard", "policy": "web.rules", "admin": "web.dashboard",
+        "curator": "web.review"}
 
 
 def page(*roles: str):
@@ -71,7 +73,7 @@ def _security_headers(response):
 
 
 def register_web(app) -> None:
-    from . import dashboard, login, queue, rules  # noqa: F401  (they add routes to bp)
+    from . import dashboard, login, queue, review, rules  # noqa: F401  (they add routes to bp)
 
     app.register_blueprint(bp)
     app.after_request(_security_headers)

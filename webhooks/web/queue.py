@@ -54,6 +54,16 @@ def _status_title(status: str) -> str:
     return LABELS("status", status)
 
 
+@bp.app_template_filter("answer_kind")
+def _answer_kind(kind: str) -> str:
+    return LABELS("answer_kind", kind)
+
+
+@bp.app_template_filter("answer_status")
+def _answer_status(status: str) -> str:
+    return LABELS("answer_status", status)
+
+
 @bp.get("/queue")
 @page("official", "manager", "admin")
 def queue():
@@ -67,21 +77,25 @@ def queue():
 
 
 @bp.get("/appeals/<int:appeal_id>")
-@page("official", "manager", "policy", "admin")
+@page("official", "manager", "policy", "admin", "curator")
 def appeal(appeal_id: int):
     rt = runtime()
     record = visible_appeal(appeal_id)
     detail = appeal_detail(rt, record)
-    names = allowed_actions(record.status, g.caller.role)
+    names = allowed_actions(record.status, g.caller.role, record.on_control)
     return render_template(
-        "appeal.html", appeal=detail, record=record, events=timeline(appeal_id),
+        "appeal.html", appeal=detail, record=record, events=timeline(appeal_id), draft=_draft(detail),
         actions=[(n, LABELS("action", n)) for n in names], reject_reasons=REJECT_REASONS,
         bodies=rt.policy_set.directory.bodies,
     )
 
 
+def _draft(detail: dict) -> dict | None:
+    return next((a for a in reversed(detail["answers"]) if a["status"] == "review"), None)
+
+
 @bp.post("/appeals/<int:appeal_id>/do/<name>")
-@page("official", "manager", "admin")
+@page("official", "manager", "admin", "curator")
 def act(appeal_id: int, name: str):
     if name not in TRANSITIONS:
         raise ApiError(404, "not_found", "нет такого действия")
