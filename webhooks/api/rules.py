@@ -137,9 +137,15 @@ def test_cases():
 @require_role(*POLICY)
 def publish():
     body = _body()
+    rt = runtime()
+    files = _draft(body)
+    versions.adopt_folder(rt.policy_set, rt.now(), draft=files)
+    based_on = {"based_on": _int(body["based_on"], "based_on")} if body.get("based_on") is not None else {}
+    if based_on.get("based_on") == versions.FOLDER_VERSION and versions.active_version_id() is None:
+        based_on["based_on"] = None  # edited from the folder, which is not stored: nothing was published since
     try:
-        version, report = versions.publish(_draft(body), actor=g.caller.actor, comment=body.get("comment") or "",
-                                        now=runtime().now(), origin=g.caller.origin)
+        version, report = versions.publish(files, actor=g.caller.actor, comment=body.get("comment") or "",
+                                        now=rt.now(), origin=g.caller.origin, **based_on)
     except versions.RulesRefused as exc:
         return refusal_response(exc)
     runtime().policy_source.refresh()
@@ -150,6 +156,7 @@ def publish():
 @require_role(*POLICY)
 def rollback():
     body = _body()
+    versions.adopt_folder(runtime().policy_set, runtime().now())
     try:
         version = versions.rollback(_int(body.get("version"), "version"), actor=g.caller.actor,
                                  reason=body.get("reason") or "", now=runtime().now(), origin=g.caller.origin)

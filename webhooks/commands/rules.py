@@ -205,8 +205,11 @@ def cmd_publish(args, settings):
     from engine.services.rules import versions
 
     files = _read_folder(args.dir)
-    version, _ = _stored(settings, lambda rt: versions.publish(files, actor=_actor(args), comment=args.comment,
-                                                            now=rt.now()), show_report=True)
+    def call(rt):
+        versions.adopt_folder(rt.policy_set, rt.now(), draft=files)
+        return versions.publish(files, actor=_actor(args), comment=args.comment, now=rt.now())
+
+    version, _ = _stored(settings, call, show_report=True)
     print(f"published version {version['id']} (rules {version['rules_version']}); it is active now")
     return 0
 
@@ -250,8 +253,11 @@ def cmd_diff(args, settings):
 def cmd_rollback(args, settings):
     from engine.services.rules import versions
 
-    version = _stored(settings, lambda rt: versions.rollback(args.version, actor=_actor(args), reason=args.reason,
-                                                          now=rt.now()))
+    def call(rt):
+        versions.adopt_folder(rt.policy_set, rt.now())
+        return versions.rollback(args.version, actor=_actor(args), reason=args.reason, now=rt.now())
+
+    version = _stored(settings, call)
     print(f"version {version['id']} is active again")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import threading
 from datetime import UTC, timedelta
@@ -13,6 +14,7 @@ from . import CommandError, parse_instant, runtime_for
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
+log = logging.getLogger(__name__)
 FUTURE_SLACK = timedelta(minutes=5)  # a --now this close to the wall clock is not "the future"
 
 
@@ -68,6 +70,22 @@ def _migrate_now(rt: Runtime) -> list[int]:
     return migrate_database(rt.now())
 
 
+def adopt_rules_folder(rt: Runtime) -> None:
+    """The rules folder becomes version 0 at the first start (nothing happens once versions exist), so
+    the first publish can be rolled back. Skipped with a warning while the database is not migrated."""
+    from engine.services.database import connection
+    from engine.services.rules.versions import adopt_folder
+
+    try:
+        with connection():
+            adopted = adopt_folder(rt.policy_set, rt.now())
+    except Exception as exc:  # no tables yet: `appeals db migrate` has not run
+        log.warning("the rules folder is not stored as version 0 yet: %s", exc)
+        return
+    if adopted:
+        log.info("the rules folder is stored as rules version %s", adopted["id"])
+
+
 def cmd_db(args, settings):
     rt = runtime_for(settings)
     applied = _migrate_now(rt)
@@ -78,6 +96,7 @@ def cmd_serve(args, settings):
     from webhooks import create_app
 
     rt = runtime_for(settings)
+    adopt_rules_folder(rt)
     serve(create_app(rt), args.host, args.port)
 
 
@@ -85,6 +104,7 @@ def cmd_worker(args, settings):
     from engine.scheduler import run_forever
 
     rt = runtime_for(settings)
+    adopt_rules_folder(rt)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -98,6 +118,7 @@ def cmd_run(args, settings):
 
     rt = runtime_for(settings)
     _migrate_now(rt)
+    adopt_rules_folder(rt)
     stop = start_worker_thread(rt)
     try:
         serve(create_app(rt), args.host, args.port)

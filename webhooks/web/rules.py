@@ -44,5 +44,13 @@ def rules():
     rulebook = rt.policy_set.rulebook
     files = [{"name": name, "text": text} for name, text in sorted(active_files(rt).items())
              if name.endswith((".yaml", ".yml"))]
-    return render_template("rules.html", version=rulebook.version, files=files,
+    return render_template("rules.html", version=rulebook.version, files=files, active_id=active_version_id(),
                            api=rules_api_endpoints(), policy_version=rt.policy_set.version)
+
+
+def active_version_id() -> int | None:
+    try:
+        from engine.services.rules.versions import active_version_id as found
+    except ImportError:
+        return None
+    return found()

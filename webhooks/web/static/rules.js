@@ -13,6 +13,12 @@
   var routes = (root.dataset.api || "").split(" ").filter(Boolean);
   var base = "/api/v1/rules";
   var drafts = {}, pinned = [];
+  // the files of the version the editor works on; replaced after a publish or a rollback, so switching
+  // files never brings back a text that is no longer in force
+  var published = {}, activeId = root.dataset.version === "" ? null : Number(root.dataset.version);
+  Array.prototype.forEach.call(document.querySelectorAll("template[data-file]"), function (t) {
+    published[t.dataset.file] = t.content.textContent;
+  });
   var POLL_MS = 1000, POLL_ERRORS = 10;
 
   function has(path) { return routes.indexOf(base + path) !== -1 || routes.some(function (r) { return r.indexOf(base + path + "/") === 0; }); }
@@ -168,13 +174,13 @@
       e.preventDefault();
       var body = draft();
       body.comment = $("rules-comment").value;
+      body.based_on = activeId === null ? 0 : activeId;
       call("POST", "/publish", body).then(function (a) {
         if (a.status === 201) {
           showFindings([]);
           result("Опубликована версия " + a.data.version.id);
-          $("active-version").textContent = a.data.version.rules_version;
-          drafts = {};
-          loadVersions();
+          $("rules-comment").value = "";
+          becomeActive(a.data.version);
         } else {
           showFindings(a.data.findings || [{ message: (a.data.error || {}).message }]);
           result("Публикация отклонена: " + ((a.data.error || {}).message || a.status));
@@ -208,8 +214,13 @@
             var reason = window.prompt("Причина отката");
             if (!reason) { return; }
             call("POST", "/rollback", { version: v.id, reason: reason }).then(function (r) {
-              result(r.status === 200 ? "Возвращена версия " + v.id : "Откат отклонён: " + ((r.data.error || {}).message || r.status));
-              loadVersions();
+              if (r.status === 200) {
+                result("Возвращена версия " + v.id);
+                becomeActive(r.data.version);
+              } else {
+                result("Откат отклонён: " + ((r.data.error || {}).message || r.status));
+                loadVersions();
+              }
             });
           });
           li.appendChild(document.createTextNode(" "));
@@ -227,11 +238,36 @@
     }
   }
 
-  fileSelect.addEventListener("change", function () {
-    var name = fileSelect.value, stored = document.querySelector("template[data-file='" + CSS.escape(name) + "']");
-    text.value = drafts[name] !== undefined ? drafts[name] : (stored ? stored.content.textContent : "");
+  // A version became active (published here or rolled back to): its files replace the editor's, edits
+  // are dropped, the label shows its rules version, and the next publish is based on it.
+  function becomeActive(version) {
+    activeId = version.id;
+    $("active-version").textContent = version.rules_version;
+    root.dataset.version = String(version.id);
+    drafts = {};
+    loadVersions();
+    return send("GET", base + "/versions/" + version.id).then(function (a) {
+      if (a.status !== 200 || !a.data.files) { return; }
+      published = {};
+      Object.keys(a.data.files).forEach(function (name) {
+        if (/\.ya?ml$/.test(name)) { published[name] = a.data.files[name]; }
+      });
+      var current = fileSelect.value;
+      fileSelect.textContent = "";
+      Object.keys(published).sort().forEach(function (name) { fileSelect.appendChild(el("option", name)); });
+      fileSelect.value = published[current] !== undefined ? current : (fileSelect.options[0] || {}).value;
+      showFile();
+      root.dataset.loaded = String(version.id);
+    });
+  }
+
+  function showFile() {
+    var name = fileSelect.value;
+    text.value = drafts[name] !== undefined ? drafts[name] : (published[name] !== undefined ? published[name] : "");
     drawGutter();
-  });
+  }
+
+  fileSelect.addEventListener("change", showFile);
   text.addEventListener("input", function () { drafts[fileSelect.value] = text.value; drawGutter(); });
   text.addEventListener("scroll", function () { gutter.scrollTop = text.scrollTop; });
   drawGutter();
