@@ -112,11 +112,10 @@ def import_yaml():
     if not comment:
         raise ApiError(422, "invalid_fields", "say what changes and why: a comment is required to apply",
                        {"comment": ["required with apply=true"]})
-    versions.adopt_folder(rt.policy_set, rt.now())
     try:
         version, _ = versions.publish_directory(text, fallback_dir=Path(rt.policy_set.rules_dir), actor=g.caller.actor,
                                              comment=comment, now=rt.now(), changes=changes,
-                                             origin=g.caller.origin)
+                                             origin=g.caller.origin, folder=rt.policy_set)
     except SnapshotError as exc:
         raise ApiError(422, "invalid_directory", str(exc), {"directory": [str(exc)]}) from None
     except versions.RulesRefused as exc:

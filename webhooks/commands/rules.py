@@ -206,8 +206,7 @@ def cmd_publish(args, settings):
 
     files = _read_folder(args.dir)
     def call(rt):
-        versions.adopt_folder(rt.policy_set, rt.now(), draft=files)
-        return versions.publish(files, actor=_actor(args), comment=args.comment, now=rt.now())
+        return versions.publish(files, actor=_actor(args), comment=args.comment, now=rt.now(), folder=rt.policy_set)
 
     version, _ = _stored(settings, call, show_report=True)
     print(f"published version {version['id']} (rules {version['rules_version']}); it is active now")
@@ -253,11 +252,8 @@ def cmd_diff(args, settings):
 def cmd_rollback(args, settings):
     from engine.services.rules import versions
 
-    def call(rt):
-        versions.adopt_folder(rt.policy_set, rt.now())
-        return versions.rollback(args.version, actor=_actor(args), reason=args.reason, now=rt.now())
-
-    version = _stored(settings, call)
+    version = _stored(settings, lambda rt: versions.rollback(args.version, actor=_actor(args), reason=args.reason,
+                                                          now=rt.now()))
     print(f"version {version['id']} is active again")
     return 0
 

@@ -84,16 +84,17 @@ def adopt_folder(policy_set, now: datetime, *, draft: dict[str, str] | None = No
 
 def publish(files: dict[str, str], *, actor: str, comment: str, now: datetime,
             timeout: float = DEFAULT_TIMEOUT, origin: str | None = None,
-            based_on: int | object | None = _ANY) -> tuple[dict, CheckReport]:
+            based_on: int | object | None = _ANY, folder=None) -> tuple[dict, CheckReport]:
     """Check and publish a draft. ``based_on``: the version the draft was edited from; when another
-    version is active by now, the publish is refused (409) instead of silently undoing that one."""
+    version is active by now, the publish is refused (409) instead of silently undoing that one.
+    ``folder``: the policy set of the rules folder, stored as version 0 first if nothing is stored yet."""
     return _publish(files, actor=actor, comment=comment, now=now, timeout=timeout, origin=origin,
-                    based_on=based_on)
+                    based_on=based_on, folder=folder)
 
 
 def publish_directory(text: str, *, fallback_dir: Path, actor: str, comment: str, now: datetime,
                       changes: dict | None = None, origin: str | None = None,
-                      timeout: float = DEFAULT_TIMEOUT) -> tuple[dict, CheckReport]:
+                      timeout: float = DEFAULT_TIMEOUT, folder=None) -> tuple[dict, CheckReport]:
     """A new version: the active one (the folder's files while nothing is published) with its
     directory replaced by ``text``. Checked, audited and picked up like any publish, so a rollback
     restores the previous directory; the folder is only read. Refused (409) when another version
@@ -103,17 +104,22 @@ def publish_directory(text: str, *, fallback_dir: Path, actor: str, comment: str
                                    base=dict(base.files) if base is not None else read_tree(fallback_dir)))
     return _publish(files, actor=actor, comment=comment, now=now, timeout=timeout, origin=origin,
                     based_on=base.id if base is not None else None,
-                    event=("directory.imported", dict(changes or {})))
+                    event=("directory.imported", dict(changes or {})), folder=folder)
 
 
 def _publish(files: dict[str, str], *, actor: str, comment: str, now: datetime, timeout: float,
-             origin: str | None, based_on=_ANY, event: tuple[str, dict] | None = None) -> tuple[dict, CheckReport]:
+             origin: str | None, based_on=_ANY, event: tuple[str, dict] | None = None,
+             folder=None) -> tuple[dict, CheckReport]:
     comment = (comment or "").strip()
     if not comment:
         raise RulesRefused("укажите, что и зачем меняется: комментарий к публикации обязателен")
     report = check_files(files, timeout=timeout)
     if not report.ok:
         raise RulesRefused(_refusal(report), report)
+    if folder is not None:
+        adopted = adopt_folder(folder, now, draft=files)
+        if adopted is not None and based_on is None:
+            based_on = adopted["id"]  # the draft was made over the folder, which is version 0 now
     current = store.active_version()
     if based_on is not _ANY and (current.id if current else None) != based_on:
         raise RulesRefused(_moved_on(current), report, status=409)
