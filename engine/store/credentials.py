@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peewee import IntegrityError
+from peewee import IntegrityError, Value
 
 from .models import ChannelRecord, TokenRecord
 from .statements import first_where
@@ -46,6 +46,26 @@ def rotate_channel_secret(channel: ChannelRecord, new_secret: str, *, keep_previ
     ChannelRecord.update(
         secret=new_secret, previous_secret=channel.secret, previous_secret_until=keep_previous_until
     ).where(ChannelRecord.id == channel.id).execute()
+
+
+ENCRYPTED = ("secret", "previous_secret", "confirmation", "api_token")
+
+
+def stored_credentials() -> dict[str, dict[str, str | None]]:
+    """Each channel's credentials as stored (encrypted), by channel name: for re-encryption only."""
+    columns = [getattr(ChannelRecord, name).column_name for name in ENCRYPTED]
+    cursor = ChannelRecord._meta.database.execute_sql(
+        f"SELECT name, {', '.join(columns)} FROM channel_record ORDER BY name")
+    return {name: dict(zip(ENCRYPTED, values, strict=True)) for name, *values in cursor.fetchall()}
+
+
+def replace_stored_credentials(name: str, stored: dict[str, str]) -> None:
+    """Write values already encrypted (``stored_credentials`` re-encrypted), bypassing the field's encryption."""
+    unknown = set(stored) - set(ENCRYPTED)
+    if unknown:
+        raise TypeError(f"not an encrypted channel column: {sorted(unknown)}")
+    ChannelRecord.update({getattr(ChannelRecord, column): Value(value) for column, value in stored.items()}
+                         ).where(ChannelRecord.name == name).execute()
 
 
 def add_token(*, token_hash: str, role: str, label: str | None, expires_at: datetime | None, now: datetime):
