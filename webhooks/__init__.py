@@ -69,6 +69,9 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     app.register_blueprint(actions.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(openapi.bp)
+    from .api import tokens
+
+    app.register_blueprint(tokens.bp)
     register_web(app)
     return app
 

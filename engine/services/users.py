@@ -109,10 +109,11 @@ def disable_user(now: datetime, login: str, *, actor: str = "admin") -> None:
         audit(now, actor, "user.disabled", None, login=login)
 
 
-def issue_token(now: datetime, login: str, *, ttl_days: int | None = None, actor: str = "admin") -> str:
-    """An API token acting as the user (same role and scope)."""
+def issue_token(now: datetime, login: str, *, ttl_days: int | None = None, default_days: int = 0,
+                actor: str = "admin") -> str:
+    """An API token acting as the user (same role and scope); expiry as in credentials.create_token."""
     user = _existing(login)
-    token = create_token(now, user.role, label=f"user:{login}", ttl_days=ttl_days)
+    token = create_token(now, user.role, label=f"user:{login}", ttl_days=ttl_days, default_days=default_days)
     with write_transaction():
         from engine.store import credentials as token_store
 

@@ -94,6 +94,8 @@ MATRIX: dict[str, object] = {
     "directory.officials": {"manager", "policy", "admin"},
     "directory.export_yaml": {"policy", "admin"},
     "directory.import_yaml": {"admin"},
+    "tokens.list_tokens": {"admin"},  # labels and roles of every token, never the token
+    "tokens.revoke": {"admin"},
 }
 
 SAMPLE = {"int": "999999", "string": "sample", "path": "sample.txt"}
