@@ -130,6 +130,14 @@ MESSAGE_STATUS_NAMES = {
     "cancelled": "отменено",
 }
 
+# an appeal's priority (engine.domain.vocabulary.PRIORITIES), as the staff search and exports show it
+PRIORITY_NAMES = {
+    "low": "низкий",
+    "normal": "обычный",
+    "high": "высокий",
+    "critical": "критический",
+}
+
 FIXED: dict[str, Mapping[str, str]] = {
     "status": STATUS_NAMES,
     "clock": CLOCK_NAMES,
@@ -142,6 +150,7 @@ FIXED: dict[str, Mapping[str, str]] = {
     "message_kind": MESSAGE_KIND_NAMES,
     "route": ROUTE_NAMES,
     "message_status": MESSAGE_STATUS_NAMES,
+    "priority": PRIORITY_NAMES,
 }
 
 

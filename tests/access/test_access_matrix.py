@@ -41,12 +41,15 @@ MATRIX: dict[str, object] = {
     "web.login_post": PUBLIC,
     "web.logout": READ,
     "web.queue": WORK,
+    "web.save_filter": WORK,  # the caller's own saved filters
+    "web.delete_filter": WORK,
     "web.appeal": READ,
     "web.act": WORK,
     "web.dashboard": LEAD,
     "web.acknowledge": WORK,
     "web.rules": RULES,
     "appeals.list_appeals": READ,
+    "appeals.export_appeals": READ,  # the list as CSV or XLSX
     "appeals.get_appeal": READ,
     "appeals.get_decision": READ,
     "actions.available": READ,
@@ -83,6 +86,9 @@ MATRIX: dict[str, object] = {
     "alerts.list_alerts": WORK,
     "alerts.get_alert": WORK,
     "alerts.acknowledge": WORK,
+    "saved_filters.list_filters": READ,  # the caller's own
+    "saved_filters.save_filter": READ,
+    "saved_filters.delete_filter": READ,
     "directory.bodies": READ,
     "directory.roles": READ,
     "directory.officials": {"manager", "policy", "admin"},
