@@ -64,6 +64,15 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Days after an appeal is answered or closed during which the author's reply in the same VK thread, "
         "VK dialog or Telegram chat reopens it; later replies are new appeals",
     ),
+    "APPEALS_ACCEPT_LINK_HOURS": (
+        "72",
+        "How long the one-click «Принять» link of an alert e-mail works, hours (signed with APPEALS_SECRET_KEY)",
+    ),
+    "APPEALS_CATCHUP_MINUTES": (
+        "30",
+        "A sweep finding steps overdue by more than this (the worker was down) sends one letter per person "
+        "listing their overdue appeals instead of one per alert",
+    ),
 }
 
 
@@ -96,6 +105,8 @@ class Settings:
     vk_api_url: str = "https://api.vk.com/method"
     vk_calls_per_second: int = 18
     telegram_messages_per_second: int = 30
+    accept_link_hours: int = 72
+    catchup_minutes: int = 30
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -126,6 +137,8 @@ class Settings:
             "vk_api_url": raw["APPEALS_VK_API_URL"].rstrip("/"),
             "vk_calls_per_second": _positive(raw, "APPEALS_VK_CALLS_PER_SECOND"),
             "telegram_messages_per_second": _positive(raw, "APPEALS_TELEGRAM_MESSAGES_PER_SECOND"),
+            "accept_link_hours": _positive(raw, "APPEALS_ACCEPT_LINK_HOURS"),
+            "catchup_minutes": _positive(raw, "APPEALS_CATCHUP_MINUTES"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

@@ -39,6 +39,8 @@ MATRIX: dict[str, object] = {
     "web.home": PUBLIC,
     "web.login": PUBLIC,
     "web.login_post": PUBLIC,
+    "web.accept_link": PUBLIC,  # the signed one-click link of an alert e-mail is the credential
+    "web.accept_link_post": PUBLIC,
     "web.logout": READ,
     "web.queue": WORK,
     "web.save_filter": WORK,  # the caller's own saved filters
