@@ -77,6 +77,15 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "APPEALS_TOKEN_DAYS": ("365", "Days a new API token is valid unless --ttl-days says otherwise; 0: no expiry"),
     "APPEALS_TOKEN_WARN_DAYS": ("14", "/healthz warns this many days before a token used lately expires"),
+    "APPEALS_ACCEPT_LINK_HOURS": (
+        "72",
+        "How long the one-click «Принять» link of an alert e-mail works, hours (signed with APPEALS_SECRET_KEY)",
+    ),
+    "APPEALS_CATCHUP_MINUTES": (
+        "30",
+        "A sweep finding steps overdue by more than this (the worker was down) sends one letter per person "
+        "listing their overdue appeals instead of one per alert",
+    ),
 }
 
 
@@ -113,6 +122,8 @@ class Settings:
     encryption_key_file: Path = Path("var/encryption.key")
     token_days: int = 365
     token_warn_days: int = 14
+    accept_link_hours: int = 72
+    catchup_minutes: int = 30
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -147,6 +158,8 @@ class Settings:
             "encryption_key_file": Path(raw["APPEALS_ENCRYPTION_KEY_FILE"]),
             "token_days": _count(raw, "APPEALS_TOKEN_DAYS"),
             "token_warn_days": _count(raw, "APPEALS_TOKEN_WARN_DAYS"),
+            "accept_link_hours": _positive(raw, "APPEALS_ACCEPT_LINK_HOURS"),
+            "catchup_minutes": _positive(raw, "APPEALS_CATCHUP_MINUTES"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

@@ -63,11 +63,12 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     from .api import rules
 
     app.register_blueprint(rules.bp)
-    from .api import actions, directory, openapi
+    from .api import actions, directory, openapi, saved_filters
     from .web import register_web
 
     app.register_blueprint(actions.bp)
     app.register_blueprint(directory.bp)
+    app.register_blueprint(saved_filters.bp)
     app.register_blueprint(openapi.bp)
     from .api import tokens
 

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from engine.classify.search_terms import document_terms
 from engine.domain.appeal import IncomingAppeal
 from engine.domain.deadlines import compute_clocks
 from engine.store import appeals as store
 from engine.store import clocks as clock_store
+from engine.store import search as search_index
 from engine.store.db import write_transaction
 
 from .escalation import arm_clock, clock_facts
@@ -143,6 +145,7 @@ def _route(rt: Runtime, record, now) -> None:
     decision_dict = decision.to_dict()
     store.save_decision(record, decision_dict, decision.explain_text(), now, policy_set.reading_id)
     store.save_assignment(record, decision.body, decision.role, official.id if official else None, now)
+    search_index.index_appeal(record.id, document_terms(record.text, record.address, record.author_name))
     cal = policy_set.calendar_for(decision.body)
     policy = policy_set.policies[decision.policy]
     deadlines = compute_clocks(policy, record.received_at, now, cal, category=record.category,

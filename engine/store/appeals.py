@@ -165,6 +165,14 @@ def audit(now: datetime, actor: str, action: str, appeal_id: int | None = None, 
     insert_row(AuditRecord, {"at": now, "actor": actor, "action": action, "appeal": appeal_id, "details": details})
 
 
+def alert_acknowledgement(alert_id: int, appeal_id: int | None) -> AuditRecord | None:
+    """The audit entry of the alert's acknowledgement (who, when), if any."""
+    rows = AuditRecord.select().where((AuditRecord.action == "alert.acknowledged")
+                                      & ((AuditRecord.appeal == appeal_id) if appeal_id is not None
+                                         else AuditRecord.appeal.is_null()))
+    return next((row for row in rows.order_by(AuditRecord.id) if row.details.get("alert") == alert_id), None)
+
+
 def audit_trail(appeal_id: int) -> list[AuditRecord]:
     return list(AuditRecord.select().where(AuditRecord.appeal == appeal_id).order_by(AuditRecord.id))
 

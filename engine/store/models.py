@@ -308,6 +308,20 @@ class SimulationRecord(BaseModel):
     error = TextField(null=True)
 
 
+class SavedFilterRecord(BaseModel):
+    """A search of the appeal list a staff member keeps under a name of their own (m0022):
+    «мои просроченные» → {"overdue": "true", "sort": "due"}."""
+
+    id = AutoField()
+    owner = CharField()  # the caller's actor: "user:<login>" or "token:<id>"
+    name = CharField(max_length=100)
+    query = JSONField()  # the list's query parameters, as the appeal list reads them
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("owner", "name"), True),)
+
+
 ALL_TABLES = (
     MigrationRecord,
     ChannelRecord,
@@ -322,4 +336,5 @@ ALL_TABLES = (
     SimulationRecord,
     AuthorMessageRecord,
     AnswerRecord,
+    SavedFilterRecord,
 )

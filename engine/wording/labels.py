@@ -196,6 +196,7 @@ REGIME_NAMES = {
     "other": "прочее",
 }
 
+# an appeal's priority (engine.domain.vocabulary.PRIORITIES), as the staff search and exports show it
 PRIORITY_NAMES = {
     "low": "низкий",
     "normal": "обычный",

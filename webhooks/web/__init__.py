@@ -73,7 +73,7 @@ def _security_headers(response):
 
 
 def register_web(app) -> None:
-    from . import dashboard, formatting, login, queue, review, rules  # noqa: F401  (they add routes and filters to bp)
+    from . import accept, dashboard, finding, formatting, login, queue, review, rules  # noqa: F401  (they add routes and filters to bp)
 
     app.register_blueprint(bp)
     app.after_request(_security_headers)

@@ -1,4 +1,4 @@
-"""The official's queue (/queue) and the appeal card (/appeals/<id>) with its action forms."""
+"""The appeal card (/appeals/<id>) with its action forms."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from engine.services.actions import TRANSITIONS, allowed_actions
-from engine.services.appeal_queries import appeal_queue
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail
 from engine.wording.labels import LABELS, REJECT_REASONS
@@ -30,18 +29,6 @@ def _answer_kind(kind: str) -> str:
 @bp.app_template_filter("answer_status")
 def _answer_status(status: str) -> str:
     return LABELS("answer_status", status)
-
-
-@bp.get("/queue")
-@page("official", "manager", "admin")
-def queue():
-    rt = runtime()
-    now = rt.now()
-    rows = appeal_queue(rt, g.caller)
-    bodies = rt.policy_set.directory.bodies
-    items = [{"appeal": a, "due": due, "overdue": due is not None and due < now,
-              "body_name": bodies[a.body].name if a.body in bodies else a.body} for a, due in rows]
-    return render_template("queue.html", items=items, now=now)
 
 
 @bp.get("/appeals/<int:appeal_id>")
