@@ -32,19 +32,21 @@ def same_author(appeal_id: int, author_id: str, topic: str, since: datetime, unt
 
 
 def authors_in_place(appeal_id: int, topic: str, municipality: str, since: datetime, until: datetime,
-                     *, enough: int) -> list[str]:
+                     *, enough: int, author_id: str | None = None) -> list[str]:
     """Distinct authors (an appeal without one counts as its own author) of appeals on the topic in the
-    municipality received in [since, until], other than this one; at most `enough` of them."""
+    municipality received in [since, until], other than this one and than its author `author_id`; at
+    most `enough` of them (so the count does not depend on which ones the database finds first)."""
     who = fn.COALESCE(AppealRecord.author_id, Value("appeal:").concat(AppealRecord.id.cast("text")))
+    where = ((AppealRecord.topic == topic)
+             & (AppealRecord.municipality == municipality)
+             & (AppealRecord.received_at >= since)
+             & (AppealRecord.received_at <= until)
+             & (AppealRecord.id != appeal_id))
+    if author_id is not None:
+        where &= AppealRecord.author_id.is_null() | (AppealRecord.author_id != author_id)
     rows = (
         AppealRecord.select(who.alias("who"))
-        .where(
-            (AppealRecord.topic == topic)
-            & (AppealRecord.municipality == municipality)
-            & (AppealRecord.received_at >= since)
-            & (AppealRecord.received_at <= until)
-            & (AppealRecord.id != appeal_id)
-        )
+        .where(where)
         .distinct()
         .limit(enough)
         .tuples()
