@@ -38,14 +38,15 @@ def history_for(policy_set, record, incoming, topic: str, reading,
     place = incoming.municipality or found
     settings = reader.history
     received = record.received_at
-    same_author = []
+    repeat_count, earliest = 0, None
     if incoming.author_id:
         since = received - settings.repeat_window
-        same_author = related.same_author(record.id, incoming.author_id, topic, since, received)
+        repeat_count, earliest = related.same_author(record.id, incoming.author_id, topic, since, received)
         batch = [Neighbour(e.appeal_id, e.author_id, e.received_at) for e in earlier
                  if e.author_id == incoming.author_id and e.topic == topic and since <= e.received_at <= received]
-        if batch:
-            same_author = sorted(same_author + batch, key=lambda n: (n.received_at, n.appeal_id))[:related.LIMIT]
+        if batch:  # as if stored: the first LIMIT in (received_at, id) order
+            repeat_count = min(repeat_count + len(batch), related.LIMIT)
+            earliest = min([*batch, *([earliest] if earliest else [])], key=lambda n: (n.received_at, n.appeal_id))
     place_authors = []
     if place and topic != "other":
         since, enough = received - settings.cluster_window, settings.cluster_min_authors
@@ -58,8 +59,8 @@ def history_for(policy_set, record, incoming, topic: str, reading,
                     and (incoming.author_id is None or e.author_id != incoming.author_id)
                     and who not in place_authors):
                 place_authors.append(who)
-    history = assess(author_id=incoming.author_id, same_author=same_author, place_authors=place_authors,
-                     settings=settings)
+    history = assess(author_id=incoming.author_id, repeat_count=repeat_count, earliest=earliest,
+                     place_authors=place_authors, settings=settings)
     if history.matters:
         log.info("appeal %s: %s earlier appeals of the author on %s, %s authors on it in %s",
                  record.id, history.repeat_count, topic, history.cluster_authors, place)
