@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
-from engine.services.intake import route_pending
+from engine.services.routing import route_pending
 from engine.services.rules import simulations
 from engine.store.db import connection, write_transaction
 from engine.store.worker_lock import single_worker
