@@ -11,6 +11,7 @@ from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
 from engine.services.intake import route_pending
+from engine.services.reply_delivery import deliver_replies
 from engine.services.rules import simulations
 from engine.store.db import connection
 from engine.store.worker_lock import single_worker
@@ -37,11 +38,17 @@ def deliver_job(rt: Runtime):
     return deliver_pending(rt)
 
 
-# order matters within one tick: route what arrived, escalate, then deliver what was written
+def reply_job(rt: Runtime):
+    return deliver_replies(rt)
+
+
+# order matters within one tick: route what arrived, escalate, send the residents' replies, then deliver the
+# alerts written (a reply's dead letter among them)
 JOBS: dict[str, Callable] = {
     "route": route_job,
     "sweep": sweep_job,
     "digest": digest_job,
+    "reply": reply_job,
     "deliver": deliver_job,
 }
 

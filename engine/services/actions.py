@@ -37,6 +37,7 @@ from engine.wording.labels import LABELS, REJECT_REASONS
 
 from . import clocks
 from .notify_now import notify_now
+from .replies import announce, sequence_key
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -159,15 +160,27 @@ def _answer(rt: Runtime, appeal, params, caller, now):
         stopped = _stop(rt, appeal, caller, now, "промежуточный ответ дан", FIRST_CLOCKS)
         started = clocks.start_waiting(rt, appeal, now, actor=caller.actor, reason="промежуточный ответ дан")
         return {"kind": kind, "text": text, "clocks_stopped": stopped,
-                "clocks_started": [{"kind": e["clock"], "due_utc": e["due"]} for e in started]}
+                "clocks_started": [{"kind": e["clock"], "due_utc": e["due"]} for e in started],
+                **publish_answer(rt, appeal, kind, text, caller, now)}
     started = clocks.start_waiting(rt, appeal, now, actor=caller.actor, pending=False,
                                    reason="окончательный ответ дан без промежуточного")
     stopped = _stop(rt, appeal, caller, now, "ответ по существу дан")
     store.update_appeal(appeal, now, status="answered")
-    result = {"kind": kind, "text": text, "clocks_stopped": stopped}
+    result = {"kind": kind, "text": text, "clocks_stopped": stopped,
+              **publish_answer(rt, appeal, kind, text, caller, now)}
     if started:
         result["without_interim"] = [e["clock"] for e in started]
     return result
+
+
+def publish_answer(rt: Runtime, appeal, kind: str, text: str, caller, now: datetime, *,
+                   answer_id: str | None = None) -> dict:
+    """The answer goes to the resident on their channel (queued in this transaction); ``answer_id`` names the
+    answer in the message's idempotency key (default: the next answer of this kind on the appeal)."""
+    reply_kind = f"{kind}_answer"
+    key = f"appeal:{appeal.id}:{reply_kind}:{answer_id}" if answer_id else sequence_key(appeal.id, reply_kind)
+    queued = announce(rt, appeal, reply_kind, now, fields={"answer": text}, key=key, actor=caller.actor)
+    return {"author_message": queued.id} if queued is not None else {}
 
 
 def _request_clarification(rt: Runtime, appeal, params, caller, now):
@@ -179,7 +192,9 @@ def _request_clarification(rt: Runtime, appeal, params, caller, now):
         if clock.kind not in NOT_PAUSABLE and clocks.state_of(clock) == "running":
             clocks.pause_clock(rt, appeal, clock, now, actor=caller.actor, reason=f"запрошено уточнение: {question}")
             paused.append(clock.kind)
-    return {"text": question, "clocks_paused": paused}
+    queued = announce(rt, appeal, "clarification", now, fields={"question": question},
+                      key=sequence_key(appeal.id, "clarification"), actor=caller.actor)
+    return {"text": question, "clocks_paused": paused, **({"author_message": queued.id} if queued else {})}
 
 
 def _resume(rt: Runtime, appeal, params, caller, now):
@@ -230,6 +245,11 @@ def _forward(rt: Runtime, appeal, params, caller, now):
     store.update_appeal(appeal, now, body=body, role=role)
     _stop(rt, appeal, caller, now, f"переадресовано в {body}", ("forward",))
     result = {"from_body": previous, "body": body, "reason": reason, "author_notice_required": bool(appeal.fz59)}
+    queued = announce(rt, appeal, "forwarded", now, fields={"reason": reason,
+                      "previous_body_name": rt.policy_set.labels("body", previous) if previous else ""},
+                      key=sequence_key(appeal.id, "forwarded"), actor=caller.actor)
+    if queued is not None:
+        result["author_message"] = queued.id
     if late:
         result["late_reason"] = params["late_reason"].strip()
     return result
@@ -250,8 +270,11 @@ def _reject(rt: Runtime, appeal, params, caller, now):
     if reason not in REJECT_REASONS:
         raise ActionInvalid("reason", "reason must be one of " + ", ".join(REJECT_REASONS))
     _stop(rt, appeal, caller, now, f"без ответа по существу: {reason}")
-    return {"reason": reason, "reason_text": REJECT_REASONS[reason],
-            "comment": (params.get("comment") or "").strip() or None}
+    comment = (params.get("comment") or "").strip() or None
+    queued = announce(rt, appeal, "rejected", now, fields={"reason": REJECT_REASONS[reason], "comment": comment},
+                      key=sequence_key(appeal.id, "rejected"), actor=caller.actor)
+    return {"reason": reason, "reason_text": REJECT_REASONS[reason], "comment": comment,
+            **({"author_message": queued.id} if queued else {})}
 
 
 def _close(rt: Runtime, appeal, params, caller, now):

@@ -18,6 +18,7 @@ from engine.store.db import write_transaction
 from .escalation import arm_clock, clock_facts
 from .notify_now import notify_now
 from .repeats import history_for
+from .replies import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -173,6 +174,7 @@ def _route(rt: Runtime, record, now) -> None:
     store.audit(now, "system", "appeal.routed", record.id, body=decision.body, role=decision.role,
                 rule=decision.route_rule_id, version=decision.version, policy=decision.policy)
     notify_now(rt, record, decision, now)
+    announce(rt, record, "acknowledgement", now)
     log.info("appeal %s routed to %s/%s by %s (rules %s)", record.id, decision.body, decision.role,
              decision.route_rule_id, decision.version)
 

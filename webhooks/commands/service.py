@@ -104,7 +104,7 @@ def cmd_sweep(args, settings):
 
     fixed = args.now.astimezone(UTC) if args.now else None
     rt = runtime_for(settings, clock=(lambda: fixed) if fixed else None)
-    names = ["route", "sweep"] + ([] if args.no_deliver else ["deliver"])
+    names = ["route", "sweep"] + ([] if args.no_deliver else ["reply", "deliver"])
     results = {name: run_job(rt, name) for name in names}
     report = {name: (vars(r) if hasattr(r, "__dict__") else r) for name, r in results.items()}
     print(json.dumps({"now": rt.now().isoformat(), **report}, ensure_ascii=False))
