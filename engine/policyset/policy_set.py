@@ -16,6 +16,7 @@ from engine.domain.calendar import BusinessCalendar, ProductionCalendar
 from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.directory import Directory
 from engine.domain.ladder import Ladder, ladders_from_document
+from engine.domain.reply_templates import ReplyTemplates, templates_from_document
 from engine.rulebook import Rulebook, appeal_facts, load_rulebook
 from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
 from engine.wording.labels import Labels, labels_for
@@ -43,6 +44,7 @@ class PolicySet:
     rulebook: Rulebook
     ladder_rules: FirstMatchRuleset | None = None  # picks a clock's ladder (rules/escalation.yaml)
     reader: TextReader | None = None  # topic lexicon, gazetteer, 59-ФЗ flags (rules/lexicon.yaml …)
+    replies: ReplyTemplates | None = None  # what the resident is told, and when (rules/replies.yaml); None: nothing
 
     @cached_property
     def version(self) -> str:
@@ -151,6 +153,7 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
             policies=set(policies),
         )
         reader = load_reader(rules_dir)
+        replies = _replies(rules_dir)
     except FileNotFoundError as exc:
         raise PolicySetError(f"{rules_dir}: missing file {exc.filename}") from exc
     except (ValueError, KeyError, yaml.YAMLError) as exc:
@@ -165,7 +168,17 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
         rulebook=rulebook,
         ladder_rules=ladder_rules,
         reader=reader,
+        replies=replies,
     )
+
+
+REPLIES_FILE = "replies.yaml"
+
+
+def _replies(rules_dir: Path) -> ReplyTemplates | None:
+    """rules/replies.yaml; a rules folder without it sends the resident nothing."""
+    path = rules_dir / REPLIES_FILE
+    return templates_from_document(_yaml(path), REPLIES_FILE) if path.is_file() else None
 
 
 def load_policy_set_from_files(files: dict[str, str], cache_root: Path | None = None) -> PolicySet:

@@ -46,6 +46,7 @@ from engine.wording.labels import LABELS, REJECT_REASONS
 from . import clocks, review
 from .action_errors import ActionInvalid, ActionRefused
 from .notify_now import notify_now
+from .replies import announce, sequence_key
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -161,7 +162,9 @@ def _request_clarification(rt: Runtime, appeal, params, caller, now):
         if clock.kind not in NOT_PAUSABLE and clocks.state_of(clock) == "running":
             clocks.pause_clock(rt, appeal, clock, now, actor=caller.actor, reason=f"запрошено уточнение: {question}")
             paused.append(clock.kind)
-    return {"text": question, "clocks_paused": paused}
+    queued = announce(rt, appeal, "clarification", now, fields={"question": question},
+                      key=sequence_key(appeal.id, "clarification"), actor=caller.actor)
+    return {"text": question, "clocks_paused": paused, **({"author_message": queued.id} if queued else {})}
 
 
 def _resume(rt: Runtime, appeal, params, caller, now):
@@ -212,6 +215,11 @@ def _forward(rt: Runtime, appeal, params, caller, now):
     store.update_appeal(appeal, now, body=body, role=role)
     _stop(rt, appeal, caller, now, f"переадресовано в {body}", ("forward",))
     result = {"from_body": previous, "body": body, "reason": reason, "author_notice_required": bool(appeal.fz59)}
+    queued = announce(rt, appeal, "forwarded", now, fields={"reason": reason,
+                      "previous_body_name": rt.policy_set.labels("body", previous) if previous else ""},
+                      key=sequence_key(appeal.id, "forwarded"), actor=caller.actor)
+    if queued is not None:
+        result["author_message"] = queued.id
     if late:
         result["late_reason"] = params["late_reason"].strip()
     return result
@@ -232,8 +240,11 @@ def _reject(rt: Runtime, appeal, params, caller, now):
     if reason not in REJECT_REASONS:
         raise ActionInvalid("reason", "reason must be one of " + ", ".join(REJECT_REASONS))
     _stop(rt, appeal, caller, now, f"без ответа по существу: {reason}")
-    return {"reason": reason, "reason_text": REJECT_REASONS[reason],
-            "comment": (params.get("comment") or "").strip() or None}
+    comment = (params.get("comment") or "").strip() or None
+    queued = announce(rt, appeal, "rejected", now, fields={"reason": REJECT_REASONS[reason], "comment": comment},
+                      key=sequence_key(appeal.id, "rejected"), actor=caller.actor)
+    return {"reason": reason, "reason_text": REJECT_REASONS[reason], "comment": comment,
+            **({"author_message": queued.id} if queued else {})}
 
 
 def _close(rt: Runtime, appeal, params, caller, now):

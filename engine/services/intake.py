@@ -20,6 +20,7 @@ from engine.store.db import write_transaction
 from .escalation import arm_clock, clock_facts
 from .notify_now import notify_now
 from .repeats import history_for
+from .replies import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -170,6 +171,7 @@ def _route(rt: Runtime, record, now) -> None:
                 rule=decision.route_rule_id, version=decision.version, policy=decision.policy,
                 **({"on_control": True} if decision.control else {}))
     notify_now(rt, record, decision, now)
+    announce(rt, record, "acknowledgement", now)
     log.info("appeal %s routed to %s/%s by %s (rules %s)", record.id, decision.body, decision.role,
              decision.route_rule_id, decision.version)
 

@@ -27,6 +27,7 @@ from engine.store import appeals as store
 from . import clocks
 from .access import visible_bodies
 from .action_errors import ActionInvalid, ActionRefused
+from .replies import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -64,6 +65,11 @@ def publish_answer(rt: Runtime, appeal, record, caller, now: datetime, *, text: 
     answer_store.mark_published(record, text, now, reviewed_by=reviewed_by)
     reviewed = " (после проверки ЦУР)" if reviewed_by else ""
     result: dict = {"kind": record.kind, "text": text, "answer_id": record.id}
+    reply_kind = f"{record.kind}_answer"  # to the resident on their channel, queued in this transaction
+    queued = announce(rt, appeal, reply_kind, now, fields={"answer": text},
+                      key=f"appeal:{appeal.id}:{reply_kind}:{record.id}", actor=caller.actor)
+    if queued is not None:
+        result["author_message"] = queued.id
     if record.kind == "interim":
         why = "промежуточный ответ дан" + reviewed
         stopped = _stop(rt, appeal, caller, now, why, FIRST_CLOCKS)

@@ -93,6 +93,12 @@ EVENT_NAMES = {
     "clock.author_notified": "Автору направлено уведомление",
     "appeal.follow_up": "Автор ответил в канале обращения",
     "appeal.author_message": "Сообщение автора в канале обращения",
+    # messages to the resident (engine.services.replies, reply_delivery)
+    "reply.queued": "Сообщение автору подготовлено к отправке",
+    "reply.sent": "Ответ автору опубликован",
+    "reply.retry": "Сообщение автору пока не доставлено, будет повтор",
+    "reply.dead": "Сообщение автору не доставлено",
+    "reply.switched_off": "Сообщение автору не отправляется",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by
