@@ -20,6 +20,7 @@ from engine.domain.vocabulary import PRIORITIES
 
 from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name, stage_fields
 from .decision_key import StageMemo
+from .dependence import topic_reads_history
 from .facts import prepare_facts
 from .loader import LoadedPolicy, load_policy
 from .model import Decision, Outcomes, Rule, Stage
@@ -44,6 +45,8 @@ class Rulebook:
         self._names = {s.name: ruleset_name(self.version, s) for s in self.stages}
         self._definitions = {self._names[s.name]: compile_stage(s) for s in self.stages}
         self._reference = ReferenceEvaluator(self.stages)
+        # routing decides once with an appeal's repeats and clusters when they cannot change its topic
+        self.topic_reads_history = topic_reads_history(self.stages)
         self._engine = None
         self._build_lock = threading.Lock()
         self._retired = False

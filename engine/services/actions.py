@@ -120,6 +120,9 @@ def apply_action(rt: Runtime, appeal, name: str, params: dict, caller, now: date
     for update, once the caller made sure the action is allowed (``perform`` for staff, a follow-up)."""
     previous = appeal.status
     result = HANDLERS[name](rt, appeal, params, caller, now) or {}
+    comment = (params.get("comment") or "").strip()
+    if comment and not result.get("comment"):  # the comment typed with the action is part of its record
+        result["comment"] = comment
     target = TRANSITIONS[name].target
     if target and target != appeal.status:
         store.update_appeal(appeal, now, status=target)

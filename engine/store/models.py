@@ -19,6 +19,7 @@ from peewee import (
 )
 
 from .db import database
+from .encryption import EncryptedTextField
 
 
 class UTCDateTimeField(DateTimeField):
@@ -64,15 +65,16 @@ class ChannelRecord(BaseModel):
     id = AutoField()
     name = CharField(unique=True, max_length=64)
     kind = CharField(max_length=16)
-    secret = CharField(null=True)
-    previous_secret = CharField(null=True)
+    # m0019: every credential of a channel is encrypted at rest (engine/store/encryption.py)
+    secret = EncryptedTextField(null=True)
+    previous_secret = EncryptedTextField(null=True)
     previous_secret_until = UTCDateTimeField(null=True)
-    confirmation = CharField(null=True)
+    confirmation = EncryptedTextField(null=True)
     created_at = UTCDateTimeField()
     group_id = BigIntegerField(null=True)  # m0008: a VK channel's community id; events of other groups are ignored
     # m0015: what our service uses to answer residents on this channel: the token for the platform's API
     # (a VK community access token, a Telegram bot token) and a generic channel's callback URL
-    api_token = TextField(null=True)
+    api_token = EncryptedTextField(null=True)
     callback_url = TextField(null=True)
 
 
@@ -84,6 +86,7 @@ class TokenRecord(BaseModel):
     created_at = UTCDateTimeField()
     expires_at = UTCDateTimeField(null=True)
     revoked_at = UTCDateTimeField(null=True)
+    last_used_at = UTCDateTimeField(null=True)  # m0019: when it last authenticated a request (to the minute)
 
 
 class AppealRecord(BaseModel):
@@ -305,6 +308,20 @@ class SimulationRecord(BaseModel):
     error = TextField(null=True)
 
 
+class SavedFilterRecord(BaseModel):
+    """A search of the appeal list a staff member keeps under a name of their own (m0022):
+    «мои просроченные» → {"overdue": "true", "sort": "due"}."""
+
+    id = AutoField()
+    owner = CharField()  # the caller's actor: "user:<login>" or "token:<id>"
+    name = CharField(max_length=100)
+    query = JSONField()  # the list's query parameters, as the appeal list reads them
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("owner", "name"), True),)
+
+
 ALL_TABLES = (
     MigrationRecord,
     ChannelRecord,
@@ -319,4 +336,5 @@ ALL_TABLES = (
     SimulationRecord,
     AuthorMessageRecord,
     AnswerRecord,
+    SavedFilterRecord,
 )

@@ -40,8 +40,12 @@ MATRIX: dict[str, object] = {
     "web.home": PUBLIC,
     "web.login": PUBLIC,
     "web.login_post": PUBLIC,
+    "web.accept_link": PUBLIC,  # the signed one-click link of an alert e-mail is the credential
+    "web.accept_link_post": PUBLIC,
     "web.logout": READ,
     "web.queue": WORK,
+    "web.save_filter": WORK,  # the caller's own saved filters
+    "web.delete_filter": WORK,
     "web.appeal": READ,
     "web.act": WORK | {"curator"},
     "web.dashboard": LEAD,
@@ -49,6 +53,7 @@ MATRIX: dict[str, object] = {
     "web.rules": RULES,
     "web.review": REVIEW,
     "appeals.list_appeals": READ,
+    "appeals.export_appeals": READ,  # the list as CSV or XLSX
     "appeals.get_appeal": READ,
     "appeals.get_decision": READ,
     "actions.available": READ,
@@ -89,11 +94,16 @@ MATRIX: dict[str, object] = {
     "alerts.list_alerts": WORK,
     "alerts.get_alert": WORK,
     "alerts.acknowledge": WORK,
+    "saved_filters.list_filters": READ,  # the caller's own
+    "saved_filters.save_filter": READ,
+    "saved_filters.delete_filter": READ,
     "directory.bodies": READ,
     "directory.roles": READ,
     "directory.officials": {"manager", "policy", "admin"},
     "directory.export_yaml": {"policy", "admin"},
     "directory.import_yaml": {"admin"},
+    "tokens.list_tokens": {"admin"},  # labels and roles of every token, never the token
+    "tokens.revoke": {"admin"},
 }
 
 SAMPLE = {"int": "999999", "string": "sample", "path": "sample.txt"}

@@ -70,7 +70,8 @@ def cmd_user(args, settings):
                 users.disable_user(rt.now(), args.login)
                 print(f"user {args.login} disabled")
             else:
-                token = users.issue_token(rt.now(), args.login, ttl_days=args.ttl_days)
+                token = users.issue_token(rt.now(), args.login, ttl_days=args.ttl_days,
+                                         default_days=settings.token_days)
                 print(f"token for {args.login} (shown once; store it now):")
                 print(token)
         except AccessError as exc:
