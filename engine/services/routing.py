@@ -172,10 +172,10 @@ def _write_rows(rt: Runtime, plans: list[Planned], now: datetime) -> None:
                 ladders[(record.id, deadline.kind)] = ladder
         appeals.append({"id": record.id, "body": d.body, "role": d.role, "topic": d.topic, "priority": d.priority,
                         "policy": d.policy, "municipality": record.municipality or p.place,
-                        "repeat_of": p.history.repeat_of if p.history else None})
+                        "repeat_of": p.history.repeat_of if p.history else None, "on_control": d.control})
         audits.append({"at": now, "actor": "system", "action": "appeal.routed", "appeal": record.id,
                        "details": {"body": d.body, "role": d.role, "rule": d.route_rule_id, "version": d.version,
-                                   "policy": d.policy}})
+                                   "policy": d.policy, **({"on_control": True} if d.control else {})}})
     routed.write(decisions=decisions, assignments=assignments, clocks=clocks, ladders=ladders,
                  appeals_routed=appeals, audits=audits, now=now)
     for p, row in zip(plans, appeals, strict=True):
