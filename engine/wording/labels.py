@@ -271,6 +271,14 @@ FIELD_NAMES = {
     "fz59": "59-ФЗ",
     "simulation": "симуляция №",
     "appeals": "обращений",
+    # the centre's review of answers to appeals on control
+    "answer_id": "ответ №",
+    "review": "направлен на проверку ЦУР",
+    "remarks": "замечания ЦУР",
+    "written_by": "автор ответа",
+    "edited": "исправлен при проверке",
+    "on_control": "на контроле ЦУР",
+    "answer_withdrawn": "отозван ответ №",
 }
 
 # IANA zones of the region's bodies, named as people say them; another zone is shown by its IANA name
