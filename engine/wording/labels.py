@@ -111,6 +111,8 @@ LEVEL_NAMES = {
     "dead-letter": "Уведомление не доставлено",
     "daily-digest": "Ежедневная сводка просрочек",
     "author-message": "Сообщение автора обращения",
+    "answer-review": "Ответ ждёт проверки ЦУР",
+    "answer-returned": "Ответ возвращён на доработку",
 }
 
 # the conversation with the resident: kinds of messages to and from the author, how each travels, its state
