@@ -117,6 +117,8 @@ LEVEL_NAMES = {
     "dead-letter": "Уведомление не доставлено",
     "daily-digest": "Ежедневная сводка просрочек",
     "author-message": "Сообщение автора обращения",
+    "answer-review": "Ответ ждёт проверки ЦУР",
+    "answer-returned": "Ответ возвращён на доработку",
 }
 
 # the conversation with the resident: kinds of messages to and from the author, how each travels, its state
@@ -277,6 +279,14 @@ FIELD_NAMES = {
     "fz59": "59-ФЗ",
     "simulation": "симуляция №",
     "appeals": "обращений",
+    # the centre's review of answers to appeals on control
+    "answer_id": "ответ №",
+    "review": "направлен на проверку ЦУР",
+    "remarks": "замечания ЦУР",
+    "written_by": "автор ответа",
+    "edited": "исправлен при проверке",
+    "on_control": "на контроле ЦУР",
+    "answer_withdrawn": "отозван ответ №",
 }
 
 # IANA zones of the region's bodies, named as people say them; another zone is shown by its IANA name
