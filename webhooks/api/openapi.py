@@ -18,7 +18,8 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, send_
 
 bp = Blueprint("openapi", __name__)
 
-CONVERTERS = {"int": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1}, "string": {"type": "string"}, "path": {"type": "string"},
+CONVERTERS = {"int": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
+              "string": {"type": "string"}, "path": {"type": "string"},
               "float": {"type": "number"}, "uuid": {"type": "string", "format": "uuid"}}
 ERROR = {"type": "object", "properties": {"error": {"type": "object", "properties": {
     "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}}}
