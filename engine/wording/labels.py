@@ -85,6 +85,7 @@ EVENT_NAMES = {
     "appeal.routed": "Направлено по правилам",
     "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
     "alert.acknowledged": "Оповещение принято",
+    "alert.digested": "Оповещение включено в сводку после перерыва",
     "clock.started": "Запущен срок",
     "clock.paused": "Срок приостановлен",
     "clock.resumed": "Срок возобновлён",
@@ -116,6 +117,7 @@ CHANNEL_NAMES = {
 LEVEL_NAMES = {
     "dead-letter": "Уведомление не доставлено",
     "daily-digest": "Ежедневная сводка просрочек",
+    "catch-up": "Сводка после перерыва в оповещениях",
     "author-message": "Сообщение автора обращения",
     "answer-review": "Ответ ждёт проверки ЦУР",
     "answer-returned": "Ответ возвращён на доработку",
