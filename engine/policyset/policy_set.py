@@ -28,6 +28,8 @@ from .calendars import (
     load_working_hours,
 )
 
+LADDERS_REMEMBERED = 10_000  # distinct clock facts whose ladder a policy set remembers
+
 
 class PolicySetError(ValueError):
     """The rules folder cannot be loaded; the message names the file and the problem."""
@@ -85,9 +87,26 @@ class PolicySet:
             self.ladder_rules.retire()
 
     def ladder_for(self, facts: dict) -> Ladder | None:
-        """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …)."""
+        """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …).
+        Clocks share a few combinations of these facts: each is put to the rules once."""
+        key = tuple(sorted(facts.items()))
+        try:
+            return self._ladders_chosen[key]
+        except (KeyError, TypeError):  # TypeError: a fact that cannot be a key is put to the rules each time
+            pass
         chosen = self.ladder_rules.outcome(facts) if self.ladder_rules else None
-        return next((lad for lad in self.ladders if chosen is not None and lad.id == chosen), None)
+        ladder = next((lad for lad in self.ladders if chosen is not None and lad.id == chosen), None)
+        try:
+            if len(self._ladders_chosen) >= LADDERS_REMEMBERED:
+                self._ladders_chosen.clear()
+            self._ladders_chosen[key] = ladder
+        except TypeError:
+            pass
+        return ladder
+
+    @cached_property
+    def _ladders_chosen(self) -> dict:
+        return {}
 
     def decide(self, incoming, *, history=None, explain_reference: bool = False, read=None, memo=None):
         """The rulebook's decision on the appeal's facts, with what its text says merged in first
