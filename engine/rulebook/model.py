@@ -86,6 +86,7 @@ class Outcomes:
     subtopic: str | None = None
     notify_now: tuple[str, ...] = ()
     fz59_special: str | None = None
+    sector: str | None = None
 
     def to_dict(self) -> dict:
         out = {}
@@ -146,6 +147,7 @@ class Decision:
     subtopic: str | None = None
     notify_now: tuple[str, ...] = ()
     fz59_special: str | None = None
+    sector: str | None = None  # a rule's set_sector, then (in the policy set) the topic's or the body's
     explainer: Callable[[], tuple[dict, ...]] | None = field(default=None, compare=False, repr=False)
 
     @cached_property

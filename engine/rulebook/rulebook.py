@@ -3,7 +3,7 @@ Python, and build the Decision with its explanation.
 
 Effects of a stage are visible to later stages as facts (topic, subtopic, tags, priority,
 body). Within a stage every rule sees the same facts. Outcomes of fired rules are applied in
-evaluation order: scalar outcomes (assign, deadline_policy, set_topic, fz59_special) — the
+evaluation order: scalar outcomes (assign, deadline_policy, set_topic, fz59_special, set_sector) — the
 last one wins; add_tags and notify_now accumulate; priority only ever rises (the highest
 priority set by any fired rule or given in the facts wins; "normal" when none is set).
 """
@@ -102,7 +102,7 @@ class Rulebook:
             "body": f.get("body"), "role": None, "official": None, "policy": None,
             "priority": f.get("priority") if f.get("priority") in _RANK else None,
             "topic": f.get("topic"), "subtopic": f.get("subtopic"), "tags": list(f["tags"]),
-            "notify": [], "special": None, "route_rule": None,
+            "notify": [], "special": None, "route_rule": None, "sector": None,
         }
         rule_ids: list[str] = []
         seen: list[tuple] = []  # (stage, fired, facts, derived) for the explanation, built on demand
@@ -137,6 +137,7 @@ class Rulebook:
             subtopic=state["subtopic"],
             notify_now=tuple(state["notify"]),
             fz59_special=state["special"],
+            sector=state["sector"],
             explainer=lambda: tuple(self._explain(st, fd, fc, set(dv)) for st, fd, fc, dv in seen),
         )
 
@@ -168,6 +169,8 @@ class Rulebook:
                 state["notify"].append(role)
         if a.fz59_special is not None:
             state["special"] = a.fz59_special
+        if a.sector is not None:
+            state["sector"] = a.sector
 
     def _explain(self, stage: Stage, fired: list[str], facts: dict, derived: set[str]) -> dict:
         entry: dict = {

@@ -94,6 +94,11 @@ OUTCOME_EXAMPLES: dict[str, Example] = {
     "fz59_special": Example("{fz59_special: anonymous}",
                             "Особый случай 59-ФЗ «анонимное»: часы ответа не запускаются (см. special_outcomes "
                             "политики в deadline_policies.yaml)."),
+    "set_sector": Example("{set_sector: energy}",
+                          "Обращение относится к блоку «энергетика»: его видит и о нём получает оповещения "
+                          "руководитель этого блока, кто бы ни был ответственным органом. Без этого действия "
+                          "блок берётся из темы (поле sector темы в lexicon.yaml), а если у темы его нет — "
+                          "из органа."),
 }
 
 LADDER_EXAMPLE = Example("{ladder: incident-urgent}",

@@ -19,6 +19,7 @@ FIELDS = ("channel", "status", "body", "topic", "municipality", "priority", "pol
 class AppealQuery:
     filters: dict
     bodies: frozenset[str] | None = None  # None: every body
+    sectors: frozenset[str] | None = None  # with bodies: appeals of these sector blocks are in scope too
     overdue: bool = False
     at_risk_until: datetime | None = None  # a running clock due between now and this instant
     received_from: datetime | None = None
@@ -37,7 +38,7 @@ def _where(query, q: AppealQuery):
         if q.filters.get(name):
             query = query.where(getattr(AppealRecord, name) == q.filters[name])
     if q.bodies is not None:
-        query = query.where(AppealRecord.body.in_(sorted(q.bodies)) if q.bodies else AppealRecord.id < 0)
+        query = query.where(_scope(q.bodies, q.sectors))
     if q.overdue:
         query = query.where(AppealRecord.id.in_(_running_clocks().where(ClockRecord.due_at < q.now)))
     if q.at_risk_until is not None:
@@ -49,6 +50,11 @@ def _where(query, q: AppealQuery):
     if q.received_to:
         query = query.where(AppealRecord.received_at < q.received_to)
     return query
+
+
+def _scope(bodies: frozenset[str], sectors: frozenset[str] | None):
+    held = AppealRecord.body.in_(sorted(bodies)) if bodies else (AppealRecord.id < 0)
+    return held | AppealRecord.sector.in_(sorted(sectors)) if sectors else held
 
 
 def list_appeals(q: AppealQuery, *, after_id: int | None, limit: int) -> list[AppealRecord]:
@@ -78,8 +84,8 @@ def queue(q: AppealQuery, *, limit: int = PAGE_LIMIT) -> list[tuple[AppealRecord
     return [(row, due_field.python_value(row.due) if row.due is not None else None) for row in query]
 
 
-def count_by_status(bodies: frozenset[str] | None) -> dict[str, int]:
+def count_by_status(bodies: frozenset[str] | None, sectors: frozenset[str] | None = None) -> dict[str, int]:
     query = AppealRecord.select(AppealRecord.status, fn.COUNT(AppealRecord.id).alias("n"))
-    query = _where(query, AppealQuery(filters={}, bodies=bodies)).group_by(AppealRecord.status)
+    query = _where(query, AppealQuery(filters={}, bodies=bodies, sectors=sectors)).group_by(AppealRecord.status)
     return {row.status: row.n for row in query.objects()}
 

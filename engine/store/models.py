@@ -121,6 +121,7 @@ class AppealRecord(BaseModel):
     author_id = CharField(null=True)  # m0005; looked up by the (author_id, received_at) index
     link = TextField(null=True)  # m0005
     repeat_of = IntegerField(null=True)  # m0005: the earlier appeal of the same author on the same topic
+    sector = CharField(null=True)  # m0023: the centre's sector block (topic's, body's or a rule's); indexed where set
 
     class Meta:
         indexes = ((("channel", "external_id"), True),)

@@ -43,7 +43,21 @@ def page(*roles: str):
 @bp.app_context_processor
 def _context():
     caller = g.get("caller")
-    return {"caller": caller, "csrf_token": g.get("csrf_token", ""), "home_for": HOME}
+    return {"caller": caller, "csrf_token": g.get("csrf_token", ""), "home_for": HOME,
+            "caller_sectors": _sector_names(caller)}
+
+
+def _sector_names(caller) -> str:
+    """The Russian names of the sector blocks a manager leads, joined: «ЖКХ, Обращение с отходами (ТКО)»."""
+    from engine.services.access import manager_sectors
+
+    from ..runtime import runtime
+
+    led = manager_sectors(caller) if caller is not None else frozenset()
+    if not led:
+        return ""
+    names = runtime().policy_set.directory.sectors
+    return ", ".join(names.get(code, code) for code in (caller.sectors or (caller.sector,)) if code in led)
 
 
 @bp.errorhandler(ApiError)
