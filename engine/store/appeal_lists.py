@@ -38,7 +38,7 @@ def _where(query, q: AppealQuery):
         if q.filters.get(name):
             query = query.where(getattr(AppealRecord, name) == q.filters[name])
     if q.bodies is not None:
-        query = query.where(_scope(q.bodies, q.sectors))
+        query = query.where(scope_condition(q.bodies, q.sectors))
     if q.overdue:
         query = query.where(AppealRecord.id.in_(_running_clocks().where(ClockRecord.due_at < q.now)))
     if q.at_risk_until is not None:
@@ -52,7 +52,8 @@ def _where(query, q: AppealQuery):
     return query
 
 
-def _scope(bodies: frozenset[str], sectors: frozenset[str] | None):
+def scope_condition(bodies: frozenset[str], sectors: frozenset[str] | None):
+    """Appeals held by ``bodies`` or, given ``sectors``, in one of those sector blocks."""
     held = AppealRecord.body.in_(sorted(bodies)) if bodies else (AppealRecord.id < 0)
     return held | AppealRecord.sector.in_(sorted(sectors)) if sectors else held
 

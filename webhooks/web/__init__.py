@@ -66,6 +66,6 @@ def _page_error(exc: ApiError):
 
 
 def register_web(app) -> None:
-    from . import dashboard, login, queue, rules  # noqa: F401  (they add routes to bp)
+    from . import analytics, dashboard, login, queue, rules  # noqa: F401  (they add routes to bp)
 
     app.register_blueprint(bp)
