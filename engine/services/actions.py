@@ -212,7 +212,7 @@ def _forward(rt: Runtime, appeal, params, caller, now):
     official = rt.policy_set.directory.resolve(role, body=body)
     store.save_assignment(appeal, body, role, official.id if official else None, now)
     previous = appeal.body
-    store.update_appeal(appeal, now, body=body, role=role)
+    store.update_appeal(appeal, now, body=body, role=role, sector=rt.policy_set.sector_of(appeal.topic, body))
     _stop(rt, appeal, caller, now, f"переадресовано в {body}", ("forward",))
     result = {"from_body": previous, "body": body, "reason": reason, "author_notice_required": bool(appeal.fz59)}
     queued = announce(rt, appeal, "forwarded", now, fields={"reason": reason,
@@ -283,14 +283,14 @@ def _reroute(rt: Runtime, appeal, params, caller, now):
     store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now, rt.policy_set.reading_id)
     moved = (decision.body, decision.role) != (appeal.body, appeal.role)
     if moved:
-        found = rt.policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+        found = rt.policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
         official = found.id if found else None
         store.save_assignment(appeal, decision.body, decision.role, official, now)
     else:
         assignment = store.current_assignment(appeal.id)
         official = assignment.official if assignment else None
     store.update_appeal(appeal, now, body=decision.body, role=decision.role, topic=decision.topic,
-                        priority=decision.priority, **({"status": "routed"} if moved else {}),
+                        sector=decision.sector, priority=decision.priority, **({"status": "routed"} if moved else {}),
                         **({"on_control": True} if decision.control else {}))
     notify_now(rt, appeal, decision, now)
     log.info("appeal %s re-routed by %s from %s to %s (rule %s, rules %s)", appeal.id, caller.actor,

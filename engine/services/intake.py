@@ -134,7 +134,7 @@ def _route(rt: Runtime, record, now) -> None:
     history, place = history_for(policy_set, record, incoming, decision.topic, read[1])
     if history is not None and history.matters:  # repeat_count and mass-incident are facts the rules use
         decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
-    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
     decision_dict = decision.to_dict()
     store.save_decision(record, decision_dict, decision.explain_text(), now, policy_set.reading_id)
     store.save_assignment(record, decision.body, decision.role, official.id if official else None, now)
@@ -159,6 +159,7 @@ def _route(rt: Runtime, record, now) -> None:
         body=decision.body,
         role=decision.role,
         topic=decision.topic,
+        sector=decision.sector,
         priority=decision.priority,
         policy=decision.policy,
         municipality=record.municipality or place,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from engine.store import appeal_lists
 
-from .access import Caller, visible_bodies
+from .access import Caller, visible_bodies, visible_sectors
 from .inbox import alert_inbox
 from .reports import returned_answers, sla_report
 
@@ -27,15 +27,17 @@ def manager_overview(rt: Runtime, caller: Caller) -> dict:
     (alert records), names (body id → name) and now."""
     now = rt.now()
     bodies = visible_bodies(caller, rt.policy_set.directory)
+    sectors = visible_sectors(caller)
     names = {b.id: b.name for b in rt.policy_set.directory.bodies.values()}
-    overdue = appeal_lists.list_appeals(appeal_lists.AppealQuery(filters={}, bodies=bodies, overdue=True, now=now),
-                                        after_id=None, limit=LISTED)
+    overdue = appeal_lists.list_appeals(
+        appeal_lists.AppealQuery(filters={}, bodies=bodies, sectors=sectors, overdue=True, now=now),
+        after_id=None, limit=LISTED)
     at_risk = appeal_lists.list_appeals(
-        appeal_lists.AppealQuery(filters={}, bodies=bodies, at_risk_until=now + AT_RISK, now=now),
+        appeal_lists.AppealQuery(filters={}, bodies=bodies, sectors=sectors, at_risk_until=now + AT_RISK, now=now),
         after_id=None, limit=LISTED)
     returned = [{**row, "name": names.get(row["body"], row["body"])}
                 for row in returned_answers(start=now - SLA_PERIOD, end=now, bodies=bodies)["items"]]
-    return {"counts": appeal_lists.count_by_status(bodies), "overdue": overdue, "at_risk": at_risk,
+    return {"counts": appeal_lists.count_by_status(bodies, sectors), "overdue": overdue, "at_risk": at_risk,
             "sla": sla_by_body(rt, bodies, names), "returned": returned, "alerts": alert_inbox(bodies),
             "names": names, "now": now}
 

@@ -82,7 +82,7 @@ def plan(rt: Runtime, record, now: datetime, earlier=()) -> Planned:
     policy_set = rt.policy_set
     incoming = store.incoming_from(record)
     decision, history, place = decide(policy_set, record, incoming, policy_set.read(incoming), earlier)
-    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
     planned = Planned(record, decision, history, place, official.id if official else None)
     cal = policy_set.calendar_for(decision.body)
     deadlines = compute_clocks(policy_set.policies[decision.policy], record.received_at, now, cal,
@@ -175,7 +175,8 @@ def _write_rows(rt: Runtime, plans: list[Planned], now: datetime) -> None:
                 ladders[(record.id, deadline.kind)] = ladder
         appeals.append({"id": record.id, "body": d.body, "role": d.role, "topic": d.topic, "priority": d.priority,
                         "policy": d.policy, "municipality": record.municipality or p.place,
-                        "repeat_of": p.history.repeat_of if p.history else None, "on_control": d.control})
+                        "repeat_of": p.history.repeat_of if p.history else None, "on_control": d.control,
+                        "sector": d.sector})
         audits.append({"at": now, "actor": "system", "action": "appeal.routed", "appeal": record.id,
                        "details": {"body": d.body, "role": d.role, "rule": d.route_rule_id, "version": d.version,
                                    "policy": d.policy, **({"on_control": True} if d.control else {})}})

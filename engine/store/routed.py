@@ -14,7 +14,8 @@ from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, De
 from .statements import insert_values
 
 # the appeal's columns routing sets; the same for every appeal of a batch but these
-ROUTED_COLUMNS = ("body", "role", "topic", "priority", "policy", "municipality", "repeat_of", "on_control")
+ROUTED_COLUMNS = ("body", "role", "topic", "priority", "policy", "municipality", "repeat_of", "on_control",
+                  "sector")
 
 
 def claim(now: datetime, limit: int) -> list[int]:
