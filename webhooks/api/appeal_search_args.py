@@ -68,14 +68,15 @@ class AppealSearchQuerySchema(Schema):
     policy = fields.String()
     overdue = Flag(metadata={"description": "идущий срок истёк"})
     at_risk = Flag(metadata={"description": "идущий срок истекает в ближайшие at_risk_hours часов"})
-    at_risk_hours = fields.Integer(validate=validate.Range(min=1))
+    at_risk_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 366))
     received_from = Instant(metadata={"description": "поступило не раньше (дата или дата-время ISO 8601)"})
     received_to = Instant(metadata={"description": "поступило раньше (дата или дата-время ISO 8601)"})
     sort = fields.String(validate=validate.OneOf(SORTS),
                          metadata={"description": "newest (по умолчанию), oldest, due (ближайший срок первым)"})
-    page = fields.Integer(validate=validate.Range(min=1))
-    limit = fields.Integer(validate=validate.Range(min=1))
-    cursor = fields.Integer(validate=validate.Range(min=1))
+    # bounded so that no number reaches the database beyond its 64-bit integers
+    page = fields.Integer(validate=validate.Range(min=1, max=1_000_000))
+    limit = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    cursor = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
 
     @validates_schema
     def _cursor_pages_newest(self, data, **kwargs):
