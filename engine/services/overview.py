@@ -10,6 +10,7 @@ from engine.store import appeal_lists
 
 from .access import Caller, visible_bodies
 from .inbox import alert_inbox
+from .reply_letters import list_replies
 from .reports import sla_report
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ LISTED = 50  # appeals in each of the overdue and at-risk lists
 
 def manager_overview(rt: Runtime, caller: Caller) -> dict:
     """counts (status → appeals), overdue and at_risk (appeal records), sla (rows by body, worst
-    first), alerts (alert records), names (body id → name) and now."""
+    first), alerts (alert records), names (body id → name), now, and for the administrator dead_replies
+    (replies to residents that could not be delivered, with the reason)."""
     now = rt.now()
     bodies = visible_bodies(caller, rt.policy_set.directory)
     names = {b.id: b.name for b in rt.policy_set.directory.bodies.values()}
@@ -31,8 +33,12 @@ def manager_overview(rt: Runtime, caller: Caller) -> dict:
     at_risk = appeal_lists.list_appeals(
         appeal_lists.AppealQuery(filters={}, bodies=bodies, at_risk_until=now + AT_RISK, now=now),
         after_id=None, limit=LISTED)
+    # replies to residents that could not be delivered: the administrator's to fix (a token, an address)
+    dead_replies = list_replies(rt, status="dead", appeal_id=None, before=None, limit=LISTED) \
+        if caller.role == "admin" else []
     return {"counts": appeal_lists.count_by_status(bodies), "overdue": overdue, "at_risk": at_risk,
-            "sla": sla_by_body(rt, bodies, names), "alerts": alert_inbox(bodies), "names": names, "now": now}
+            "sla": sla_by_body(rt, bodies, names), "alerts": alert_inbox(bodies), "names": names, "now": now,
+            "dead_replies": dead_replies}
 
 
 def sla_by_body(rt: Runtime, bodies: frozenset[str] | None, names: dict[str, str]) -> list[dict]:

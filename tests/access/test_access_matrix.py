@@ -83,6 +83,8 @@ MATRIX: dict[str, object] = {
     "alerts.list_alerts": WORK,
     "alerts.get_alert": WORK,
     "alerts.acknowledge": WORK,
+    "replies.list_replies": {"admin"},  # replies to residents; the dead ones with their reason
+    "replies.retry": {"admin"},  # send a dead reply again once its cause is fixed
     "directory.bodies": READ,
     "directory.roles": READ,
     "directory.officials": {"manager", "policy", "admin"},

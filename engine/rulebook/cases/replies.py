@@ -29,7 +29,7 @@ EXPECT = ("sent", "text", "contains", "subject")
 
 
 class ReplyCases:
-    gap = "policies"
+    gap = "rules"  # a kind of message no case renders is listed with the rules no case exercises
 
     def owners(self, policy_set: PolicySet) -> dict[str, str]:
         if getattr(policy_set, "replies", None) is None:
