@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-
-def extension_notice(appeal_id: int, due: date, reason: str) -> str:
-    """The author is told that the term of their appeal was extended (59-ФЗ art. 12 part 2)."""
-    return f"Срок рассмотрения Вашего обращения №{appeal_id} продлён до {due:%d.%m.%Y}. Причина: {reason}"
-
-
 # where a reply was published, as the timeline says it: «Ответ опубликован в VK (комментарий 4060)»
 PUBLISHED_ON = {
     "vk_comment": ("в VK", "комментарий"),

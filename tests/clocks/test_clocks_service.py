@@ -119,7 +119,7 @@ def test_a_manager_extends_a_59_fz_answer_once_and_the_notice_to_the_author_is_q
     assert [(m.route, m.address["email"], m.status, m.text) for m in notice] == [
         ("email", "anna@example.ru", "pending", result["author_notice"])]
 
-    with pytest.raises(ClockRefused, match="only once"):
+    with pytest.raises(ClockRefused, match="только один раз"):
         operate(runtime, fz59_appeal, "answer", "extend", {"days": 1, "reason": "ещё"}, actor="u:head",
                 role="manager")
 
@@ -127,11 +127,11 @@ def test_a_manager_extends_a_59_fz_answer_once_and_the_notice_to_the_author_is_q
 @pytest.mark.parametrize(
     ("params", "role", "error", "match"),
     [
-        ({"days": 30, "reason": "экспертиза"}, "official", ClockRefused, "may not extend"),
-        ({"days": 31, "reason": "экспертиза"}, "manager", ClockInvalid, "between 1 and 30"),
-        ({"days": 0, "reason": "экспертиза"}, "manager", ClockInvalid, "between 1 and 30"),
-        ({"days": "10", "reason": "экспертиза"}, "manager", ClockInvalid, "whole number"),
-        ({"days": 10, "reason": " "}, "manager", ClockInvalid, "reason"),
+        ({"days": 30, "reason": "экспертиза"}, "official", ClockRefused, "не продлевает сроки"),
+        ({"days": 31, "reason": "экспертиза"}, "manager", ClockInvalid, "от 1 до 30"),
+        ({"days": 0, "reason": "экспертиза"}, "manager", ClockInvalid, "от 1 до 30"),
+        ({"days": "10", "reason": "экспертиза"}, "manager", ClockInvalid, "целым"),
+        ({"days": 10, "reason": " "}, "manager", ClockInvalid, "укажите причину продления"),
     ],
 )
 def test_an_extension_outside_the_law_is_refused_and_changes_nothing(runtime, clock, fz59_appeal, params, role,
@@ -146,7 +146,7 @@ def test_an_extension_outside_the_law_is_refused_and_changes_nothing(runtime, cl
 def test_an_extension_after_the_term_ended_is_refused(runtime, clock, fz59_appeal):
     clock.set(at("Thu 2026-05-07 09:00 +0700"))
 
-    with pytest.raises(ClockRefused, match="before it ends"):
+    with pytest.raises(ClockRefused, match=r"истёк 06\.05\.2026 23:59; о продлении решают до его окончания"):
         operate(runtime, fz59_appeal, "answer", "extend", {"days": 5, "reason": "поздно"}, actor="u:1",
                 role="manager")
 
@@ -154,7 +154,7 @@ def test_an_extension_after_the_term_ended_is_refused(runtime, clock, fz59_appea
 def test_a_working_hours_clock_cannot_be_extended(runtime, clock):
     appeal_id = routed_pit(runtime, clock, regime="incident")
 
-    with pytest.raises(ClockRefused, match="does not allow extending"):
+    with pytest.raises(ClockRefused, match="не разрешает продлевать"):
         operate(runtime, appeal_id, "first_response", "extend", {"days": 1, "reason": "x"}, actor="u:1",
                 role="manager")
 
@@ -162,9 +162,9 @@ def test_a_working_hours_clock_cannot_be_extended(runtime, clock):
 @pytest.mark.parametrize(
     ("kind", "operation", "match"),
     [
-        ("registration", "pause", "does not pause"),
-        ("answer", "resume", "only a paused clock"),
-        ("registration", "stop", "already stopped"),
+        ("registration", "pause", "не приостанавливается"),
+        ("answer", "resume", "возобновить можно только срок на паузе"),
+        ("registration", "stop", "уже остановлен"),
     ],
 )
 def test_an_operation_the_clock_state_does_not_allow_is_refused_with_the_reason(runtime, fz59_appeal, kind,
@@ -176,7 +176,7 @@ def test_an_operation_the_clock_state_does_not_allow_is_refused_with_the_reason(
 def test_a_paused_clock_cannot_be_paused_again(runtime, fz59_appeal):
     operate(runtime, fz59_appeal, "answer", "pause", {"reason": "x"}, actor="u:1", role="official")
 
-    with pytest.raises(ClockRefused, match="is paused"):
+    with pytest.raises(ClockRefused, match="сейчас на паузе"):
         operate(runtime, fz59_appeal, "answer", "pause", {"reason": "x"}, actor="u:1", role="official")
 
 
