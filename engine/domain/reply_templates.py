@@ -32,9 +32,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 CHANNEL_KINDS = ("vk", "telegram", "open311", "generic")
 ROUTES = ("vk_comment", "vk_message", "telegram", "email", "callback", "open311", "manual")
-CONDITIONS: dict[str, tuple[str, ...]] = {
+CONDITIONS: dict[str, tuple[str, ...] | None] = {  # None: any value (a channel's own name)
     "regime": REGIMES,
     "channel": CHANNEL_KINDS,
+    "channel_name": None,
     "route": ROUTES,
     "author_type": AUTHOR_TYPES,
 }
@@ -76,8 +77,8 @@ class ReplyTemplates:
     templates: Mapping[str, ReplyTemplate]
 
     def switched_off(self, kind: str, facts: Mapping[str, str | None]) -> str | None:
-        """Why this kind is not sent for an appeal with these facts (regime, channel, route, author_type);
-        None when it is sent. A kind without a template is never sent."""
+        """Why this kind is not sent for an appeal with these facts (regime, channel kind, channel_name, route,
+        author_type); None when it is sent. A kind without a template is never sent."""
         template = self.templates.get(kind)
         if template is None:
             return f"в {self.file} нет шаблона «{kind}»"
@@ -174,13 +175,13 @@ def _switch_off(where: str, rule: object) -> SwitchOff:
         raise ReplyTemplateError(f"{where}: поле why: объясните, почему сообщение не отправляется")
     when = {}
     for name, value in rule["when"].items():
-        allowed = CONDITIONS.get(name)
-        if allowed is None:
+        if name not in CONDITIONS:
             raise ReplyTemplateError(f"{where}: поле when.{name}: неизвестное условие; возможны: "
                                      + ", ".join(CONDITIONS))
+        allowed = CONDITIONS[name]
         values = value if isinstance(value, list) else [value]
         for v in values:
-            if v not in allowed:
+            if not isinstance(v, str) or (allowed is not None and v not in allowed):
                 raise ReplyTemplateError(f"{where}: поле when.{name}: {v!r} не значение условия; возможны: "
                                          + ", ".join(allowed))
         when[name] = frozenset(values)

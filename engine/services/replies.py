@@ -53,8 +53,8 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
                           link=appeal.link, email=author["email"], name=appeal.author_name,
                           group_id=channel.group_id if channel else None,
                           callback_url=channel.callback_url if channel else None)
-    facts = {"regime": appeal.regime, "channel": channel.kind if channel else None, "route": where.route,
-             "author_type": appeal.author_type}
+    facts = {"regime": appeal.regime, "channel": channel.kind if channel else None, "channel_name": appeal.channel,
+             "route": where.route, "author_type": appeal.author_type}
     key = key or f"appeal:{appeal.id}:{kind}"
     why = templates.switched_off(kind, facts)
     if why is not None:

@@ -78,3 +78,16 @@ def test_the_rules_check_and_publishing_stop_on_a_reply_case_that_fails():
     assert not report.ok
     failed = [c for c in report.cases_failed if c["file"] == "replies_test.yaml"]
     assert failed and any("ответ будет дан в срок" in f for c in failed for f in c["failures"])
+
+
+def test_a_message_is_switched_off_for_one_channel_by_its_name():
+    templates = templates_from_document({"messages": {"acknowledgement": {"text": ACK, "switch_off": [
+        {"when": {"channel_name": ["hotline", "portal-import"], "regime": "fz59"},
+         "why": "горячая линия сообщает о приёме по телефону"}]}}})
+
+    facts = {"regime": "fz59", "channel": "generic", "route": "email", "author_type": "citizen"}
+    assert templates.switched_off("acknowledgement", {**facts, "channel_name": "hotline"}) == \
+        "горячая линия сообщает о приёме по телефону"
+    assert templates.switched_off("acknowledgement", {**facts, "channel_name": "portal"}) is None
+    assert templates.switched_off("acknowledgement", {**facts, "channel_name": "hotline", "regime": "incident"}) \
+        is None
