@@ -172,13 +172,16 @@ def _replies() -> list[str]:
             for kind in KINDS]
     out += ["", "| поле | что подставляется |", "|---|---|"]
     out += [f"| `{{{name}}}` | {text} |" for name, text in FIELD_MEANINGS.items()]
-    out += ["", "Условия `switch_off` (сообщение не отправляется, когда совпали все условия одного `when`):", "",
+    out += ["", "Условия `switch_off` (сообщение не отправляется, когда совпали все условия одного `when`) и "
+                "`variants` (другой текст того же вида, `when` и `text`; срабатывает первый подходящий):", "",
             "| условие | значения |", "|---|---|"]
     out += [f"| `{name}` | {', '.join(f'`{v}`' for v in values) if values else 'имя канала (`appeals channel add`)'} |"
             for name, values in CONDITIONS.items()]
     out += ["", "```yaml", "acknowledgement:", "  text: >-", "    Ваше обращение №{appeal_id} передано в {body_name}, "
             "ответ будет дан до {due_date}.", "  switch_off:", "    - when: {regime: fz59, author_type: anonymous}",
-            "      why: анонимное обращение по 59-ФЗ — ответ не направляется (ч. 1 ст. 11 59-ФЗ)", "```", ""]
+            "      why: анонимное обращение по 59-ФЗ — ответ не направляется (ч. 1 ст. 11 59-ФЗ)",
+            "  variants:", "    - when: {regime: incident}",
+            "      text: Ваше обращение №{appeal_id} принято, им занимается {body_name}.", "```", ""]
     return out
 
 

@@ -66,7 +66,7 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
                     else rt.policy_set.directory.timezone)
     body_name = rt.policy_set.labels("body", appeal.body) if appeal.body else None
     values = {**common_fields(appeal.id, body_name, due, appeal.received_at, zone), **given}
-    rendered = templates.render(kind, values)
+    rendered = templates.render(kind, values, facts)
     if text and text.strip():
         rendered = dataclasses.replace(rendered, text=text.strip())
     status = "manual" if where.route == "manual" else "pending"

@@ -91,3 +91,20 @@ def test_a_message_is_switched_off_for_one_channel_by_its_name():
     assert templates.switched_off("acknowledgement", {**facts, "channel_name": "portal"}) is None
     assert templates.switched_off("acknowledgement", {**facts, "channel_name": "hotline", "regime": "incident"}) \
         is None
+
+
+def test_a_variant_words_the_kind_for_the_appeals_it_matches_and_is_checked_like_the_text():
+    templates = templates_from_document({"messages": {"forwarded": {
+        "text": "Обращение №{appeal_id} направлено в {body_name} (ч. 3 ст. 8 59-ФЗ).", "subject": "Переадресация",
+        "variants": [{"when": {"regime": ["incident", "other"]}, "text": "Обращение №{appeal_id} передано в "
+                      "{body_name}."}]}}})
+    fields = {"appeal_id": "7", "body_name": "ЕДДС"}
+
+    assert templates.render("forwarded", fields, {"regime": "incident"}).text == "Обращение №7 передано в ЕДДС."
+    assert templates.render("forwarded", fields, {"regime": "incident"}).subject == "Переадресация"
+    assert templates.render("forwarded", fields, {"regime": "fz59"}).text.endswith("(ч. 3 ст. 8 59-ФЗ).")
+    with pytest.raises(ReplyTemplateError) as refused:
+        templates_from_document({"messages": {"forwarded": {"text": ACK, "variants": [
+            {"when": {"regime": "incident"}, "text": "Передано: {new_body}"}]}}})
+    assert "replies.yaml: forwarded: variants[0]: поле text: поле {new_body}: неизвестное поле шаблона" in \
+        str(refused.value)

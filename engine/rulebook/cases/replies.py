@@ -65,14 +65,15 @@ class ReplyCases:
     def run(self, policy_set: PolicySet, rel: str, name: str, given: dict, expect: dict) -> CaseResult:
         templates = policy_set.replies
         kind = given["kind"]
-        why = templates.switched_off(kind, {c: given.get(c) for c in CONDITIONS})
+        facts = {c: given.get(c) for c in CONDITIONS}
+        why = templates.switched_off(kind, facts)
         failures = []
         sent = why is None
         if expect.get("sent", True) != sent:
             failures.append(f"sent: ожидалось {'отправить' if expect.get('sent', True) else 'не отправлять'}, "
                             + ("сообщение отправляется" if sent else f"не отправляется: {why}"))
         if sent:
-            rendered = templates.render(kind, fields_of(policy_set, given))
+            rendered = templates.render(kind, fields_of(policy_set, given), facts)
             if "text" in expect and rendered.text != str(expect["text"]).strip():
                 failures.append(f"text: ожидалось «{expect['text']}», получено «{rendered.text}»")
             for piece in expect.get("contains", []):
