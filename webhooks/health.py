@@ -38,6 +38,9 @@ def metrics():
         "# TYPE appeals_alerts gauge",
     ]
     lines += [f'appeals_alerts{{status="{status}"}} {n}' for status, n in m["alerts"].items()]
+    lines += ["# HELP appeals_replies Replies to residents by delivery state (dead: not delivered).",
+              "# TYPE appeals_replies gauge"]
+    lines += [f'appeals_replies{{status="{status}"}} {n}' for status, n in m["replies"].items()]
     lines += [
         "# HELP appeals_delivery_lag_seconds Age of the oldest alert due for delivery and not yet sent.",
         "# TYPE appeals_delivery_lag_seconds gauge",

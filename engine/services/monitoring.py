@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from engine.store import escalations, outbox
+from engine.store import author_messages, escalations, outbox
 
 from .api_tokens import expiring_in_use
 from .escalation import lag_seconds
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ALERT_STATUSES = outbox.ALERT_STATUSES
+REPLY_STATUSES = ("pending", "sent", "dead", "manual")  # replies to residents
 
 
 def health_report(rt: Runtime) -> dict:
@@ -54,11 +55,13 @@ def service_metrics(rt: Runtime) -> dict:
     oldest_alert = outbox.oldest_pending(now)
     waiting, routing_seconds = routing_lag(now)
     counts = outbox.counts_by_status()
+    replies = author_messages.counts_by_status()
     return {
         "sweep_lag_seconds": lag_seconds(now),
         "routing_waiting": waiting,
         "routing_lag_seconds": routing_seconds,
         "escalation_due_steps": escalations.due_count(now),
         "alerts": {status: counts.get(status, 0) for status in ALERT_STATUSES},
+        "replies": {status: replies.get(status, 0) for status in REPLY_STATUSES},
         "delivery_lag_seconds": max((now - oldest_alert).total_seconds(), 0) if oldest_alert else 0,
     }

@@ -100,6 +100,7 @@ EVENT_NAMES = {
     "reply.retry": "Сообщение автору пока не доставлено, будет повтор",
     "reply.dead": "Сообщение автору не доставлено",
     "reply.switched_off": "Сообщение автору не отправляется",
+    "reply.requeued": "Сообщение автору поставлено на повторную отправку",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by

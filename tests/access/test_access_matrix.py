@@ -96,6 +96,8 @@ MATRIX: dict[str, object] = {
     "alerts.list_alerts": WORK,
     "alerts.get_alert": WORK,
     "alerts.acknowledge": WORK,
+    "replies.list_replies": {"admin"},  # replies to residents; the dead ones with their reason
+    "replies.retry": {"admin"},  # send a dead reply again once its cause is fixed
     "saved_filters.list_filters": READ,  # the caller's own
     "saved_filters.save_filter": READ,
     "saved_filters.delete_filter": READ,
