@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, g, jsonify, request
 
+from engine.domain import time_range
 from engine.services.actions import allowed_actions
 from engine.services.appeal_queries import appeal_list, latest_decision
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail, appeal_summary
 
 from ..auth import require_role, visible_appeal
+from ..bounded_json import MAX_INT
 from ..errors import ApiError
 from ..runtime import runtime
 
@@ -31,8 +33,8 @@ def _int_arg(name: str, default: int | None) -> int | None:
         number = int(value)
     except ValueError:
         raise ApiError(400, "bad_parameter", f"{name} must be an integer", {name: ["not an integer"]}) from None
-    if number < 1:
-        raise ApiError(400, "bad_parameter", f"{name} must be positive", {name: ["must be positive"]})
+    if not 1 <= number <= MAX_INT:
+        raise ApiError(400, "bad_parameter", f"{name} must be from 1 to {MAX_INT}", {name: ["out of range"]})
     return number
 
 
@@ -77,6 +79,9 @@ def _instant_arg(name: str) -> datetime | None:
     except ValueError:
         raise ApiError(400, "bad_parameter", f"{name} must be an ISO 8601 date or date-time",
                        {name: ["not ISO 8601"]}) from None
+    if not time_range.within(moment):
+        raise ApiError(400, "bad_parameter", f"{name} must lie within {time_range.RANGE_TEXT}",
+                       {name: ["out of range"]})
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
