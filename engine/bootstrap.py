@@ -19,6 +19,7 @@ from engine.replies.pacing import Pacer
 from engine.replies.telegram import TelegramReplySender
 from engine.replies.vk import VkReplySender
 from engine.runtime import Runtime, system_clock
+from engine.services.encryption_keys import install_keys
 from engine.services.rules.reload import PolicySource
 from engine.store.db import open_database
 
@@ -69,6 +70,7 @@ def bootstrap(
     settings = settings or Settings.from_env()
     clock = clock or system_clock
     log_privacy.install()  # before anything logs: no personal data in any log line
+    install_keys(settings)  # channel credentials are encrypted at rest with these
     open_database(settings.database_url)
     return Runtime(
         settings=settings,

@@ -63,12 +63,16 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     from .api import rules
 
     app.register_blueprint(rules.bp)
-    from .api import actions, directory, openapi
+    from .api import actions, directory, openapi, saved_filters
     from .web import register_web
 
     app.register_blueprint(actions.bp)
     app.register_blueprint(directory.bp)
+    app.register_blueprint(saved_filters.bp)
     app.register_blueprint(openapi.bp)
+    from .api import tokens
+
+    app.register_blueprint(tokens.bp)
     register_web(app)
     return app
 

@@ -27,6 +27,9 @@ SQLITE_PRAGMAS = {
     # syncs) before it returns. The worker does that in the background every few seconds (see
     # `checkpoint`), so a webhook rarely pays for it; this is the ceiling when no worker runs.
     "wal_autocheckpoint": 10000,
+    # a replaced or deleted value is overwritten, not left in a free page: a rotated channel secret
+    # does not linger in the file (engine/store/encryption.py)
+    "secure_delete": 1,
 }
 
 

@@ -21,7 +21,7 @@ from .rules import refusal_response
 
 bp = Blueprint("directory", __name__, url_prefix="/api/v1/directory")
 
-READERS = ("official", "manager", "policy", "admin")
+READERS = ("official", "manager", "policy", "admin", "curator")
 MAX_YAML = 2 * 1024 * 1024
 
 
@@ -119,7 +119,7 @@ def import_yaml():
     try:
         version, _ = versions.publish_directory(text, fallback_dir=Path(rt.policy_set.rules_dir), actor=g.caller.actor,
                                              comment=comment, now=rt.now(), changes=changes,
-                                             origin=g.caller.origin)
+                                             origin=g.caller.origin, folder=rt.policy_set)
     except SnapshotError as exc:
         raise ApiError(422, "invalid_directory", str(exc), {"directory": [str(exc)]}) from None
     except versions.RulesRefused as exc:

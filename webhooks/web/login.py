@@ -74,7 +74,7 @@ def _own_page(target: str) -> str | None:
 
 
 @bp.post("/logout")
-@page("official", "manager", "policy", "admin")
+@page(*users.WEB_ROLES)
 def logout():
     users.log_out(session.get(SESSION_KEY, ""), runtime().now(), origin=origin())
     session.clear()
