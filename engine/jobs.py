@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from engine.services.calendar_watch import watch_calendar
 from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
@@ -37,12 +38,17 @@ def deliver_job(rt: Runtime):
     return deliver_pending(rt)
 
 
+def calendar_job(rt: Runtime):
+    return watch_calendar(rt)
+
+
 # order matters within one tick: route what arrived, escalate, then deliver what was written
 JOBS: dict[str, Callable] = {
     "route": route_job,
     "sweep": sweep_job,
     "digest": digest_job,
     "deliver": deliver_job,
+    "calendar": calendar_job,  # provisional deadlines recomputed once official; the missing year told daily
 }
 
 

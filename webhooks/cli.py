@@ -7,10 +7,11 @@ import logging
 import sys
 
 from engine.config import Settings
+from engine.domain.calendar import CalendarNotAvailable
 
-from .commands import CommandError, clocks, credentials, decisions, imports, keys, rules, service, users
+from .commands import CommandError, calendar, clocks, credentials, decisions, imports, keys, rules, service, users
 
-AREAS = (service, decisions, credentials, keys, imports, clocks, users, rules)
+AREAS = (service, decisions, credentials, keys, imports, clocks, calendar, users, rules)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args, settings) or 0
     except CommandError as exc:
         print(f"appeals {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (CalendarNotAvailable, OverflowError):
+        # a date no calendar can count (beyond year 9999): one line, never a traceback
+        print(f"appeals {args.command}: дата вне поддерживаемого диапазона: сроки считаются для годов 1–9998",
+              file=sys.stderr)
         return 2
 
 

@@ -42,5 +42,8 @@ def metrics():
         "# HELP appeals_delivery_lag_seconds Age of the oldest alert due for delivery and not yet sent.",
         "# TYPE appeals_delivery_lag_seconds gauge",
         f"appeals_delivery_lag_seconds {m['delivery_lag_seconds']:.3f}",
+        "# HELP appeals_calendar_missing_year The year whose production calendar is due and missing (0: none).",
+        "# TYPE appeals_calendar_missing_year gauge",
+        f"appeals_calendar_missing_year {m['calendar_missing_year']}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

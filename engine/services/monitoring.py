@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from engine.store import escalations, outbox
 
 from .api_tokens import expiring_in_use
+from .calendar_watch import calendar_warning, missing_year
 from .escalation import lag_seconds
 from .intake import routing_lag
 
@@ -32,7 +33,9 @@ def health_report(rt: Runtime) -> dict:
     except Exception as exc:  # any failure to read means the database is not usable
         log.warning("health check: the database cannot be read (%s)", type(exc).__name__)
         lag, waiting, routing_seconds, expiring, db_ok = None, None, None, [], False
-    warnings = [f"срок действия API-токена {t.id} («{t.label or 'без метки'}», роль {t.role}), которым "
+    calendar_missing = missing_year(rt, now)
+    warnings = [calendar_warning(calendar_missing)] if calendar_missing else []
+    warnings += [f"срок действия API-токена {t.id} («{t.label or 'без метки'}», роль {t.role}), которым "
                 f"пользуются, истекает {t.expires_at.isoformat(timespec='minutes')}: выпустите новый "
                 "(appeals token create)" for t in expiring]
     return {
@@ -42,6 +45,8 @@ def health_report(rt: Runtime) -> dict:
         "sweep_lag_seconds": lag,
         "routing_waiting": waiting,
         "routing_lag_seconds": routing_seconds,
+        "calendar_years": sorted(rt.policy_set.production.years),
+        "calendar_missing_year": calendar_missing,
         "tokens_expiring": [{"id": t.id, "label": t.label, "role": t.role, "expires_at": t.expires_at.isoformat()}
                             for t in expiring],
         "warnings": warnings,
@@ -61,4 +66,5 @@ def service_metrics(rt: Runtime) -> dict:
         "escalation_due_steps": escalations.due_count(now),
         "alerts": {status: counts.get(status, 0) for status in ALERT_STATUSES},
         "delivery_lag_seconds": max((now - oldest_alert).total_seconds(), 0) if oldest_alert else 0,
+        "calendar_missing_year": missing_year(rt, now) or 0,
     }

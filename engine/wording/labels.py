@@ -96,6 +96,7 @@ LEVEL_NAMES = {
     "dead-letter": "Уведомление не доставлено",
     "daily-digest": "Ежедневная сводка просрочек",
     "author-message": "Сообщение автора обращения",
+    "calendar": "Нет производственного календаря на следующий год",
 }
 
 # the conversation with the resident: kinds of messages to and from the author, how each travels, its state
