@@ -96,7 +96,7 @@ ROUTING_MODES = ("queued", "inline")
 class Settings:
     database_url: str
     rules_dir: Path
-    smtp_url: str
+    smtp_url: str = field(repr=False)  # may carry the mail server's password
     mail_from: str
     mail_dir: Path
     sweep_seconds: int
@@ -107,10 +107,10 @@ class Settings:
     log_level: str
     telegram_api_url: str = "https://api.telegram.org"
     smtp_ca_file: str = ""
-    telegram_bot_token: str = ""
-    alert_webhook_secret: str = ""
+    telegram_bot_token: str = field(default="", repr=False)
+    alert_webhook_secret: str = field(default="", repr=False)
     digest_hour: int = 9
-    secret_key: str = ""
+    secret_key: str = field(default="", repr=False)
     session_hours: int = 12
     trusted_proxies: int = 0
     routing: str = "queued"

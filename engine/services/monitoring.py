@@ -35,9 +35,10 @@ def health_report(rt: Runtime) -> dict:
         lag, waiting, routing_seconds, expiring, db_ok = None, None, None, [], False
     calendar_missing = missing_year(rt, now)
     warnings = [calendar_warning(calendar_missing)] if calendar_missing else []
-    warnings += [f"срок действия API-токена {t.id} («{t.label or 'без метки'}», роль {t.role}), которым "
-                f"пользуются, истекает {t.expires_at.isoformat(timespec='minutes')}: выпустите новый "
-                "(appeals token create)" for t in expiring]
+    # /healthz is public: a token is named by its id alone (`appeals token list` shows its label)
+    warnings += [f"срок действия API-токена {t.id}, которым пользуются, истекает "
+                 f"{t.expires_at.isoformat(timespec='minutes')}: выпустите новый (appeals token create), "
+                 "метку покажет appeals token list" for t in expiring]
     return {
         "status": "ok" if db_ok else "degraded",
         "database": "ok" if db_ok else "unreachable",
@@ -47,8 +48,7 @@ def health_report(rt: Runtime) -> dict:
         "routing_lag_seconds": routing_seconds,
         "calendar_years": sorted(rt.policy_set.production.years),
         "calendar_missing_year": calendar_missing,
-        "tokens_expiring": [{"id": t.id, "label": t.label, "role": t.role, "expires_at": t.expires_at.isoformat()}
-                            for t in expiring],
+        "tokens_expiring": [{"id": t.id, "expires_at": t.expires_at.isoformat()} for t in expiring],
         "warnings": warnings,
     }
 

@@ -146,6 +146,7 @@ def official_2028(extra_day_off: str) -> str:
                         "  - {date: 2028-02-23,", 1)
 
 
+@pytest.mark.both_databases
 def test_publishing_the_official_year_recomputes_provisional_clocks_audited(client, clock, runtime, portal):
     clock.set(at("Wed 2027-12-08 10:00"))
     # Wed 8 Dec 2027 + 30 days = Fri 7 Jan 2028 (a holiday) → provisionally Mon 10 Jan
@@ -173,3 +174,18 @@ def test_publishing_the_official_year_recomputes_provisional_clocks_audited(clie
     assert "календарь на 2028 год" in answer_events[0].details["reason"]
     assert answer_events[0].details["provisional_years_before"] == "2028"
     assert watch_calendar(runtime)["recomputed"] == 0  # done once
+
+
+@pytest.mark.parametrize(("given", "expected"), [("10-01", (10, 1)), ("09-15", (9, 15)), ("02-29", (2, 29))])
+def test_the_warning_day_is_read_as_month_and_day(given, expected):
+    from engine.config import Settings
+
+    assert Settings.from_env({"APPEALS_CALENDAR_WARN_FROM": given}).calendar_warn_from == expected
+
+
+@pytest.mark.parametrize("given", ["13-01", "10-32", "1 October", ""])
+def test_a_warning_day_that_is_not_a_day_of_the_year_is_refused_naming_the_variable(given):
+    from engine.config import Settings
+
+    with pytest.raises(ValueError, match="APPEALS_CALENDAR_WARN_FROM must be a day of the year MM-DD"):
+        Settings.from_env({"APPEALS_CALENDAR_WARN_FROM": given})

@@ -89,3 +89,14 @@ def test_a_password_over_plain_smtp_is_refused_at_start(settings, clock, policy_
 def test_plain_smtp_without_a_login_still_works_for_a_local_relay(server):
     assert SmtpSender(server.url, "cur@example.ru", timeout=5).send(alert()).startswith("smtp accepted")
     assert server.collector.encrypted == [False]
+
+
+def test_the_command_line_refuses_a_password_over_plain_smtp_in_one_line(cli_env, capsys, monkeypatch):
+    from tests.support.command_line import run
+
+    monkeypatch.setenv("APPEALS_SMTP_URL", f"smtp://{USER}:{PASSWORD}@127.0.0.1:25")
+    code, out, err = run(capsys, "token", "list")
+
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "only over TLS" in err and "Traceback" not in err
+    assert PASSWORD not in err
