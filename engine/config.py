@@ -86,6 +86,15 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "From this day of the year (MM-DD, local) /healthz, /metrics and a daily alert to the administrator "
         "warn when next year's production calendar is missing",
     ),
+    "APPEALS_ACCEPT_LINK_HOURS": (
+        "72",
+        "How long the one-click «Принять» link of an alert e-mail works, hours (signed with APPEALS_SECRET_KEY)",
+    ),
+    "APPEALS_CATCHUP_MINUTES": (
+        "30",
+        "A sweep finding steps overdue by more than this (the worker was down) sends one letter per person "
+        "listing their overdue appeals instead of one per alert",
+    ),
 }
 
 
@@ -124,6 +133,8 @@ class Settings:
     token_days: int = 365
     token_warn_days: int = 14
     calendar_warn_from: tuple[int, int] = (10, 1)
+    accept_link_hours: int = 72
+    catchup_minutes: int = 30
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -160,6 +171,8 @@ class Settings:
             "token_days": _count(raw, "APPEALS_TOKEN_DAYS"),
             "token_warn_days": _count(raw, "APPEALS_TOKEN_WARN_DAYS"),
             "calendar_warn_from": _month_day(raw, "APPEALS_CALENDAR_WARN_FROM"),
+            "accept_link_hours": _positive(raw, "APPEALS_ACCEPT_LINK_HOURS"),
+            "catchup_minutes": _positive(raw, "APPEALS_CATCHUP_MINUTES"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

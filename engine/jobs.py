@@ -11,9 +11,9 @@ from engine.services.calendar_watch import watch_calendar
 from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
-from engine.services.intake import route_pending
+from engine.services.routing import route_pending
 from engine.services.rules import simulations
-from engine.store.db import connection
+from engine.store.db import connection, write_transaction
 from engine.store.worker_lock import single_worker
 
 if TYPE_CHECKING:
@@ -63,6 +63,26 @@ def run_job(rt: Runtime, name: str):
     except Exception:
         log.exception("job %s failed", name)
         return None
+
+
+class _Discard(Exception):
+    """Raised at the end of a rehearsal so that its transaction is rolled back."""
+
+
+def rehearse(rt: Runtime, names: list[str]) -> dict:
+    """Run jobs in one transaction that is rolled back at the end: what they would do, with nothing
+    written. Delivery cannot be rehearsed (it talks to the outside world) and is refused."""
+    if "deliver" in names:
+        raise ValueError("delivery cannot be rehearsed")
+    results = {}
+    try:
+        with connection(), single_worker(), write_transaction():
+            for name in names:
+                results[name] = JOBS[name](rt)
+            raise _Discard
+    except _Discard:
+        pass
+    return results
 
 
 def run_all(rt: Runtime) -> dict:

@@ -94,6 +94,10 @@ OUTCOME_EXAMPLES: dict[str, Example] = {
     "fz59_special": Example("{fz59_special: anonymous}",
                             "Особый случай 59-ФЗ «анонимное»: часы ответа не запускаются (см. special_outcomes "
                             "политики в deadline_policies.yaml)."),
+    "control": Example("{control: true}",
+                       "Обращение на контроле ЦУР: ответ исполнителя (промежуточный или по существу) становится "
+                       "черновиком, автор получает его только после одобрения куратором, руководителем или "
+                       "администратором; возвращённый ответ уходит исполнителю с замечаниями."),
 }
 
 LADDER_EXAMPLE = Example("{ladder: incident-urgent}",

@@ -124,6 +124,7 @@ class AppealRecord(BaseModel):
     author_id = CharField(null=True)  # m0005; looked up by the (author_id, received_at) index
     link = TextField(null=True)  # m0005
     repeat_of = IntegerField(null=True)  # m0005: the earlier appeal of the same author on the same topic
+    on_control = BooleanField(default=False)  # m0018: answers are checked by the centre before publication
 
     class Meta:
         indexes = ((("channel", "external_id"), True),)
@@ -259,6 +260,25 @@ class AuthorMessageRecord(BaseModel):
     details = JSONField(default=dict)  # the template and fields used, the answer draft id, …
 
 
+class AnswerRecord(BaseModel):
+    """An official's answer to the author (m0018): published at once, or, for an appeal on control, a
+    draft the centre approves (then published, possibly with an edited text) or returns with remarks."""
+
+    id = AutoField()
+    appeal = ForeignKeyField(AppealRecord, backref="answers", on_delete="CASCADE")
+    kind = CharField(max_length=16)  # interim | final
+    text = TextField()  # as the official wrote it
+    published_text = TextField(null=True)  # what the author was sent (the reviewer may edit it)
+    status = CharField(max_length=16, index=True)  # review | returned | published | withdrawn
+    written_by = CharField()
+    written_at = UTCDateTimeField()
+    reviewed_by = CharField(null=True)
+    reviewed_at = UTCDateTimeField(null=True)
+    remarks = TextField(null=True)  # why the centre returned it
+    published_at = UTCDateTimeField(null=True)
+    body = CharField(null=True)  # the body that answered: what the quality figures count by
+
+
 class AuditRecord(BaseModel):
     id = AutoField()
     at = UTCDateTimeField(index=True)
@@ -290,6 +310,20 @@ class SimulationRecord(BaseModel):
     error = TextField(null=True)
 
 
+class SavedFilterRecord(BaseModel):
+    """A search of the appeal list a staff member keeps under a name of their own (m0022):
+    «мои просроченные» → {"overdue": "true", "sort": "due"}."""
+
+    id = AutoField()
+    owner = CharField()  # the caller's actor: "user:<login>" or "token:<id>"
+    name = CharField(max_length=100)
+    query = JSONField()  # the list's query parameters, as the appeal list reads them
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("owner", "name"), True),)
+
+
 ALL_TABLES = (
     MigrationRecord,
     ChannelRecord,
@@ -303,4 +337,6 @@ ALL_TABLES = (
     AuditRecord,
     SimulationRecord,
     AuthorMessageRecord,
+    AnswerRecord,
+    SavedFilterRecord,
 )

@@ -64,7 +64,7 @@ def test_a_telegram_alert_is_sent_with_send_message_and_its_message_id_kept(runt
     [message] = telegram.received
     assert message["chat"]["id"] == 555
     assert "Срок нарушен: обращение №" in message["text"]
-    assert f"http://appeals.test/api/v1/appeals/{breach_for_gromov}" in message["text"]
+    assert f"http://appeals.test/appeals/{breach_for_gromov}" in message["text"]  # the staff page
     alert = AlertRecord.get(AlertRecord.channel == "telegram")
     assert alert.status == "sent"
     assert alert.receipt == f"telegram message_id={message['message_id']}"

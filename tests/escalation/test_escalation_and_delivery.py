@@ -126,7 +126,7 @@ def test_alerts_are_mailed_once_in_russian_with_a_link(runtime, clock, routed_ap
     text = plain_text(message)
     assert "ямы" in text
     assert "30.12.2026 23:59" in text
-    assert f"http://appeals.test/api/v1/appeals/{routed_appeal}" in text
+    assert f"http://appeals.test/appeals/{routed_appeal}" in text  # the staff page, not the JSON API
     assert AlertRecord.get().status == "sent"
 
 

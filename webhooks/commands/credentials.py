@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from engine.services.access import ROLES
+
 from . import CommandError, runtime_for
 
 # the flag an operator gives a platform token with, by the kind of channel it belongs to
@@ -36,7 +38,7 @@ def register(sub) -> None:
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
     p = token.add_parser("create", help="a new bearer token, printed alone on the last line")
-    p.add_argument("--role", required=True, choices=("channel", "official", "manager", "policy", "admin"))
+    p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--label")
     p.add_argument("--ttl-days", type=int, help="days it is valid (default APPEALS_TOKEN_DAYS; 0: no expiry)")
     p.set_defaults(handler=cmd_token)

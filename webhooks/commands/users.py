@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import sys
 
+from engine.services.users import WEB_ROLES
+
 from . import CommandError, runtime_for
 
 
@@ -12,7 +14,7 @@ def register(sub) -> None:
     user = sub.add_parser("user", help="staff web logins").add_subparsers(dest="user_command", required=True)
     p = user.add_parser("add", help="a new login; the password is asked for (or read with --password-stdin)")
     p.add_argument("login")
-    p.add_argument("--role", required=True, choices=("official", "manager", "policy", "admin"))
+    p.add_argument("--role", required=True, choices=WEB_ROLES)
     p.add_argument("--body", help="an official's body (directory id)")
     p.add_argument("--sector", help="a manager's sector block; without it the manager sees every body")
     p.add_argument("--official", dest="official_id", help="the person in the directory")
