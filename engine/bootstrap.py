@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from engine import log_privacy
 from engine.alerts.email import MailDirSender, SmtpSender
 from engine.alerts.telegram import TelegramSender
 from engine.alerts.webhook import WebhookSender
@@ -68,6 +69,7 @@ def bootstrap(
 ) -> Runtime:
     settings = settings or Settings.from_env()
     clock = clock or system_clock
+    log_privacy.install()  # before anything logs: no personal data in any log line
     install_keys(settings)  # channel credentials are encrypted at rest with these
     open_database(settings.database_url)
     return Runtime(

@@ -11,6 +11,7 @@ from engine.services.calendar_watch import watch_calendar
 from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
+from engine.services.reply_delivery import deliver_replies
 from engine.services.routing import route_pending
 from engine.services.rules import simulations
 from engine.store.db import connection, write_transaction
@@ -42,11 +43,17 @@ def calendar_job(rt: Runtime):
     return watch_calendar(rt)
 
 
-# order matters within one tick: route what arrived, escalate, then deliver what was written
+def reply_job(rt: Runtime):
+    return deliver_replies(rt)
+
+
+# order matters within one tick: route what arrived, escalate, send the residents' replies, then deliver the
+# alerts written (a reply's dead letter among them)
 JOBS: dict[str, Callable] = {
     "route": route_job,
     "sweep": sweep_job,
     "digest": digest_job,
+    "reply": reply_job,
     "deliver": deliver_job,
     "calendar": calendar_job,  # provisional deadlines recomputed once official; the missing year told daily
 }
@@ -72,7 +79,7 @@ class _Discard(Exception):
 def rehearse(rt: Runtime, names: list[str]) -> dict:
     """Run jobs in one transaction that is rolled back at the end: what they would do, with nothing
     written. Delivery cannot be rehearsed (it talks to the outside world) and is refused."""
-    if "deliver" in names:
+    if "deliver" in names or "reply" in names:
         raise ValueError("delivery cannot be rehearsed")
     results = {}
     try:

@@ -29,7 +29,7 @@ from tests.support.corpus import corpus_appeals
 pytestmark = pytest.mark.both_databases
 
 ROUTED_COLUMNS = ("status", "body", "role", "topic", "priority", "policy", "municipality", "repeat_of",
-                  "registered_at", "routing_attempts", "next_routing_at", "last_error")
+                  "registered_at", "routing_attempts", "next_routing_at", "last_error", "on_control")
 
 
 def receive_corpus(runtime) -> list[int]:
@@ -100,6 +100,7 @@ def test_batched_routing_writes_what_routing_one_by_one_writes(runtime, batch, m
     assert sum("repeat" in t for t in tags) >= 10
     assert sum("mass-incident" in t for t in tags) >= 10
     assert sum(trace["appeal"]["repeat_of"] is not None for trace in one_by_one.values()) >= 20
+    assert 0 < sum(trace["appeal"]["on_control"] for trace in one_by_one.values()) < len(ids)
     # repeats and clusters are looked up before the first decision: about one evaluation an appeal
     assert evaluated_batched < evaluated_one_by_one
     assert evaluated_batched <= len(ids) * 1.1, (evaluated_batched, len(ids))

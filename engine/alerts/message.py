@@ -40,7 +40,8 @@ class OutgoingAlert:
 
     def text(self) -> str:
         """The plain-text message: the body, the staff page, and the one-click acknowledgement."""
-        lines = [self.body, "", f"Открыть обращение: {self.link}" if self.appeal_id else f"Открыть: {self.link}"]
+        page = "Открыть обращение" if self.appeal_id else "Список просроченных обращений"
+        lines = [self.body, "", f"{page}: {self.link}"]
         if self.accept_link:
             lines.append(f"Принять (без входа, одним нажатием{', ' + self.accept_until if self.accept_until else ''}): "
                          f"{self.accept_link}")

@@ -87,6 +87,7 @@ class Outcomes:
     notify_now: tuple[str, ...] = ()
     fz59_special: str | None = None
     control: bool = False  # on control: answers are checked by the centre before publication
+    sector: str | None = None
 
     def to_dict(self) -> dict:
         out = {}
@@ -148,6 +149,7 @@ class Decision:
     notify_now: tuple[str, ...] = ()
     fz59_special: str | None = None
     control: bool = False
+    sector: str | None = None  # a rule's set_sector, then (in the policy set) the topic's or the body's
     explainer: Callable[[], tuple[dict, ...]] | None = field(default=None, compare=False, repr=False)
 
     @cached_property

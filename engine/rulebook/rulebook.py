@@ -3,10 +3,10 @@ Python, and build the Decision with its explanation.
 
 Effects of a stage are visible to later stages as facts (topic, subtopic, tags, priority,
 body). Within a stage every rule sees the same facts. Outcomes of fired rules are applied in
-evaluation order: scalar outcomes (assign, deadline_policy, set_topic, fz59_special) — the
+evaluation order: scalar outcomes (assign, deadline_policy, set_topic, fz59_special, set_sector) — the
 last one wins; add_tags and notify_now accumulate; control, once set by a fired rule, stays set;
-priority only ever rises (the highest priority set by any fired rule or given in the facts wins;
-"normal" when none is set).
+priority only ever rises (the highest
+priority set by any fired rule or given in the facts wins; "normal" when none is set).
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ class Rulebook:
             "body": f.get("body"), "role": None, "official": None, "policy": None,
             "priority": f.get("priority") if f.get("priority") in _RANK else None,
             "topic": f.get("topic"), "subtopic": f.get("subtopic"), "tags": list(f["tags"]),
-            "notify": [], "special": None, "route_rule": None, "control": False,
+            "notify": [], "special": None, "route_rule": None, "control": False, "sector": None,
         }
         rule_ids: list[str] = []
         seen: list[tuple] = []  # (stage, fired, facts, derived) for the explanation, built on demand
@@ -142,6 +142,7 @@ class Rulebook:
             notify_now=tuple(state["notify"]),
             fz59_special=state["special"],
             control=state["control"],
+            sector=state["sector"],
             explainer=lambda: tuple(self._explain(st, fd, fc, set(dv)) for st, fd, fc, dv in seen),
         )
 
@@ -175,6 +176,8 @@ class Rulebook:
             state["special"] = a.fz59_special
         if a.control:
             state["control"] = True
+        if a.sector is not None:
+            state["sector"] = a.sector
 
     def _explain(self, stage: Stage, fired: list[str], facts: dict, derived: set[str]) -> dict:
         entry: dict = {

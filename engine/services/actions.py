@@ -46,6 +46,7 @@ from engine.wording.labels import LABELS, REJECT_REASONS
 from . import clocks, review
 from .action_errors import ActionInvalid, ActionRefused
 from .notify_now import notify_now
+from .replies import announce, sequence_key
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -161,7 +162,9 @@ def _request_clarification(rt: Runtime, appeal, params, caller, now):
         if clock.kind not in NOT_PAUSABLE and clocks.state_of(clock) == "running":
             clocks.pause_clock(rt, appeal, clock, now, actor=caller.actor, reason=f"запрошено уточнение: {question}")
             paused.append(clock.kind)
-    return {"text": question, "clocks_paused": paused}
+    queued = announce(rt, appeal, "clarification", now, fields={"question": question},
+                      key=sequence_key(appeal.id, "clarification"), actor=caller.actor)
+    return {"text": question, "clocks_paused": paused, **({"author_message": queued.id} if queued else {})}
 
 
 def _resume(rt: Runtime, appeal, params, caller, now):
@@ -209,9 +212,14 @@ def _forward(rt: Runtime, appeal, params, caller, now):
     official = rt.policy_set.directory.resolve(role, body=body)
     store.save_assignment(appeal, body, role, official.id if official else None, now)
     previous = appeal.body
-    store.update_appeal(appeal, now, body=body, role=role)
+    store.update_appeal(appeal, now, body=body, role=role, sector=rt.policy_set.sector_of(appeal.topic, body))
     _stop(rt, appeal, caller, now, f"переадресовано в {body}", ("forward",))
     result = {"from_body": previous, "body": body, "reason": reason, "author_notice_required": bool(appeal.fz59)}
+    queued = announce(rt, appeal, "forwarded", now, fields={"reason": reason,
+                      "previous_body_name": rt.policy_set.labels("body", previous) if previous else ""},
+                      key=sequence_key(appeal.id, "forwarded"), actor=caller.actor)
+    if queued is not None:
+        result["author_message"] = queued.id
     if late:
         result["late_reason"] = params["late_reason"].strip()
     return result
@@ -232,8 +240,11 @@ def _reject(rt: Runtime, appeal, params, caller, now):
     if reason not in REJECT_REASONS:
         raise ActionInvalid("reason", "reason must be one of " + ", ".join(REJECT_REASONS))
     _stop(rt, appeal, caller, now, f"без ответа по существу: {reason}")
-    return {"reason": reason, "reason_text": REJECT_REASONS[reason],
-            "comment": (params.get("comment") or "").strip() or None}
+    comment = (params.get("comment") or "").strip() or None
+    queued = announce(rt, appeal, "rejected", now, fields={"reason": REJECT_REASONS[reason], "comment": comment},
+                      key=sequence_key(appeal.id, "rejected"), actor=caller.actor)
+    return {"reason": reason, "reason_text": REJECT_REASONS[reason], "comment": comment,
+            **({"author_message": queued.id} if queued else {})}
 
 
 def _close(rt: Runtime, appeal, params, caller, now):
@@ -272,14 +283,14 @@ def _reroute(rt: Runtime, appeal, params, caller, now):
     store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now, rt.policy_set.reading_id)
     moved = (decision.body, decision.role) != (appeal.body, appeal.role)
     if moved:
-        found = rt.policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+        found = rt.policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
         official = found.id if found else None
         store.save_assignment(appeal, decision.body, decision.role, official, now)
     else:
         assignment = store.current_assignment(appeal.id)
         official = assignment.official if assignment else None
     store.update_appeal(appeal, now, body=decision.body, role=decision.role, topic=decision.topic,
-                        priority=decision.priority, **({"status": "routed"} if moved else {}),
+                        sector=decision.sector, priority=decision.priority, **({"status": "routed"} if moved else {}),
                         **({"on_control": True} if decision.control else {}))
     notify_now(rt, appeal, decision, now)
     log.info("appeal %s re-routed by %s from %s to %s (rule %s, rules %s)", appeal.id, caller.actor,

@@ -190,8 +190,10 @@ def authenticate(token: str, now: datetime) -> Caller | None:
     if owner is not None:
         if owner.disabled_at:
             return None
+        led = tuple((owner.sector or "").split())  # the owner's sector blocks (engine.services.users)
         return Caller(token_id=record.id, role=record.role, label=record.label, user=owner.login,
-                      body=owner.body, sector=owner.sector, official_id=owner.official_id)
+                      body=owner.body, sector=led[0] if led else None, official_id=owner.official_id,
+                      sectors=led)
     return Caller(token_id=record.id, role=record.role, label=record.label)
 
 

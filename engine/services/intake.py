@@ -20,6 +20,7 @@ from engine.store.db import write_transaction
 from .escalation import arm_clock, clock_facts
 from .notify_now import notify_now
 from .repeats import history_for
+from .replies import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -133,7 +134,7 @@ def _route(rt: Runtime, record, now) -> None:
     history, place = history_for(policy_set, record, incoming, decision.topic, read[1])
     if history is not None and history.matters:  # repeat_count and mass-incident are facts the rules use
         decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
-    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
     decision_dict = decision.to_dict()
     store.save_decision(record, decision_dict, decision.explain_text(), now, policy_set.reading_id)
     store.save_assignment(record, decision.body, decision.role, official.id if official else None, now)
@@ -158,6 +159,7 @@ def _route(rt: Runtime, record, now) -> None:
         body=decision.body,
         role=decision.role,
         topic=decision.topic,
+        sector=decision.sector,
         priority=decision.priority,
         policy=decision.policy,
         municipality=record.municipality or place,
@@ -170,6 +172,7 @@ def _route(rt: Runtime, record, now) -> None:
                 rule=decision.route_rule_id, version=decision.version, policy=decision.policy,
                 **({"on_control": True} if decision.control else {}))
     notify_now(rt, record, decision, now)
+    announce(rt, record, "acknowledgement", now)
     log.info("appeal %s routed to %s/%s by %s (rules %s)", record.id, decision.body, decision.role,
              decision.route_rule_id, decision.version)
 

@@ -7,7 +7,8 @@ answer, interim or final, is a draft (``AnswerRecord`` status ``review``) and th
 and the ladders keep climbing. A curator, manager or administrator then either approves it
 (``approve_answer``, optionally with an edited text), which publishes it, or returns it with remarks
 (``return_answer``): the draft is kept as ``returned`` with the remarks, the appeal goes back to
-``in_progress`` for the official to answer again.
+``in_progress`` for the official to answer again. The curator (the directory's role) is alerted when a
+draft waits, the executor when theirs is returned (engine.services.review_alerts).
 
 ``publish_answer`` is the one place an answer is published, on control or not: the answer record
 becomes ``published`` with the text the author gets, and the clocks follow (an interim answer stops
@@ -27,6 +28,8 @@ from engine.store import appeals as store
 from . import clocks
 from .access import visible_bodies
 from .action_errors import ActionInvalid, ActionRefused
+from .replies import announce
+from .review_alerts import tell_executor, tell_reviewer
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -53,6 +56,7 @@ def answer(rt: Runtime, appeal, params, caller, now: datetime) -> dict:
         return publish_answer(rt, appeal, record, caller, now)
     record = answer_store.add_answer(appeal, kind, text, status="review", written_by=who, now=now, body=appeal.body)
     store.update_appeal(appeal, now, status="answer_review")
+    tell_reviewer(rt, appeal, record, now)
     log.info("appeal %s: %s answer %s by %s waits for the centre's review", appeal.id, kind, record.id, who)
     return {"kind": kind, "text": text, "answer_id": record.id, "review": True}
 
@@ -64,6 +68,11 @@ def publish_answer(rt: Runtime, appeal, record, caller, now: datetime, *, text: 
     answer_store.mark_published(record, text, now, reviewed_by=reviewed_by)
     reviewed = " (после проверки ЦУР)" if reviewed_by else ""
     result: dict = {"kind": record.kind, "text": text, "answer_id": record.id}
+    reply_kind = f"{record.kind}_answer"  # to the resident on their channel, queued in this transaction
+    queued = announce(rt, appeal, reply_kind, now, fields={"answer": text},
+                      key=f"appeal:{appeal.id}:{reply_kind}:{record.id}", actor=caller.actor)
+    if queued is not None:
+        result["author_message"] = queued.id
     if record.kind == "interim":
         why = "промежуточный ответ дан" + reviewed
         stopped = _stop(rt, appeal, caller, now, why, FIRST_CLOCKS)
@@ -97,6 +106,7 @@ def return_answer(rt: Runtime, appeal, params, caller, now: datetime) -> dict:
         raise ActionInvalid("remarks", "say what the official should change: remarks are required")
     draft = _draft(appeal)
     answer_store.mark_returned(draft, remarks, caller.actor, now)
+    tell_executor(rt, appeal, draft, now)
     log.info("appeal %s: answer %s returned by %s", appeal.id, draft.id, caller.actor)
     return {"kind": draft.kind, "answer_id": draft.id, "remarks": remarks, "written_by": draft.written_by}
 

@@ -24,15 +24,18 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+from engine.classify.search_terms import document_terms
 from engine.domain.deadlines import compute_clocks
 from engine.store import appeals as store
 from engine.store import routed
+from engine.store import search as search_index
 from engine.store.db import database, is_postgres, write_transaction
 
 from .escalation import clock_facts, first_check
 from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
+from .replies import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -79,7 +82,7 @@ def plan(rt: Runtime, record, now: datetime, earlier=()) -> Planned:
     policy_set = rt.policy_set
     incoming = store.incoming_from(record)
     decision, history, place = decide(policy_set, record, incoming, policy_set.read(incoming), earlier)
-    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
     planned = Planned(record, decision, history, place, official.id if official else None)
     cal = policy_set.calendar_for(decision.body)
     deadlines = compute_clocks(policy_set.policies[decision.policy], record.received_at, now, cal,
@@ -172,10 +175,11 @@ def _write_rows(rt: Runtime, plans: list[Planned], now: datetime) -> None:
                 ladders[(record.id, deadline.kind)] = ladder
         appeals.append({"id": record.id, "body": d.body, "role": d.role, "topic": d.topic, "priority": d.priority,
                         "policy": d.policy, "municipality": record.municipality or p.place,
-                        "repeat_of": p.history.repeat_of if p.history else None})
+                        "repeat_of": p.history.repeat_of if p.history else None, "on_control": d.control,
+                        "sector": d.sector})
         audits.append({"at": now, "actor": "system", "action": "appeal.routed", "appeal": record.id,
                        "details": {"body": d.body, "role": d.role, "rule": d.route_rule_id, "version": d.version,
-                                   "policy": d.policy}})
+                                   "policy": d.policy, **({"on_control": True} if d.control else {})}})
     routed.write(decisions=decisions, assignments=assignments, clocks=clocks, ladders=ladders,
                  appeals_routed=appeals, audits=audits, now=now)
     for p, row in zip(plans, appeals, strict=True):
@@ -183,7 +187,9 @@ def _write_rows(rt: Runtime, plans: list[Planned], now: datetime) -> None:
         changes.update(status="routed", registered_at=now, updated_at=now, next_routing_at=None, last_error=None)
         for name, value in changes.items():
             setattr(p.record, name, value)
+        search_index.index_appeal(p.record.id, document_terms(p.record.text, p.record.address, p.record.author_name))
         notify_now(rt, p.record, p.decision, now)
+        announce(rt, p.record, "acknowledgement", now)
 
 
 def _clock_row(appeal_id: int, deadline, body: str, stopped) -> dict:

@@ -59,8 +59,14 @@ def verify_password(password: str, stored: str) -> bool:
 
 def add_user(now: datetime, login: str, role: str, password: str, *, name: str | None = None,
              body: str | None = None, sector: str | None = None, official_id: str | None = None,
-             directory=None, actor: str = "admin"):
-    """Create a web user. An official needs a body; a manager may have a sector (else the whole centre)."""
+             directory=None, actor: str = "admin", sectors: tuple[str, ...] | list[str] = ()):
+    """Create a web user. An official needs a body; a manager may lead one or several sector blocks
+    (``sector`` and/or ``sectors``; none: the whole centre). The blocks are stored in the user's
+    sector field separated by spaces (codes never contain one), the first one first."""
+    led = list(dict.fromkeys(s.strip() for s in ([sector] if sector else []) + list(sectors) if s and s.strip()))
+    if any(" " in s for s in led):
+        raise AccessError("a sector code has no spaces")
+    sector = " ".join(led) or None
     if role not in WEB_ROLES:
         raise AccessError(f"role must be one of {', '.join(WEB_ROLES)}")
     if not login or len(login) > 64 or not all(c.isalnum() or c in "-_." for c in login):
@@ -72,8 +78,9 @@ def add_user(now: datetime, login: str, role: str, password: str, *, name: str |
     if directory is not None:
         if body and body not in directory.bodies:
             raise AccessError(f"unknown body {body!r}")
-        if sector and sector not in directory.sectors:
-            raise AccessError(f"unknown sector {sector!r}")
+        for code in led:
+            if code not in directory.sectors:
+                raise AccessError(f"unknown sector {code!r}")
         if official_id and official_id not in directory.officials:
             raise AccessError(f"unknown official {official_id!r}")
     with write_transaction():
@@ -82,7 +89,8 @@ def add_user(now: datetime, login: str, role: str, password: str, *, name: str |
                                   official_id=official_id, password_hash=hash_password(password), now=now)
         except store.UserExists:
             raise AccessError(f"user {login!r} already exists") from None
-        audit(now, actor, "user.added", None, login=login, role=role, body=body, sector=sector)
+        audit(now, actor, "user.added", None, login=login, role=role, body=body, sector=sector,
+              **({"sectors": led} if len(led) > 1 else {}))
     return user
 
 
@@ -168,8 +176,14 @@ def log_out(key: str, now: datetime, *, origin: str | None) -> None:
 
 
 def caller_of(user, token_id: int | None = None) -> Caller:
+    led = sectors_of(user)
     return Caller(token_id=token_id, role=user.role, label=user.name or user.login, user=user.login,
-                  body=user.body, sector=user.sector, official_id=user.official_id)
+                  body=user.body, sector=led[0] if led else None, official_id=user.official_id, sectors=led)
+
+
+def sectors_of(user) -> tuple[str, ...]:
+    """The sector blocks a stored user leads, in the order given."""
+    return tuple((user.sector or "").split())
 
 
 def _existing(login: str):

@@ -38,6 +38,7 @@ def appeal_summary(record) -> dict:
         "body": record.body,
         "role": record.role,
         "topic": record.topic,
+        "sector": record.sector,
         "priority": record.priority,
         "policy": record.policy,
         "municipality": record.municipality,

@@ -23,6 +23,7 @@ MIN_CONTACT_CHARS = 3  # a search this long also looks for the author's e-mail o
 class AppealQuery:
     filters: dict
     bodies: frozenset[str] | None = None  # None: every body
+    sectors: frozenset[str] | None = None  # with bodies: appeals of these sector blocks are in scope too
     overdue: bool = False
     at_risk_until: datetime | None = None  # a running clock due between now and this instant
     received_from: datetime | None = None
@@ -46,7 +47,7 @@ def _where(query, q: AppealQuery):
     if q.statuses is not None:
         query = query.where(AppealRecord.status.in_(list(q.statuses)))
     if q.bodies is not None:
-        query = query.where(AppealRecord.body.in_(sorted(q.bodies)) if q.bodies else AppealRecord.id < 0)
+        query = query.where(scope_condition(q.bodies, q.sectors))
     if q.overdue:
         query = query.where(AppealRecord.id.in_(_running_clocks().where(ClockRecord.due_at < q.now)))
     if q.at_risk_until is not None:
@@ -70,6 +71,10 @@ def _text_condition(q: AppealQuery):
     if len(q.text.strip()) >= MIN_CONTACT_CHARS:
         condition = condition | AppealRecord.author_contact.contains(q.text.strip())
     return condition
+def scope_condition(bodies: frozenset[str], sectors: frozenset[str] | None):
+    """Appeals held by ``bodies`` or, given ``sectors``, in one of those sector blocks."""
+    held = AppealRecord.body.in_(sorted(bodies)) if bodies else (AppealRecord.id < 0)
+    return held | AppealRecord.sector.in_(sorted(sectors)) if sectors else held
 
 
 def list_appeals(q: AppealQuery, *, after_id: int | None, limit: int) -> list[AppealRecord]:
@@ -130,7 +135,7 @@ def queue(q: AppealQuery, *, limit: int = PAGE_LIMIT) -> list[tuple[AppealRecord
     return _with_due(query)
 
 
-def count_by_status(bodies: frozenset[str] | None) -> dict[str, int]:
+def count_by_status(bodies: frozenset[str] | None, sectors: frozenset[str] | None = None) -> dict[str, int]:
     query = AppealRecord.select(AppealRecord.status, fn.COUNT(AppealRecord.id).alias("n"))
-    query = _where(query, AppealQuery(filters={}, bodies=bodies)).group_by(AppealRecord.status)
+    query = _where(query, AppealQuery(filters={}, bodies=bodies, sectors=sectors)).group_by(AppealRecord.status)
     return {row.status: row.n for row in query.objects()}

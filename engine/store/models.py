@@ -125,6 +125,7 @@ class AppealRecord(BaseModel):
     link = TextField(null=True)  # m0005
     repeat_of = IntegerField(null=True)  # m0005: the earlier appeal of the same author on the same topic
     on_control = BooleanField(default=False)  # m0018: answers are checked by the centre before publication
+    sector = CharField(null=True)  # m0023: the centre's sector block (topic's, body's or a rule's); indexed where set
 
     class Meta:
         indexes = ((("channel", "external_id"), True),)

@@ -14,7 +14,8 @@ from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, De
 from .statements import insert_values
 
 # the appeal's columns routing sets; the same for every appeal of a batch but these
-ROUTED_COLUMNS = ("body", "role", "topic", "priority", "policy", "municipality", "repeat_of")
+ROUTED_COLUMNS = ("body", "role", "topic", "priority", "policy", "municipality", "repeat_of", "on_control",
+                  "sector")
 
 
 def claim(now: datetime, limit: int) -> list[int]:
@@ -89,7 +90,7 @@ def _mark_routed(rows: list[dict], now: datetime) -> None:
     fixed_sql = ", ".join(f'"{fields[name].column_name}" = %s' for name in fixed)
     fixed_params = [fields[name].db_value(value) for name, value in fixed.items()]
     if is_postgres():  # one statement: UPDATE … FROM (VALUES …)
-        casts = {"repeat_of": "integer"}
+        casts = {"repeat_of": "integer", "on_control": "boolean"}
         group = "(%s::integer, " + ", ".join(f"%s::{casts.get(n, 'text')}" for n in ROUTED_COLUMNS) + ")"
         names = ", ".join(f'"{fields[n].column_name}"' for n in ("id", *ROUTED_COLUMNS))
         sets = ", ".join(f'"{fields[n].column_name}" = v."{fields[n].column_name}"' for n in ROUTED_COLUMNS)

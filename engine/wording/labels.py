@@ -85,6 +85,7 @@ EVENT_NAMES = {
     "appeal.routed": "Направлено по правилам",
     "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
     "alert.acknowledged": "Оповещение принято",
+    "alert.digested": "Оповещение включено в сводку после перерыва",
     "clock.started": "Запущен срок",
     "clock.paused": "Срок приостановлен",
     "clock.resumed": "Срок возобновлён",
@@ -93,6 +94,12 @@ EVENT_NAMES = {
     "clock.author_notified": "Автору направлено уведомление",
     "appeal.follow_up": "Автор ответил в канале обращения",
     "appeal.author_message": "Сообщение автора в канале обращения",
+    # messages to the resident (engine.services.replies, reply_delivery)
+    "reply.queued": "Сообщение автору подготовлено к отправке",
+    "reply.sent": "Ответ автору опубликован",
+    "reply.retry": "Сообщение автору пока не доставлено, будет повтор",
+    "reply.dead": "Сообщение автору не доставлено",
+    "reply.switched_off": "Сообщение автору не отправляется",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by
@@ -110,8 +117,11 @@ CHANNEL_NAMES = {
 LEVEL_NAMES = {
     "dead-letter": "Уведомление не доставлено",
     "daily-digest": "Ежедневная сводка просрочек",
+    "catch-up": "Сводка после перерыва в оповещениях",
     "author-message": "Сообщение автора обращения",
     "calendar": "Нет производственного календаря на следующий год",
+    "answer-review": "Ответ ждёт проверки ЦУР",
+    "answer-returned": "Ответ возвращён на доработку",
 }
 
 # the conversation with the resident: kinds of messages to and from the author, how each travels, its state
@@ -272,6 +282,39 @@ FIELD_NAMES = {
     "fz59": "59-ФЗ",
     "simulation": "симуляция №",
     "appeals": "обращений",
+    # the centre's review of answers to appeals on control
+    "answer_id": "ответ №",
+    "review": "направлен на проверку ЦУР",
+    "remarks": "замечания ЦУР",
+    "written_by": "автор ответа",
+    "edited": "исправлен при проверке",
+    "on_control": "на контроле ЦУР",
+    "answer_withdrawn": "отозван ответ №",
+    "repeat": "повтор №",
+    "repeat_count": "повторов",
+    "requested_role": "адресовано роли",
+    "deputy_for": "замещает",
+    "vacant": "вакантные роли",
+    "due_before": "срок был до",
+    "due_at": "срок до",
+    "started_at": "начат",
+    "started_before": "был начат",
+    "stopped_before": "был остановлен",
+    "amount": "срок, единиц",
+    "amount_before": "было единиц",
+    "extension_days_before": "дней продления было",
+    "max_extension_days": "продление не более, дней",
+    "waits_for": "ждёт",
+    "why": "почему",
+    "route": "путь",
+    "platform_id": "номер на площадке",
+    "reopened": "возвращено в работу",
+    "reopens": "возвращает в работу",
+    "next_check_at": "следующая проверка",
+    "next_level": "следующий уровень",
+    "receipt": "получение",
+    "registration": "регистрация",
+    "on_non_working": "в нерабочее время",
 }
 
 # IANA zones of the region's bodies, named as people say them; another zone is shown by its IANA name

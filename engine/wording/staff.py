@@ -19,14 +19,16 @@ ANSWER_KINDS = {"interim": "промежуточный", "final": "по суще
 # a field's value is a code of this kind of label
 CODE_FIELDS = {
     "body": "body", "from_body": "body", "official": "official", "recipient": "official",
-    "role": "role", "from_role": "role", "recipient_role": "role", "clock": "clock",
+    "role": "role", "from_role": "role", "recipient_role": "role", "requested_role": "role", "clock": "clock",
     "priority": "priority", "from_priority": "priority", "status": ("status", "alert_status"), "topic": "topic",
     "policy": "policy", "deadline_policy": "policy", "regime": "regime", "channel": "channel",
     "level": "level", "municipality": "municipality",
 }
 CLOCK_LISTS = ("clocks_stopped", "clocks_paused", "without_interim")
 CLOCK_TERMS = ("clocks_started", "clocks_resumed", "clocks_restarted")
-TIME_FIELDS = ("due", "due_utc", "at", "until")
+TIME_FIELDS = ("due", "due_utc", "at", "until", "due_before", "due_at", "started_at", "started_before",
+               "stopped_before", "next_check_at", "repeat_from")
+ROLE_LISTS = ("vacant", "roles")
 
 
 def as_moment(value) -> datetime | None:
@@ -64,6 +66,7 @@ def actor_name(actor: str | None, labels: Labels, people: Mapping[str, str] | No
 
 
 PEOPLE_FIELDS = ("official", "recipient")
+ACTOR_FIELDS = ("written_by",)  # an official of the directory, or an actor (user:login, token:N)
 
 
 def field_value(key: str, value, labels: Labels, zone: str, people: Mapping[str, str] | None = None) -> str:
@@ -71,6 +74,10 @@ def field_value(key: str, value, labels: Labels, zone: str, people: Mapping[str,
     login → name, for an official who is a login rather than a person of the directory."""
     if key in PEOPLE_FIELDS and isinstance(value, str) and not labels.has("official", value):
         return (people or {}).get(value) or value
+    if key in ACTOR_FIELDS and isinstance(value, str):
+        if labels.has("official", value):
+            return labels("official", value)
+        return actor_name(value if ":" in value else f"user:{value}", labels, people)
     if key in CODE_FIELDS and isinstance(value, str):
         kinds = CODE_FIELDS[key]
         kinds = (kinds,) if isinstance(kinds, str) else kinds
@@ -81,6 +88,12 @@ def field_value(key: str, value, labels: Labels, zone: str, people: Mapping[str,
         return REJECT_REASONS[value]
     if key in TIME_FIELDS:
         return local_time(value, zone)
+    if key in ROLE_LISTS and isinstance(value, list):
+        return ", ".join(labels("role", role) for role in value) or "—"
+    if key == "deputy_for" and isinstance(value, str):
+        return labels("official", value)
+    if key == "route" and isinstance(value, str):
+        return labels("route", value)
     if key in CLOCK_LISTS and isinstance(value, list):
         return ", ".join(labels("clock", kind) for kind in value) or "—"
     if key in CLOCK_TERMS and isinstance(value, list):

@@ -79,6 +79,8 @@ MATRIX: dict[str, object] = {
     "clocks.extend": WORK,  # the route admits operators; the clock service refuses officials with 403
     "reports.sla": {"manager", "policy", "admin", "curator"},
     "reports.at_risk": {"manager", "policy", "admin", "curator"},
+    "reports.trends_report": {"manager", "policy", "admin"},  # the centre's picture of the region
+    "web.analytics": LEAD,
     "rules.vocabulary": RULES,
     "rules.list_versions": RULES,
     "rules.get_version": RULES,

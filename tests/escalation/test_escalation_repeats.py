@@ -93,8 +93,12 @@ def test_two_days_of_downtime_send_one_alert_per_clock_at_the_level_reached(runt
     report = sweep(runtime)
 
     pending = sorted((a.clock.kind, a.level, a.recipient) for a in
-                     AlertRecord.select().where(AlertRecord.status == "pending"))
+                     AlertRecord.select().where((AlertRecord.status == "pending") & AlertRecord.clock.is_null(False)))
     assert pending == [("first_response", "breach-plus-1wd", "petrov-ii")]  # the final answer's half is ahead
+    letters = sorted((a.recipient, a.channel) for a in AlertRecord.select().where(AlertRecord.level == "catch-up"))
+    # the people whose levels were passed over are told, one letter per person and channel
+    assert letters == [("belova-na", "email"), ("belova-na", "telegram"), ("lebedeva-im", "email"),
+                       ("zaitsev-ro", "email")]
     assert first_response_alerts(status="superseded") == [
         ("breach", 0, "belova-na", "email", "superseded"), ("breach", 0, "belova-na", "telegram", "superseded"),
         ("breach", 0, "zaitsev-ro", "email", "superseded"), ("half-time", 0, "lebedeva-im", "email", "superseded")]

@@ -194,3 +194,26 @@ def test_the_review_queue_page_lists_waiting_drafts_and_the_appeal_page_shows_th
     assert client.get(f"/appeals/{waiting}").status_code == 200
     form = client.get(f"/appeals/{waiting}").get_data(as_text=True)
     assert 'data-action="approve_answer"' in form and 'data-action="return_answer"' in form
+
+
+def test_the_curator_hears_of_a_waiting_answer_and_the_executor_of_a_returned_one(runtime, client, tokens):
+    from engine.store.models import AlertRecord
+
+    official, curator = tokens["roads-official"], tokens["centre-curator"]
+    appeal_id = routed(runtime, GOVERNOR, external_id="gov-6")
+    act(client, official, appeal_id, "take")
+    act(client, official, appeal_id, "answer", text="Яма будет заделана.")
+
+    [waiting] = AlertRecord.select().where(AlertRecord.level == "answer-review")
+    assert (waiting.recipient, waiting.role, waiting.appeal_id) == ("sokolova-ev", "curator", appeal_id)
+    assert waiting.subject == f"[ЦУР] Ответ ждёт проверки: обращение №{appeal_id}"
+    assert "Яма будет заделана." in waiting.body and f"http://appeals.test/appeals/{appeal_id}" in waiting.body
+
+    act(client, curator, appeal_id, "return_answer", remarks="Укажите срок.")
+
+    [returned] = AlertRecord.select().where(AlertRecord.level == "answer-returned")
+    executor = runtime.policy_set.directory.resolve("executor", body="barnaul-roads-committee")
+    assert (returned.recipient, returned.role) == (executor.id, "executor")
+    assert "Замечания ЦУР:\nУкажите срок." in returned.body
+    act(client, official, appeal_id, "answer", text="Яма будет заделана до 10 декабря.")
+    assert AlertRecord.select().where(AlertRecord.level == "answer-review").count() == 2  # one per draft

@@ -158,7 +158,7 @@ def cmd_sweep(args, settings):
     if args.dry_run:
         results = rehearse(rt, ["route", "sweep"])
     else:
-        names = ["route", "sweep"] + ([] if args.no_deliver else ["deliver"])
+        names = ["route", "sweep"] + ([] if args.no_deliver else ["reply", "deliver"])
         results = {name: run_job(rt, name) for name in names}
     report = {name: (vars(r) if hasattr(r, "__dict__") else r) for name, r in results.items()}
     print(json.dumps({"now": rt.now().isoformat(), **({"dry_run": True} if args.dry_run else {}), **report},

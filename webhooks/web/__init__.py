@@ -45,7 +45,21 @@ def page(*roles: str):
 @bp.app_context_processor
 def _context():
     caller = g.get("caller")
-    return {"caller": caller, "csrf_token": g.get("csrf_token", ""), "home_for": HOME}
+    return {"caller": caller, "csrf_token": g.get("csrf_token", ""), "home_for": HOME,
+            "caller_sectors": _sector_names(caller)}
+
+
+def _sector_names(caller) -> str:
+    """The Russian names of the sector blocks a manager leads, joined: «ЖКХ, Обращение с отходами (ТКО)»."""
+    from engine.services.access import manager_sectors
+
+    from ..runtime import runtime
+
+    led = manager_sectors(caller) if caller is not None else frozenset()
+    if not led:
+        return ""
+    names = runtime().policy_set.directory.sectors
+    return ", ".join(names.get(code, code) for code in (caller.sectors or (caller.sector,)) if code in led)
 
 
 @bp.errorhandler(ApiError)
@@ -73,7 +87,17 @@ def _security_headers(response):
 
 
 def register_web(app) -> None:
-    from . import accept, dashboard, finding, formatting, login, queue, review, rules  # noqa: F401  (they add routes and filters to bp)
+    from . import (  # noqa: F401  (they add routes and filters to bp)
+        accept,
+        analytics,
+        dashboard,
+        finding,
+        formatting,
+        login,
+        queue,
+        review,
+        rules,
+    )
 
     app.register_blueprint(bp)
     app.after_request(_security_headers)

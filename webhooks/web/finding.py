@@ -5,6 +5,7 @@ paged; without conditions, the open ones by their nearest due time. Saved filter
 from __future__ import annotations
 
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect, render_template, request, url_for
 
@@ -12,6 +13,7 @@ from engine.domain.vocabulary import PRIORITIES, STATUSES
 from engine.services import saved_filters
 from engine.services.appeal_search import search_appeals
 from engine.services.credentials import list_channels
+from engine.wording.alerts import utc_offset
 
 from ..api.appeal_search_args import read_search
 from ..errors import ApiError
@@ -53,7 +55,7 @@ def queue():
     items = [{"appeal": a, "due": due, "overdue": due is not None and due < now} for a, due in found.items]
     return render_template(
         "queue.html", items=items, found=found, now=now, labels=labels, asked=shown, searched=bool(asked),
-        timezone=directory.timezone, options=_options(rt), sort_titles=SORT_TITLES,
+        zone=utc_offset(now.astimezone(ZoneInfo(directory.timezone))), options=_options(rt), sort_titles=SORT_TITLES,
         filters=saved_filters.my_filters(g.caller),
         page_url=lambda n: url_for("web.queue") + "?" + urlencode({**shown, "page": n}),
         export_url=lambda fmt: url_for("appeals.export_appeals") + "?" + urlencode({**shown, "format": fmt}),
