@@ -189,3 +189,22 @@ def test_a_warning_day_that_is_not_a_day_of_the_year_is_refused_naming_the_varia
 
     with pytest.raises(ValueError, match="APPEALS_CALENDAR_WARN_FROM must be a day of the year MM-DD"):
         Settings.from_env({"APPEALS_CALENDAR_WARN_FROM": given})
+
+
+@pytest.mark.both_databases
+def test_the_worker_routes_a_queued_appeal_of_20_december_2027_provisionally_not_retrying_it(
+        app, client, clock, runtime, portal):
+    from engine.jobs import run_job
+
+    queued = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, routing="queued"))
+    app.extensions["appeals_runtime"] = queued
+    clock.set(at("Mon 2027-12-20 10:00"))
+    stored = post(client, clock, pothole("dec-2027-queued")).get_json()
+    assert stored["status"] == "received"
+
+    run_job(queued, "route")  # the worker's batched routing
+
+    record = AppealRecord.get_by_id(stored["appeal_id"])
+    assert (record.status, record.routing_attempts, record.last_error) == ("routed", 0, None)
+    answer = ClockRecord.get((ClockRecord.appeal == record.id) & (ClockRecord.kind == "answer"))
+    assert answer.due_at == at("Wed 2028-01-19 23:59:59") and answer.provisional_years == "2028"
