@@ -45,5 +45,8 @@ def metrics():
         "# HELP appeals_calendar_missing_year The year whose production calendar is due and missing (0: none).",
         "# TYPE appeals_calendar_missing_year gauge",
         f"appeals_calendar_missing_year {m['calendar_missing_year']}",
+        "# HELP appeals_tokens_expiring API tokens used lately that expire within APPEALS_TOKEN_WARN_DAYS.",
+        "# TYPE appeals_tokens_expiring gauge",
+        f"appeals_tokens_expiring {m['tokens_expiring']}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

@@ -10,6 +10,7 @@ from engine.store import escalations, outbox
 
 from .api_tokens import expiring_in_use
 from .calendar_watch import calendar_warning, missing_year
+from .encryption_keys import keys_from_file
 from .escalation import lag_seconds
 from .intake import routing_lag
 
@@ -35,6 +36,10 @@ def health_report(rt: Runtime) -> dict:
         lag, waiting, routing_seconds, expiring, db_ok = None, None, None, [], False
     calendar_missing = missing_year(rt, now)
     warnings = [calendar_warning(calendar_missing)] if calendar_missing else []
+    if keys_from_file(rt.settings):
+        warnings.append(f"APPEALS_ENCRYPTION_KEYS не задан: секреты каналов зашифрованы ключом из файла "
+                        f"{rt.settings.encryption_key_file} на том же диске, что и база; в рабочей установке "
+                        "задайте ключи переменной (docs/security.md)")
     # /healthz is public: a token is named by its id alone (`appeals token list` shows its label)
     warnings += [f"срок действия API-токена {t.id}, которым пользуются, истекает "
                  f"{t.expires_at.isoformat(timespec='minutes')}: выпустите новый (appeals token create), "
@@ -67,4 +72,5 @@ def service_metrics(rt: Runtime) -> dict:
         "alerts": {status: counts.get(status, 0) for status in ALERT_STATUSES},
         "delivery_lag_seconds": max((now - oldest_alert).total_seconds(), 0) if oldest_alert else 0,
         "calendar_missing_year": missing_year(rt, now) or 0,
+        "tokens_expiring": len(expiring_in_use(now, rt.settings.token_warn_days)),
     }

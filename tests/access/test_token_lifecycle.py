@@ -130,5 +130,6 @@ def test_healthz_warns_before_a_token_in_use_expires_and_not_about_one_nobody_us
     assert len(health["warnings"]) == 1 and f"API-токена {crm_sync}," in health["warnings"][0]
     assert "истекает 2026-12-10" in health["warnings"][0]
     assert "crm-sync" not in client.get("/healthz").get_data(as_text=True)  # public: ids, never labels
+    assert "appeals_tokens_expiring 1\n" in client.get("/metrics").get_data(as_text=True)
     quiet = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, token_warn_days=5))
     assert health_report(quiet)["tokens_expiring"] == []

@@ -4,6 +4,7 @@ migration encrypts what was stored in clear text before."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -187,6 +188,16 @@ def test_without_keys_in_the_environment_a_key_file_is_made_once_for_the_owner_a
     assert stat.S_IMODE((tmp_path / "var" / "encryption.key").stat().st_mode) == 0o600
     assert "APPEALS_ENCRYPTION_KEYS is not set" in caplog.text
     assert first[0] not in caplog.text
+
+
+def test_healthz_warns_while_the_keys_come_from_the_key_file(runtime, client):
+    assert client.get("/healthz").get_json()["warnings"] == []  # the tests set APPEALS_ENCRYPTION_KEYS
+
+    laptop = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, encryption_keys=""))
+    client.application.extensions["appeals_runtime"] = laptop
+    warnings = client.get("/healthz").get_json()["warnings"]
+
+    assert len(warnings) == 1 and "APPEALS_ENCRYPTION_KEYS не задан" in warnings[0]
 
 
 def test_a_key_that_is_not_a_fernet_key_is_refused_naming_the_variable_not_the_value():
