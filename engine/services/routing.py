@@ -199,4 +199,4 @@ def _clock_row(appeal_id: int, deadline, body: str, stopped) -> dict:
             "started_at": deadline.starts_at, "due_at": deadline.due_at, "stopped_at": stopped,
             "amount": deadline.amount or None, "on_non_working": deadline.on_non_working,
             "max_extension_days": deadline.max_extension_days, "waits_for": deadline.waits_for,
-            "cap_at": deadline.cap_at}
+            "cap_at": deadline.cap_at, "provisional_years": deadline.provisional_years}
