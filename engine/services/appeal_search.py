@@ -81,12 +81,5 @@ def search_appeals(rt: Runtime, caller: Caller, search: AppealSearch) -> SearchR
 
 
 def every_match(rt: Runtime, caller: Caller, search: AppealSearch, *, limit: int):
-    """Everything the search finds (for an export), page after page, at most `limit` appeals."""
-    query = store_query(rt, caller, search)
-    offset = 0
-    while offset < limit:
-        rows = appeal_lists.search(query, sort=search.sort, offset=offset, limit=min(PAGE_LIMIT, limit - offset))
-        yield from rows
-        if len(rows) < PAGE_LIMIT:
-            return
-        offset += len(rows)
+    """Everything the search finds (for an export), at most `limit` appeals, in the search's order."""
+    yield from appeal_lists.search_all(store_query(rt, caller, search), sort=search.sort, limit=limit)
