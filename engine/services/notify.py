@@ -78,7 +78,7 @@ def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status
     seen: set[str] = set()
     responsible = responsible_name(rt, appeal.id)
     for role in level.notify:
-        resolution = directory.resolve_for_alert(role, body=clock.body, sector=appeal.topic, day=day)
+        resolution = directory.resolve_for_alert(role, body=clock.body, sector=appeal.sector or appeal.topic, day=day)
         if resolution is None or not resolution.official.channels:
             store.audit(now, "system", "alert.no_recipient", appeal.id, clock=clock.kind, level=level.id, role=role)
             log.warning("appeal %s: level %s: nobody can take role %s", appeal.id, level.id, role)

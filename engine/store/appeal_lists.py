@@ -28,12 +28,14 @@ def looks_like_contact(text: str) -> bool:
 class AppealQuery:
     filters: dict
     bodies: frozenset[str] | None = None  # None: every body
+    sectors: frozenset[str] | None = None  # with bodies: appeals of these sector blocks are in scope too
     overdue: bool = False
     at_risk_until: datetime | None = None  # a running clock due between now and this instant
     received_from: datetime | None = None
     received_to: datetime | None = None
     now: datetime | None = None
     statuses: tuple[str, ...] | None = None  # any of these (a group such as "open"); None: no condition
+    on_control: bool | None = None  # the centre checks its answers (m0018); None: either
     text: str | None = None  # a search: words of the text, address or author, an appeal's number, a contact
     terms: tuple[tuple[str, ...], ...] = ()  # the search's words as lemma alternatives (SQLite's index)
 
@@ -50,8 +52,10 @@ def _where(query, q: AppealQuery):
             query = query.where(getattr(AppealRecord, name) == q.filters[name])
     if q.statuses is not None:
         query = query.where(AppealRecord.status.in_(list(q.statuses)))
+    if q.on_control is not None:
+        query = query.where(AppealRecord.on_control == q.on_control)
     if q.bodies is not None:
-        query = query.where(AppealRecord.body.in_(sorted(q.bodies)) if q.bodies else AppealRecord.id < 0)
+        query = query.where(scope_condition(q.bodies, q.sectors))
     if q.overdue:
         query = query.where(AppealRecord.id.in_(_running_clocks().where(ClockRecord.due_at < q.now)))
     if q.at_risk_until is not None:
@@ -75,6 +79,12 @@ def _text_condition(q: AppealQuery):
     if looks_like_contact(q.text.strip()):
         condition = condition | AppealRecord.author_contact.contains(q.text.strip())
     return condition
+
+
+def scope_condition(bodies: frozenset[str], sectors: frozenset[str] | None):
+    """Appeals held by ``bodies`` or, given ``sectors``, in one of those sector blocks."""
+    held = AppealRecord.body.in_(sorted(bodies)) if bodies else (AppealRecord.id < 0)
+    return held | AppealRecord.sector.in_(sorted(sectors)) if sectors else held
 
 
 def list_appeals(q: AppealQuery, *, after_id: int | None, limit: int) -> list[AppealRecord]:
@@ -153,7 +163,7 @@ def queue(q: AppealQuery, *, limit: int = PAGE_LIMIT) -> list[tuple[AppealRecord
     return _with_due(query)
 
 
-def count_by_status(bodies: frozenset[str] | None) -> dict[str, int]:
+def count_by_status(bodies: frozenset[str] | None, sectors: frozenset[str] | None = None) -> dict[str, int]:
     query = AppealRecord.select(AppealRecord.status, fn.COUNT(AppealRecord.id).alias("n"))
-    query = _where(query, AppealQuery(filters={}, bodies=bodies)).group_by(AppealRecord.status)
+    query = _where(query, AppealQuery(filters={}, bodies=bodies, sectors=sectors)).group_by(AppealRecord.status)
     return {row.status: row.n for row in query.objects()}

@@ -105,7 +105,13 @@ def routing_backlog(now: datetime) -> tuple[int, datetime | None]:
 
 def save_decision(appeal: AppealRecord, decision_dict: dict, explanation_text: str, now: datetime,
                   reading_version: str | None = None):
-    return create(DecisionRecord, {
+    return create(DecisionRecord, decision_row(appeal, decision_dict, explanation_text, now, reading_version))
+
+
+def decision_row(appeal, decision_dict: dict, explanation_text: str, now: datetime,
+                 reading_version: str | None = None) -> dict:
+    """The decision record's columns (`appeal`: the record or its id)."""
+    return {
         "appeal": appeal,
         "ruleset_version": decision_dict["version"],
         "route_rule_id": decision_dict["route_rule_id"],
@@ -121,7 +127,7 @@ def save_decision(appeal: AppealRecord, decision_dict: dict, explanation_text: s
         "explanation": decision_dict["explanation"],
         "explanation_text": explanation_text,
         "decided_at": now,
-    })
+    }
 
 
 def latest_decision(appeal_id: int) -> DecisionRecord | None:

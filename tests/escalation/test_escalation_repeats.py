@@ -144,6 +144,10 @@ def test_an_urgent_incident_climbs_the_urgent_ladder(runtime, clock):
     official = Caller(token_id=None, role="official", label=None, user="belova-na")
     perform(runtime, received.appeal_id, "take", {}, official)
     perform(runtime, received.appeal_id, "answer", {"kind": "interim", "text": "Бригада выехала."}, official)
+    # an incident is on the centre's control: the final answer's term starts when the answer is published
+    assert {r.clock.kind for r in EscalationRecord.select()} == {"first_response"}
+    centre = Caller(token_id=None, role="curator", label=None, user="curator")
+    perform(runtime, received.appeal_id, "approve_answer", {}, centre)
 
     rows = {r.clock.kind: r.ladder_id for r in EscalationRecord.select()}
     assert rows == {"first_response": "incident-urgent", "final_answer": "incident-urgent"}

@@ -17,7 +17,7 @@ from .appeal_search_args import AppealExportQuerySchema, AppealSearchQuerySchema
 
 bp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals")
 
-STAFF = ("official", "manager", "policy", "admin")
+STAFF = ("official", "manager", "policy", "admin", "curator")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -69,7 +69,7 @@ def get_appeal(appeal_id: int):
     record = visible_appeal(appeal_id)
     view = appeal_detail(runtime(), record)
     view["timeline"] = timeline(appeal_id)
-    view["allowed_actions"] = allowed_actions(record.status, g.caller.role)
+    view["allowed_actions"] = allowed_actions(record.status, g.caller.role, record.on_control)
     return jsonify(view)
 
 

@@ -18,6 +18,7 @@ def register(sub) -> None:
     for name in ("status", "body", "topic", "municipality", "channel", "priority", "policy"):
         p.add_argument(f"--{name}", help="a code; --status also takes open or closed" if name == "status" else None)
     p.add_argument("--overdue", action="store_true", help="a running clock is past its due time")
+    p.add_argument("--on-control", action="store_true", help="only appeals whose answers the centre checks")
     p.add_argument("--from", dest="received_from", help="received on or after (ISO 8601 date or date-time)")
     p.add_argument("--to", dest="received_to", help="received before (ISO 8601 date or date-time)")
     p.add_argument("--sort", choices=("newest", "oldest", "due"), default="newest")
@@ -45,6 +46,8 @@ def cmd_find(args, settings):
     params.update({"q": " ".join(args.words), "sort": args.sort, "limit": str(min(max(args.limit, 1), 200))})
     if args.overdue:
         params["overdue"] = "true"
+    if args.on_control:
+        params["on_control"] = "true"
     try:
         search, _ = read_search({k: v for k, v in params.items() if v}, zone=rt.policy_set.directory.timezone)
     except ApiError as exc:
