@@ -9,9 +9,21 @@ import sys
 from engine.config import Settings
 from engine.domain.calendar import CalendarNotAvailable
 
-from .commands import CommandError, calendar, clocks, credentials, decisions, imports, keys, rules, service, users
+from .commands import (
+    CommandError,
+    calendar,
+    clocks,
+    credentials,
+    decisions,
+    finding,
+    imports,
+    keys,
+    rules,
+    service,
+    users,
+)
 
-AREAS = (service, decisions, credentials, keys, imports, clocks, calendar, users, rules)
+AREAS = (service, decisions, credentials, keys, imports, clocks, calendar, users, rules, finding)
 
 
 def build_parser() -> argparse.ArgumentParser:
