@@ -147,7 +147,7 @@ def test_an_appeal_changed_after_its_batch_was_decided_is_left_for_the_next_batc
 def test_a_batch_whose_write_fails_is_routed_one_by_one(runtime, monkeypatch):
     ids = receive_corpus(runtime)
 
-    def failing(**_):
+    def failing(*_, **__):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(routing.routed, "write", failing)

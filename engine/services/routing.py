@@ -145,10 +145,17 @@ def _route_claimed(rt: Runtime, ids: list[int]) -> int:
 
 def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
     try:
+        rows = _rows(rt, plans, now)  # explanations built and encoded before the lock is taken
+        prepared = routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
         with write_transaction():
             fresh = routed.unchanged({p.record.id: p.record.updated_at for p in plans})
-            plans = [p for p in plans if p.record.id in fresh]
-            _write_rows(rt, plans, now)
+            if len(fresh) < len(plans):  # changed meanwhile: left for the next batch
+                plans = [p for p in plans if p.record.id in fresh]
+                rows = _rows(rt, plans, now)
+                prepared = routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
+            if plans:
+                routed.write(prepared, ladders=rows["ladders"], appeals_routed=rows["appeals"], now=now)
+                _after_write(rt, plans, rows["appeals"], now)
         for p in plans:
             log.info("appeal %s routed to %s/%s by %s (rules %s)", p.record.id, p.decision.body,
                      p.decision.role, p.decision.route_rule_id, p.decision.version)
@@ -158,7 +165,7 @@ def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
         return sum(route_appeal(rt, p.record.id) for p in plans)
 
 
-def _write_rows(rt: Runtime, plans: list[Planned], now: datetime) -> None:
+def _rows(rt: Runtime, plans: list[Planned], now: datetime) -> dict:
     reading = rt.policy_set.reading_id
     decisions, assignments, clocks, ladders, appeals, audits = [], [], [], {}, [], []
     for p in plans:
@@ -176,8 +183,12 @@ def _write_rows(rt: Runtime, plans: list[Planned], now: datetime) -> None:
         audits.append({"at": now, "actor": "system", "action": "appeal.routed", "appeal": record.id,
                        "details": {"body": d.body, "role": d.role, "rule": d.route_rule_id, "version": d.version,
                                    "policy": d.policy}})
-    routed.write(decisions=decisions, assignments=assignments, clocks=clocks, ladders=ladders,
-                 appeals_routed=appeals, audits=audits, now=now)
+    return {"decisions": decisions, "assignments": assignments, "clocks": clocks, "ladders": ladders,
+            "appeals": appeals, "audits": audits}
+
+
+def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: datetime) -> None:
+    """The records as routing left them, and the alerts the rules ask for at once (same transaction)."""
     for p, row in zip(plans, appeals, strict=True):
         changes = {k: v for k, v in row.items() if k != "id"}
         changes.update(status="routed", registered_at=now, updated_at=now, next_routing_at=None, last_error=None)

@@ -74,19 +74,22 @@ def insert_values(model: type[Model], rows: list[dict], *, returning: tuple[str,
     INSERT … VALUES statements: one round trip per few hundred rows. With `returning`, the rows
     RETURNING those columns, in no promised order (neither database promises one): return a
     column that tells the rows apart. Rows whose values are expressions go through peewee."""
+    return prepared_insert(model, rows, returning=returning)()
+
+
+def prepared_insert(model: type[Model], rows: list[dict], *,
+                    returning: tuple[str, ...] = ()) -> Callable[[], list[tuple]]:
+    """`insert_values` in two steps: the SQL built and every value converted (JSON encoded, times
+    in UTC) now, before a transaction; the statements run when the result is called, inside it."""
     if not rows:
-        return []
+        return list
     full = [_with_defaults(model, row) for row in rows]
     fields = _fields(model, full[0])
     entry = None if _has_expression(v for row in full for v in row.values()) else _entry(
         ("insert", model, tuple(full[0]), type(database.obj)),
         lambda: _build(lambda values: model.insert(**values), fields, full[0]))
     if entry is None or " VALUES (" not in entry[0]:
-        query = model.insert_many(full)
-        if returning:
-            return list(query.returning(*[model._meta.fields[name] for name in returning]).tuples().execute())
-        query.execute()
-        return []
+        return lambda: _insert_many(model, full, returning)
     sql, fields = entry
     head, group = sql.split(" VALUES ", 1)
     group = group.split(" RETURNING ", 1)[0]  # PostgreSQL's single-row form returns the id
@@ -95,14 +98,27 @@ def insert_values(model: type[Model], rows: list[dict], *, returning: tuple[str,
         tail = " RETURNING " + ", ".join(f'"{model._meta.fields[n].column_name}"' for n in returning)
     converters = [model._meta.fields[name] for name in returning]
     per = max(1, MAX_PARAMETERS // len(fields))
-    out: list[tuple] = []
-    for start in range(0, len(full), per):
-        chunk = full[start:start + per]
-        params = [value for row in chunk for value in _values(fields, row)]
-        cursor = database.execute_sql(f"{head} VALUES {', '.join([group] * len(chunk))}{tail}", params)
-        if returning:
-            out += [tuple(f.python_value(v) for f, v in zip(converters, r, strict=True)) for r in cursor.fetchall()]
-    return out
+    chunks = [(f"{head} VALUES {', '.join([group] * len(full[start:start + per]))}{tail}",
+               [value for row in full[start:start + per] for value in _values(fields, row)])
+              for start in range(0, len(full), per)]
+
+    def run() -> list[tuple]:
+        out: list[tuple] = []
+        for chunk_sql, params in chunks:
+            cursor = database.execute_sql(chunk_sql, params)
+            if returning:
+                out += [tuple(f.python_value(v) for f, v in zip(converters, r, strict=True))
+                        for r in cursor.fetchall()]
+        return out
+    return run
+
+
+def _insert_many(model: type[Model], full: list[dict], returning: tuple[str, ...]) -> list[tuple]:
+    query = model.insert_many(full)
+    if returning:
+        return list(query.returning(*[model._meta.fields[name] for name in returning]).tuples().execute())
+    query.execute()
+    return []
 
 
 def insert_unless_conflict(model: type[Model], row: dict, *, conflict: tuple[str, ...]) -> bool:
