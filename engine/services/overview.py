@@ -34,14 +34,17 @@ def manager_overview(rt: Runtime, caller: Caller) -> dict:
         appeal_lists.AppealQuery(filters={}, bodies=bodies, sectors=sectors, at_risk_until=now + AT_RISK, now=now),
         after_id=None, limit=LISTED)
     return {"counts": appeal_lists.count_by_status(bodies, sectors), "overdue": overdue, "at_risk": at_risk,
-            "sla": sla_by_body(rt, bodies, names), "alerts": alert_inbox(bodies), "names": names, "now": now}
+            "sla": sla_by_body(rt, bodies, names, sectors), "alerts": alert_inbox(bodies, sectors=sectors),
+            "names": names, "now": now}
 
 
-def sla_by_body(rt: Runtime, bodies: frozenset[str] | None, names: dict[str, str]) -> list[dict]:
+def sla_by_body(rt: Runtime, bodies: frozenset[str] | None, names: dict[str, str],
+                sectors: frozenset[str] | None = None) -> list[dict]:
     """SLA compliance by body from the reports service (the same numbers as /api/v1/reports/sla),
     as a share in per cent (None with nothing counted), lowest first."""
     now = rt.now()
-    lines = sla_report(rt, start=now - SLA_PERIOD, end=now, group_by="body", bodies=bodies)["items"]
+    lines = sla_report(rt, start=now - SLA_PERIOD, end=now, group_by="body", bodies=bodies,
+                       sectors=sectors)["items"]
     rows = []
     for line in lines:
         counted = line["closed"] + line["open_overdue"]
