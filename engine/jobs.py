@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
-from engine.services.intake import route_pending
+from engine.services.reply_delivery import deliver_replies
+from engine.services.routing import route_pending
 from engine.services.rules import simulations
-from engine.store.db import connection
+from engine.store.db import connection, write_transaction
 from engine.store.worker_lock import single_worker
 
 if TYPE_CHECKING:
@@ -37,11 +38,17 @@ def deliver_job(rt: Runtime):
     return deliver_pending(rt)
 
 
-# order matters within one tick: route what arrived, escalate, then deliver what was written
+def reply_job(rt: Runtime):
+    return deliver_replies(rt)
+
+
+# order matters within one tick: route what arrived, escalate, send the residents' replies, then deliver the
+# alerts written (a reply's dead letter among them)
 JOBS: dict[str, Callable] = {
     "route": route_job,
     "sweep": sweep_job,
     "digest": digest_job,
+    "reply": reply_job,
     "deliver": deliver_job,
 }
 
@@ -57,6 +64,26 @@ def run_job(rt: Runtime, name: str):
     except Exception:
         log.exception("job %s failed", name)
         return None
+
+
+class _Discard(Exception):
+    """Raised at the end of a rehearsal so that its transaction is rolled back."""
+
+
+def rehearse(rt: Runtime, names: list[str]) -> dict:
+    """Run jobs in one transaction that is rolled back at the end: what they would do, with nothing
+    written. Delivery cannot be rehearsed (it talks to the outside world) and is refused."""
+    if "deliver" in names or "reply" in names:
+        raise ValueError("delivery cannot be rehearsed")
+    results = {}
+    try:
+        with connection(), single_worker(), write_transaction():
+            for name in names:
+                results[name] = JOBS[name](rt)
+            raise _Discard
+    except _Discard:
+        pass
+    return results
 
 
 def run_all(rt: Runtime) -> dict:

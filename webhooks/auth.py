@@ -14,6 +14,7 @@ from functools import wraps
 from flask import g, request, session
 
 from engine.services import access, appeal_queries, credentials, users
+from engine.wording.labels import LABELS
 
 from .errors import ApiError
 from .runtime import runtime
@@ -37,18 +38,19 @@ def identify() -> access.Caller:
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "unauthorized", "an Authorization: Bearer <token> header is required")
+            raise ApiError(401, "unauthorized", "нужен заголовок Authorization: Bearer <токен>")
         caller = credentials.authenticate(token.strip(), now)
         if caller is None:
-            raise ApiError(401, "unauthorized", "the token is unknown, revoked or expired")
+            raise ApiError(401, "unauthorized", "токен неизвестен, отозван или истёк")
     else:
         web = users.session_for(session[SESSION_KEY], now) if session.get(SESSION_KEY) else None
         if web is None:
-            raise ApiError(401, "unauthorized", "an Authorization: Bearer <token> header or a login is required")
+            raise ApiError(401, "unauthorized", "нужен заголовок Authorization: Bearer <токен> или вход на сайт")
         if request.method not in SAFE_METHODS:
             sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
             if not hmac.compare_digest(sent.encode(), web.csrf_token.encode()):
-                raise ApiError(403, "csrf", "the form is stale or was not sent by our pages; reload and retry")
+                raise ApiError(403, "csrf",
+                               "форма устарела или отправлена не с наших страниц; обновите страницу и повторите")
         g.csrf_token = web.csrf_token
         caller = web.caller
     g.caller = replace(caller, origin=origin())
@@ -57,7 +59,7 @@ def identify() -> access.Caller:
 
 def check_role(caller: access.Caller, roles: tuple[str, ...]) -> None:
     if roles and caller.role not in roles:
-        raise ApiError(403, "forbidden", f"role {caller.role!r} may not do this")
+        raise ApiError(403, "forbidden", f"роли «{LABELS('staff_role', caller.role)}» это недоступно")
 
 
 def require_role(*roles: str):
@@ -89,4 +91,4 @@ def visible_appeal(appeal_id: int):
     try:
         return appeal_queries.visible_appeal(runtime(), g.caller, appeal_id)
     except appeal_queries.AppealNotFound:
-        raise ApiError(404, "not_found", f"no appeal {appeal_id}") from None
+        raise ApiError(404, "not_found", f"обращение №{appeal_id} не найдено") from None

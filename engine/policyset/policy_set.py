@@ -17,6 +17,7 @@ from engine.domain.calendar import BusinessCalendar, ProductionCalendar
 from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.directory import Directory
 from engine.domain.ladder import Ladder, ladders_from_document
+from engine.domain.reply_templates import ReplyTemplates, templates_from_document
 from engine.rulebook import Rulebook, appeal_facts, load_rulebook
 from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
 from engine.wording.labels import Labels, labels_for
@@ -27,6 +28,8 @@ from .calendars import (
     load_production_calendar,
     load_working_hours,
 )
+
+LADDERS_REMEMBERED = 10_000  # distinct clock facts whose ladder a policy set remembers
 
 
 class PolicySetError(ValueError):
@@ -44,6 +47,7 @@ class PolicySet:
     rulebook: Rulebook
     ladder_rules: FirstMatchRuleset | None = None  # picks a clock's ladder (rules/escalation.yaml)
     reader: TextReader | None = None  # topic lexicon, gazetteer, 59-ФЗ flags (rules/lexicon.yaml …)
+    replies: ReplyTemplates | None = None  # what the resident is told, and when (rules/replies.yaml); None: nothing
 
     @cached_property
     def version(self) -> str:
@@ -84,9 +88,26 @@ class PolicySet:
             self.ladder_rules.retire()
 
     def ladder_for(self, facts: dict) -> Ladder | None:
-        """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …)."""
+        """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …).
+        Clocks share a few combinations of these facts: each is put to the rules once."""
+        key = tuple(sorted(facts.items()))
+        try:
+            return self._ladders_chosen[key]
+        except (KeyError, TypeError):  # TypeError: a fact that cannot be a key is put to the rules each time
+            pass
         chosen = self.ladder_rules.outcome(facts) if self.ladder_rules else None
-        return next((lad for lad in self.ladders if chosen is not None and lad.id == chosen), None)
+        ladder = next((lad for lad in self.ladders if chosen is not None and lad.id == chosen), None)
+        try:
+            if len(self._ladders_chosen) >= LADDERS_REMEMBERED:
+                self._ladders_chosen.clear()
+            self._ladders_chosen[key] = ladder
+        except TypeError:
+            pass
+        return ladder
+
+    @cached_property
+    def _ladders_chosen(self) -> dict:
+        return {}
 
     def decide(self, incoming, *, history=None, explain_reference: bool = False, read=None, memo=None):
         """The rulebook's decision on the appeal's facts, with what its text says merged in first
@@ -165,6 +186,7 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
             policies=set(policies),
         )
         reader = load_reader(rules_dir)
+        replies = _replies(rules_dir)
         _check_sectors(directory, rulebook, reader)
     except FileNotFoundError as exc:
         raise PolicySetError(f"{rules_dir}: missing file {exc.filename}") from exc
@@ -180,7 +202,17 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
         rulebook=rulebook,
         ladder_rules=ladder_rules,
         reader=reader,
+        replies=replies,
     )
+
+
+REPLIES_FILE = "replies.yaml"
+
+
+def _replies(rules_dir: Path) -> ReplyTemplates | None:
+    """rules/replies.yaml; a rules folder without it sends the resident nothing."""
+    path = rules_dir / REPLIES_FILE
+    return templates_from_document(_yaml(path), REPLIES_FILE) if path.is_file() else None
 
 
 def load_policy_set_from_files(files: dict[str, str], cache_root: Path | None = None) -> PolicySet:

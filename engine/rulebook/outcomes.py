@@ -78,6 +78,10 @@ def parse_outcomes(ctx: ParseContext, raw, where: str = "then") -> Outcomes:
             if value not in FZ59_SPECIALS:
                 raise ctx.error(f, f"unknown special case {value!r}; expected one of {', '.join(FZ59_SPECIALS)}")
             out["fz59_special"] = value
+        elif name == "control":
+            if value is not True:
+                raise ctx.error(f, "expected true (an appeal is put on control; nothing takes it off by rule)")
+            out["control"] = True
         elif name == "set_sector":
             # checked against the directory's sectors when the policy set is loaded
             if not isinstance(value, str) or not value.strip():

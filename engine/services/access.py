@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("channel", "official", "manager", "policy", "admin")
+# curator: the centre's reviewer of answers to appeals on control (engine.services.review); sees every body
+ROLES = ("channel", "official", "manager", "policy", "admin", "curator")
 
 
 class AccessError(ValueError):
@@ -34,7 +35,7 @@ def visible_bodies(caller: Caller, directory) -> frozenset[str] | None:
     """The bodies whose appeals the caller may see; None means every body.
 
     An official sees their own body (and the bodies under it); a manager their sector block, or
-    everything when they have no sector; policy staff and administrators everything.
+    everything when they have no sector; policy staff, curators and administrators everything.
     """
     if caller.role == "official":
         if not caller.body:

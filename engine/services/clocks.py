@@ -30,9 +30,10 @@ from engine.domain.deadlines import INTERIM, bounded, interim_clock
 from engine.store import appeals as store
 from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
-from engine.wording.notices import extension_notice
+from engine.wording.labels import LABELS
 
 from .escalation import arm_started, rearm_clock
+from .replies import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -82,7 +83,8 @@ def term_of(rt: Runtime, clock, appeal) -> tuple[int, str, int]:
     spec = next((s for s in policy.clocks_for(appeal.category, appeal.subcategory) if s.kind == clock.kind), None) \
         if policy else None
     if spec is None:
-        raise ClockRefused(f"the term of clock {clock.kind!r} is unknown: policy {clock.policy_id!r} has no such clock")
+        raise ClockRefused(f"{_name(rt, clock)} не определён: в политике сроков «{_policy(rt, clock)}» "
+                           "такого срока нет")
     return spec.amount, spec.on_non_working, spec.max_extension_days
 
 
@@ -107,10 +109,30 @@ def move_due(rt: Runtime, clock, appeal, now: datetime, **changes) -> tuple[date
     return before, due
 
 
+REASON_FOR = {"pause": "приостановки срока", "extend": "продления срока", "stop": "остановки срока"}
+
+
+def _name(rt: Runtime, clock) -> str:
+    """«срок ответа»: a clock's name in a refusal."""
+    return rt.policy_set.labels("clock", clock.kind)
+
+
+def _policy(rt: Runtime, clock) -> str:
+    return rt.policy_set.labels("policy", clock.policy_id)
+
+
+def _state(clock) -> str:
+    return LABELS("clock_state", state_of(clock))
+
+
+def _local(rt: Runtime, clock, moment) -> str:
+    return f"{moment.astimezone(rt.policy_set.calendar_for(clock.body).tz):%d.%m.%Y %H:%M}"
+
+
 def _require_reason(reason: str | None, what: str) -> str:
     text = (reason or "").strip()
     if not text:
-        raise ClockInvalid("reason", f"a reason is required to {what} a clock")
+        raise ClockInvalid("reason", f"укажите причину {REASON_FOR.get(what, what)}")
     return text
 
 
@@ -125,9 +147,9 @@ def pause_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | No
     """Waiting for the author's clarification: the clock stops counting until resumed."""
     reason = _require_reason(reason, "pause")
     if clock.kind in NOT_PAUSABLE:
-        raise ClockRefused(f"a {clock.kind} clock does not pause: it measures the body's own step")
+        raise ClockRefused(f"{_name(rt, clock)} не приостанавливается: он меряет собственный шаг органа")
     if state_of(clock) != "running":
-        raise ClockRefused(f"the {clock.kind} clock is {state_of(clock)}; only a running clock can be paused")
+        raise ClockRefused(f"{_name(rt, clock)} сейчас {_state(clock)}; приостановить можно только идущий срок")
     clock_store.update_clock(clock, paused_since=now)
     rearm_clock(rt, clock, now)  # no checks while paused
     return _event(now, actor, "clock.paused", appeal, clock, reason=reason, due=clock.due_at.isoformat())
@@ -136,7 +158,7 @@ def pause_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | No
 def resume_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
     """The clarification arrived: the due time moves by the paused time counted in the clock's basis."""
     if state_of(clock) != "paused":
-        raise ClockRefused(f"the {clock.kind} clock is {state_of(clock)}; only a paused clock can be resumed")
+        raise ClockRefused(f"{_name(rt, clock)} сейчас {_state(clock)}; возобновить можно только срок на паузе")
     cal = rt.policy_set.calendar_for(clock.body)
     paused_since = clock.paused_since
     credit = pause_credit(clock.basis, paused_since, now, cal)
@@ -151,35 +173,37 @@ def resume_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | N
 
 def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days=None, reason: str | None = None,
                  notice: str | None = None, **_) -> dict:
-    """59-ФЗ: prolong the term once, by at most the policy's limit, with a reason; the author is told."""
+    """59-ФЗ: prolong the term once, by at most the policy's limit, with a reason; the author is told (the
+    notice is queued for their channel; the timeline says so when the platform accepts it)."""
     if role not in EXTEND_ROLES:
-        allowed = ", ".join(EXTEND_ROLES)
-        raise ClockRefused(f"role {role!r} may not extend a deadline; the head of the body does ({allowed})",
-                           code="forbidden")
+        allowed = ", ".join(LABELS("staff_role", r) for r in EXTEND_ROLES)
+        raise ClockRefused(f"роль «{LABELS('staff_role', role)}» не продлевает сроки; это делает руководитель "
+                           f"органа ({allowed})", code="forbidden")
     reason = _require_reason(reason, "extend")
     if not isinstance(days, int) or isinstance(days, bool):
-        raise ClockInvalid("days", "days must be a whole number")
+        raise ClockInvalid("days", "число дней должно быть целым")
     _, _, limit = term_of(rt, clock, appeal)
     if clock.basis not in EXTENDABLE_BASES or limit <= 0:
-        raise ClockRefused(f"policy {clock.policy_id!r} does not allow extending the {clock.kind} clock")
+        raise ClockRefused(f"политика сроков «{_policy(rt, clock)}» не разрешает продлевать {_name(rt, clock)}")
     if clock.waits_for:
-        raise ClockRefused(f"the {clock.kind} clock has not started: it waits for the {clock.waits_for} answer")
+        raise ClockRefused(f"{_name(rt, clock)} ещё не начат: он начнётся после промежуточного ответа")
     if clock.stopped_at is not None:
-        raise ClockRefused(f"the {clock.kind} clock is stopped")
+        raise ClockRefused(f"{_name(rt, clock)} остановлен")
     if clock.extension_days:
-        raise ClockRefused(f"the {clock.kind} clock was already extended by {clock.extension_days} days; "
-                           "a term is extended only once")
+        raise ClockRefused(f"{_name(rt, clock)} уже продлён на {clock.extension_days} дн.; срок продлевается "
+                           "только один раз")
     if now > clock.due_at:
-        raise ClockRefused(f"the term ended at {clock.due_at.isoformat()}; an extension is decided before it ends")
+        raise ClockRefused(f"{_name(rt, clock)} истёк {_local(rt, clock, clock.due_at)}; о продлении решают до "
+                           "его окончания")
     if not 1 <= days <= limit:
-        raise ClockInvalid("days", f"days must be between 1 and {limit}")
+        raise ClockInvalid("days", f"число дней — от 1 до {limit}")
     before, due = move_due(rt, clock, appeal, now, extension_days=days)
     event = _event(now, actor, "clock.extended", appeal, clock, days=days, reason=reason,
                    due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
-    zone = rt.policy_set.calendar_for(clock.body).tz
-    text = (notice or "").strip() or extension_notice(appeal.id, due.astimezone(zone).date(), reason)
-    _event(now, actor, "clock.author_notified", appeal, clock, about="extension", to=appeal.author_contact,
-           text=text)
+    queued = announce(rt, appeal, "extended", now, fields={"days": str(days), "reason": reason, "due": due},
+                      key=f"appeal:{appeal.id}:extended:{clock.kind}:v{clock.deadline_version}", actor=actor,
+                      text=notice)
+    text = queued.text if queued is not None else None
     return {**event, "author_notice": text}
 
 
@@ -187,7 +211,7 @@ def stop_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | Non
     """The step is done (or no longer required); a paused clock is resumed first."""
     reason = _require_reason(reason, "stop")
     if clock.stopped_at is not None:
-        raise ClockRefused(f"the {clock.kind} clock is already stopped")
+        raise ClockRefused(f"{_name(rt, clock)} уже остановлен")
     if clock.paused_since is not None:
         resume_clock(rt, appeal, clock, now, actor=actor, reason="stopped while paused")
     clock_store.update_clock(clock, stopped_at=now)
@@ -272,9 +296,9 @@ OPERATIONS = {"pause": pause_clock, "resume": resume_clock, "extend": extend_clo
 def operate(rt: Runtime, appeal_id: int, kind: str, operation: str, params: dict, *, actor: str, role: str) -> dict:
     """Do one operation at ``rt.now()`` in one transaction; LookupError when appeal or clock is missing."""
     if operation not in OPERATIONS:
-        raise ClockInvalid("operation", f"unknown operation {operation!r}")
+        raise ClockInvalid("operation", f"нет такой операции со сроком: {operation!r}")
     if role not in OPERATOR_ROLES:
-        raise ClockRefused(f"role {role!r} may not change clocks", code="forbidden")
+        raise ClockRefused(f"роль «{LABELS('staff_role', role)}» не меняет сроки", code="forbidden")
     now = rt.now()
     with write_transaction():
         appeal = store.get_appeal(appeal_id, for_update=True)

@@ -8,6 +8,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from engine.store import users as store
 from engine.store.appeals import audit
@@ -35,6 +36,13 @@ def hash_password(password: str, *, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, maxmem=64 * 1024 * 1024, **SCRYPT)
     return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+@cache
+def _stand_in_hash() -> str:
+    """A hash of a random password, made once: an unknown login is checked against it, so it costs
+    one scrypt like any other login."""
+    return hash_password(secrets.token_urlsafe(24))
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -109,10 +117,11 @@ def disable_user(now: datetime, login: str, *, actor: str = "admin") -> None:
         audit(now, actor, "user.disabled", None, login=login)
 
 
-def issue_token(now: datetime, login: str, *, ttl_days: int | None = None, actor: str = "admin") -> str:
-    """An API token acting as the user (same role and scope)."""
+def issue_token(now: datetime, login: str, *, ttl_days: int | None = None, default_days: int = 0,
+                actor: str = "admin") -> str:
+    """An API token acting as the user (same role and scope); expiry as in credentials.create_token."""
     user = _existing(login)
-    token = create_token(now, user.role, label=f"user:{login}", ttl_days=ttl_days)
+    token = create_token(now, user.role, label=f"user:{login}", ttl_days=ttl_days, default_days=default_days)
     with write_transaction():
         from engine.store import credentials as token_store
 
@@ -126,14 +135,16 @@ def log_in(now: datetime, login: str, password: str, *, hours: int,
            origin: str | None) -> tuple[str, WebSession] | None:
     """Check a password; on success start a session and return (its cookie key, the session)."""
     user = store.get_user(login)
+    # exactly one scrypt on every path (unknown, disabled, locked, wrong or right password), before the
+    # write lock: how long the answer takes tells nothing about the login
+    matches = verify_password(password, user.password_hash if user is not None else _stand_in_hash())
     if user is None:
-        verify_password(password, hash_password("x" * MIN_PASSWORD))  # the same work for unknown logins
         return None
     with write_transaction():
         if user.disabled_at or (user.locked_until and user.locked_until > now):
             audit(now, f"user:{login}", "user.login_refused", None, origin=origin)
             return None
-        if not verify_password(password, user.password_hash):
+        if not matches:
             failed = user.failed_logins + 1
             store.update_user(user, failed_logins=failed,
                               locked_until=now + LOCK_FOR if failed >= LOCK_AFTER else None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peewee import AutoField, CharField, ForeignKeyField, TextField
+from peewee import AutoField, CharField, ForeignKeyField, IntegrityError, TextField
 
 from .db import database
 from .models import BaseModel, JSONField, UTCDateTimeField
@@ -39,9 +39,28 @@ TABLES = (RuleVersionRecord, RuleActivationRecord)
 
 
 def create_version(files: dict, files_hash: str, rules_version: str, author: str, comment: str,
-                   parent_id: int | None, now: datetime) -> RuleVersionRecord:
+                   parent_id: int | None, now: datetime, *, version_id: int | None = None) -> RuleVersionRecord:
+    """A new version; ``version_id`` only for version 0, the rules folder adopted at the first start."""
+    fields = {"id": version_id} if version_id is not None else {}
     return RuleVersionRecord.create(files_hash=files_hash, rules_version=rules_version, files=files,
-                                    author=author, comment=comment, created_at=now, parent=parent_id)
+                                    author=author, comment=comment, created_at=now, parent=parent_id, **fields)
+
+
+def create_first_version(files: dict, files_hash: str, rules_version: str, author: str, comment: str,
+                         now: datetime, version_id: int) -> RuleVersionRecord | None:
+    """The first version, with a given id, activated; None when another process stored it first."""
+    try:
+        with database.atomic():
+            record = create_version(files, files_hash, rules_version, author, comment, None, now,
+                                    version_id=version_id)
+            activate(record.id, "initial", author, comment, now)
+    except IntegrityError:
+        return None
+    return record
+
+
+def any_version() -> bool:
+    return RuleVersionRecord.select(RuleVersionRecord.id).exists()
 
 
 def activate(version_id: int, action: str, actor: str, reason: str, now: datetime) -> RuleActivationRecord:

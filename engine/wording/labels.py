@@ -19,6 +19,7 @@ STATUS_NAMES = {
     "routed": "направлено, не взято в работу",
     "in_progress": "в работе",
     "awaiting_author": "ждёт уточнения от автора",
+    "answer_review": "ответ на проверке в ЦУР",
     "answered": "дан ответ",
     "rejected": "оставлено без ответа по существу",
     "closed": "закрыто",
@@ -51,7 +52,21 @@ ACTION_NAMES = {
     "close": "Закрыть",
     "reopen": "Вернуть в работу",
     "reroute": "Перемаршрутизировать по правилам",
+    # the centre checks answers of appeals on control
+    "approve_answer": "Одобрить и опубликовать ответ",
+    "return_answer": "Вернуть ответ на доработку",
+    "put_on_control": "Поставить на контроль ЦУР",
+    "release_control": "Снять с контроля ЦУР",
 }
+
+# an official's answer: a draft under the centre's review, returned with remarks, published, withdrawn
+ANSWER_STATUS_NAMES = {
+    "review": "на проверке",
+    "returned": "возвращён на доработку",
+    "published": "опубликован",
+    "withdrawn": "отозван",
+}
+ANSWER_KIND_NAMES = {"interim": "промежуточный", "final": "по существу"}
 
 # Federal Law 59-ФЗ art. 11: when an appeal may be left without an answer on the merits.
 REJECT_REASONS = {
@@ -70,6 +85,7 @@ EVENT_NAMES = {
     "appeal.routed": "Направлено по правилам",
     "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
     "alert.acknowledged": "Оповещение принято",
+    "alert.digested": "Оповещение включено в сводку после перерыва",
     "clock.started": "Запущен срок",
     "clock.paused": "Срок приостановлен",
     "clock.resumed": "Срок возобновлён",
@@ -78,6 +94,12 @@ EVENT_NAMES = {
     "clock.author_notified": "Автору направлено уведомление",
     "appeal.follow_up": "Автор ответил в канале обращения",
     "appeal.author_message": "Сообщение автора в канале обращения",
+    # messages to the resident (engine.services.replies, reply_delivery)
+    "reply.queued": "Сообщение автору подготовлено к отправке",
+    "reply.sent": "Ответ автору опубликован",
+    "reply.retry": "Сообщение автору пока не доставлено, будет повтор",
+    "reply.dead": "Сообщение автору не доставлено",
+    "reply.switched_off": "Сообщение автору не отправляется",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by
@@ -95,7 +117,10 @@ CHANNEL_NAMES = {
 LEVEL_NAMES = {
     "dead-letter": "Уведомление не доставлено",
     "daily-digest": "Ежедневная сводка просрочек",
+    "catch-up": "Сводка после перерыва в оповещениях",
     "author-message": "Сообщение автора обращения",
+    "answer-review": "Ответ ждёт проверки ЦУР",
+    "answer-returned": "Ответ возвращён на доработку",
 }
 
 # the conversation with the resident: kinds of messages to and from the author, how each travels, its state
@@ -130,6 +155,185 @@ MESSAGE_STATUS_NAMES = {
     "cancelled": "отменено",
 }
 
+# --- what staff pages show besides the above: roles of logins, states, regimes, rule-version actions,
+# the fields of an audit record, time zones, who did something
+EVENT_NAMES.update({
+    "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
+    "appeal.edited_in_channel": "Автор изменил текст в канале",
+    "appeal.deleted_in_channel": "Автор удалил сообщение в канале",
+    "clock.breached": "Срок нарушен",
+    "clock.restarted": "Срок начат заново",
+    "clock.recomputed": "Срок пересчитан",
+    "alert.pending": "Оповещение поставлено в очередь",
+    "alert.sent": "Оповещение отправлено",
+    "alert.retry": "Оповещение не отправлено, будет повтор",
+    "alert.dead": "Оповещение не доставлено",
+    "alert.no_recipient": "Некого оповестить",
+    "alert.repeats_stopped": "Повторы оповещения остановлены",
+    "rules.published": "Правила опубликованы",
+    "rules.rolled_back": "Правила возвращены к прежней версии",
+    "rules.adopted": "Правила из папки сохранены как версия 0",
+    "directory.imported": "Справочник загружен",
+})
+
+STAFF_ROLE_NAMES = {
+    "channel": "канал приёма",
+    "official": "сотрудник органа",
+    "manager": "руководитель",
+    "policy": "методист правил",
+    "admin": "администратор",
+    "curator": "куратор",
+}
+
+CLOCK_STATE_NAMES = {
+    "running": "идёт",
+    "paused": "на паузе",
+    "stopped": "остановлен",
+    "pending": "ждёт промежуточного ответа",
+}
+
+ALERT_STATUS_NAMES = {
+    "pending": "ждёт отправки",
+    "sent": "отправлено",
+    "dead": "не доставлено",
+    "superseded": "заменено более высоким уровнем",
+}
+
+REGIME_NAMES = {
+    "fz59": "обращение по 59-ФЗ",
+    "portal_message": "сообщение на платформе обратной связи",
+    "incident": "инцидент",
+    "other": "прочее",
+}
+
+# an appeal's priority (engine.domain.vocabulary.PRIORITIES), as the staff search and exports show it
+PRIORITY_NAMES = {
+    "low": "низкий",
+    "normal": "обычный",
+    "high": "высокий",
+    "critical": "критический",
+}
+
+# how a rules version became active (engine.store.rule_versions)
+RULE_ACTIVATION_NAMES = {
+    "initial": "исходные правила из папки",
+    "publish": "публикация",
+    "rollback": "откат",
+}
+
+# the fields of an audit record (an event's details) and of a rule, as staff read them
+FIELD_NAMES = {
+    "comment": "комментарий",
+    "reason": "причина",
+    "reason_text": "основание",
+    "late_reason": "причина опоздания",
+    "kind": "вид",
+    "text": "текст",
+    "clock": "срок",
+    "clocks_stopped": "остановлены сроки",
+    "clocks_started": "запущены сроки",
+    "clocks_paused": "приостановлены сроки",
+    "clocks_resumed": "возобновлены сроки",
+    "clocks_restarted": "начаты заново сроки",
+    "without_interim": "без промежуточного ответа",
+    "official": "исполнитель",
+    "body": "орган",
+    "from_body": "прежний орган",
+    "role": "роль",
+    "from_role": "прежняя роль",
+    "priority": "приоритет",
+    "from_priority": "прежний приоритет",
+    "rule": "правило",
+    "from_rule": "прежнее правило",
+    "rule_ids": "сработавшие правила",
+    "version": "версия правил",
+    "from_version": "прежняя версия правил",
+    "changed": "исполнитель изменился",
+    "days": "дней",
+    "due": "срок до",
+    "due_utc": "срок до",
+    "status": "состояние",
+    "channel": "канал",
+    "external_id": "номер в канале",
+    "topic": "тема",
+    "policy": "политика сроков",
+    "level": "уровень",
+    "recipient": "получатель",
+    "recipient_role": "кому",
+    "alert": "оповещение №",
+    "author_notice": "уведомление автору",
+    "author_notice_required": "нужно уведомить автора (ст. 8 59-ФЗ)",
+    "error": "ошибка",
+    "attempts": "попыток",
+    "municipality": "территория",
+    "regime": "режим",
+    "address": "адрес",
+    "subtopic": "подтема",
+    "assign": "назначить",
+    "when": "условия",
+    "then": "действия",
+    "description": "описание",
+    "id": "идентификатор",
+    "deadline_policy": "политика сроков",
+    "tags": "метки",
+    "notify_now": "немедленно оповестить",
+    "special": "особый случай 59-ФЗ",
+    "fz59": "59-ФЗ",
+    "simulation": "симуляция №",
+    "appeals": "обращений",
+    # the centre's review of answers to appeals on control
+    "answer_id": "ответ №",
+    "review": "направлен на проверку ЦУР",
+    "remarks": "замечания ЦУР",
+    "written_by": "автор ответа",
+    "edited": "исправлен при проверке",
+    "on_control": "на контроле ЦУР",
+    "answer_withdrawn": "отозван ответ №",
+    "repeat": "повтор №",
+    "repeat_count": "повторов",
+    "requested_role": "адресовано роли",
+    "deputy_for": "замещает",
+    "vacant": "вакантные роли",
+    "due_before": "срок был до",
+    "due_at": "срок до",
+    "started_at": "начат",
+    "started_before": "был начат",
+    "stopped_before": "был остановлен",
+    "amount": "срок, единиц",
+    "amount_before": "было единиц",
+    "extension_days_before": "дней продления было",
+    "max_extension_days": "продление не более, дней",
+    "waits_for": "ждёт",
+    "why": "почему",
+    "route": "путь",
+    "platform_id": "номер на площадке",
+    "reopened": "возвращено в работу",
+    "reopens": "возвращает в работу",
+    "next_check_at": "следующая проверка",
+    "next_level": "следующий уровень",
+    "receipt": "получение",
+    "registration": "регистрация",
+    "on_non_working": "в нерабочее время",
+}
+
+# IANA zones of the region's bodies, named as people say them; another zone is shown by its IANA name
+ZONE_NAMES = {
+    "Asia/Barnaul": "барнаульское время",
+    "Asia/Novosibirsk": "новосибирское время",
+    "Asia/Omsk": "омское время",
+    "Asia/Krasnoyarsk": "красноярское время",
+    "Asia/Novokuznetsk": "кемеровское время",
+    "Europe/Moscow": "московское время",
+    "UTC": "всемирное координированное время",
+}
+
+# who did something, when it is not a person: the audit's fixed actors
+ACTOR_NAMES = {
+    "system": "система",
+    "test": "система",
+    "admin": "администратор (командная строка)",
+}
+
 FIXED: dict[str, Mapping[str, str]] = {
     "status": STATUS_NAMES,
     "clock": CLOCK_NAMES,
@@ -142,6 +346,17 @@ FIXED: dict[str, Mapping[str, str]] = {
     "message_kind": MESSAGE_KIND_NAMES,
     "route": ROUTE_NAMES,
     "message_status": MESSAGE_STATUS_NAMES,
+    "answer_status": ANSWER_STATUS_NAMES,
+    "answer_kind": ANSWER_KIND_NAMES,
+    "staff_role": STAFF_ROLE_NAMES,
+    "clock_state": CLOCK_STATE_NAMES,
+    "alert_status": ALERT_STATUS_NAMES,
+    "regime": REGIME_NAMES,
+    "priority": PRIORITY_NAMES,
+    "rule_activation": RULE_ACTIVATION_NAMES,
+    "field": FIELD_NAMES,
+    "zone": ZONE_NAMES,
+    "actor": ACTOR_NAMES,
 }
 
 
@@ -170,7 +385,12 @@ class Labels:
         """The title of an audit event on an appeal's timeline; a clock event names its clock."""
         if kind in self.tables.get("event", {}):
             clock = (details or {}).get("clock") if kind.startswith("clock.") else None
-            return f"{self('event', kind)}: {clock}" if clock else self("event", kind)
+            title, name = self("event", kind), self("clock", clock)
+            if not clock:
+                return title
+            if title.endswith(" срок") and name.startswith("срок "):  # «Запущен срок» + «срок ответа»
+                return f"{title} {name.removeprefix('срок ')}"
+            return f"{title}: {name}"
         action = kind.removeprefix("appeal.")
         return self("action", action) if self.has("action", action) else kind
 

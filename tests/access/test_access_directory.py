@@ -73,7 +73,7 @@ def test_applying_an_import_needs_a_comment_publishes_a_rules_version_and_leaves
     assert answer.get_json()["version"]["comment"] == "Новый отдел"
     assert "biysk-roads" in runtime.policy_set.directory.bodies
     assert read_tree(tmp_path / "rules") == folder
-    assert [v["id"] for v in versions.versions()] == [answer.get_json()["version"]["id"]]
+    assert [v["id"] for v in versions.versions()] == [answer.get_json()["version"]["id"], versions.FOLDER_VERSION]
     assert AuditRecord.get(AuditRecord.action == "directory.imported").actor.startswith("token:")
     published = AuditRecord.get(AuditRecord.action == "rules.published")
     assert published.details["comment"] == "Новый отдел" and published.details["origin"] == "127.0.0.1"

@@ -73,7 +73,7 @@ def test_a_second_pause_is_409_with_the_reason(bearer, client, runtime, appeal_i
     answer = client.post(f"/api/v1/appeals/{appeal_id}/clocks/answer/pause", json={"reason": "x"}, headers=headers)
 
     assert answer.status_code == 409
-    assert "only a running clock" in answer.get_json()["error"]["message"]
+    assert "приостановить можно только идущий срок" in answer.get_json()["error"]["message"]
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_an_official_may_not_extend_and_a_manager_may_once(bearer, client, runti
 
     assert first.status_code == 200 and first.get_json()["clock"]["due"] == "2026-06-05T23:59:59+07:00"
     assert "05.06.2026" in first.get_json()["result"]["author_notice"]
-    assert again.status_code == 409 and "only once" in again.get_json()["error"]["message"]
+    assert again.status_code == 409 and "только один раз" in again.get_json()["error"]["message"]
 
 
 def test_an_unknown_appeal_or_clock_is_404(bearer, client, runtime, appeal_id):

@@ -142,4 +142,4 @@ def test_publish_history_rollback_and_export_from_the_command_line(cli_env, caps
     code, out, _ = run(capsys, "rules", "export", tmp_path / "exported")
     assert code == 0 and read_tree(tmp_path / "exported") == read_tree(RULES_DIR)
     code, _, err = run(capsys, "rules", "rollback", 1, "--reason", "ещё раз")
-    assert code == 2 and "already active" in err
+    assert code == 2 and "уже действует" in err

@@ -36,7 +36,7 @@ def post_appeal(client, clock, external_id: str, text: str, municipality: str = 
 
 def test_publishing_needs_a_comment_and_a_passing_check(runtime):
     files = read_tree(RULES_DIR)
-    with pytest.raises(versions.RulesRefused, match="comment"):
+    with pytest.raises(versions.RulesRefused, match="комментарий"):
         versions.publish(files, actor="t", comment=" ", now=runtime.now())
     broken = dict(files)
     broken["routing/roads.yaml"] = broken["routing/roads.yaml"].replace("body: min-roads", "body: no-such-body")
@@ -55,10 +55,10 @@ def test_publishing_needs_a_comment_and_a_passing_check(runtime):
 
 @pytest.mark.parametrize(("rel", "old", "new", "refusal"), [
     ("escalation_test.yaml", "expect: {rule: esc-answer, ladder: answer}", "expect: {rule: esc-answer, ladder: none}",
-     "case escalation_test.yaml: ответ по 59-ФЗ идёт по лестнице ответа при любом приоритете: ladder: ожидалась "
+     "случай escalation_test.yaml: ответ по 59-ФЗ идёт по лестнице ответа при любом приоритете: ladder: ожидалась "
      "лестница none, получена answer"),
     ("deadline_policies_test.yaml", 'answer: "Mon 2026-06-01 23:59"', 'answer: "Fri 2026-05-29 23:59"',
-     "case deadline_policies_test.yaml: 59-ФЗ, поступило перед майскими праздниками; ответ с субботы 30 мая — на "
+     "случай deadline_policies_test.yaml: 59-ФЗ, поступило перед майскими праздниками; ответ с субботы 30 мая — на "
      "понедельник 1 июня: answer: ожидалось Fri 2026-05-29 23:59, получено Mon 2026-06-01 23:59:59"),
 ])
 def test_a_wrong_escalation_or_deadline_case_refuses_publishing(runtime, rel, old, new, refusal):

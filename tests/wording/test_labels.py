@@ -66,10 +66,12 @@ def test_a_deadline_is_named_by_its_clock_and_its_regime_or_policy(policy_set, k
 
 @pytest.mark.parametrize(("event", "details", "title"), [
     ("appeal.received", {}, "Обращение получено"),
-    ("clock.started", {"clock": "answer"}, "Запущен срок: answer"),
+    ("clock.started", {"clock": "answer"}, "Запущен срок ответа"),
+        ("clock.paused", {"clock": "first_response"}, "Срок приостановлен: срок первичного ответа"),
     ("appeal.take", {}, "Взять в работу"),
     ("appeal.reject", {"reason": "obscene"}, "Оставить без ответа по существу"),
-    ("rules.published", {}, "rules.published"),
+    ("rules.published", {}, "Правила опубликованы"),
+        ("something.new", {}, "something.new"),
 ])
 def test_timeline_events_keep_their_titles(event, details, title):
     assert LABELS.event(event, details) == title

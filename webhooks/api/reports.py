@@ -19,7 +19,7 @@ from ..runtime import runtime
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1/reports")
 
-READERS = ("manager", "policy", "admin")
+READERS = ("manager", "policy", "admin", "curator")
 FILTERS = ("body", "topic", "municipality", "channel", "policy")
 
 

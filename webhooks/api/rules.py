@@ -13,6 +13,8 @@ from engine.rulebook import fact_table, operator_table, outcome_table
 from engine.rulebook.snapshot import SnapshotError, check_tree
 from engine.services.rules import simulations, versions
 from engine.services.rules.check import check_files
+from engine.services.users import list_users
+from engine.wording.staff import actor_name
 
 from ..auth import require_role
 from ..errors import ApiError
@@ -45,7 +47,7 @@ def _draft(body: dict) -> dict[str, str]:
     try:
         return check_tree(versions.draft_files(files, base=base, replace=bool(body.get("replace")), deleted=deleted))
     except SnapshotError as exc:
-        raise ApiError(422, "invalid_fields", str(exc), {"files": [str(exc)]}) from None
+        raise ApiError(422, "invalid_fields", str(exc), {exc.field: [str(exc)]}) from None
 
 
 def refusal_response(exc: versions.RulesRefused):
@@ -86,12 +88,22 @@ def vocabulary():
     return jsonify({"facts": fact_table(), "operators": operator_table(), "outcomes": outcome_table()})
 
 
+def _named(item: dict, who: str, **codes: str) -> dict:
+    """An item with the Russian names staff read: ``<who>_name`` for the person, ``<field>_title`` for codes."""
+    labels = runtime().policy_set.labels
+    people = {u.login: u.name or u.login for u in list_users()}
+    out = {**item, f"{who}_name": actor_name(item.get(who), labels, people)}
+    for field, kind in codes.items():
+        out[f"{field}_title"] = labels(kind, item.get(field))
+    return out
+
+
 @bp.get("/rules/versions")
 @require_role(*POLICY)
 def list_versions():
     before = request.args.get("cursor")
     items = versions.versions(limit=100, before_id=_int(before, "cursor") if before else None)
-    return jsonify({"items": items, "in_use": runtime().policy_set.rulebook.version})
+    return jsonify({"items": [_named(v, "author") for v in items], "in_use": runtime().policy_set.rulebook.version})
 
 
 @bp.get("/rules/versions/<int:version_id>")
@@ -115,7 +127,7 @@ def diff():
 @bp.get("/rules/history")
 @require_role(*POLICY)
 def history():
-    return jsonify({"items": versions.history()})
+    return jsonify({"items": [_named(h, "actor", action="rule_activation") for h in versions.history()]})
 
 
 @bp.post("/rules/validate")
@@ -137,9 +149,14 @@ def test_cases():
 @require_role(*POLICY)
 def publish():
     body = _body()
+    rt = runtime()
+    files = _draft(body)
+    based_on = {"based_on": _int(body["based_on"], "based_on")} if body.get("based_on") is not None else {}
+    if based_on.get("based_on") == versions.FOLDER_VERSION and versions.active_version_id() is None:
+        based_on["based_on"] = None  # edited from the folder, which is not stored: nothing was published since
     try:
-        version, report = versions.publish(_draft(body), actor=g.caller.actor, comment=body.get("comment") or "",
-                                        now=runtime().now(), origin=g.caller.origin)
+        version, report = versions.publish(files, actor=g.caller.actor, comment=body.get("comment") or "",
+                                        now=rt.now(), origin=g.caller.origin, folder=rt.policy_set, **based_on)
     except versions.RulesRefused as exc:
         return refusal_response(exc)
     runtime().policy_source.refresh()

@@ -205,8 +205,10 @@ def cmd_publish(args, settings):
     from engine.services.rules import versions
 
     files = _read_folder(args.dir)
-    version, _ = _stored(settings, lambda rt: versions.publish(files, actor=_actor(args), comment=args.comment,
-                                                            now=rt.now()), show_report=True)
+    def call(rt):
+        return versions.publish(files, actor=_actor(args), comment=args.comment, now=rt.now(), folder=rt.policy_set)
+
+    version, _ = _stored(settings, call, show_report=True)
     print(f"published version {version['id']} (rules {version['rules_version']}); it is active now")
     return 0
 

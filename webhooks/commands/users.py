@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import sys
 
+from engine.services.users import WEB_ROLES
+
 from . import CommandError, runtime_for
 
 
@@ -12,7 +14,7 @@ def register(sub) -> None:
     user = sub.add_parser("user", help="staff web logins").add_subparsers(dest="user_command", required=True)
     p = user.add_parser("add", help="a new login; the password is asked for (or read with --password-stdin)")
     p.add_argument("login")
-    p.add_argument("--role", required=True, choices=("official", "manager", "policy", "admin"))
+    p.add_argument("--role", required=True, choices=WEB_ROLES)
     p.add_argument("--body", help="an official's body (directory id)")
     p.add_argument("--sector", action="append", default=[], dest="sectors",
                    help="a sector block the manager leads (repeat for several: --sector housing --sector waste); "
@@ -72,7 +74,8 @@ def cmd_user(args, settings):
                 users.disable_user(rt.now(), args.login)
                 print(f"user {args.login} disabled")
             else:
-                token = users.issue_token(rt.now(), args.login, ttl_days=args.ttl_days)
+                token = users.issue_token(rt.now(), args.login, ttl_days=args.ttl_days,
+                                         default_days=settings.token_days)
                 print(f"token for {args.login} (shown once; store it now):")
                 print(token)
         except AccessError as exc:

@@ -20,7 +20,7 @@ def _local_date(value: str | None) -> str:
 
 
 @bp.get("/analytics")
-@page("manager", "admin")
+@page("curator", "manager", "admin")
 def analytics():
     rt = runtime()
     try:

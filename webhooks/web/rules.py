@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, render_template
 
+from engine.wording.labels import FIELD_NAMES
+
 from ..runtime import runtime
 from . import bp, page
 
@@ -44,5 +46,14 @@ def rules():
     rulebook = rt.policy_set.rulebook
     files = [{"name": name, "text": text} for name, text in sorted(active_files(rt).items())
              if name.endswith((".yaml", ".yml"))]
-    return render_template("rules.html", version=rulebook.version, files=files,
-                           api=rules_api_endpoints(), policy_version=rt.policy_set.version)
+    return render_template("rules.html", version=rulebook.version, files=files, active_id=active_version_id(),
+                           api=rules_api_endpoints(), policy_version=rt.policy_set.version,
+                           zone=rt.policy_set.directory.timezone, field_names=FIELD_NAMES)
+
+
+def active_version_id() -> int | None:
+    try:
+        from engine.services.rules.versions import active_version_id as found
+    except ImportError:
+        return None
+    return found()

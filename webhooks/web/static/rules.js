@@ -13,7 +13,24 @@
   var routes = (root.dataset.api || "").split(" ").filter(Boolean);
   var base = "/api/v1/rules";
   var drafts = {}, pinned = [];
+  // the files of the version the editor works on; replaced after a publish or a rollback, so switching
+  // files never brings back a text that is no longer in force
+  var published = {}, activeId = root.dataset.version === "" ? null : Number(root.dataset.version);
+  Array.prototype.forEach.call(document.querySelectorAll("template[data-file]"), function (t) {
+    published[t.dataset.file] = t.content.textContent;
+  });
   var POLL_MS = 1000, POLL_ERRORS = 10;
+
+  var zone = root.dataset.zone || undefined, names = JSON.parse(root.dataset.fields || "{}");
+  // «06.12.2026 22:53» in the page's zone for an ISO 8601 time
+  function localTime(iso) {
+    if (!iso) { return "—"; }
+    var parts = {};
+    new Intl.DateTimeFormat("ru-RU", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.day + "." + parts.month + "." + parts.year + " " + parts.hour + ":" + parts.minute;
+  }
+  function fieldName(code) { return names[code] || code; }
 
   function has(path) { return routes.indexOf(base + path) !== -1 || routes.some(function (r) { return r.indexOf(base + path + "/") === 0; }); }
   function el(tag, content, cls) { var e = document.createElement(tag); if (content !== undefined) { e.textContent = content; } if (cls) { e.className = cls; } return e; }
@@ -168,19 +185,60 @@
       e.preventDefault();
       var body = draft();
       body.comment = $("rules-comment").value;
+      body.based_on = activeId === null ? 0 : activeId;
       call("POST", "/publish", body).then(function (a) {
         if (a.status === 201) {
           showFindings([]);
           result("Опубликована версия " + a.data.version.id);
-          $("active-version").textContent = a.data.version.rules_version;
-          drafts = {};
-          loadVersions();
+          $("rules-comment").value = "";
+          becomeActive(a.data.version);
         } else {
           showFindings(a.data.findings || [{ message: (a.data.error || {}).message }]);
           result("Публикация отклонена: " + ((a.data.error || {}).message || a.status));
         }
       });
     });
+  }
+
+  // A value of a rule as text: a condition or an action written back as YAML-like lines
+  function shownValue(value) {
+    if (value === undefined || value === null) { return "—"; }
+    if (typeof value !== "object") { return String(value); }
+    return JSON.stringify(value, null, 1).replace(/[{}\[\]"]/g, "").replace(/,\n/g, "\n").replace(/\n\s*\n/g, "\n").trim();
+  }
+
+  // The difference of two versions: rules added, removed and changed (field by field), in Russian
+  function showDiff(d, from, to) {
+    var box = $("rules-diff");
+    box.textContent = "";
+    if (d.error) { box.appendChild(el("p", "Разница не получена: " + d.error.message, "error")); return; }
+    box.appendChild(el("h4", "Разница версии № " + from + " с действующей № " + to));
+    function section(title, items, line) {
+      if (!items || !items.length) { return; }
+      box.appendChild(el("h5", title + " (" + items.length + ")"));
+      var ul = el("ul");
+      items.forEach(function (x) { ul.appendChild(line(x)); });
+      box.appendChild(ul);
+    }
+    function ruleLine(x) {
+      var li = el("li");
+      li.appendChild(el("strong", x.rule));
+      li.appendChild(document.createTextNode(" (" + x.file + ")" + (x.definition && x.definition.description ? ": " + x.definition.description : "")));
+      return li;
+    }
+    section("Добавлены правила", d.added, ruleLine);
+    section("Удалены правила", d.removed, ruleLine);
+    section("Изменены правила", d.changed, function (x) {
+      var li = ruleLine(x), t = table(["Поле", "Было", "Стало"], (x.fields || []).map(function (f) {
+        return [fieldName(f), shownValue((x.before || {})[f]), shownValue((x.after || {})[f])];
+      }));
+      li.appendChild(t);
+      return li;
+    });
+    section("Перенесены в другой файл", d.moved, function (x) { return el("li", x.rule + ": " + x.from + " → " + x.to); });
+    section("Изменён порядок правил в файлах", d.reordered_files, function (x) { return el("li", x); });
+    section("Изменены другие файлы (справочник, календари, сроки…)", d.other_files_changed, function (x) { return el("li", x); });
+    if (!box.querySelector("h5")) { box.appendChild(el("p", "Правила не различаются.", "muted")); }
   }
 
   function loadVersions() {
@@ -190,13 +248,13 @@
       var items = a.data.items || [], active = items.find(function (v) { return v.active; });
       list.textContent = "";
       items.forEach(function (v) {
-        var li = el("li", "№ " + v.id + " · " + v.created_at.slice(0, 16).replace("T", " ") + " · " + (v.author || "") + " · " + (v.comment || "") + (v.active ? " · действует" : ""));
+        var li = el("li", "№ " + v.id + " · " + localTime(v.created_at) + " · " + (v.author_name || "") + " · " + (v.comment || "") + (v.active ? " · действует" : ""));
         li.dataset.version = v.id;
         if (active && !v.active && has("/diff")) {
           var diff = el("button", "Разница с действующей", "link");
           diff.type = "button";
           diff.addEventListener("click", function () {
-            call("GET", "/diff?from=" + v.id + "&to=" + active.id).then(function (d) { $("rules-diff").textContent = JSON.stringify(d.data, null, 2); });
+            call("GET", "/diff?from=" + v.id + "&to=" + active.id).then(function (d) { showDiff(d.data, v.id, active.id); });
           });
           li.appendChild(document.createTextNode(" "));
           li.appendChild(diff);
@@ -208,8 +266,13 @@
             var reason = window.prompt("Причина отката");
             if (!reason) { return; }
             call("POST", "/rollback", { version: v.id, reason: reason }).then(function (r) {
-              result(r.status === 200 ? "Возвращена версия " + v.id : "Откат отклонён: " + ((r.data.error || {}).message || r.status));
-              loadVersions();
+              if (r.status === 200) {
+                result("Возвращена версия " + v.id);
+                becomeActive(r.data.version);
+              } else {
+                result("Откат отклонён: " + ((r.data.error || {}).message || r.status));
+                loadVersions();
+              }
             });
           });
           li.appendChild(document.createTextNode(" "));
@@ -222,16 +285,42 @@
       call("GET", "/history").then(function (a) {
         var list2 = $("rules-history");
         list2.textContent = "";
-        (a.data.items || []).forEach(function (h) { list2.appendChild(el("li", h.at.slice(0, 16).replace("T", " ") + " · " + h.action + " № " + h.version + " · " + h.actor + (h.reason ? " · " + h.reason : ""))); });
+        (a.data.items || []).forEach(function (h) { list2.appendChild(el("li", localTime(h.at) + " · " + (h.action_title || h.action) + ", версия № " + h.version + " · " + (h.actor_name || h.actor) + (h.reason ? " · " + h.reason : ""))); });
       });
     }
   }
 
-  fileSelect.addEventListener("change", function () {
-    var name = fileSelect.value, stored = document.querySelector("template[data-file='" + CSS.escape(name) + "']");
-    text.value = drafts[name] !== undefined ? drafts[name] : (stored ? stored.content.textContent : "");
+  // A version became active (published here or rolled back to): its files replace the editor's, edits
+  // are dropped, the label shows its rules version, and the next publish is based on it.
+  function becomeActive(version) {
+    activeId = version.id;
+    $("active-version").textContent = version.rules_version;
+    if ($("active-number")) { $("active-number").textContent = String(version.id); }
+    root.dataset.version = String(version.id);
+    drafts = {};
+    loadVersions();
+    return send("GET", base + "/versions/" + version.id).then(function (a) {
+      if (a.status !== 200 || !a.data.files) { return; }
+      published = {};
+      Object.keys(a.data.files).forEach(function (name) {
+        if (/\.ya?ml$/.test(name)) { published[name] = a.data.files[name]; }
+      });
+      var current = fileSelect.value;
+      fileSelect.textContent = "";
+      Object.keys(published).sort().forEach(function (name) { fileSelect.appendChild(el("option", name)); });
+      fileSelect.value = published[current] !== undefined ? current : (fileSelect.options[0] || {}).value;
+      showFile();
+      root.dataset.loaded = String(version.id);
+    });
+  }
+
+  function showFile() {
+    var name = fileSelect.value;
+    text.value = drafts[name] !== undefined ? drafts[name] : (published[name] !== undefined ? published[name] : "");
     drawGutter();
-  });
+  }
+
+  fileSelect.addEventListener("change", showFile);
   text.addEventListener("input", function () { drafts[fileSelect.value] = text.value; drawGutter(); });
   text.addEventListener("scroll", function () { gutter.scrollTop = text.scrollTop; });
   drawGutter();
