@@ -43,15 +43,18 @@ def manager_overview(rt: Runtime, caller: Caller) -> dict:
     dead_replies = list_replies(rt, status="dead", appeal_id=None, before=None, limit=LISTED) \
         if caller.role == "admin" else []
     return {"counts": appeal_lists.count_by_status(bodies, sectors), "overdue": overdue, "at_risk": at_risk,
-            "sla": sla_by_body(rt, bodies, names), "returned": returned, "alerts": alert_inbox(bodies),
+            "sla": sla_by_body(rt, bodies, names, sectors), "returned": returned,
+            "alerts": alert_inbox(bodies, sectors=sectors),
             "names": names, "now": now, "dead_replies": dead_replies}
 
 
-def sla_by_body(rt: Runtime, bodies: frozenset[str] | None, names: dict[str, str]) -> list[dict]:
+def sla_by_body(rt: Runtime, bodies: frozenset[str] | None, names: dict[str, str],
+                sectors: frozenset[str] | None = None) -> list[dict]:
     """SLA compliance by body from the reports service (the same numbers as /api/v1/reports/sla),
     as a share in per cent (None with nothing counted), lowest first."""
     now = rt.now()
-    lines = sla_report(rt, start=now - SLA_PERIOD, end=now, group_by="body", bodies=bodies)["items"]
+    lines = sla_report(rt, start=now - SLA_PERIOD, end=now, group_by="body", bodies=bodies,
+                       sectors=sectors)["items"]
     rows = []
     for line in lines:
         counted = line["closed"] + line["open_overdue"]
