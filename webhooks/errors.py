@@ -8,6 +8,8 @@ from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from .field_messages import russian_messages
+
 log = logging.getLogger(__name__)
 
 
@@ -36,8 +38,8 @@ def register_errors(app) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):
-        fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return error_response(422, "invalid_fields", "some fields are invalid: " + ", ".join(sorted(fields)),
+        fields = russian_messages(exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})
+        return error_response(422, "invalid_fields", "поля заполнены неверно: " + ", ".join(sorted(fields)),
                               fields)
 
     @app.errorhandler(HTTPException)
