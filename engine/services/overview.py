@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from engine.store import appeal_lists
 
 from .access import Caller, visible_bodies
-from .inbox import alert_inbox
+from .inbox import alert_inbox, offered_to
 from .reports import sla_report
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ LISTED = 50  # appeals in each of the overdue and at-risk lists
 
 def manager_overview(rt: Runtime, caller: Caller) -> dict:
     """counts (status → appeals), overdue and at_risk (appeal records), sla (rows by body, worst
-    first), alerts (alert records), names (body id → name) and now."""
+    first), alerts (alert records), acceptable (ids of the alerts «Принять» is offered on), names (body id →
+    name) and now."""
     now = rt.now()
     bodies = visible_bodies(caller, rt.policy_set.directory)
     names = {b.id: b.name for b in rt.policy_set.directory.bodies.values()}
@@ -31,8 +32,10 @@ def manager_overview(rt: Runtime, caller: Caller) -> dict:
     at_risk = appeal_lists.list_appeals(
         appeal_lists.AppealQuery(filters={}, bodies=bodies, at_risk_until=now + AT_RISK, now=now),
         after_id=None, limit=LISTED)
+    alerts = alert_inbox(bodies)
     return {"counts": appeal_lists.count_by_status(bodies), "overdue": overdue, "at_risk": at_risk,
-            "sla": sla_by_body(rt, bodies, names), "alerts": alert_inbox(bodies), "names": names, "now": now}
+            "sla": sla_by_body(rt, bodies, names), "alerts": alerts, "names": names, "now": now,
+            "acceptable": {a.id for a in alerts if offered_to(rt, caller, a)}}
 
 
 def sla_by_body(rt: Runtime, bodies: frozenset[str] | None, names: dict[str, str]) -> list[dict]:

@@ -52,7 +52,8 @@ def verify_password(password: str, stored: str) -> bool:
 def add_user(now: datetime, login: str, role: str, password: str, *, name: str | None = None,
              body: str | None = None, sector: str | None = None, official_id: str | None = None,
              directory=None, actor: str = "admin"):
-    """Create a web user. An official needs a body; a manager may have a sector (else the whole centre)."""
+    """Create a web user. An official needs a body; a manager may have a body (the head of that body: its
+    appeals only), else a sector (that block), else the whole centre."""
     if role not in WEB_ROLES:
         raise AccessError(f"role must be one of {', '.join(WEB_ROLES)}")
     if not login or len(login) > 64 or not all(c.isalnum() or c in "-_." for c in login):
