@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from engine import log_privacy
 from engine.alerts.email import MailDirSender, SmtpSender
 from engine.alerts.telegram import TelegramSender
 from engine.alerts.webhook import WebhookSender
@@ -18,6 +19,7 @@ from engine.replies.pacing import Pacer
 from engine.replies.telegram import TelegramReplySender
 from engine.replies.vk import VkReplySender
 from engine.runtime import Runtime, system_clock
+from engine.services.encryption_keys import install_keys
 from engine.services.rules.reload import PolicySource
 from engine.store.db import open_database
 
@@ -67,6 +69,8 @@ def bootstrap(
 ) -> Runtime:
     settings = settings or Settings.from_env()
     clock = clock or system_clock
+    log_privacy.install()  # before anything logs: no personal data in any log line
+    install_keys(settings)  # channel credentials are encrypted at rest with these
     open_database(settings.database_url)
     return Runtime(
         settings=settings,

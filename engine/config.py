@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 # name -> (default, description); the README's configuration table mirrors this dict.
@@ -64,6 +64,28 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Days after an appeal is answered or closed during which the author's reply in the same VK thread, "
         "VK dialog or Telegram chat reopens it; later replies are new appeals",
     ),
+    # credentials at rest and API tokens (docs/security.md)
+    "APPEALS_ENCRYPTION_KEYS": (
+        "",
+        "Fernet keys encrypting channel secrets and platform tokens in the database, comma-separated, newest "
+        "first (`appeals keys generate` makes one); empty uses APPEALS_ENCRYPTION_KEY_FILE",
+    ),
+    "APPEALS_ENCRYPTION_KEY_FILE": (
+        "var/encryption.key",
+        "Key file used when APPEALS_ENCRYPTION_KEYS is empty: made on first start with a warning (for a "
+        "laptop; production sets APPEALS_ENCRYPTION_KEYS)",
+    ),
+    "APPEALS_TOKEN_DAYS": ("365", "Days a new API token is valid unless --ttl-days says otherwise; 0: no expiry"),
+    "APPEALS_TOKEN_WARN_DAYS": ("14", "/healthz warns this many days before a token used lately expires"),
+    "APPEALS_ACCEPT_LINK_HOURS": (
+        "72",
+        "How long the one-click «Принять» link of an alert e-mail works, hours (signed with APPEALS_SECRET_KEY)",
+    ),
+    "APPEALS_CATCHUP_MINUTES": (
+        "30",
+        "A sweep finding steps overdue by more than this (the worker was down) sends one letter per person "
+        "listing their overdue appeals instead of one per alert",
+    ),
 }
 
 
@@ -96,6 +118,12 @@ class Settings:
     vk_api_url: str = "https://api.vk.com/method"
     vk_calls_per_second: int = 18
     telegram_messages_per_second: int = 30
+    encryption_keys: str = field(default="", repr=False)  # never in a log line
+    encryption_key_file: Path = Path("var/encryption.key")
+    token_days: int = 365
+    token_warn_days: int = 14
+    accept_link_hours: int = 72
+    catchup_minutes: int = 30
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -126,6 +154,12 @@ class Settings:
             "vk_api_url": raw["APPEALS_VK_API_URL"].rstrip("/"),
             "vk_calls_per_second": _positive(raw, "APPEALS_VK_CALLS_PER_SECOND"),
             "telegram_messages_per_second": _positive(raw, "APPEALS_TELEGRAM_MESSAGES_PER_SECOND"),
+            "encryption_keys": raw["APPEALS_ENCRYPTION_KEYS"],
+            "encryption_key_file": Path(raw["APPEALS_ENCRYPTION_KEY_FILE"]),
+            "token_days": _count(raw, "APPEALS_TOKEN_DAYS"),
+            "token_warn_days": _count(raw, "APPEALS_TOKEN_WARN_DAYS"),
+            "accept_link_hours": _positive(raw, "APPEALS_ACCEPT_LINK_HOURS"),
+            "catchup_minutes": _positive(raw, "APPEALS_CATCHUP_MINUTES"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

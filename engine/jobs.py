@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
-from engine.services.intake import route_pending
+from engine.services.reply_delivery import deliver_replies
+from engine.services.routing import route_pending
 from engine.services.rules import simulations
 from engine.store.db import connection, write_transaction
 from engine.store.worker_lock import single_worker
@@ -37,11 +38,17 @@ def deliver_job(rt: Runtime):
     return deliver_pending(rt)
 
 
-# order matters within one tick: route what arrived, escalate, then deliver what was written
+def reply_job(rt: Runtime):
+    return deliver_replies(rt)
+
+
+# order matters within one tick: route what arrived, escalate, send the residents' replies, then deliver the
+# alerts written (a reply's dead letter among them)
 JOBS: dict[str, Callable] = {
     "route": route_job,
     "sweep": sweep_job,
     "digest": digest_job,
+    "reply": reply_job,
     "deliver": deliver_job,
 }
 
@@ -66,7 +73,7 @@ class _Discard(Exception):
 def rehearse(rt: Runtime, names: list[str]) -> dict:
     """Run jobs in one transaction that is rolled back at the end: what they would do, with nothing
     written. Delivery cannot be rehearsed (it talks to the outside world) and is refused."""
-    if "deliver" in names:
+    if "deliver" in names or "reply" in names:
         raise ValueError("delivery cannot be rehearsed")
     results = {}
     try:

@@ -37,6 +37,7 @@ def build_scheduler(rt: Runtime) -> schedule.Scheduler:
     every = max(int(rt.settings.sweep_seconds), 1)
     seconds_of = {
         "route": max(int(rt.settings.route_seconds), 1),  # stored appeals wait for this job
+        "reply": max(int(rt.settings.route_seconds), 1),  # the acknowledgement follows routing closely
         "digest": max(every, DIGEST_SECONDS),  # the digest goes out once a day; every few minutes is plenty
     }
     scheduler.every(CHECKPOINT_SECONDS).seconds.do(_checkpoint).tag("checkpoint")

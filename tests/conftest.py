@@ -16,13 +16,18 @@ import pytest
 from engine.bootstrap import bootstrap
 from engine.config import Settings
 from engine.policyset import load_policy_set
+from engine.services.encryption_keys import configured_keys
 from engine.store.db import close_database, database
 from engine.store.migrations import migrate
 from tests.support.databases import START, PostgresTemplate, SqliteTemplate
 from tests.support.moments import MovableClock
-from tests.support.paths import RULES_DIR
+from tests.support.paths import ROOT, RULES_DIR
 
 PG_ADMIN_URL = os.environ.get("APPEALS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# channel credentials are encrypted at rest: every process of a test run (and a command started from it)
+# uses the one key in var/encryption.key, made on the first run as `make run` makes it
+os.environ.setdefault("APPEALS_ENCRYPTION_KEYS", ",".join(configured_keys(
+    Settings.from_env({}, encryption_key_file=ROOT / "var" / "encryption.key"))))
 DATABASES = {
     "both_databases": ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
     "postgres_only": [pytest.param("postgres", marks=pytest.mark.postgres)],
@@ -116,6 +121,7 @@ def settings(database_url, tmp_path):
         rules_dir=RULES_DIR,
         mail_dir=tmp_path / "mail",
         public_url="http://appeals.test",
+        encryption_keys=os.environ["APPEALS_ENCRYPTION_KEYS"],
         # most tests look at the routed appeal in the webhook's answer; the default queued mode
         # (stored now, routed by the worker) has its own tests in test_routing_queued.py
         routing="inline",

@@ -73,17 +73,19 @@ def test_a_signed_appeal_is_routed_by_the_worker_given_deadlines_and_escalated_b
         assert sweep_at(started + (due - started) * 0.8) == 1
         assert sweep_at(due + timedelta(minutes=1)) == 2
         assert sweep_at(due + timedelta(minutes=2)) == 2
-        # long after: the curator's level; the centre head's level in between is superseded, not sent
+        # long after: the curator's level is sent; the centre head's level in between is superseded, and
+        # the centre head is told in a catch-up letter
         late = due + timedelta(days=40)
-        assert sweep_at(late) == 3
-        assert sweep_at(late) == 3
+        assert sweep_at(late) == 4
+        assert sweep_at(late) == 4
         assert worker.process.poll() is None, worker.log()  # the worker ran beside every sweep
     assert worker.process.returncode == 0, worker.log()
     log = worker.log()
-    assert "worker started: jobs route, sweep, digest, deliver" in log and "worker stopped" in log
+    assert "worker started: jobs route, sweep, digest, reply, deliver" in log and "worker stopped" in log
     assert "Traceback" not in log and " failed" not in log, log
     recipients = sorted(m["To"].split("<")[-1].rstrip(">") for m in smtp.messages)
-    assert recipients == ["fedorov@barnaul.example.ru", "gromov@barnaul.example.ru", "sokolova@cur.example.ru"]
+    assert recipients == ["fedorov@barnaul.example.ru", "gromov@barnaul.example.ru", "petrov@cur.example.ru",
+                          "sokolova@cur.example.ru"]
 
 
 def test_a_signed_fire_report_alerts_the_sector_and_centre_heads_at_once(service_env, tmp_path):

@@ -8,7 +8,8 @@ import pytest
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.jobs import run_job
-from engine.services.intake import receive_appeal, route_appeal, route_pending
+from engine.services.intake import receive_appeal, route_appeal
+from engine.services.routing import route_pending
 from engine.store.models import AppealRecord, AuditRecord, ClockRecord, DecisionRecord, EscalationRecord
 
 pytestmark = pytest.mark.both_databases

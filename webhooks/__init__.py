@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.routing import IntegerConverter
 
 from engine.services import database
 
@@ -19,7 +20,10 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
         from engine.bootstrap import bootstrap
 
         runtime = bootstrap()
+    from .bounded_json import BoundedJSONProvider
+
     app = Flask(__name__)
+    app.json = BoundedJSONProvider(app)  # request.get_json() reads with the one bounded reader
     app.config.update(
         MAX_CONTENT_LENGTH=runtime.settings.max_body_bytes,
         JSON_AS_ASCII=False,
@@ -29,6 +33,7 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.extensions["appeals_runtime"] = runtime
+    app.url_map.converters["int"] = DatabaseId  # before any route is added
     _trust_proxies(app, runtime.settings)
 
     @app.before_request
@@ -58,14 +63,27 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     from .api import rules
 
     app.register_blueprint(rules.bp)
-    from .api import actions, directory, openapi
+    from .api import actions, directory, openapi, saved_filters
     from .web import register_web
 
     app.register_blueprint(actions.bp)
     app.register_blueprint(directory.bp)
+    app.register_blueprint(saved_filters.bp)
     app.register_blueprint(openapi.bp)
+    from .api import tokens
+
+    app.register_blueprint(tokens.bp)
     register_web(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in every route: an id the database can hold (1 … 2^63−1); a larger one is a page
+    that does not exist (404), not an overflow in the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _trust_proxies(app: Flask, settings) -> None:

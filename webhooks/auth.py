@@ -81,6 +81,11 @@ def visible_bodies() -> frozenset[str] | None:
     return access.visible_bodies(g.caller, runtime().policy_set.directory)
 
 
+def visible_sectors() -> frozenset[str] | None:
+    """Sector blocks whose appeals the caller sees besides the bodies (a sector head's)."""
+    return access.visible_sectors(g.caller)
+
+
 def visible_appeal(appeal_id: int):
     """The appeal when the caller's scope covers it; otherwise 404 (its existence is not revealed)."""
     try:

@@ -8,9 +8,9 @@ import sys
 
 from engine.config import Settings
 
-from .commands import CommandError, clocks, credentials, decisions, imports, rules, service, users
+from .commands import CommandError, clocks, credentials, decisions, imports, keys, rules, service, users
 
-AREAS = (service, decisions, credentials, imports, clocks, users, rules)
+AREAS = (service, decisions, credentials, keys, imports, clocks, users, rules)
 
 
 def build_parser() -> argparse.ArgumentParser:

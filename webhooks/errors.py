@@ -8,9 +8,12 @@ from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from engine.services import database
+
 from .field_messages import russian_messages
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5  # what a 503 asks a channel to wait before it retries
 
 
 class ApiError(Exception):
@@ -49,5 +52,12 @@ def register_errors(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if database.unavailable(exc):
+            database.discard()  # a lost connection is not given back to the pool; the next request reconnects
+            log.warning("database unavailable: %s", exc)
+            response = error_response(503, "database_unavailable",
+                                      "the database is not reachable at the moment; retry later")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         log.exception("unhandled error")
         return error_response(500, "internal_error", "internal error; it has been logged")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -19,21 +20,40 @@ log = logging.getLogger(__name__)
 
 
 def build_email(alert: OutgoingAlert, mail_from: str) -> EmailMessage:
+    """The letter: plain text and HTML alternatives, with Date, a stable Message-ID and the alert's key."""
     msg = EmailMessage()
     msg["From"] = mail_from
     msg["To"] = formataddr((alert.recipient_name, alert.address))
     msg["Subject"] = alert.subject
+    msg["Date"] = format_datetime(alert.date or datetime.now(UTC))
     # a stable Message-ID lets mail systems drop a re-delivered copy
     msg["Message-ID"] = make_msgid(idstring=alert.idempotency_key.replace(":", "."), domain="appeals-router")
     msg["X-Appeals-Alert"] = alert.idempotency_key
     msg.set_content(alert.text())
-    ack = f"<p>Подтвердить получение: POST {escape(alert.ack_link)}</p>" if alert.ack_link else ""
-    html_body = "".join(f"<p>{escape(line)}</p>" for line in alert.body.splitlines() if line.strip())
-    msg.add_alternative(
-        f'<html><body>{html_body}<p><a href="{escape(alert.link)}">Открыть обращение</a></p>{ack}</body></html>',
-        subtype="html",
-    )
+    msg.add_alternative(html_body(alert), subtype="html")
     return msg
+
+
+def html_body(alert: OutgoingAlert) -> str:
+    """The HTML part: the body's paragraphs (escaped), the page link and the «Принять» button-link."""
+    paragraphs = "".join(f"<p>{_linked(line)}</p>" for line in alert.body.splitlines() if line.strip())
+    open_text = "Открыть обращение" if alert.appeal_id else "Открыть список"
+    links = [f'<a href="{escape(alert.link)}">{open_text}</a>']
+    if alert.accept_link:
+        until = f" <small>(ссылка действует {escape(alert.accept_until)}; вход не нужен)</small>" \
+            if alert.accept_until else ""
+        links.append(f'<a href="{escape(alert.accept_link)}" style="display:inline-block;padding:6px 14px;'
+                     f'background:#1f5fa8;color:#fff;text-decoration:none;border-radius:4px">Принять</a>{until}')
+    return (f'<html><body style="font-family:sans-serif">{paragraphs}'
+            f'<p>{" &nbsp; ".join(links)}</p></body></html>')
+
+
+def _linked(line: str) -> str:
+    """A line of the body, escaped; an address of ours at its end becomes a link."""
+    head, _, tail = line.rpartition(" ")
+    if tail.startswith(("http://", "https://")):
+        return f'{escape(head)} <a href="{escape(tail)}">{escape(tail)}</a>'
+    return escape(line)
 
 
 class SmtpSender:

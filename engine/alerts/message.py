@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class DeliveryError(Exception):
@@ -32,11 +33,16 @@ class OutgoingAlert:
     appeal_id: int | None = None
     level: str = ""
     role: str = ""
-    ack_link: str = ""
+    ack_link: str = ""  # the API's POST …/ack (for programs: the alert webhook)
+    accept_link: str = ""  # the one-click «Принять» page for people (engine.services.accept_links)
+    accept_until: str = ""  # until when it works, in words («до 03.12.2026 10:00 (UTC+7)»)
+    date: datetime | None = None  # when it leaves: the letter's Date header
 
     def text(self) -> str:
-        """The plain-text message: the body, the link, and how to acknowledge."""
-        lines = [self.body, "", self.link]
-        if self.ack_link:
-            lines.append(f"Подтвердить получение: POST {self.ack_link}")
+        """The plain-text message: the body, the staff page, and the one-click acknowledgement."""
+        page = "Открыть обращение" if self.appeal_id else "Список просроченных обращений"
+        lines = [self.body, "", f"{page}: {self.link}"]
+        if self.accept_link:
+            lines.append(f"Принять (без входа, одним нажатием{', ' + self.accept_until if self.accept_until else ''}): "
+                         f"{self.accept_link}")
         return "\n".join(lines) + "\n"

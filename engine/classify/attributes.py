@@ -91,7 +91,7 @@ def parse_attributes(raw, subtopic_names: dict[str, str], path: str) -> tuple[At
 
 def check_values(attributes: tuple[Attribute, ...], given: dict[str, list[str]]) -> tuple[dict, dict[str, str]]:
     """Posted attribute values (code → strings) checked against the definitions: (clean values, errors).
-    Codes the service does not define are kept as given; the channel may know more than we ask."""
+    A code the service does not define is an error too: nothing posted is silently kept or dropped."""
     clean: dict = {}
     errors: dict[str, str] = {}
     defined = {a.code: a for a in attributes}
@@ -105,7 +105,7 @@ def check_values(attributes: tuple[Attribute, ...], given: dict[str, list[str]])
             clean[attribute.code] = attribute.check(values)
         except ValueError as exc:
             errors[attribute.code] = str(exc)
-    for code, values in given.items():
+    for code in given:
         if code not in defined:
-            clean[code] = values[0] if len(values) == 1 else values
+            errors[code] = "the service defines no such attribute"
     return clean, errors

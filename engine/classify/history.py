@@ -45,16 +45,17 @@ class History:
 
 
 def assess(
-    *, author_id: str | None, same_author: list[Neighbour], place_authors: list[str], settings: HistorySettings
+    *, author_id: str | None, repeat_count: int, earliest: Neighbour | None, place_authors: list[str],
+    settings: HistorySettings,
 ) -> History:
-    """`same_author`: this author's earlier appeals on the topic within the repeat window;
-    `place_authors`: the other authors on the topic in the municipality within the cluster window."""
-    earlier = sorted(same_author, key=lambda n: (n.received_at, n.appeal_id))
+    """`repeat_count`: how many earlier appeals of this author on the topic within the repeat window,
+    `earliest` the first of them; `place_authors`: the other authors on the topic in the municipality
+    within the cluster window."""
     authors = set(place_authors)
     authors.add(author_id or "this")
     return History(
-        repeat_count=len(earlier),
-        repeat_of=earlier[0].appeal_id if earlier else None,
+        repeat_count=repeat_count,
+        repeat_of=earliest.appeal_id if earliest else None,
         cluster_authors=len(authors),
         mass_incident=len(authors) >= settings.cluster_min_authors,
     )

@@ -36,6 +36,7 @@ class Topic:
     keywords: tuple[str, ...]
     subtopic_names: dict[str, str] = field(default_factory=dict)
     attributes: tuple[Attribute, ...] = ()  # what an Open311 client may tell about it (service definition)
+    sector: str | None = None  # the centre's sector block its appeals belong to (directory.yaml sectors)
 
 
 class Lexicon:
@@ -66,6 +67,9 @@ class Lexicon:
                 for sub, sraw in (raw.get("subtopics") or {}).items()
             }
             terms = _terms(raw.get("terms"), path)
+            sector = raw.get("sector")
+            if sector is not None and (not isinstance(sector, str) or not sector.strip()):
+                raise ValueError(f"{path}: field sector: expected a sector code from directory.yaml")
             names = {str(sub): str(sraw["name"]) for sub, sraw in (raw.get("subtopics") or {}).items()
                      if isinstance(sraw, dict) and sraw.get("name")}
             topics[str(code)] = Topic(
@@ -77,6 +81,7 @@ class Lexicon:
                 keywords=tuple(t.text for t, _ in terms[:5]),
                 subtopic_names=names,
                 attributes=parse_attributes(raw.get("attributes"), names, path),
+                sector=sector.strip() if sector else None,
             )
         return cls(topics, min_score=float(doc.get("min_score", 2)), strong_score=float(doc.get("strong_score", 5)))
 

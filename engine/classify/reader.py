@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -22,6 +23,8 @@ from .matching import Tokens
 
 FILES = ("lexicon.yaml", "gazetteer.yaml", "obscene.yaml")
 MIN_CONFIDENCE_DEFAULT = 0.3
+TEXTS_CACHED = 2048
+TEXT_CACHED_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -55,17 +58,32 @@ class TextReader:
         self.history = history
         self.min_confidence = min_confidence
         self.version = version
+        # what a text says (topic, place, obscene words) is found once per distinct recent text
+        self._text = lru_cache(maxsize=TEXTS_CACHED)(self._read_text)
+        self._place = lru_cache(maxsize=TEXTS_CACHED)(self._locate)
+        self._tokens = lru_cache(maxsize=16)(Tokens)  # a text's topic and place are found one after the other
 
-    def read(self, incoming) -> Reading:
-        tokens = Tokens(incoming.text or "")
+    def _read_text(self, text: str) -> tuple[Classification, int]:
+        tokens = self._tokens(text)
         classification = self.lexicon.classify(tokens)
         if classification.topic and classification.confidence < self.min_confidence:
             classification = dataclasses.replace(classification, topic=None, subtopic=None)
+        return classification, self.obscene.found_in(tokens.words)
+
+    def _locate(self, text: str) -> Place | None:
+        return self.gazetteer.locate(self._tokens(text))
+
+    def read(self, incoming) -> Reading:
+        text = incoming.text or ""
+        classification, obscene = self._text(text) if len(text) <= TEXT_CACHED_CHARS else self._read_text(text)
+        place = None
+        if not incoming.municipality:
+            place = self._place(text) if len(text) <= TEXT_CACHED_CHARS else self._locate(text)
         regime = incoming.effective_regime
         return Reading(
             classification=classification,
-            place=self.gazetteer.locate(tokens) if not incoming.municipality else None,
-            obscene_words=self.obscene.found_in(tokens.words),
+            place=place,
+            obscene_words=obscene,
             anonymous=regime == "fz59" and is_anonymous(incoming.author, address=incoming.address),
             plain_email=is_plain_email(incoming.channel, self.email_channels),
         )

@@ -55,7 +55,20 @@ def lemmas(tokens: list[str]) -> list[str]:
     return sorted(out)
 
 
+CACHED_TEXT_CHARS = 4000  # texts up to this long are analysed once while they are among the recent ones
+
+
 def analyse(text: str) -> dict:
-    """Facts derived from a text: words, lemmas, text_length."""
+    """Facts derived from a text: words, lemmas, text_length. The same short text (many residents
+    write the same few words, and routing and its checks read a text more than once) is analysed once."""
+    if len(text) <= CACHED_TEXT_CHARS:
+        tokens, found = _analysed(text)
+        return {"words": list(tokens), "lemmas": list(found), "text_length": len(text)}
     tokens = words(text)
     return {"words": tokens, "lemmas": lemmas(tokens), "text_length": len(text)}
+
+
+@lru_cache(maxsize=4096)
+def _analysed(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    tokens = words(text)
+    return tuple(tokens), tuple(lemmas(tokens))

@@ -103,7 +103,10 @@ class Directory:
     def from_document(cls, doc: dict) -> Directory:
         roles = dict(doc.get("roles") or {})
         sectors = dict(doc.get("sectors") or {})
-        hours = set((doc.get("working_hours") or {}).keys())
+        schedules = doc.get("working_hours") or {}
+        if not isinstance(schedules, dict):
+            raise ValueError("directory: working_hours must be a mapping of name to schedule")
+        hours = set(schedules)
         bodies: dict[str, Body] = {}
         for raw in doc.get("bodies") or []:
             body = Body(

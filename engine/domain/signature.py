@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 PREFIX = "sha256="
+MAX_TIMESTAMP_DIGITS = 12  # unix seconds up to the year 33658: anything longer is not a timestamp
 
 
 class SignatureError(Exception):
@@ -23,10 +24,9 @@ def verify(
     """Raise SignatureError unless `signature` matches one of `secrets` and the timestamp is fresh."""
     if not timestamp or not signature:
         raise SignatureError("missing X-Appeals-Timestamp or X-Appeals-Signature header")
-    try:
-        ts = int(timestamp)
-    except ValueError:
-        raise SignatureError("X-Appeals-Timestamp must be unix seconds") from None
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
+        raise SignatureError("X-Appeals-Timestamp must be unix seconds")
+    ts = int(timestamp)
     if abs(now - ts) > tolerance:
         raise SignatureError(f"timestamp outside the accepted window of {tolerance} s")
     ok = False

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 # An appeal's life (engine.services.actions holds the transitions between them):
 # received → routed → in_progress ⇄ awaiting_author → answered → closed; rejected from any open one.
+# An appeal on the centre's control goes in_progress → answer_review (the answer is a draft the centre
+# checks) → answered, or back to in_progress with the reviewer's remarks.
 RECEIVED = "received"  # stored, waiting to be routed
 ROUTED = "routed"
-OPEN_STATUSES = (ROUTED, "in_progress", "awaiting_author")  # routed to a body and not finished
+ANSWER_REVIEW = "answer_review"
+OPEN_STATUSES = (ROUTED, "in_progress", "awaiting_author", ANSWER_REVIEW)  # routed to a body and not finished
 FINISHED_STATUSES = ("answered", "rejected", "closed")  # the body is done with it (reopen brings it back)
 UNFINISHED_STATUSES = (RECEIVED, *OPEN_STATUSES)
 STATUSES = (*UNFINISHED_STATUSES, *FINISHED_STATUSES)

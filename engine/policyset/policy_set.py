@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,6 +17,7 @@ from engine.domain.calendar import BusinessCalendar, ProductionCalendar
 from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.directory import Directory
 from engine.domain.ladder import Ladder, ladders_from_document
+from engine.domain.reply_templates import ReplyTemplates, templates_from_document
 from engine.rulebook import Rulebook, appeal_facts, load_rulebook
 from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
 from engine.wording.labels import Labels, labels_for
@@ -26,6 +28,8 @@ from .calendars import (
     load_production_calendar,
     load_working_hours,
 )
+
+LADDERS_REMEMBERED = 10_000  # distinct clock facts whose ladder a policy set remembers
 
 
 class PolicySetError(ValueError):
@@ -43,6 +47,7 @@ class PolicySet:
     rulebook: Rulebook
     ladder_rules: FirstMatchRuleset | None = None  # picks a clock's ladder (rules/escalation.yaml)
     reader: TextReader | None = None  # topic lexicon, gazetteer, 59-ФЗ flags (rules/lexicon.yaml …)
+    replies: ReplyTemplates | None = None  # what the resident is told, and when (rules/replies.yaml); None: nothing
 
     @cached_property
     def version(self) -> str:
@@ -83,9 +88,26 @@ class PolicySet:
             self.ladder_rules.retire()
 
     def ladder_for(self, facts: dict) -> Ladder | None:
-        """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …)."""
+        """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …).
+        Clocks share a few combinations of these facts: each is put to the rules once."""
+        key = tuple(sorted(facts.items()))
+        try:
+            return self._ladders_chosen[key]
+        except (KeyError, TypeError):  # TypeError: a fact that cannot be a key is put to the rules each time
+            pass
         chosen = self.ladder_rules.outcome(facts) if self.ladder_rules else None
-        return next((lad for lad in self.ladders if chosen is not None and lad.id == chosen), None)
+        ladder = next((lad for lad in self.ladders if chosen is not None and lad.id == chosen), None)
+        try:
+            if len(self._ladders_chosen) >= LADDERS_REMEMBERED:
+                self._ladders_chosen.clear()
+            self._ladders_chosen[key] = ladder
+        except TypeError:
+            pass
+        return ladder
+
+    @cached_property
+    def _ladders_chosen(self) -> dict:
+        return {}
 
     def decide(self, incoming, *, history=None, explain_reference: bool = False, read=None, memo=None):
         """The rulebook's decision on the appeal's facts, with what its text says merged in first
@@ -96,7 +118,20 @@ class PolicySet:
         facts, reading = read if read is not None else self.read(incoming, history)
         decision = (self.rulebook.decide_reference(facts) if explain_reference
                     else self.rulebook.decide(facts, memo=memo))
+        decision = dataclasses.replace(decision, sector=self.sector_of(decision.topic, decision.body, decision.sector))
         return self.reader.annotate(decision, incoming, reading, history) if reading else decision
+
+    def sector_of(self, topic: str | None, body: str | None, chosen: str | None = None) -> str | None:
+        """The centre's sector block of an appeal: a rule's set_sector, else its topic's (``sector``
+        in lexicon.yaml), else its body's (directory.yaml). A city administration's heating outage
+        is therefore a housing appeal although the administration's own sector is "other"."""
+        if chosen:
+            return chosen
+        topics = self.reader.lexicon.topics if self.reader else {}
+        if topic in topics and topics[topic].sector:
+            return topics[topic].sector
+        found = self.directory.bodies.get(body) if body else None
+        return found.sector if found else None
 
     def read(self, incoming, history=None) -> tuple[dict, object]:
         """(the facts the rulebook decides on, the text reader's reading or None)."""
@@ -151,6 +186,8 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
             policies=set(policies),
         )
         reader = load_reader(rules_dir)
+        replies = _replies(rules_dir)
+        _check_sectors(directory, rulebook, reader)
     except FileNotFoundError as exc:
         raise PolicySetError(f"{rules_dir}: missing file {exc.filename}") from exc
     except (ValueError, KeyError, yaml.YAMLError) as exc:
@@ -165,7 +202,17 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
         rulebook=rulebook,
         ladder_rules=ladder_rules,
         reader=reader,
+        replies=replies,
     )
+
+
+REPLIES_FILE = "replies.yaml"
+
+
+def _replies(rules_dir: Path) -> ReplyTemplates | None:
+    """rules/replies.yaml; a rules folder without it sends the resident nothing."""
+    path = rules_dir / REPLIES_FILE
+    return templates_from_document(_yaml(path), REPLIES_FILE) if path.is_file() else None
 
 
 def load_policy_set_from_files(files: dict[str, str], cache_root: Path | None = None) -> PolicySet:
@@ -190,6 +237,21 @@ def load_policy_set_from_files(files: dict[str, str], cache_root: Path | None = 
     except SnapshotError as exc:
         raise PolicySetError(str(exc)) from exc
     return load_policy_set(target)
+
+
+def _check_sectors(directory: Directory, rulebook: Rulebook, reader: TextReader | None) -> None:
+    """Every sector a topic or a rule names is one of the directory's sector blocks."""
+    known = ", ".join(directory.sectors)
+    for code, topic in (reader.lexicon.topics.items() if reader else ()):
+        if topic.sector and topic.sector not in directory.sectors:
+            raise ValueError(f"lexicon.yaml: topic {code}: field sector: unknown sector {topic.sector!r}; "
+                             f"known: {known}")
+    for rule in rulebook.rules.values():
+        outcomes = [rule.then] if rule.table is None else [row.then for row in rule.table.rows]
+        for then in outcomes:
+            if then is not None and then.sector and then.sector not in directory.sectors:
+                raise ValueError(f"{rule.file}: rule {rule.id}: field then.set_sector: unknown sector "
+                                 f"{then.sector!r}; known: {known}")
 
 
 def _yaml(path: Path) -> dict:

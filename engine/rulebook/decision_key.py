@@ -15,7 +15,7 @@ import hashlib
 import json
 from bisect import bisect_left
 
-from .compiler import TokenIndex, compile_stage, phrase_at
+from .compiler import TokenIndex, compile_stage, leaf_prepass, phrase_at
 from .facts import PreparedFacts
 from .model import Leaf, iter_leaves
 from .vocabulary import FACTS
@@ -31,7 +31,9 @@ class DecisionKey:
     * other scalar facts, which conditions only compare with constants: which constant the
       value equals (or none of them), and for numbers where it falls between the constants;
     * list facts tested with has_any / has_all: which of the listed values they hold;
-    * phrases: whether each occurs in the words.
+    * phrases: whether each occurs in the words;
+    * patterns (``matches``) on a fact no stage changes: whether each matches, so the text of an
+      appeal is not part of the key just because a rule looks for a pattern in it.
     """
 
     def __init__(self, stages):
@@ -39,6 +41,7 @@ class DecisionKey:
         whole: set[str] = set(PASSED_THROUGH)
         constants: dict[str, set] = {}
         phrases: dict[tuple, Leaf] = {}
+        patterns: dict[tuple, Leaf] = {}
         for stage in stages:
             for rule in stage.rules:
                 for leaf in iter_leaves(rule.when):
@@ -46,8 +49,10 @@ class DecisionKey:
                         whole.update(leaf.value.inputs)
                     elif leaf.op == "phrase":
                         phrases.setdefault((leaf.fact, leaf.value), leaf)
-                    elif leaf.op == "matches":
+                    elif leaf.op == "matches" and leaf.fact in PASSED_THROUGH:
                         whole.add(leaf.fact)
+                    elif leaf.op == "matches":
+                        patterns.setdefault((leaf.fact, leaf.value), leaf)
                     else:
                         found = constants.setdefault(leaf.fact, set())
                         if isinstance(leaf.value, tuple):
@@ -64,6 +69,7 @@ class DecisionKey:
         self.others = tuple((name, frozenset(values)) for name, values in sorted(constants.items())
                             if name not in whole and FACTS[name].type in ("str", "bool"))
         self.phrases = tuple(phrases.values())
+        self.patterns = tuple(leaf for leaf in patterns.values() if leaf.fact not in self.whole)
 
     def __call__(self, facts: dict) -> tuple:
         key: list = []
@@ -82,6 +88,8 @@ class DecisionKey:
             words = facts.get("words") or []
             index = facts.token_index() if isinstance(facts, PreparedFacts) else TokenIndex(words)
             key.append(tuple(phrase_at(leaf, words, index) is not None for leaf in self.phrases))
+        if self.patterns:
+            key.append(tuple(leaf_prepass(leaf, facts) for leaf in self.patterns))
         return tuple(key)
 
 

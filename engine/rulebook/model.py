@@ -86,12 +86,14 @@ class Outcomes:
     subtopic: str | None = None
     notify_now: tuple[str, ...] = ()
     fz59_special: str | None = None
+    control: bool = False  # on control: answers are checked by the centre before publication
+    sector: str | None = None
 
     def to_dict(self) -> dict:
         out = {}
         for f in fields(self):
             v = getattr(self, f.name)
-            if v not in (None, ()):
+            if v not in (None, (), False):
                 out[f.name] = list(v) if isinstance(v, tuple) else v
         return out
 
@@ -146,6 +148,8 @@ class Decision:
     subtopic: str | None = None
     notify_now: tuple[str, ...] = ()
     fz59_special: str | None = None
+    control: bool = False
+    sector: str | None = None  # a rule's set_sector, then (in the policy set) the topic's or the body's
     explainer: Callable[[], tuple[dict, ...]] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
@@ -177,6 +181,7 @@ class Decision:
             f"Решение (версия правил {self.version}): орган {self.body}, роль {self.role}, "
             f"сроки {self.policy}, приоритет {self.priority}, тема {self.topic}"
             + (f", метки: {', '.join(self.tags)}" if self.tags else "")
+            + (", на контроле ЦУР (ответ публикуется после проверки)" if self.control else "")
         ]
         for stage in self.explanation:
             lines.append(f"Этап {stage['stage']} ({stage['hit_policy']}):")

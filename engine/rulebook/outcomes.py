@@ -86,4 +86,13 @@ def parse_outcomes(ctx: ParseContext, raw, where: str = "then") -> Outcomes:
                 raise ctx.error(f, f"нет особого случая {value!r}{did_you_mean(value, FZ59_SPECIALS)}; допустимы: "
                                    f"{', '.join(FZ59_SPECIALS)}")
             out["fz59_special"] = value
+        elif name == "control":
+            if value is not True:
+                raise ctx.error(f, "expected true (an appeal is put on control; nothing takes it off by rule)")
+            out["control"] = True
+        elif name == "set_sector":
+            # checked against the directory's sectors when the policy set is loaded
+            if not isinstance(value, str) or not value.strip():
+                raise ctx.error(f, "expected a sector code from directory.yaml (sectors)")
+            out["sector"] = value.strip()
     return Outcomes(**out)

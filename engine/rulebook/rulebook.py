@@ -3,8 +3,9 @@ Python, and build the Decision with its explanation.
 
 Effects of a stage are visible to later stages as facts (topic, subtopic, tags, priority,
 body). Within a stage every rule sees the same facts. Outcomes of fired rules are applied in
-evaluation order: scalar outcomes (assign, deadline_policy, set_topic, fz59_special) — the
-last one wins; add_tags and notify_now accumulate; priority only ever rises (the highest
+evaluation order: scalar outcomes (assign, deadline_policy, set_topic, fz59_special, set_sector) — the
+last one wins; add_tags and notify_now accumulate; control, once set by a fired rule, stays set;
+priority only ever rises (the highest
 priority set by any fired rule or given in the facts wins; "normal" when none is set).
 """
 
@@ -19,6 +20,7 @@ from engine.domain.vocabulary import PRIORITIES
 
 from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name, stage_fields
 from .decision_key import StageMemo
+from .dependence import topic_reads_history
 from .facts import prepare_facts
 from .loader import LoadedPolicy, load_policy
 from .model import Decision, Outcomes, Rule, Stage
@@ -43,6 +45,8 @@ class Rulebook:
         self._names = {s.name: ruleset_name(self.version, s) for s in self.stages}
         self._definitions = {self._names[s.name]: compile_stage(s) for s in self.stages}
         self._reference = ReferenceEvaluator(self.stages)
+        # routing decides once with an appeal's repeats and clusters when they cannot change its topic
+        self.topic_reads_history = topic_reads_history(self.stages)
         self._engine = None
         self._build_lock = threading.Lock()
         self._retired = False
@@ -102,7 +106,7 @@ class Rulebook:
             "body": f.get("body"), "role": None, "official": None, "policy": None,
             "priority": f.get("priority") if f.get("priority") in _RANK else None,
             "topic": f.get("topic"), "subtopic": f.get("subtopic"), "tags": list(f["tags"]),
-            "notify": [], "special": None, "route_rule": None,
+            "notify": [], "special": None, "route_rule": None, "control": False, "sector": None,
         }
         rule_ids: list[str] = []
         seen: list[tuple] = []  # (stage, fired, facts, derived) for the explanation, built on demand
@@ -137,6 +141,8 @@ class Rulebook:
             subtopic=state["subtopic"],
             notify_now=tuple(state["notify"]),
             fz59_special=state["special"],
+            control=state["control"],
+            sector=state["sector"],
             explainer=lambda: tuple(self._explain(st, fd, fc, set(dv)) for st, fd, fc, dv in seen),
         )
 
@@ -168,6 +174,10 @@ class Rulebook:
                 state["notify"].append(role)
         if a.fz59_special is not None:
             state["special"] = a.fz59_special
+        if a.control:
+            state["control"] = True
+        if a.sector is not None:
+            state["sector"] = a.sector
 
     def _explain(self, stage: Stage, fired: list[str], facts: dict, derived: set[str]) -> dict:
         entry: dict = {

@@ -145,6 +145,9 @@ OUTCOMES: dict[str, OutcomeSpec] = {
         OutcomeSpec("set_topic", "Установить тему: topic или {topic, subtopic}"),
         OutcomeSpec("notify_now", "Немедленно уведомить роли (список)"),
         OutcomeSpec("fz59_special", "Особый случай 59-ФЗ: " + ", ".join(FZ59_SPECIALS)),
+        OutcomeSpec("control", "Поставить обращение на контроль ЦУР (true): ответ исполнителя публикуется "
+                               "автору только после проверки куратором, руководителем или администратором"),
+        OutcomeSpec("set_sector", "Отраслевой блок ЦУР (код из directory.yaml, sectors) вместо блока темы и органа"),
     )
 }
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("channel", "official", "manager", "policy", "admin")
+# curator: the centre's reviewer of answers to appeals on control (engine.services.review); sees every body
+ROLES = ("channel", "official", "manager", "policy", "admin", "curator")
 
 
 class AccessError(ValueError):
@@ -22,6 +23,7 @@ class Caller:
     sector: str | None = None
     official_id: str | None = None
     origin: str | None = None
+    sectors: tuple[str, ...] = ()  # every sector block a manager leads (``sector`` is the first)
 
     @property
     def actor(self) -> str:
@@ -34,7 +36,7 @@ def visible_bodies(caller: Caller, directory) -> frozenset[str] | None:
 
     An official sees their own body (and the bodies under it); a manager scoped to a body — the head of
     that body — the same; a manager with a sector their sector block; a manager with neither everything;
-    policy staff and administrators everything.
+    policy staff, curators and administrators everything.
     """
     if caller.role == "official" or (caller.role == "manager" and caller.body):
         if not caller.body:
@@ -46,8 +48,32 @@ def visible_bodies(caller: Caller, directory) -> frozenset[str] | None:
             changed = not below <= found
             found |= below
         return frozenset(found)
-    if caller.role == "manager" and caller.sector:
-        return frozenset(b.id for b in directory.bodies.values() if b.sector == caller.sector)
+    led = manager_sectors(caller)
+    if led:
+        return frozenset(b.id for b in directory.bodies.values() if b.sector in led)
     if caller.role == "channel":
         return frozenset()
     return None
+
+
+def manager_sectors(caller: Caller) -> frozenset[str]:
+    """The sector blocks a manager leads; empty for everyone else and for a manager of the whole centre."""
+    if caller.role != "manager":
+        return frozenset()
+    return frozenset(caller.sectors) | ({caller.sector} if caller.sector else set())
+
+
+def visible_sectors(caller: Caller) -> frozenset[str] | None:
+    """Sector blocks whose appeals a manager sees besides the bodies of ``visible_bodies``: an appeal
+    whose topic puts it in the block (a city administration's heating outage for the housing head).
+    None: no such addition (the bodies decide alone)."""
+    return manager_sectors(caller) or None
+
+
+def in_scope(caller: Caller, directory, body: str | None, sector: str | None) -> bool:
+    """Whether an appeal held by ``body`` in sector block ``sector`` is the caller's to see."""
+    bodies = visible_bodies(caller, directory)
+    if bodies is None or body in bodies:
+        return True
+    sectors = visible_sectors(caller)
+    return bool(sectors and sector in sectors)

@@ -1,17 +1,25 @@
 """What staff do with an appeal, checked against its state machine; every action is audited.
 
     routed ──take──▶ in_progress ──answer(final)──▶ answered ──close──▶ closed
-       │                │  ▲                            │                 │
+       │                │  ▲  ▲                         │                 │
        │  request_clarification│resume                  └──reopen──▶ in_progress ◀──reopen──┘
-       │                ▼  │
+       │                ▼  │  │
        │          awaiting_author
+       │                   │  └──return_answer── answer_review ◀──answer (interim or final)── in_progress
+       │                   │                       │            (appeals on control only)
+       │                   │                       └──approve_answer──▶ answered (final) · in_progress (interim)
        └─ forward / reroute (back to routed, another body) · reject (art. 11 59-ФЗ) ─▶ rejected
 
-`answer(interim)` and `extend` keep the status. A refused action raises ActionRefused with the
-reason in Russian, shown to the official as it is. The Russian names of actions, statuses and
-reasons are in engine.wording.labels.
+`answer(interim)` and `extend` keep the status. For an appeal on control (a rule's ``control: true``,
+or ``put_on_control`` by hand; ``release_control`` takes it off) an answer is a draft: the appeal
+waits in ``answer_review`` until a curator, manager or administrator approves it (it is published
+then) or returns it with remarks (back to ``in_progress``); engine.services.review. Leaving
+``answer_review`` any other way (reject, a re-route to another body) withdraws the draft. A refused
+action raises ActionRefused with the reason in Russian, shown to the official as it is. The Russian
+names of actions, statuses and reasons are in engine.wording.labels.
 
-Clocks follow the actions:
+Clocks follow the actions, and for answers the moment of publication (engine.services.review.publish_answer):
+- a draft waiting for review changes no clock: the answer clocks keep running;
 - an interim answer stops the first-response clocks and starts the clocks that wait for it (the
   incident's final answer: N working days from now, never past the hard cap); later interim
   answers do not move that term;
@@ -36,18 +44,20 @@ from engine.store.db import write_transaction
 from engine.wording.labels import LABELS, REJECT_REASONS
 from engine.wording.staff import did_you_mean
 
-from . import clocks
+from . import clocks, review
+from .action_errors import ActionInvalid, ActionRefused
 from .notify_now import notify_now
+from .replies import announce, sequence_key
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-FIRST_CLOCKS = ("first_response", "interim_answer", "notice")
 EXTENDABLE = ("answer", "final_answer")
 ANSWER_CLOCKS = ("answer", "final_answer")  # restarted when an appeal is reopened
 STAFF = ("official", "manager", "admin")
+REVIEW_ACTIONS = ("approve_answer", "return_answer")
 
 
 @dataclass(frozen=True)
@@ -69,28 +79,18 @@ TRANSITIONS: dict[str, Transition] = {
     "reopen": Transition(FINISHED_STATUSES, "in_progress", ("manager", "admin")),
     # reroute moves the status back to routed itself, and only when the responsible body or role changed
     "reroute": Transition(OPEN_STATUSES, None, ("manager", "policy", "admin")),
+    # the centre checks answers of appeals on control (engine.services.review)
+    "approve_answer": Transition(("answer_review",), None, review.REVIEWERS),
+    "return_answer": Transition(("answer_review",), "in_progress", review.REVIEWERS),
+    "put_on_control": Transition(OPEN_STATUSES, None, review.REVIEWERS),
+    "release_control": Transition(tuple(s for s in OPEN_STATUSES if s != "answer_review"), None, review.REVIEWERS),
 }
+CONTROL_ACTIONS = {"put_on_control": False, "release_control": True}  # offered only when on_control is this
 
-class ActionRefused(Exception):
-    """The action does not fit the appeal's state or the law; `reason` says why."""
-
-    def __init__(self, reason: str, code: str = "conflict"):
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
-
-
-class ActionInvalid(ValueError):
-    """The request itself is wrong (unknown body, missing reason): a 422 rather than a 409."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def allowed_actions(status: str, role: str) -> list[str]:
-    return [name for name, t in TRANSITIONS.items() if status in t.source and role in t.roles]
+def allowed_actions(status: str, role: str, on_control: bool | None = None) -> list[str]:
+    """Actions the role may take in this status; given ``on_control``, only the control action that fits."""
+    return [name for name, t in TRANSITIONS.items() if status in t.source and role in t.roles
+            and (on_control is None or CONTROL_ACTIONS.get(name, on_control) == on_control)]
 
 
 def refusal(name: str, status: str, role: str) -> str | None:
@@ -130,6 +130,8 @@ def apply_action(rt: Runtime, appeal, name: str, params: dict, caller, now: date
         store.update_appeal(appeal, now, status=target)
     else:
         store.update_appeal(appeal, now)
+    if previous == "answer_review" and appeal.status != previous and name not in REVIEW_ACTIONS:
+        result["answer_withdrawn"] = review.withdraw_draft(appeal, caller, now)
     store.audit(now, caller.actor, f"appeal.{name}", appeal.id, origin=caller.origin,
                 status_before=previous, status=appeal.status, **result)
     log.info("appeal %s: %s by %s (%s -> %s)", appeal.id, name, caller.actor, previous, appeal.status)
@@ -152,28 +154,6 @@ def _stop(rt: Runtime, appeal, caller, now, reason: str, kinds: tuple[str, ...] 
     return stopped
 
 
-def _answer(rt: Runtime, appeal, params, caller, now):
-    kind = params.get("kind", "final")
-    if kind not in ("interim", "final"):
-        raise ActionInvalid("kind", "вид ответа: interim (промежуточный) или final (по существу)")
-    text = (params.get("text") or "").strip()
-    if not text:
-        raise ActionInvalid("text", "нужен текст ответа")
-    if kind == "interim":
-        stopped = _stop(rt, appeal, caller, now, "промежуточный ответ дан", FIRST_CLOCKS)
-        started = clocks.start_waiting(rt, appeal, now, actor=caller.actor, reason="промежуточный ответ дан")
-        return {"kind": kind, "text": text, "clocks_stopped": stopped,
-                "clocks_started": [{"kind": e["clock"], "due_utc": e["due"]} for e in started]}
-    started = clocks.start_waiting(rt, appeal, now, actor=caller.actor, pending=False,
-                                   reason="окончательный ответ дан без промежуточного")
-    stopped = _stop(rt, appeal, caller, now, "ответ по существу дан")
-    store.update_appeal(appeal, now, status="answered")
-    result = {"kind": kind, "text": text, "clocks_stopped": stopped}
-    if started:
-        result["without_interim"] = [e["clock"] for e in started]
-    return result
-
-
 def _request_clarification(rt: Runtime, appeal, params, caller, now):
     question = (params.get("text") or "").strip()
     if not question:
@@ -183,7 +163,9 @@ def _request_clarification(rt: Runtime, appeal, params, caller, now):
         if clock.kind not in NOT_PAUSABLE and clocks.state_of(clock) == "running":
             clocks.pause_clock(rt, appeal, clock, now, actor=caller.actor, reason=f"запрошено уточнение: {question}")
             paused.append(clock.kind)
-    return {"text": question, "clocks_paused": paused}
+    queued = announce(rt, appeal, "clarification", now, fields={"question": question},
+                      key=sequence_key(appeal.id, "clarification"), actor=caller.actor)
+    return {"text": question, "clocks_paused": paused, **({"author_message": queued.id} if queued else {})}
 
 
 def _resume(rt: Runtime, appeal, params, caller, now):
@@ -233,9 +215,14 @@ def _forward(rt: Runtime, appeal, params, caller, now):
     official = rt.policy_set.directory.resolve(role, body=body)
     store.save_assignment(appeal, body, role, official.id if official else None, now)
     previous = appeal.body
-    store.update_appeal(appeal, now, body=body, role=role)
+    store.update_appeal(appeal, now, body=body, role=role, sector=rt.policy_set.sector_of(appeal.topic, body))
     _stop(rt, appeal, caller, now, f"переадресовано в {body}", ("forward",))
     result = {"from_body": previous, "body": body, "reason": reason, "author_notice_required": bool(appeal.fz59)}
+    queued = announce(rt, appeal, "forwarded", now, fields={"reason": reason,
+                      "previous_body_name": rt.policy_set.labels("body", previous) if previous else ""},
+                      key=sequence_key(appeal.id, "forwarded"), actor=caller.actor)
+    if queued is not None:
+        result["author_message"] = queued.id
     if late:
         result["late_reason"] = params["late_reason"].strip()
     return result
@@ -257,8 +244,11 @@ def _reject(rt: Runtime, appeal, params, caller, now):
         raise ActionInvalid("reason", "основание — одно из: " + ", ".join(REJECT_REASONS)
                             + did_you_mean(reason, REJECT_REASONS))
     _stop(rt, appeal, caller, now, f"без ответа по существу: {reason}")
-    return {"reason": reason, "reason_text": REJECT_REASONS[reason],
-            "comment": (params.get("comment") or "").strip() or None}
+    comment = (params.get("comment") or "").strip() or None
+    queued = announce(rt, appeal, "rejected", now, fields={"reason": REJECT_REASONS[reason], "comment": comment},
+                      key=sequence_key(appeal.id, "rejected"), actor=caller.actor)
+    return {"reason": reason, "reason_text": REJECT_REASONS[reason], "comment": comment,
+            **({"author_message": queued.id} if queued else {})}
 
 
 def _close(rt: Runtime, appeal, params, caller, now):
@@ -297,14 +287,15 @@ def _reroute(rt: Runtime, appeal, params, caller, now):
     store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now, rt.policy_set.reading_id)
     moved = (decision.body, decision.role) != (appeal.body, appeal.role)
     if moved:
-        found = rt.policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+        found = rt.policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
         official = found.id if found else None
         store.save_assignment(appeal, decision.body, decision.role, official, now)
     else:
         assignment = store.current_assignment(appeal.id)
         official = assignment.official if assignment else None
     store.update_appeal(appeal, now, body=decision.body, role=decision.role, topic=decision.topic,
-                        priority=decision.priority, **({"status": "routed"} if moved else {}))
+                        sector=decision.sector, priority=decision.priority, **({"status": "routed"} if moved else {}),
+                        **({"on_control": True} if decision.control else {}))
     notify_now(rt, appeal, decision, now)
     log.info("appeal %s re-routed by %s from %s to %s (rule %s, rules %s)", appeal.id, caller.actor,
              before["body"], decision.body, decision.route_rule_id, decision.version)
@@ -319,7 +310,7 @@ def _reroute(rt: Runtime, appeal, params, caller, now):
 
 HANDLERS = {
     "take": _take,
-    "answer": _answer,
+    "answer": review.answer,
     "request_clarification": _request_clarification,
     "resume": _resume,
     "extend": _extend,
@@ -328,4 +319,8 @@ HANDLERS = {
     "close": _close,
     "reopen": _reopen,
     "reroute": _reroute,
+    "approve_answer": review.approve_answer,
+    "return_answer": review.return_answer,
+    "put_on_control": review.put_on_control,
+    "release_control": review.release_control,
 }

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from engine.store import appeal_lists
 from engine.store import appeals as store
 
-from .access import Caller, visible_bodies
+from .access import Caller, in_scope, visible_bodies, visible_sectors
 from .views import decision_view
 
 if TYPE_CHECKING:
@@ -31,8 +31,7 @@ class AppealNotFound(LookupError):
 def visible_appeal(rt: Runtime, caller: Caller, appeal_id: int):
     """The appeal when the caller's scope covers it, else AppealNotFound."""
     record = store.get_appeal(appeal_id)
-    bodies = visible_bodies(caller, rt.policy_set.directory)
-    if record is None or (bodies is not None and record.body not in bodies):
+    if record is None or not in_scope(caller, rt.policy_set.directory, record.body, record.sector):
         raise AppealNotFound(f"no appeal {appeal_id}")
     return record
 
@@ -50,7 +49,8 @@ def appeal_list(rt: Runtime, caller: Caller, *, filters: dict[str, str], overdue
     `overdue`: a running clock past its due time; `at_risk_hours`: one due within so many hours."""
     now = rt.now()
     query = appeal_lists.AppealQuery(
-        filters=filters, bodies=visible_bodies(caller, rt.policy_set.directory), overdue=overdue,
+        filters=filters, bodies=visible_bodies(caller, rt.policy_set.directory), sectors=visible_sectors(caller),
+        overdue=overdue,
         at_risk_until=now + timedelta(hours=at_risk_hours) if at_risk_hours is not None else None,
         received_from=received_from, received_to=received_to, now=now,
     )
@@ -61,7 +61,7 @@ def appeal_list(rt: Runtime, caller: Caller, *, filters: dict[str, str], overdue
 def appeal_queue(rt: Runtime, caller: Caller) -> list[tuple[object, datetime | None]]:
     """The open appeals the caller sees, each with its nearest running due time, soonest first."""
     query = appeal_lists.AppealQuery(filters={}, bodies=visible_bodies(caller, rt.policy_set.directory),
-                                     now=rt.now())
+                                     sectors=visible_sectors(caller), now=rt.now())
     return appeal_lists.queue(query)
 
 

@@ -31,9 +31,9 @@ from engine.store import appeals as store
 from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 from engine.wording.labels import LABELS
-from engine.wording.notices import extension_notice
 
 from .escalation import arm_started, rearm_clock
+from .replies import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -173,7 +173,8 @@ def resume_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | N
 
 def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days=None, reason: str | None = None,
                  notice: str | None = None, **_) -> dict:
-    """59-ФЗ: prolong the term once, by at most the policy's limit, with a reason; the author is told."""
+    """59-ФЗ: prolong the term once, by at most the policy's limit, with a reason; the author is told (the
+    notice is queued for their channel; the timeline says so when the platform accepts it)."""
     if role not in EXTEND_ROLES:
         allowed = ", ".join(LABELS("staff_role", r) for r in EXTEND_ROLES)
         raise ClockRefused(f"роль «{LABELS('staff_role', role)}» не продлевает сроки; это делает руководитель "
@@ -199,10 +200,10 @@ def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days
     before, due = move_due(rt, clock, appeal, now, extension_days=days)
     event = _event(now, actor, "clock.extended", appeal, clock, days=days, reason=reason,
                    due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
-    zone = rt.policy_set.calendar_for(clock.body).tz
-    text = (notice or "").strip() or extension_notice(appeal.id, due.astimezone(zone).date(), reason)
-    _event(now, actor, "clock.author_notified", appeal, clock, about="extension", to=appeal.author_contact,
-           text=text)
+    queued = announce(rt, appeal, "extended", now, fields={"days": str(days), "reason": reason, "due": due},
+                      key=f"appeal:{appeal.id}:extended:{clock.kind}:v{clock.deadline_version}", actor=actor,
+                      text=notice)
+    text = queued.text if queued is not None else None
     return {**event, "author_notice": text}
 
 

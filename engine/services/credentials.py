@@ -18,6 +18,7 @@ from .access import ROLES, AccessError, Caller
 
 CHANNEL_KINDS = ("generic", "vk", "telegram", "open311")
 ROTATION_GRACE = timedelta(hours=24)
+USE_RECORDED_EVERY = timedelta(minutes=5)  # a token's last use is written at most this often
 # what our service answers residents with: the platform API token of a VK or Telegram channel
 # (engine/replies sends with it) and the callback URL of a generic one
 API_TOKEN_KINDS = {"vk": "VK community access token (--access-token)", "telegram": "Telegram bot token (--bot-token)"}
@@ -161,11 +162,17 @@ def secret_matches(channel, given, now: datetime) -> bool:
     return matched
 
 
-def create_token(now: datetime, role: str, label: str | None = None, ttl_days: int | None = None) -> str:
+def create_token(now: datetime, role: str, label: str | None = None, ttl_days: int | None = None, *,
+                 default_days: int = 0) -> str:
+    """A new bearer token (returned once, stored hashed). It expires after ``ttl_days``, or when
+    that is None after ``default_days`` (APPEALS_TOKEN_DAYS); 0 days: it does not expire."""
     if role not in ROLES:
         raise AccessError(f"role must be one of {', '.join(ROLES)}")
+    days = default_days if ttl_days is None else ttl_days
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 36500:
+        raise AccessError("a token's validity is 0 (no expiry) to 36500 days")
     token = "apr_" + secrets.token_urlsafe(32)
-    expires = now + timedelta(days=ttl_days) if ttl_days else None
+    expires = now + timedelta(days=days) if days else None
     with write_transaction():
         record = store.add_token(token_hash=hash_token(token), role=role, label=label, expires_at=expires, now=now)
         audit(now, "admin", "token.created", None, token_id=record.id, role=role)
@@ -176,12 +183,17 @@ def authenticate(token: str, now: datetime) -> Caller | None:
     record = store.find_token(hash_token(token))
     if record is None or record.revoked_at or (record.expires_at and record.expires_at <= now):
         return None
+    if record.last_used_at is None or record.last_used_at < now - USE_RECORDED_EVERY:
+        with write_transaction():
+            store.touch_token(record.id, now, older_than=now - USE_RECORDED_EVERY)
     owner = user_store.token_owner(record.id)
     if owner is not None:
         if owner.disabled_at:
             return None
+        led = tuple((owner.sector or "").split())  # the owner's sector blocks (engine.services.users)
         return Caller(token_id=record.id, role=record.role, label=record.label, user=owner.login,
-                      body=owner.body, sector=owner.sector, official_id=owner.official_id)
+                      body=owner.body, sector=led[0] if led else None, official_id=owner.official_id,
+                      sectors=led)
     return Caller(token_id=record.id, role=record.role, label=record.label)
 
 

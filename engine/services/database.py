@@ -24,6 +24,16 @@ def release() -> None:
     db.release_connection()
 
 
+def unavailable(exc: BaseException) -> bool:
+    """The database cannot serve now (connection lost or refused, SQLite locked): retry later."""
+    return db.is_unavailable(exc)
+
+
+def discard() -> None:
+    """Forget this thread's connection after it was lost; the next request connects afresh."""
+    db.discard_connection()
+
+
 @contextmanager
 def connection() -> Iterator[None]:
     """A connection for a command or a job; reuses one already open in this thread."""

@@ -21,6 +21,7 @@ from engine.store import outbox
 from engine.store.db import write_transaction
 from engine.wording.alerts import dead_letter
 
+from .accept_links import accept_url, link_valid_until
 from .notify import enqueue_for
 
 if TYPE_CHECKING:
@@ -65,12 +66,14 @@ def deliver_pending(rt: Runtime, *, page: int = 100, rng: random.Random | None =
                 _deliver(rt, alert, now, rng, report)
 
 
-def outgoing(rt: Runtime, alert) -> OutgoingAlert:
+def outgoing(rt: Runtime, alert, now=None) -> OutgoingAlert:
+    """The alert as it leaves: links to the staff page of the appeal (a digest: the queue of overdue
+    appeals) and, for an alert about one appeal, the one-click «Принять» link."""
+    now = now or rt.now()
     base = rt.settings.public_url
-    if alert.appeal_id is not None:
-        link = f"{base}/api/v1/appeals/{alert.appeal_id}"
-    else:
-        link = f"{base}/api/v1/appeals?overdue=true"
+    page = f"/appeals/{alert.appeal_id}" if alert.appeal_id is not None else "/queue?overdue=true&sort=due"
+    link = base + page
+    accept = alert.appeal_id is not None and alert.acknowledged_at is None
     return OutgoingAlert(
         alert_id=alert.id,
         idempotency_key=alert.idempotency_key,
@@ -84,6 +87,9 @@ def outgoing(rt: Runtime, alert) -> OutgoingAlert:
         level=alert.level,
         role=alert.role,
         ack_link=f"{base}/api/v1/alerts/{alert.id}/ack",
+        accept_link=accept_url(rt, alert.id, alert.recipient, now) if accept else "",
+        accept_until=link_valid_until(rt, now) if accept else "",
+        date=now,
     )
 
 
@@ -92,7 +98,7 @@ def _deliver(rt: Runtime, alert, now, rng, report: DeliveryReport) -> None:
     try:
         if sender is None:
             raise DeliveryError(f"no sender configured for channel {alert.channel!r}")
-        receipt = sender.send(outgoing(rt, alert))
+        receipt = sender.send(outgoing(rt, alert, now))
     except DeliveryError as exc:
         attempts = alert.attempts + 1
         dead = exc.permanent or attempts >= rt.settings.delivery_max_attempts

@@ -172,7 +172,8 @@ def _tell_executor(rt: Runtime, appeal, result: Outcome, key: str, now: datetime
         return  # not routed yet: nobody holds it
     directory = rt.policy_set.directory
     role = appeal.role or "executor"
-    resolution = directory.resolve_for_alert(role, body=appeal.body, sector=appeal.topic, day=local_day(rt, now))
+    resolution = directory.resolve_for_alert(role, body=appeal.body, sector=appeal.sector or appeal.topic,
+                                             day=local_day(rt, now))
     if resolution is None or not resolution.official.channels:
         appeal_store.audit(now, "system", "alert.no_recipient", appeal.id, level=AUTHOR_MESSAGE_LEVEL, role=role)
         return

@@ -94,8 +94,8 @@ def alert_inbox(bodies: frozenset[str] | None, *, size: int = INBOX_SIZE) -> lis
     `bodies` (None: every body): at most `size`, from the latest INBOX_SCANNED alerts."""
     found = []
     for alert in outbox.list_alerts(status=None, recipient=None, appeal_id=None, limit=INBOX_SCANNED):
-        if alert.acknowledged_at is not None or alert.status == "superseded":
-            continue
+        if alert.acknowledged_at is not None or alert.status == "superseded" or alert.appeal_id is None:
+            continue  # a letter about several appeals (a digest) is not acknowledged itself
         if bodies is not None and alert.appeal.body not in bodies:
             continue
         found.append(alert)

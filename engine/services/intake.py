@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from engine.classify.search_terms import document_terms
 from engine.domain.appeal import IncomingAppeal
 from engine.domain.deadlines import compute_clocks
 from engine.store import appeals as store
 from engine.store import clocks as clock_store
+from engine.store import search as search_index
 from engine.store.db import write_transaction
 
 from .escalation import arm_clock, clock_facts
 from .notify_now import notify_now
 from .repeats import history_for
+from .replies import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -96,32 +99,24 @@ def route_appeal(rt: Runtime, appeal_id: int) -> bool:
         return True
     except Exception as exc:  # any failure leaves the stored appeal for the retry job
         log.exception("appeal %s: routing failed", appeal_id)
-        with write_transaction():
-            record = store.get_appeal(appeal_id)
-            attempts = record.routing_attempts + 1
-            delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-            store.update_appeal(
-                record,
-                now,
-                routing_attempts=attempts,
-                next_routing_at=now + timedelta(seconds=delay),
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            store.audit(now, "system", "appeal.routing_failed", appeal_id, error=type(exc).__name__)
+        record_failure(rt, appeal_id, exc, now)
         return False
 
 
-def route_pending(rt: Runtime, *, limit: int = 200) -> int:
-    """Route every appeal waiting for routing (new or after a failure); returns how many succeeded."""
-    done = 0
-    while True:
-        ids = store.appeals_due_for_routing(rt.now(), limit)
-        if not ids:
-            return done
-        results = [route_appeal(rt, appeal_id) for appeal_id in ids]
-        done += sum(results)
-        if not any(results):
-            return done  # everything left failed again; their retry times moved forward
+def record_failure(rt: Runtime, appeal_id: int, exc: Exception, now) -> None:
+    """Routing the appeal failed: it stays `received` and is tried again after a growing delay."""
+    with write_transaction():
+        record = store.get_appeal(appeal_id)
+        attempts = record.routing_attempts + 1
+        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+        store.update_appeal(
+            record,
+            now,
+            routing_attempts=attempts,
+            next_routing_at=now + timedelta(seconds=delay),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        store.audit(now, "system", "appeal.routing_failed", appeal_id, error=type(exc).__name__)
 
 
 def routing_lag(now) -> tuple[int, float]:
@@ -139,16 +134,17 @@ def _route(rt: Runtime, record, now) -> None:
     history, place = history_for(policy_set, record, incoming, decision.topic, read[1])
     if history is not None and history.matters:  # repeat_count and mass-incident are facts the rules use
         decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
-    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.topic)
+    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
     decision_dict = decision.to_dict()
     store.save_decision(record, decision_dict, decision.explain_text(), now, policy_set.reading_id)
     store.save_assignment(record, decision.body, decision.role, official.id if official else None, now)
+    search_index.index_appeal(record.id, document_terms(record.text, record.address, record.author_name))
     cal = policy_set.calendar_for(decision.body)
     policy = policy_set.policies[decision.policy]
     deadlines = compute_clocks(policy, record.received_at, now, cal, category=record.category,
                                subcategory=record.subcategory, special=decision.fz59_special)
     for deadline in deadlines:
-        stopped = _stopped_at_routing(deadline.kind, decision.body, policy_set.directory.triage_body, now)
+        stopped = stopped_at_routing(deadline.kind, decision.body, policy_set.directory.triage_body, now)
         # the clock row records its own start (time, due, versions); routing's audit row covers the rest
         clock = clock_store.create_clock(record, deadline, decision.body, stopped_at=stopped)
         if stopped is None:
@@ -163,21 +159,25 @@ def _route(rt: Runtime, record, now) -> None:
         body=decision.body,
         role=decision.role,
         topic=decision.topic,
+        sector=decision.sector,
         priority=decision.priority,
         policy=decision.policy,
         municipality=record.municipality or place,
         repeat_of=history.repeat_of if history else None,
         next_routing_at=None,
         last_error=None,
+        on_control=decision.control,
     )
     store.audit(now, "system", "appeal.routed", record.id, body=decision.body, role=decision.role,
-                rule=decision.route_rule_id, version=decision.version, policy=decision.policy)
+                rule=decision.route_rule_id, version=decision.version, policy=decision.policy,
+                **({"on_control": True} if decision.control else {}))
     notify_now(rt, record, decision, now)
+    announce(rt, record, "acknowledgement", now)
     log.info("appeal %s routed to %s/%s by %s (rules %s)", record.id, decision.body, decision.role,
              decision.route_rule_id, decision.version)
 
 
-def _stopped_at_routing(kind: str, body: str, triage_body: str, now):
+def stopped_at_routing(kind: str, body: str, triage_body: str, now):
     """Registration happens when the appeal is routed; forwarding too, unless it went to triage."""
     if kind == "registration":
         return now

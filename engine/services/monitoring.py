@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from engine.store import escalations, outbox
 
+from .api_tokens import expiring_in_use
 from .escalation import lag_seconds
 from .intake import routing_lag
 
@@ -26,10 +27,14 @@ def health_report(rt: Runtime) -> dict:
     try:
         lag = lag_seconds(now)
         waiting, routing_seconds = routing_lag(now)
+        expiring = expiring_in_use(now, rt.settings.token_warn_days)
         db_ok = True
     except Exception as exc:  # any failure to read means the database is not usable
         log.warning("health check: the database cannot be read (%s)", type(exc).__name__)
-        lag, waiting, routing_seconds, db_ok = None, None, None, False
+        lag, waiting, routing_seconds, expiring, db_ok = None, None, None, [], False
+    warnings = [f"срок действия API-токена {t.id} («{t.label or 'без метки'}», роль {t.role}), которым "
+                f"пользуются, истекает {t.expires_at.isoformat(timespec='minutes')}: выпустите новый "
+                "(appeals token create)" for t in expiring]
     return {
         "status": "ok" if db_ok else "degraded",
         "database": "ok" if db_ok else "unreachable",
@@ -37,6 +42,9 @@ def health_report(rt: Runtime) -> dict:
         "sweep_lag_seconds": lag,
         "routing_waiting": waiting,
         "routing_lag_seconds": routing_seconds,
+        "tokens_expiring": [{"id": t.id, "label": t.label, "role": t.role, "expires_at": t.expires_at.isoformat()}
+                            for t in expiring],
+        "warnings": warnings,
     }
 
 

@@ -62,14 +62,23 @@ def enqueue_for(rt: Runtime, official, *, key: str, now: datetime, not_before: d
     return written
 
 
+def responsible_name(rt: Runtime, appeal_id: int) -> str | None:
+    """The name of the person the appeal is assigned to (None: a role nobody holds)."""
+    assignment = store.current_assignment(appeal_id)
+    if assignment is None or not assignment.official:
+        return None
+    return rt.policy_set.labels("official", assignment.official)
+
+
 def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status: str, repeat: int = 0) -> int:
     """Alerts of one ladder level for one clock; returns how many outbox rows were inserted."""
     directory = rt.policy_set.directory
     day = local_day(rt, now)
     written = 0
     seen: set[str] = set()
+    responsible = responsible_name(rt, appeal.id)
     for role in level.notify:
-        resolution = directory.resolve_for_alert(role, body=clock.body, sector=appeal.topic, day=day)
+        resolution = directory.resolve_for_alert(role, body=clock.body, sector=appeal.sector or appeal.topic, day=day)
         if resolution is None or not resolution.official.channels:
             store.audit(now, "system", "alert.no_recipient", appeal.id, clock=clock.kind, level=level.id, role=role)
             log.warning("appeal %s: level %s: nobody can take role %s", appeal.id, level.id, role)
@@ -82,7 +91,7 @@ def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status
         if repeat:
             key += f":repeat:{repeat}"
         subject, body = level_alert(appeal, clock, level, resolution, repeat=repeat, timezone=cal.timezone,
-                                    labels=rt.policy_set.labels)
+                                    labels=rt.policy_set.labels, now=now, responsible=responsible)
         inserted = enqueue_for(
             rt, official, key=key, now=now, status=status,
             not_before=deliver_from(rt, official, now, urgent=level.urgent),

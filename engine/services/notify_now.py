@@ -39,7 +39,8 @@ def notify_now(rt: Runtime, appeal, decision: Decision, now: datetime) -> int:
     seen: set[str] = set()
     for role in decision.notify_now:
         rule_id, description = reasons.get(role, (decision.route_rule_id, ""))
-        resolution = directory.resolve_for_alert(role, body=decision.body, sector=decision.topic, day=day)
+        resolution = directory.resolve_for_alert(role, body=decision.body, sector=decision.sector or decision.topic,
+                                                 day=day)
         if resolution is None or not resolution.official.channels:
             store.audit(now, "system", "alert.no_recipient", appeal.id, level=NOTIFY_NOW_LEVEL, role=role,
                         rule=rule_id)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from engine.domain.appeal import IncomingAppeal
 from engine.domain.vocabulary import FINISHED_STATUSES
 from engine.store import appeals as appeal_store
+from engine.store import author_messages
 from engine.store import open311 as open311_store
 
 from .channel_events import receive_from_channel
@@ -64,3 +65,8 @@ def list_requests(*, ids: list[int] | None, categories: Iterable[str] | None, st
 
 def is_closed(status: str) -> bool:
     return status in FINISHED_STATUSES
+
+
+def latest_replies(appeal_ids: list[int]) -> dict[int, object]:
+    """The latest message to the author of each request (its text is the request's ``status_notes``)."""
+    return author_messages.latest_outgoing(appeal_ids)

@@ -1,5 +1,6 @@
 """What the manager dashboard shows, within the caller's scope: appeals by status, overdue and at-risk
-work, answer-deadline compliance by body over the last 90 days, and the unacknowledged alerts."""
+work, answer-deadline compliance by body over the last 90 days, answers the centre returned for rework by
+body over the same 90 days, and the unacknowledged alerts."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from engine.store import appeal_lists
 
-from .access import Caller, visible_bodies
+from .access import Caller, visible_bodies, visible_sectors
 from .inbox import alert_inbox, offered_to
-from .reports import sla_report
+from .reports import returned_answers, sla_report
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -22,20 +23,24 @@ LISTED = 50  # appeals in each of the overdue and at-risk lists
 
 def manager_overview(rt: Runtime, caller: Caller) -> dict:
     """counts (status → appeals), overdue and at_risk (appeal records), sla (rows by body, worst
-    first), alerts (alert records), acceptable (ids of the alerts «Принять» is offered on), names (body id →
-    name) and now."""
+    first), returned (answers returned for rework and reviewed, by body, most returned first), alerts
+    (alert records), acceptable (ids of the alerts «Принять» is offered on), names (body id → name) and now."""
     now = rt.now()
     bodies = visible_bodies(caller, rt.policy_set.directory)
+    sectors = visible_sectors(caller)
     names = {b.id: b.name for b in rt.policy_set.directory.bodies.values()}
-    overdue = appeal_lists.list_appeals(appeal_lists.AppealQuery(filters={}, bodies=bodies, overdue=True, now=now),
-                                        after_id=None, limit=LISTED)
-    at_risk = appeal_lists.list_appeals(
-        appeal_lists.AppealQuery(filters={}, bodies=bodies, at_risk_until=now + AT_RISK, now=now),
+    overdue = appeal_lists.list_appeals(
+        appeal_lists.AppealQuery(filters={}, bodies=bodies, sectors=sectors, overdue=True, now=now),
         after_id=None, limit=LISTED)
+    at_risk = appeal_lists.list_appeals(
+        appeal_lists.AppealQuery(filters={}, bodies=bodies, sectors=sectors, at_risk_until=now + AT_RISK, now=now),
+        after_id=None, limit=LISTED)
+    returned = [{**row, "name": names.get(row["body"], row["body"])}
+                for row in returned_answers(start=now - SLA_PERIOD, end=now, bodies=bodies)["items"]]
     alerts = alert_inbox(bodies)
-    return {"counts": appeal_lists.count_by_status(bodies), "overdue": overdue, "at_risk": at_risk,
-            "sla": sla_by_body(rt, bodies, names), "alerts": alerts, "names": names, "now": now,
-            "acceptable": {a.id for a in alerts if offered_to(rt, caller, a)}}
+    return {"counts": appeal_lists.count_by_status(bodies, sectors), "overdue": overdue, "at_risk": at_risk,
+            "sla": sla_by_body(rt, bodies, names), "returned": returned, "alerts": alerts,
+            "names": names, "now": now, "acceptable": {a.id for a in alerts if offered_to(rt, caller, a)}}
 
 
 def sla_by_body(rt: Runtime, bodies: frozenset[str] | None, names: dict[str, str]) -> list[dict]:

@@ -13,6 +13,10 @@ whose due time falls in the period, so each clock belongs to exactly one period:
 
 Counting open overdue clocks keeps the current period from reading 100 % while late work piles up.
 
+Beside compliance, a quality figure of appeals on the centre's control (engine.services.review):
+``returned_answers`` — answers the centre returned to the body for rework in [from, to), with
+``reviewed_answers`` (approved or returned in the period) as its base; by body, the body that wrote them.
+
 Both reports take the caller's scope (``bodies``, from ``engine.services.access.visible_bodies``):
 only clocks of appeals held by those bodies count, exactly the appeals the caller's appeal list
 shows. A manager limited to a sector therefore sees the SLA and the at-risk list of that sector's
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.domain.businesstime import add_working_hours, elapsed_share, working_time_between
+from engine.store import answers as answer_store
 from engine.store import clocks as clock_store
 
 if TYPE_CHECKING:
@@ -113,6 +118,12 @@ def sla_report(rt: Runtime, *, start: datetime, end: datetime, group_by: str = "
     items = [_line(group_by, key, counts) for key, counts in sorted(groups.items())]
     total = _line(group_by, "total", {name: sum(g[name] for g in groups.values())
                                       for name in ("on_time_closed", "closed_late", "open_overdue", "pending")})
+    review = returned_answers(start=start, end=end, bodies=bodies)
+    if group_by == "body":
+        returned = {row["body"]: row["returned_answers"] for row in review["items"]}
+        for line in items:
+            line["returned_answers"] = returned.get(line["body"], 0)
+        total["returned_answers"] = review["total"]["returned_answers"]
     return {
         "formula": FORMULA,
         "definitions": DEFINITIONS,
@@ -125,7 +136,21 @@ def sla_report(rt: Runtime, *, start: datetime, end: datetime, group_by: str = "
         "scope": scope_of(bodies),
         "items": items,
         "total": total,
+        "answer_review": review,
     }
+
+
+def returned_answers(*, start: datetime, end: datetime, bodies: frozenset[str] | None = None) -> dict:
+    """Answers returned for rework and answers reviewed in [start, end) by body, most returned first."""
+    returned = answer_store.returned_by_body(start, end, bodies)
+    reviewed = answer_store.reviewed_by_body(start, end, bodies)
+    items = [{"body": body, "returned_answers": returned.get(body, 0), "reviewed_answers": count}
+             for body, count in reviewed.items()]
+    items.sort(key=lambda row: (-row["returned_answers"], row["body"]))
+    return {"definition": "returned_answers: answers of appeals on control the centre returned to the body "
+                          "for rework in [from, to); reviewed_answers: approved or returned in that period",
+            "items": items,
+            "total": {"returned_answers": sum(returned.values()), "reviewed_answers": sum(reviewed.values())}}
 
 
 def _line(group_by: str, key: str, counts: dict) -> dict:
@@ -146,6 +171,8 @@ def sla_csv(report: dict) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     group_by = report["group_by"]
     columns = [group_by, "on_time_closed", "closed", "open_overdue", "pending", "compliance"]
+    if group_by == "body":
+        columns.append("returned_answers")
     writer.writerow(columns)
     for line in [*report["items"], report["total"]]:
         writer.writerow(["" if line[c] is None else line[c] for c in columns])

@@ -6,6 +6,7 @@ from engine.store import actions as clock_store
 from engine.store import appeals as store
 from engine.store import outbox
 from engine.wording.labels import LABELS, REJECT_REASONS
+from engine.wording.notices import reply_published
 
 
 def iso(value):
@@ -24,10 +25,24 @@ def timeline(appeal_id: int) -> list[dict]:
             decision = next(decisions, None)
             if decision is not None:
                 details["explanation"] = decision.explanation_text
-        events.append({"at": iso(row.at), "kind": row.action, "title": LABELS.event(row.action, details),
+        title = LABELS.event(row.action, details)
+        if row.action.startswith("reply."):
+            title = _reply_title(row.action, details, title)
+        events.append({"at": iso(row.at), "kind": row.action, "title": title,
                        "actor": row.actor, "details": details})
     for alert in outbox.list_alerts(status=None, recipient=None, appeal_id=appeal_id):
         events.append({"at": iso(alert.created_at), "kind": "alert", "title": f"Оповещение: {alert.subject}",
                        "actor": "system", "details": {"alert": alert.id, "level": alert.level,
                                                       "recipient_role": alert.role, "status": alert.status}})
     return sorted(events, key=lambda e: e["at"] or "")  # stable: same-instant events keep their order
+
+
+def _reply_title(action: str, details: dict, title: str) -> str:
+    """«Ответ автору опубликован в VK (комментарий 4060): Уведомление о приёме» — with the platform's id, only
+    for what the platform accepted; the others name the kind of message (and why it is not sent)."""
+    kind = LABELS("message_kind", details.get("message_kind")) or None
+    if action == "reply.sent":
+        return reply_published(details.get("route"), details.get("platform_id"), kind)
+    title = f"{title}: {kind}" if kind else title
+    why = details.get("why") or details.get("error")
+    return f"{title} ({why})" if why else title

@@ -8,6 +8,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from engine.store import users as store
 from engine.store.appeals import audit
@@ -37,6 +38,13 @@ def hash_password(password: str, *, salt: bytes | None = None) -> str:
     return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
+@cache
+def _stand_in_hash() -> str:
+    """A hash of a random password, made once: an unknown login is checked against it, so it costs
+    one scrypt like any other login."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
 def verify_password(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
@@ -51,9 +59,15 @@ def verify_password(password: str, stored: str) -> bool:
 
 def add_user(now: datetime, login: str, role: str, password: str, *, name: str | None = None,
              body: str | None = None, sector: str | None = None, official_id: str | None = None,
-             directory=None, actor: str = "admin"):
+             directory=None, actor: str = "admin", sectors: tuple[str, ...] | list[str] = ()):
     """Create a web user. An official needs a body; a manager may have a body (the head of that body: its
-    appeals only), else a sector (that block), else the whole centre."""
+    appeals only), else lead one or several sector blocks (``sector`` and/or ``sectors``; none: the whole
+    centre). The blocks are stored in the user's
+    sector field separated by spaces (codes never contain one), the first one first."""
+    led = list(dict.fromkeys(s.strip() for s in ([sector] if sector else []) + list(sectors) if s and s.strip()))
+    if any(" " in s for s in led):
+        raise AccessError("a sector code has no spaces")
+    sector = " ".join(led) or None
     if role not in WEB_ROLES:
         raise AccessError(f"role must be one of {', '.join(WEB_ROLES)}")
     if not login or len(login) > 64 or not all(c.isalnum() or c in "-_." for c in login):
@@ -65,8 +79,9 @@ def add_user(now: datetime, login: str, role: str, password: str, *, name: str |
     if directory is not None:
         if body and body not in directory.bodies:
             raise AccessError(f"unknown body {body!r}")
-        if sector and sector not in directory.sectors:
-            raise AccessError(f"unknown sector {sector!r}")
+        for code in led:
+            if code not in directory.sectors:
+                raise AccessError(f"unknown sector {code!r}")
         if official_id and official_id not in directory.officials:
             raise AccessError(f"unknown official {official_id!r}")
     with write_transaction():
@@ -75,7 +90,8 @@ def add_user(now: datetime, login: str, role: str, password: str, *, name: str |
                                   official_id=official_id, password_hash=hash_password(password), now=now)
         except store.UserExists:
             raise AccessError(f"user {login!r} already exists") from None
-        audit(now, actor, "user.added", None, login=login, role=role, body=body, sector=sector)
+        audit(now, actor, "user.added", None, login=login, role=role, body=body, sector=sector,
+              **({"sectors": led} if len(led) > 1 else {}))
     return user
 
 
@@ -102,10 +118,11 @@ def disable_user(now: datetime, login: str, *, actor: str = "admin") -> None:
         audit(now, actor, "user.disabled", None, login=login)
 
 
-def issue_token(now: datetime, login: str, *, ttl_days: int | None = None, actor: str = "admin") -> str:
-    """An API token acting as the user (same role and scope)."""
+def issue_token(now: datetime, login: str, *, ttl_days: int | None = None, default_days: int = 0,
+                actor: str = "admin") -> str:
+    """An API token acting as the user (same role and scope); expiry as in credentials.create_token."""
     user = _existing(login)
-    token = create_token(now, user.role, label=f"user:{login}", ttl_days=ttl_days)
+    token = create_token(now, user.role, label=f"user:{login}", ttl_days=ttl_days, default_days=default_days)
     with write_transaction():
         from engine.store import credentials as token_store
 
@@ -119,14 +136,16 @@ def log_in(now: datetime, login: str, password: str, *, hours: int,
            origin: str | None) -> tuple[str, WebSession] | None:
     """Check a password; on success start a session and return (its cookie key, the session)."""
     user = store.get_user(login)
+    # exactly one scrypt on every path (unknown, disabled, locked, wrong or right password), before the
+    # write lock: how long the answer takes tells nothing about the login
+    matches = verify_password(password, user.password_hash if user is not None else _stand_in_hash())
     if user is None:
-        verify_password(password, hash_password("x" * MIN_PASSWORD))  # the same work for unknown logins
         return None
     with write_transaction():
         if user.disabled_at or (user.locked_until and user.locked_until > now):
             audit(now, f"user:{login}", "user.login_refused", None, origin=origin)
             return None
-        if not verify_password(password, user.password_hash):
+        if not matches:
             failed = user.failed_logins + 1
             store.update_user(user, failed_logins=failed,
                               locked_until=now + LOCK_FOR if failed >= LOCK_AFTER else None)
@@ -158,8 +177,14 @@ def log_out(key: str, now: datetime, *, origin: str | None) -> None:
 
 
 def caller_of(user, token_id: int | None = None) -> Caller:
+    led = sectors_of(user)
     return Caller(token_id=token_id, role=user.role, label=user.name or user.login, user=user.login,
-                  body=user.body, sector=user.sector, official_id=user.official_id)
+                  body=user.body, sector=led[0] if led else None, official_id=user.official_id, sectors=led)
+
+
+def sectors_of(user) -> tuple[str, ...]:
+    """The sector blocks a stored user leads, in the order given."""
+    return tuple((user.sector or "").split())
 
 
 def _existing(login: str):

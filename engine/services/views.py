@@ -14,6 +14,7 @@ from engine.store import outbox
 
 from .clocks import state_of
 from .conversation import author_view, conversation_view
+from .review import answers_view
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -36,9 +37,11 @@ def appeal_summary(record) -> dict:
         "body": record.body,
         "role": record.role,
         "topic": record.topic,
+        "sector": record.sector,
         "priority": record.priority,
         "policy": record.policy,
         "municipality": record.municipality,
+        "on_control": bool(record.on_control),
         "text": record.text,
     }
 
@@ -151,6 +154,7 @@ def appeal_detail(rt: Runtime, record) -> dict:
             "alerts": [alert_view(a) for a in outbox.list_alerts(status=None, recipient=None,
                                                                   appeal_id=record.id)],
             "conversation": conversation_view(rt, record),
+            "answers": answers_view(record.id),
         }
     )
     return view

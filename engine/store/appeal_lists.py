@@ -1,4 +1,5 @@
-"""Appeal lists for staff: scoped to bodies, filtered by deadline state and period, paged by id."""
+"""Appeal lists for staff: scoped to bodies, searched by text, filtered by field, deadline state and
+period, sorted and paged."""
 
 from __future__ import annotations
 
@@ -10,20 +11,27 @@ from peewee import JOIN, fn
 from engine.domain.vocabulary import UNFINISHED_STATUSES
 
 from .models import AppealRecord, ClockRecord
+from .search import text_matches
 
 PAGE_LIMIT = 200
 FIELDS = ("channel", "status", "body", "topic", "municipality", "priority", "policy")
+SORTS = ("newest", "oldest", "due")  # by receipt (the id's order), or the nearest running due time first
+MIN_CONTACT_CHARS = 3  # a search this long also looks for the author's e-mail or phone as written
 
 
 @dataclass(frozen=True)
 class AppealQuery:
     filters: dict
     bodies: frozenset[str] | None = None  # None: every body
+    sectors: frozenset[str] | None = None  # with bodies: appeals of these sector blocks are in scope too
     overdue: bool = False
     at_risk_until: datetime | None = None  # a running clock due between now and this instant
     received_from: datetime | None = None
     received_to: datetime | None = None
     now: datetime | None = None
+    statuses: tuple[str, ...] | None = None  # any of these (a group such as "open"); None: no condition
+    text: str | None = None  # a search: words of the text, address or author, an appeal's number, a contact
+    terms: tuple[tuple[str, ...], ...] = ()  # the search's words as lemma alternatives (SQLite's index)
 
 
 def _running_clocks():
@@ -36,8 +44,10 @@ def _where(query, q: AppealQuery):
     for name in FIELDS:
         if q.filters.get(name):
             query = query.where(getattr(AppealRecord, name) == q.filters[name])
+    if q.statuses is not None:
+        query = query.where(AppealRecord.status.in_(list(q.statuses)))
     if q.bodies is not None:
-        query = query.where(AppealRecord.body.in_(sorted(q.bodies)) if q.bodies else AppealRecord.id < 0)
+        query = query.where(scope_condition(q.bodies, q.sectors))
     if q.overdue:
         query = query.where(AppealRecord.id.in_(_running_clocks().where(ClockRecord.due_at < q.now)))
     if q.at_risk_until is not None:
@@ -48,7 +58,23 @@ def _where(query, q: AppealQuery):
         query = query.where(AppealRecord.received_at >= q.received_from)
     if q.received_to:
         query = query.where(AppealRecord.received_at < q.received_to)
+    if q.text:
+        query = query.where(_text_condition(q))
     return query
+
+
+def _text_condition(q: AppealQuery):
+    condition = text_matches([list(t) for t in q.terms])
+    number = q.text.strip().lstrip("№#").strip()
+    if number.isdigit() and len(number) < 19:
+        condition = condition | (AppealRecord.id == int(number))
+    if len(q.text.strip()) >= MIN_CONTACT_CHARS:
+        condition = condition | AppealRecord.author_contact.contains(q.text.strip())
+    return condition
+def scope_condition(bodies: frozenset[str], sectors: frozenset[str] | None):
+    """Appeals held by ``bodies`` or, given ``sectors``, in one of those sector blocks."""
+    held = AppealRecord.body.in_(sorted(bodies)) if bodies else (AppealRecord.id < 0)
+    return held | AppealRecord.sector.in_(sorted(sectors)) if sectors else held
 
 
 def list_appeals(q: AppealQuery, *, after_id: int | None, limit: int) -> list[AppealRecord]:
@@ -58,28 +84,58 @@ def list_appeals(q: AppealQuery, *, after_id: int | None, limit: int) -> list[Ap
     return list(query.order_by(AppealRecord.id.desc()).limit(min(limit, PAGE_LIMIT)))
 
 
-def queue(q: AppealQuery, *, limit: int = PAGE_LIMIT) -> list[tuple[AppealRecord, datetime | None]]:
-    """Open appeals with their nearest running due time, soonest first (no due time last)."""
-    nearest = (
+def _nearest_due():
+    return (
         ClockRecord.select(ClockRecord.appeal.alias("appeal_id"), fn.MIN(ClockRecord.due_at).alias("due"))
         .where(ClockRecord.stopped_at.is_null())
         .group_by(ClockRecord.appeal)
         .alias("nearest")
     )
+
+
+def _with_due(query) -> list[tuple[AppealRecord, datetime | None]]:
+    due_field = ClockRecord.due_at
+    return [(row, due_field.python_value(row.due) if row.due is not None else None) for row in query.objects()]
+
+
+def search(q: AppealQuery, *, sort: str = "newest", offset: int = 0, limit: int = 50,
+           after_id: int | None = None) -> list[tuple[AppealRecord, datetime | None]]:
+    """One page of the appeals the query finds, each with its nearest running due time.
+    `after_id` (newest first only) continues after that appeal instead of skipping `offset` rows."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    nearest = _nearest_due()
+    query = (_where(AppealRecord.select(AppealRecord, nearest.c.due), q)
+             .join(nearest, join_type=JOIN.LEFT_OUTER, on=(AppealRecord.id == nearest.c.appeal_id)))
+    if sort == "newest":
+        query = query.order_by(AppealRecord.id.desc())
+        if after_id:
+            query = query.where(AppealRecord.id < after_id)
+    elif sort == "oldest":
+        query = query.order_by(AppealRecord.id)
+    else:
+        query = query.order_by(nearest.c.due.is_null(), nearest.c.due, AppealRecord.id)
+    return _with_due(query.offset(offset).limit(min(limit, PAGE_LIMIT)))
+
+
+def count(q: AppealQuery) -> int:
+    return _where(AppealRecord.select(AppealRecord.id), q).count()
+
+
+def queue(q: AppealQuery, *, limit: int = PAGE_LIMIT) -> list[tuple[AppealRecord, datetime | None]]:
+    """Open appeals with their nearest running due time, soonest first (no due time last)."""
+    nearest = _nearest_due()
     query = (
         _where(AppealRecord.select(AppealRecord, nearest.c.due), q)
         .join(nearest, join_type=JOIN.LEFT_OUTER, on=(AppealRecord.id == nearest.c.appeal_id))
         .where(AppealRecord.status.in_(UNFINISHED_STATUSES))
         .order_by(nearest.c.due.is_null(), nearest.c.due, AppealRecord.id)
         .limit(limit)
-        .objects()
     )
-    due_field = ClockRecord.due_at
-    return [(row, due_field.python_value(row.due) if row.due is not None else None) for row in query]
+    return _with_due(query)
 
 
-def count_by_status(bodies: frozenset[str] | None) -> dict[str, int]:
+def count_by_status(bodies: frozenset[str] | None, sectors: frozenset[str] | None = None) -> dict[str, int]:
     query = AppealRecord.select(AppealRecord.status, fn.COUNT(AppealRecord.id).alias("n"))
-    query = _where(query, AppealQuery(filters={}, bodies=bodies)).group_by(AppealRecord.status)
+    query = _where(query, AppealQuery(filters={}, bodies=bodies, sectors=sectors)).group_by(AppealRecord.status)
     return {row.status: row.n for row in query.objects()}
-

@@ -105,7 +105,13 @@ def routing_backlog(now: datetime) -> tuple[int, datetime | None]:
 
 def save_decision(appeal: AppealRecord, decision_dict: dict, explanation_text: str, now: datetime,
                   reading_version: str | None = None):
-    return create(DecisionRecord, {
+    return create(DecisionRecord, decision_row(appeal, decision_dict, explanation_text, now, reading_version))
+
+
+def decision_row(appeal, decision_dict: dict, explanation_text: str, now: datetime,
+                 reading_version: str | None = None) -> dict:
+    """The decision record's columns (`appeal`: the record or its id)."""
+    return {
         "appeal": appeal,
         "ruleset_version": decision_dict["version"],
         "route_rule_id": decision_dict["route_rule_id"],
@@ -121,7 +127,7 @@ def save_decision(appeal: AppealRecord, decision_dict: dict, explanation_text: s
         "explanation": decision_dict["explanation"],
         "explanation_text": explanation_text,
         "decided_at": now,
-    })
+    }
 
 
 def latest_decision(appeal_id: int) -> DecisionRecord | None:
@@ -163,6 +169,14 @@ def update_appeal(appeal: AppealRecord, now: datetime, **changes) -> None:
 
 def audit(now: datetime, actor: str, action: str, appeal_id: int | None = None, **details) -> None:
     insert_row(AuditRecord, {"at": now, "actor": actor, "action": action, "appeal": appeal_id, "details": details})
+
+
+def alert_acknowledgement(alert_id: int, appeal_id: int | None) -> AuditRecord | None:
+    """The audit entry of the alert's acknowledgement (who, when), if any."""
+    rows = AuditRecord.select().where((AuditRecord.action == "alert.acknowledged")
+                                      & ((AuditRecord.appeal == appeal_id) if appeal_id is not None
+                                         else AuditRecord.appeal.is_null()))
+    return next((row for row in rows.order_by(AuditRecord.id) if row.details.get("alert") == alert_id), None)
 
 
 def audit_trail(appeal_id: int) -> list[AuditRecord]:

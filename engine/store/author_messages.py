@@ -92,3 +92,29 @@ def mark_failed(message_id: int, *, error: str, next_attempt_at: datetime | None
         last_error=error[:2000],
         next_attempt_at=None if dead else next_attempt_at,
     ).where(AuthorMessageRecord.id == message_id).execute()
+
+
+def postpone(message_id: int, until: datetime) -> None:
+    """Nothing was sent (our own pace said wait): due again at ``until``, the attempt not counted."""
+    AuthorMessageRecord.update(next_attempt_at=until).where(
+        (AuthorMessageRecord.id == message_id) & (AuthorMessageRecord.status == "pending")).execute()
+
+
+def dead_letters(*, limit: int = 200, before_id: int | None = None) -> list[AuthorMessageRecord]:
+    """Replies that could not be delivered, newest first (what the administrator looks at)."""
+    query = AuthorMessageRecord.select().where((AuthorMessageRecord.direction == "out")
+                                               & (AuthorMessageRecord.status == "dead"))
+    if before_id:
+        query = query.where(AuthorMessageRecord.id < before_id)
+    return list(query.order_by(AuthorMessageRecord.id.desc()).limit(limit))
+
+
+def latest_outgoing(appeal_ids: list[int]) -> dict[int, AuthorMessageRecord]:
+    """The latest message to the author of each appeal (queued, sent or not), by appeal id."""
+    if not appeal_ids:
+        return {}
+    rows = (AuthorMessageRecord.select()
+            .where(AuthorMessageRecord.appeal.in_(appeal_ids) & (AuthorMessageRecord.direction == "out")
+                   & (AuthorMessageRecord.status != "cancelled"))
+            .order_by(AuthorMessageRecord.created_at, AuthorMessageRecord.id))
+    return {row.appeal_id: row for row in rows}

@@ -10,9 +10,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from peewee import DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import DatabaseProxy, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect, parse
-from playhouse.pool import PooledDatabase
+from playhouse.pool import MaxConnectionsExceeded, PooledDatabase
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ SQLITE_PRAGMAS = {
     # syncs) before it returns. The worker does that in the background every few seconds (see
     # `checkpoint`), so a webhook rarely pays for it; this is the ceiling when no worker runs.
     "wal_autocheckpoint": 10000,
+    # a replaced or deleted value is overwritten, not left in a free page: a rotated channel secret
+    # does not linger in the file (engine/store/encryption.py)
+    "secure_delete": 1,
 }
 
 
@@ -148,6 +151,48 @@ def release_connection() -> None:
     """Give this thread's connection back (to the pool, when the database has one)."""
     if database.obj is not None and not database.is_closed():
         database.close()
+
+
+# SQLite's answers that mean "not now" rather than "this is wrong": another writer, a file that
+# cannot be opened or read at the moment.
+_SQLITE_NOT_NOW = ("database is locked", "database table is locked", "unable to open database file",
+                   "disk i/o error", "database or disk is full")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """``exc`` says the database cannot serve right now, so the caller may retry later: a lost,
+    refused or terminated PostgreSQL connection (or a server shutting down), no free pooled
+    connection, SQLite locked or unreadable. A wrong statement or a broken constraint is not."""
+    import psycopg
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError, MaxConnectionsExceeded)):
+            return True
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            if is_postgres() or any(m in str(exc).lower() for m in _SQLITE_NOT_NOW):
+                return True
+            driver = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+            if driver is not None and driver is not exc and is_unavailable(driver):
+                return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def discard_connection() -> None:
+    """Drop this thread's connection without giving it back to the pool: after it was lost, the
+    next request or job opens a fresh one."""
+    if database.obj is None or database.is_closed():
+        return
+    try:
+        if isinstance(database.obj, PooledDatabase):
+            database.obj.manual_close()
+        else:
+            database.close()
+    except Exception:  # the connection is already gone; only forgetting it matters
+        log.debug("closing a lost connection failed", exc_info=True)
+        database.obj._state.reset()
 
 
 def close_database() -> None:

@@ -19,6 +19,7 @@ from peewee import (
 )
 
 from .db import database
+from .encryption import EncryptedTextField
 
 
 class UTCDateTimeField(DateTimeField):
@@ -64,15 +65,16 @@ class ChannelRecord(BaseModel):
     id = AutoField()
     name = CharField(unique=True, max_length=64)
     kind = CharField(max_length=16)
-    secret = CharField(null=True)
-    previous_secret = CharField(null=True)
+    # m0019: every credential of a channel is encrypted at rest (engine/store/encryption.py)
+    secret = EncryptedTextField(null=True)
+    previous_secret = EncryptedTextField(null=True)
     previous_secret_until = UTCDateTimeField(null=True)
-    confirmation = CharField(null=True)
+    confirmation = EncryptedTextField(null=True)
     created_at = UTCDateTimeField()
     group_id = BigIntegerField(null=True)  # m0008: a VK channel's community id; events of other groups are ignored
     # m0015: what our service uses to answer residents on this channel: the token for the platform's API
     # (a VK community access token, a Telegram bot token) and a generic channel's callback URL
-    api_token = TextField(null=True)
+    api_token = EncryptedTextField(null=True)
     callback_url = TextField(null=True)
 
 
@@ -84,6 +86,7 @@ class TokenRecord(BaseModel):
     created_at = UTCDateTimeField()
     expires_at = UTCDateTimeField(null=True)
     revoked_at = UTCDateTimeField(null=True)
+    last_used_at = UTCDateTimeField(null=True)  # m0019: when it last authenticated a request (to the minute)
 
 
 class AppealRecord(BaseModel):
@@ -121,6 +124,8 @@ class AppealRecord(BaseModel):
     author_id = CharField(null=True)  # m0005; looked up by the (author_id, received_at) index
     link = TextField(null=True)  # m0005
     repeat_of = IntegerField(null=True)  # m0005: the earlier appeal of the same author on the same topic
+    on_control = BooleanField(default=False)  # m0018: answers are checked by the centre before publication
+    sector = CharField(null=True)  # m0023: the centre's sector block (topic's, body's or a rule's); indexed where set
 
     class Meta:
         indexes = ((("channel", "external_id"), True),)
@@ -254,6 +259,25 @@ class AuthorMessageRecord(BaseModel):
     details = JSONField(default=dict)  # the template and fields used, the answer draft id, …
 
 
+class AnswerRecord(BaseModel):
+    """An official's answer to the author (m0018): published at once, or, for an appeal on control, a
+    draft the centre approves (then published, possibly with an edited text) or returns with remarks."""
+
+    id = AutoField()
+    appeal = ForeignKeyField(AppealRecord, backref="answers", on_delete="CASCADE")
+    kind = CharField(max_length=16)  # interim | final
+    text = TextField()  # as the official wrote it
+    published_text = TextField(null=True)  # what the author was sent (the reviewer may edit it)
+    status = CharField(max_length=16, index=True)  # review | returned | published | withdrawn
+    written_by = CharField()
+    written_at = UTCDateTimeField()
+    reviewed_by = CharField(null=True)
+    reviewed_at = UTCDateTimeField(null=True)
+    remarks = TextField(null=True)  # why the centre returned it
+    published_at = UTCDateTimeField(null=True)
+    body = CharField(null=True)  # the body that answered: what the quality figures count by
+
+
 class AuditRecord(BaseModel):
     id = AutoField()
     at = UTCDateTimeField(index=True)
@@ -285,6 +309,20 @@ class SimulationRecord(BaseModel):
     error = TextField(null=True)
 
 
+class SavedFilterRecord(BaseModel):
+    """A search of the appeal list a staff member keeps under a name of their own (m0022):
+    «мои просроченные» → {"overdue": "true", "sort": "due"}."""
+
+    id = AutoField()
+    owner = CharField()  # the caller's actor: "user:<login>" or "token:<id>"
+    name = CharField(max_length=100)
+    query = JSONField()  # the list's query parameters, as the appeal list reads them
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("owner", "name"), True),)
+
+
 ALL_TABLES = (
     MigrationRecord,
     ChannelRecord,
@@ -298,4 +336,6 @@ ALL_TABLES = (
     AuditRecord,
     SimulationRecord,
     AuthorMessageRecord,
+    AnswerRecord,
+    SavedFilterRecord,
 )

@@ -6,10 +6,11 @@ from datetime import datetime
 
 from peewee import fn
 
-from .models import AlertRecord, AppealRecord
+from .models import AlertRecord, AppealRecord, ClockRecord
 from .statements import insert_unless_conflict
 
-ALERT_STATUSES = ("pending", "sent", "dead", "superseded")  # an alert's delivery states
+# an alert's delivery states; "digested": not sent by itself but listed in a catch-up letter (its receipt names it)
+ALERT_STATUSES = ("pending", "sent", "dead", "superseded", "digested")
 
 
 _FIELDS = frozenset(f.name for f in AlertRecord._meta.sorted_fields if f.name != "id")
@@ -126,3 +127,28 @@ def oldest_pending(now: datetime) -> datetime | None:
     row = (AlertRecord.select(fn.MIN(AlertRecord.next_attempt_at).alias("at"))
            .where((AlertRecord.status == "pending") & (AlertRecord.next_attempt_at <= now)).first())
     return AlertRecord.next_attempt_at.python_value(row.at) if row and row.at else None
+
+
+def written_by_sweep(now: datetime) -> list[tuple[AlertRecord, ClockRecord]]:
+    """The ladder alerts (to send, or superseded) a sweep at `now` wrote and nothing has touched since,
+    each with its clock."""
+    query = (AlertRecord.select(AlertRecord, ClockRecord)
+             .join(ClockRecord, on=(AlertRecord.clock == ClockRecord.id))
+             .where((AlertRecord.created_at == now) & AlertRecord.status.in_(("pending", "superseded"))
+                    & AlertRecord.sent_at.is_null() & (AlertRecord.attempts == 0) & AlertRecord.receipt.is_null())
+             .order_by(AlertRecord.id))
+    return [(row, row.clock) for row in query]
+
+
+def find_by_key(idempotency_key: str) -> AlertRecord | None:
+    return AlertRecord.get_or_none(AlertRecord.idempotency_key == idempotency_key)
+
+
+def fold_into(alert_ids: list[int], letter_id: int) -> None:
+    """Alerts listed in the catch-up letter `letter_id`: one waiting to be sent is not sent by itself
+    ("digested"); a superseded one stays superseded. The receipt of each names the letter."""
+    if not alert_ids:
+        return
+    AlertRecord.update(status="digested", next_attempt_at=None).where(
+        AlertRecord.id.in_(alert_ids) & (AlertRecord.status == "pending")).execute()
+    AlertRecord.update(receipt=f"в сводке: уведомление №{letter_id}").where(AlertRecord.id.in_(alert_ids)).execute()

@@ -1,52 +1,57 @@
-"""Appeals related to one: the same author on the same topic (repeats), the same topic and place (clusters)."""
+"""Appeals related to one: the same author on the same topic (repeats), the same topic and place (clusters).
+
+Both lookups run for nearly every appeal routed, so their SQL is written once here rather than
+built by peewee each time, and their rows come back as plain tuples.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from peewee import Value, fn
-
 from engine.classify import Neighbour
 
+from .db import database
 from .models import AppealRecord
 
 LIMIT = 500
 
+_TABLE = AppealRecord._meta.table_name
+_SAME_AUTHOR = (
+    f'SELECT "id", "received_at" FROM "{_TABLE}" WHERE "author_id" = ? AND "topic" = ? AND "received_at" >= ?'
+    ' AND "received_at" <= ? AND "id" <> ? ORDER BY "received_at", "id" LIMIT ?')
+_PLACE = (
+    f'SELECT DISTINCT COALESCE("author_id", \'appeal:\' || CAST("id" AS TEXT)) FROM "{_TABLE}"'
+    ' WHERE "topic" = ? AND "municipality" = ? AND "received_at" >= ? AND "received_at" <= ? AND "id" <> ?')
+_OTHER_AUTHOR = ' AND ("author_id" IS NULL OR "author_id" <> ?)'
 
-def _neighbours(query) -> list[Neighbour]:
-    rows = query.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.received_at).limit(LIMIT)
-    return [Neighbour(r.id, r.author_id, r.received_at) for r in rows]
+
+def _sql(text: str) -> str:
+    return text.replace("?", database.obj.param) if database.obj.param != "?" else text
 
 
-def same_author(appeal_id: int, author_id: str, topic: str, since: datetime, until: datetime) -> list[Neighbour]:
-    """Routed appeals of the author on the topic received in [since, until], other than this one."""
-    return _neighbours(
-        AppealRecord.select().where(
-            (AppealRecord.author_id == author_id)
-            & (AppealRecord.topic == topic)
-            & (AppealRecord.received_at >= since)
-            & (AppealRecord.received_at <= until)
-            & (AppealRecord.id != appeal_id)
-        ).order_by(AppealRecord.received_at, AppealRecord.id)
-    )
+def _at(moment: datetime):
+    return AppealRecord.received_at.db_value(moment)
+
+
+def same_author(appeal_id: int, author_id: str, topic: str, since: datetime,
+                until: datetime) -> tuple[int, Neighbour | None]:
+    """Routed appeals of the author on the topic received in [since, until], other than this one:
+    how many (at most LIMIT) and the earliest of them."""
+    rows = database.execute_sql(_sql(_SAME_AUTHOR), (author_id, topic, _at(since), _at(until), appeal_id,
+                                                     LIMIT)).fetchall()
+    if not rows:
+        return 0, None
+    first_id, first_at = rows[0]
+    return len(rows), Neighbour(first_id, author_id, AppealRecord.received_at.python_value(first_at))
 
 
 def authors_in_place(appeal_id: int, topic: str, municipality: str, since: datetime, until: datetime,
-                     *, enough: int) -> list[str]:
+                     *, enough: int, author_id: str | None = None) -> list[str]:
     """Distinct authors (an appeal without one counts as its own author) of appeals on the topic in the
-    municipality received in [since, until], other than this one; at most `enough` of them."""
-    who = fn.COALESCE(AppealRecord.author_id, Value("appeal:").concat(AppealRecord.id.cast("text")))
-    rows = (
-        AppealRecord.select(who.alias("who"))
-        .where(
-            (AppealRecord.topic == topic)
-            & (AppealRecord.municipality == municipality)
-            & (AppealRecord.received_at >= since)
-            & (AppealRecord.received_at <= until)
-            & (AppealRecord.id != appeal_id)
-        )
-        .distinct()
-        .limit(enough)
-        .tuples()
-    )
+    municipality received in [since, until], other than this one and than its author `author_id`; at
+    most `enough` of them (so the count does not depend on which ones the database finds first)."""
+    sql, params = _PLACE, [topic, municipality, _at(since), _at(until), appeal_id]
+    if author_id is not None:
+        sql, params = sql + _OTHER_AUTHOR, [*params, author_id]
+    rows = database.execute_sql(_sql(sql + " LIMIT ?"), (*params, enough)).fetchall()
     return [r[0] for r in rows]

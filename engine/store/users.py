@@ -15,7 +15,7 @@ class UserRecord(BaseModel):
     name = CharField(null=True)
     role = CharField(max_length=16)
     body = CharField(null=True)  # an official's body
-    sector = CharField(null=True)  # a manager's sector block; empty means the whole centre
+    sector = CharField(null=True)  # a manager's sector blocks, space-separated; empty means the whole centre
     official_id = CharField(null=True)  # the person in the directory, when there is one
     password_hash = CharField()
     failed_logins = IntegerField(default=0)

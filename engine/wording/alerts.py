@@ -3,7 +3,7 @@ message in the appeal's channel for the executor, and a dead letter for the admi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .labels import Labels
@@ -11,24 +11,73 @@ from .labels import Labels
 EXCERPT_CHARS = 500
 
 
-def level_alert(appeal, clock, level, resolution, *, repeat: int, timezone: str, labels: Labels) -> tuple[str, str]:
+def level_alert(appeal, clock, level, resolution, *, repeat: int, timezone: str, labels: Labels,
+                now: datetime | None = None, responsible: str | None = None) -> tuple[str, str]:
     """(subject, body) of one ladder level for one clock, addressed as `resolution` says (a deputy,
     vacant roles passed over). `appeal`: id, channel, text; `clock`: kind, policy_id, body, due_at;
-    `timezone`: the body's, in which the due time is shown."""
+    `timezone`: the body's, in which the due time is shown; `now`: when it is written (the subject
+    and body then say how long is left or how long it is overdue); `responsible`: the name of the
+    person the appeal is assigned to."""
     due = clock.due_at.astimezone(ZoneInfo(timezone))
+    deadline = labels.deadline(clock.kind, clock.policy_id)
     prefix = f"Повторно ({repeat}): " if repeat else ""
     subject = f"[ЦУР] {prefix}{level.title}: обращение №{appeal.id}"
+    if now is not None:
+        subject += f" — {deadline}, {time_state(clock.due_at, now, due)}"
+    if responsible:
+        subject += f", ответственный: {responsible}"
     lines = [
         f"{level.title}.",
         f"Обращение №{appeal.id} ({labels('channel', appeal.channel)}), исполнитель: {labels('body', clock.body)}.",
-        f"{sentence(labels.deadline(clock.kind, clock.policy_id))}: {due:%d.%m.%Y %H:%M} {local_time_words(due)}.",
+        f"{sentence(deadline)}: {due:%d.%m.%Y %H:%M} {local_time_words(due)}.",
     ]
+    if now is not None:
+        lines.append(sentence(time_state(clock.due_at, now, due, long=True)) + ".")
+    if responsible:
+        lines.append(f"Ответственный: {responsible}.")
     if repeat:
         lines.append(f"Повторное уведомление №{repeat}: предыдущие не подтверждены. "
                      "Подтвердите получение, чтобы остановить повторы.")
     lines += resolution_lines(resolution, labels)
     lines += ["", "Текст обращения:", excerpt(appeal.text)]
     return subject, "\n".join(lines)
+
+
+def time_state(due_at: datetime, now: datetime, local_due: datetime, *, long: bool = False) -> str:
+    """«просрочено на 3 дня 4 часа» or «до 30.12.2026 23:59» (long: «осталось 2 дня 5 часов, до …»)."""
+    if now > due_at:
+        return f"просрочено на {duration_words(now - due_at)}"
+    if long:
+        return f"до срока осталось {duration_words(due_at - now)}"
+    return f"до {local_due:%d.%m.%Y %H:%M}"
+
+
+def duration_words(delta: timedelta) -> str:
+    """«3 дня 4 часа», «5 часов 10 минут», «12 минут» (calendar time, the two largest units)."""
+    minutes = max(int(delta.total_seconds() // 60), 1)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return plural(days, DAY) + (f" {plural(hours, HOUR)}" if hours else "")
+    if hours:
+        return plural(hours, HOUR) + (f" {plural(minutes, MINUTE)}" if minutes else "")
+    return plural(minutes, MINUTE)
+
+
+DAY = ("день", "дня", "дней")
+HOUR = ("час", "часа", "часов")
+MINUTE = ("минуту", "минуты", "минут")
+
+
+def plural(n: int, forms: tuple[str, str, str]) -> str:
+    """«1 день», «2 дня», «5 дней», «11 дней», «21 день»."""
+    if n % 10 == 1 and n % 100 != 11:
+        form = forms[0]
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        form = forms[1]
+    else:
+        form = forms[2]
+    return f"{n} {form}"
 
 
 def resolution_lines(resolution, labels: Labels) -> list[str]:

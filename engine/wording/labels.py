@@ -19,6 +19,7 @@ STATUS_NAMES = {
     "routed": "направлено, не взято в работу",
     "in_progress": "в работе",
     "awaiting_author": "ждёт уточнения от автора",
+    "answer_review": "ответ на проверке в ЦУР",
     "answered": "дан ответ",
     "rejected": "оставлено без ответа по существу",
     "closed": "закрыто",
@@ -51,7 +52,21 @@ ACTION_NAMES = {
     "close": "Закрыть",
     "reopen": "Вернуть в работу",
     "reroute": "Перемаршрутизировать по правилам",
+    # the centre checks answers of appeals on control
+    "approve_answer": "Одобрить и опубликовать ответ",
+    "return_answer": "Вернуть ответ на доработку",
+    "put_on_control": "Поставить на контроль ЦУР",
+    "release_control": "Снять с контроля ЦУР",
 }
+
+# an official's answer: a draft under the centre's review, returned with remarks, published, withdrawn
+ANSWER_STATUS_NAMES = {
+    "review": "на проверке",
+    "returned": "возвращён на доработку",
+    "published": "опубликован",
+    "withdrawn": "отозван",
+}
+ANSWER_KIND_NAMES = {"interim": "промежуточный", "final": "по существу"}
 
 # Federal Law 59-ФЗ art. 11: when an appeal may be left without an answer on the merits.
 REJECT_REASONS = {
@@ -70,6 +85,7 @@ EVENT_NAMES = {
     "appeal.routed": "Направлено по правилам",
     "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
     "alert.acknowledged": "Оповещение принято",
+    "alert.digested": "Оповещение включено в сводку после перерыва",
     "clock.started": "Запущен срок",
     "clock.paused": "Срок приостановлен",
     "clock.resumed": "Срок возобновлён",
@@ -78,6 +94,12 @@ EVENT_NAMES = {
     "clock.author_notified": "Автору направлено уведомление",
     "appeal.follow_up": "Автор ответил в канале обращения",
     "appeal.author_message": "Сообщение автора в канале обращения",
+    # messages to the resident (engine.services.replies, reply_delivery)
+    "reply.queued": "Сообщение автору подготовлено к отправке",
+    "reply.sent": "Ответ автору опубликован",
+    "reply.retry": "Сообщение автору пока не доставлено, будет повтор",
+    "reply.dead": "Сообщение автору не доставлено",
+    "reply.switched_off": "Сообщение автору не отправляется",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by
@@ -95,7 +117,10 @@ CHANNEL_NAMES = {
 LEVEL_NAMES = {
     "dead-letter": "Уведомление не доставлено",
     "daily-digest": "Ежедневная сводка просрочек",
+    "catch-up": "Сводка после перерыва в оповещениях",
     "author-message": "Сообщение автора обращения",
+    "answer-review": "Ответ ждёт проверки ЦУР",
+    "answer-returned": "Ответ возвращён на доработку",
 }
 
 # the conversation with the resident: kinds of messages to and from the author, how each travels, its state
@@ -181,6 +206,7 @@ REGIME_NAMES = {
     "other": "прочее",
 }
 
+# an appeal's priority (engine.domain.vocabulary.PRIORITIES), as the staff search and exports show it
 PRIORITY_NAMES = {
     "low": "низкий",
     "normal": "обычный",
@@ -255,6 +281,14 @@ FIELD_NAMES = {
     "fz59": "59-ФЗ",
     "simulation": "симуляция №",
     "appeals": "обращений",
+    # the centre's review of answers to appeals on control
+    "answer_id": "ответ №",
+    "review": "направлен на проверку ЦУР",
+    "remarks": "замечания ЦУР",
+    "written_by": "автор ответа",
+    "edited": "исправлен при проверке",
+    "on_control": "на контроле ЦУР",
+    "answer_withdrawn": "отозван ответ №",
     "repeat": "повтор №",
     "repeat_count": "повторов",
     "requested_role": "адресовано роли",
@@ -312,6 +346,8 @@ FIXED: dict[str, Mapping[str, str]] = {
     "message_kind": MESSAGE_KIND_NAMES,
     "route": ROUTE_NAMES,
     "message_status": MESSAGE_STATUS_NAMES,
+    "answer_status": ANSWER_STATUS_NAMES,
+    "answer_kind": ANSWER_KIND_NAMES,
     "staff_role": STAFF_ROLE_NAMES,
     "clock_state": CLOCK_STATE_NAMES,
     "alert_status": ALERT_STATUS_NAMES,

@@ -66,6 +66,7 @@ def actor_name(actor: str | None, labels: Labels, people: Mapping[str, str] | No
 
 
 PEOPLE_FIELDS = ("official", "recipient")
+ACTOR_FIELDS = ("written_by",)  # an official of the directory, or an actor (user:login, token:N)
 
 
 def field_value(key: str, value, labels: Labels, zone: str, people: Mapping[str, str] | None = None) -> str:
@@ -73,6 +74,10 @@ def field_value(key: str, value, labels: Labels, zone: str, people: Mapping[str,
     login → name, for an official who is a login rather than a person of the directory."""
     if key in PEOPLE_FIELDS and isinstance(value, str) and not labels.has("official", value):
         return (people or {}).get(value) or value
+    if key in ACTOR_FIELDS and isinstance(value, str):
+        if labels.has("official", value):
+            return labels("official", value)
+        return actor_name(value if ":" in value else f"user:{value}", labels, people)
     if key in CODE_FIELDS and isinstance(value, str):
         kinds = CODE_FIELDS[key]
         kinds = (kinds,) if isinstance(kinds, str) else kinds

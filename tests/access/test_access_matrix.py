@@ -12,11 +12,12 @@ import pytest
 from engine.services import credentials
 from tests.support.staff import add_staff, bearer
 
-ROLES = ("channel", "official", "manager", "policy", "admin")
-READ = {"official", "manager", "policy", "admin"}
+ROLES = ("channel", "official", "manager", "policy", "admin", "curator")
+READ = {"official", "manager", "policy", "admin", "curator"}
 WORK = {"official", "manager", "admin"}
 LEAD = {"manager", "admin"}
 RULES = {"policy", "admin"}
+REVIEW = {"curator", "manager", "admin"}  # the centre checks answers of appeals on control
 PUBLIC = "public"  # no login: health, the login form, static files, the API description
 SIGNED = "signed"  # channels authenticate each request with an HMAC signature, not a token
 
@@ -39,14 +40,20 @@ MATRIX: dict[str, object] = {
     "web.home": PUBLIC,
     "web.login": PUBLIC,
     "web.login_post": PUBLIC,
+    "web.accept_link": PUBLIC,  # the signed one-click link of an alert e-mail is the credential
+    "web.accept_link_post": PUBLIC,
     "web.logout": READ,
     "web.queue": WORK,
+    "web.save_filter": WORK,  # the caller's own saved filters
+    "web.delete_filter": WORK,
     "web.appeal": READ,
-    "web.act": WORK,
+    "web.act": WORK | {"curator"},
     "web.dashboard": LEAD,
     "web.acknowledge": WORK,
     "web.rules": RULES,
+    "web.review": REVIEW,
     "appeals.list_appeals": READ,
+    "appeals.export_appeals": READ,  # the list as CSV or XLSX
     "appeals.get_appeal": READ,
     "appeals.get_decision": READ,
     "actions.available": READ,
@@ -61,13 +68,19 @@ MATRIX: dict[str, object] = {
     "actions.close": WORK,
     "actions.reopen": LEAD,
     "actions.reroute": {"manager", "policy", "admin"},  # re-deciding with the active rules
+    "actions.approve_answer": REVIEW,
+    "actions.return_answer": REVIEW,
+    "actions.put_on_control": REVIEW,
+    "actions.release_control": REVIEW,
     "clocks.list_clocks": READ,
     "clocks.pause": WORK,
     "clocks.resume": WORK,
     "clocks.stop": WORK,
     "clocks.extend": WORK,  # the route admits operators; the clock service refuses officials with 403
-    "reports.sla": {"manager", "policy", "admin"},
-    "reports.at_risk": {"manager", "policy", "admin"},
+    "reports.sla": {"manager", "policy", "admin", "curator"},
+    "reports.at_risk": {"manager", "policy", "admin", "curator"},
+    "reports.trends_report": {"manager", "policy", "admin"},  # the centre's picture of the region
+    "web.analytics": LEAD,
     "rules.vocabulary": RULES,
     "rules.list_versions": RULES,
     "rules.get_version": RULES,
@@ -84,11 +97,16 @@ MATRIX: dict[str, object] = {
     "alerts.list_alerts": WORK,
     "alerts.get_alert": WORK,
     "alerts.acknowledge": WORK,
+    "saved_filters.list_filters": READ,  # the caller's own
+    "saved_filters.save_filter": READ,
+    "saved_filters.delete_filter": READ,
     "directory.bodies": READ,
     "directory.roles": READ,
     "directory.officials": {"manager", "policy", "admin"},
     "directory.export_yaml": {"policy", "admin"},
     "directory.import_yaml": {"admin"},
+    "tokens.list_tokens": {"admin"},  # labels and roles of every token, never the token
+    "tokens.revoke": {"admin"},
 }
 
 SAMPLE = {"int": "999999", "string": "sample", "path": "sample.txt"}

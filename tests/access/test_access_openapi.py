@@ -31,3 +31,16 @@ def test_the_docs_page_loads_swagger_ui_from_this_server(client):
     assert script.status_code == 200
     assert size > 100_000
     assert client.get("/api/docs/vendor/index.html").status_code == 404
+
+
+def test_every_operation_documents_the_statuses_any_request_may_get(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            statuses = set(operation["responses"])
+            assert {"400", "503"} <= statuses, (method, path)
+            assert ("404" in statuses) == ("{" in path), (method, path)
+            if method == "post":
+                assert "413" in statuses, (method, path)
+            assert "Retry-After" in operation["responses"]["503"]["headers"]

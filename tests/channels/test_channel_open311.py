@@ -9,7 +9,7 @@ from engine.store.models import AppealRecord
 from tests.support.open311 import API_KEY
 from tests.support.open311 import PIT as REQUEST
 
-PIT = {**REQUEST, "media_url": "https://example.ru/pit.jpg", "attribute[depth]": "30"}
+PIT = {**REQUEST, "media_url": "https://example.ru/pit.jpg"}
 
 
 @pytest.fixture

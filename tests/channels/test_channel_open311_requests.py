@@ -106,10 +106,13 @@ def test_a_required_attribute_is_required_and_json_may_nest_the_attributes(clien
     assert AppealRecord.select().count() == 1
 
 
-def test_attributes_a_service_does_not_define_are_kept_as_sent(client, channel):
-    created_id(client.post("/open311/v2/requests.json", data={**PIT, "attribute[depth]": "30"}))
+def test_attributes_a_service_does_not_define_are_refused_naming_them(client, channel):
+    answer = client.post("/open311/v2/requests.json", data={**PIT, "attribute[depth]": "30"})
 
-    assert '"depth": "30"' in AppealRecord.get().raw_payload
+    assert answer.status_code == 400
+    assert answer.get_json() == [
+        {"code": 400, "description": "attribute[depth]: the service defines no such attribute"}]
+    assert AppealRecord.select().count() == 0
 
 
 # --- the list of requests -----------------------------------------------------------------------------------

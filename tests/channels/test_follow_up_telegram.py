@@ -68,8 +68,8 @@ def test_a_reply_to_our_answer_reopens_the_appeal(runtime, clock, client, answer
     assert answer.status_code == 200 and answer.get_json() == {"ok": True}
     assert AppealRecord.select().count() == 1
     assert AppealRecord.get_by_id(answered_water).status == "in_progress"
-    assert kinds(answered_water) == [("out", "final_answer"), ("in", "follow_up")]
-    follow_up = author_messages.of_appeal(answered_water)[1]
+    assert kinds(answered_water) == [("out", "acknowledgement"), ("out", "final_answer"), ("in", "follow_up")]
+    follow_up = author_messages.of_appeal(answered_water)[2]
     assert (follow_up.route, follow_up.platform_id) == ("telegram", "509")
     assert follow_up.address == {"chat_id": OLGA, "message_id": 509, "reply_to_message_id": OUR_REPLY}
     reopened = next(e for e in appeal_store.audit_trail(answered_water) if e.action == "appeal.reopen")
@@ -137,8 +137,8 @@ def test_a_plain_message_while_the_author_is_asked_to_clarify_is_their_message(r
 
     assert AppealRecord.select().count() == 1
     assert AppealRecord.get_by_id(appeal.id).status == "awaiting_author"  # the official resumes when satisfied
-    assert kinds(appeal.id) == [("in", "author_message")]
-    assert author_messages.of_appeal(appeal.id)[0].text == "Подъезд 3, квартира 41"
+    assert kinds(appeal.id) == [("out", "acknowledgement"), ("out", "clarification"), ("in", "author_message")]
+    assert author_messages.of_appeal(appeal.id)[-1].text == "Подъезд 3, квартира 41"
 
 
 def test_in_a_group_chat_only_an_explicit_reply_continues_an_appeal(runtime, clock, client, channel):

@@ -44,6 +44,9 @@ def answered_pit(runtime, clock, client, channel):
     return answer_pit(runtime, clock, client)
 
 
+ACKNOWLEDGEMENT = ("out", "acknowledgement", "pending", "vk_comment", None)  # queued by routing
+
+
 def conversation(appeal_id):
     return [(m.direction, m.kind, m.status, m.route, m.platform_id) for m in author_messages.of_appeal(appeal_id)]
 
@@ -58,9 +61,11 @@ def test_a_reply_under_our_answer_reopens_the_original_appeal(runtime, clock, cl
     assert AppealRecord.select().count() == 1  # no new appeal in triage
     appeal = AppealRecord.get_by_id(answered_pit)
     assert appeal.status == "in_progress"
-    assert conversation(appeal.id) == [("out", "final_answer", "sent", "vk_comment", "4060"),
+    # routing queued the acknowledgement (never delivered here), the answer queued the reply VK numbered 4060
+    assert conversation(appeal.id) == [ACKNOWLEDGEMENT,
+                                       ("out", "final_answer", "sent", "vk_comment", "4060"),
                                        ("in", "follow_up", "received", "vk_comment", "4071")]
-    follow_up = author_messages.of_appeal(appeal.id)[1]
+    follow_up = author_messages.of_appeal(appeal.id)[2]
     assert follow_up.text == "Ничего не сделали, яма на месте" and follow_up.actor == "channel:gov-vk"
     assert follow_up.address == {"owner_id": -GROUP, "post_id": 812, "comment_id": 4071, "reply_to_comment": 4060}
     audit = {e.action: e for e in appeal_store.audit_trail(appeal.id)}
@@ -116,7 +121,7 @@ def test_someone_elses_reply_under_our_answer_is_a_new_appeal(runtime, clock, cl
 
     assert AppealRecord.select().count() == 2
     assert AppealRecord.get_by_id(answered_pit).status == "answered"
-    assert conversation(answered_pit) == [("out", "final_answer", "sent", "vk_comment", "4060")]
+    assert conversation(answered_pit) == [ACKNOWLEDGEMENT, ("out", "final_answer", "sent", "vk_comment", "4060")]
 
 
 def test_a_reply_beyond_the_window_is_a_new_appeal_and_the_original_stays_answered(runtime, clock, client,
@@ -169,7 +174,8 @@ def test_a_rejected_appeal_keeps_its_status_and_the_reply_is_attached(runtime, c
 
     assert AppealRecord.select().count() == 1
     assert AppealRecord.get_by_id(appeal.id).status == "rejected"
-    assert conversation(appeal.id) == [("in", "follow_up", "received", "vk_comment", "4071")]
+    assert conversation(appeal.id) == [ACKNOWLEDGEMENT, ("out", "rejected", "pending", "vk_comment", None),
+                                       ("in", "follow_up", "received", "vk_comment", "4071")]
 
 
 def test_a_comment_on_the_residents_own_post_continues_the_post(runtime, clock, client, channel):
@@ -195,7 +201,8 @@ def test_a_redelivered_follow_up_reopens_once(runtime, clock, client, answered_p
     post(client, event("wall_reply_new", reply(), event_id="ev-11"))  # the same comment under another event id
 
     assert AppealRecord.select().count() == 1
-    assert [m.kind for m in author_messages.of_appeal(answered_pit)] == ["final_answer", "follow_up"]
+    assert [m.kind for m in author_messages.of_appeal(answered_pit)] == ["acknowledgement", "final_answer",
+                                                                         "follow_up"]
     assert [e.action for e in appeal_store.audit_trail(answered_pit)].count("appeal.reopen") == 1
     assert ClockRecord.get((ClockRecord.appeal == answered_pit) & (ClockRecord.kind == "final_answer")) \
         .deadline_version == 2
@@ -206,7 +213,7 @@ def test_a_malformed_thread_is_422_and_changes_nothing(runtime, clock, client, a
 
     assert answer.status_code == 422 and "parents_stack" in answer.get_json()["error"]["fields"]
     assert AppealRecord.get_by_id(answered_pit).status == "answered"
-    assert len(author_messages.of_appeal(answered_pit)) == 1
+    assert [m.kind for m in author_messages.of_appeal(answered_pit)] == ["acknowledgement", "final_answer"]
 
 
 def test_the_residents_message_is_not_logged(runtime, clock, client, answered_pit, caplog):

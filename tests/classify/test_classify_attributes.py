@@ -58,11 +58,19 @@ def test_posted_values_are_checked_and_cleaned_by_datatype():
     )
 
     clean, errors = check_values(attributes, {"kind": ["b"], "tags": ["x", "y", "x"], "depth": ["12,5"],
-                                              "seen": ["2026-11-30T10:00:00+07:00"], "extra": ["kept"]})
+                                              "seen": ["2026-11-30T10:00:00+07:00"]})
     _, wrong = check_values(attributes, {"kind": ["c"], "depth": ["inf"], "seen": ["2026-11-30T10:00:00"]})
 
     assert errors == {}
-    assert clean == {"kind": "b", "tags": ["x", "y"], "depth": 12.5, "seen": "2026-11-30T10:00:00+07:00",
-                     "extra": "kept"}
+    assert clean == {"kind": "b", "tags": ["x", "y"], "depth": 12.5, "seen": "2026-11-30T10:00:00+07:00"}
     assert set(wrong) == {"kind", "depth", "seen"}
     assert check_values(attributes, {})[1] == {"depth": "required"}
+
+
+def test_a_code_the_service_does_not_define_is_an_error_not_kept():
+    attributes = (Attribute("depth", "number", "Глубина"),)
+
+    clean, errors = check_values(attributes, {"depth": ["3"], "extra": ["kept?"]})
+
+    assert clean == {"depth": 3.0}
+    assert errors == {"extra": "the service defines no such attribute"}

@@ -39,6 +39,28 @@ def test_the_lexicon_finds_the_topic_and_subtopic_in_any_inflection(reader, text
     assert 0 < found.confidence <= 1 and found.matched
 
 
+@pytest.mark.parametrize("text, topic, subtopic", [
+    ("Третий час нет света на улице Антона Петрова", "energy", "outage"),
+    ("Опять отключили электричество во всём подъезде", "energy", "outage"),
+    ("Сидим без света с утра", "energy", "outage"),
+    ("У нас свет пропал, когда дадут?", "energy", "outage"),
+    ("Нет воды с самого утра", "housing", "water"),
+    ("В квартире нет отопления", "housing", "heating"),
+    ("Батареи холодные уже неделю", "housing", "heating"),
+])
+def test_the_lexicon_recognises_outages_as_residents_write_them(reader, text, topic, subtopic):
+    found = reader.read(appeal(text)).classification
+
+    assert (found.topic, found.subtopic) == (topic, subtopic)
+    assert found.confidence >= reader.min_confidence
+
+
+def test_the_word_light_alone_is_not_an_outage(reader):
+    found = reader.read(appeal("Во дворе красивый свет фонарей")).classification
+
+    assert found.topic is None
+
+
 def test_a_text_without_lexicon_terms_has_no_topic_and_zero_confidence(reader):
     found = reader.read(appeal("Детский праздник прошёл, а сад зарос")).classification
 

@@ -70,7 +70,7 @@ def test_the_sla_report_prints_csv_with_a_total_line(cli_env, capsys):
     code, out, _ = run(capsys, "report", "sla", "--from", "2026-05-01", "--to", "2026-05-31", "--format", "csv")
 
     assert code == 0
-    assert out.splitlines()[0] == "body,on_time_closed,closed,open_overdue,pending,compliance"
+    assert out.splitlines()[0] == "body,on_time_closed,closed,open_overdue,pending,compliance,returned_answers"
     assert out.splitlines()[-1].startswith("total,0,0,0,0,")
 
 

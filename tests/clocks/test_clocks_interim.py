@@ -57,9 +57,10 @@ def test_the_interim_answer_starts_the_final_answer_seven_working_days_later_and
     assert final.policy_version == runtime.policy_set.policies["incident"].version
     assert result["clocks_started"] == [{"kind": "final_answer", "due_utc": final.due_at.isoformat()}]
     assert result["clocks_stopped"] == ["first_response"]
+    # an incident is on the centre's control: the clock starts when the curator publishes the answer
     started = [e for e in store.audit_trail(appeal_id) if e.action == "clock.started"]
     assert [(e.details["clock"], e.details["after"], e.actor) for e in started] == [
-        ("final_answer", "interim", "user:belova-na")]
+        ("final_answer", "interim", "user:curator")]
     escalation = EscalationRecord.get(EscalationRecord.clock == final.id)
     assert escalation.ladder_id == "incident-response" and escalation.next_check_at > clock()
 

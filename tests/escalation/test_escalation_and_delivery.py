@@ -67,21 +67,36 @@ def test_each_ladder_step_alerts_its_role_once_however_often_the_sweep_runs(runt
     assert sweep(runtime).alerts == 0
     clock.set(at("Mon 2027-01-11 17:00 +0700"))
     sweep(runtime)
-    assert ("breach-plus-1wd", "centre_head", "petrov-ii") in alerts_by_status("pending")
-    assert AlertRecord.select().count() == 3
+    # the roads head, by e-mail and Telegram (his channels)
+    assert alerts_by_status("pending").count(("breach-plus-1wd", "sector_head", "orlov-dm")) == 2
+    assert AlertRecord.select().count() == 4
+    # the centre head hears one working day after the sector head
+    clock.set(at("Tue 2027-01-12 17:00 +0700"))
+    sweep(runtime)
+    assert ("breach-plus-2wd", "centre_head", "petrov-ii") in alerts_by_status("pending")
+    assert AlertRecord.select().count() == 5
 
 
-def test_after_downtime_only_the_highest_level_reached_is_sent(runtime, clock, routed_appeal):
+def test_after_downtime_the_highest_level_is_sent_and_the_passed_over_are_told_in_a_letter(runtime, clock,
+                                                                                           routed_appeal):
     clock.set(at("Wed 2027-01-13 12:00 +0700"))
 
     report = sweep(runtime)
 
-    assert alerts_by_status("pending") == [("breach-plus-1wd", "centre_head", "petrov-ii")]
+    assert alerts_by_status("pending") == [
+        ("breach-plus-2wd", "centre_head", "petrov-ii"),  # the level reached, sent as it is
+        ("catch-up", "executor", "fedorov-sp"),  # one letter each for the people whose levels were passed over
+        ("catch-up", "head_of_body", "gromov-ka"),
+        ("catch-up", "sector_head", "orlov-dm"),  # one on each of his two channels (e-mail and Telegram)
+        ("catch-up", "sector_head", "orlov-dm"),
+    ]
     assert alerts_by_status("superseded") == [
         ("breach", "head_of_body", "gromov-ka"),
+        ("breach-plus-1wd", "sector_head", "orlov-dm"),
+        ("breach-plus-1wd", "sector_head", "orlov-dm"),
         ("three-quarters", "executor", "fedorov-sp"),
     ]
-    assert report.superseded == 2
+    assert report.superseded == 3 and report.letters == 4  # levels passed over (the sector head had two channels)
 
 
 def test_an_answered_appeal_gets_no_alert(runtime, clock, routed_appeal):
@@ -126,7 +141,7 @@ def test_alerts_are_mailed_once_in_russian_with_a_link(runtime, clock, routed_ap
     text = plain_text(message)
     assert "ямы" in text
     assert "30.12.2026 23:59" in text
-    assert f"http://appeals.test/api/v1/appeals/{routed_appeal}" in text
+    assert f"http://appeals.test/appeals/{routed_appeal}" in text  # the staff page, not the JSON API
     assert AlertRecord.get().status == "sent"
 
 
@@ -137,17 +152,17 @@ def test_an_smtp_outage_delays_alerts_but_loses_none(runtime, clock, routed_appe
     sweep(runtime)
 
     first = deliver_pending(runtime)
-    assert (first.sent, first.failed) == (0, 1)
-    alert = AlertRecord.get(AlertRecord.status == "pending")
-    assert alert.attempts == 1 and alert.next_attempt_at > clock()
+    assert (first.sent, first.failed) == (0, 3)  # the centre head's alert, the letters to the passed-over two
+    waiting = list(AlertRecord.select().where(AlertRecord.status == "pending"))
+    assert len(waiting) == 3 and all(a.attempts == 1 and a.next_attempt_at > clock() for a in waiting)
     assert deliver_pending(runtime).failed == 0  # not retried before its time
 
     server = SmtpServer(port).start()
     try:
         clock.set(at("Wed 2027-01-13 13:00 +0700"))
-        assert deliver_pending(runtime).sent == 1
+        assert deliver_pending(runtime).sent == 3
         assert deliver_pending(runtime).sent == 0
-        assert len(server.messages) == 1
+        assert len(server.messages) == 3
     finally:
         server.stop()
 
@@ -160,6 +175,6 @@ def test_an_alert_that_keeps_failing_is_dead_lettered(runtime, clock, routed_app
         deliver_pending(runtime)
         clock.set(clock() + timedelta(hours=7))  # past the longest backoff
 
-    alert = AlertRecord.get(AlertRecord.level == "breach-plus-1wd")
+    alert = AlertRecord.get(AlertRecord.level == "breach-plus-2wd")
     assert alert.status == "dead"
     assert alert.attempts == runtime.settings.delivery_max_attempts

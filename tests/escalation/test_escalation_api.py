@@ -77,7 +77,8 @@ def test_healthz_and_metrics_report_the_sweep_lag_and_the_outbox(client, runtime
     text = metrics.get_data(as_text=True)
     assert metrics.mimetype == "text/plain"
     assert "appeals_escalation_due_steps 1\n" in text
-    assert 'appeals_alerts{status="pending"} 1\n' in text
+    # the breach alert, and the catch-up letter telling the executor that their 75 % level was passed over
+    assert 'appeals_alerts{status="pending"} 2\n' in text
     assert 'appeals_alerts{status="superseded"} 1\n' in text
     lag = float(next(line for line in text.splitlines() if line.startswith("appeals_sweep_lag_seconds")).split()[1])
     assert lag == pytest.approx(health["sweep_lag_seconds"])

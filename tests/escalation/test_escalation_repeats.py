@@ -93,8 +93,12 @@ def test_two_days_of_downtime_send_one_alert_per_clock_at_the_level_reached(runt
     report = sweep(runtime)
 
     pending = sorted((a.clock.kind, a.level, a.recipient) for a in
-                     AlertRecord.select().where(AlertRecord.status == "pending"))
+                     AlertRecord.select().where((AlertRecord.status == "pending") & AlertRecord.clock.is_null(False)))
     assert pending == [("first_response", "breach-plus-1wd", "petrov-ii")]  # the final answer's half is ahead
+    letters = sorted((a.recipient, a.channel) for a in AlertRecord.select().where(AlertRecord.level == "catch-up"))
+    # the people whose levels were passed over are told, one letter per person and channel
+    assert letters == [("belova-na", "email"), ("belova-na", "telegram"), ("lebedeva-im", "email"),
+                       ("zaitsev-ro", "email")]
     assert first_response_alerts(status="superseded") == [
         ("breach", 0, "belova-na", "email", "superseded"), ("breach", 0, "belova-na", "telegram", "superseded"),
         ("breach", 0, "zaitsev-ro", "email", "superseded"), ("half-time", 0, "lebedeva-im", "email", "superseded")]
@@ -140,6 +144,10 @@ def test_an_urgent_incident_climbs_the_urgent_ladder(runtime, clock):
     official = Caller(token_id=None, role="official", label=None, user="belova-na")
     perform(runtime, received.appeal_id, "take", {}, official)
     perform(runtime, received.appeal_id, "answer", {"kind": "interim", "text": "Бригада выехала."}, official)
+    # an incident is on the centre's control: the final answer's term starts when the answer is published
+    assert {r.clock.kind for r in EscalationRecord.select()} == {"first_response"}
+    centre = Caller(token_id=None, role="curator", label=None, user="curator")
+    perform(runtime, received.appeal_id, "approve_answer", {}, centre)
 
     rows = {r.clock.kind: r.ladder_id for r in EscalationRecord.select()}
     assert rows == {"first_response": "incident-urgent", "final_answer": "incident-urgent"}

@@ -77,7 +77,8 @@ def _generated_facts(rng: random.Random) -> dict:
 
 def _demo_facts(rng: random.Random) -> dict:
     texts = ["Третий день нет горячей воды", "На дороге яма", "Не вывозят мусор, свалка", "Пожар, жильцы",
-             "запись к врачу", "Автобус не ходит", "выплата пособия", "яма на дороге возле школы", ""]
+             "запись к врачу", "Автобус не ходит", "выплата пособия", "яма на дороге возле школы",
+             "Нет света на улице", "Отключили электричество в подъезде", "Свет горит", "Нет воды", ""]
     facts = random_facts(rng)
     facts["text"] = rng.choice(texts) + f" дом {rng.randrange(50)}"
     facts.pop("words", None)
@@ -172,3 +173,16 @@ def test_a_stage_memo_tells_generated_stages_apart_by_what_they_see(generated):
         facts = _generated_facts(rng)
         assert generated.decide(facts, memo=memo) == generated.decide(facts), facts
     assert 0 < memo.evaluated < 3000 * len(generated.stages)
+
+
+def test_a_pattern_is_keyed_by_whether_it_matches_not_by_the_whole_text(tmp_path):
+    route = [{"id": "outage", "description": "d", "when": {"fact": "text", "op": "matches", "value": "нет\\s+света"},
+              "then": {"assign": {"body": "min-roads", "role": "executor"}}}]
+    rulebook = load_rulebook(write_rules(tmp_path, minimal_tree(route)), **directory_sets())
+    key = DecisionKey(rulebook.stages)
+
+    def of(text):
+        return key(prepare_facts({"text": text}))
+
+    assert of("Нет света, дом 1") == of("Третий час нет  света, дом 25") != of("Свет горит, дом 1")
+    assert of("Свет горит, дом 1") == of("Яма, дом 7")

@@ -7,15 +7,18 @@ from datetime import timedelta
 
 import pytest
 
+from engine.domain.appeal import Author
 from engine.store import author_messages as store
 from tests.support.staff import routed
 
 pytestmark = pytest.mark.both_databases
 
+ANONYMOUS = Author(type="anonymous")  # an anonymous 59-ФЗ appeal: routing queues no acknowledgement
+
 
 def test_a_reply_is_queued_once_claimed_once_and_marked_sent_with_the_platform_id(runtime):
     now = runtime.now()
-    appeal_id = routed(runtime, external_id="conv-1")
+    appeal_id = routed(runtime, external_id="conv-1", author=ANONYMOUS)
     queue = dict(appeal_id=appeal_id, kind="acknowledgement", route="telegram",
                  address={"chat_id": 42, "message_id": 7}, text="Ваше обращение принято", now=now,
                  idempotency_key=f"appeal:{appeal_id}:acknowledgement:v1")
@@ -34,7 +37,7 @@ def test_a_reply_is_queued_once_claimed_once_and_marked_sent_with_the_platform_i
 
 def test_a_failed_reply_waits_for_its_retry_and_a_dead_one_is_never_due_again(runtime):
     now = runtime.now()
-    appeal_id = routed(runtime, external_id="conv-2")
+    appeal_id = routed(runtime, external_id="conv-2", author=ANONYMOUS)
     store.add_outgoing(appeal_id=appeal_id, kind="final_answer", route="email", address={"email": "a@b.ru"},
                        text="Ответ", idempotency_key="k-retry", now=now)
     reply = store.by_key("k-retry")
@@ -49,7 +52,7 @@ def test_a_failed_reply_waits_for_its_retry_and_a_dead_one_is_never_due_again(ru
 
 def test_the_authors_messages_and_the_replies_read_back_oldest_first(runtime):
     now = runtime.now()
-    appeal_id = routed(runtime, external_id="conv-3")
+    appeal_id = routed(runtime, external_id="conv-3", author=ANONYMOUS)
     store.add_outgoing(appeal_id=appeal_id, kind="final_answer", route="vk_comment",
                        address={"owner_id": -1, "post_id": 2, "reply_to_comment": 3}, text="Яму заделали",
                        idempotency_key="k-out", now=now)

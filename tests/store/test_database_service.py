@@ -50,6 +50,6 @@ def test_metrics_count_alerts_in_every_outbox_state(runtime, clock):
     sweep(runtime)
     metrics = service_metrics(runtime)
 
-    assert set(metrics["alerts"]) == {"pending", "sent", "dead", "superseded"}
+    assert set(metrics["alerts"]) == {"pending", "sent", "dead", "superseded", "digested"}
     assert metrics["alerts"]["pending"] >= 1 and metrics["escalation_due_steps"] == 0
     assert metrics["delivery_lag_seconds"] >= 0 and metrics["routing_waiting"] == 0

@@ -73,8 +73,9 @@ def test_a_sweep_killed_midway_and_restarted_loses_and_duplicates_nothing(runtim
     try:
         finish(start_sweep({**env, "APPEALS_SMTP_URL": smtp.url}))
         assert alert_count() == total
-        assert len(smtp.messages) == total
-        keys = {m["X-Appeals-Alert"] for m in smtp.messages}
+        alerts = [m for m in smtp.messages if m["X-Appeals-Alert"]]  # besides the letters to the appeals' authors
+        assert len(alerts) == total
+        keys = {m["X-Appeals-Alert"] for m in alerts}
     finally:
         smtp.stop()
     assert len(keys) == total

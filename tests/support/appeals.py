@@ -11,6 +11,7 @@ from engine.store.models import ClockRecord
 from tests.support.moments import at
 
 HOUSING_OFFICIAL = Caller(token_id=None, role="official", label=None, user="belova-na")
+CENTRE_CURATOR = Caller(token_id=None, role="curator", label=None, user="curator")
 
 
 def pit_appeal(clock, external_id="pos-1", *, regime="fz59", author_type="citizen", category="roads") -> IncomingAppeal:
@@ -52,9 +53,14 @@ def taken_incident(runtime, clock, external_id="vk-1") -> int:
     return received.appeal_id
 
 
-def answer(runtime, appeal_id: int, kind: str) -> dict:
-    """The housing official answers (`interim` or `final`)."""
-    return perform(runtime, appeal_id, "answer", {"kind": kind, "text": "Ответ жителю."}, HOUSING_OFFICIAL)
+def answer(runtime, appeal_id: int, kind: str, *, approve: bool = True) -> dict:
+    """The housing official answers (`interim` or `final`). An incident is on the centre's control
+    (rules/routing/control.yaml): its answer is a draft, which the curator approves at once — the
+    answer is published at the same moment — unless ``approve`` is False."""
+    result = perform(runtime, appeal_id, "answer", {"kind": kind, "text": "Ответ жителю."}, HOUSING_OFFICIAL)
+    if approve and result.get("review"):
+        return perform(runtime, appeal_id, "approve_answer", {}, CENTRE_CURATOR)
+    return result
 
 
 def clock_row(appeal_id: int, kind: str) -> ClockRecord | None:

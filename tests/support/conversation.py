@@ -22,19 +22,29 @@ OUR_REPLY = 4060  # the comment id VK gave our answer under the resident's comme
 
 def sent_reply(rt, appeal_id: int, *, route: str, platform_id: str, address: dict, kind: str = "final_answer",
                text: str = "Яма заделана, спасибо за сообщение.") -> None:
-    """A reply to the author that the platform accepted and numbered ``platform_id``."""
+    """A reply to the author that the platform accepted and numbered ``platform_id``: the one the action queued
+    (an answer queues its reply), else one queued here; marked sent as the delivery job marks it."""
     now = rt.now()
-    key = f"appeal:{appeal_id}:{kind}:{platform_id}"
-    assert author_messages.add_outgoing(appeal_id=appeal_id, kind=kind, route=route, address=address, text=text,
-                                        idempotency_key=key, now=now, actor="system")
-    assert author_messages.mark_sent(author_messages.by_key(key).id, now, platform_id=platform_id)
+    queued = [m for m in author_messages.of_appeal(appeal_id)
+              if m.direction == "out" and m.kind == kind and m.status == "pending"]
+    if queued:
+        assert (queued[-1].route, queued[-1].address) == (route, address), (queued[-1].route, queued[-1].address)
+        message_id = queued[-1].id
+    else:
+        key = f"appeal:{appeal_id}:{kind}:{platform_id}"
+        assert author_messages.add_outgoing(appeal_id=appeal_id, kind=kind, route=route, address=address, text=text,
+                                            idempotency_key=key, now=now, actor="system")
+        message_id = author_messages.by_key(key).id
+    assert author_messages.mark_sent(message_id, now, platform_id=platform_id)
 
 
 def answered(rt, appeal_id: int, text: str = "Яма заделана, спасибо за сообщение.") -> None:
-    """Taken by the roads official and answered on the merits now."""
+    """Taken by the roads official and answered on the merits now (a VK incident is on the centre's
+    control: the manager approves the draft at once, so the answer is published now too)."""
     if AppealRecord.get_by_id(appeal_id).status == "routed":
         perform(rt, appeal_id, "take", {}, OFFICIAL)
-    perform(rt, appeal_id, "answer", {"kind": "final", "text": text}, OFFICIAL)
+    if perform(rt, appeal_id, "answer", {"kind": "final", "text": text}, OFFICIAL).get("review"):
+        perform(rt, appeal_id, "approve_answer", {}, MANAGER)
 
 
 def vk_channel(rt) -> str:

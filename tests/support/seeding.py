@@ -46,7 +46,8 @@ def seed_open_appeals(template_appeal_id: int, *, total: int, due: int, clock_ki
 
 def _clone(model, template_id: int, count: int, overrides: dict[str, str], params: list | None = None) -> None:
     table = model._meta.table_name
-    columns = [c.name for c in database.get_columns(table)]
+    # the model's columns: a column the database computes itself (appeal_record.search) is never written
+    columns = [c.name for c in database.get_columns(table) if c.name in model._meta.columns]
     selected = ", ".join(overrides.get(c, f't."{c}"') for c in columns)
     if is_postgres():
         series = f"generate_series(1, {int(count)}) AS s(i)"

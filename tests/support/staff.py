@@ -22,6 +22,7 @@ STAFF = {
     "centre-manager": ("manager", None, None),
     "policy-writer": ("policy", None, None),
     "administrator": ("admin", None, None),
+    "centre-curator": ("curator", None, None),
 }
 
 
@@ -29,7 +30,7 @@ def add_staff(rt) -> dict[str, str]:
     """Create the users above; returns login -> API token acting as that user.
 
     They share one hash of PASSWORD, made once per test process by the service's own hashing:
-    scrypt takes a tenth of a second by design, and dozens of tests add these six users."""
+    scrypt takes a tenth of a second by design, and dozens of tests add these seven users."""
     tokens = {}
     with patch.object(users, "hash_password", _password_hash):
         for login, (role, body, sector) in STAFF.items():

@@ -47,7 +47,8 @@ def test_the_api_shows_the_vk_author_the_original_and_the_conversation_in_order(
                               "key": "vk:52001777", "phone": None, "email": None,
                               "profile": "https://vk.com/id52001777"}
     assert view["link"] == f"https://vk.com/wall-{GROUP}_812?reply=4051"
-    out, follow_up = view["conversation"]
+    acknowledgement, out, follow_up = view["conversation"]
+    assert (acknowledgement["kind"], acknowledgement["status_title"]) == ("acknowledgement", "ждёт отправки")
     assert {k: out[k] for k in ("direction", "kind_title", "route_title", "status_title", "platform_id",
                                 "at_local", "new", "error")} == {
         "direction": "out", "kind_title": "Ответ по существу", "route_title": "ВКонтакте, комментарий",
@@ -85,8 +86,9 @@ def test_a_dead_reply_shows_why(runtime, client, tokens):
     author_messages.mark_failed(author_messages.by_key("k-dead").id, error="550 5.1.1 mailbox unavailable",
                                 next_attempt_at=None, dead=True)
 
-    [message] = detail(client, tokens, appeal_id)["conversation"]
+    queued, message = detail(client, tokens, appeal_id)["conversation"]  # routing queued the first one
 
+    assert (queued["status_title"], queued["error"]) == ("ждёт отправки", None)
     assert (message["status_title"], message["error"]) == ("не доставлено", "550 5.1.1 mailbox unavailable")
     assert message["kind_title"] == "Уведомление о приёме" and message["route_title"] == "электронная почта"
 
@@ -123,7 +125,8 @@ def test_the_appeal_page_shows_the_contact_the_original_and_the_conversation(run
 
 
 def test_an_appeal_without_messages_says_so(runtime, client, tokens):
-    appeal_id = routed(runtime, external_id="quiet-1")
+    # anonymous under 59-ФЗ: not even an acknowledgement (rules/replies.yaml)
+    appeal_id = routed(runtime, external_id="quiet-1", author=Author(type="anonymous"))
     log_in(client, "centre-manager")
 
     page = client.get(f"/appeals/{appeal_id}").get_data(as_text=True)
@@ -133,7 +136,7 @@ def test_an_appeal_without_messages_says_so(runtime, client, tokens):
 
 
 def test_a_sent_telegram_reply_keeps_its_route_title(runtime, client, tokens):
-    appeal_id = routed(runtime, external_id="tg-1")
+    appeal_id = routed(runtime, external_id="tg-1", author=Author(type="anonymous"))  # nothing queued by routing
     sent_reply(runtime, appeal_id, route="telegram", platform_id="502", address={"chat_id": 1, "message_id": 2},
                kind="acknowledgement")
 

@@ -52,8 +52,9 @@ def test_the_page_shows_our_answer_and_the_residents_follow_up(browser, live, ru
 
     assert "в работе" in page.text_content("#status")
     rows = page.locator("#conversation tbody tr")
-    assert rows.count() == 2
-    ours, theirs = rows.nth(0), rows.nth(1)
+    assert rows.count() == 3  # the acknowledgement routing queued, our answer, the resident's follow-up
+    assert "Уведомление о приёме" in rows.nth(0).inner_text() and "ждёт отправки" in rows.nth(0).inner_text()
+    ours, theirs = rows.nth(1), rows.nth(2)
     assert ours.get_attribute("data-direction") == "out"
     assert "Ответ по существу" in ours.inner_text() and "отправлено" in ours.inner_text()
     assert "04.12.2026 10:00" in theirs.inner_text()

@@ -122,3 +122,29 @@ def test_the_sweep_writes_the_alert_in_these_words(runtime, clock):
     assert "Срок ответа по 59-ФЗ: 30.12.2026 23:59 по местному времени органа (UTC+7)." in alert.body
     assert f"Обращение №{received.appeal_id} (Платформа обратной связи Госуслуг)" in alert.body
     assert "«answer»" not in alert.body and "fz59" not in alert.body and "Asia/Barnaul" not in alert.body
+
+
+def test_durations_are_said_in_russian_with_the_right_plural():
+    from datetime import timedelta
+
+    from engine.wording.alerts import duration_words
+
+    assert [duration_words(timedelta(days=d)) for d in (1, 2, 5, 11, 21, 22, 111)] == [
+        "1 день", "2 дня", "5 дней", "11 дней", "21 день", "22 дня", "111 дней"]
+    assert duration_words(timedelta(days=3, hours=4, minutes=5)) == "3 дня 4 часа"
+    assert duration_words(timedelta(hours=1, minutes=21)) == "1 час 21 минуту"
+    assert duration_words(timedelta(seconds=10)) == "1 минуту"
+
+
+def test_given_the_moment_and_the_person_a_ladder_alert_says_how_late_and_who_answers(policy_set):
+    subject, body = level_alert(appeal(), answer_clock(), BREACH, Resolution(GROMOV, "head_of_body", "head_of_body"),
+                                repeat=0, timezone="Asia/Barnaul", labels=labels_for(policy_set),
+                                now=datetime(2027, 1, 2, 19, 0, tzinfo=UTC), responsible="Фёдоров Сергей Петрович")
+    early, _ = level_alert(appeal(), answer_clock(), BREACH, Resolution(GROMOV, "head_of_body", "head_of_body"),
+                           repeat=0, timezone="Asia/Barnaul", labels=labels_for(policy_set),
+                           now=datetime(2026, 12, 28, 16, 0, tzinfo=UTC))
+
+    assert subject == ("[ЦУР] Срок нарушен: обращение №17 — срок ответа по 59-ФЗ, просрочено на 3 дня 2 часа, "
+                       "ответственный: Фёдоров Сергей Петрович")
+    assert "Просрочено на 3 дня 2 часа." in body and "Ответственный: Фёдоров Сергей Петрович." in body
+    assert early == "[ЦУР] Срок нарушен: обращение №17 — срок ответа по 59-ФЗ, до 30.12.2026 23:59"

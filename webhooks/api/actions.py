@@ -1,4 +1,4 @@
-"""POST /api/v1/appeals/<id>/actions/<action>: what officials, managers and policy staff do with an appeal.
+"""POST /api/v1/appeals/<id>/actions/<action>: what officials, managers, curators and policy staff do with an appeal.
 
 Each action has its own request schema; the state machine lives in engine.services.actions and
 answers 409 with the reason when the appeal's state does not allow the action.
@@ -21,7 +21,7 @@ from ..runtime import runtime
 bp = Blueprint("actions", __name__, url_prefix="/api/v1/appeals")
 
 TEXT = validate.Length(min=1, max=20000)
-READERS = ("official", "manager", "policy", "admin")
+READERS = ("official", "manager", "policy", "admin", "curator")
 
 
 class EmptyActionSchema(Schema):
@@ -64,6 +64,20 @@ class RerouteSchema(Schema):
                            metadata={"description": "почему обращение направляется заново по действующим правилам"})
 
 
+class ApproveAnswerSchema(Schema):
+    text = fields.String(validate=TEXT, metadata={
+        "description": "исправленный текст ответа; без него публикуется текст исполнителя"})
+
+
+class ReturnAnswerSchema(Schema):
+    remarks = fields.String(required=True, validate=validate.Length(min=1, max=5000),
+                            metadata={"description": "замечания исполнителю: что исправить в ответе"})
+
+
+class ControlSchema(Schema):
+    reason = fields.String(validate=validate.Length(max=2000), metadata={"description": "почему (в историю)"})
+
+
 ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "take": EmptyActionSchema,
     "answer": AnswerSchema,
@@ -75,6 +89,10 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "close": EmptyActionSchema,
     "reopen": ReopenSchema,
     "reroute": RerouteSchema,
+    "approve_answer": ApproveAnswerSchema,
+    "return_answer": ReturnAnswerSchema,
+    "put_on_control": ControlSchema,
+    "release_control": ControlSchema,
 }
 
 
@@ -124,7 +142,7 @@ def available(appeal_id: int):
     return jsonify({
         "status": record.status,
         "actions": [{"name": n, "title": LABELS("action", n)}
-                    for n in actions.allowed_actions(record.status, g.caller.role)],
+                    for n in actions.allowed_actions(record.status, g.caller.role, record.on_control)],
         "reject_reasons": REJECT_REASONS,
     })
 

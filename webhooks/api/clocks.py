@@ -21,7 +21,7 @@ from ..runtime import runtime
 
 bp = Blueprint("clocks", __name__, url_prefix="/api/v1/appeals")
 
-READERS = ("official", "manager", "policy", "admin")
+READERS = ("official", "manager", "policy", "admin", "curator")
 REASON = validate.Length(min=1, max=2000)
 
 

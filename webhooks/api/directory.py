@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from engine.domain.directory import CHANNELS, Directory
+from engine.policyset.calendars import load_working_hours
 from engine.rulebook.snapshot import SnapshotError
 from engine.services.rules import versions
 
@@ -20,7 +21,7 @@ from .rules import refusal_response
 
 bp = Blueprint("directory", __name__, url_prefix="/api/v1/directory")
 
-READERS = ("official", "manager", "policy", "admin")
+READERS = ("official", "manager", "policy", "admin", "curator")
 MAX_YAML = 2 * 1024 * 1024
 
 
@@ -96,8 +97,11 @@ def import_yaml():
         if not isinstance(doc, dict):
             raise ValueError("the document must be a mapping")
         new = Directory.from_document(doc)
+        load_working_hours(doc)  # the schedules too: a check that passes here passes at publish
     except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
         raise ApiError(422, "invalid_directory", f"the directory is not valid: {exc}") from None
+    except RecursionError:
+        raise ApiError(422, "invalid_directory", "the directory is not valid: nested too deeply") from None
     rt = runtime()
     old = rt.policy_set.directory
     changes = {

@@ -18,7 +18,8 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, send_
 
 bp = Blueprint("openapi", __name__)
 
-CONVERTERS = {"int": {"type": "integer"}, "string": {"type": "string"}, "path": {"type": "string"},
+CONVERTERS = {"int": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
+              "string": {"type": "string"}, "path": {"type": "string"},
               "float": {"type": "number"}, "uuid": {"type": "string", "format": "uuid"}}
 ERROR = {"type": "object", "properties": {"error": {"type": "object", "properties": {
     "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}}}
@@ -78,6 +79,7 @@ def _operation(spec, rule, view, params) -> dict:
     query = getattr(view, "query_schema", None)
     if query is not None:
         op["parameters"].append({"in": "query", "schema": query})
+        op["responses"]["422"] = _error("параметры запроса не прошли проверку")
     body = getattr(view, "request_schema", None)
     if body is not None:
         name = _schema_name(body)
@@ -90,7 +92,23 @@ def _operation(spec, rule, view, params) -> dict:
     if raw_body is not None:
         op["requestBody"] = raw_body
         op["responses"].setdefault("422", _error("тело запроса не прошло проверку"))
+    _common_responses(op, rule, params)
     return op
+
+
+def _common_responses(op: dict, rule, params) -> None:
+    """What any operation may answer besides its own: a request it cannot read (400), an id that names
+    nothing the caller may see (404), a body over the limit (413), the database out of reach (503)."""
+    responses = op["responses"]
+    responses.setdefault("400", _error("параметры или тело запроса не прочитаны (не JSON, не число, "
+                                       "лишний параметр)"))
+    if any(p["in"] == "path" for p in params):
+        responses.setdefault("404", _error("нет такого объекта, или он вне области видимости вызывающего"))
+    if rule.methods and rule.methods & {"POST", "PUT", "PATCH"}:
+        responses.setdefault("413", _error("тело запроса больше APPEALS_MAX_BODY_BYTES"))
+    responses.setdefault("503", {**_error("база данных недоступна; повторите позже"),
+                                 "headers": {"Retry-After": {"description": "через сколько секунд повторить",
+                                                             "schema": {"type": "integer"}}}})
 
 
 def _error(text: str) -> dict:

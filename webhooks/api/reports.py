@@ -11,15 +11,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
-from engine.services import reports
+from engine.services import reports, trends
 
-from ..auth import require_role, visible_bodies
+from ..auth import require_role, visible_bodies, visible_sectors
 from ..errors import ApiError
 from ..runtime import runtime
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1/reports")
 
-READERS = ("manager", "policy", "admin")
+READERS = ("manager", "policy", "admin", "curator")
 FILTERS = ("body", "topic", "municipality", "channel", "policy")
 
 
@@ -97,3 +97,42 @@ def at_risk():
 
 
 at_risk.query_schema = AtRiskQuerySchema
+
+
+class TrendsQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    from_ = fields.String(data_key="from", metadata={"description": "YYYY-MM-DD, первый местный день периода"})
+    to = fields.String(metadata={"description": "YYYY-MM-DD включительно; по умолчанию сегодня (12 недель)"})
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+@bp.get("/trends")
+@require_role(*READERS)
+def trends_report():
+    """The centre's picture of the region: appeals per week by topic and municipality, change, repeats, SLA.
+
+    Appeals received per week (weeks start on the period's first local day) by topic and by
+    municipality, each with the change against the previous period of the same length; addresses
+    written in two or more appeals; answer compliance by body month by month (the formula of
+    /reports/sla); the on-time panel over answer clocks started in the period, open ones included:
+    on_time = (on_time_closed + open_on_track) / (closed + open_overdue + open_on_track); the map's
+    appeals with coordinates. ``format=csv``: the weekly counts, one row per week and code.
+    Only the appeals in the caller's scope count.
+    """
+    args = TrendsQuerySchema().load(request.args.to_dict())
+    rt = runtime()
+    try:
+        first, last = trends.local_period(rt, args.get("from_"), args.get("to"))
+    except ValueError as exc:
+        raise ApiError(422, "invalid_fields", str(exc), {"from/to": [str(exc)]}) from None
+    report = trends.trends_report(rt, first=first, last=last, bodies=visible_bodies(), sectors=visible_sectors())
+    if args["format"] == "csv":
+        return _csv(trends.trends_csv(report), f"trends-{report['from']}-{report['to']}.csv")
+    return jsonify(report)
+
+
+trends_report.query_schema = TrendsQuerySchema
+trends_report.responses = {"200": "отчёт (JSON) или недельные числа (CSV)",
+                           "422": "неверный период (даты YYYY-MM-DD, не больше 106 недель)"}

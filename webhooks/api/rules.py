@@ -49,7 +49,7 @@ def _draft(body: dict) -> dict[str, str]:
     try:
         return check_tree(versions.draft_files(files, base=base, replace=bool(body.get("replace")), deleted=deleted))
     except SnapshotError as exc:
-        raise ApiError(422, "invalid_fields", str(exc), {"files": [str(exc)]}) from None
+        raise ApiError(422, "invalid_fields", str(exc), {exc.field: [str(exc)]}) from None
 
 
 def refusal_response(exc: versions.RulesRefused):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import unicodedata
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.domain.author_keys import author_key
@@ -29,6 +31,12 @@ log = logging.getLogger(__name__)
 bp = Blueprint("generic", __name__, url_prefix="/webhooks/generic")
 
 
+def _not_blank(text: str) -> None:
+    """Refuse a text of nothing but spaces, line breaks and invisible characters."""
+    if all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp") for c in text):
+        raise ValidationError("the text is blank")
+
+
 class GenericAuthorSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -43,7 +51,7 @@ class GenericAppealSchema(Schema):
         unknown = RAISE
 
     external_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    text = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_TEXT), _not_blank])
     received_at = fields.AwareDateTime(load_default=None, allow_none=True)
     author = fields.Nested(GenericAuthorSchema, load_default=None, allow_none=True)
     municipality = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
@@ -59,6 +67,8 @@ class GenericAppealSchema(Schema):
 
 
 _SCHEMA = GenericAppealSchema()  # built once: a schema's fields are copied for every instance
+EARLIEST_RECEIVED = datetime(2000, 1, 1, tzinfo=UTC)  # a received_at before it is a mistake, not a back-fill
+AHEAD = timedelta(minutes=5)  # a channel's clock may run this much ahead of ours: taken as now
 
 
 def load_appeal(payload: dict, *, channel: str, now) -> IncomingAppeal:
@@ -66,6 +76,10 @@ def load_appeal(payload: dict, *, channel: str, now) -> IncomingAppeal:
     data = _SCHEMA.load(payload)
     author = data.pop("author") or {"type": "citizen"}
     received_at = data.pop("received_at") or now
+    if not EARLIEST_RECEIVED <= received_at <= now + AHEAD:
+        raise ValidationError({"received_at": [
+            f"expected a time from {EARLIEST_RECEIVED:%Y-%m-%d} up to now ({now.isoformat()})"]})
+    received_at = min(received_at, now)
     return IncomingAppeal(
         channel=channel,
         received_at=received_at,

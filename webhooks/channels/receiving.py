@@ -4,7 +4,6 @@ the body as a JSON object, and a channel's Unix times."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from flask import current_app
 
 from engine.services.credentials import find_channel
 
+from ..bounded_json import BadJson, read_json
 from ..errors import ApiError
 
 CHANNEL_CACHE_SECONDS = 5.0  # how long an app keeps a channel's settings before reading them again
@@ -61,15 +61,14 @@ def _credentials(record) -> tuple:
 
 
 def json_object(raw: bytes) -> tuple[str, dict]:
-    """The body as text and as a JSON object, or 400."""
+    """The body as text and as a JSON object (read by the one bounded reader), or 400."""
     try:
-        text = raw.decode("utf-8")
-        payload = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = read_json(raw)
+    except BadJson as exc:
         raise ApiError(400, "bad_json", f"the body is not valid UTF-8 JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "bad_json", "the body must be a JSON object")
-    return text, payload
+    return raw.decode("utf-8"), payload
 
 
 def from_unix(value, now: datetime) -> datetime:

@@ -26,11 +26,14 @@ def parse_instant(value: str) -> datetime:
 def runtime_for(settings, clock=None):
     from engine.bootstrap import bootstrap
     from engine.policyset import PolicySetError
+    from engine.services.encryption_keys import EncryptionKeyError
 
     try:
         return bootstrap(settings, clock=clock)
     except PolicySetError as exc:
         raise CommandError(f"rules cannot be loaded: {exc}") from None
+    except EncryptionKeyError as exc:
+        raise CommandError(f"encryption keys: {exc}") from None
 
 
 def policy_set_for(settings):

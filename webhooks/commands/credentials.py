@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from engine.services.access import ROLES
+
 from . import CommandError, runtime_for
 
 # the flag an operator gives a platform token with, by the kind of channel it belongs to
@@ -36,9 +38,16 @@ def register(sub) -> None:
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
     p = token.add_parser("create", help="a new bearer token, printed alone on the last line")
-    p.add_argument("--role", required=True, choices=("channel", "official", "manager", "policy", "admin"))
+    p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--label")
-    p.add_argument("--ttl-days", type=int)
+    p.add_argument("--ttl-days", type=int, help="days it is valid (default APPEALS_TOKEN_DAYS; 0: no expiry)")
+    p.set_defaults(handler=cmd_token)
+    p = token.add_parser("list", help="tokens: id, label, role, scope, created, last used, expiry, state "
+                                      "(never the token)")
+    p.add_argument("--json", action="store_true", help="one JSON object per token")
+    p.set_defaults(handler=cmd_token)
+    p = token.add_parser("revoke", help="revoke a token by its id (audited); it answers 401 from then on")
+    p.add_argument("id", type=int)
     p.set_defaults(handler=cmd_token)
 
 
@@ -127,12 +136,42 @@ def _set(args, rt, credentials) -> int:
 
 
 def cmd_token(args, settings):
-    from engine.services import credentials
+    from engine.services import access, api_tokens, credentials
     from engine.services.database import connection
 
     rt = runtime_for(settings)
     with connection():
-        token = credentials.create_token(rt.now(), args.role, args.label, args.ttl_days)
+        if args.token_command == "list":
+            _print_tokens(api_tokens.list_tokens(rt.now()), as_json=args.json)
+            return 0
+        if args.token_command == "revoke":
+            try:
+                view = api_tokens.revoke(rt.now(), args.id, actor="admin")
+            except access.AccessError as exc:
+                raise CommandError(str(exc)) from None
+            print(f"token {view.id} revoked ({view.label or 'no label'}, role {view.role})")
+            return 0
+        try:
+            token = credentials.create_token(rt.now(), args.role, args.label, args.ttl_days,
+                                             default_days=settings.token_days)
+        except access.AccessError as exc:
+            raise CommandError(str(exc)) from None
     print(f"token for role {args.role} (shown once; store it now):")
     print(token)
     return 0
+
+
+def _print_tokens(views, *, as_json: bool) -> None:
+    import json
+
+    if as_json:
+        for view in views:
+            print(json.dumps(view.as_dict(), ensure_ascii=False))
+        return
+    print("id\tlabel\trole\tscope\tcreated\tlast used\texpires\tstate")
+    for v in views:
+        def day(moment):
+            return moment.isoformat(timespec="minutes") if moment else "-"
+
+        print(f"{v.id}\t{v.label or '-'}\t{v.role}\t{v.scope}\t{day(v.created_at)}\t{day(v.last_used_at)}\t"
+              f"{day(v.expires_at) if v.expires_at else 'never'}\t{v.state}")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
+import os
 import signal
 import threading
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
+
+from webhooks import serving
 
 from . import CommandError, parse_instant, runtime_for
 
@@ -26,10 +30,12 @@ def register(sub) -> None:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8080)
+        p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+        p.add_argument("--threads", type=int, default=4, help="threads per worker process (default 4)")
         p.set_defaults(handler=handler)
-    sub.add_parser("worker", help="the scheduler: routing retries, escalation sweep, delivery").set_defaults(
-        handler=cmd_worker
-    )
+    p = sub.add_parser("worker", help="the scheduler: routing, escalation sweep, delivery")
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # `appeals run`'s server: stop when it is gone
+    p.set_defaults(handler=cmd_worker)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("migrate", help="apply pending migrations (idempotent)").set_defaults(handler=cmd_db)
@@ -48,12 +54,6 @@ def register(sub) -> None:
     p.add_argument("--channel", default="demo")
     p.add_argument("--secret", default="demo-secret")
     p.set_defaults(handler=cmd_demo)
-
-
-def serve(app, host: str, port: int) -> None:
-    from werkzeug.serving import run_simple
-
-    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def start_worker_thread(rt: Runtime) -> threading.Event:
@@ -93,11 +93,34 @@ def cmd_db(args, settings):
 
 
 def cmd_serve(args, settings):
+    _serve(args, settings, with_worker=False)
+
+
+def cmd_run(args, settings):
+    _serve(args, settings, with_worker=True)
+
+
+def _serve(args, settings, *, with_worker: bool) -> None:
+    """gunicorn with `--workers` processes of `--threads` threads; `appeals run` adds the worker as a
+    child process. Where gunicorn cannot run: werkzeug, and the worker on a thread."""
+    from engine.services.database import close_database
     from webhooks import create_app
 
-    rt = runtime_for(settings)
+    rt = runtime_for(settings)  # the rules are checked before anything listens
+    if with_worker:
+        _migrate_now(rt)
     adopt_rules_folder(rt)
-    serve(create_app(rt), args.host, args.port)
+    if not serving.gunicorn_available():
+        stop = start_worker_thread(rt) if with_worker else None
+        try:
+            serving.serve_werkzeug(create_app(rt), args.host, args.port)
+        finally:
+            if stop is not None:
+                stop.set()
+        return
+    close_database()  # each worker process opens its own connections after the fork
+    serving.serve_gunicorn(lambda: create_app(runtime_for(settings)), args.host, args.port,
+                           workers=max(args.workers, 1), threads=max(args.threads, 1), with_worker=with_worker)
 
 
 def cmd_worker(args, settings):
@@ -107,23 +130,18 @@ def cmd_worker(args, settings):
     adopt_rules_folder(rt)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if args.parent_pid:
+        threading.Thread(target=_stop_without_parent, args=(args.parent_pid, stop), daemon=True).start()
     try:
         run_forever(rt, stop)
     except KeyboardInterrupt:
         stop.set()
 
 
-def cmd_run(args, settings):
-    from webhooks import create_app
-
-    rt = runtime_for(settings)
-    _migrate_now(rt)
-    adopt_rules_folder(rt)
-    stop = start_worker_thread(rt)
-    try:
-        serve(create_app(rt), args.host, args.port)
-    finally:
-        stop.set()
+def _stop_without_parent(parent_pid: int, stop: threading.Event) -> None:
+    while not stop.wait(1.0):
+        if os.getppid() != parent_pid:
+            stop.set()
 
 
 def cmd_sweep(args, settings):
@@ -140,7 +158,7 @@ def cmd_sweep(args, settings):
     if args.dry_run:
         results = rehearse(rt, ["route", "sweep"])
     else:
-        names = ["route", "sweep"] + ([] if args.no_deliver else ["deliver"])
+        names = ["route", "sweep"] + ([] if args.no_deliver else ["reply", "deliver"])
         results = {name: run_job(rt, name) for name in names}
     report = {name: (vars(r) if hasattr(r, "__dict__") else r) for name, r in results.items()}
     print(json.dumps({"now": rt.now().isoformat(), **({"dry_run": True} if args.dry_run else {}), **report},

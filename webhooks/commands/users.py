@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import sys
 
+from engine.services.users import WEB_ROLES
+
 from . import CommandError, runtime_for
 
 
@@ -12,9 +14,11 @@ def register(sub) -> None:
     user = sub.add_parser("user", help="staff web logins").add_subparsers(dest="user_command", required=True)
     p = user.add_parser("add", help="a new login; the password is asked for (or read with --password-stdin)")
     p.add_argument("login")
-    p.add_argument("--role", required=True, choices=("official", "manager", "policy", "admin"))
+    p.add_argument("--role", required=True, choices=WEB_ROLES)
     p.add_argument("--body", help="an official's body (directory id)")
-    p.add_argument("--sector", help="a manager's sector block; without it the manager sees every body")
+    p.add_argument("--sector", action="append", default=[], dest="sectors",
+                   help="a sector block the manager leads (repeat for several: --sector housing --sector waste); "
+                        "without it the manager sees every body")
     p.add_argument("--official", dest="official_id", help="the person in the directory")
     p.add_argument("--name", help="the name shown on the pages")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first input line")
@@ -54,12 +58,14 @@ def cmd_user(args, settings):
         try:
             if args.user_command == "list":
                 for u in users.list_users():
-                    scope = u.body or (f"sector {u.sector}" if u.sector else "all")
+                    led = (u.sector or "").split()
+                    scope = u.body or (f"sector{'s' if len(led) > 1 else ''} {', '.join(led)}" if led else "all")
                     state = "disabled" if u.disabled_at else "active"
                     print(f"{u.login}\t{u.role}\t{scope}\t{state}")
             elif args.user_command == "add":
                 users.add_user(rt.now(), args.login, args.role, _password(args), name=args.name, body=args.body,
-                               sector=args.sector, official_id=args.official_id, directory=rt.policy_set.directory)
+                               sectors=args.sectors, official_id=args.official_id,
+                               directory=rt.policy_set.directory)
                 print(f"user {args.login} ({args.role}) added")
             elif args.user_command == "password":
                 users.set_password(rt.now(), args.login, _password(args))
@@ -68,7 +74,8 @@ def cmd_user(args, settings):
                 users.disable_user(rt.now(), args.login)
                 print(f"user {args.login} disabled")
             else:
-                token = users.issue_token(rt.now(), args.login, ttl_days=args.ttl_days)
+                token = users.issue_token(rt.now(), args.login, ttl_days=args.ttl_days,
+                                         default_days=settings.token_days)
                 print(f"token for {args.login} (shown once; store it now):")
                 print(token)
         except AccessError as exc:

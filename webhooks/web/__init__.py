@@ -1,4 +1,5 @@
-"""Staff pages in Russian: login, the official's queue, the appeal card, the manager dashboard, the rules editor.
+"""Staff pages in Russian: login, the official's queue, the appeal card, the manager dashboard, the centre's
+review queue of answers to appeals on control, the rules editor.
 
 Server-rendered Jinja (autoescaped) with a little vanilla JavaScript from static/; no CDN, no build step.
 Pages use the same login and roles as the API (webhooks.auth); forms carry the session's CSRF token.
@@ -16,7 +17,8 @@ from ..errors import ApiError
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
 
-HOME = {"official": "web.queue", "manager": "web.dashboard", "policy": "web.rules", "admin": "web.dashboard"}
+HOME = {"official": "web.queue", "manager": "web.dashboard", "policy": "web.rules", "admin": "web.dashboard",
+        "curator": "web.review"}
 
 
 def page(*roles: str):
@@ -43,7 +45,21 @@ def page(*roles: str):
 @bp.app_context_processor
 def _context():
     caller = g.get("caller")
-    return {"caller": caller, "csrf_token": g.get("csrf_token", ""), "home_for": HOME}
+    return {"caller": caller, "csrf_token": g.get("csrf_token", ""), "home_for": HOME,
+            "caller_sectors": _sector_names(caller)}
+
+
+def _sector_names(caller) -> str:
+    """The Russian names of the sector blocks a manager leads, joined: «ЖКХ, Обращение с отходами (ТКО)»."""
+    from engine.services.access import manager_sectors
+
+    from ..runtime import runtime
+
+    led = manager_sectors(caller) if caller is not None else frozenset()
+    if not led:
+        return ""
+    names = runtime().policy_set.directory.sectors
+    return ", ".join(names.get(code, code) for code in (caller.sectors or (caller.sector,)) if code in led)
 
 
 @bp.errorhandler(ApiError)
@@ -51,7 +67,37 @@ def _page_error(exc: ApiError):
     return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
 
+# Every answer of the app carries these; the pages need nothing from elsewhere, no inline script or
+# style, and no frame of theirs may be shown inside another site (clickjacking). Swagger UI's icons
+# are data: images.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 def register_web(app) -> None:
-    from . import dashboard, formatting, login, queue, rules  # noqa: F401  (they add routes and filters to bp)
+    from . import (  # noqa: F401  (they add routes and filters to bp)
+        accept,
+        analytics,
+        dashboard,
+        finding,
+        formatting,
+        login,
+        queue,
+        review,
+        rules,
+    )
 
     app.register_blueprint(bp)
+    app.after_request(_security_headers)

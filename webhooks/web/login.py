@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
 
 from engine.services import users
 
@@ -52,14 +54,27 @@ def login_post():
     session.clear()  # a fresh cookie: no fixation of a session planted before the login
     session[SESSION_KEY] = key
     session.permanent = False
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for(HOME.get(web.caller.role, "web.home"))
-    return redirect(target)
+    return redirect(_own_page(request.form.get("next", "")) or url_for(HOME.get(web.caller.role, "web.home")))
+
+
+def _own_page(target: str) -> str | None:
+    """``target`` when it is a page of this application, else None (no open redirect). Browsers drop
+    tabs and line breaks from a URL and read a backslash as a slash, so a target holding any of
+    them, or anything but a path and query of our own routes, is refused outright."""
+    if not target or any(c in target for c in "\\\t\r\n") or not target.isprintable() or not target.isascii():
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    try:
+        current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:
+        return None
+    return target
 
 
 @bp.post("/logout")
-@page("official", "manager", "policy", "admin")
+@page(*users.WEB_ROLES)
 def logout():
     users.log_out(session.get(SESSION_KEY, ""), runtime().now(), origin=origin())
     session.clear()

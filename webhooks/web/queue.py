@@ -1,4 +1,4 @@
-"""The official's queue (/queue) and the appeal card (/appeals/<id>) with its action forms."""
+"""The appeal card (/appeals/<id>) with its action forms."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from engine.services.actions import TRANSITIONS, allowed_actions
-from engine.services.appeal_queries import appeal_queue
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail
 from engine.wording.labels import LABELS, REJECT_REASONS
@@ -23,40 +22,42 @@ from .formatting import use_zone
 FORM_FIELDS = {name: set(schema().fields) for name, schema in ACTION_SCHEMAS.items()}
 
 
-@bp.get("/queue")
-@page("official", "manager", "admin")
-def queue():
-    rt = runtime()
-    now = rt.now()
-    rows = appeal_queue(rt, g.caller)
-    bodies = rt.policy_set.directory.bodies
-    items = [{"appeal": a, "due": due, "overdue": due is not None and due < now,
-              "body_name": bodies[a.body].name if a.body in bodies else a.body} for a, due in rows]
-    return render_template("queue.html", items=items, now=now)
+@bp.app_template_filter("answer_kind")
+def _answer_kind(kind: str) -> str:
+    return LABELS("answer_kind", kind)
+
+
+@bp.app_template_filter("answer_status")
+def _answer_status(status: str) -> str:
+    return LABELS("answer_status", status)
 
 
 @bp.get("/appeals/<int:appeal_id>")
-@page("official", "manager", "policy", "admin")
+@page("official", "manager", "policy", "admin", "curator")
 def appeal(appeal_id: int):
     rt = runtime()
     record = visible_appeal(appeal_id)
     detail = appeal_detail(rt, record)
     if record.body in rt.policy_set.directory.bodies:
         use_zone(rt.policy_set.calendar_for(record.body).timezone)
-    names = allowed_actions(record.status, g.caller.role)
+    names = allowed_actions(record.status, g.caller.role, record.on_control)
     rulebook = rt.policy_set.rulebook
     why = routing_sentence(detail["decision"], rt.policy_set.labels, municipality=record.municipality,
                            rule_titles={rid: rule_title(rule.description) or rid
                                         for rid, rule in rulebook.rules.items()})
     return render_template(
-        "appeal.html", appeal=detail, record=record, events=timeline(appeal_id), why=why,
+        "appeal.html", appeal=detail, record=record, events=timeline(appeal_id), why=why, draft=_draft(detail),
         actions=[(n, LABELS("action", n)) for n in names], reject_reasons=REJECT_REASONS,
         bodies=rt.policy_set.directory.bodies,
     )
 
 
+def _draft(detail: dict) -> dict | None:
+    return next((a for a in reversed(detail["answers"]) if a["status"] == "review"), None)
+
+
 @bp.post("/appeals/<int:appeal_id>/do/<name>")
-@page("official", "manager", "admin")
+@page("official", "manager", "admin", "curator")
 def act(appeal_id: int, name: str):
     if name not in TRANSITIONS:
         raise ApiError(404, "not_found", "нет такого действия")

@@ -2,7 +2,9 @@
 
 ``given`` holds the facts a selection rule may test (clock_kind, policy, regime, priority, …;
 each checked against the fact's allowed values). ``expect`` holds ``ladder`` (the ladder the
-clock climbs, ``none`` when no rule matches) and may hold ``rule`` (the rule that picks it).
+clock climbs, ``none`` when no rule matches) and may hold ``rule`` (the rule that picks it) and
+``order``: the roles the ladder alerts, level after level, each role at its first level
+(``[executor, head_of_body, sector_head, centre_head]``: the sector head hears before the centre head).
 The rules run in the engine and in the reference evaluator, which must agree, and the ladder is
 taken as production takes it (``PolicySet.ladder_for``).
 """
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from engine.policyset import PolicySet
 
 NO_LADDER = "none"
-EXPECT = ("ladder", "rule")
+EXPECT = ("ladder", "rule", "order")
 TYPES = {"str": str, "int": int, "bool": bool}
 
 
@@ -50,6 +52,13 @@ class LadderCases:
         elif expect["ladder"] != NO_LADDER and expect["ladder"] not in ladders:
             problems.append(f"поле expect.ladder: неизвестная лестница {expect['ladder']!r}; "
                             f"возможны: {', '.join(sorted(ladders))}, {NO_LADDER}")
+        order = expect.get("order")
+        if order is not None and not (isinstance(order, list) and all(isinstance(r, str) for r in order)):
+            problems.append("поле expect.order: нужен список ролей, например [executor, head_of_body, sector_head]")
+        elif order is not None and set(order) - set(policy_set.directory.roles):
+            unknown = sorted(set(order) - set(policy_set.directory.roles))
+            problems.append(f"поле expect.order: неизвестные роли {unknown}; "
+                            f"возможны: {', '.join(policy_set.directory.roles)}")
         if "rule" in expect and expect["rule"] not in rules.rules:
             problems.append(f"поле expect.rule: в {rules.file} нет правила {expect['rule']!r}")
         return problems
@@ -69,6 +78,11 @@ class LadderCases:
         if "rule" in expect and expect["rule"] != _rule(engine):
             got_rule = f"сработало {engine.rule}" if engine is not None else "не сработало ни одно"
             failures.append(f"rule: ожидалось правило {expect['rule']}, {got_rule}")
+        if "order" in expect and chosen is not None:
+            have = alert_order(chosen)
+            if have != list(expect["order"]):
+                failures.append(f"order: ожидался порядок {', '.join(expect['order'])}, "
+                                f"лестница {chosen.id} оповещает {', '.join(have)}")
         return CaseResult(rel, name, tuple(failures), (engine.rule,) if engine is not None else ())
 
     def uncovered(self, policy_set: PolicySet, results: list[CaseResult]) -> list[str]:
@@ -76,6 +90,11 @@ class LadderCases:
             return []
         fired = {rid for r in results for rid in r.covers}
         return [rid for rid in policy_set.ladder_rules.rules if rid not in fired]
+
+
+def alert_order(ladder) -> list[str]:
+    """The roles a ladder alerts, level after level, each where it is first named."""
+    return list(dict.fromkeys(role for level in ladder.levels for role in level.notify))
 
 
 def _rule(match) -> str:

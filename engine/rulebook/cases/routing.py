@@ -3,7 +3,9 @@
 ``given`` holds facts of the vocabulary (plus ``text``, turned into words and lemmas).
 ``expect`` may hold: ``rule`` (fired), ``rules`` (all fired), ``not_rules`` (none fired),
 ``route_rule``, ``body``, ``role``, ``policy``, ``priority``, ``topic``, ``subtopic``,
-``official``, ``fz59_special``, ``tags`` (all present) and ``notify_now`` (all present). Every
+``official``, ``fz59_special``, ``control`` (true or false), ``sector`` (the centre's sector block:
+a rule's set_sector, else the topic's in lexicon.yaml, else the body's), ``tags`` (all present) and
+``notify_now`` (all present). Every
 case runs through ``Rulebook.decide`` (the production path) and ``decide_reference``; the two
 decisions must be identical.
 """
@@ -19,7 +21,8 @@ from .report import CaseResult
 if TYPE_CHECKING:
     from engine.policyset import PolicySet
 
-SCALARS = ("body", "role", "policy", "priority", "topic", "subtopic", "official", "fz59_special")
+SCALARS = ("body", "role", "policy", "priority", "topic", "subtopic", "official", "fz59_special", "control",
+           "sector")
 EXPECT = set(SCALARS) | {"rule", "rules", "not_rules", "route_rule", "tags", "notify_now"}
 
 
@@ -50,7 +53,8 @@ class RoutingCases:
         got = {
             "body": decision.body, "role": decision.role, "policy": decision.policy,
             "priority": decision.priority, "topic": decision.topic, "subtopic": decision.subtopic,
-            "official": decision.official, "fz59_special": decision.fz59_special,
+            "official": decision.official, "fz59_special": decision.fz59_special, "control": decision.control,
+            "sector": policy_set.sector_of(decision.topic, decision.body, decision.sector),
         }
         for key in SCALARS:
             if key in expect and expect[key] != got[key]:

@@ -5,7 +5,8 @@ Three kinds exist, each beside its rule file:
 
 - ``routing/<name>_test.yaml`` beside each routing ruleset (``routing.RoutingCases``);
 - ``escalation_test.yaml`` beside the ladder selection rules (``ladders.LadderCases``);
-- ``deadline_policies_test.yaml`` beside the deadline policies (``deadlines.DeadlineCases``).
+- ``deadline_policies_test.yaml`` beside the deadline policies (``deadlines.DeadlineCases``);
+- ``replies_test.yaml`` beside the messages to the resident (``replies.ReplyCases``).
 
 A rule file without its case file, a case file that belongs to no rule file, a case that
 cannot be read and a case that fails all make the report not ok: nothing is skipped silently.
@@ -22,6 +23,7 @@ import yaml
 
 from .deadlines import DeadlineCases
 from .ladders import LadderCases
+from .replies import ReplyCases
 from .report import CaseReport, CaseResult
 from .routing import RoutingCases
 
@@ -46,7 +48,7 @@ class CaseKind(Protocol):
     def uncovered(self, policy_set: PolicySet, results: list[CaseResult]) -> list[str]: ...
 
 
-KINDS: tuple[CaseKind, ...] = (RoutingCases(), LadderCases(), DeadlineCases())
+KINDS: tuple[CaseKind, ...] = (RoutingCases(), LadderCases(), DeadlineCases(), ReplyCases())
 
 
 def run_cases(policy_set: PolicySet, rules_dir: Path) -> CaseReport:
@@ -77,7 +79,7 @@ def run_cases(policy_set: PolicySet, rules_dir: Path) -> CaseReport:
         if rel not in known:
             tested = rel[: -len(CASE_SUFFIX)] + ".yaml"
             report.errors.append(f"{rel}: файл случаев ни к чему не относится: {tested} — не набор правил "
-                                 "из pipeline.yaml, не escalation.yaml и не deadline_policies.yaml")
+                                 "из pipeline.yaml, не escalation.yaml, не deadline_policies.yaml и не replies.yaml")
     return report
 
 

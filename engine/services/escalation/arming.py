@@ -22,15 +22,24 @@ def clock_facts(appeal, clock) -> dict:
     }
 
 
-def arm_clock(policy_set, clock, facts: dict, cal, now: datetime) -> str | None:
-    """Give a new clock its ladder (chosen by the escalation rules) and its first check time."""
+def first_check(policy_set, facts: dict, *, started: datetime, due: datetime, basis: str,
+                cal) -> tuple[str, datetime | None] | None:
+    """(ladder id, first check time) the escalation rules give a new clock with these facts, or
+    None when no ladder applies. Pure: routing plans a batch of clocks before it writes them."""
     ladder = policy_set.ladder_for(facts)
     if ladder is None:
         return None
-    first = plan(ladder, started=clock.started_at, due=clock.due_at, basis=clock.basis, cal=cal,
-                 now=clock.started_at, next_level=0)
-    escalations.arm(clock, ladder.id, first.next_check_at, now)
-    return ladder.id
+    first = plan(ladder, started=started, due=due, basis=basis, cal=cal, now=started, next_level=0)
+    return ladder.id, first.next_check_at
+
+
+def arm_clock(policy_set, clock, facts: dict, cal, now: datetime) -> str | None:
+    """Give a new clock its ladder (chosen by the escalation rules) and its first check time."""
+    found = first_check(policy_set, facts, started=clock.started_at, due=clock.due_at, basis=clock.basis, cal=cal)
+    if found is None:
+        return None
+    escalations.arm(clock, found[0], found[1], now)
+    return found[0]
 
 
 def arm_started(rt: Runtime, appeal, clock, now: datetime) -> str | None:

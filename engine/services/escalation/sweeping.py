@@ -22,6 +22,7 @@ from engine.store.db import write_transaction
 
 from ..notify import write_level
 from .arming import ladder_named
+from .catch_up import fold_catch_up, is_catch_up
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -39,6 +40,7 @@ class SweepReport:
     superseded: int = 0
     repeats: int = 0
     errors: int = 0
+    letters: int = 0  # catch-up letters written in place of separate alerts (see catch_up.py)
     lag_seconds: float = 0.0
 
     def add(self, other: SweepReport) -> None:
@@ -60,10 +62,12 @@ def sweep(rt: Runtime, *, page: int = PAGE) -> SweepReport:
         ids = [escalation_id for _, escalation_id in due]
         for start in range(0, len(ids), BATCH):
             _batch(rt, ids[start:start + BATCH], now, report)
+    if is_catch_up(rt, report.lag_seconds) and (report.alerts or report.superseded or report.repeats):
+        report.letters = fold_catch_up(rt, now)
     if report.steps or report.errors:
-        log.info("sweep at %s: %s steps, %s alerts, %s superseded, %s repeats, %s errors, lag %.0f s",
-                 now.isoformat(), report.steps, report.alerts, report.superseded, report.repeats, report.errors,
-                 report.lag_seconds)
+        log.info("sweep at %s: %s steps, %s alerts, %s superseded, %s repeats, %s errors, %s catch-up letters, "
+                 "lag %.0f s", now.isoformat(), report.steps, report.alerts, report.superseded, report.repeats,
+                 report.errors, report.letters, report.lag_seconds)
     return report
 
 

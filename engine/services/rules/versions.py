@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from engine.rulebook.diff import rules_diff
-from engine.rulebook.snapshot import check_tree, read_tree, tree_hash, write_tree
+from engine.rulebook.snapshot import SnapshotError, check_name, check_tree, read_tree, tree_hash, write_tree
 from engine.store import rule_versions as store
 from engine.store.appeals import audit
 from engine.store.db import write_transaction
@@ -43,11 +43,18 @@ class RulesRefused(Exception):
 
 def draft_files(files: dict[str, str] | None, *, base: dict[str, str] | None, replace: bool = False,
                 deleted: list[str] | tuple = ()) -> dict[str, str]:
-    """A whole draft: the given files over the base (the active version), unless replace."""
+    """A whole draft: the given files over the base (the active version), unless replace. Every
+    name in ``deleted`` must be a rules file of that draft (SnapshotError naming the field)."""
     out = {} if replace or base is None else dict(base)
     out.update(files or {})
     for rel in deleted:
-        out.pop(rel, None)
+        try:
+            check_name(rel)
+        except SnapshotError as exc:
+            raise SnapshotError(f"deleted: {exc}", field="deleted") from None
+        if rel not in out:
+            raise SnapshotError(f"deleted: {rel!r} is not a file of the rules", field="deleted")
+        del out[rel]
     return out
 
 

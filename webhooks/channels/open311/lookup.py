@@ -29,7 +29,9 @@ def get_request(request_id: str, fmt: str):
     found = open311.find_request(int(request_id)) if request_id.isdigit() and len(request_id) < 18 else None
     if found is None:
         raise Open311Error(404, f"no service request {request_id!r}")
-    return answer([request_view(rt, *found)], "service_requests", "request")
+    appeal, clocks = found
+    reply = open311.latest_replies([appeal.id]).get(appeal.id)
+    return answer([request_view(rt, appeal, clocks, reply)], "service_requests", "request")
 
 
 @route("GET", "/requests")
@@ -64,7 +66,9 @@ def list_requests(fmt: str):
         query.update(categories=_list(args, "service_code"), start=start, end=end,
                      closed=None if len(statuses) != 1 else statuses == {"closed"})
     found = open311.list_requests(limit=cap, **query)
-    return answer([request_view(rt, a, clocks) for a, clocks in found], "service_requests", "request")
+    replies = open311.latest_replies([a.id for a, _ in found])
+    return answer([request_view(rt, a, clocks, replies.get(a.id)) for a, clocks in found], "service_requests",
+                  "request")
 
 
 def _list(args, name: str) -> list[str]:
@@ -89,27 +93,36 @@ def _date(rt: Runtime, args, name: str) -> datetime | None:
     return moment
 
 
-def request_view(rt: Runtime, appeal, clocks) -> dict:
-    """A stored appeal as an Open311 service request; times in the responsible body's zone."""
+def request_view(rt: Runtime, appeal, clocks, reply=None) -> dict:
+    """A stored appeal as an Open311 service request; times in the responsible body's zone.
+
+    ``status`` is open or closed (GeoReport v2); ``status_notes`` the latest message to the resident (what
+    rules/replies.yaml made of the acknowledgement, the answer…), else the status in Russian;
+    ``service_notice`` the term in words; ``expected_datetime`` its due time (the answer's term, else the
+    first response's while the answer's waits for an interim answer); ``updated_datetime`` the last change
+    of the appeal or of its messages."""
     policy_set = rt.policy_set
     zone = ZoneInfo(policy_set.calendar_for(appeal.body).timezone if appeal.body else policy_set.directory.timezone)
     now = rt.now()
     views = [clock_view(rt, c, now) for c in clocks]
-    answer_clock = next((c for c in views if c["kind"] == "answer"), None) or (views[-1] if views else None)
+    term = expected_term(views)
     body = rt.policy_set.directory.bodies.get(appeal.body) if appeal.body else None
     topic = services_of(rt).get(appeal.category) if appeal.category else None
+    closed = open311.is_closed(appeal.status)
+    updated = max(filter(None, (appeal.updated_at, reply.created_at if reply else None,
+                                reply.sent_at if reply else None)))
     return {
         "service_request_id": str(appeal.id),
-        "status": "closed" if open311.is_closed(appeal.status) else "open",
-        "status_notes": appeal.status,
+        "status": "closed" if closed else "open",
+        "status_notes": reply.text if reply else sentence(policy_set.labels("status", appeal.status)),
         "service_name": topic.name if topic else None,
         "service_code": appeal.category,
         "description": appeal.text,
         "agency_responsible": body.name if body else None,
-        "service_notice": None,
+        "service_notice": None if closed or term is None else term_notice(rt, term, body),
         "requested_datetime": appeal.received_at.astimezone(zone).isoformat(),
-        "updated_datetime": appeal.updated_at.astimezone(zone).isoformat(),
-        "expected_datetime": answer_clock["due"] if answer_clock else None,
+        "updated_datetime": updated.astimezone(zone).isoformat(),
+        "expected_datetime": term["due"] if term else None,
         "address": appeal.address,
         "address_id": None,
         "zipcode": None,
@@ -117,3 +130,31 @@ def request_view(rt: Runtime, appeal, clocks) -> dict:
         "long": appeal.long,
         "media_url": (appeal.attachments or [None])[0],
     }
+
+
+ANSWER_TERMS = ("answer", "final_answer")
+
+
+def expected_term(views: list[dict]) -> dict | None:
+    """The clock whose due time the request expects: the answer's (a pending one counts only once it started),
+    else the earliest running one, else (all stopped) the answer's as it was."""
+    running = [v for v in views if v["stopped_at"] is None and not v["waits_for"]]
+    for kind in ANSWER_TERMS:
+        found = next((v for v in running if v["kind"] == kind), None)
+        if found:
+            return found
+    if running:
+        return min(running, key=lambda v: v["due_utc"])
+    return next((v for v in views if v["kind"] in ANSWER_TERMS), None) or (views[-1] if views else None)
+
+
+def term_notice(rt: Runtime, term: dict, body) -> str:
+    """«Срок ответа по 59-ФЗ — до 30.12.2026 23:59 (время Asia/Barnaul), отвечает …»."""
+    due = datetime.fromisoformat(term["due"])
+    words = sentence(rt.policy_set.labels.deadline(term["kind"], term["policy"]))
+    text = f"{words} — до {due:%d.%m.%Y %H:%M} (время {term['timezone']})"
+    return f"{text}; отвечает {body.name}" if body else text
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

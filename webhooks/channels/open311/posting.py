@@ -17,6 +17,7 @@ from engine.domain.vocabulary import MAX_TEXT
 from engine.services import open311
 from engine.services.credentials import channel_for_secret
 
+from ...bounded_json import BadJson, read_json
 from ...runtime import runtime
 from .answers import Open311Error, answer, route
 from .catalogue import check_jurisdiction, service_named
@@ -58,11 +59,14 @@ _REQUEST = Open311RequestSchema()  # built once: a schema copies its fields for 
 def post_request(fmt: str):
     rt = runtime()
     now = rt.now()
-    form, given = _body()
-    data = _REQUEST.load(form)
-    channel = channel_for_secret(open311.KIND, data["api_key"], now)
+    form, pairs = _body()
+    api_key = form.get("api_key")  # authenticated before anything else in the request is looked at
+    channel = (channel_for_secret(open311.KIND, api_key, now)
+               if isinstance(api_key, str) and 0 < len(api_key) <= 300 else None)
     if channel is None:
         raise Open311Error(403, "api_key is not valid")
+    given = _attribute_values(pairs)
+    data = _REQUEST.load(form)
     check_jurisdiction(rt, data["jurisdiction_id"])
     topic = service_named(rt, data["service_code"])
     attributes, wrong = check_values(topic.attributes, given)
@@ -102,42 +106,49 @@ def post_request(fmt: str):
     return answered
 
 
-def _body() -> tuple[dict, dict[str, list[str]]]:
-    """Form-encoded (the standard) or a JSON object: the fields, and the attribute values by code
-    (`attribute[code]`, `attribute[code][]` repeated, or in JSON an `attribute` object)."""
-    if request.is_json:
-        try:
-            payload = json.loads(request.get_data(cache=True).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise Open311Error(400, f"the body is not valid UTF-8 JSON: {exc}") from None
-        if not isinstance(payload, dict):
-            raise Open311Error(400, "the body must be a JSON object")
-        nested = payload.pop("attribute", None) or {}
-        if not isinstance(nested, dict):
-            raise Open311Error(400, "attribute: expected an object of code: value")
-        pairs = [(k, v) for k, v in payload.items() if _attribute_code(k)] + [
-            (f"attribute[{k}]", v) for k, v in nested.items()]
-        fields_ = {k: v for k, v in payload.items() if not _attribute_code(k)}
-    else:
-        pairs = [(k, v) for k, v in request.form.items(multi=True) if _attribute_code(k)]
-        fields_ = {k: v for k, v in request.form.items() if not _attribute_code(k)}
+def _body() -> tuple[dict, list[tuple[str, object]]]:
+    """Form-encoded (the standard) or a JSON object (read by the one bounded reader): the fields,
+    and the attribute pairs (`attribute[code]`, `attribute[code][]` repeated, or in JSON an
+    `attribute` object) as posted."""
+    if not request.is_json:
+        pairs = [(k, v) for k, v in request.form.items(multi=True) if k.startswith("attribute")]
+        return {k: v for k, v in request.form.items() if not k.startswith("attribute")}, pairs
+    try:
+        payload = read_json(request.get_data(cache=True))
+    except BadJson as exc:
+        raise Open311Error(400, f"the body is not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise Open311Error(400, "the body must be a JSON object")
+    nested = payload.pop("attribute", None) or {}
+    if not isinstance(nested, dict):
+        raise Open311Error(400, "attribute: expected an object of code: value")
+    pairs = [(k, v) for k, v in payload.items() if k.startswith("attribute")]
+    pairs += [(f"attribute[{k}]", v) for k, v in nested.items()]
+    return {k: v for k, v in payload.items() if not k.startswith("attribute")}, pairs
+
+
+def _attribute_values(pairs: list[tuple[str, object]]) -> dict[str, list[str]]:
+    """The posted values by attribute code; 400 naming a key that is not `attribute[code]`
+    or `attribute[code][]`, or a value that is not a text, a number or a list of them."""
     given: dict[str, list[str]] = {}
     for name, value in pairs:
+        code = _attribute_code(name)
+        if code is None:
+            raise Open311Error(400, f"{name}: expected attribute[code] or attribute[code][]")
         for item in (value if isinstance(value, list) else [value]):
             if isinstance(item, (dict, list)):
                 raise Open311Error(400, f"{name}: expected a text, a number or a list of them")
-            text = item if isinstance(item, str) else json.dumps(item)
-            given.setdefault(_attribute_code(name), []).append(text)
-    return fields_, given
+            given.setdefault(code, []).append(item if isinstance(item, str) else json.dumps(item))
+    return given
 
 
 def _attribute_code(name: str) -> str | None:
-    """`code` of `attribute[code]` or `attribute[code][]`."""
+    """`code` of `attribute[code]` or `attribute[code][]` (a code has no brackets of its own)."""
     if not (name.startswith("attribute[") and name.endswith("]")):
         return None
     code = name[len("attribute["):-1]
     code = code[:-len("][")] if code.endswith("][") else code
-    return code or None
+    return code if code and "[" not in code and "]" not in code else None
 
 
 def _idempotency_key() -> str | None:

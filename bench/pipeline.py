@@ -1,0 +1,296 @@
+"""The whole pipeline as users run it: signed webhooks at full speed through gunicorn (`-w 2 -k gthread
+--threads 4`) **while** `appeals worker` routes them, against a bare Flask hello-world under the same
+server settings, in alternating rounds; then a steady 200 webhooks/s with the worker on (webhook
+latency against the hello-world's at the same rate, and how long appeals wait to be routed).
+
+Configurations: a SQLite file with one worker; PostgreSQL (127.0.0.1, a fresh schema) with one and with
+two workers. Per round: hello-world req/s; webhook req/s while the worker routes; routed/s from the
+round's first POST to its last appeal routed. Ratios are medians over rounds of (service / hello of the
+neighbouring round). Traffic stays on 127.0.0.1; every loop is bounded.
+
+Usage: python bench/pipeline.py [--requests 10000] [--rounds 5] [--steady-seconds 20] [--only sqlite,pg1,pg2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.ingest import HELLO, SECRET, SERVER, TEXTS, free_port, wait_until_up  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("APPEALS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+CONFIGS = {"sqlite": ("sqlite", 1), "pg1": ("postgres", 1), "pg2": ("postgres", 2)}
+TARGETS = {"ingest": 0.4, "routed": {"sqlite": 0.4, "pg2": 0.3}, "p99": 10.0, "lag": 2.0}
+MUNICIPALITIES = ("barnaul", "biysk", "rubtsovsk", None)
+
+
+def payload(tag: str, n: int) -> bytes:
+    """A generic webhook: one of the bench texts, a place, one of 500 authors (repeats occur)."""
+    body = {"external_id": f"{tag}-{n}", "text": TEXTS[n % len(TEXTS)], "regime": "incident",
+            "author": {"name": "Житель", "contact": f"resident{(n * 7919) % 500}@example.ru"}}
+    if MUNICIPALITIES[n % 4]:
+        body["municipality"] = MUNICIPALITIES[n % 4]
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def post(conn: http.client.HTTPConnection, path: str, body: bytes) -> int:
+    from engine.domain.signature import sign
+
+    ts = int(time.time())
+    conn.request("POST", path, body=body, headers={
+        "Content-Type": "application/json", "X-Appeals-Timestamp": str(ts),
+        "X-Appeals-Signature": sign(SECRET, ts, body)})
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def burst(port: int, total: int, clients: int, tag: str) -> tuple[float, float, dict]:
+    """`total` POSTs as fast as `clients` keep-alive connections go: (start, end, statuses)."""
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    counter = iter(range(total))
+    bodies = [payload(tag, n) for n in range(total)]
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for n in counter:
+            status = post(conn, "/webhooks/generic/bench", bodies[n])
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return began, time.perf_counter(), statuses
+
+
+def steady(port: int, rate: float, seconds: float, clients: int, tag: str) -> tuple[list[float], dict]:
+    """`rate` POSTs a second for `seconds`, spread over `clients` connections, each request sent at
+    its scheduled moment (or at once when late); latencies in seconds from the scheduled moment."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    total = int(rate * seconds)
+    began = time.perf_counter() + 0.2
+
+    def client(k: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for n in range(k, total, clients):
+            at = began + n / rate
+            pause = at - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            status = post(conn, "/webhooks/generic/bench", payload(tag, n))
+            done = time.perf_counter()
+            with lock:
+                latencies.append(done - at)
+                statuses[status] = statuses.get(status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, statuses
+
+
+class Backlog:
+    """Reads the service's database from the bench: appeals still waiting for routing."""
+
+    def __init__(self, url: str):
+        from engine.store.db import open_database
+
+        open_database(url)
+
+    def waiting(self) -> tuple[int, float]:
+        """(appeals waiting to be routed, seconds the oldest of them has waited)."""
+        from datetime import UTC, datetime
+
+        from peewee import fn
+
+        from engine.store.db import connection
+        from engine.store.models import AppealRecord
+
+        with connection():
+            count, oldest = (AppealRecord.select(fn.COUNT(AppealRecord.id), fn.MIN(AppealRecord.created_at))
+                             .where(AppealRecord.status == "received").tuples().first())
+        if not count:
+            return 0, 0.0
+        oldest = AppealRecord.created_at.python_value(oldest)
+        return count, (datetime.now(UTC) - oldest).total_seconds()
+
+    def drained_at(self, limit: float = 600) -> float:
+        """perf_counter() when nothing waits any more (looked at every 20 ms)."""
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            if self.waiting()[0] == 0:
+                return time.perf_counter()
+            time.sleep(0.02)
+        raise RuntimeError("the worker did not route the backlog in time")
+
+    def close(self) -> None:
+        from engine.store.db import close_database
+
+        close_database()
+
+
+def database_for(kind: str, tmp: Path) -> tuple[str, callable]:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / 'pipeline.db'}", lambda: None
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+    def drop():
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}", drop
+
+
+def run_config(name: str, args) -> dict:
+    kind, workers = CONFIGS[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        url, drop = database_for(kind, tmp)
+        env = {**os.environ, "APPEALS_DATABASE_URL": url, "APPEALS_RULES_DIR": str(ROOT / "rules"),
+               "APPEALS_MAIL_DIR": str(tmp / "mail"), "APPEALS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+               "APPEALS_ROUTE_SECONDS": "1", "APPEALS_SWEEP_SECONDS": "60"}
+        env.pop("APPEALS_ROUTING", None)
+        cli = [sys.executable, "-m", "webhooks.cli"]
+        processes: list[subprocess.Popen] = []
+        backlog = None
+        try:
+            subprocess.run([*cli, "db", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+            subprocess.run([*cli, "channel", "add", "bench", "--kind", "generic", "--secret", SECRET], env=env,
+                           cwd=ROOT, check=True, capture_output=True)
+            (tmp / "hello.py").write_text(HELLO)
+            ports = {}
+            for server, app, cwd, probe in (("hello", "hello:app", tmp, "/"),
+                                            ("service", "webhooks.wsgi:app", ROOT, "/healthz")):
+                ports[server] = free_port()
+                processes.append(subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", *SERVER, "-b", f"127.0.0.1:{ports[server]}", app],
+                    env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                wait_until_up(ports[server], probe)
+            for _ in range(workers):
+                processes.append(subprocess.Popen([*cli, "worker"], env=env, cwd=ROOT,
+                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            backlog = Backlog(url)
+            burst(ports["hello"], 200, args.clients, "hello-warm")
+            burst(ports["service"], 200, args.clients, "warm")
+            backlog.drained_at()
+            return measure(name, ports, backlog, args)
+        finally:
+            if backlog is not None:
+                backlog.close()
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            drop()
+
+
+def measure(name: str, ports: dict, backlog: Backlog, args) -> dict:
+    per_round = args.requests // args.rounds
+    rounds = []
+    for n in range(args.rounds):
+        began, ended, _ = burst(ports["hello"], per_round, args.clients, f"hello-{n}")
+        hello = per_round / (ended - began)
+        began, ended, statuses = burst(ports["service"], per_round, args.clients, f"round-{n}")
+        drained = backlog.drained_at()
+        rounds.append({"hello": hello, "ingest": per_round / (ended - began),
+                       "routed": per_round / (drained - began), "statuses": statuses})
+        print(f"  {name} round {n + 1}: hello {hello:,.0f}/s, webhooks {rounds[-1]['ingest']:,.0f}/s "
+              f"{statuses}, routed {rounds[-1]['routed']:,.0f}/s", flush=True)
+    result = {"rounds": rounds}
+    if args.steady_seconds:
+        lags: list[float] = []
+        sampling = threading.Event()
+
+        def sample():
+            while not sampling.is_set():
+                lags.append(backlog.waiting()[1])
+                sampling.wait(0.25)
+
+        hello_lat, _ = steady(ports["hello"], args.rate, args.steady_seconds, args.clients, "hello-steady")
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        service_lat, statuses = steady(ports["service"], args.rate, args.steady_seconds, args.clients, "steady")
+        backlog.drained_at()
+        sampling.set()
+        sampler.join()
+        result["steady"] = {"hello": percentiles(hello_lat), "service": percentiles(service_lat),
+                            "statuses": statuses, "max_lag": max(lags or [0.0])}
+    return result
+
+
+def percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {"p50": ordered[len(ordered) // 2], "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]}
+
+
+def report(name: str, result: dict) -> None:
+    rounds = result["rounds"]
+    ingest = statistics.median(r["ingest"] / r["hello"] for r in rounds)
+    routed = statistics.median(r["routed"] / r["hello"] for r in rounds)
+    target = TARGETS["routed"].get(name)
+    print(f"{name}: hello median {statistics.median(r['hello'] for r in rounds):,.0f} req/s")
+    print(f"  ingest while routing / hello : {ingest:.2f}  (target >= {TARGETS['ingest']}) "
+          f"{'met' if ingest >= TARGETS['ingest'] else 'NOT met'}")
+    print(f"  routed/s (first POST → last routed) / hello : {routed:.2f}"
+          + (f"  (target >= {target}) {'met' if routed >= target else 'NOT met'}" if target else ""))
+    if "steady" in result:
+        s = result["steady"]
+        ratio = s["service"]["p99"] / s["hello"]["p99"]
+        print(f"  steady {TARGETS.get('rate', 200)}/s: webhook p50 {s['service']['p50'] * 1000:.1f} ms "
+              f"p99 {s['service']['p99'] * 1000:.1f} ms; hello p50 {s['hello']['p50'] * 1000:.1f} ms "
+              f"p99 {s['hello']['p99'] * 1000:.1f} ms; p99 ratio {ratio:.1f} (target <= {TARGETS['p99']:.0f}) "
+              f"{'met' if ratio <= TARGETS['p99'] else 'NOT met'}; statuses {s['statuses']}")
+        print(f"  routing lag during the steady load: max {s['max_lag']:.2f} s (target < {TARGETS['lag']:.0f}) "
+              f"{'met' if s['max_lag'] < TARGETS['lag'] else 'NOT met'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=10000, help="per server, over all rounds")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=200.0, help="steady webhooks a second")
+    parser.add_argument("--steady-seconds", type=float, default=20.0, help="0: no steady run")
+    parser.add_argument("--only", default="sqlite,pg1,pg2")
+    args = parser.parse_args()
+    print(f"gunicorn {' '.join(SERVER)}; {args.requests} requests per server in {args.rounds} alternating rounds, "
+          f"{args.clients} keep-alive clients; `appeals worker` running (APPEALS_ROUTE_SECONDS=1)", flush=True)
+    for name in args.only.split(","):
+        result = run_config(name, args)
+        report(name, result)
+        print(json.dumps({name: result}, default=str), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""The worker's routing: a batch of waiting appeals decided outside the write lock, written in one
+short transaction.
+
+Each appeal of the batch is decided as `intake.route_appeal` would decide it alone, in the same
+order: the repeats and clusters it sees include the appeals routed before it in the batch
+(`repeats.RoutedEarlier`). Its repeats and clusters are looked up on the topic it is expected to
+get before the rules run, so the rules run once where they used to run twice (the repeat facts
+were looked up after a first decision); when the decided topic differs, or the rules could let
+those facts change the topic, it is decided the former way. The batch is then written at once
+(engine.store.routed), after checking inside the transaction that no appeal changed meanwhile.
+
+On PostgreSQL the batch is claimed with FOR UPDATE SKIP LOCKED in a transaction that lasts until
+it is written, so two workers split the waiting appeals, and a worker that dies loses its
+transaction and its locks, nothing else. On SQLite decisions are made before the write lock is
+taken, so webhooks wait only for the writing. When writing a batch fails, its appeals are routed
+one by one, each failing alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+from engine.classify.search_terms import document_terms
+from engine.domain.deadlines import compute_clocks
+from engine.store import appeals as store
+from engine.store import routed
+from engine.store import search as search_index
+from engine.store.db import database, is_postgres, write_transaction
+
+from .escalation import clock_facts, first_check
+from .intake import record_failure, route_appeal, stopped_at_routing
+from .notify_now import notify_now
+from .repeats import RoutedEarlier, history_for
+from .replies import announce
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+BATCH = 200  # appeals claimed and decided at a time
+WRITE_BATCH = 50  # appeals written per transaction: a webhook waits at most one such write on SQLite
+
+
+@dataclass
+class Planned:
+    """What routing decided for one appeal, ready to be written."""
+
+    record: object
+    decision: object
+    history: object
+    place: str | None
+    official: str | None
+    clocks: list = field(default_factory=list)  # (ClockDeadline, stopped_at, (ladder id, first check) | None)
+
+
+def decide(policy_set, record, incoming, read, earlier=()):
+    """(decision, history, municipality) as `intake._route` decides them, with the repeats and
+    clusters looked up before the first decision."""
+    if getattr(policy_set, "reader", None) is None:
+        return policy_set.decide(incoming, read=read), None, incoming.municipality
+    guess = read[0].get("topic") or "other"
+    history, place = history_for(policy_set, record, incoming, guess, read[1], earlier)
+    if history.matters:
+        decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
+        # the decision without these facts would have had the same topic, so these were its facts
+        if decision.topic == guess and not policy_set.rulebook.topic_reads_history:
+            return decision, history, place
+    decision = policy_set.decide(incoming, read=read)
+    if decision.topic != guess:
+        history, place = history_for(policy_set, record, incoming, decision.topic, read[1], earlier)
+    if history is not None and history.matters:
+        decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
+    return decision, history, place
+
+
+def plan(rt: Runtime, record, now: datetime, earlier=()) -> Planned:
+    policy_set = rt.policy_set
+    incoming = store.incoming_from(record)
+    decision, history, place = decide(policy_set, record, incoming, policy_set.read(incoming), earlier)
+    official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
+    planned = Planned(record, decision, history, place, official.id if official else None)
+    cal = policy_set.calendar_for(decision.body)
+    deadlines = compute_clocks(policy_set.policies[decision.policy], record.received_at, now, cal,
+                               category=record.category, subcategory=record.subcategory,
+                               special=decision.fz59_special)
+    for deadline in deadlines:
+        stopped = stopped_at_routing(deadline.kind, decision.body, policy_set.directory.triage_body, now)
+        ladder = None
+        if stopped is None:
+            clock = SimpleNamespace(kind=deadline.kind, policy_id=deadline.policy_id, body=decision.body)
+            facts = {**clock_facts(record, clock), "priority": decision.priority, "topic": decision.topic,
+                     "status": "routed"}
+            ladder = first_check(policy_set, facts, started=deadline.starts_at, due=deadline.due_at,
+                                 basis=deadline.basis, cal=cal)
+        planned.clocks.append((deadline, stopped, ladder))
+    return planned
+
+
+def route_pending(rt: Runtime, *, limit: int = BATCH) -> int:
+    """Route every appeal waiting for routing (new or after a failure), a batch at a time; returns
+    how many were routed."""
+    done = 0
+    while True:
+        claimed, routed_now = route_batch(rt, limit=limit)
+        done += routed_now
+        if not claimed or not routed_now:
+            return done  # nothing waits, or everything left failed again (its retry time moved on)
+
+
+def route_batch(rt: Runtime, *, limit: int = BATCH) -> tuple[int, int]:
+    """Route up to `limit` waiting appeals: (how many were claimed, how many got routed)."""
+    if is_postgres():
+        with database.atomic():  # the claim's row locks last until the batch is written
+            ids = routed.claim(rt.now(), limit)
+            return len(ids), _route_claimed(rt, ids)
+    ids = routed.claim(rt.now(), limit)
+    return len(ids), _route_claimed(rt, ids)
+
+
+def _route_claimed(rt: Runtime, ids: list[int]) -> int:
+    now = rt.now()
+    records = routed.appeals(ids)
+    plans: list[Planned] = []
+    earlier: list[RoutedEarlier] = []
+    for appeal_id in ids:
+        record = records.get(appeal_id)
+        if record is None or record.status != "received":
+            continue
+        try:
+            planned = plan(rt, record, now, earlier)
+        except Exception as exc:  # this appeal waits for the retry; the others go on
+            log.exception("appeal %s: routing failed", appeal_id)
+            record_failure(rt, appeal_id, exc, now)
+            continue
+        plans.append(planned)
+        earlier.append(RoutedEarlier(record.id, record.author_id, planned.decision.topic,
+                                     record.municipality or planned.place, record.received_at))
+    done = 0
+    for start in range(0, len(plans), WRITE_BATCH):
+        done += _write(rt, plans[start:start + WRITE_BATCH], now)
+    return done
+
+
+def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
+    try:
+        with write_transaction():
+            fresh = routed.unchanged({p.record.id: p.record.updated_at for p in plans})
+            plans = [p for p in plans if p.record.id in fresh]
+            _write_rows(rt, plans, now)
+        for p in plans:
+            log.info("appeal %s routed to %s/%s by %s (rules %s)", p.record.id, p.decision.body,
+                     p.decision.role, p.decision.route_rule_id, p.decision.version)
+        return len(plans)
+    except Exception:
+        log.exception("writing a routed batch of %s appeals failed; routing them one by one", len(plans))
+        return sum(route_appeal(rt, p.record.id) for p in plans)
+
+
+def _write_rows(rt: Runtime, plans: list[Planned], now: datetime) -> None:
+    reading = rt.policy_set.reading_id
+    decisions, assignments, clocks, ladders, appeals, audits = [], [], [], {}, [], []
+    for p in plans:
+        d, record = p.decision, p.record
+        decisions.append(store.decision_row(record.id, d.to_dict(), d.explain_text(), now, reading))
+        assignments.append({"appeal": record.id, "body": d.body, "role": d.role, "official": p.official,
+                            "assigned_at": now})
+        for deadline, stopped, ladder in p.clocks:
+            clocks.append(_clock_row(record.id, deadline, d.body, stopped))
+            if ladder is not None:
+                ladders[(record.id, deadline.kind)] = ladder
+        appeals.append({"id": record.id, "body": d.body, "role": d.role, "topic": d.topic, "priority": d.priority,
+                        "policy": d.policy, "municipality": record.municipality or p.place,
+                        "repeat_of": p.history.repeat_of if p.history else None, "on_control": d.control,
+                        "sector": d.sector})
+        audits.append({"at": now, "actor": "system", "action": "appeal.routed", "appeal": record.id,
+                       "details": {"body": d.body, "role": d.role, "rule": d.route_rule_id, "version": d.version,
+                                   "policy": d.policy, **({"on_control": True} if d.control else {})}})
+    routed.write(decisions=decisions, assignments=assignments, clocks=clocks, ladders=ladders,
+                 appeals_routed=appeals, audits=audits, now=now)
+    for p, row in zip(plans, appeals, strict=True):
+        changes = {k: v for k, v in row.items() if k != "id"}
+        changes.update(status="routed", registered_at=now, updated_at=now, next_routing_at=None, last_error=None)
+        for name, value in changes.items():
+            setattr(p.record, name, value)
+        search_index.index_appeal(p.record.id, document_terms(p.record.text, p.record.address, p.record.author_name))
+        notify_now(rt, p.record, p.decision, now)
+        announce(rt, p.record, "acknowledgement", now)
+
+
+def _clock_row(appeal_id: int, deadline, body: str, stopped) -> dict:
+    """The columns `engine.store.clocks.create_clock` writes."""
+    return {"appeal": appeal_id, "kind": deadline.kind, "basis": deadline.basis, "policy_id": deadline.policy_id,
+            "policy_version": deadline.policy_version, "calendar_version": deadline.calendar_version, "body": body,
+            "started_at": deadline.starts_at, "due_at": deadline.due_at, "stopped_at": stopped,
+            "amount": deadline.amount or None, "on_non_working": deadline.on_non_working,
+            "max_extension_days": deadline.max_extension_days, "waits_for": deadline.waits_for,
+            "cap_at": deadline.cap_at}

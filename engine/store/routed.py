@@ -1,0 +1,107 @@
+"""Routing a batch of appeals: claiming them, and writing what was decided for all of them at once.
+
+A batch's rows go in with multi-row INSERTs (decisions, assignments, clocks, escalation states,
+audit lines) and one UPDATE of the appeals, so a routed appeal costs a few rows of a few statements
+instead of a dozen statements of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .db import database, is_postgres
+from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord, EscalationRecord
+from .statements import insert_values
+
+# the appeal's columns routing sets; the same for every appeal of a batch but these
+ROUTED_COLUMNS = ("body", "role", "topic", "priority", "policy", "municipality", "repeat_of", "on_control",
+                  "sector")
+
+
+def claim(now: datetime, limit: int) -> list[int]:
+    """Ids of appeals due for routing, oldest turn first. On PostgreSQL, inside the caller's
+    transaction, they are locked (FOR UPDATE SKIP LOCKED: a second worker takes the next ones),
+    and an appeal is left out while an earlier one of its author waits in another worker's batch,
+    so that each author's appeals are routed in the order they came. On SQLite one worker routes
+    at a time (engine.store.worker_lock)."""
+    due = (AppealRecord.status == "received") & (AppealRecord.next_routing_at <= now)
+    query = (AppealRecord.select(AppealRecord.id, AppealRecord.author_id).where(due)
+             .order_by(AppealRecord.next_routing_at, AppealRecord.id).limit(limit))
+    if not is_postgres():
+        return [r.id for r in query]
+    rows = list(query.for_update(skip_locked=True))
+    ids = [r.id for r in rows]
+    authors = {r.author_id for r in rows if r.author_id is not None}
+    if not authors:
+        return ids
+    earlier = AppealRecord.alias()
+    waiting = (
+        AppealRecord.select(AppealRecord.id)
+        .join(earlier, on=(earlier.author_id == AppealRecord.author_id))
+        .where(AppealRecord.id.in_(ids) & (earlier.status == "received") & (earlier.id < AppealRecord.id)
+               & (earlier.next_routing_at <= now) & earlier.id.not_in(ids))
+    )
+    blocked = {r.id for r in waiting}
+    return [i for i in ids if i not in blocked]
+
+
+def appeals(ids: list[int]) -> dict[int, AppealRecord]:
+    """The appeals with these ids, by id (one query)."""
+    return {r.id: r for r in AppealRecord.select().where(AppealRecord.id.in_(ids))} if ids else {}
+
+
+def unchanged(seen: dict[int, datetime]) -> set[int]:
+    """Of the appeals read at `seen` (id → updated_at), those still waiting for routing and not
+    changed since; inside the caller's write transaction (on PostgreSQL locked)."""
+    if not seen:
+        return set()
+    query = AppealRecord.select(AppealRecord.id, AppealRecord.updated_at).where(
+        AppealRecord.id.in_(list(seen)) & (AppealRecord.status == "received"))
+    if is_postgres():
+        query = query.for_update()
+    return {r.id for r in query if r.updated_at == seen[r.id]}
+
+
+def write(*, decisions: list[dict], assignments: list[dict], clocks: list[dict], ladders: dict[tuple, tuple],
+          appeals_routed: list[dict], audits: list[dict], now: datetime) -> dict[tuple[int, str], int]:
+    """Write a routed batch inside the caller's transaction. `clocks` carry `appeal` and `kind`;
+    `ladders` gives (ladder id, first check) by (appeal id, clock kind) for the clocks that get one;
+    `appeals_routed`: per appeal its id and ROUTED_COLUMNS. Returns the new clock ids by (appeal, kind)."""
+    ids = [row["id"] for row in appeals_routed]
+    AssignmentRecord.update(ended_at=now).where(
+        AssignmentRecord.appeal.in_(ids) & AssignmentRecord.ended_at.is_null()).execute()
+    insert_values(DecisionRecord, decisions)
+    insert_values(AssignmentRecord, assignments)
+    clock_ids = {(appeal, kind): cid for cid, appeal, kind in
+                 insert_values(ClockRecord, clocks, returning=("id", "appeal", "kind"))}
+    insert_values(EscalationRecord, [
+        {"clock": clock_ids[key], "ladder_id": ladder_id, "next_level": 0, "next_check_at": first,
+         "updated_at": now} for key, (ladder_id, first) in ladders.items()])
+    _mark_routed(appeals_routed, now)
+    insert_values(AuditRecord, audits)
+    return clock_ids
+
+
+def _mark_routed(rows: list[dict], now: datetime) -> None:
+    fields = AppealRecord._meta.fields
+    table = AppealRecord._meta.table_name
+    fixed = {"status": "routed", "registered_at": now, "updated_at": now, "next_routing_at": None,
+             "last_error": None}
+    fixed_sql = ", ".join(f'"{fields[name].column_name}" = %s' for name in fixed)
+    fixed_params = [fields[name].db_value(value) for name, value in fixed.items()]
+    if is_postgres():  # one statement: UPDATE … FROM (VALUES …)
+        casts = {"repeat_of": "integer", "on_control": "boolean"}
+        group = "(%s::integer, " + ", ".join(f"%s::{casts.get(n, 'text')}" for n in ROUTED_COLUMNS) + ")"
+        names = ", ".join(f'"{fields[n].column_name}"' for n in ("id", *ROUTED_COLUMNS))
+        sets = ", ".join(f'"{fields[n].column_name}" = v."{fields[n].column_name}"' for n in ROUTED_COLUMNS)
+        params = list(fixed_params)
+        for row in rows:
+            params += [row["id"], *(fields[n].db_value(row[n]) for n in ROUTED_COLUMNS)]
+        database.execute_sql(
+            f'UPDATE "{table}" AS a SET {fixed_sql}, {sets} FROM (VALUES {", ".join([group] * len(rows))}) '
+            f'AS v({names}) WHERE a."id" = v."id"', params)
+        return
+    sets = ", ".join(f'"{fields[n].column_name}" = ?' for n in ROUTED_COLUMNS)
+    sql = f'UPDATE "{table}" SET {fixed_sql.replace("%s", "?")}, {sets} WHERE "id" = ?'
+    database.cursor().executemany(sql, [
+        [*fixed_params, *(fields[n].db_value(row[n]) for n in ROUTED_COLUMNS), row["id"]] for row in rows])

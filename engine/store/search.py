@@ -1,0 +1,47 @@
+"""Full-text search over appeals (see migration m0021): a condition on AppealRecord for a search,
+and the SQLite index written when an appeal is routed."""
+
+from __future__ import annotations
+
+from peewee import SQL
+
+from .db import database, is_postgres
+from .models import AppealRecord
+
+SQLITE_TABLE = "appeal_search"
+TSVECTOR_CHARS = 100_000  # of the text; a tsvector holds at most 1 MB
+TSVECTOR_SOURCE = (
+    f"to_tsvector('russian', left(coalesce(text, ''), {TSVECTOR_CHARS}) || ' ' || coalesce(address, '') "
+    "|| ' ' || coalesce(author_name, ''))"
+)
+
+
+def index_appeal(appeal_id: int, terms: list[str]) -> None:
+    """Write the appeal's terms to the SQLite index (again: replaced). PostgreSQL indexes by itself."""
+    if is_postgres():
+        return
+    database.execute_sql(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = ?", (appeal_id,))
+    if terms:
+        database.execute_sql(f"INSERT INTO {SQLITE_TABLE} (rowid, lemmas) VALUES (?, ?)", (appeal_id, " ".join(terms)))
+
+
+def text_matches(terms: list[list[str]]):
+    """The appeals whose text, address or author's name hold every word searched for, each word given
+    as a list of alternatives (its lemmas): SQLite matches them against the lemma index, PostgreSQL
+    passes each through the `russian` configuration and matches the stored tsvector."""
+    if not terms:
+        return AppealRecord.id < 0
+    if is_postgres():
+        query = " & ".join("(" + " | ".join(_pg_quoted(t) for t in alternatives) + ")" for alternatives in terms)
+        return AppealRecord.id.in_(SQL(
+            "(SELECT id FROM appeal_record WHERE search @@ to_tsquery('russian', %s))", (query,)))
+    match = " AND ".join("(" + " OR ".join(_quoted(t) for t in alternatives) + ")" for alternatives in terms)
+    return AppealRecord.id.in_(SQL(f"(SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH ?)", (match,)))
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _pg_quoted(term: str) -> str:
+    return "'" + term.replace("\\", "").replace("'", "''") + "'"

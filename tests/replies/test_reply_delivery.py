@@ -1,0 +1,165 @@
+"""Replies leave through the reply delivery job to local VK and Telegram APIs, an SMTP server and a callback
+receiver: once each, on the route of the appeal's channel, retried after a rate limit without a duplicate,
+dead-lettered with one alert to the administrator when the channel's token is refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.services.timeline import timeline
+from engine.store.models import AlertRecord, AppealRecord, AuditRecord
+from tests.support.moments import at
+from tests.support.reply_platforms import VK_TOKEN, add_channels, deliver, outgoing, point_runtime_at, start_platforms
+from tests.support.telegram_updates import message
+from tests.support.telegram_updates import post as post_telegram
+from tests.support.vk_callback import GROUP, comment, event
+from tests.support.vk_callback import post as post_vk
+
+ROADS = "Комитет по дорожному хозяйству и транспорту города Барнаула"
+
+
+@pytest.fixture
+def platforms(runtime, clock):
+    found = start_platforms(clock)
+    point_runtime_at(runtime, found)
+    add_channels(runtime, found)
+    yield found
+    found.stop()
+
+
+def local_due(runtime, appeal):
+    """The term an incident's acknowledgement names: its first response (its final answer's term starts with
+    the interim answer), in the body's zone."""
+    appeal = AppealRecord.get_by_id(appeal.id)
+    first = next(c for c in appeal.clocks if c.kind == "first_response")
+    return first.due_at.astimezone(runtime.policy_set.calendar_for(appeal.body).tz)
+
+
+def vk_pit(client, comment_id=4051, event_id="ev-1", *, clock=None) -> AppealRecord:
+    """The resident's comment under the community's post 812 (written now, when ``clock`` is given)."""
+    written = {"date": int(clock().timestamp())} if clock else {}
+    answer = post_vk(client, event("wall_reply_new", comment(id=comment_id, **written), event_id=event_id))
+    assert answer.status_code == 200
+    return AppealRecord.get(AppealRecord.external_id == f"reply-{GROUP}_{comment_id}")
+
+
+@pytest.mark.both_databases
+def test_a_vk_comment_is_acknowledged_under_it_once_naming_the_body_and_the_local_due_date(runtime, client,
+                                                                                           platforms):
+    appeal = vk_pit(client)  # Mon 30 Nov 10:00 in Barnaul, routed at once
+
+    report = deliver(runtime)
+    again = deliver(runtime)
+
+    [call] = platforms.vk.comments
+    params = call["params"]
+    assert (params["owner_id"], params["post_id"], params["reply_to_comment"], params["from_group"]) == (
+        str(-GROUP), "812", "4051", str(GROUP))
+    assert params["message"].startswith(f"Ваше обращение №{appeal.id} передано в {ROADS}, ответ будет дан до ")
+    [ack] = outgoing(appeal.id)
+    assert (ack.kind, ack.status, ack.platform_id, ack.attempts) == ("acknowledgement", "sent", str(call["id"]), 1)
+    assert (report.sent, again.sent) == (1, 0)
+    titles = [e["title"] for e in timeline(appeal.id)]
+    assert f"Ответ автору опубликован в VK (комментарий {call['id']}): Уведомление о приёме" in titles
+
+
+def test_an_incidents_acknowledgement_names_the_first_response_term_in_local_time(runtime, clock, client,
+                                                                                 platforms):
+    clock.set(at("Fri 2026-12-04 15:30 +0700"))  # the roads committee works 8-12 and 13-17
+    appeal = vk_pit(client, clock=clock)
+    deliver(runtime)
+
+    # a dangerous pit is an incident of high priority: first response in 4 working hours, Fri 15:30-17:00
+    # and Mon 8:00-10:30
+    assert (appeal.body, appeal.policy) == ("barnaul-roads-committee", "incident-high")
+    assert local_due(runtime, appeal) == at("Mon 2026-12-07 10:30 +0700")
+    assert platforms.vk.comments[0]["params"]["message"].endswith("ответ будет дан до 07.12.2026.")
+
+
+@pytest.mark.both_databases
+def test_a_vk_rate_limit_is_retried_later_without_a_second_comment(runtime, clock, client, platforms):
+    appeal = vk_pit(client)
+    platforms.vk.script_error(6, method="wall.createComment")
+
+    first = deliver(runtime)
+
+    [ack] = outgoing(appeal.id)
+    assert (first.failed, ack.status, ack.attempts, platforms.vk.comments) == (1, "pending", 1, [])
+    assert "VK просит повторить позже (код 6" in ack.last_error
+    assert ack.next_attempt_at >= clock() + timedelta(seconds=1)
+    assert deliver(runtime).sent == 0  # not due yet
+
+    clock.set(ack.next_attempt_at)
+    assert deliver(runtime).sent == 1
+    clock.set(clock() + timedelta(hours=1))
+    assert deliver(runtime).sent == 0
+    assert len(platforms.vk.comments) == 1
+    [ack] = outgoing(appeal.id)
+    assert (ack.status, ack.attempts) == ("sent", 2)
+    kinds = [e.action for e in AuditRecord.select().where(AuditRecord.appeal == appeal.id)]
+    assert kinds.count("reply.retry") == 1 and kinds.count("reply.sent") == 1
+
+
+def test_a_revoked_vk_token_dead_letters_every_reply_with_one_alert_to_the_administrator(runtime, clock, client,
+                                                                                        platforms):
+    first, second = vk_pit(client, 4051, "ev-1"), vk_pit(client, 4052, "ev-2")
+    platforms.vk.revoke_token(VK_TOKEN)
+
+    report = deliver(runtime)
+    clock.set(clock() + timedelta(days=1))
+    later = deliver(runtime)
+
+    assert (report.dead, report.failed, later.dead, later.failed) == (2, 0, 0, 0)
+    for appeal in (first, second):
+        [ack] = outgoing(appeal.id)
+        assert ack.status == "dead" and "токен доступа сообщества недействителен" in ack.last_error
+    calls = [r for r in platforms.vk.requests if r["method"] == "wall.createComment"]
+    assert len(calls) == 2  # one call each, never retried
+    alerts = list(AlertRecord.select().where(AlertRecord.level == "dead-letter"))
+    admins = runtime.policy_set.directory.holders("administrator")
+    # one alert per administrator (a row for each channel they read), not one per reply
+    assert sorted((a.recipient, a.channel) for a in alerts) == sorted(
+        (admin.id, channel) for admin in admins for channel in admin.channels)
+    assert "«gov-vk»" in alerts[0].subject and "appeals channel set gov-vk" in alerts[0].body
+    assert all("vk1.a" not in a.body for a in alerts)  # the token itself is never written
+
+
+def test_a_telegram_message_is_answered_as_a_reply_and_a_429_is_honoured(runtime, clock, client, platforms):
+    assert post_telegram(client, {"update_id": 1, "message": message()}).status_code == 200
+    appeal = AppealRecord.get()
+    platforms.telegram.rate_limit(retry_after=30)
+
+    assert deliver(runtime).failed == 1
+    [ack] = outgoing(appeal.id)
+    assert ack.next_attempt_at >= clock() + timedelta(seconds=30)
+    clock.set(ack.next_attempt_at)
+    assert deliver(runtime).sent == 1
+    assert deliver(runtime).sent == 0
+
+    [sent] = platforms.telegram.received
+    assert sent["chat"]["id"] == 777_001 and sent["reply_to_message"]["message_id"] == 501
+    assert sent["text"].startswith(f"Ваше обращение №{appeal.id} передано в ")
+    assert sent["text"].endswith(f"ответ будет дан до {local_due(runtime, appeal):%d.%m.%Y}.")
+    [ack] = outgoing(appeal.id)
+    assert (ack.status, ack.platform_id) == ("sent", str(sent["message_id"]))
+    assert any(e["title"].startswith("Ответ автору опубликован в Telegram (message_id ") for e in timeline(appeal.id))
+
+
+def test_a_revoked_bot_token_is_one_alert_and_no_retry_storm(runtime, clock, client, platforms):
+    post_telegram(client, {"update_id": 1, "message": message()})
+    neighbour = {"id": 777_002, "is_bot": False, "first_name": "Пётр"}
+    post_telegram(client, {"update_id": 2, "message": message("Нет отопления в Рубцовске", message_id=77, **{
+        "from": neighbour, "chat": {"id": 777_002, "first_name": "Пётр", "type": "private"}})})
+    platforms.telegram.revoke_token()
+
+    assert deliver(runtime).dead == 2
+    clock.set(clock() + timedelta(hours=3))
+    assert deliver(runtime).dead == 0
+
+    assert len(platforms.telegram.requests) == 2
+    dead_letters = list(AlertRecord.select().where(AlertRecord.level == "dead-letter"))
+    admins = runtime.policy_set.directory.holders("administrator")
+    assert len(dead_letters) == sum(len(admin.channels) for admin in admins)
+    assert {a.subject for a in dead_letters} == {"[ЦУР] Канал «cur-bot»: ответы жителям не отправляются"}

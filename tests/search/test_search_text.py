@@ -1,0 +1,72 @@
+"""Finding appeals by their words in any form, on SQLite (lemmas in FTS5) and PostgreSQL (tsvector,
+`russian`): «ямы» finds «яма»; the address, the author, the number and the contact find theirs."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.domain.appeal import Author
+from engine.services.access import Caller
+from engine.services.appeal_search import AppealSearch, search_appeals
+from tests.support.staff import routed
+
+pytestmark = pytest.mark.both_databases
+
+CENTRE = Caller(token_id=None, role="manager", label=None, user="cm")
+HEALTH_OFFICIAL = Caller(token_id=None, role="official", label=None, user="health", body="min-health")
+
+
+def found(rt, q, caller=CENTRE, **kwargs) -> list[int]:
+    return [record.id for record, _ in search_appeals(rt, caller, AppealSearch(q=q, **kwargs)).items]
+
+
+def test_a_search_finds_every_form_of_a_word(runtime):
+    pit = routed(runtime, text="На ул. Попова огромная яма, колесо пробил", external_id="pit")
+    other = routed(runtime, text="Не вывозят мусор со двора", external_id="waste")
+
+    assert found(runtime, "ямы") == [pit]
+    assert found(runtime, "ямах на дороге") == []  # every word must be there: «дорога» is not
+    assert found(runtime, "ЯМА Попова") == [pit]
+    assert found(runtime, "мусора") == [other]
+    assert found(runtime, "снег") == []
+
+
+def test_the_address_the_author_the_number_and_the_contact_are_searched(runtime):
+    first = routed(runtime, text="Яма у дома", external_id="a", address="г. Барнаул, ул. Малахова, 5",
+                   author=Author(name="Пётр Смирнов", type="citizen", contact="petr.smirnov@example.ru"))
+    second = routed(runtime, text="Яма у школы", external_id="b")
+
+    assert found(runtime, "Малахова") == [first]
+    assert found(runtime, "Смирнову") == [first]
+    assert found(runtime, "petr.smirnov@example") == [first]
+    assert found(runtime, str(second)) == [second]
+    assert found(runtime, f"№{second}") == [second]
+    assert found(runtime, "яма") == [second, first]
+
+
+def test_a_search_keeps_to_the_callers_scope(runtime):
+    routed(runtime, text="Огромная яма", external_id="pit")
+
+    assert found(runtime, "яма", caller=HEALTH_OFFICIAL) == []
+
+
+def test_words_that_are_not_words_find_nothing_and_break_nothing(runtime):
+    routed(runtime, text="Яма", external_id="pit")
+
+    for query in ('"', "NEAR(", "яма OR", "*", "-", "' OR 1=1 --", "\\", "a:b", "ям*"):
+        search_appeals(runtime, CENTRE, AppealSearch(q=query))
+
+
+def test_the_migration_indexes_the_appeals_stored_before_it(runtime):
+    from engine.store.db import database, is_sqlite
+    from engine.store.migrations import m0021_appeal_search
+
+    pit = routed(runtime, text="Во дворе глубокая яма", external_id="pit")
+    if is_sqlite():
+        database.execute_sql("DELETE FROM appeal_search")
+        assert found(runtime, "ямы") == []
+
+    m0021_appeal_search.apply(database)
+    m0021_appeal_search.apply(database)  # applying it again changes nothing
+
+    assert found(runtime, "ямы") == [pit]

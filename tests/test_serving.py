@@ -1,0 +1,110 @@
+"""`appeals run` and `appeals serve` serve through gunicorn (gthread workers), still one command each;
+`run`'s background worker is a child process that stops with the server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import RULES_DIR
+from tests.support.service_process import appeals_cli, running_service
+
+pytestmark = pytest.mark.slow
+
+
+def environment(database_url, tmp_path) -> dict:
+    env = {**os.environ, "APPEALS_DATABASE_URL": database_url, "APPEALS_RULES_DIR": str(RULES_DIR),
+           "APPEALS_MAIL_DIR": str(tmp_path / "mail"), "APPEALS_LOG_LEVEL": "INFO"}
+    env.pop("APPEALS_ROUTING", None)
+    return env
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """pid → command line of every process below `pid`."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        found[int(entry.name)] = (parent, cmdline)
+    below, frontier = {}, [pid]
+    while frontier:
+        current = frontier.pop()
+        for child, (parent, cmdline) in found.items():
+            if parent == current and child not in below:
+                below[child] = cmdline
+                frontier.append(child)
+    return below
+
+
+def server_header(url: str) -> str:
+    with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+        return response.headers.get("Server", "")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_appeals_run_is_gunicorn_with_its_worker_as_a_child_that_stops_with_it(database_url, tmp_path):
+    env = environment(database_url, tmp_path)
+    appeals_cli(env, "db", "migrate")
+    with running_service(env, "run", tmp_path) as service:
+        assert server_header(service.url).startswith("gunicorn")
+        service.wait_for(lambda: "worker started" in service.log(), 30)
+        children = descendants(service.process.pid)
+        workers = [pid for pid, cmd in children.items() if " worker --parent-pid " in cmd]
+        assert len(workers) == 1, children
+        assert len(children) >= 3, children  # two gunicorn workers and the background worker
+        assert "development server" not in service.log()
+    for pid in children:
+        deadline = time.monotonic() + 20
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(pid), f"{children[pid]} outlived the server"
+
+
+def test_the_background_worker_stops_by_itself_when_the_server_is_killed(database_url, tmp_path):
+    env = environment(database_url, tmp_path)
+    appeals_cli(env, "db", "migrate")
+    with running_service(env, "run", tmp_path) as service:
+        service.wait_for(lambda: "worker started" in service.log(), 30)
+        children = descendants(service.process.pid)
+        worker = next(pid for pid, cmd in children.items() if " worker --parent-pid " in cmd)
+        service.process.send_signal(signal.SIGKILL)
+        service.process.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(worker)
+        for pid in children:  # gunicorn's own workers notice their master is gone as well
+            deadline = time.monotonic() + 40
+            while alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+                pytest.fail(f"{children[pid]} outlived its master")
+
+
+def test_appeals_serve_is_gunicorn_without_a_worker(database_url, tmp_path):
+    env = environment(database_url, tmp_path)
+    appeals_cli(env, "db", "migrate")
+    with running_service(env, "serve", tmp_path) as service:
+        assert server_header(service.url).startswith("gunicorn")
+        children = descendants(service.process.pid)
+        assert not [cmd for cmd in children.values() if " worker " in cmd]
+        assert len(children) == 2, children

@@ -1,0 +1,75 @@
+"""Serving HTTP for `appeals serve` and `appeals run`: gunicorn where it runs (Linux and other
+POSIX systems), werkzeug's threaded server only where it cannot (Windows, or gunicorn missing).
+
+Under gunicorn the app is built in each worker process after the fork (its own database pool and
+rules engine). `appeals run` also needs the background worker: gunicorn's master starts
+`appeals worker` as a child process once it listens and stops it when it exits; the child stops by
+itself should the master die without a word.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+WORKER_STOP_SECONDS = 20
+
+
+def gunicorn_available() -> bool:
+    if os.name != "posix":
+        return False
+    try:
+        import gunicorn.app.base  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def serve_gunicorn(load_app: Callable[[], object], host: str, port: int, *, workers: int, threads: int,
+                   with_worker: bool = False) -> None:
+    """Serve `load_app()` with gunicorn (`-k gthread`) until it is stopped (SIGTERM, SIGINT)."""
+    from gunicorn.app.base import BaseApplication
+
+    companion: list[subprocess.Popen] = []
+
+    def when_ready(server) -> None:
+        if with_worker:
+            command = [sys.executable, "-m", "webhooks.cli", "worker", "--parent-pid", str(os.getpid())]
+            companion.append(subprocess.Popen(command))
+
+    def on_exit(server) -> None:
+        for process in companion:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=WORKER_STOP_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    options = {
+        "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": threads,
+        "accesslog": None, "errorlog": "-", "loglevel": "warning", "keepalive": 5, "timeout": 60,
+        "when_ready": when_ready, "on_exit": on_exit,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for name, value in options.items():
+                self.cfg.set(name, value)
+
+        def load(self):
+            return load_app()
+
+    Server().run()
+
+
+def serve_werkzeug(app, host: str, port: int) -> None:
+    from werkzeug.serving import run_simple
+
+    log.warning("gunicorn cannot run here: serving with werkzeug's development server")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
