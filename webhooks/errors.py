@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 from engine.services import database
 from engine.services.encryption_keys import SecretUnreadable
 
+from .field_messages import russian_messages
+
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5  # what a 503 asks a channel to wait before it retries
 
@@ -40,8 +42,8 @@ def register_errors(app) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):
-        fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return error_response(422, "invalid_fields", "some fields are invalid: " + ", ".join(sorted(fields)),
+        fields = russian_messages(exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})
+        return error_response(422, "invalid_fields", "поля заполнены неверно: " + ", ".join(sorted(fields)),
                               fields)
 
     @app.errorhandler(HTTPException)

@@ -93,6 +93,7 @@ MATRIX: dict[str, object] = {
     "rules.simulate": RULES,  # queues a backtest for the worker (202)
     "rules.list_simulations": RULES,
     "rules.get_simulation": RULES,
+    "rules.reroute_simulated": RULES,  # re-routes the open appeals a simulation found changed
     "alerts.list_alerts": WORK,
     "alerts.get_alert": WORK,
     "alerts.acknowledge": WORK,
