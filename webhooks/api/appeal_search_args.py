@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from engine.domain import time_range
 from engine.domain.vocabulary import STATUSES
 from engine.services.appeal_search import FILTERS, PAGE_LIMIT, SORTS, STATUS_GROUPS, AppealSearch
 
+from ..bounded_json import MAX_INT
 from ..errors import ApiError
 
 AT_RISK_HOURS = 24
@@ -28,6 +30,8 @@ class Instant(fields.Field):
             moment = datetime.fromisoformat(value)
         except ValueError:
             raise ValidationError("not ISO 8601") from None
+        if not time_range.within(moment):
+            raise ValidationError(f"outside {time_range.RANGE_TEXT}")
         if moment.tzinfo:
             return moment
         zone = self.context_zone()
@@ -68,14 +72,14 @@ class AppealSearchQuerySchema(Schema):
     policy = fields.String()
     overdue = Flag(metadata={"description": "идущий срок истёк"})
     at_risk = Flag(metadata={"description": "идущий срок истекает в ближайшие at_risk_hours часов"})
-    at_risk_hours = fields.Integer(validate=validate.Range(min=1))
+    at_risk_hours = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
     received_from = Instant(metadata={"description": "поступило не раньше (дата или дата-время ISO 8601)"})
     received_to = Instant(metadata={"description": "поступило раньше (дата или дата-время ISO 8601)"})
     sort = fields.String(validate=validate.OneOf(SORTS),
                          metadata={"description": "newest (по умолчанию), oldest, due (ближайший срок первым)"})
-    page = fields.Integer(validate=validate.Range(min=1))
-    limit = fields.Integer(validate=validate.Range(min=1))
-    cursor = fields.Integer(validate=validate.Range(min=1))
+    page = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
+    cursor = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
 
     @validates_schema
     def _cursor_pages_newest(self, data, **kwargs):
