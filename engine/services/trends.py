@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from engine.domain import time_range
 from engine.domain.region_map import RegionMap
 from engine.store import trends as store
 
@@ -55,8 +56,12 @@ def local_period(rt: Runtime, start_text: str | None, end_text: str | None) -> t
         first = date.fromisoformat(start_text) if start_text else last - timedelta(days=7 * DEFAULT_WEEKS - 1)
     except ValueError:
         raise ValueError("'from' and 'to' must be dates YYYY-MM-DD") from None
+    except OverflowError:  # twelve weeks before the first day there is
+        raise ValueError(f"'from' and 'to' must lie within {time_range.RANGE_TEXT}") from None
     if first > last:
         raise ValueError("'from' must not be after 'to'")
+    if not (time_range.EARLIEST.date() <= first and last < time_range.LATEST.date()):
+        raise ValueError(f"'from' and 'to' must lie within {time_range.RANGE_TEXT}")
     if (last - first).days + 1 > 7 * MAX_WEEKS:
         raise ValueError(f"the period is at most {MAX_WEEKS} weeks")
     return first, last
