@@ -86,6 +86,7 @@ EVENT_NAMES = {
     "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
     "alert.acknowledged": "Оповещение принято",
     "alert.digested": "Оповещение включено в сводку после перерыва",
+    "appeals.exported": "Выгружен список обращений",
     "clock.started": "Запущен срок",
     "clock.paused": "Срок приостановлен",
     "clock.resumed": "Срок возобновлён",
