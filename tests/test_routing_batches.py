@@ -24,13 +24,15 @@ from engine.store.models import (
     ClockRecord,
     DecisionRecord,
     EscalationRecord,
+    IncidentRecord,
 )
 from tests.support.corpus import corpus_appeals
 
 pytestmark = pytest.mark.both_databases
 
 ROUTED_COLUMNS = ("status", "body", "role", "topic", "priority", "policy", "municipality", "repeat_of",
-                  "registered_at", "routing_attempts", "next_routing_at", "last_error", "on_control", "sector")
+                  "registered_at", "routing_attempts", "next_routing_at", "last_error", "on_control", "sector",
+                  "place_key", "incident_id")
 
 
 def receive_corpus(runtime) -> list[int]:
@@ -44,8 +46,12 @@ def routing_traces(ids: list[int]) -> dict[int, dict]:
     for appeal_id in ids:
         appeal = AppealRecord.get_by_id(appeal_id)
         clocks = list(ClockRecord.select().where(ClockRecord.appeal == appeal_id).order_by(ClockRecord.kind))
+        incident = IncidentRecord.get_or_none(IncidentRecord.id == appeal.incident_id)
         out[appeal_id] = {
-            "appeal": {name: getattr(appeal, name) for name in ROUTED_COLUMNS},
+            # an incident's row id differs between the two runs: it is named by its first member
+            "appeal": {name: getattr(appeal, name) for name in ROUTED_COLUMNS if name != "incident_id"},
+            "incident": incident and (incident.lead, incident.members, incident.authors, incident.priority,
+                                      incident.body),
             "decisions": [_columns(d, ("id", "appeal")) for d in DecisionRecord.select().where(
                 DecisionRecord.appeal == appeal_id)],
             "assignments": [_columns(a, ("id", "appeal")) for a in AssignmentRecord.select().where(
@@ -58,7 +64,8 @@ def routing_traces(ids: list[int]) -> dict[int, dict]:
             # the author's acknowledgement; audit rows name its row id, which differs between the two runs
             "to_author": sorted((m.kind, m.route, m.text, m.status) for m in AuthorMessageRecord.select().where(
                 AuthorMessageRecord.appeal == appeal_id)),
-            "audit": sorted((a.action, a.actor, repr(sorted((k, v) for k, v in a.details.items() if k != "message")))
+            "audit": sorted((a.action, a.actor, repr(sorted((k, v) for k, v in a.details.items()
+                                                            if k not in ("message", "incident"))))
                             for a in AuditRecord.select().where(
                 (AuditRecord.appeal == appeal_id) & (AuditRecord.action != "appeal.received"))),
         }
@@ -77,6 +84,7 @@ def unroute(ids: list[int], originals: dict[int, dict]) -> None:
     for model in (ClockRecord, AssignmentRecord, DecisionRecord, AuthorMessageRecord):
         model.delete().where(model.appeal.in_(ids)).execute()
     AuditRecord.delete().where(AuditRecord.appeal.in_(ids) & (AuditRecord.action != "appeal.received")).execute()
+    IncidentRecord.delete().execute()
     for appeal_id, columns in originals.items():
         AppealRecord.update(**columns).where(AppealRecord.id == appeal_id).execute()
 
@@ -106,6 +114,7 @@ def test_batched_routing_writes_what_routing_one_by_one_writes(runtime, batch, m
     assert sum("mass-incident" in t for t in tags) >= 10
     assert sum(trace["appeal"]["repeat_of"] is not None for trace in one_by_one.values()) >= 20
     assert 0 < sum(trace["appeal"]["on_control"] for trace in one_by_one.values()) < len(ids)
+    assert sum(trace["incident"] is not None for trace in one_by_one.values()) >= 4  # appeals joined incidents
     # repeats and clusters are looked up before the first decision: about one evaluation an appeal
     assert evaluated_batched < evaluated_one_by_one
     assert evaluated_batched <= len(ids) * 1.1, (evaluated_batched, len(ids))

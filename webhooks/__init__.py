@@ -76,6 +76,9 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     from .api import tokens
 
     app.register_blueprint(tokens.bp)
+    from .api import incidents
+
+    app.register_blueprint(incidents.bp)
     register_web(app)
     return app
 

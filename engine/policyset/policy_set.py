@@ -20,6 +20,8 @@ from engine.domain.ladder import Ladder, ladders_from_document
 from engine.domain.reply_templates import ReplyTemplates, templates_from_document
 from engine.rulebook import Rulebook, appeal_facts, load_rulebook
 from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
+from engine.rulebook.incident_rules import INCIDENTS_FILE, IncidentRules, incident_rules_from_document
+from engine.rulebook.vocabulary import DEFAULT_TOPICS
 from engine.wording.labels import Labels, labels_for
 
 from .calendars import (
@@ -48,6 +50,7 @@ class PolicySet:
     ladder_rules: FirstMatchRuleset | None = None  # picks a clock's ladder (rules/escalation.yaml)
     reader: TextReader | None = None  # topic lexicon, gazetteer, 59-ФЗ flags (rules/lexicon.yaml …)
     replies: ReplyTemplates | None = None  # what the resident is told, and when (rules/replies.yaml); None: nothing
+    incidents: IncidentRules | None = None  # grouping into incidents (rules/incidents.yaml); None: no grouping
 
     @cached_property
     def version(self) -> str:
@@ -86,6 +89,8 @@ class PolicySet:
         self.rulebook.retire()
         if self.ladder_rules is not None:
             self.ladder_rules.retire()
+        if self.incidents is not None:
+            self.incidents.priority_rules.retire()
 
     def ladder_for(self, facts: dict) -> Ladder | None:
         """The ladder the escalation rules give a clock with these facts (clock_kind, policy, …).
@@ -187,6 +192,7 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
         )
         reader = load_reader(rules_dir)
         replies = _replies(rules_dir)
+        incidents = _incidents(rules_dir, reader)
         _check_sectors(directory, rulebook, reader)
     except FileNotFoundError as exc:
         raise PolicySetError(f"{rules_dir}: missing file {exc.filename}") from exc
@@ -203,6 +209,7 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
         ladder_rules=ladder_rules,
         reader=reader,
         replies=replies,
+        incidents=incidents,
     )
 
 
@@ -213,6 +220,15 @@ def _replies(rules_dir: Path) -> ReplyTemplates | None:
     """rules/replies.yaml; a rules folder without it sends the resident nothing."""
     path = rules_dir / REPLIES_FILE
     return templates_from_document(_yaml(path), REPLIES_FILE) if path.is_file() else None
+
+
+def _incidents(rules_dir: Path, reader) -> IncidentRules | None:
+    """rules/incidents.yaml; a rules folder without it groups nothing."""
+    path = rules_dir / INCIDENTS_FILE
+    if not path.is_file():
+        return None
+    topics = tuple(reader.lexicon.topics) if reader is not None else DEFAULT_TOPICS
+    return incident_rules_from_document(_yaml(path), INCIDENTS_FILE, topics=tuple(dict.fromkeys((*topics, "other"))))
 
 
 def load_policy_set_from_files(files: dict[str, str], cache_root: Path | None = None) -> PolicySet:

@@ -18,6 +18,7 @@ from engine.store import search as search_index
 from engine.store.db import write_transaction
 
 from .escalation import arm_clock, clock_facts
+from .incidents import join_incident
 from .notify_now import notify_now
 from .repeats import history_for
 from .replies import announce
@@ -171,6 +172,7 @@ def _route(rt: Runtime, record, now) -> None:
     store.audit(now, "system", "appeal.routed", record.id, body=decision.body, role=decision.role,
                 rule=decision.route_rule_id, version=decision.version, policy=decision.policy,
                 **({"on_control": True} if decision.control else {}))
+    join_incident(rt, record, now)
     notify_now(rt, record, decision, now)
     announce(rt, record, "acknowledgement", now)
     log.info("appeal %s routed to %s/%s by %s (rules %s)", record.id, decision.body, decision.role,

@@ -32,6 +32,7 @@ from engine.store import search as search_index
 from engine.store.db import database, is_postgres, write_transaction
 
 from .escalation import clock_facts, first_check
+from .incidents import join_incident
 from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
@@ -233,6 +234,7 @@ def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: da
         for name, value in changes.items():
             setattr(p.record, name, value)
         search_index.index_appeal(p.record.id, document_terms(p.record.text, p.record.address, p.record.author_name))
+        join_incident(rt, p.record, now)
         notify_now(rt, p.record, p.decision, now)
         announce(rt, p.record, "acknowledgement", now)
 

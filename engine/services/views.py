@@ -43,6 +43,7 @@ def appeal_summary(record) -> dict:
         "policy": record.policy,
         "municipality": record.municipality,
         "on_control": bool(record.on_control),
+        "incident_id": record.incident_id,
         "text": record.text,
     }
 

@@ -126,6 +126,10 @@ class AppealRecord(BaseModel):
     repeat_of = IntegerField(null=True)  # m0005: the earlier appeal of the same author on the same topic
     on_control = BooleanField(default=False)  # m0018: answers are checked by the centre before publication
     sector = CharField(null=True)  # m0023: the centre's sector block (topic's, body's or a rule's); indexed where set
+    # m0028: the incident the appeal joined (engine/services/incidents.py) and the place it was grouped by
+    # ("<municipality>|<street>"); both indexed where set
+    incident_id = IntegerField(null=True)
+    place_key = CharField(null=True)
 
     class Meta:
         indexes = ((("channel", "external_id"), True),)
@@ -325,6 +329,40 @@ class SavedFilterRecord(BaseModel):
         indexes = ((("owner", "name"), True),)
 
 
+class IncidentRecord(BaseModel):
+    """m0028: appeals about one problem in one place and window, routed once (its first member's decision)."""
+
+    id = AutoField()
+    topic = CharField(max_length=64)
+    municipality = CharField(null=True)
+    place_key = CharField(null=True)  # "<municipality>|<street>" when grouped by street
+    street = CharField(null=True)
+    house = CharField(null=True)
+    address = TextField(null=True)
+    lat = FloatField(null=True)
+    long = FloatField(null=True)
+    lead = IntegerField()  # the first member: the incident's routing is its decision
+    body = CharField(null=True)
+    role = CharField(null=True)
+    official = CharField(null=True)
+    priority = CharField(null=True)
+    policy = CharField(null=True)
+    status = CharField(max_length=16, default="open")  # open | closed
+    members = IntegerField(default=0)
+    authors = IntegerField(default=0)
+    first_report_at = UTCDateTimeField()
+    last_report_at = UTCDateTimeField()
+    words = JSONField(default=list)  # the members' topic words, compared with a new appeal's
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = (
+            (("topic", "place_key", "last_report_at"), False),
+            (("topic", "municipality", "last_report_at"), False),
+        )
+
+
 ALL_TABLES = (
     MigrationRecord,
     ChannelRecord,
@@ -340,4 +378,5 @@ ALL_TABLES = (
     AuthorMessageRecord,
     AnswerRecord,
     SavedFilterRecord,
+    IncidentRecord,
 )

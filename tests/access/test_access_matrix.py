@@ -109,6 +109,9 @@ MATRIX: dict[str, object] = {
     "directory.import_yaml": {"admin"},
     "tokens.list_tokens": {"admin"},  # labels and roles of every token, never the token
     "tokens.revoke": {"admin"},
+    # mass incidents: appeals about one problem in one place, routed once
+    "incidents.list_all": READ,
+    "incidents.get_one": READ,
 }
 
 SAMPLE = {"int": "999999", "string": "sample", "path": "sample.txt"}

@@ -193,7 +193,8 @@ def test_a_case_file_that_belongs_to_no_rule_file_is_an_error(policy_set, folder
 
     assert not report.ok
     assert ("routing/parking_test.yaml: файл случаев ни к чему не относится: routing/parking.yaml — не набор "
-            "правил из pipeline.yaml, не escalation.yaml, не deadline_policies.yaml и не replies.yaml") in report.errors
+            "правил из pipeline.yaml, не escalation.yaml, не deadline_policies.yaml, не replies.yaml "
+            "и не incidents.yaml") in report.errors
     assert any(e.startswith("calendar/ru-2026_test.yaml: ") for e in report.errors)
 
 

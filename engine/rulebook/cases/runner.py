@@ -6,7 +6,8 @@ Three kinds exist, each beside its rule file:
 - ``routing/<name>_test.yaml`` beside each routing ruleset (``routing.RoutingCases``);
 - ``escalation_test.yaml`` beside the ladder selection rules (``ladders.LadderCases``);
 - ``deadline_policies_test.yaml`` beside the deadline policies (``deadlines.DeadlineCases``);
-- ``replies_test.yaml`` beside the messages to the resident (``replies.ReplyCases``).
+- ``replies_test.yaml`` beside the messages to the resident (``replies.ReplyCases``);
+- ``incidents_test.yaml`` beside the grouping into incidents (``incidents.IncidentCases``).
 
 A rule file without its case file, a case file that belongs to no rule file, a case that
 cannot be read and a case that fails all make the report not ok: nothing is skipped silently.
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 import yaml
 
 from .deadlines import DeadlineCases
+from .incidents import IncidentCases
 from .ladders import LadderCases
 from .replies import ReplyCases
 from .report import CaseReport, CaseResult
@@ -48,7 +50,7 @@ class CaseKind(Protocol):
     def uncovered(self, policy_set: PolicySet, results: list[CaseResult]) -> list[str]: ...
 
 
-KINDS: tuple[CaseKind, ...] = (RoutingCases(), LadderCases(), DeadlineCases(), ReplyCases())
+KINDS: tuple[CaseKind, ...] = (RoutingCases(), LadderCases(), DeadlineCases(), ReplyCases(), IncidentCases())
 
 
 def run_cases(policy_set: PolicySet, rules_dir: Path) -> CaseReport:
@@ -79,7 +81,8 @@ def run_cases(policy_set: PolicySet, rules_dir: Path) -> CaseReport:
         if rel not in known:
             tested = rel[: -len(CASE_SUFFIX)] + ".yaml"
             report.errors.append(f"{rel}: файл случаев ни к чему не относится: {tested} — не набор правил "
-                                 "из pipeline.yaml, не escalation.yaml, не deadline_policies.yaml и не replies.yaml")
+                                 "из pipeline.yaml, не escalation.yaml, не deadline_policies.yaml, не replies.yaml "
+                                 "и не incidents.yaml")
     return report
 
 

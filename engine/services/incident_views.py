@@ -1,0 +1,88 @@
+"""Incidents as plain dicts for the API and the staff pages: the list, and one incident with its
+members (their channels, why each joined), distinct authors, address, assignment and clocks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.store import appeals as store
+from engine.store import incidents as incident_store
+
+from .access import Caller, in_scope
+from .views import _clocks, iso
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
+LIST_LIMIT = 500  # incidents read for one list before the caller's scope and the page are applied
+
+
+class IncidentNotFound(LookupError):
+    pass
+
+
+def incident_summary(incident) -> dict:
+    return {
+        "id": incident.id,
+        "status": incident.status,
+        "topic": incident.topic,
+        "municipality": incident.municipality,
+        "address": incident.address,
+        "street": incident.street,
+        "house": incident.house,
+        "lat": incident.lat,
+        "long": incident.long,
+        "members": incident.members,
+        "authors": incident.authors,
+        "first_report_at": iso(incident.first_report_at),
+        "last_report_at": iso(incident.last_report_at),
+        "body": incident.body,
+        "role": incident.role,
+        "priority": incident.priority,
+        "policy": incident.policy,
+        "lead_appeal_id": incident.lead,
+    }
+
+
+def _visible(rt: Runtime, caller: Caller, incident) -> bool:
+    sector = rt.policy_set.sector_of(incident.topic, incident.body)
+    return in_scope(caller, rt.policy_set.directory, incident.body, sector)
+
+
+def list_incidents(rt: Runtime, caller: Caller, *, status=None, topic=None, municipality=None, body=None,
+                   page: int = 1, limit: int = 50) -> dict:
+    rows, _ = incident_store.listing(status=status, topic=topic, municipality=municipality, body=body,
+                                     limit=LIST_LIMIT)
+    rows = [r for r in rows if _visible(rt, caller, r)]
+    start = (page - 1) * limit
+    return {"items": [incident_summary(r) for r in rows[start:start + limit]], "total": len(rows), "page": page,
+            "pages": max(1, -(-len(rows) // limit))}
+
+
+def visible_incident(rt: Runtime, caller: Caller, incident_id: int):
+    incident = incident_store.get(incident_id)
+    if incident is None or not _visible(rt, caller, incident):
+        raise IncidentNotFound(f"no incident {incident_id}")
+    return incident
+
+
+def incident_detail(rt: Runtime, incident) -> dict:
+    view = incident_summary(incident)
+    members = incident_store.members(incident.id)
+    reasons = incident_store.join_reasons([m.id for m in members])
+    lead = store.get_appeal(incident.lead)
+    view.update({
+        "assignment": {"body": incident.body, "role": incident.role, "official": incident.official},
+        "clocks": _clocks(rt, lead, rt.now()) if lead is not None else [],
+        "member_appeals": [{
+            "id": m.id,
+            "channel": m.channel,
+            "author_id": m.author_id,
+            "status": m.status,
+            "priority": m.priority,
+            "received_at": iso(m.received_at),
+            "text": m.text,
+            "why_joined": reasons.get(m.id, []),
+        } for m in members],
+    })
+    return view

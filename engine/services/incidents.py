@@ -1,0 +1,125 @@
+"""Mass incidents: a routed appeal joins the incident about the same problem in the same place.
+
+`join_incident` runs inside routing's write transaction, right after the appeal got its topic,
+body and municipality — in routing one by one (`intake._route`) and in the worker's batches
+(`routing._after_write`, appeal after appeal in routing order), so both find the same candidates:
+open incidents on the topic at the street (or, for a point, within the radius), then lone open
+appeals received before it. Candidates come from indexes (m0028), never from a scan of open appeals.
+The decision and its reasons are `engine.rulebook.incident_rules.assess_join` (data in
+rules/incidents.yaml); the reasons are kept in the audit line, as a routing decision's trace is.
+
+The incident is routed once: its body, role, official and priority are those of its first member;
+a member routed elsewhere gets the incident's assignment (audited). Its priority rises by the rules
+of rules/incidents.yaml over the distinct authors, for every member.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from engine.classify.incident_place import MAX_TERMS, Street, box, street_of, topic_words
+from engine.domain.vocabulary import PRIORITIES
+from engine.rulebook.incident_rules import PlaceFacts, assess_join
+from engine.store import appeals as store
+from engine.store import incidents as incident_store
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def place_key(municipality: str | None, street: Street | None) -> str | None:
+    return f"{municipality}|{street.name}" if municipality and street else None
+
+
+def join_incident(rt: Runtime, record, now: datetime) -> int | None:
+    """Put a just-routed appeal into its incident (creating one with a lone matching appeal); the
+    incident's id, or None. Inside the caller's write transaction."""
+    rules = rt.policy_set.incidents
+    if rules is None or not rules.groups(record.topic) or not record.municipality:
+        return None
+    street = street_of(record.address, record.text)
+    key = place_key(record.municipality, street)
+    point = (record.lat, record.long) if record.lat is not None and record.long is not None else None
+    if key is None and point is None:
+        return None
+    words = topic_words(record.text, street)
+    if key is not None:
+        store.update_appeal(record, now, place_key=key)
+    new = PlaceFacts(record.topic, record.municipality, street, record.lat, record.long, words,
+                     record.received_at, record.received_at)
+    area = box(point[0], point[1], rules.radius_m) if point and key is None else None
+    since = record.received_at - rules.window
+    for incident in incident_store.open_incidents(record.topic, place_key=key, municipality=record.municipality,
+                                                  box=area, since=since, until=record.received_at):
+        verdict = assess_join(rules, new, _incident_facts(incident))
+        if verdict.joined:
+            _add(rt, incident, record, words, verdict.reasons, now)
+            return incident.id
+    for lone in incident_store.lone_appeals(record, record.topic, place_key=key, municipality=record.municipality,
+                                            box=area, since=since):
+        lone_street = street_of(lone.address, lone.text)
+        other = PlaceFacts(lone.topic, lone.municipality, lone_street, lone.lat, lone.long,
+                           topic_words(lone.text, lone_street), lone.received_at, lone.received_at)
+        verdict = assess_join(rules, new, other)
+        if verdict.joined:
+            incident = incident_store.create(
+                lone, topic=lone.topic, municipality=lone.municipality, place_key=lone.place_key,
+                street=lone_street.name if lone_street else None, house=lone_street.house if lone_street else None,
+                address=lone.address or _address(lone_street), lat=lone.lat, long=lone.long,
+                words=other.words, now=now)
+            _add(rt, incident, lone, other.words, ("первое обращение инцидента",), now)
+            _add(rt, incident, record, words, verdict.reasons, now)
+            return incident.id
+    return None
+
+
+def _incident_facts(incident) -> PlaceFacts:
+    street = Street(incident.street, incident.house) if incident.street else None
+    return PlaceFacts(incident.topic, incident.municipality, street, incident.lat, incident.long,
+                      frozenset(incident.words or ()), incident.first_report_at, incident.last_report_at)
+
+
+def _rank(priority: str | None) -> int:
+    return PRIORITIES.index(priority) if priority in PRIORITIES else -1
+
+
+def _address(street: Street | None) -> str | None:
+    if street is None:
+        return None
+    return f"ул. {street.name.title()}" + (f", {street.house}" if street.house else "")
+
+
+def _add(rt: Runtime, incident, record, words, reasons, now: datetime) -> None:
+    """The appeal becomes a member: the incident's assignment, its priority, the counts, the audit line."""
+    inherit = {}
+    if incident.lead != record.id and (record.body, record.role) != (incident.body, incident.role):
+        inherit = {"body": incident.body, "role": incident.role}
+        store.save_assignment(record, incident.body, incident.role, incident.official, now)
+    if incident.lead != record.id and _rank(incident.priority) > _rank(record.priority):
+        inherit["priority"] = incident.priority
+    incident_store.set_member(record.id, incident.id, now, **inherit)
+    for name, value in inherit.items():
+        setattr(record, name, value)
+    record.incident_id = incident.id
+    if len(incident.words) < MAX_TERMS:
+        incident.words = sorted(set(incident.words) | set(words))[:MAX_TERMS]
+    incident_store.refresh_counts(incident, now)
+    store.audit(now, "system", "appeal.joined_incident", record.id, incident=incident.id, lead=incident.lead,
+                reasons=list(reasons), **({"inherited": inherit} if inherit else {}))
+    raised = rt.policy_set.incidents.priority_for(
+        {"incident_authors": incident.authors, "incident_members": incident.members, "topic": incident.topic,
+         "municipality": incident.municipality, "priority": incident.priority}, incident.priority)
+    if raised is not None:
+        priority, rule = raised
+        changed = incident_store.set_priority(incident, priority, now)
+        if record.id in changed:
+            record.priority = priority
+        for appeal_id in changed:
+            store.audit(now, "system", "incident.priority_raised", appeal_id, incident=incident.id,
+                        lead=incident.lead, priority=priority, rule=rule, authors=incident.authors)
+    log.info("appeal %s joined incident %s (%s members, %s authors)", record.id, incident.id, incident.members,
+             incident.authors)

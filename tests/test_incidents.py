@@ -1,0 +1,130 @@
+"""Mass incidents: twelve residents on VK and Telegram writing about one power cut on one street become
+one incident, routed once to the emergency desk with a priority raised by the number of authors; potholes
+on two streets stay two incidents; the API lists incidents and each appeal names its incident."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from engine.services import routing
+from engine.services.intake import receive_appeal, route_on_receipt
+from engine.store.models import AppealRecord, AuditRecord, IncidentRecord
+from tests.support.reply_platforms import add_channels, point_runtime_at, start_platforms
+from tests.support.staff import add_staff, bearer
+from tests.support.telegram_updates import message
+from tests.support.telegram_updates import post as post_telegram
+from tests.support.vk_callback import comment, event
+from tests.support.vk_callback import post as post_vk
+
+pytestmark = pytest.mark.both_databases
+
+OUTAGE_VK = [
+    "В Барнауле на ул. Антона Петрова нет света с утра",
+    "Отключили электричество на улице Антона Петрова, Барнаул, сидим без света",
+    "Барнаул, ул. Антона Петрова 220 — опять нет света, холодильник потёк",
+    "Нет света на Антона Петрова улице в Барнауле уже пять часов",
+    "На ул. Антона Петрова (Барнаул) пропал свет во всех домах",
+    "Когда дадут свет? Барнаул, улица Антона Петрова, дом 234",
+    "Без света вторые сутки, Барнаул, ул. Антона Петрова",
+    "Барнаул ул Антона Петрова нет электричества, дети дома",
+    "Свет отключили на ул. Антона Петрова в Барнауле, никто ничего не объясняет",
+]
+OUTAGE_TELEGRAM = [
+    "Здравствуйте! В Барнауле на улице Антона Петрова нет света",
+    "Барнаул, ул. Антона Петрова, 246: пропал свет, нет электричества с 8 утра",
+    "Нет света на ул. Антона Петрова, Барнаул. Сколько ещё ждать?",
+]
+
+
+@pytest.fixture
+def platforms(runtime, clock):
+    found = start_platforms(clock)
+    point_runtime_at(runtime, found)
+    add_channels(runtime, found)
+    yield found
+    found.stop()
+
+
+def post_outage(client, clock) -> list[int]:
+    """Nine VK comments and three Telegram messages from twelve people, a few minutes apart."""
+    for i, text in enumerate(OUTAGE_VK):
+        clock.set(clock() + timedelta(minutes=3))
+        note = comment(text, id=5000 + i, from_id=61_000_000 + i, date=int(clock().timestamp()))
+        assert post_vk(client, event("wall_reply_new", note, event_id=f"out-{i}")).status_code == 200
+    for i, text in enumerate(OUTAGE_TELEGRAM):
+        clock.set(clock() + timedelta(minutes=3))
+        chat = 880_000 + i
+        update = {"update_id": 700 + i, "message": message(text, message_id=900 + i, date=int(clock().timestamp()),
+                                                           chat={"id": chat, "type": "private"},
+                                                           **{"from": {"id": chat, "is_bot": False,
+                                                                       "first_name": f"Житель {i}"}})}
+        assert post_telegram(client, update).status_code == 200
+    return [a.id for a in AppealRecord.select().order_by(AppealRecord.id)]
+
+
+def test_twelve_posts_about_one_outage_become_one_incident_with_a_raised_priority(runtime, clock, client, platforms):
+    ids = post_outage(client, clock)
+    assert len(ids) == 12
+    [incident] = IncidentRecord.select()
+    members = list(AppealRecord.select().where(AppealRecord.incident_id == incident.id))
+    assert sorted(m.id for m in members) == ids
+    assert (incident.members, incident.authors) == (12, 12)
+    assert {m.channel for m in members} == {"gov-vk", "cur-bot"}
+    # routed once, to the city's emergency desk (never the tariff regulator), every member with it
+    assert incident.body == "barnaul-emergency-desk"
+    assert {(m.body, m.priority) for m in members} == {("barnaul-emergency-desk", "critical")}
+    assert incident.priority == "critical" and incident.street == "антон петров"
+    raised = AuditRecord.select().where(AuditRecord.action == "incident.priority_raised")
+    assert {r.details["rule"] for r in raised} == {"incident.ten-authors"}
+
+    tokens = add_staff(runtime)
+    staff = bearer(tokens["centre-manager"])
+    listed = client.get("/api/v1/incidents?status=open&municipality=barnaul", headers=staff).get_json()
+    assert [i["id"] for i in listed["items"]] == [incident.id] and listed["total"] == 1
+    detail = client.get(f"/api/v1/incidents/{incident.id}", headers=staff).get_json()
+    assert detail["authors"] == 12 and detail["assignment"]["body"] == "barnaul-emergency-desk"
+    assert {m["channel"] for m in detail["member_appeals"]} == {"gov-vk", "cur-bot"}
+    assert detail["member_appeals"][0]["why_joined"] == ["первое обращение инцидента"]
+    assert any("та же улица: антон петров" in r for r in detail["member_appeals"][5]["why_joined"])
+    assert detail["clocks"], detail
+    appeal = client.get(f"/api/v1/appeals/{ids[3]}", headers=staff).get_json()
+    assert appeal["incident_id"] == incident.id
+    # an official of another body does not see it
+    other = bearer(tokens["roads-official"])
+    assert client.get(f"/api/v1/incidents/{incident.id}", headers=other).status_code == 404
+    assert client.get("/api/v1/incidents", headers=other).get_json()["total"] == 0
+    assert client.get("/api/v1/incidents?status=nonsense", headers=staff).status_code in (400, 422)
+
+
+def pothole(runtime, clock, n: int, text: str) -> int:
+    from engine.domain.appeal import Author, IncomingAppeal
+
+    clock.set(clock() + timedelta(minutes=10))
+    incoming = IncomingAppeal(channel="portal", external_id=f"pit-{n}", text=text, received_at=clock(),
+                              author=Author(name=f"Автор {n}"), author_id=f"portal:{n}", municipality="barnaul",
+                              category="roads", regime="fz59", fz59=True)
+    received = receive_appeal(runtime, incoming, "{}", actor="test")
+    route_on_receipt(runtime, received)  # routed now when inline, left to the worker when queued
+    return received.appeal_id
+
+
+@pytest.mark.parametrize("path", ["one by one", "batches"])
+def test_potholes_on_two_streets_stay_two_incidents(runtime, clock, path, monkeypatch):
+    if path == "batches":  # stored now, routed by the worker's batches
+        monkeypatch.setattr(runtime, "settings", dataclasses.replace(runtime.settings, routing="queued"))
+    texts = ["Огромная яма на дороге, ул. Попова, 105", "Яма на проезжей части на ул. Малахова, 50",
+             "На ул. Попова яма на дороге, колёса пробиваем", "Глубокая яма на дороге ул. Малахова у дома 52",
+             "Яма на ул. Попова напротив школы, дорога разбита"]
+    ids = [pothole(runtime, clock, n, text) for n, text in enumerate(texts)]
+    if path == "batches":
+        assert routing.route_pending(runtime) == len(ids)
+    incidents = {i.street: i for i in IncidentRecord.select()}
+    assert set(incidents) == {"попов", "малахов"}
+    by_street = {street: sorted(a.id for a in AppealRecord.select().where(AppealRecord.incident_id == i.id))
+                 for street, i in incidents.items()}
+    assert by_street == {"попов": [ids[0], ids[2], ids[4]], "малахов": [ids[1], ids[3]]}
+    assert incidents["попов"].authors == 3 and incidents["попов"].priority == "high"
+    assert incidents["малахов"].priority != "critical"
