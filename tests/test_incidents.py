@@ -12,7 +12,7 @@ import pytest
 from engine.services import routing
 from engine.services.intake import receive_appeal, route_on_receipt
 from engine.store.models import AppealRecord, AuditRecord, IncidentRecord
-from tests.support.reply_platforms import add_channels, point_runtime_at, start_platforms
+from tests.support.reply_platforms import add_channels, deliver, outgoing, point_runtime_at, start_platforms
 from tests.support.staff import add_staff, bearer
 from tests.support.telegram_updates import message
 from tests.support.telegram_updates import post as post_telegram
@@ -128,3 +128,65 @@ def test_potholes_on_two_streets_stay_two_incidents(runtime, clock, path, monkey
     assert by_street == {"попов": [ids[0], ids[2], ids[4]], "малахов": [ids[1], ids[3]]}
     assert incidents["попов"].authors == 3 and incidents["попов"].priority == "high"
     assert incidents["малахов"].priority != "critical"
+
+
+ANSWER = "Авария на подстанции устранена, электроснабжение ул. Антона Петрова восстановлено."
+
+
+def test_one_answer_to_the_incident_reaches_all_twelve_authors_once_on_their_own_channels(runtime, clock, client,
+                                                                                           platforms):
+    ids = post_outage(client, clock)
+    [incident] = IncidentRecord.select()
+    tokens = add_staff(runtime)
+    manager, curator = bearer(tokens["centre-manager"]), bearer(tokens["centre-curator"])
+    assert deliver(runtime).sent == 12  # the acknowledgements
+    clock.set(clock() + timedelta(hours=2))
+
+    answered = client.post(f"/api/v1/incidents/{incident.id}/actions/answer", json={"kind": "final", "text": ANSWER},
+                           headers=manager)
+    assert answered.status_code == 200, answered.get_json()
+    body = answered.get_json()
+    assert sorted(m["appeal_id"] for m in body["members"]) == ids and body["skipped"] == []
+    # social-network incidents are on the centre's control: nothing reaches the residents before approval
+    on_control = {m["appeal_id"] for m in body["members"] if m.get("review")}
+    assert on_control, body
+    deliver(runtime)
+    assert not [c for c in platforms.vk.comments if ANSWER in c["params"]["message"]]
+
+    approved = client.post(f"/api/v1/incidents/{incident.id}/actions/approve_answer", json={}, headers=curator)
+    assert approved.status_code == 200, approved.get_json()
+    assert {m["appeal_id"] for m in approved.get_json()["members"]} == on_control
+    assert approved.get_json()["status"] == "closed"
+    assert deliver(runtime).sent == 12
+    assert deliver(runtime).sent == 0  # once each
+
+    vk_answers = [c["params"] for c in platforms.vk.comments if ANSWER in c["params"]["message"]]
+    assert sorted(int(c["reply_to_comment"]) for c in vk_answers) == [5000 + i for i in range(9)]
+    tg_answers = [m for m in platforms.telegram.received if ANSWER in m["text"]]
+    assert sorted(m["chat"]["id"] for m in tg_answers) == [880_000, 880_001, 880_002]
+    for appeal_id in ids:
+        [final] = outgoing(appeal_id, "final_answer")
+        assert final.status == "sent" and ANSWER in final.text
+        assert AppealRecord.get_by_id(appeal_id).status == "answered"
+    again = client.post(f"/api/v1/incidents/{incident.id}/actions/answer", json={"kind": "final", "text": ANSWER},
+                        headers=manager)
+    assert again.status_code == 409
+
+
+def test_an_official_detaches_a_member_that_does_not_belong(runtime, clock, client, platforms):
+    ids = post_outage(client, clock)
+    [incident] = IncidentRecord.select()
+    tokens = add_staff(runtime)
+    manager = bearer(tokens["centre-manager"])
+    url = f"/api/v1/incidents/{incident.id}/actions/detach"
+    assert client.post(url, json={"appeal_id": ids[4]}, headers=manager).status_code in (400, 422)  # no reason
+    assert client.post(url, json={"appeal_id": ids[0], "reason": "другое"}, headers=manager).status_code == 409
+    assert client.post(url, json={"appeal_id": ids[4], "reason": "Это другой дом"},
+                       headers=bearer(tokens["centre-curator"])).status_code == 403
+    done = client.post(url, json={"appeal_id": ids[4], "reason": "Это другой дом"}, headers=manager)
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["members"] == 11
+    assert AppealRecord.get_by_id(ids[4]).incident_id is None
+    [audit] = AuditRecord.select().where(AuditRecord.action == "appeal.detached_from_incident")
+    assert (audit.appeal_id, audit.actor, audit.details["reason"]) == (ids[4], "user:centre-manager", "Это другой дом")
+    assert client.get(f"/api/v1/appeals/{ids[4]}", headers=manager).get_json()["incident_id"] is None

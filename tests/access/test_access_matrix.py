@@ -112,6 +112,9 @@ MATRIX: dict[str, object] = {
     # mass incidents: appeals about one problem in one place, routed once
     "incidents.list_all": READ,
     "incidents.get_one": READ,
+    "incidents.answer": WORK,  # one answer to every member
+    "incidents.approve_answer": REVIEW,
+    "incidents.detach": WORK,  # audited
 }
 
 SAMPLE = {"int": "999999", "string": "sample", "path": "sample.txt"}
