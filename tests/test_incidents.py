@@ -5,6 +5,7 @@ on two streets stay two incidents; the API lists incidents and each appeal names
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import timedelta
 
 import pytest
@@ -86,7 +87,8 @@ def test_twelve_posts_about_one_outage_become_one_incident_with_a_raised_priorit
     assert [i["id"] for i in listed["items"]] == [incident.id] and listed["total"] == 1
     detail = client.get(f"/api/v1/incidents/{incident.id}", headers=staff).get_json()
     assert detail["authors"] == 12 and detail["assignment"]["body"] == "barnaul-emergency-desk"
-    assert {m["channel"] for m in detail["member_appeals"]} == {"gov-vk", "cur-bot"}
+    assert {(m["channel"], m["channel_kind"]) for m in detail["member_appeals"]} == {("gov-vk", "vk"),
+                                                                                     ("cur-bot", "telegram")}
     assert detail["member_appeals"][0]["why_joined"] == ["первое обращение инцидента"]
     assert any("та же улица: антон петров" in r for r in detail["member_appeals"][5]["why_joined"])
     assert detail["clocks"], detail
@@ -190,3 +192,32 @@ def test_an_official_detaches_a_member_that_does_not_belong(runtime, clock, clie
     [audit] = AuditRecord.select().where(AuditRecord.action == "appeal.detached_from_incident")
     assert (audit.appeal_id, audit.actor, audit.details["reason"]) == (ids[4], "user:centre-manager", "Это другой дом")
     assert client.get(f"/api/v1/appeals/{ids[4]}", headers=manager).get_json()["incident_id"] is None
+
+
+def test_staff_pages_show_the_incident_on_the_queue_and_dashboard_and_detach_a_member(runtime, clock, client,
+                                                                                      platforms):
+    from tests.support.staff import log_in
+
+    ids = post_outage(client, clock)
+    [incident] = IncidentRecord.select()
+    add_staff(runtime)
+    log_in(client, "centre-manager")
+    for url in ("/queue", "/dashboard"):
+        page = client.get(url).get_data(as_text=True)
+        block = re.search(r'<section class="card" id="incidents">.*?</section>', page, re.S).group(0)
+        assert f'data-incident="{incident.id}"' in block and "Массовые инциденты (1)" in block, url
+        assert "Электроснабжение" in block and "barnaul-emergency-desk" not in block  # names, not codes
+        assert "<td>12</td>" in block
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert page.count("data-appeal=") == 12 and "та же улица: антон петров" in page
+    assert page.count("ВКонтакте") == 9 and page.count("Telegram") >= 3
+    appeal_page = client.get(f"/appeals/{ids[2]}").get_data(as_text=True)
+    assert f'href="/incidents/{incident.id}"' in appeal_page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    done = client.post(f"/incidents/{incident.id}/detach",
+                       data={"csrf_token": token, "appeal_id": str(ids[6]), "reason": "Другая улица"})
+    assert done.status_code == 302
+    assert AppealRecord.get_by_id(ids[6]).incident_id is None
+    assert IncidentRecord.get_by_id(incident.id).members == 11
+    timeline = client.get(f"/appeals/{ids[6]}").get_data(as_text=True)
+    assert "Откреплено от массового инцидента" in timeline

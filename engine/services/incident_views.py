@@ -9,6 +9,7 @@ from engine.store import appeals as store
 from engine.store import incidents as incident_store
 
 from .access import Caller, in_scope
+from .credentials import find_channel
 from .views import _clocks, iso
 
 if TYPE_CHECKING:
@@ -71,12 +72,14 @@ def incident_detail(rt: Runtime, incident) -> dict:
     members = incident_store.members(incident.id)
     reasons = incident_store.join_reasons([m.id for m in members])
     lead = store.get_appeal(incident.lead)
+    kinds = {name: (found.kind if (found := find_channel(name)) else None) for name in {m.channel for m in members}}
     view.update({
         "assignment": {"body": incident.body, "role": incident.role, "official": incident.official},
         "clocks": _clocks(rt, lead, rt.now()) if lead is not None else [],
         "member_appeals": [{
             "id": m.id,
             "channel": m.channel,
+            "channel_kind": kinds.get(m.channel),  # vk, telegram, …: the route its author is answered on
             "author_id": m.author_id,
             "status": m.status,
             "priority": m.priority,

@@ -84,6 +84,10 @@ EVENT_NAMES = {
     "appeal.received": "Обращение получено",
     "appeal.routed": "Направлено по правилам",
     "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
+    # mass incidents (engine.services.incidents, incident_actions)
+    "appeal.joined_incident": "Объединено в массовый инцидент",
+    "incident.priority_raised": "Приоритет инцидента повышен по числу авторов",
+    "appeal.detached_from_incident": "Откреплено от массового инцидента",
     "alert.acknowledged": "Оповещение принято",
     "alert.digested": "Оповещение включено в сводку после перерыва",
     "appeals.exported": "Выгружен список обращений",
@@ -352,6 +356,8 @@ ACKNOWLEDGED_VIA_NAMES = {
     "email-link": "по ссылке «Принять» из письма",
 }
 
+INCIDENT_STATUS_NAMES = {"open": "открыт", "closed": "закрыт"}
+
 FIXED: dict[str, Mapping[str, str]] = {
     "status": STATUS_NAMES,
     "clock": CLOCK_NAMES,
@@ -376,6 +382,7 @@ FIXED: dict[str, Mapping[str, str]] = {
     "field": FIELD_NAMES,
     "zone": ZONE_NAMES,
     "actor": ACTOR_NAMES,
+    "incident_status": INCIDENT_STATUS_NAMES,
 }
 
 

@@ -115,6 +115,8 @@ MATRIX: dict[str, object] = {
     "incidents.answer": WORK,  # one answer to every member
     "incidents.approve_answer": REVIEW,
     "incidents.detach": WORK,  # audited
+    "web.incident": READ,
+    "web.detach": WORK,
 }
 
 SAMPLE = {"int": "999999", "string": "sample", "path": "sample.txt"}

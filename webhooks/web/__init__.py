@@ -93,6 +93,7 @@ def register_web(app) -> None:
         dashboard,
         finding,
         formatting,
+        incidents,
         login,
         queue,
         review,
