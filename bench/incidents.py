@@ -105,10 +105,10 @@ def run_one(url: str, count: int, new: int, rounds: int, policy, workdir: Path) 
         seed_open(received.appeal_id, count, now, policy)
         seeded = time.perf_counter() - started
         per_join, per_route, done = [], [], 0
-        for r in range(rounds):
+        for _round in range(rounds):
             joins.clear()
             started = time.perf_counter()
-            for k in range(new):
+            for _ in range(new):
                 n = done
                 done += 1
                 clock.set(clock() + timedelta(seconds=1))
