@@ -315,6 +315,11 @@ FIELD_NAMES = {
     "receipt": "получение",
     "registration": "регистрация",
     "on_non_working": "в нерабочее время",
+    # messages to the resident (engine.services.replies, reply_delivery)
+    "message": "сообщение автору №",
+    "message_kind": "вид сообщения",
+    "author_message": "сообщение автору №",
+    "retry_at": "повтор после",
 }
 
 # IANA zones of the region's bodies, named as people say them; another zone is shown by its IANA name
