@@ -20,6 +20,7 @@ from engine.store.models import (
     AppealRecord,
     AssignmentRecord,
     AuditRecord,
+    AuthorMessageRecord,
     ClockRecord,
     DecisionRecord,
     EscalationRecord,
@@ -54,8 +55,11 @@ def routing_traces(ids: list[int]) -> dict[int, dict]:
                 EscalationRecord.clock.in_([c.id for c in clocks])).order_by(EscalationRecord.clock)],
             "alerts": sorted((a.idempotency_key, a.level, a.role, a.recipient, a.subject, a.body, a.status)
                              for a in AlertRecord.select().where(AlertRecord.appeal == appeal_id)),
-            "audit": sorted((a.action, a.actor, repr(sorted(a.details.items()))) for a in AuditRecord.select().where(
+            "audit": sorted((a.action, a.actor, repr(sorted((k, v) for k, v in a.details.items() if k != "message")))
+                            for a in AuditRecord.select().where(
                 (AuditRecord.appeal == appeal_id) & (AuditRecord.action != "appeal.received"))),
+            "replies": sorted((m.idempotency_key, m.kind, m.route, repr(m.address), m.text, m.status)
+                              for m in AuthorMessageRecord.select().where(AuthorMessageRecord.appeal == appeal_id)),
         }
     return out
 
@@ -69,6 +73,7 @@ def unroute(ids: list[int], originals: dict[int, dict]) -> None:
     clock_ids = [c.id for c in ClockRecord.select(ClockRecord.id).where(ClockRecord.appeal.in_(ids))]
     EscalationRecord.delete().where(EscalationRecord.clock.in_(clock_ids)).execute()
     AlertRecord.delete().where(AlertRecord.appeal.in_(ids)).execute()
+    AuthorMessageRecord.delete().where(AuthorMessageRecord.appeal.in_(ids)).execute()  # the acknowledgements
     for model in (ClockRecord, AssignmentRecord, DecisionRecord):
         model.delete().where(model.appeal.in_(ids)).execute()
     AuditRecord.delete().where(AuditRecord.appeal.in_(ids) & (AuditRecord.action != "appeal.received")).execute()
