@@ -133,8 +133,8 @@ def test_an_appeal_changed_after_its_batch_was_decided_is_left_for_the_next_batc
     ids = receive_corpus(runtime)[:5]
     plan = routing.plan
 
-    def staff_touches_the_third(rt, record, now, earlier=()):
-        planned = plan(rt, record, now, earlier)
+    def staff_touches_the_third(rt, record, now, earlier=(), **known):
+        planned = plan(rt, record, now, earlier, **known)
         if record.id == ids[2]:  # written between the decision and the batch's write
             touched = {"updated_at": now + timedelta(seconds=1), "last_error": "touched"}
             AppealRecord.update(**touched).where(AppealRecord.id == ids[2]).execute()
@@ -153,7 +153,7 @@ def test_an_appeal_changed_after_its_batch_was_decided_is_left_for_the_next_batc
 def test_a_batch_whose_write_fails_is_routed_one_by_one(runtime, monkeypatch):
     ids = receive_corpus(runtime)
 
-    def failing(**_):
+    def failing(*_, **__):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(routing.routed, "write", failing)

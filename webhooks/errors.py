@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from engine.services import database
+from engine.services.encryption_keys import SecretUnreadable
 
 from .field_messages import russian_messages
 
@@ -57,6 +58,12 @@ def register_errors(app) -> None:
             log.warning("database unavailable: %s", exc)
             response = error_response(503, "database_unavailable",
                                       "the database is not reachable at the moment; retry later")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        if isinstance(exc, SecretUnreadable):  # the key was removed too early: channels retry until it is back
+            log.error("%s", exc)
+            response = error_response(503, "credentials_unreadable",
+                                      "the channel's stored credentials cannot be decrypted at the moment; retry later")
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response
         log.exception("unhandled error")

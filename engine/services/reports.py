@@ -31,6 +31,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from engine.domain import time_range
 from engine.domain.businesstime import add_working_hours, elapsed_share, working_time_between
 from engine.store import answers as answer_store
 from engine.store import clocks as clock_store
@@ -69,12 +70,15 @@ def _instant(text: str, zone: ZoneInfo, name: str, *, inclusive: bool) -> dateti
     try:
         if len(text) == 10:
             day = date.fromisoformat(text) + timedelta(days=1 if inclusive else 0)
-            return datetime.combine(day, datetime.min.time(), tzinfo=zone)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+            moment = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+        else:
+            moment = datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
         raise ValueError(f"'{name}' must be a date YYYY-MM-DD or an ISO 8601 instant with an offset") from None
     if moment.tzinfo is None:
         raise ValueError(f"'{name}' needs a UTC offset, e.g. {text}+07:00")
+    if not time_range.within(moment):
+        raise ValueError(f"'{name}' must lie within {time_range.RANGE_TEXT}")
     return moment
 
 

@@ -28,6 +28,7 @@ def create_clock(appeal: AppealRecord, deadline, body: str, *, stopped_at: datet
         max_extension_days=deadline.max_extension_days,
         waits_for=deadline.waits_for,
         cap_at=deadline.cap_at,
+        provisional_years=deadline.provisional_years,
     )
 
 
@@ -57,7 +58,26 @@ TERM_COLUMNS = (
     "id", "kind", "basis", "body", "policy_id", "policy_version", "calendar_version", "started_at", "due_at",
     "deadline_version", "paused_since", "stopped_at", "breached_at", "amount", "on_non_working",
     "max_extension_days", "extension_days", "pause_credit", "waits_for", "cap_at",
+    "provisional_years",
 )
+
+
+def provisional_appeals(years: list[int]) -> dict[int, list[int]]:
+    """Appeals with an open clock counted provisionally for one of ``years`` (which the calendar now
+    has): appeal id → those years. Read through the partial index of m0020."""
+    found: dict[int, list[int]] = {}
+    if not years:
+        return found
+    rows = (ClockRecord.select(ClockRecord.appeal, ClockRecord.provisional_years)
+            .where(ClockRecord.provisional_years.is_null(False) & ClockRecord.stopped_at.is_null())
+            .tuples())
+    wanted = {str(year) for year in years}
+    for appeal_id, text in rows:
+        covered = sorted(int(y) for y in set(text.split(",")) & wanted)
+        if covered:
+            found.setdefault(appeal_id, [])
+            found[appeal_id] = sorted(set(found[appeal_id]) | set(covered))
+    return found
 
 
 def clock_terms(ids: list[int]) -> list[SimpleNamespace]:

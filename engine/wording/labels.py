@@ -100,6 +100,7 @@ EVENT_NAMES = {
     "reply.retry": "Сообщение автору пока не доставлено, будет повтор",
     "reply.dead": "Сообщение автору не доставлено",
     "reply.switched_off": "Сообщение автору не отправляется",
+    "reply.requeued": "Сообщение автору поставлено на повторную отправку",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by
@@ -119,6 +120,7 @@ LEVEL_NAMES = {
     "daily-digest": "Ежедневная сводка просрочек",
     "catch-up": "Сводка после перерыва в оповещениях",
     "author-message": "Сообщение автора обращения",
+    "calendar": "Нет производственного календаря на следующий год",
     "answer-review": "Ответ ждёт проверки ЦУР",
     "answer-returned": "Ответ возвращён на доработку",
 }
@@ -170,6 +172,7 @@ EVENT_NAMES.update({
     "alert.dead": "Оповещение не доставлено",
     "alert.no_recipient": "Некого оповестить",
     "alert.repeats_stopped": "Повторы оповещения остановлены",
+    "alert.superseded": "Оповещение заменено более высоким уровнем",
     "rules.published": "Правила опубликованы",
     "rules.rolled_back": "Правила возвращены к прежней версии",
     "rules.adopted": "Правила из папки сохранены как версия 0",
@@ -314,6 +317,11 @@ FIELD_NAMES = {
     "receipt": "получение",
     "registration": "регистрация",
     "on_non_working": "в нерабочее время",
+    "message": "сообщение №",
+    "message_kind": "вид сообщения",
+    "author_message": "сообщение автору №",
+    "letter": "письмо №",
+    "superseded": "заменено более высоким уровнем",
 }
 
 # IANA zones of the region's bodies, named as people say them; another zone is shown by its IANA name

@@ -14,7 +14,7 @@ from engine.services import credentials
 from tests.support.staff import bearer, routed
 
 EXAMPLES = 12
-BUDGET_SECONDS = 60
+BUDGET_SECONDS = 300  # a guard against a run away, not a measure: ~40 s on an idle machine
 CHECKS = [not_a_server_error, status_code_conformance]
 
 

@@ -110,3 +110,15 @@ def test_export_needs_a_format_and_a_staff_login(client, runtime, tokens):
     assert client.get("/api/v1/appeals/export?format=csv").status_code == 401
     log_in(client, "roads-official")
     assert client.get("/api/v1/appeals/export?format=csv").status_code == 200
+
+
+def test_the_on_control_filter(client, runtime, tokens):
+    watched = routed(runtime, text="Яма у школы", external_id="watched")
+    plain = routed(runtime, text="Яма у дома", external_id="plain")
+    admin = Caller(token_id=None, role="admin", label=None, user="administrator")
+    perform(runtime, watched, "put_on_control", {"reason": "жалоба в приёмную губернатора"}, admin)
+    token = tokens["centre-manager"]
+
+    assert [a["id"] for a in listed(client, token, "q=яма&on_control=true")["items"]] == [watched]
+    assert [a["id"] for a in listed(client, token, "q=яма&on_control=false")["items"]] == [plain]
+    assert listed(client, token, "q=яма")["total"] == 2

@@ -39,6 +39,7 @@ def test_the_address_the_author_the_number_and_the_contact_are_searched(runtime)
     assert found(runtime, "Малахова") == [first]
     assert found(runtime, "Смирнову") == [first]
     assert found(runtime, "petr.smirnov@example") == [first]
+    assert found(runtime, "smirnov@") == [first]
     assert found(runtime, str(second)) == [second]
     assert found(runtime, f"№{second}") == [second]
     assert found(runtime, "яма") == [second, first]

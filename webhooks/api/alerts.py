@@ -9,6 +9,7 @@ from engine.services import inbox
 from engine.services.views import alert_view, iso
 
 from ..auth import require_role
+from ..bounded_json import MAX_INT
 from ..errors import ApiError
 from ..runtime import runtime
 
@@ -38,8 +39,8 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
         value = int(raw)
     except ValueError:
         raise ApiError(400, "bad_parameter", f"{name} must be an integer", {name: ["not an integer"]}) from None
-    if value < 1:
-        raise ApiError(400, "bad_parameter", f"{name} must be positive", {name: ["must be positive"]})
+    if not 1 <= value <= MAX_INT:
+        raise ApiError(400, "bad_parameter", f"{name} must be from 1 to {MAX_INT}", {name: ["out of range"]})
     return value
 
 

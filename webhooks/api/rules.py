@@ -19,6 +19,7 @@ from engine.services.users import list_users
 from engine.wording.staff import actor_name
 
 from ..auth import require_role
+from ..bounded_json import MAX_INT
 from ..errors import ApiError
 from ..runtime import runtime
 
@@ -79,9 +80,12 @@ def _check_view(report) -> dict:
 
 def _int(value, name: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise ApiError(400, "bad_parameter", f"{name} must be an integer", {name: ["not an integer"]}) from None
+    if not -MAX_INT <= number <= MAX_INT:
+        raise ApiError(400, "bad_parameter", f"{name} is out of range", {name: ["out of range"]})
+    return number
 
 
 @bp.get("/rules/vocabulary")

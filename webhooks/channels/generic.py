@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from engine.domain import time_range
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.domain.author_keys import author_key
 from engine.domain.signature import SignatureError, verify
@@ -67,7 +68,6 @@ class GenericAppealSchema(Schema):
 
 
 _SCHEMA = GenericAppealSchema()  # built once: a schema's fields are copied for every instance
-EARLIEST_RECEIVED = datetime(2000, 1, 1, tzinfo=UTC)  # a received_at before it is a mistake, not a back-fill
 AHEAD = timedelta(minutes=5)  # a channel's clock may run this much ahead of ours: taken as now
 
 
@@ -76,9 +76,9 @@ def load_appeal(payload: dict, *, channel: str, now) -> IncomingAppeal:
     data = _SCHEMA.load(payload)
     author = data.pop("author") or {"type": "citizen"}
     received_at = data.pop("received_at") or now
-    if not EARLIEST_RECEIVED <= received_at <= now + AHEAD:
+    if not (time_range.within(received_at) and received_at <= now + AHEAD):
         raise ValidationError({"received_at": [
-            f"expected a time from {EARLIEST_RECEIVED:%Y-%m-%d} up to now ({now.isoformat()})"]})
+            f"expected a time from {time_range.EARLIEST:%d.%m.%Y} up to now ({now.isoformat()})"]})
     received_at = min(received_at, now)
     return IncomingAppeal(
         channel=channel,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import request
 
+from engine.domain import time_range
 from engine.services import open311
 from engine.services.views import clock_view
 
@@ -90,6 +91,8 @@ def _date(rt: Runtime, args, name: str) -> datetime | None:
         raise Open311Error(400, f"{name}: expected ISO 8601, e.g. 2026-11-30T10:00:00+07:00") from None
     if moment.tzinfo is None:
         raise Open311Error(400, f"{name}: give the time zone offset, e.g. +07:00 or Z")
+    if not time_range.within(moment):
+        raise Open311Error(400, f"{name}: expected a time within {time_range.RANGE_TEXT}")
     return moment
 
 
