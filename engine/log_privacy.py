@@ -1,6 +1,6 @@
 """Personal data never reaches a log: one filter masks e-mail addresses and phone numbers in every
-log record, DEBUG included, of every logger (ours, peewee's SQL parameters, werkzeug's request
-lines, smtplib's), whatever handler then writes it.
+log record, DEBUG included, of every logger (ours, werkzeug's request lines, smtplib's), whatever
+handler then writes it; peewee's DEBUG lines keep their SQL statement and withhold its parameters.
 
 The composition root (engine.bootstrap) installs it once per process in the log record factory, so
 it sees each record as it is made, before any handler, formatter or test capture does; handlers
@@ -21,6 +21,12 @@ class PersonalDataFilter(logging.Filter):
     """Masks personal data in a record in place; never drops one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "peewee" and isinstance(record.msg, tuple) and len(record.msg) == 2:
+            # a statement and its parameters: the parameters are the residents' data in every shape
+            # (names, addresses, the words of a text as the search index keeps them), so only the
+            # statement is logged
+            statement, parameters = record.msg
+            record.msg = f"{statement} -- {len(parameters or ())} parameters withheld"
         try:
             message = record.getMessage()
         except Exception:  # a malformed call: keep the template, masked, as logging would show it

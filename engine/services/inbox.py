@@ -89,14 +89,16 @@ def offered_to(rt: Runtime, caller: Caller, alert) -> bool:
     return acting is not None and acting.id == mine
 
 
-def alert_inbox(bodies: frozenset[str] | None, *, size: int = INBOX_SIZE) -> list:
+def alert_inbox(bodies: frozenset[str] | None, *, size: int = INBOX_SIZE,
+                sectors: frozenset[str] | None = None) -> list:
     """The newest alerts nobody acknowledged and the sweep did not supersede, about appeals of
     `bodies` (None: every body): at most `size`, from the latest INBOX_SCANNED alerts."""
     found = []
     for alert in outbox.list_alerts(status=None, recipient=None, appeal_id=None, limit=INBOX_SCANNED):
         if alert.acknowledged_at is not None or alert.status == "superseded" or alert.appeal_id is None:
             continue  # a letter about several appeals (a digest) is not acknowledged itself
-        if bodies is not None and alert.appeal.body not in bodies:
+        in_sector = bool(sectors) and alert.appeal.sector in sectors
+        if bodies is not None and alert.appeal.body not in bodies and not in_sector:
             continue
         found.append(alert)
         if len(found) >= size:

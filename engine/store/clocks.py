@@ -112,15 +112,18 @@ def audit_many(rows: list[dict]) -> None:
 REPORT_FIELDS = ("body", "topic", "municipality", "channel", "policy")
 
 
-def _scoped(query, bodies: frozenset[str] | None):
-    """Only clocks of appeals held by ``bodies`` (None: every body), as the appeals list scopes them."""
+def _scoped(query, bodies: frozenset[str] | None, sectors: frozenset[str] | None = None):
+    """Only clocks of appeals held by ``bodies`` (None: every body) or in ``sectors``, as the appeals
+    list scopes them."""
     if bodies is None:
         return query
-    return query.where(AppealRecord.body.in_(sorted(bodies)) if bodies else AppealRecord.id < 0)
+    from .appeal_lists import scope_condition
+
+    return query.where(scope_condition(bodies, sectors))
 
 
 def sla_rows(*, kinds: tuple[str, ...], start: datetime, end: datetime, filters: dict[str, str],
-             bodies: frozenset[str] | None = None) -> list[dict]:
+             bodies: frozenset[str] | None = None, sectors: frozenset[str] | None = None) -> list[dict]:
     """Clocks of ``kinds`` due in [start, end), with the appeal fields reports group by."""
     query = (
         ClockRecord.select(
@@ -135,11 +138,11 @@ def sla_rows(*, kinds: tuple[str, ...], start: datetime, end: datetime, filters:
     for name, value in filters.items():
         column = ClockRecord.body if name == "body" else getattr(AppealRecord, name)
         query = query.where(column == value)
-    return list(_scoped(query, bodies).dicts())
+    return list(_scoped(query, bodies, sectors).dicts())
 
 
-def at_risk_rows(*, after: datetime, until: datetime,
-                 bodies: frozenset[str] | None = None) -> list[tuple[ClockRecord, AppealRecord]]:
+def at_risk_rows(*, after: datetime, until: datetime, bodies: frozenset[str] | None = None,
+                 sectors: frozenset[str] | None = None) -> list[tuple[ClockRecord, AppealRecord]]:
     """Running (not stopped, not paused) clocks due in (after, until]."""
     rows = (
         ClockRecord.select(ClockRecord, AppealRecord)
@@ -152,4 +155,4 @@ def at_risk_rows(*, after: datetime, until: datetime,
         )
         .order_by(ClockRecord.due_at, ClockRecord.id)
     )
-    return [(row, row.appeal) for row in _scoped(rows, bodies)]
+    return [(row, row.appeal) for row in _scoped(rows, bodies, sectors)]

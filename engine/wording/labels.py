@@ -86,6 +86,7 @@ EVENT_NAMES = {
     "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
     "alert.acknowledged": "Оповещение принято",
     "alert.digested": "Оповещение включено в сводку после перерыва",
+    "appeals.exported": "Выгружен список обращений",
     "clock.started": "Запущен срок",
     "clock.paused": "Срок приостановлен",
     "clock.resumed": "Срок возобновлён",
@@ -200,6 +201,7 @@ ALERT_STATUS_NAMES = {
     "sent": "отправлено",
     "dead": "не доставлено",
     "superseded": "заменено более высоким уровнем",
+    "digested": "включено в сводку после перерыва",
 }
 
 REGIME_NAMES = {
@@ -290,6 +292,15 @@ FIELD_NAMES = {
     "remarks": "замечания ЦУР",
     "written_by": "автор ответа",
     "edited": "исправлен при проверке",
+    # an alert accepted by the link of its e-mail, or listed in a catch-up letter
+    "via": "как принято",
+    "letter": "в сводке, оповещение №",
+    "superseded": "уровень пропущен",
+    # a message to the author (the reply outbox's audit)
+    "message": "сообщение №",
+    "message_kind": "вид сообщения",
+    "author_message": "сообщение автору №",
+    "on_time": "в срок",
     "on_control": "на контроле ЦУР",
     "answer_withdrawn": "отозван ответ №",
     "repeat": "повтор №",
@@ -317,11 +328,6 @@ FIELD_NAMES = {
     "receipt": "получение",
     "registration": "регистрация",
     "on_non_working": "в нерабочее время",
-    "message": "сообщение №",
-    "message_kind": "вид сообщения",
-    "author_message": "сообщение автору №",
-    "letter": "письмо №",
-    "superseded": "заменено более высоким уровнем",
 }
 
 # IANA zones of the region's bodies, named as people say them; another zone is shown by its IANA name
@@ -342,6 +348,11 @@ ACTOR_NAMES = {
     "admin": "администратор (командная строка)",
 }
 
+# how an alert was acknowledged, when not on a staff page
+ACKNOWLEDGED_VIA_NAMES = {
+    "email-link": "по ссылке «Принять» из письма",
+}
+
 FIXED: dict[str, Mapping[str, str]] = {
     "status": STATUS_NAMES,
     "clock": CLOCK_NAMES,
@@ -359,6 +370,7 @@ FIXED: dict[str, Mapping[str, str]] = {
     "staff_role": STAFF_ROLE_NAMES,
     "clock_state": CLOCK_STATE_NAMES,
     "alert_status": ALERT_STATUS_NAMES,
+    "acknowledged_via": ACKNOWLEDGED_VIA_NAMES,
     "regime": REGIME_NAMES,
     "priority": PRIORITY_NAMES,
     "rule_activation": RULE_ACTIVATION_NAMES,

@@ -22,7 +22,8 @@ CODE_FIELDS = {
     "role": "role", "from_role": "role", "recipient_role": "role", "requested_role": "role", "clock": "clock",
     "priority": "priority", "from_priority": "priority", "status": ("status", "alert_status"), "topic": "topic",
     "policy": "policy", "deadline_policy": "policy", "regime": "regime", "channel": "channel",
-    "level": "level", "municipality": "municipality", "message_kind": "message_kind",
+    "level": "level", "municipality": "municipality", "via": "acknowledged_via",
+    "message_kind": "message_kind",
 }
 CLOCK_LISTS = ("clocks_stopped", "clocks_paused", "without_interim")
 CLOCK_TERMS = ("clocks_started", "clocks_resumed", "clocks_restarted")

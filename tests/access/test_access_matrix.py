@@ -80,7 +80,7 @@ MATRIX: dict[str, object] = {
     "reports.sla": {"manager", "policy", "admin", "curator"},
     "reports.at_risk": {"manager", "policy", "admin", "curator"},
     "reports.trends_report": {"manager", "policy", "admin", "curator"},  # the centre's picture of the region
-    "web.analytics": LEAD | {"curator"},
+    "web.analytics": REVIEW,  # the centre's picture: managers and the curator
     "rules.vocabulary": RULES,
     "rules.list_versions": RULES,
     "rules.get_version": RULES,

@@ -3,8 +3,6 @@ to every API operation, as an administrator, find no 5xx and no status the docum
 
 from __future__ import annotations
 
-import time
-
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -13,8 +11,7 @@ from schemathesis.checks import not_a_server_error, status_code_conformance
 from engine.services import credentials
 from tests.support.staff import bearer, routed
 
-EXAMPLES = 12
-BUDGET_SECONDS = 300  # a guard against a run away, not a measure: ~40 s on an idle machine
+EXAMPLES = 8  # per operation and mode: about 1,000 requests, 30-60 s on a shared two-core machine
 CHECKS = [not_a_server_error, status_code_conformance]
 
 
@@ -41,7 +38,6 @@ def test_no_operation_answers_a_5xx_or_an_undocumented_status(app, runtime):
     routed(runtime)  # appeal 1 exists, so generated ids sometimes find something
     headers = bearer(credentials.create_token(runtime.now(), "admin"))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    started = time.monotonic()
     failures: list[str] = []
     seen: list[tuple[str, int]] = []
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -49,9 +45,7 @@ def test_no_operation_answers_a_5xx_or_an_undocumented_status(app, runtime):
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             failures += run_operation(operation, headers, mode, seen)
-    took = time.monotonic() - started
 
     assert failures == []
     answered = {label for label, status in seen if status < 300}
     assert len(answered) >= 20, answered  # the token worked: most operations were really exercised
-    assert took < BUDGET_SECONDS

@@ -65,3 +65,10 @@ def test_entries_that_are_not_mappings_are_422_naming_the_field(client, admin, c
     assert answer.status_code == 422, answer.get_data(as_text=True)[:300]
     assert next(iter(changes)) in answer.get_json()["error"]["message"]
     assert rule_versions.active_version() is None
+@pytest.mark.parametrize("changes", [{"officials": [True]}, {"bodies": [7]}, {"bodies": "x"}, {"roles": [1, 2]},
+                                     {"officials": [{"id": "x", "positions": [True]}]}])
+def test_a_directory_of_the_wrong_shape_is_422(client, admin, changes):
+    answer = import_(client, admin, directory_with(**changes))
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)[:300]
+    assert answer.get_json()["error"]["code"] == "invalid_directory"

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from engine.services.access import Caller
 from engine.services.actions import perform
+from engine.store.models import AuditRecord
 from tests.support.staff import add_staff, bearer, log_in, routed
 
 
@@ -89,6 +90,9 @@ def test_the_list_exports_to_csv_with_russian_columns_and_names(client, runtime,
     assert cells["Статус"] == "направлено, не взято в работу"
     assert cells["Орган"] == runtime.policy_set.labels("body", "barnaul-roads-committee") != "barnaul-roads-committee"
     assert cells["Текст"].startswith("'=HYPERLINK")
+    [audit] = [a for a in AuditRecord.select() if a.action == "appeals.exported"]
+    assert audit.actor == "user:centre-manager" and audit.appeal_id is None
+    assert (audit.details["format"], audit.details["rows"], audit.details["query"]) == ("csv", 1, {"q": "яма"})
 
 
 def test_the_list_exports_to_xlsx_that_excel_can_read(client, runtime, tokens):

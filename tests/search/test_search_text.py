@@ -71,3 +71,21 @@ def test_the_migration_indexes_the_appeals_stored_before_it(runtime):
     m0021_appeal_search.apply(database)  # applying it again changes nothing
 
     assert found(runtime, "ямы") == [pit]
+
+
+def test_the_workers_batched_routing_makes_appeals_findable_by_their_words(runtime):
+    from engine.domain.appeal import IncomingAppeal
+    from engine.services import routing
+    from engine.services.intake import receive_appeal
+
+    def incoming(external_id, text):
+        return IncomingAppeal(channel="portal", external_id=external_id, text=text, received_at=runtime.now(),
+                              author=Author(name="Анна Кравцова", type="citizen", contact="anna@example.ru"),
+                              municipality="barnaul", category="roads", fz59=True, regime="fz59")
+
+    pit = receive_appeal(runtime, incoming("b-pit", "Во дворе глубокая яма"), "{}", actor="test").appeal_id
+    receive_appeal(runtime, incoming("b-waste", "Не вывозят мусор"), "{}", actor="test")
+
+    assert found(runtime, "№" + str(pit)) == [pit]  # stored, not routed yet: found by its number
+    assert routing.route_pending(runtime) == 2
+    assert found(runtime, "ямы") == [pit]

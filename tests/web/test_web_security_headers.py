@@ -11,9 +11,10 @@ from tests.support.staff import PASSWORD, add_staff, routed
 
 PAGES_BY_LOGIN = {
     "roads-official": ["/queue", "/appeals/{id}"],
-    "centre-manager": ["/dashboard", "/appeals/{id}"],
+    "centre-manager": ["/dashboard", "/appeals/{id}", "/analytics", "/queue?q=яма"],
     "policy-writer": ["/rules", "/api/docs"],
-    "administrator": ["/dashboard", "/rules"],
+    "administrator": ["/dashboard", "/rules", "/analytics"],
+    "centre-curator": ["/review", "/appeals/{id}"],
 }
 
 

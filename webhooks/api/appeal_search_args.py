@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from engine.domain import time_range
 from engine.domain.vocabulary import STATUSES
 from engine.services.appeal_search import FILTERS, PAGE_LIMIT, SORTS, STATUS_GROUPS, AppealSearch
 
+from ..bounded_json import MAX_INT
 from ..errors import ApiError
 
 AT_RISK_HOURS = 24
@@ -28,6 +30,8 @@ class Instant(fields.Field):
             moment = datetime.fromisoformat(value)
         except ValueError:
             raise ValidationError("not ISO 8601") from None
+        if not time_range.within(moment):
+            raise ValidationError(f"outside {time_range.RANGE_TEXT}")
         if moment.tzinfo:
             return moment
         zone = self.context_zone()
@@ -77,7 +81,7 @@ class AppealSearchQuerySchema(Schema):
     # bounded so that no number reaches the database beyond its 64-bit integers
     page = fields.Integer(validate=validate.Range(min=1, max=1_000_000))
     limit = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
-    cursor = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    cursor = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
 
     @validates_schema
     def _cursor_pages_newest(self, data, **kwargs):

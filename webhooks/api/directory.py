@@ -98,7 +98,8 @@ def import_yaml():
             raise ValueError("the document must be a mapping")
         new = Directory.from_document(doc)
         load_working_hours(doc)  # the schedules too: a check that passes here passes at publish
-    except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
+        # AttributeError: a list or a scalar where the directory has a mapping (officials: [true])
         raise ApiError(422, "invalid_directory", f"the directory is not valid: {exc}") from None
     except RecursionError:
         raise ApiError(422, "invalid_directory", "the directory is not valid: nested too deeply") from None
