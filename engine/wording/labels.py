@@ -173,6 +173,7 @@ EVENT_NAMES.update({
     "alert.dead": "Оповещение не доставлено",
     "alert.no_recipient": "Некого оповестить",
     "alert.repeats_stopped": "Повторы оповещения остановлены",
+    "alert.superseded": "Оповещение заменено более высоким уровнем",
     "rules.published": "Правила опубликованы",
     "rules.rolled_back": "Правила возвращены к прежней версии",
     "rules.adopted": "Правила из папки сохранены как версия 0",
