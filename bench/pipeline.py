@@ -17,6 +17,7 @@ import argparse
 import http.client
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -283,6 +284,7 @@ def main() -> int:
     parser.add_argument("--steady-seconds", type=float, default=20.0, help="0: no steady run")
     parser.add_argument("--only", default="sqlite,pg1,pg2")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: the servers and workers are stopped too
     print(f"gunicorn {' '.join(SERVER)}; {args.requests} requests per server in {args.rounds} alternating rounds, "
           f"{args.clients} keep-alive clients; `appeals worker` running (APPEALS_ROUTE_SECONDS=1)", flush=True)
     for name in args.only.split(","):

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -102,7 +103,106 @@ def run(decide, items, explain: bool) -> tuple[list, list[float], float]:
     return results, times, time.perf_counter() - started
 
 
-def measure(n: int, hit_policy: str, items: list[dict]) -> dict:
+class Decided(NamedTuple):
+    """What the indexed evaluator decides: the fields the comparison reads."""
+
+    body: str | None
+    role: str | None
+    policy: str | None
+    priority: str
+    tags: tuple
+    rule_ids: tuple
+
+    def explainer(self):
+        return None
+
+
+class Indexed:
+    """A plain-Python evaluator of the same compiled rules, as one would write it by hand for these
+    rules: per stage, the rules by the category they require (a dict), each rule's keywords as a set
+    intersected with the appeal's lemma set, the first hit in rule order (or every hit in `collect`).
+    The reference the engine is compared with; it knows only the generated rules' shape."""
+
+    def __init__(self, rb):
+        self.stages = []
+        for stage in rb.stages:
+            by_category: dict[str, list] = {}
+            always = []
+            for position, rule in enumerate(stage.rules):
+                category, words = self._shape(rule.when)
+                entry = (position, words, rule.id, rule.then)
+                (always if category is None else by_category.setdefault(category, [])).append(entry)
+            merged = {c: sorted(entries + always) for c, entries in by_category.items()}
+            self.stages.append((stage.hit_policy == "collect", merged, sorted(always)))
+
+    @staticmethod
+    def _shape(when) -> tuple[str | None, frozenset | None]:
+        from engine.rulebook.model import All, Leaf
+
+        if when is None:
+            return None, None
+        if isinstance(when, All) and all(isinstance(leaf, Leaf) for leaf in when.items):
+            found = {leaf.fact: leaf for leaf in when.items}
+            if set(found) == {"category", "lemmas"} and found["category"].op == "equals" \
+                    and found["lemmas"].op == "has_any":
+                return found["category"].value, frozenset(found["lemmas"].value)
+        raise ValueError(f"not a generated rule: {when}")
+
+    def decide(self, facts: dict):
+        lemmas, category = set(facts["lemmas"]), facts.get("category")
+        body = role = policy = None
+        tags: list[str] = []
+        rule_ids: list[str] = []
+        for collect, by_category, always in self.stages:
+            for _, words, rule_id, then in by_category.get(category, always):
+                if words is not None and not words & lemmas:
+                    continue
+                rule_ids.append(rule_id)
+                if then.body is not None:
+                    body, role = then.body, then.role
+                if then.deadline_policy is not None:
+                    policy = then.deadline_policy
+                tags += [t for t in then.add_tags if t not in tags]
+                if not collect:
+                    break
+        return Decided(body, role, policy, "normal", tuple(tags), tuple(rule_ids))
+
+def zen_route(rb):
+    """The route stage as a GoRules zen-engine first-hit decision table (one row per rule, a last
+    row without conditions), or None when zen-engine is not installed. Gives the route rule's id."""
+    try:
+        import zen
+    except ImportError:
+        return None
+    import json
+
+    route = next(stage for stage in rb.stages if stage.name == "route")
+    rows = []
+    for rule in route.rules:
+        category, words = Indexed._shape(rule.when)
+        listed = ", ".join(json.dumps(w, ensure_ascii=False) for w in sorted(words or ()))
+        rows.append({"_id": rule.id, "c": "" if category is None else json.dumps(category, ensure_ascii=False),
+                     "l": "" if words is None else f"some($, # in [{listed}])", "o": json.dumps(rule.id)})
+    table = {"hitPolicy": "first", "rules": rows, "outputs": [{"id": "o", "name": "rule", "field": "rule"}],
+             "inputs": [{"id": "c", "name": "category", "field": "category"},
+                        {"id": "l", "name": "lemmas", "field": "lemmas"}]}
+    at = {"x": 0, "y": 0}
+    model = {"nodes": [{"id": "in", "type": "inputNode", "name": "in", "position": at},
+                       {"id": "t", "type": "decisionTableNode", "name": "route", "position": at, "content": table},
+                       {"id": "out", "type": "outputNode", "name": "out", "position": at}],
+             "edges": [{"id": "a", "sourceId": "in", "targetId": "t", "type": "edge"},
+                       {"id": "b", "sourceId": "t", "targetId": "out", "type": "edge"}]}
+    decision = zen.ZenEngine().create_decision(json.dumps(model, ensure_ascii=False))
+    return lambda facts: decision.evaluate({"category": facts.get("category"), "lemmas": facts["lemmas"]})["result"]
+
+
+def timed(decide, items) -> tuple[list, float]:
+    started = time.perf_counter()
+    results = [decide(facts) for facts in items]
+    return results, len(items) / (time.perf_counter() - started)
+
+
+def measure(n: int, hit_policy: str, items: list[dict], naive: bool = True) -> dict:
     explain = hit_policy == "first"
     with tempfile.TemporaryDirectory() as tmp:
         gc.collect()
@@ -111,13 +211,24 @@ def measure(n: int, hit_policy: str, items: list[dict]) -> dict:
         rb.warm_up()
         ours, t_ours, s_ours = run(rb.decide, items, explain)
         grown = rss_mb() - before
-        ref, t_ref, s_ref = run(rb.decide_reference, items, explain)
-        mismatches = sum(a != b for a, b in zip(ours, ref, strict=True))
+        indexed = Indexed(rb)
+        idx, _, s_idx = run(indexed.decide, items, False)
+        mismatches = sum(a != b for a, b in zip(ours, idx, strict=True))
+        s_ref = None
+        if naive:
+            ref, _, s_ref = run(rb.decide_reference, items, explain)
+            mismatches += sum(a != b for a, b in zip(ours, ref, strict=True))
+        zen_rate = zen_mismatches = None
+        zen = zen_route(rb) if explain else None
+        if zen is not None:
+            zen(items[0])
+            answers, zen_rate = timed(zen, items)
+            zen_mismatches = sum(a["rule"] != o[5][0] for a, o in zip(answers, ours, strict=True))
         rb.retire()
     return {"rules": n, "mode": "first+explain" if explain else "collect", "ours": len(items) / s_ours,
-            "ref": len(items) / s_ref, "p50": statistics.median(t_ours) * 1e6,
-            "p99": sorted(t_ours)[int(len(t_ours) * 0.99)] * 1e6, "ref_p50": statistics.median(t_ref) * 1e6,
-            "rss": grown, "mismatches": mismatches}
+            "idx": len(items) / s_idx, "ref": len(items) / s_ref if s_ref else None,
+            "p50": statistics.median(t_ours) * 1e6, "p99": sorted(t_ours)[int(len(t_ours) * 0.99)] * 1e6,
+            "rss": grown, "mismatches": mismatches, "zen": zen_rate, "zen_mismatches": zen_mismatches}
 
 
 def memory_run(total: int) -> None:
@@ -242,6 +353,7 @@ def main() -> None:
                         help="appeals of the backtest also replayed in one process and the former way")
     parser.add_argument("--backtest-texts", default="templates,varied",
                         help="stored texts: templates (ten, with house numbers), varied (random topic words)")
+    parser.add_argument("--no-naive", action="store_true", help="leave out the naive in-order evaluator")
     parser.add_argument("--memory-run", type=int, default=0)
     parser.add_argument("--replacements", type=int, default=0, help="replace a 400-rule version this many times")
     args = parser.parse_args()
@@ -250,15 +362,20 @@ def main() -> None:
         return
     if args.appeals:
         items = appeals(args.appeals)
-        print(f"{args.appeals:,} generated Cyrillic appeals; appeals/s, latency in µs, RSS growth of our evaluator")
-        print(f"{'rules':>6} {'mode':<14} {'ours/s':>9} {'ref/s':>9} {'ours/ref':>8} {'p50':>7} {'p99':>7} "
-              f"{'ref p50':>7} {'RSS MB':>7} {'mismatch':>8}")
+        print(f"{args.appeals:,} generated Cyrillic appeals; appeals/s, latency in µs, RSS growth of our evaluator; "
+              "idx: the indexed plain-Python evaluator (the reference); naive: rules evaluated in order "
+              "(decide_reference); zen: GoRules zen-engine, first-hit table of the route stage")
+        print(f"{'rules':>6} {'mode':<14} {'ours/s':>9} {'idx/s':>9} {'ours/idx':>8} {'naive/s':>8} {'zen/s':>8} "
+              f"{'ours/zen':>8} {'p50':>7} {'p99':>7} {'RSS MB':>7} {'mismatch':>8}")
         for n in (int(x) for x in args.sizes.split(",")):
             for mode in ("first", "collect"):
-                r = measure(n, mode, items)
-                print(f"{r['rules']:>6} {r['mode']:<14} {r['ours']:>9,.0f} {r['ref']:>9,.0f} "
-                      f"{r['ours'] / r['ref']:>8.2f} {r['p50']:>7.0f} {r['p99']:>7.0f} {r['ref_p50']:>7.0f} "
-                      f"{r['rss']:>7.1f} {r['mismatches']:>8}", flush=True)
+                r = measure(n, mode, items, naive=not args.no_naive)
+                zen = f"{r['zen']:>8,.0f} {r['ours'] / r['zen']:>8.2f}" if r["zen"] else f"{'-':>8} {'-':>8}"
+                naive = f"{r['ref']:>8,.0f}" if r["ref"] else f"{'-':>8}"
+                mism = r["mismatches"] + (r["zen_mismatches"] or 0)
+                print(f"{r['rules']:>6} {r['mode']:<14} {r['ours']:>9,.0f} {r['idx']:>9,.0f} "
+                      f"{r['ours'] / r['idx']:>8.3f} {naive} {zen} {r['p50']:>7.0f} {r['p99']:>7.0f} "
+                      f"{r['rss']:>7.1f} {mism:>8}", flush=True)
     if args.backtest:
         for texts in args.backtest_texts.split(","):
             backtest(args.backtest, args.sample, varied=texts == "varied")

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def mail_transport(settings: Settings) -> SmtpSender | MailDirSender:
     """SMTP when configured, otherwise .eml files: alerts and letters to residents go the same way."""
     if settings.smtp_url:
-        return SmtpSender(settings.smtp_url, settings.mail_from)
+        return SmtpSender(settings.smtp_url, settings.mail_from, ca_file=settings.smtp_ca_file)
     return MailDirSender(settings.mail_dir, settings.mail_from)
 
 

@@ -12,9 +12,12 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "APPEALS_RULES_DIR": ("rules", "Folder with routing rules, deadline policies, calendars and the directory"),
     "APPEALS_SMTP_URL": (
         "",
-        "SMTP server for alerts and letters to residents, smtp://[user:password@]host:port; "
-        "empty writes mails to APPEALS_MAIL_DIR",
+        "SMTP server for alerts and letters to residents: smtp://host:port (clear text, no login), "
+        "smtp+starttls://[user:password@]host:port or smtps://[user:password@]host:port (a password only "
+        "over TLS); empty writes mails to APPEALS_MAIL_DIR",
     ),
+    "APPEALS_SMTP_CA_FILE": ("", "CA certificates (PEM) the SMTP server's certificate is checked against; "
+                                 "empty: the system's"),
     "APPEALS_MAIL_FROM": ("cur-alerts@localhost", "Sender address of alert e-mails and of letters to residents"),
     "APPEALS_MAIL_DIR": ("var/mail", "Where e-mails are written when no SMTP server is configured"),
     "APPEALS_SWEEP_SECONDS": ("30", "How often the worker runs the escalation sweep and delivery"),
@@ -77,6 +80,12 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "APPEALS_TOKEN_DAYS": ("365", "Days a new API token is valid unless --ttl-days says otherwise; 0: no expiry"),
     "APPEALS_TOKEN_WARN_DAYS": ("14", "/healthz warns this many days before a token used lately expires"),
+    # the production calendar (docs/clocks.md)
+    "APPEALS_CALENDAR_WARN_FROM": (
+        "10-01",
+        "From this day of the year (MM-DD, local) /healthz, /metrics and a daily alert to the administrator "
+        "warn when next year's production calendar is missing",
+    ),
     "APPEALS_ACCEPT_LINK_HOURS": (
         "72",
         "How long the one-click «Принять» link of an alert e-mail works, hours (signed with APPEALS_SECRET_KEY)",
@@ -96,7 +105,7 @@ ROUTING_MODES = ("queued", "inline")
 class Settings:
     database_url: str
     rules_dir: Path
-    smtp_url: str
+    smtp_url: str = field(repr=False)  # may carry the mail server's password
     mail_from: str
     mail_dir: Path
     sweep_seconds: int
@@ -106,10 +115,11 @@ class Settings:
     delivery_max_attempts: int
     log_level: str
     telegram_api_url: str = "https://api.telegram.org"
-    telegram_bot_token: str = ""
-    alert_webhook_secret: str = ""
+    smtp_ca_file: str = ""
+    telegram_bot_token: str = field(default="", repr=False)
+    alert_webhook_secret: str = field(default="", repr=False)
     digest_hour: int = 9
-    secret_key: str = ""
+    secret_key: str = field(default="", repr=False)
     session_hours: int = 12
     trusted_proxies: int = 0
     routing: str = "queued"
@@ -122,6 +132,7 @@ class Settings:
     encryption_key_file: Path = Path("var/encryption.key")
     token_days: int = 365
     token_warn_days: int = 14
+    calendar_warn_from: tuple[int, int] = (10, 1)
     accept_link_hours: int = 72
     catchup_minutes: int = 30
 
@@ -133,6 +144,7 @@ class Settings:
             "database_url": raw["APPEALS_DATABASE_URL"],
             "rules_dir": Path(raw["APPEALS_RULES_DIR"]),
             "smtp_url": raw["APPEALS_SMTP_URL"],
+            "smtp_ca_file": raw["APPEALS_SMTP_CA_FILE"],
             "mail_from": raw["APPEALS_MAIL_FROM"],
             "mail_dir": Path(raw["APPEALS_MAIL_DIR"]),
             "sweep_seconds": _int(raw, "APPEALS_SWEEP_SECONDS"),
@@ -158,6 +170,7 @@ class Settings:
             "encryption_key_file": Path(raw["APPEALS_ENCRYPTION_KEY_FILE"]),
             "token_days": _count(raw, "APPEALS_TOKEN_DAYS"),
             "token_warn_days": _count(raw, "APPEALS_TOKEN_WARN_DAYS"),
+            "calendar_warn_from": _month_day(raw, "APPEALS_CALENDAR_WARN_FROM"),
             "accept_link_hours": _positive(raw, "APPEALS_ACCEPT_LINK_HOURS"),
             "catchup_minutes": _positive(raw, "APPEALS_CATCHUP_MINUTES"),
         }
@@ -167,6 +180,17 @@ class Settings:
             raise TypeError(f"unknown settings: {sorted(unknown)}")
         values.update(overrides)
         return cls(**values)
+
+
+def _month_day(raw: dict[str, str], name: str) -> tuple[int, int]:
+    from datetime import date
+
+    try:
+        month, day = (int(part) for part in raw[name].strip().split("-"))
+        date(2000, month, day)  # a leap year: 02-29 is a day of the year
+    except ValueError:
+        raise ValueError(f"{name} must be a day of the year MM-DD, e.g. 10-01, got {raw[name]!r}") from None
+    return month, day
 
 
 def _choice(raw: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from engine.services.calendar_watch import watch_calendar
 from engine.services.delivery import deliver_pending
 from engine.services.digest import send_digests
 from engine.services.escalation import sweep
@@ -38,6 +39,10 @@ def deliver_job(rt: Runtime):
     return deliver_pending(rt)
 
 
+def calendar_job(rt: Runtime):
+    return watch_calendar(rt)
+
+
 def reply_job(rt: Runtime):
     return deliver_replies(rt)
 
@@ -50,6 +55,7 @@ JOBS: dict[str, Callable] = {
     "digest": digest_job,
     "reply": reply_job,
     "deliver": deliver_job,
+    "calendar": calendar_job,  # provisional deadlines recomputed once official; the missing year told daily
 }
 
 

@@ -39,6 +39,7 @@ def build_scheduler(rt: Runtime) -> schedule.Scheduler:
         "route": max(int(rt.settings.route_seconds), 1),  # stored appeals wait for this job
         "reply": max(int(rt.settings.route_seconds), 1),  # the acknowledgement follows routing closely
         "digest": max(every, DIGEST_SECONDS),  # the digest goes out once a day; every few minutes is plenty
+        "calendar": max(every, DIGEST_SECONDS),  # a calendar changes with a rules version; an alert once a day
     }
     scheduler.every(CHECKPOINT_SECONDS).seconds.do(_checkpoint).tag("checkpoint")
     for name in JOBS:

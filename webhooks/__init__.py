@@ -60,6 +60,9 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(clocks.bp)
     app.register_blueprint(reports.bp)
+    from .api import replies
+
+    app.register_blueprint(replies.bp)
     from .api import rules
 
     app.register_blueprint(rules.bp)

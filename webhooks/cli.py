@@ -7,10 +7,23 @@ import logging
 import sys
 
 from engine.config import Settings
+from engine.domain.calendar import CalendarNotAvailable
 
-from .commands import CommandError, clocks, credentials, decisions, imports, keys, rules, service, users
+from .commands import (
+    CommandError,
+    calendar,
+    clocks,
+    credentials,
+    decisions,
+    finding,
+    imports,
+    keys,
+    rules,
+    service,
+    users,
+)
 
-AREAS = (service, decisions, credentials, keys, imports, clocks, users, rules)
+AREAS = (service, decisions, credentials, keys, imports, clocks, calendar, users, rules, finding)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,12 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # an APPEALS_* variable out of its range: one line, no traceback
+        print(f"appeals {args.command}: configuration: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.handler(args, settings) or 0
     except CommandError as exc:
         print(f"appeals {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (CalendarNotAvailable, OverflowError):
+        # a date no calendar can count (beyond year 9999): one line, never a traceback
+        print(f"appeals {args.command}: дата вне поддерживаемого диапазона: сроки считаются для годов 1–9998",
+              file=sys.stderr)
         return 2
 
 

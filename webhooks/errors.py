@@ -9,6 +9,9 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from engine.services import database
+from engine.services.encryption_keys import SecretUnreadable
+
+from .field_messages import russian_messages
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5  # what a 503 asks a channel to wait before it retries
@@ -39,8 +42,8 @@ def register_errors(app) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):
-        fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return error_response(422, "invalid_fields", "some fields are invalid: " + ", ".join(sorted(fields)),
+        fields = russian_messages(exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})
+        return error_response(422, "invalid_fields", "поля заполнены неверно: " + ", ".join(sorted(fields)),
                               fields)
 
     @app.errorhandler(HTTPException)
@@ -55,6 +58,12 @@ def register_errors(app) -> None:
             log.warning("database unavailable: %s", exc)
             response = error_response(503, "database_unavailable",
                                       "the database is not reachable at the moment; retry later")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        if isinstance(exc, SecretUnreadable):  # the key was removed too early: channels retry until it is back
+            log.error("%s", exc)
+            response = error_response(503, "credentials_unreadable",
+                                      "the channel's stored credentials cannot be decrypted at the moment; retry later")
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response
         log.exception("unhandled error")

@@ -38,9 +38,18 @@ def metrics():
         "# TYPE appeals_alerts gauge",
     ]
     lines += [f'appeals_alerts{{status="{status}"}} {n}' for status, n in m["alerts"].items()]
+    lines += ["# HELP appeals_replies Replies to residents by delivery state (dead: not delivered).",
+              "# TYPE appeals_replies gauge"]
+    lines += [f'appeals_replies{{status="{status}"}} {n}' for status, n in m["replies"].items()]
     lines += [
         "# HELP appeals_delivery_lag_seconds Age of the oldest alert due for delivery and not yet sent.",
         "# TYPE appeals_delivery_lag_seconds gauge",
         f"appeals_delivery_lag_seconds {m['delivery_lag_seconds']:.3f}",
+        "# HELP appeals_calendar_missing_year The year whose production calendar is due and missing (0: none).",
+        "# TYPE appeals_calendar_missing_year gauge",
+        f"appeals_calendar_missing_year {m['calendar_missing_year']}",
+        "# HELP appeals_tokens_expiring API tokens used lately that expire within APPEALS_TOKEN_WARN_DAYS.",
+        "# TYPE appeals_tokens_expiring gauge",
+        f"appeals_tokens_expiring {m['tokens_expiring']}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

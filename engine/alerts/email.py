@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -56,14 +57,31 @@ def _linked(line: str) -> str:
     return escape(line)
 
 
+# scheme → (default port, how the connection is protected)
+SMTP_SCHEMES = {"smtp": (25, None), "smtp+starttls": (587, "starttls"), "smtps": (465, "tls")}
+
+
 class SmtpSender:
-    def __init__(self, smtp_url: str, mail_from: str, timeout: float = 10.0):
+    """SMTP as APPEALS_SMTP_URL says: ``smtp://`` in the clear (no login), ``smtp+starttls://`` with
+    STARTTLS required before anything else, ``smtps://`` with TLS from the first byte. A user and
+    password are accepted only with one of the last two: a password never crosses the network in
+    clear text. The server's certificate is verified (the system's CAs, or ``ca_file``)."""
+
+    def __init__(self, smtp_url: str, mail_from: str, timeout: float = 10.0, *, ca_file: str | None = None):
         url = urlparse(smtp_url)
+        if url.scheme not in SMTP_SCHEMES:
+            schemes = ", ".join(f"{scheme}://" for scheme in SMTP_SCHEMES)
+            raise ValueError(f"APPEALS_SMTP_URL: the scheme must be one of {schemes}")
+        default_port, self.protection = SMTP_SCHEMES[url.scheme]
         self.host = url.hostname or "localhost"
-        self.port = url.port or (465 if url.scheme == "smtps" else 25)
-        self.ssl = url.scheme == "smtps"
+        self.port = url.port or default_port
+        self.ssl = self.protection == "tls"
         self.user = unquote(url.username) if url.username else None
         self.password = unquote(url.password) if url.password else None
+        if (self.user or self.password) and self.protection is None:
+            raise ValueError("APPEALS_SMTP_URL: a user and password are sent only over TLS: use "
+                             "smtp+starttls://user:password@host:587 or smtps://user:password@host:465")
+        self.context = ssl.create_default_context(cafile=ca_file or None) if self.protection else None
         self.mail_from = mail_from
         self.timeout = timeout
 
@@ -72,9 +90,19 @@ class SmtpSender:
 
     def deliver(self, msg: EmailMessage, name: str) -> str:
         """Hand ``msg`` to the SMTP server; ``name`` is the maildir sender's file name, unused here."""
-        factory = smtplib.SMTP_SSL if self.ssl else smtplib.SMTP
         try:
-            with factory(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.ssl:
+                connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.context)
+            else:
+                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with connection as smtp:
+                if self.protection == "starttls":
+                    smtp.ehlo()
+                    if not smtp.has_extn("starttls"):  # never fall back to clear text
+                        raise DeliveryError(f"smtp {self.host}:{self.port}: the server offers no STARTTLS; "
+                                            "nothing was sent")
+                    smtp.starttls(context=self.context)
+                    smtp.ehlo()
                 if self.user:
                     smtp.login(self.user, self.password or "")
                 refused = smtp.send_message(msg)

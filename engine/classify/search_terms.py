@@ -7,16 +7,19 @@ A search is a list of words; each word is the set of its forms, any of which may
 
 from __future__ import annotations
 
+from engine.domain.personal_data import without_personal_data
+
 from .text import word_lemmas, words
 
 MAX_QUERY_WORDS = 12
 
 
 def document_terms(*parts: str | None) -> list[str]:
-    """Sorted distinct terms of the given texts (missing parts are skipped)."""
+    """Sorted distinct terms of the given texts (missing parts are skipped); e-mail addresses and phone
+    numbers are not words of the index, so the index and its SQL carry no contact."""
     terms: set[str] = set()
     for part in parts:
-        for word in words(part or ""):
+        for word in words(without_personal_data(part or "")):
             terms |= word_lemmas(word) | {word}
     return sorted(terms)
 

@@ -24,8 +24,21 @@ _ENTRY_KEYS = {"date", "note", "source"}
 _HOURS_KEYS = {"windows", "weekends", "shortened_by_minutes", "description"}
 
 
+# Art. 112 of the Labour Code: the non-working holidays fixed by date. A year the data lack is counted
+# on these and the weekends alone, a provisional calendar: no transfers (neither a decree's nor the
+# move of a holiday that falls on a weekend) and no shortened days. A deadline counted on it is marked
+# provisional and recomputed, audited, once the official year is loaded (engine/services/calendar_watch.py).
+FIXED_HOLIDAYS: dict[tuple[int, int], str] = {
+    (1, 1): "Новогодние каникулы", (1, 2): "Новогодние каникулы", (1, 3): "Новогодние каникулы",
+    (1, 4): "Новогодние каникулы", (1, 5): "Новогодние каникулы", (1, 6): "Новогодние каникулы",
+    (1, 7): "Рождество Христово", (1, 8): "Новогодние каникулы", (2, 23): "День защитника Отечества",
+    (3, 8): "Международный женский день", (5, 1): "Праздник Весны и Труда", (5, 9): "День Победы",
+    (6, 12): "День России", (11, 4): "День народного единства",
+}
+
+
 class CalendarNotAvailable(Exception):
-    """Arithmetic needs a year that the production calendar does not contain."""
+    """A year that no calendar, not even the provisional one, can count (outside 1..9999)."""
 
     def __init__(self, year: int):
         super().__init__(f"production calendar has no data for year {year}")
@@ -83,12 +96,17 @@ class ProductionCalendar:
     version: str
     sources: tuple[str, ...] = ()
 
-    def require_year(self, year: int) -> None:
-        if year not in self.years:
-            raise CalendarNotAvailable(year)
+    def is_provisional(self, d: date) -> bool:
+        """True when ``d`` lies in a year the data lack: counted on the provisional calendar."""
+        return d.year not in self.years
+
+    def provisional_years(self, first: date, last: date) -> tuple[int, ...]:
+        """The years between two dates (both included) counted on the provisional calendar."""
+        return tuple(year for year in range(first.year, last.year + 1) if year not in self.years)
 
     def is_working_day(self, d: date) -> bool:
-        self.require_year(d.year)
+        if d.year not in self.years:  # provisional: weekends and the fixed holidays of art. 112
+            return d.weekday() not in (SATURDAY, SUNDAY) and (d.month, d.day) not in FIXED_HOLIDAYS
         if d in self.working_weekends:
             return True
         if d in self.days_off:
@@ -96,8 +114,7 @@ class ProductionCalendar:
         return d.weekday() not in (SATURDAY, SUNDAY)
 
     def is_shortened(self, d: date) -> bool:
-        self.require_year(d.year)
-        return d in self.shortened
+        return d in self.shortened  # a provisional year has no shortened days
 
     def working_days_in_year(self, year: int) -> int:
         day, count = date(year, 1, 1), 0
@@ -179,15 +196,16 @@ def _parse_year_document(doc: dict, years: set[int], days_off: set, working: set
     return year
 
 
-def missing_next_year(calendar: ProductionCalendar, today: date) -> int | None:
+def missing_next_year(calendar: ProductionCalendar, today: date,
+                      warn_from: tuple[int, int] = (STALENESS_MONTH, 1)) -> int | None:
     """The year whose data is overdue on ``today``, or None when the calendar is fresh.
 
-    The current year must always be present; from 1 October the next one must be too
-    (the government publishes the transfers for the next year in the autumn).
+    The current year must always be present; from ``warn_from`` (month, day; 1 October by default)
+    the next one must be too (the government publishes the transfers for the next year in the autumn).
     """
     if today.year not in calendar.years:
         return today.year
-    if today >= date(today.year, STALENESS_MONTH, 1) and today.year + 1 not in calendar.years:
+    if today >= date(today.year, *warn_from) and today.year + 1 not in calendar.years:
         return today.year + 1
     return None
 
@@ -261,7 +279,6 @@ class WorkingHours:
 
     def windows_on(self, d: date, production: ProductionCalendar) -> tuple[tuple[int, int], ...]:
         """Working windows of local date ``d`` (empty on a day off)."""
-        production.require_year(d.year)
         if not self.weekends and not production.is_working_day(d):
             return ()
         if self.round_the_clock or not production.is_shortened(d):
@@ -325,3 +342,9 @@ class BusinessCalendar:
     def is_working_day(self, d: date) -> bool:
         """True when the body has working time on local date ``d``."""
         return bool(self.windows_on(d))
+
+    def provisional_years(self, start: datetime, end: datetime) -> str | None:
+        """The years of the term from ``start`` to ``end`` (local dates) counted on the provisional
+        calendar, as text ("2028", "2027,2028"); None when the data cover it all."""
+        years = self.production.provisional_years(start.astimezone(self.tz).date(), end.astimezone(self.tz).date())
+        return ",".join(str(year) for year in years) or None

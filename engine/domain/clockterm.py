@@ -62,6 +62,12 @@ def pause_credit(basis: str, paused_since: datetime, resumed_at: datetime, cal: 
     raise ValueError(f"unknown clock basis {basis!r}")
 
 
+def term_provisional(basis: str, start: datetime, due: datetime, cal: BusinessCalendar) -> str | None:
+    """The years of a term counted on the provisional calendar ("2028"), None when the data cover it
+    (a term in calendar hours never needs a calendar)."""
+    return None if basis == "calendar_hours" else cal.provisional_years(start, due)
+
+
 def term_due(
     basis: str,
     amount: int,

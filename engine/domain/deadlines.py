@@ -23,7 +23,7 @@ from engine.domain.businesstime import (
     add_calendar_days,
 )
 from engine.domain.calendar import BusinessCalendar
-from engine.domain.clockterm import term_due
+from engine.domain.clockterm import term_due, term_provisional
 
 CLOCK_KINDS = ("registration", "forward", "notice", "first_response", "interim_answer", "answer", "final_answer")
 BASES = ("calendar_days", "working_days", "working_hours", "calendar_hours")
@@ -168,6 +168,7 @@ class ClockDeadline:
     on_non_working: str = "next"
     waits_for: str | None = None  # "interim": pending, due at the cap until the interim answer
     cap_at: datetime | None = None
+    provisional_years: str | None = None  # years counted on the provisional calendar ("2028")
 
 
 def bounded(due: datetime, cap_at: datetime | None) -> datetime:
@@ -220,7 +221,8 @@ def _clock(policy: DeadlinePolicy, spec: ClockSpec, start: datetime, due: dateti
     return ClockDeadline(kind=spec.kind, basis=spec.basis, starts_at=start.astimezone(UTC), due_at=due,
                          policy_id=policy.id, policy_version=policy.version, calendar_version=cal.version,
                          max_extension_days=spec.max_extension_days, amount=spec.amount,
-                         on_non_working=spec.on_non_working, **extra)
+                         on_non_working=spec.on_non_working,
+                         provisional_years=term_provisional(spec.basis, start, due, cal), **extra)
 
 
 def extended_due(spec: ClockSpec, start: datetime, extension_days: int, cal: BusinessCalendar) -> datetime:
@@ -279,6 +281,7 @@ def policy_clocks(
                 raise ValueError(f"policy {policy.id} allows at most {spec.max_extension_days} days of extension")
             due = term_due(spec.basis, spec.amount, clock.starts_at, cal, on_non_working=spec.on_non_working,
                            extension_days=extension_days)
-            clock = replace(clock, due_at=bounded(due, clock.cap_at))
+            clock = replace(clock, due_at=bounded(due, clock.cap_at),
+                            provisional_years=term_provisional(spec.basis, clock.starts_at, due, cal))
         out.append((spec, clock))
     return out

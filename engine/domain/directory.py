@@ -108,7 +108,7 @@ class Directory:
             raise ValueError("directory: working_hours must be a mapping of name to schedule")
         hours = set(schedules)
         bodies: dict[str, Body] = {}
-        for raw in doc.get("bodies") or []:
+        for raw in _mappings(doc.get("bodies"), "directory: bodies"):
             body = Body(
                 id=raw["id"],
                 name=raw["name"],
@@ -129,7 +129,7 @@ class Directory:
             if body.parent and body.parent not in bodies:
                 raise DirectoryError(f"directory: body {body.id}: unknown parent {body.parent!r}")
         officials: dict[str, Official] = {}
-        for raw in doc.get("officials") or []:
+        for raw in _mappings(doc.get("officials"), "directory: officials"):
             official = _official(raw, roles, bodies, sectors, hours)
             if official.id in officials:
                 raise DirectoryError(f"directory: official {official.id}: duplicate id")
@@ -235,10 +235,19 @@ def _triage_body(doc: dict, bodies: dict[str, Body]) -> str:
     return value
 
 
+def _mappings(items, where: str) -> list[dict]:
+    """A list of mappings (bodies, officials, positions), or a DirectoryError naming the field."""
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise DirectoryError(f"{where}: expected a list of entries, each a mapping of fields")
+    return items
+
+
 def _official(raw: dict, roles, bodies, sectors, hours) -> Official:
     where = f"directory: official {raw.get('id')}"
     positions = []
-    for pos in raw.get("positions") or []:
+    for pos in _mappings(raw.get("positions"), f"{where}: positions"):
         position = Position(role=pos["role"], body=pos.get("body"), sector=pos.get("sector"))
         _check_position(raw["id"], position, roles, bodies, sectors)
         positions.append(position)

@@ -1,6 +1,7 @@
 """Personal data in free text, masked: e-mail addresses and phone numbers become `a***@***.ru` and
 `***-**-67`, keeping just enough (the first letter and the top-level domain; the last two digits)
-for a log reader to tell two of them apart. Pure: used by the log filter (engine.log_privacy)."""
+for a log reader to tell two of them apart. Pure: used by the log filter (engine.log_privacy) and, to
+leave them out of the words an appeal is found by, by engine.classify.search_terms."""
 
 from __future__ import annotations
 
@@ -21,3 +22,11 @@ def mask_personal_data(text: str) -> str:
     if "@" in text:
         text = _EMAIL.sub(lambda m: f"{m.group(1)}***@***.{m.group(2)}", text)
     return _PHONE.sub(lambda m: "***-**-" + re.sub(r"\D", "", m.group(0))[-2:], text)
+
+
+def without_personal_data(text: str) -> str:
+    """``text`` with every e-mail address and phone number left out (a contact is searched as a whole,
+    in the appeal's contact column, never as words of the text index)."""
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    return _PHONE.sub(" ", text)

@@ -32,13 +32,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 CHANNEL_KINDS = ("vk", "telegram", "open311", "generic")
 ROUTES = ("vk_comment", "vk_message", "telegram", "email", "callback", "open311", "manual")
-CONDITIONS: dict[str, tuple[str, ...]] = {
+CONDITIONS: dict[str, tuple[str, ...] | None] = {  # None: any value (a channel's own name)
     "regime": REGIMES,
     "channel": CHANNEL_KINDS,
+    "channel_name": None,
     "route": ROUTES,
     "author_type": AUTHOR_TYPES,
 }
-TEMPLATE_KEYS = ("text", "subject", "switch_off")
+TEMPLATE_KEYS = ("text", "subject", "switch_off", "variants")
+VARIANT_KEYS = ("when", "text", "subject")
 SWITCH_OFF_KEYS = ("when", "why")
 
 
@@ -56,11 +58,24 @@ class SwitchOff:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """Another wording of the kind for appeals whose facts match (an incident is not cited 59-ФЗ)."""
+
+    when: Mapping[str, frozenset[str]]
+    text: str
+    subject: str | None
+
+    def matches(self, facts: Mapping[str, str | None]) -> bool:
+        return all(facts.get(name) in values for name, values in self.when.items())
+
+
+@dataclass(frozen=True)
 class ReplyTemplate:
     kind: str
     text: str
     subject: str | None
     off: tuple[SwitchOff, ...]
+    variants: tuple[Variant, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,20 +91,23 @@ class ReplyTemplates:
     templates: Mapping[str, ReplyTemplate]
 
     def switched_off(self, kind: str, facts: Mapping[str, str | None]) -> str | None:
-        """Why this kind is not sent for an appeal with these facts (regime, channel, route, author_type);
-        None when it is sent. A kind without a template is never sent."""
+        """Why this kind is not sent for an appeal with these facts (regime, channel kind, channel_name, route,
+        author_type); None when it is sent. A kind without a template is never sent."""
         template = self.templates.get(kind)
         if template is None:
             return f"в {self.file} нет шаблона «{kind}»"
         return next((rule.why for rule in template.off if rule.matches(facts)), None)
 
-    def render(self, kind: str, fields: Mapping[str, object]) -> Rendered:
-        """The kind's text with its fields; a field not given is left empty, never read from anywhere else."""
+    def render(self, kind: str, fields: Mapping[str, object], facts: Mapping[str, str | None] | None = None
+               ) -> Rendered:
+        """The kind's text (its first variant matching ``facts``, else its own) with its fields; a field not
+        given is left empty, never read from anywhere else."""
         template = self.templates[kind]
+        variant = next((v for v in template.variants if facts is not None and v.matches(facts)), None)
+        text, subject = (variant.text, variant.subject or template.subject) if variant else \
+            (template.text, template.subject)
         values = {name: _plain(fields.get(name)) for name in FIELDS[kind]}
-        text = template.text.format_map(values).strip()
-        subject = template.subject.format_map(values).strip() if template.subject else None
-        return Rendered(kind, text, subject)
+        return Rendered(kind, text.format_map(values).strip(), subject.format_map(values).strip() if subject else None)
 
 
 def common_fields(appeal_id: int, body_name: str | None, due: datetime | None, received: datetime | None,
@@ -142,7 +160,28 @@ def _template(file: str, kind: str, spec: object) -> ReplyTemplate:
         raise ReplyTemplateError(f"{where}: поле switch_off: нужен список условий, при которых сообщение "
                                  "не отправляется")
     rules = tuple(_switch_off(f"{where}: switch_off[{i}]", rule) for i, rule in enumerate(off))
-    return ReplyTemplate(kind, text, subject, rules)
+    variants = spec.get("variants") or []
+    if not isinstance(variants, list):
+        raise ReplyTemplateError(f"{where}: поле variants: нужен список вариантов текста с условиями when")
+    return ReplyTemplate(kind, text, subject, rules,
+                         tuple(_variant(f"{where}: variants[{i}]", kind, v) for i, v in enumerate(variants)))
+
+
+def _variant(where: str, kind: str, spec: object) -> Variant:
+    if not isinstance(spec, dict) or not isinstance(spec.get("when"), dict) or not spec["when"]:
+        raise ReplyTemplateError(f"{where}: нужен словарь с полями when (условия) и text (текст этого варианта)")
+    extra = sorted(set(spec) - set(VARIANT_KEYS))
+    if extra:
+        raise ReplyTemplateError(f"{where}: поле {extra[0]}: неизвестное поле; возможны: {', '.join(VARIANT_KEYS)}")
+    text, subject = spec.get("text"), spec.get("subject")
+    if not isinstance(text, str) or not text.strip():
+        raise ReplyTemplateError(f"{where}: поле text: нужен непустой текст сообщения")
+    if subject is not None and not isinstance(subject, str):
+        raise ReplyTemplateError(f"{where}: поле subject: нужен текст темы письма")
+    for name, value in (("text", text), ("subject", subject)):
+        if value is not None:
+            _check_fields(f"{where}: поле {name}", kind, value)
+    return Variant(_conditions(where, spec["when"]), text, subject)
 
 
 def _check_fields(where: str, kind: str, template: str) -> None:
@@ -172,16 +211,20 @@ def _switch_off(where: str, rule: object) -> SwitchOff:
     why = rule.get("why")
     if not isinstance(why, str) or not why.strip():
         raise ReplyTemplateError(f"{where}: поле why: объясните, почему сообщение не отправляется")
+    return SwitchOff(_conditions(where, rule["when"]), why.strip())
+
+
+def _conditions(where: str, given: dict) -> dict[str, frozenset[str]]:
     when = {}
-    for name, value in rule["when"].items():
-        allowed = CONDITIONS.get(name)
-        if allowed is None:
+    for name, value in given.items():
+        if name not in CONDITIONS:
             raise ReplyTemplateError(f"{where}: поле when.{name}: неизвестное условие; возможны: "
                                      + ", ".join(CONDITIONS))
+        allowed = CONDITIONS[name]
         values = value if isinstance(value, list) else [value]
         for v in values:
-            if v not in allowed:
+            if not isinstance(v, str) or (allowed is not None and v not in allowed):
                 raise ReplyTemplateError(f"{where}: поле when.{name}: {v!r} не значение условия; возможны: "
-                                         + ", ".join(allowed))
+                                         + ", ".join(allowed or ("имя канала",)))
         when[name] = frozenset(values)
-    return SwitchOff(when, why.strip())
+    return when

@@ -28,7 +28,8 @@ class Finding:
 
     def text(self) -> str:
         where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
-        return f"{self.level.upper():7} {where + ': ' if where else ''}{self.message}"
+        level = {"error": "ОШИБКА", "warning": "ВНИМАНИЕ", "info": "СВЕДЕНИЯ"}.get(self.level, self.level.upper())
+        return f"{level:8} {where + ': ' if where else ''}{self.message}"
 
 
 @dataclass
@@ -53,7 +54,7 @@ def analyse(rulebook) -> list[Finding]:
                 if leaf.op == "matches":
                     problem = pattern_problem(leaf.value)
                     if problem:
-                        findings.append(Finding("error", "unsafe-pattern", f"rule {rule.id}: pattern {leaf.value!r}: "
+                        findings.append(Finding("error", "unsafe-pattern", f"правило {rule.id}: шаблон {leaf.value!r}: "
                                                 f"{problem}", rule.file, rule.id))
         findings += _dead_and_overlapping(stage)
     return findings
@@ -65,8 +66,8 @@ def _dead_and_overlapping(stage) -> list[Finding]:
     live = []
     for rule, form in zip(stage.rules, forms, strict=True):
         if logic.never_true(form):
-            out.append(Finding("error", "contradiction", f"rule {rule.id}: its conditions contradict each other, "
-                                                          "so it can never fire", rule.file, rule.id))
+            out.append(Finding("error", "contradiction", f"правило {rule.id}: его условия противоречат друг "
+                                                          "другу, оно никогда не сработает", rule.file, rule.id))
         else:
             live.append((rule, form))
     if stage.hit_policy == "collect":
@@ -75,19 +76,20 @@ def _dead_and_overlapping(stage) -> list[Finding]:
     for i, (rule, form) in enumerate(live):
         for earlier, eform in live[:i]:
             if earlier.when is None or logic.implies(form, eform):
-                out.append(Finding("error", "shadowed", f"rule {rule.id} never fires: every appeal it matches is "
-                                                        f"taken first by rule {earlier.id} ({earlier.file}); move it "
-                                                        "above that rule or narrow that rule", rule.file, rule.id))
+                out.append(Finding("error", "shadowed", f"правило {rule.id} никогда не срабатывает: всё, что оно "
+                                                        f"ловит, раньше забирает правило {earlier.id} ({earlier.file});"
+                                                        " поставьте его выше или сузьте то правило",
+                                   rule.file, rule.id))
                 break
             if rule.when is not None and logic.overlap(form, eform):
                 overlaps += 1
                 if overlaps <= MAX_OVERLAPS_LISTED:
-                    out.append(Finding("info", "overlap", f"rules {earlier.id} and {rule.id} can match the same "
-                                                          f"appeal; {earlier.id} wins (it comes first)",
+                    out.append(Finding("info", "overlap", f"правила {earlier.id} и {rule.id} могут подойти к одному "
+                                                          f"обращению; сработает {earlier.id} (оно выше)",
                                        rule.file, rule.id))
     if overlaps > MAX_OVERLAPS_LISTED:
-        out.append(Finding("info", "overlap", f"stage {stage.name}: {overlaps} overlapping pairs in all, "
-                                              f"{MAX_OVERLAPS_LISTED} listed"))
+        out.append(Finding("info", "overlap", f"этап {stage.name}: всего пересекающихся пар {overlaps}, "
+                                              f"показаны {MAX_OVERLAPS_LISTED}"))
     return out
 
 

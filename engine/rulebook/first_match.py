@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from engine.classify import text as textmod
 from engine.domain.vocabulary import PRIORITIES, REGIMES, STATUSES, URGENCIES
+from engine.wording.staff import did_you_mean
 
 from .compiler import ANCHOR, DERIVED, SENTINEL, compile_stage
 from .conditions import Grammar, parse_condition
@@ -133,24 +134,25 @@ def load_first_match(doc: dict, *, file: str, name: str, facts: dict[str, FactSp
     grammar = Grammar(facts, OPERATORS_HERE)
     hit_policy = doc.get("hit_policy", "first")
     if hit_policy != "first":
-        raise ctx.error("hit_policy", f"only 'first' is supported here, got {hit_policy!r}")
+        raise ctx.error("hit_policy", f"здесь допустим только порядок first, получено {hit_policy!r}")
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
-        raise ctx.error("rules", "expected a non-empty list of rules")
+        raise ctx.error("rules", "ожидается непустой список правил")
     rules, results, seen = [], {}, set()
     for i, raw in enumerate(raw_rules):
         rid = start_rule(ctx, raw, i, seen)
         extra = set(raw) - {"id", "description", "when", "then"}
         if extra:
-            raise ctx.error(sorted(extra)[0], "unknown field; expected id, description, when, then")
+            raise ctx.error(sorted(extra)[0], "неизвестное поле; допустимы id, description, when, then")
         if not isinstance(raw.get("description"), str) or not raw["description"].strip():
-            raise ctx.error("description", "expected a non-empty string")
+            raise ctx.error("description", "ожидается непустая строка")
         then = raw.get("then")
         if not isinstance(then, dict) or set(then) != {outcome}:
-            raise ctx.error("then", f"expected {{{outcome}: ...}}")
+            raise ctx.error("then", f"ожидается {{{outcome}: ...}}")
         if then[outcome] not in outcomes:
-            raise ctx.error(f"then.{outcome}", f"unknown {outcome} {then[outcome]!r}; "
-                                               f"known: {', '.join(sorted(outcomes))}")
+            raise ctx.error(f"then.{outcome}", f"неизвестное значение {outcome} {then[outcome]!r}"
+                                               f"{did_you_mean(then[outcome], outcomes)}; "
+                                               f"есть: {', '.join(sorted(outcomes))}")
         when = parse_condition(ctx, raw["when"], "when", grammar) if raw.get("when") is not None else None
         rules.append(Rule(id=rid, description=raw["description"].strip(), when=when, then=Outcomes(),
                           ruleset=name, file=file))

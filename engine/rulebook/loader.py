@@ -50,11 +50,11 @@ def load_policy(
     ctx = ParseContext(PIPELINE_FILE, bodies, roles, policies, topics, officials)
     doc = read_yaml(rules_dir / PIPELINE_FILE, PIPELINE_FILE)
     if not isinstance(doc, dict):
-        raise ctx.error(None, "expected a mapping with 'stages'")
+        raise ctx.error(None, "ожидается словарь с ключом stages")
     check_keys(ctx, doc, {"stages"}, {"description", "owner"}, None)
     raw_stages = doc["stages"]
     if not isinstance(raw_stages, list) or not raw_stages:
-        raise ctx.error("stages", "expected a non-empty list")
+        raise ctx.error("stages", "ожидается непустой список")
 
     rulesets: dict[str, RuleSet] = {}
     rule_files: dict[str, str] = {}  # rule id -> file
@@ -62,29 +62,30 @@ def load_policy(
     for i, raw in enumerate(raw_stages):
         where = f"stages[{i}]"
         if not isinstance(raw, dict):
-            raise ctx.error(where, "expected a mapping with name and rulesets")
+            raise ctx.error(where, "ожидается словарь с name и rulesets")
         check_keys(ctx, raw, {"name", "rulesets"}, {"description"}, where)
         name = raw["name"]
         if not isinstance(name, str) or not _NAME.match(name):
-            raise ctx.error(f"{where}.name", f"invalid stage name {name!r}")
+            raise ctx.error(f"{where}.name", f"неверное имя этапа {name!r}")
         if any(s.name == name for s in stages):
-            raise ctx.error(f"{where}.name", f"duplicate stage {name!r}")
+            raise ctx.error(f"{where}.name", f"этап {name!r} повторяется")
         names = raw["rulesets"]
         if isinstance(names, str):
             names = [names]
         if not isinstance(names, list) or not names:
-            raise ctx.error(f"{where}.rulesets", "expected a non-empty list of ruleset names")
+            raise ctx.error(f"{where}.rulesets", "ожидается непустой список наборов правил")
         stage_sets = []
         for rs_name in names:
             if not isinstance(rs_name, str) or not _NAME.match(rs_name):
-                raise ctx.error(f"{where}.rulesets", f"invalid ruleset name {rs_name!r}")
+                raise ctx.error(f"{where}.rulesets", f"неверное имя набора правил {rs_name!r}")
             if rs_name in rulesets:
-                raise ctx.error(f"{where}.rulesets", f"ruleset {rs_name} is used twice")
+                raise ctx.error(f"{where}.rulesets", f"набор правил {rs_name} указан дважды")
             rs = load_ruleset(rules_dir, rs_name, bodies, roles, policies, topics, officials, keys)
             for rule in rs.rules:
                 if rule.id in rule_files:
                     raise RulebookError(
-                        f"{rs.file}: rule {rule.id}: field id: duplicate rule id (also in {rule_files[rule.id]})"
+                        f"{rs.file}: правило {rule.id}: поле id: идентификатор правила повторяется "
+                        f"(он есть и в {rule_files[rule.id]})"
                     )
                 rule_files[rule.id] = rs.file
             rulesets[rs_name] = rs
@@ -93,7 +94,7 @@ def load_policy(
 
     for required in REQUIRED_STAGES:
         if not any(s.name == required for s in stages):
-            raise ctx.error("stages", f"the pipeline has no {required!r} stage")
+            raise ctx.error("stages", f"в конвейере нет этапа {required!r}")
     for stage in stages:
         if stage.name in REQUIRED_STAGES:
             _check_fallback(stage)
@@ -121,13 +122,13 @@ def _check_unused_files(rules_dir: Path, rulesets: dict[str, RuleSet]) -> None:
             rel = path.relative_to(rules_dir).as_posix()
             if rel.endswith("_test.yaml") or rel in used or rel == PIPELINE_FILE:
                 continue
-            raise RulebookError(f"{rel}: this ruleset file is not used by any stage of {PIPELINE_FILE}")
+            raise RulebookError(f"{rel}: этот файл правил не входит ни в один этап {PIPELINE_FILE}")
 
 
 def _build_stage(ctx: ParseContext, where: str, name: str, sets: list[RuleSet]) -> Stage:
     policies = {rs.hit_policy for rs in sets}
     if len(policies) != 1:
-        raise ctx.error(f"{where}.rulesets", f"stage {name} mixes hit policies {sorted(policies)}")
+        raise ctx.error(f"{where}.rulesets", f"в этапе {name} смешаны порядки срабатывания {sorted(policies)}")
     hit_policy = policies.pop()
     rules = [r for rs in sets for r in rs.rules]
     if hit_policy == "priority":
@@ -135,13 +136,13 @@ def _build_stage(ctx: ParseContext, where: str, name: str, sets: list[RuleSet]) 
         for r in rules:
             if r.priority in seen:
                 raise RulebookError(
-                    f"{r.file}: rule {r.id}: field priority: priority {r.priority} is also used by rule "
-                    f"{seen[r.priority]} in stage {name}"
+                    f"{r.file}: правило {r.id}: поле priority: приоритет {r.priority} уже есть у правила "
+                    f"{seen[r.priority]} в этапе {name}"
                 )
             seen[r.priority] = r.id
         rules.sort(key=lambda r: -r.priority)
     if len(rules) > MAX_RULES_PER_STAGE:
-        raise ctx.error(where, f"stage {name} has {len(rules)} rules; at most {MAX_RULES_PER_STAGE} are allowed")
+        raise ctx.error(where, f"в этапе {name} правил: {len(rules)}; допустимо не больше {MAX_RULES_PER_STAGE}")
     return Stage(name=name, hit_policy=hit_policy, rulesets=tuple(rs.name for rs in sets), rules=tuple(rules))
 
 
@@ -149,13 +150,13 @@ def _check_fallback(stage: Stage) -> None:
     last = stage.rules[-1] if stage.rules else None
     need = "assign" if stage.name == "route" else "deadline_policy"
     if last is None or last.when is not None or stage.hit_policy == "collect":
-        where = f"{last.file}: rule {last.id}" if last else PIPELINE_FILE
+        where = f"{last.file}: правило {last.id}" if last else PIPELINE_FILE
         raise RulebookError(
-            f"{where}: field when: stage {stage.name} must use hit policy first or priority and end with an "
-            "unconditional fallback rule (no 'when')"
+            f"{where}: поле when: этап {stage.name} должен иметь порядок first или priority и заканчиваться "
+            "запасным правилом без условий (без when)"
         )
     ok = last.then.body if need == "assign" else last.then.deadline_policy
     if not ok:
         raise RulebookError(
-            f"{last.file}: rule {last.id}: field then: the fallback rule of stage {stage.name} must set {need}"
+            f"{last.file}: правило {last.id}: поле then: запасное правило этапа {stage.name} должно задавать {need}"
         )

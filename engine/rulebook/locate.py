@@ -1,4 +1,4 @@
-"""Line numbers for messages about rule files: ``file: rule ID: field a.b[0].c: …`` → a line."""
+"""Line numbers for messages about rule files: ``file: правило ID: поле a.b[0].c: …`` → a line."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 
 import yaml
 
-_MESSAGE = re.compile(r"^(?P<file>[^:\s]+\.yaml)(?:: rule (?P<rule>[a-z0-9._-]+))?(?:: field (?P<field>[^:\s]+))?")
+_MESSAGE = re.compile(r"^(?P<file>[^:\s]+\.yaml)(?:: (?:rule|правило) (?P<rule>[a-z0-9._-]+))?"
+                      r"(?:: (?:field|поле) (?P<field>[^:\s]+))?")
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

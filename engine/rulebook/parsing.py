@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from engine.wording.staff import did_you_mean
+
 from .model import RulebookError
 
 
@@ -25,9 +27,9 @@ class ParseContext:
     def error(self, field: str | None, message: str) -> RulebookError:
         parts = [self.file]
         if self.rule is not None:
-            parts.append(f"rule {self.rule}")
+            parts.append(f"правило {self.rule}")
         if field:
-            parts.append(f"field {field}")
+            parts.append(f"поле {field}")
         parts.append(message)
         return RulebookError(": ".join(parts))
 
@@ -46,10 +48,11 @@ def check_keys(ctx: ParseContext, raw: dict, required: set, optional: set, where
     prefix = f"{where}." if where else ""
     for k in raw:
         if k not in required and k not in optional:
-            raise ctx.error(f"{prefix}{k}", f"unknown field; expected {', '.join(sorted(required | optional))}")
+            raise ctx.error(f"{prefix}{k}", f"неизвестное поле{did_you_mean(k, required | optional)}; "
+                                                f"допустимы: {', '.join(sorted(required | optional))}")
     for k in sorted(required):
         if k not in raw:
-            raise ctx.error(f"{prefix}{k}", "missing required field")
+            raise ctx.error(f"{prefix}{k}", "обязательное поле отсутствует")
 
 
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -60,12 +63,12 @@ def start_rule(ctx: ParseContext, raw, index: int, seen: set[str]) -> str:
     made the context's rule so that later errors name it."""
     ctx.rule = None
     if not isinstance(raw, dict):
-        raise ctx.error(f"rules[{index}]", "expected a mapping")
+        raise ctx.error(f"rules[{index}]", "ожидается словарь (ключ: значение)")
     rid = raw.get("id")
     if not isinstance(rid, str) or not RULE_ID.match(rid):
-        raise ctx.error(f"rules[{index}].id", f"invalid or missing rule id {rid!r}")
+        raise ctx.error(f"rules[{index}].id", f"нет идентификатора правила или он неверен: {rid!r}")
     ctx.rule = rid
     if rid in seen:
-        raise ctx.error("id", "duplicate rule id")
+        raise ctx.error("id", "идентификатор правила повторяется")
     seen.add(rid)
     return rid

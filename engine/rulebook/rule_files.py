@@ -18,22 +18,22 @@ def load_ruleset(rules_dir, name, bodies, roles, policies, topics, officials, ke
     ctx.keys = keys
     path = rules_dir / rel
     if not path.is_file():
-        raise RulebookError(f"{PIPELINE_FILE}: field stages: ruleset file {rel} does not exist")
+        raise RulebookError(f"{PIPELINE_FILE}: поле stages: файла правил {rel} нет")
     doc = read_yaml(path, rel)
     if not isinstance(doc, dict):
-        raise ctx.error(None, "expected a mapping")
+        raise ctx.error(None, "ожидается словарь (ключ: значение)")
     check_keys(ctx, doc, {"ruleset", "hit_policy", "rules"}, {"description", "owner"}, None)
     if doc["ruleset"] != name:
-        raise ctx.error("ruleset", f"ruleset name {doc['ruleset']!r} must match its path {name!r}")
+        raise ctx.error("ruleset", f"имя набора правил {doc['ruleset']!r} должно совпадать с путём файла {name!r}")
     hit_policy = doc["hit_policy"]
     if hit_policy not in HIT_POLICIES:
-        raise ctx.error("hit_policy", f"unknown hit policy {hit_policy!r}; expected one of {', '.join(HIT_POLICIES)}")
+        raise ctx.error("hit_policy", f"нет порядка срабатывания {hit_policy!r}; допустимы: {', '.join(HIT_POLICIES)}")
     for opt in ("description", "owner"):
         if opt in doc and not isinstance(doc[opt], str):
-            raise ctx.error(opt, "expected a string")
+            raise ctx.error(opt, "ожидается строка")
     raw_rules = doc["rules"]
     if not isinstance(raw_rules, list) or not raw_rules:
-        raise ctx.error("rules", "expected a non-empty list of rules")
+        raise ctx.error("rules", "ожидается непустой список правил")
     rules = []
     seen = set()
     for i, raw in enumerate(raw_rules):
@@ -56,12 +56,12 @@ def parse_rule(ctx: ParseContext, raw: dict, ruleset: str, hit_policy: str) -> R
     required |= {"priority"} if hit_policy == "priority" else set()
     check_keys(ctx, raw, required, optional, None)
     if not isinstance(raw["description"], str) or not raw["description"].strip():
-        raise ctx.error("description", "expected a non-empty string")
+        raise ctx.error("description", "ожидается непустая строка")
     priority = None
     if hit_policy == "priority":
         priority = raw["priority"]
         if not isinstance(priority, int) or isinstance(priority, bool):
-            raise ctx.error("priority", "expected an integer (higher wins)")
+            raise ctx.error("priority", "ожидается целое число (больше — важнее)")
     when = None
     if "when" in raw and raw["when"] is not None:
         when = parse_condition(ctx, raw["when"], "when")

@@ -42,6 +42,7 @@ class Rulebook:
         self.rules: dict[str, Rule] = {r.id: r for s in self.stages for r in s.rules}
         self._leaves = {s.name: prepass_leaves([s]) for s in self.stages}
         self._fields = {s.name: stage_fields(s) for s in self.stages}
+        self._positions = {s.name: {r.id: i for i, r in enumerate(s.rules)} for s in self.stages}
         self._names = {s.name: ruleset_name(self.version, s) for s in self.stages}
         self._definitions = {self._names[s.name]: compile_stage(s) for s in self.stages}
         self._reference = ReferenceEvaluator(self.stages)
@@ -195,15 +196,14 @@ class Rulebook:
                 "conditions": recs, "then": outcomes.to_dict(),
             })
         if stage.hit_policy != "collect":
+            # the rules before the one that fired (all of them when none did): the first few traced, the rest counted
+            before = self._positions[stage.name][fired[0]] if fired else len(stage.rules)
             considered = []
-            for rule in stage.rules:
-                if fired and rule.id == fired[0]:
-                    break
-                if len(considered) == MAX_CONSIDERED:
-                    entry["considered_more"] = entry.get("considered_more", 0) + 1
-                    continue
+            for rule in stage.rules[:min(before, MAX_CONSIDERED)]:
                 ok, recs = trace(rule.when, facts, derived)
                 considered.append({"rule": rule.id, "ruleset": rule.ruleset, "matched": ok, "failed": recs})
+            if before > MAX_CONSIDERED:
+                entry["considered_more"] = before - MAX_CONSIDERED
             entry["considered"] = considered
         return entry
 

@@ -98,41 +98,41 @@ def parse_table(ctx, raw, *, facts: dict, scalar, parse_outcomes) -> DecisionTab
     """Validate a ``table:`` mapping. ``scalar(ctx, spec, value, path)`` checks one cell value and
     ``parse_outcomes(ctx, raw)`` one row's outcomes (``conditions.parse_scalar`` and ``outcomes.parse_outcomes``)."""
     if not isinstance(raw, dict):
-        raise ctx.error("table", "expected a mapping with inputs and rows")
+        raise ctx.error("table", "ожидается словарь с inputs и rows")
     for k in raw:
         if k not in ("inputs", "rows"):
-            raise ctx.error(f"table.{k}", "unknown field; expected inputs, rows")
+            raise ctx.error(f"table.{k}", "неизвестное поле; допустимы inputs, rows")
     inputs = raw.get("inputs")
     if isinstance(inputs, str):
         inputs = [inputs]
     if not isinstance(inputs, list) or not inputs or len(inputs) > MAX_INPUTS:
-        raise ctx.error("table.inputs", f"expected a list of 1 to {MAX_INPUTS} facts")
+        raise ctx.error("table.inputs", f"ожидается список из 1–{MAX_INPUTS} фактов")
     specs = []
     for i, name in enumerate(inputs):
         spec = facts.get(name) if isinstance(name, str) else None
         if spec is None:
-            raise ctx.error(f"table.inputs[{i}]", f"unknown fact {name!r}")
+            raise ctx.error(f"table.inputs[{i}]", f"нет факта {name!r}")
         if spec.type == "list" or not spec.engine:
-            raise ctx.error(f"table.inputs[{i}]", f"fact {name} cannot be a table input (lists and text cannot)")
+            raise ctx.error(f"table.inputs[{i}]", f"факт {name} не может быть входом таблицы (списки и текст не могут)")
         specs.append(spec)
     if len(set(inputs)) != len(inputs):
-        raise ctx.error("table.inputs", "an input is named twice")
+        raise ctx.error("table.inputs", "вход указан дважды")
     raw_rows = raw.get("rows")
     if not isinstance(raw_rows, list) or not raw_rows:
-        raise ctx.error("table.rows", "expected a non-empty list of rows")
+        raise ctx.error("table.rows", "ожидается непустой список строк")
     rows: list[TableRow] = []
     ids: set[str] = set()
     for n, raw_row in enumerate(raw_rows, start=1):
         where = f"table.rows[{n - 1}]"
         if not isinstance(raw_row, dict) or set(raw_row) - {"id", "when", "then"} or "when" not in raw_row:
-            raise ctx.error(where, "expected a mapping with when, then and an optional id")
+            raise ctx.error(where, "ожидается словарь с when, then и необязательным id")
         rid = raw_row.get("id", f"r{n}")
         if not isinstance(rid, str) or not _ROW_ID.match(rid) or rid in ids:
-            raise ctx.error(f"{where}.id", f"invalid or duplicate row id {rid!r}")
+            raise ctx.error(f"{where}.id", f"неверный или повторный id строки {rid!r}")
         ids.add(rid)
         when = raw_row["when"]
         if not isinstance(when, list) or len(when) != len(inputs):
-            raise ctx.error(f"{where}.when", f"expected {len(inputs)} cells ({', '.join(inputs)})")
+            raise ctx.error(f"{where}.when", f"ожидается ячеек: {len(inputs)} ({', '.join(inputs)})")
         cells: list[object] = []
         for j, (cell, spec) in enumerate(zip(when, specs, strict=True)):
             cpath = f"{where}.when[{j}]"
@@ -141,15 +141,15 @@ def parse_table(ctx, raw, *, facts: dict, scalar, parse_outcomes) -> DecisionTab
                 continue
             items = cell if isinstance(cell, list) else [cell]
             if not items:
-                raise ctx.error(cpath, "expected a value, a non-empty list of values or '*'")
+                raise ctx.error(cpath, "ожидается значение, непустой список значений или '*'")
             cells.append(tuple(dict.fromkeys(scalar(ctx, spec, v, cpath) for v in items)))
         if "then" not in raw_row:
-            raise ctx.error(f"{where}.then", "missing required field")
+            raise ctx.error(f"{where}.then", "обязательное поле отсутствует")
         then = parse_outcomes(ctx, raw_row["then"], f"{where}.then")
         row = TableRow(rid, tuple(cells), then, n)
         for earlier in rows:
             if covered_by(earlier, row):
-                raise ctx.error(where, f"row {rid} never applies: row {earlier.id} (row {earlier.line}) "
-                                       "matches everything it matches")
+                raise ctx.error(where, f"строка {rid} никогда не применяется: строка {earlier.id} "
+                                       f"(строка {earlier.line}) подходит ко всему, к чему подходит она")
         rows.append(row)
     return DecisionTable(ctx.rule, tuple(inputs), tuple(rows))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import yaml
 
 from engine.domain.deadlines import CLOCK_KINDS
+from engine.domain.reply_templates import CONDITIONS, FIELDS, KINDS
+from engine.wording.labels import MESSAGE_KIND_NAMES
 
 from .first_match import ladder_facts
 from .vocabulary import (
@@ -138,8 +140,49 @@ def vocabulary_markdown() -> str:
     out += ["### Примеры действий правила (then)", ""]
     for name, ex in OUTCOME_EXAMPLES.items():
         out += [f"`{name}`:", "", "```yaml", f"then: {ex.text}", "```", "", ex.says, ""]
+    out += _replies()
     out.append(END)
     return "\n".join(out)
+
+
+FIELD_MEANINGS = {
+    "appeal_id": "номер обращения",
+    "body_name": "орган, который отвечает (его название из справочника)",
+    "due_date": "срок ответа, дд.мм.гггг по местному времени органа",
+    "received_date": "дата получения обращения",
+    "previous_body_name": "орган, из которого обращение переадресовано",
+    "reason": "причина (переадресации, продления; основание ст. 11 59-ФЗ)",
+    "days": "на сколько дней продлён срок",
+    "question": "что просят уточнить",
+    "answer": "текст ответа, как его написал сотрудник",
+    "comment": "пояснение сотрудника к оставлению без ответа",
+}
+
+
+def _replies() -> list[str]:
+    """Kinds of messages to the resident, the fields each template may name, and the switch-off conditions."""
+    missing = sorted({f for fields in FIELDS.values() for f in fields} - set(FIELD_MEANINGS))
+    if missing:
+        raise ValueError("no meaning for the reply fields: " + ", ".join(missing))
+    out = ["### Сообщения автору (replies.yaml)", "",
+           "Шаблон называет поля в фигурных скобках, только из списка своего вида; текст автора и сотрудника "
+           "подставляется как есть и никогда не читается как шаблон.", "",
+           "| вид (messages) | что это | поля шаблона |", "|---|---|---|"]
+    out += [f"| `{kind}` | {MESSAGE_KIND_NAMES[kind]} | {', '.join(f'`{{{f}}}`' for f in FIELDS[kind])} |"
+            for kind in KINDS]
+    out += ["", "| поле | что подставляется |", "|---|---|"]
+    out += [f"| `{{{name}}}` | {text} |" for name, text in FIELD_MEANINGS.items()]
+    out += ["", "Условия `switch_off` (сообщение не отправляется, когда совпали все условия одного `when`) и "
+                "`variants` (другой текст того же вида, `when` и `text`; срабатывает первый подходящий):", "",
+            "| условие | значения |", "|---|---|"]
+    out += [f"| `{name}` | {', '.join(f'`{v}`' for v in values) if values else 'имя канала (`appeals channel add`)'} |"
+            for name, values in CONDITIONS.items()]
+    out += ["", "```yaml", "acknowledgement:", "  text: >-", "    Ваше обращение №{appeal_id} передано в {body_name}, "
+            "ответ будет дан до {due_date}.", "  switch_off:", "    - when: {regime: fz59, author_type: anonymous}",
+            "      why: анонимное обращение по 59-ФЗ — ответ не направляется (ч. 1 ст. 11 59-ФЗ)",
+            "  variants:", "    - when: {regime: incident}",
+            "      text: Ваше обращение №{appeal_id} принято, им занимается {body_name}.", "```", ""]
+    return out
 
 
 def with_vocabulary(readme: str) -> str:

@@ -34,10 +34,11 @@ class Caller:
 def visible_bodies(caller: Caller, directory) -> frozenset[str] | None:
     """The bodies whose appeals the caller may see; None means every body.
 
-    An official sees their own body (and the bodies under it); a manager their sector block, or
-    everything when they have no sector; policy staff, curators and administrators everything.
+    An official sees their own body (and the bodies under it); a manager scoped to a body — the head of
+    that body — the same; a manager with a sector their sector block; a manager with neither everything;
+    policy staff, curators and administrators everything.
     """
-    if caller.role == "official":
+    if caller.role == "official" or (caller.role == "manager" and caller.body):
         if not caller.body:
             return frozenset()
         found = {caller.body}

@@ -42,6 +42,7 @@ from engine.domain.vocabulary import FINISHED_STATUSES, OPEN_STATUSES
 from engine.store import appeals as store
 from engine.store.db import write_transaction
 from engine.wording.labels import LABELS, REJECT_REASONS
+from engine.wording.staff import did_you_mean
 
 from . import clocks, review
 from .action_errors import ActionInvalid, ActionRefused
@@ -95,7 +96,7 @@ def allowed_actions(status: str, role: str, on_control: bool | None = None) -> l
 def refusal(name: str, status: str, role: str) -> str | None:
     transition = TRANSITIONS[name]
     if role not in transition.roles:
-        return f"действие «{LABELS('action', name)}» недоступно роли {role}"
+        return f"действие «{LABELS('action', name)}» недоступно роли «{LABELS('staff_role', role)}»"
     if status not in transition.source:
         return f"действие «{LABELS('action', name)}» невозможно в состоянии «{LABELS('status', status)}»"
     return None
@@ -104,7 +105,7 @@ def refusal(name: str, status: str, role: str) -> str | None:
 def perform(rt: Runtime, appeal_id: int, name: str, params: dict, caller) -> dict:
     """Do one action at `rt.now()` in one transaction; returns a short result for the caller."""
     if name not in TRANSITIONS:
-        raise ActionInvalid("action", f"unknown action {name!r}")
+        raise ActionInvalid("action", f"нет такого действия: {name!r}{did_you_mean(name, TRANSITIONS)}")
     now = rt.now()
     with write_transaction():
         appeal = store.get_appeal(appeal_id, for_update=True)
@@ -156,7 +157,7 @@ def _stop(rt: Runtime, appeal, caller, now, reason: str, kinds: tuple[str, ...] 
 def _request_clarification(rt: Runtime, appeal, params, caller, now):
     question = (params.get("text") or "").strip()
     if not question:
-        raise ActionInvalid("text", "say what the author should clarify")
+        raise ActionInvalid("text", "напишите, что должен уточнить автор")
     paused = []
     for clock in store.clocks_of(appeal.id):
         if clock.kind not in NOT_PAUSABLE and clocks.state_of(clock) == "running":
@@ -188,7 +189,7 @@ def _extend(rt: Runtime, appeal, params, caller, now):
     except (TypeError, ValueError) as exc:
         if isinstance(exc, clocks.ClockInvalid):
             raise ActionInvalid(exc.field, exc.message) from None
-        raise ActionInvalid("days", "days must be a whole number") from None
+        raise ActionInvalid("days", "число дней должно быть целым") from None
     except clocks.ClockRefused as exc:
         raise ActionRefused(f"продление невозможно: {exc.reason}", exc.code) from None
     return {"days": event["days"], "reason": event["reason"], "clock": clock.kind, "due_utc": event["due"],
@@ -199,11 +200,13 @@ def _forward(rt: Runtime, appeal, params, caller, now):
     body = params.get("body")
     reason = (params.get("reason") or "").strip()
     if body not in rt.policy_set.directory.bodies:
-        raise ActionInvalid("body", f"unknown body {body!r}")
+        bodies = rt.policy_set.directory.bodies
+        raise ActionInvalid("body", f"в справочнике нет органа {body!r}"
+                                    f"{did_you_mean(body, bodies, {b: x.name for b, x in bodies.items()})}")
     if body == appeal.body:
         raise ActionRefused("обращение уже направлено в этот орган")
     if not reason:
-        raise ActionInvalid("reason", "say why the appeal is outside the body's competence")
+        raise ActionInvalid("reason", "укажите, почему обращение не в компетенции органа")
     late = _forward_overdue(appeal, now)
     if late and not (params.get("late_reason") or "").strip():
         raise ActionRefused(f"семидневный срок переадресации (ч. 3 ст. 8 59-ФЗ) истёк {late:%d.%m.%Y}; "
@@ -238,7 +241,8 @@ def _forward_overdue(appeal, now: datetime) -> datetime | None:
 def _reject(rt: Runtime, appeal, params, caller, now):
     reason = params.get("reason")
     if reason not in REJECT_REASONS:
-        raise ActionInvalid("reason", "reason must be one of " + ", ".join(REJECT_REASONS))
+        raise ActionInvalid("reason", "основание — одно из: " + ", ".join(REJECT_REASONS)
+                            + did_you_mean(reason, REJECT_REASONS))
     _stop(rt, appeal, caller, now, f"без ответа по существу: {reason}")
     comment = (params.get("comment") or "").strip() or None
     queued = announce(rt, appeal, "rejected", now, fields={"reason": REJECT_REASONS[reason], "comment": comment},
@@ -256,7 +260,7 @@ def _reopen(rt: Runtime, appeal, params, caller, now):
     """Back to work with a new answer term counted from now (engine.services.clocks.restart_clock)."""
     reason = (params.get("reason") or "").strip()
     if not reason:
-        raise ActionInvalid("reason", "say why the appeal goes back to work")
+        raise ActionInvalid("reason", "укажите, почему обращение возвращается в работу")
     why = f"обращение возвращено в работу: {reason}"
     restarted = [clocks.restart_clock(rt, appeal, clock, now, actor=caller.actor, reason=why)
                  for clock in store.clocks_of(appeal.id) if clock.kind in ANSWER_CLOCKS]
@@ -274,7 +278,7 @@ def _reroute(rt: Runtime, appeal, params, caller, now):
     """
     reason = (params.get("reason") or "").strip()
     if not reason:
-        raise ActionInvalid("reason", "say why the appeal is re-routed: a reason is required")
+        raise ActionInvalid("reason", "укажите, почему обращение направляется заново: причина обязательна")
     previous = store.latest_decision(appeal.id)
     before = {"body": appeal.body, "role": appeal.role, "priority": appeal.priority,
               "rule": previous.route_rule_id if previous else None,

@@ -10,8 +10,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from engine.store import appeals as appeal_store
+from engine.store.db import write_transaction
+
 if TYPE_CHECKING:
     from engine.runtime import Runtime
+    from engine.services.access import Caller
 
 EXPORT_LIMIT = 10_000
 TEXT_CHARS = 2000  # of an appeal's text in a cell
@@ -92,3 +96,12 @@ def _safe(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def record_export(rt: Runtime, caller: Caller, *, file_format: str, query: dict, rows: int) -> None:
+    """An export carries residents' names and addresses: who took which list, and how many rows, is audited
+    (``appeals.exported``, not tied to one appeal)."""
+    with write_transaction():
+        appeal_store.audit(rt.now(), caller.actor, "appeals.exported", None, format=file_format, rows=rows,
+                           query={k: str(v) for k, v in query.items() if k != "format"},
+                           **({"origin": caller.origin} if caller.origin else {}))

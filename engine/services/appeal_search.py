@@ -16,7 +16,7 @@ from engine.classify.search_terms import query_terms
 from engine.domain.vocabulary import FINISHED_STATUSES, UNFINISHED_STATUSES
 from engine.store import appeal_lists
 
-from .access import Caller, visible_bodies
+from .access import Caller, visible_bodies, visible_sectors
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -33,6 +33,7 @@ class AppealSearch:
     q: str = ""
     filters: dict = field(default_factory=dict)
     overdue: bool = False
+    on_control: bool | None = None  # answers checked by the centre before publication; None: either
     at_risk_hours: int | None = None  # a running clock due within so many hours
     received_from: datetime | None = None
     received_to: datetime | None = None
@@ -59,7 +60,8 @@ def store_query(rt: Runtime, caller: Caller, search: AppealSearch) -> appeal_lis
         del filters["status"]
     text = search.q.strip()[:MAX_QUERY_CHARS] or None
     return appeal_lists.AppealQuery(
-        filters=filters, bodies=visible_bodies(caller, rt.policy_set.directory), overdue=search.overdue,
+        filters=filters, bodies=visible_bodies(caller, rt.policy_set.directory), sectors=visible_sectors(caller),
+        overdue=search.overdue, on_control=search.on_control,
         at_risk_until=now + timedelta(hours=search.at_risk_hours) if search.at_risk_hours is not None else None,
         received_from=search.received_from, received_to=search.received_to, now=now, statuses=statuses,
         text=text, terms=tuple(tuple(t) for t in query_terms(text or "")),
@@ -81,12 +83,5 @@ def search_appeals(rt: Runtime, caller: Caller, search: AppealSearch) -> SearchR
 
 
 def every_match(rt: Runtime, caller: Caller, search: AppealSearch, *, limit: int):
-    """Everything the search finds (for an export), page after page, at most `limit` appeals."""
-    query = store_query(rt, caller, search)
-    offset = 0
-    while offset < limit:
-        rows = appeal_lists.search(query, sort=search.sort, offset=offset, limit=min(PAGE_LIMIT, limit - offset))
-        yield from rows
-        if len(rows) < PAGE_LIMIT:
-            return
-        offset += len(rows)
+    """Everything the search finds (for an export), at most `limit` appeals, in the search's order."""
+    yield from appeal_lists.search_all(store_query(rt, caller, search), sort=search.sort, limit=limit)

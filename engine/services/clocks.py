@@ -25,7 +25,14 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from engine.domain.clockterm import EXTENDABLE_BASES, NOT_PAUSABLE, credit_unit, pause_credit, term_due
+from engine.domain.clockterm import (
+    EXTENDABLE_BASES,
+    NOT_PAUSABLE,
+    credit_unit,
+    pause_credit,
+    term_due,
+    term_provisional,
+)
 from engine.domain.deadlines import INTERIM, bounded, interim_clock
 from engine.store import appeals as store
 from engine.store import clocks as clock_store
@@ -101,6 +108,7 @@ def move_due(rt: Runtime, clock, appeal, now: datetime, **changes) -> tuple[date
                            extension_days=extension, credit=credit), clock.cap_at)
     before = clock.due_at
     changes["calendar_version"] = cal.version
+    changes["provisional_years"] = term_provisional(clock.basis, clock.started_at, due, cal)
     if due != before:
         changes.update(due_at=due, deadline_version=clock.deadline_version + 1)
     clock_store.update_clock(clock, **changes)
@@ -257,7 +265,8 @@ def _start_pending(rt: Runtime, appeal, clock, now, *, actor: str, reason: str) 
     due = bounded(term_due(clock.basis, amount, now, cal, on_non_working=on_non_working), clock.cap_at)
     before, event = clock.due_at, clock.waits_for
     changes = {"started_at": now, "waits_for": None, "due_at": due, "calendar_version": cal.version,
-               "deadline_version": clock.deadline_version + 1}
+               "deadline_version": clock.deadline_version + 1,
+               "provisional_years": term_provisional(clock.basis, now, due, cal)}
     if clock.breached_at is not None and due > now:
         changes["breached_at"] = None
     clock_store.update_clock(clock, **changes)
@@ -284,7 +293,8 @@ def restart_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str) -
               "extension_days_before": clock.extension_days}
     clock_store.update_clock(clock, started_at=now, due_at=due, body=body, stopped_at=None, breached_at=None,
                              paused_since=None, pause_credit=0, extension_days=0, waits_for=None, cap_at=None,
-                             calendar_version=cal.version, deadline_version=clock.deadline_version + 1)
+                             calendar_version=cal.version, deadline_version=clock.deadline_version + 1,
+                             provisional_years=term_provisional(clock.basis, now, due, cal))
     arm_started(rt, appeal, clock, now)
     return _event(now, actor, "clock.restarted", appeal, clock, reason=reason, **before, due=due.isoformat(),
                   deadline_version=clock.deadline_version)

@@ -37,6 +37,12 @@ class EncryptionKeyError(ValueError):
     """The configured keys cannot be used; the message names the variable or file, never a key."""
 
 
+def keys_from_file(settings) -> bool:
+    """True when the keys come from the key file (APPEALS_ENCRYPTION_KEYS empty): fine on a laptop,
+    a warning in production (/healthz says so)."""
+    return not any(key.strip() for key in (settings.encryption_keys or "").split(","))
+
+
 def configured_keys(settings) -> list[str]:
     """The keys of APPEALS_ENCRYPTION_KEYS, or the key file's (made when missing)."""
     given = [key.strip() for key in (settings.encryption_keys or "").split(",") if key.strip()]

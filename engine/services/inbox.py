@@ -68,14 +68,37 @@ def acknowledge_alert(rt: Runtime, caller: Caller, alert_id: int):
     return outbox.get_alert(alert_id)
 
 
-def alert_inbox(bodies: frozenset[str] | None, *, size: int = INBOX_SIZE) -> list:
+def offered_to(rt: Runtime, caller: Caller, alert) -> bool:
+    """Is «Принять» offered to the caller for this alert? To an administrator and to an official of the
+    body, always; to a manager only when the alert is addressed to them, or to someone they stand in for
+    today (that person is away and the manager is the deputy acting)."""
+    if caller.role != "manager":
+        return True
+    mine = caller.official_id
+    if not mine or not alert.recipient:
+        return False
+    if alert.recipient == mine:
+        return True
+    directory = rt.policy_set.directory
+    holder = directory.officials.get(alert.recipient)
+    if holder is None:
+        return False
+    today = rt.now().astimezone(rt.policy_set.calendar_for(alert.appeal.body).tz).date() \
+        if alert.appeal_id and alert.appeal.body in directory.bodies else rt.now().date()
+    acting = directory.acting_for(holder, today)
+    return acting is not None and acting.id == mine
+
+
+def alert_inbox(bodies: frozenset[str] | None, *, size: int = INBOX_SIZE,
+                sectors: frozenset[str] | None = None) -> list:
     """The newest alerts nobody acknowledged and the sweep did not supersede, about appeals of
     `bodies` (None: every body): at most `size`, from the latest INBOX_SCANNED alerts."""
     found = []
     for alert in outbox.list_alerts(status=None, recipient=None, appeal_id=None, limit=INBOX_SCANNED):
         if alert.acknowledged_at is not None or alert.status == "superseded" or alert.appeal_id is None:
             continue  # a letter about several appeals (a digest) is not acknowledged itself
-        if bodies is not None and alert.appeal.body not in bodies:
+        in_sector = bool(sectors) and alert.appeal.sector in sectors
+        if bodies is not None and alert.appeal.body not in bodies and not in_sector:
             continue
         found.append(alert)
         if len(found) >= size:

@@ -47,12 +47,12 @@ def enqueue_for(rt: Runtime, official, *, key: str, now: datetime, not_before: d
                 **fields) -> int:
     """One outbox row per channel the official reads; returns how many rows this call inserted."""
     written = 0
-    for channel in official.channels:
+    for channel, channel_key in channel_keys(official, key):
         inserted = outbox.enqueue(
             now=now,
             status=status,
             not_before=not_before,
-            idempotency_key=key if channel == "email" else f"{key}:via:{channel}",
+            idempotency_key=channel_key,
             recipient=official.id,
             address=official.address(channel),
             channel=channel,
@@ -70,8 +70,16 @@ def responsible_name(rt: Runtime, appeal_id: int) -> str | None:
     return rt.policy_set.labels("official", assignment.official)
 
 
-def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status: str, repeat: int = 0) -> int:
-    """Alerts of one ladder level for one clock; returns how many outbox rows were inserted."""
+def channel_keys(official, key: str) -> list[tuple[str, str]]:
+    """(channel, idempotency key) of each channel the official reads: e-mail keeps the plain key."""
+    return [(channel, key if channel == "email" else f"{key}:via:{channel}") for channel in official.channels]
+
+
+def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status: str, repeat: int = 0,
+                writes=None, counter: str = "alerts") -> int:
+    """Alerts of one ladder level for one clock; returns for how many recipients rows were inserted.
+    With `writes` (the sweep's batch, engine.services.escalation.batching) the rows and audit lines
+    are handed to it instead, counted in its report's `counter` once written, and 0 is returned."""
     directory = rt.policy_set.directory
     day = local_day(rt, now)
     written = 0
@@ -80,7 +88,8 @@ def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status
     for role in level.notify:
         resolution = directory.resolve_for_alert(role, body=clock.body, sector=appeal.sector or appeal.topic, day=day)
         if resolution is None or not resolution.official.channels:
-            store.audit(now, "system", "alert.no_recipient", appeal.id, clock=clock.kind, level=level.id, role=role)
+            (writes or store).audit(now, "system", "alert.no_recipient", appeal.id, clock=clock.kind, level=level.id,
+                                    role=role)
             log.warning("appeal %s: level %s: nobody can take role %s", appeal.id, level.id, role)
             continue
         official = resolution.official
@@ -92,19 +101,24 @@ def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status
             key += f":repeat:{repeat}"
         subject, body = level_alert(appeal, clock, level, resolution, repeat=repeat, timezone=cal.timezone,
                                     labels=rt.policy_set.labels, now=now, responsible=responsible)
-        inserted = enqueue_for(
-            rt, official, key=key, now=now, status=status,
-            not_before=deliver_from(rt, official, now, urgent=level.urgent),
-            appeal=appeal.id, clock=clock.id, level=level.id, role=resolution.role, subject=subject, body=body,
-            deadline_version=clock.deadline_version, repeat=repeat,
-        )
-        if inserted:
+        fields = {"appeal": appeal.id, "clock": clock.id, "level": level.id, "role": resolution.role,
+                  "subject": subject, "body": body, "deadline_version": clock.deadline_version, "repeat": repeat}
+        not_before = deliver_from(rt, official, now, urgent=level.urgent)
+        audit = {"clock": clock.kind, "level": level.id, "role": resolution.role, "requested_role": role,
+                 "recipient": official.id, "repeat": repeat,
+                 "deputy_for": resolution.holder.id if resolution.deputy else None, "vacant": list(resolution.vacant)}
+        message = ("appeal %s: alert %s%s for %s (%s) %s", appeal.id, level.id, f" repeat {repeat}" if repeat else "",
+                   official.id, resolution.role, status)
+        if writes is not None:
+            rows = [outbox.alert_row(now=now, status=status, not_before=not_before, idempotency_key=channel_key,
+                                     recipient=official.id, address=official.address(channel), channel=channel,
+                                     **fields) for channel, channel_key in channel_keys(official, key)]
+            writes.alert(rows, store.audit_row(now, "system", f"alert.{status}", appeal.id, **audit),
+                         counter=counter, message=message)
+            continue
+        if enqueue_for(rt, official, key=key, now=now, status=status, not_before=not_before, **fields):
             written += 1
-            store.audit(now, "system", f"alert.{status}", appeal.id, clock=clock.kind, level=level.id,
-                        role=resolution.role, requested_role=role, recipient=official.id, repeat=repeat,
-                        deputy_for=resolution.holder.id if resolution.deputy else None,
-                        vacant=list(resolution.vacant))
-            log.info("appeal %s: alert %s%s for %s (%s) %s", appeal.id, level.id,
-                     f" repeat {repeat}" if repeat else "", official.id, resolution.role, status)
+            store.audit(now, "system", f"alert.{status}", appeal.id, **audit)
+            log.info(*message)
     return written
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from engine.store import appeal_lists
 
 from .access import Caller, visible_bodies, visible_sectors
-from .inbox import alert_inbox
+from .inbox import alert_inbox, offered_to
+from .reply_letters import list_replies
 from .reports import returned_answers, sla_report
 
 if TYPE_CHECKING:
@@ -24,7 +25,8 @@ LISTED = 50  # appeals in each of the overdue and at-risk lists
 def manager_overview(rt: Runtime, caller: Caller) -> dict:
     """counts (status → appeals), overdue and at_risk (appeal records), sla (rows by body, worst
     first), returned (answers returned for rework and reviewed, by body, most returned first), alerts
-    (alert records), names (body id → name) and now."""
+    (alert records), acceptable (ids of the alerts «Принять» is offered on), names (body id → name), now,
+    and for the administrator dead_replies (replies to residents that could not be delivered, with the reason)."""
     now = rt.now()
     bodies = visible_bodies(caller, rt.policy_set.directory)
     sectors = visible_sectors(caller)
@@ -37,16 +39,23 @@ def manager_overview(rt: Runtime, caller: Caller) -> dict:
         after_id=None, limit=LISTED)
     returned = [{**row, "name": names.get(row["body"], row["body"])}
                 for row in returned_answers(start=now - SLA_PERIOD, end=now, bodies=bodies)["items"]]
+    # replies to residents that could not be delivered: the administrator's to fix (a token, an address)
+    dead_replies = list_replies(rt, status="dead", appeal_id=None, before=None, limit=LISTED) \
+        if caller.role == "admin" else []
+    alerts = alert_inbox(bodies, sectors=sectors)
     return {"counts": appeal_lists.count_by_status(bodies, sectors), "overdue": overdue, "at_risk": at_risk,
-            "sla": sla_by_body(rt, bodies, names), "returned": returned, "alerts": alert_inbox(bodies),
-            "names": names, "now": now}
+            "sla": sla_by_body(rt, bodies, names, sectors), "returned": returned, "alerts": alerts,
+            "names": names, "now": now, "dead_replies": dead_replies,
+            "acceptable": {a.id for a in alerts if offered_to(rt, caller, a)}}
 
 
-def sla_by_body(rt: Runtime, bodies: frozenset[str] | None, names: dict[str, str]) -> list[dict]:
+def sla_by_body(rt: Runtime, bodies: frozenset[str] | None, names: dict[str, str],
+                sectors: frozenset[str] | None = None) -> list[dict]:
     """SLA compliance by body from the reports service (the same numbers as /api/v1/reports/sla),
     as a share in per cent (None with nothing counted), lowest first."""
     now = rt.now()
-    lines = sla_report(rt, start=now - SLA_PERIOD, end=now, group_by="body", bodies=bodies)["items"]
+    lines = sla_report(rt, start=now - SLA_PERIOD, end=now, group_by="body", bodies=bodies,
+                       sectors=sectors)["items"]
     rows = []
     for line in lines:
         counted = line["closed"] + line["open_overdue"]

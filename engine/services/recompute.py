@@ -20,7 +20,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from engine.domain.clockterm import term_due
+from engine.domain.clockterm import term_due, term_provisional
 from engine.domain.deadlines import bounded
 from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
@@ -114,6 +114,7 @@ def _plan(rt: Runtime, clock, now, calendars, report) -> tuple[dict, datetime] |
         "max_extension_days": spec.max_extension_days if spec else clock.max_extension_days,
         "policy_version": policy.version if spec else clock.policy_version,
         "calendar_version": cal.version,
+        "provisional_years": term_provisional(clock.basis, clock.started_at, due, cal),
     }
     if due == clock.due_at and all(getattr(clock, name) == value for name, value in changes.items()):
         report.unchanged += 1
@@ -146,7 +147,9 @@ def _apply(rt: Runtime, planned, now, actor: str, reason: str) -> None:
                                    "policy_version": changes["policy_version"],
                                    "calendar_version_before": clock.calendar_version,
                                    "calendar_version": changes["calendar_version"],
-                                   "amount_before": clock.amount, "amount": changes["amount"]}})
+                                   "amount_before": clock.amount, "amount": changes["amount"],
+                                   "provisional_years_before": clock.provisional_years,
+                                   "provisional_years": changes["provisional_years"]}})
         if moved:
             rearm_clock(rt, SimpleNamespace(**{**vars(clock), **changes, "deadline_version": version}), now)
     clock_store.audit_many(events)

@@ -26,11 +26,12 @@ class RoutedEarlier:
 
 
 def history_for(policy_set, record, incoming, topic: str, reading,
-                earlier: Sequence[RoutedEarlier] = ()) -> tuple[History | None, str | None]:
+                earlier: Sequence[RoutedEarlier] = (), known=None) -> tuple[History | None, str | None]:
     """(History, municipality) for a received appeal on `topic`; (None, channel's municipality)
     when the rules folder has no text reader. The municipality is the channel's, else the one the
     text reader found in `reading` (engine.classify.Reading of this appeal). `earlier`: appeals of
-    the same batch routed before this one, counted as if stored."""
+    the same batch routed before this one, counted as if stored; `known`: an
+    engine.store.related.Neighbourhood read for the batch, asked first."""
     reader = getattr(policy_set, "reader", None)
     if reader is None:
         return None, incoming.municipality
@@ -41,7 +42,10 @@ def history_for(policy_set, record, incoming, topic: str, reading,
     repeat_count, earliest = 0, None
     if incoming.author_id:
         since = received - settings.repeat_window
-        repeat_count, earliest = related.same_author(record.id, incoming.author_id, topic, since, received)
+        found = known.same_author(record.id, incoming.author_id, topic, since, received) if known else None
+        if found is None:
+            found = related.same_author(record.id, incoming.author_id, topic, since, received)
+        repeat_count, earliest = found
         batch = [Neighbour(e.appeal_id, e.author_id, e.received_at) for e in earlier
                  if e.author_id == incoming.author_id and e.topic == topic and since <= e.received_at <= received]
         if batch:  # as if stored: the first LIMIT in (received_at, id) order
@@ -50,8 +54,13 @@ def history_for(policy_set, record, incoming, topic: str, reading,
     place_authors = []
     if place and topic != "other":
         since, enough = received - settings.cluster_window, settings.cluster_min_authors
-        place_authors = related.authors_in_place(record.id, topic, place, since, received, enough=enough,
-                                                 author_id=incoming.author_id)
+        place_authors = None
+        if known is not None:
+            place_authors = known.authors_in_place(record.id, topic, place, since, received, enough=enough,
+                                                   author_id=incoming.author_id)
+        if place_authors is None:
+            place_authors = related.authors_in_place(record.id, topic, place, since, received, enough=enough,
+                                                     author_id=incoming.author_id)
         for e in earlier:
             who = e.author_id or f"appeal:{e.appeal_id}"
             if (len(place_authors) < enough and e.topic == topic and e.municipality == place

@@ -53,8 +53,8 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
                           link=appeal.link, email=author["email"], name=appeal.author_name,
                           group_id=channel.group_id if channel else None,
                           callback_url=channel.callback_url if channel else None)
-    facts = {"regime": appeal.regime, "channel": channel.kind if channel else None, "route": where.route,
-             "author_type": appeal.author_type}
+    facts = {"regime": appeal.regime, "channel": channel.kind if channel else None, "channel_name": appeal.channel,
+             "route": where.route, "author_type": appeal.author_type}
     key = key or f"appeal:{appeal.id}:{kind}"
     why = templates.switched_off(kind, facts)
     if why is not None:
@@ -66,7 +66,7 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
                     else rt.policy_set.directory.timezone)
     body_name = rt.policy_set.labels("body", appeal.body) if appeal.body else None
     values = {**common_fields(appeal.id, body_name, due, appeal.received_at, zone), **given}
-    rendered = templates.render(kind, values)
+    rendered = templates.render(kind, values, facts)
     if text and text.strip():
         rendered = dataclasses.replace(rendered, text=text.strip())
     status = "manual" if where.route == "manual" else "pending"

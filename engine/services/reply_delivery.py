@@ -151,5 +151,5 @@ def _tell_administrator(rt: Runtime, message, channel_name: str, channel, exc: D
                                       error=str(exc), attempts=attempts, credentials=exc.credentials)
     for admin in admins:
         enqueue_for(rt, admin, key=f"dead-letter:{about}:to:{admin.id}", now=now, not_before=now,
-                    appeal=None if exc.credentials else message.appeal_id, clock=None, level=DEAD_LETTER_LEVEL,
+                    appeal=message.appeal_id, clock=None, level=DEAD_LETTER_LEVEL,
                     role=ADMIN_ROLE, subject=subject, body=body)

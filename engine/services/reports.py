@@ -107,13 +107,13 @@ def scope_of(bodies: frozenset[str] | None) -> list[str] | str:
 
 def sla_report(rt: Runtime, *, start: datetime, end: datetime, group_by: str = "body",
                kinds: tuple[str, ...] = DEFAULT_KINDS, filters: dict[str, str] | None = None,
-               bodies: frozenset[str] | None = None) -> dict:
+               bodies: frozenset[str] | None = None, sectors: frozenset[str] | None = None) -> dict:
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
     now = rt.now()
     zone = ZoneInfo(rt.policy_set.directory_doc.get("timezone") or "UTC")
     rows = clock_store.sla_rows(kinds=tuple(kinds), start=start, end=end, filters=dict(filters or {}),
-                                bodies=bodies)
+                                bodies=bodies, sectors=sectors)
     groups: dict[str, dict] = {}
     for row in rows:
         key = _group_key(row, group_by, zone)
@@ -183,7 +183,8 @@ def sla_csv(report: dict) -> str:
     return out.getvalue()
 
 
-def at_risk(rt: Runtime, *, working_hours: int, bodies: frozenset[str] | None = None) -> dict:
+def at_risk(rt: Runtime, *, working_hours: int, bodies: frozenset[str] | None = None,
+            sectors: frozenset[str] | None = None) -> dict:
     """Running clocks that breach within the next ``working_hours`` of their body's working time."""
     if working_hours < 1:
         raise ValueError("working_hours must be at least 1")
@@ -192,7 +193,7 @@ def at_risk(rt: Runtime, *, working_hours: int, bodies: frozenset[str] | None = 
     horizons = {body: add_working_hours(now, timedelta(hours=working_hours), cal) for body, cal in calendars.items()}
     until = max(horizons.values())
     items = []
-    for clock, appeal in clock_store.at_risk_rows(after=now, until=until, bodies=bodies):
+    for clock, appeal in clock_store.at_risk_rows(after=now, until=until, bodies=bodies, sectors=sectors):
         cal = calendars.get(clock.body) or rt.policy_set.calendar_for(clock.body)
         if clock.due_at > horizons.get(clock.body, until):
             continue

@@ -45,10 +45,10 @@ def answer(rt: Runtime, appeal, params, caller, now: datetime) -> dict:
     """An official's answer: published at once, or a draft for review when the appeal is on control."""
     kind = params.get("kind", "final")
     if kind not in KINDS:
-        raise ActionInvalid("kind", "kind must be interim or final")
+        raise ActionInvalid("kind", "вид ответа: interim (промежуточный) или final (по существу)")
     text = (params.get("text") or "").strip()
     if not text:
-        raise ActionInvalid("text", "the answer text is required")
+        raise ActionInvalid("text", "нужен текст ответа")
     who = caller.official_id or caller.actor
     if not appeal.on_control:
         record = answer_store.add_answer(appeal, kind, text, status="published", written_by=who, now=now,
@@ -103,7 +103,7 @@ def approve_answer(rt: Runtime, appeal, params, caller, now: datetime) -> dict:
 def return_answer(rt: Runtime, appeal, params, caller, now: datetime) -> dict:
     remarks = (params.get("remarks") or "").strip()
     if not remarks:
-        raise ActionInvalid("remarks", "say what the official should change: remarks are required")
+        raise ActionInvalid("remarks", "напишите, что исполнителю исправить: замечания обязательны")
     draft = _draft(appeal)
     answer_store.mark_returned(draft, remarks, caller.actor, now)
     tell_executor(rt, appeal, draft, now)

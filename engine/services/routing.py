@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from engine.classify.search_terms import document_terms
 from engine.domain.deadlines import compute_clocks
 from engine.store import appeals as store
-from engine.store import routed
+from engine.store import related, routed
 from engine.store import search as search_index
 from engine.store.db import database, is_postgres, write_transaction
 
@@ -58,13 +58,13 @@ class Planned:
     clocks: list = field(default_factory=list)  # (ClockDeadline, stopped_at, (ladder id, first check) | None)
 
 
-def decide(policy_set, record, incoming, read, earlier=()):
+def decide(policy_set, record, incoming, read, earlier=(), known=None):
     """(decision, history, municipality) as `intake._route` decides them, with the repeats and
     clusters looked up before the first decision."""
     if getattr(policy_set, "reader", None) is None:
         return policy_set.decide(incoming, read=read), None, incoming.municipality
-    guess = read[0].get("topic") or "other"
-    history, place = history_for(policy_set, record, incoming, guess, read[1], earlier)
+    guess = expected_topic(read)
+    history, place = history_for(policy_set, record, incoming, guess, read[1], earlier, known)
     if history.matters:
         decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
         # the decision without these facts would have had the same topic, so these were its facts
@@ -72,16 +72,22 @@ def decide(policy_set, record, incoming, read, earlier=()):
             return decision, history, place
     decision = policy_set.decide(incoming, read=read)
     if decision.topic != guess:
-        history, place = history_for(policy_set, record, incoming, decision.topic, read[1], earlier)
+        history, place = history_for(policy_set, record, incoming, decision.topic, read[1], earlier, known)
     if history is not None and history.matters:
         decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
     return decision, history, place
 
 
-def plan(rt: Runtime, record, now: datetime, earlier=()) -> Planned:
+def expected_topic(read) -> str:
+    """The topic the facts already carry (channel category or text), which the rules usually keep."""
+    return read[0].get("topic") or "other"
+
+
+def plan(rt: Runtime, record, now: datetime, earlier=(), *, read=None, known=None) -> Planned:
     policy_set = rt.policy_set
     incoming = store.incoming_from(record)
-    decision, history, place = decide(policy_set, record, incoming, policy_set.read(incoming), earlier)
+    read = read if read is not None else policy_set.read(incoming)
+    decision, history, place = decide(policy_set, record, incoming, read, earlier, known)
     official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
     planned = Planned(record, decision, history, place, official.id if official else None)
     cal = policy_set.calendar_for(decision.body)
@@ -125,15 +131,24 @@ def route_batch(rt: Runtime, *, limit: int = BATCH) -> tuple[int, int]:
 def _route_claimed(rt: Runtime, ids: list[int]) -> int:
     now = rt.now()
     records = routed.appeals(ids)
-    plans: list[Planned] = []
-    earlier: list[RoutedEarlier] = []
+    reads: dict[int, tuple] = {}
     for appeal_id in ids:
         record = records.get(appeal_id)
         if record is None or record.status != "received":
             continue
         try:
-            planned = plan(rt, record, now, earlier)
+            reads[appeal_id] = rt.policy_set.read(store.incoming_from(record))
         except Exception as exc:  # this appeal waits for the retry; the others go on
+            log.exception("appeal %s: routing failed", appeal_id)
+            record_failure(rt, appeal_id, exc, now)
+    known = _neighbourhood(rt.policy_set, [records[i] for i in reads], reads)
+    plans: list[Planned] = []
+    earlier: list[RoutedEarlier] = []
+    for appeal_id, read in reads.items():
+        record = records[appeal_id]
+        try:
+            planned = plan(rt, record, now, earlier, read=read, known=known)
+        except Exception as exc:
             log.exception("appeal %s: routing failed", appeal_id)
             record_failure(rt, appeal_id, exc, now)
             continue
@@ -146,12 +161,38 @@ def _route_claimed(rt: Runtime, ids: list[int]) -> int:
     return done
 
 
+def _neighbourhood(policy_set, records: list, reads: dict) -> related.Neighbourhood | None:
+    """The batch's repeats and clusters on the topics expected, read with two queries."""
+    reader = getattr(policy_set, "reader", None)
+    if reader is None or not records:
+        return None
+    topics = {expected_topic(reads[r.id]) for r in records}
+    places = set()
+    for r in records:
+        reading = reads[r.id][1]
+        place = r.municipality or (reading.place.municipality if reading is not None and reading.place else None)
+        if place:
+            places.add(place)
+    first = min(r.received_at for r in records)
+    return related.Neighbourhood(
+        authors={r.author_id for r in records if r.author_id}, places=places, topics=topics,
+        repeat_since=first - reader.history.repeat_window, cluster_since=first - reader.history.cluster_window,
+        until=max(r.received_at for r in records))
+
+
 def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
     try:
+        rows = _rows(rt, plans, now)  # explanations built and encoded before the lock is taken
+        prepared = routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
         with write_transaction():
             fresh = routed.unchanged({p.record.id: p.record.updated_at for p in plans})
-            plans = [p for p in plans if p.record.id in fresh]
-            _write_rows(rt, plans, now)
+            if len(fresh) < len(plans):  # changed meanwhile: left for the next batch
+                plans = [p for p in plans if p.record.id in fresh]
+                rows = _rows(rt, plans, now)
+                prepared = routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
+            if plans:
+                routed.write(prepared, ladders=rows["ladders"], appeals_routed=rows["appeals"], now=now)
+                _after_write(rt, plans, rows["appeals"], now)
         for p in plans:
             log.info("appeal %s routed to %s/%s by %s (rules %s)", p.record.id, p.decision.body,
                      p.decision.role, p.decision.route_rule_id, p.decision.version)
@@ -161,7 +202,7 @@ def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
         return sum(route_appeal(rt, p.record.id) for p in plans)
 
 
-def _write_rows(rt: Runtime, plans: list[Planned], now: datetime) -> None:
+def _rows(rt: Runtime, plans: list[Planned], now: datetime) -> dict:
     reading = rt.policy_set.reading_id
     decisions, assignments, clocks, ladders, appeals, audits = [], [], [], {}, [], []
     for p in plans:
@@ -180,8 +221,12 @@ def _write_rows(rt: Runtime, plans: list[Planned], now: datetime) -> None:
         audits.append({"at": now, "actor": "system", "action": "appeal.routed", "appeal": record.id,
                        "details": {"body": d.body, "role": d.role, "rule": d.route_rule_id, "version": d.version,
                                    "policy": d.policy, **({"on_control": True} if d.control else {})}})
-    routed.write(decisions=decisions, assignments=assignments, clocks=clocks, ladders=ladders,
-                 appeals_routed=appeals, audits=audits, now=now)
+    return {"decisions": decisions, "assignments": assignments, "clocks": clocks, "ladders": ladders,
+            "appeals": appeals, "audits": audits}
+
+
+def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: datetime) -> None:
+    """The records as routing left them, and the alerts the rules ask for at once (same transaction)."""
     for p, row in zip(plans, appeals, strict=True):
         changes = {k: v for k, v in row.items() if k != "id"}
         changes.update(status="routed", registered_at=now, updated_at=now, next_routing_at=None, last_error=None)
@@ -199,4 +244,4 @@ def _clock_row(appeal_id: int, deadline, body: str, stopped) -> dict:
             "started_at": deadline.starts_at, "due_at": deadline.due_at, "stopped_at": stopped,
             "amount": deadline.amount or None, "on_non_working": deadline.on_non_working,
             "max_extension_days": deadline.max_extension_days, "waits_for": deadline.waits_for,
-            "cap_at": deadline.cap_at}
+            "cap_at": deadline.cap_at, "provisional_years": deadline.provisional_years}

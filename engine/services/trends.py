@@ -27,7 +27,7 @@ from engine.domain import time_range
 from engine.domain.region_map import RegionMap
 from engine.store import trends as store
 
-from .reports import DEFAULT_KINDS, FORMULA, scope_of
+from .reports import DEFAULT_KINDS, FORMULA, returned_answers, scope_of
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -117,6 +117,7 @@ def trends_report(rt: Runtime, *, first: date, last: date, bodies: frozenset[str
                 start, end, limit=REPEATS_LISTED, **scope)
         ],
         "sla_by_body": _sla_by_month(rt, first, last, zone, now, scope),
+        "returned_answers": _returned(rt, start, end, previous_start, bodies),
         "on_time": _on_time(rt, start, end, now, scope),
         "map": {
             "points": [{"id": i, "lat": lat, "long": long, "topic": topic, "municipality": m}
@@ -171,6 +172,18 @@ def _sla_by_month(rt: Runtime, first: date, last: date, zone: ZoneInfo, now: dat
         "items": [{"body": body, "name": labels("body", body), "months": cells}
                   for body, cells in sorted(by_body.items(), key=lambda item: labels("body", item[0]))],
     }
+
+
+def _returned(rt: Runtime, start: datetime, end: datetime, previous_start: datetime,
+              bodies: frozenset[str] | None) -> dict:
+    """Answers the centre returned for rework, per body, in the period and in the previous one."""
+    now_ = returned_answers(start=start, end=end, bodies=bodies)
+    before = {row["body"]: row["returned_answers"]
+              for row in returned_answers(start=previous_start, end=start, bodies=bodies)["items"]}
+    labels = rt.policy_set.labels
+    items = [{**row, "name": labels("body", row["body"]), "previous_returned": before.get(row["body"], 0)}
+             for row in now_["items"]]
+    return {"definition": now_["definition"], "items": items, "total": now_["total"]}
 
 
 def _on_time(rt: Runtime, start: datetime, end: datetime, now: datetime, scope: dict) -> dict:

@@ -60,8 +60,9 @@ def verify_password(password: str, stored: str) -> bool:
 def add_user(now: datetime, login: str, role: str, password: str, *, name: str | None = None,
              body: str | None = None, sector: str | None = None, official_id: str | None = None,
              directory=None, actor: str = "admin", sectors: tuple[str, ...] | list[str] = ()):
-    """Create a web user. An official needs a body; a manager may lead one or several sector blocks
-    (``sector`` and/or ``sectors``; none: the whole centre). The blocks are stored in the user's
+    """Create a web user. An official needs a body; a manager may have a body (the head of that body: its
+    appeals only), else lead one or several sector blocks (``sector`` and/or ``sectors``; none: the whole
+    centre). The blocks are stored in the user's
     sector field separated by spaces (codes never contain one), the first one first."""
     led = list(dict.fromkeys(s.strip() for s in ([sector] if sector else []) + list(sectors) if s and s.strip()))
     if any(" " in s for s in led):

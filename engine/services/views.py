@@ -11,6 +11,7 @@ from engine.domain.deadlines import INTERIM
 from engine.domain.vocabulary import OPEN_STATUSES
 from engine.store import appeals as store
 from engine.store import outbox
+from engine.wording.notices import provisional_note
 
 from .clocks import state_of
 from .conversation import author_view, conversation_view
@@ -85,6 +86,10 @@ def clock_view(rt: Runtime, clock, now) -> dict:
         "pause_credit_unit": credit_unit(clock.basis),
         "extension_days": clock.extension_days,
         "max_extension_days": clock.max_extension_days,
+        # counted on the provisional calendar beyond the official data (engine/domain/calendar.py)
+        "provisional": bool(clock.provisional_years),
+        "provisional_years": [int(y) for y in clock.provisional_years.split(",")] if clock.provisional_years else [],
+        "provisional_note": provisional_note(clock.provisional_years),
     }
 
 
@@ -103,7 +108,8 @@ def waiting_views(rt: Runtime, record, clocks) -> list[dict]:
          "waits_for": spec.starts_from, "term": spec.describe(), "cap": None, "cap_utc": None, "stopped_at": None,
          "breached": False, "remaining_working_seconds": None, "paused_since": None, "paused_total_seconds": 0,
          "pause_credit": 0, "pause_credit_unit": credit_unit(spec.basis),
-         "extension_days": 0, "max_extension_days": spec.max_extension_days}
+         "extension_days": 0, "max_extension_days": spec.max_extension_days,
+         "provisional": False, "provisional_years": [], "provisional_note": None}
         for spec in policy.clocks_for(record.category, record.subcategory)
         if spec.starts_from == INTERIM and spec.kind not in have
     ]
@@ -188,6 +194,6 @@ def decision_view(decision) -> dict | None:
 def deadlines_brief(rt: Runtime, appeal_id: int) -> list[dict]:
     now = rt.now()
     return [
-        {k: v for k, v in clock_view(rt, c, now).items() if k in ("kind", "due", "due_utc", "state")}
+        {k: v for k, v in clock_view(rt, c, now).items() if k in ("kind", "due", "due_utc", "state", "provisional")}
         for c in store.clocks_of(appeal_id)
     ]

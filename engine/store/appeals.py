@@ -10,7 +10,7 @@ from engine.domain.appeal import Author, IncomingAppeal
 
 from .db import is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord
-from .statements import create, first_id_where, first_where, insert_row
+from .statements import create, first_id_where, first_where, insert_row, insert_values
 
 PAGE_LIMIT = 200
 
@@ -177,6 +177,14 @@ def alert_acknowledgement(alert_id: int, appeal_id: int | None) -> AuditRecord |
                                       & ((AuditRecord.appeal == appeal_id) if appeal_id is not None
                                          else AuditRecord.appeal.is_null()))
     return next((row for row in rows.order_by(AuditRecord.id) if row.details.get("alert") == alert_id), None)
+def audit_row(now: datetime, actor: str, action: str, appeal_id: int | None = None, **details) -> dict:
+    """The columns `audit` writes."""
+    return {"at": now, "actor": actor, "action": action, "appeal": appeal_id, "details": details}
+
+
+def audit_many(rows: list[dict]) -> None:
+    """Many audit rows (of `audit_row`) in multi-row statements."""
+    insert_values(AuditRecord, rows)
 
 
 def audit_trail(appeal_id: int) -> list[AuditRecord]:

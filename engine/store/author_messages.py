@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from peewee import fn
+
 from .models import AuthorMessageRecord
 from .statements import insert_unless_conflict
 
@@ -100,13 +102,37 @@ def postpone(message_id: int, until: datetime) -> None:
         (AuthorMessageRecord.id == message_id) & (AuthorMessageRecord.status == "pending")).execute()
 
 
-def dead_letters(*, limit: int = 200, before_id: int | None = None) -> list[AuthorMessageRecord]:
-    """Replies that could not be delivered, newest first (what the administrator looks at)."""
-    query = AuthorMessageRecord.select().where((AuthorMessageRecord.direction == "out")
-                                               & (AuthorMessageRecord.status == "dead"))
+def list_outgoing(*, status: str | None = None, appeal_id: int | None = None, before_id: int | None = None,
+                  limit: int = 200) -> list[AuthorMessageRecord]:
+    """Replies to authors, newest first (what the administrator looks at: ``status="dead"``)."""
+    query = AuthorMessageRecord.select().where(AuthorMessageRecord.direction == "out")
+    if status:
+        query = query.where(AuthorMessageRecord.status == status)
+    if appeal_id:
+        query = query.where(AuthorMessageRecord.appeal == appeal_id)
     if before_id:
         query = query.where(AuthorMessageRecord.id < before_id)
     return list(query.order_by(AuthorMessageRecord.id.desc()).limit(limit))
+
+
+def get_outgoing(message_id: int) -> AuthorMessageRecord | None:
+    return AuthorMessageRecord.get_or_none((AuthorMessageRecord.id == message_id)
+                                           & (AuthorMessageRecord.direction == "out"))
+
+
+def requeue(message_id: int, now: datetime) -> bool:
+    """A dead reply is due again now (its idempotency key unchanged, so a platform still drops a repeat)."""
+    return bool(
+        AuthorMessageRecord.update(status="pending", next_attempt_at=now, attempts=0)
+        .where((AuthorMessageRecord.id == message_id) & (AuthorMessageRecord.status == "dead"))
+        .execute()
+    )
+
+
+def counts_by_status() -> dict[str, int]:
+    rows = (AuthorMessageRecord.select(AuthorMessageRecord.status, fn.COUNT(AuthorMessageRecord.id).alias("n"))
+            .where(AuthorMessageRecord.direction == "out").group_by(AuthorMessageRecord.status))
+    return {row.status: row.n for row in rows}
 
 
 def latest_outgoing(appeal_ids: list[int]) -> dict[int, AuthorMessageRecord]:

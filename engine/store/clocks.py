@@ -28,6 +28,7 @@ def create_clock(appeal: AppealRecord, deadline, body: str, *, stopped_at: datet
         max_extension_days=deadline.max_extension_days,
         waits_for=deadline.waits_for,
         cap_at=deadline.cap_at,
+        provisional_years=deadline.provisional_years,
     )
 
 
@@ -57,7 +58,26 @@ TERM_COLUMNS = (
     "id", "kind", "basis", "body", "policy_id", "policy_version", "calendar_version", "started_at", "due_at",
     "deadline_version", "paused_since", "stopped_at", "breached_at", "amount", "on_non_working",
     "max_extension_days", "extension_days", "pause_credit", "waits_for", "cap_at",
+    "provisional_years",
 )
+
+
+def provisional_appeals(years: list[int]) -> dict[int, list[int]]:
+    """Appeals with an open clock counted provisionally for one of ``years`` (which the calendar now
+    has): appeal id → those years. Read through the partial index of m0020."""
+    found: dict[int, list[int]] = {}
+    if not years:
+        return found
+    rows = (ClockRecord.select(ClockRecord.appeal, ClockRecord.provisional_years)
+            .where(ClockRecord.provisional_years.is_null(False) & ClockRecord.stopped_at.is_null())
+            .tuples())
+    wanted = {str(year) for year in years}
+    for appeal_id, text in rows:
+        covered = sorted(int(y) for y in set(text.split(",")) & wanted)
+        if covered:
+            found.setdefault(appeal_id, [])
+            found[appeal_id] = sorted(set(found[appeal_id]) | set(covered))
+    return found
 
 
 def clock_terms(ids: list[int]) -> list[SimpleNamespace]:
@@ -92,15 +112,18 @@ def audit_many(rows: list[dict]) -> None:
 REPORT_FIELDS = ("body", "topic", "municipality", "channel", "policy")
 
 
-def _scoped(query, bodies: frozenset[str] | None):
-    """Only clocks of appeals held by ``bodies`` (None: every body), as the appeals list scopes them."""
+def _scoped(query, bodies: frozenset[str] | None, sectors: frozenset[str] | None = None):
+    """Only clocks of appeals held by ``bodies`` (None: every body) or in ``sectors``, as the appeals
+    list scopes them."""
     if bodies is None:
         return query
-    return query.where(AppealRecord.body.in_(sorted(bodies)) if bodies else AppealRecord.id < 0)
+    from .appeal_lists import scope_condition
+
+    return query.where(scope_condition(bodies, sectors))
 
 
 def sla_rows(*, kinds: tuple[str, ...], start: datetime, end: datetime, filters: dict[str, str],
-             bodies: frozenset[str] | None = None) -> list[dict]:
+             bodies: frozenset[str] | None = None, sectors: frozenset[str] | None = None) -> list[dict]:
     """Clocks of ``kinds`` due in [start, end), with the appeal fields reports group by."""
     query = (
         ClockRecord.select(
@@ -115,11 +138,11 @@ def sla_rows(*, kinds: tuple[str, ...], start: datetime, end: datetime, filters:
     for name, value in filters.items():
         column = ClockRecord.body if name == "body" else getattr(AppealRecord, name)
         query = query.where(column == value)
-    return list(_scoped(query, bodies).dicts())
+    return list(_scoped(query, bodies, sectors).dicts())
 
 
-def at_risk_rows(*, after: datetime, until: datetime,
-                 bodies: frozenset[str] | None = None) -> list[tuple[ClockRecord, AppealRecord]]:
+def at_risk_rows(*, after: datetime, until: datetime, bodies: frozenset[str] | None = None,
+                 sectors: frozenset[str] | None = None) -> list[tuple[ClockRecord, AppealRecord]]:
     """Running (not stopped, not paused) clocks due in (after, until]."""
     rows = (
         ClockRecord.select(ClockRecord, AppealRecord)
@@ -132,4 +155,4 @@ def at_risk_rows(*, after: datetime, until: datetime,
         )
         .order_by(ClockRecord.due_at, ClockRecord.id)
     )
-    return [(row, row.appeal) for row in _scoped(rows, bodies)]
+    return [(row, row.appeal) for row in _scoped(rows, bodies, sectors)]

@@ -10,7 +10,7 @@ from engine.domain.vocabulary import FINISHED_STATUSES
 
 from .db import is_postgres
 from .models import AppealRecord, ClockRecord, EscalationRecord
-from .statements import create, update_by_id
+from .statements import create, update_by_id, update_many
 
 _KEEP = object()
 
@@ -68,12 +68,25 @@ def claim_many(ids: list[int], now: datetime) -> list[EscalationRecord]:
 
 def advance(row: EscalationRecord, *, next_level: int, next_check_at: datetime | None, now: datetime,
             repeat_level=_KEEP, repeat_count=_KEEP, repeat_from=_KEEP) -> None:
+    update_by_id(EscalationRecord, row.id, advance_changes(next_level=next_level, next_check_at=next_check_at, now=now,
+                                                           repeat_level=repeat_level, repeat_count=repeat_count,
+                                                           repeat_from=repeat_from))
+
+
+def advance_changes(*, next_level: int, next_check_at: datetime | None, now: datetime,
+                    repeat_level=_KEEP, repeat_count=_KEEP, repeat_from=_KEEP) -> dict:
+    """The columns `advance` sets."""
     changes = {"next_level": next_level, "next_check_at": next_check_at, "updated_at": now}
     for name, value in (("repeat_level", repeat_level), ("repeat_count", repeat_count),
                         ("repeat_from", repeat_from)):
         if value is not _KEEP:
             changes[name] = value
-    update_by_id(EscalationRecord, row.id, changes)
+    return changes
+
+
+def advance_many(changes: list[tuple[int, dict]]) -> None:
+    """Many rows advanced at once: (escalation id, what `advance_changes` gave)."""
+    update_many(EscalationRecord, changes)
 
 
 def oldest_due(now: datetime) -> datetime | None:

@@ -185,6 +185,8 @@ class ClockRecord(BaseModel):
     # m0007: a clock that starts at the interim answer waits for it ("interim"; due at the cap meanwhile)
     waits_for = CharField(max_length=32, null=True)
     cap_at = UTCDateTimeField(null=True)  # the hard cap from receipt; the due time never passes it
+    # m0020: the years of the term counted on the provisional calendar ("2028"), None when the data cover it
+    provisional_years = CharField(max_length=64, null=True)
 
     class Meta:
         indexes = ((("appeal", "kind"), True),)

@@ -7,7 +7,7 @@ from datetime import datetime
 from peewee import fn
 
 from .models import AlertRecord, AppealRecord, ClockRecord
-from .statements import insert_unless_conflict
+from .statements import insert_unless_conflict, insert_values_unless_conflict
 
 # an alert's delivery states; "digested": not sent by itself but listed in a catch-up letter (its receipt names it)
 ALERT_STATUSES = ("pending", "sent", "dead", "superseded", "digested")
@@ -22,12 +22,24 @@ def enqueue(*, now: datetime, status: str = "pending", not_before: datetime | No
     A pending alert is delivered from `not_before` on (quiet hours), at once by default. One
     plain INSERT … ON CONFLICT DO NOTHING (the sweep writes many: a statement built once and no
     savepoint per row make it several times cheaper)."""
+    return insert_unless_conflict(AlertRecord, alert_row(now=now, status=status, not_before=not_before, **fields),
+                                  conflict=("idempotency_key",))
+
+
+def alert_row(*, now: datetime, status: str = "pending", not_before: datetime | None = None, **fields) -> dict:
+    """The columns `enqueue` writes for an alert."""
     values = {"created_at": now, "status": status, "attempts": 0, "repeat": 0,
               "next_attempt_at": (not_before or now) if status == "pending" else None, **fields}
     unknown = values.keys() - _FIELDS
     if unknown:
         raise TypeError(f"unknown alert fields {sorted(unknown)}")
-    return insert_unless_conflict(AlertRecord, values, conflict=("idempotency_key",))
+    return values
+
+
+def enqueue_many(rows: list[dict]) -> set[str]:
+    """Insert the alerts (rows of `alert_row`) whose idempotency keys do not exist, in multi-row
+    statements; the keys of those this call inserted."""
+    return insert_values_unless_conflict(AlertRecord, rows, conflict=("idempotency_key",), returning="idempotency_key")
 
 
 def pending(now: datetime, *, after_id: int, limit: int) -> list[AlertRecord]:

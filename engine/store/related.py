@@ -55,3 +55,58 @@ def authors_in_place(appeal_id: int, topic: str, municipality: str, since: datet
         sql, params = sql + _OTHER_AUTHOR, [*params, author_id]
     rows = database.execute_sql(_sql(sql + " LIMIT ?"), (*params, enough)).fetchall()
     return [r[0] for r in rows]
+
+
+class Neighbourhood:
+    """The routed appeals a batch's lookups can find, read with two queries for the whole batch: of its
+    authors on the topics expected, and on those topics in its municipalities, within the windows.
+    Each lookup it covers is answered as the SQL above answers it; one it does not cover gives None."""
+
+    def __init__(self, *, authors: set[str], places: set[str], topics: set[str], repeat_since: datetime,
+                 cluster_since: datetime, until: datetime):
+        self.topics, self.places, self.authors = topics, places, authors
+        self.repeat_since, self.cluster_since, self.until = repeat_since, cluster_since, until
+        at = AppealRecord.received_at
+        self.by_author: dict[tuple[str, str], list[tuple]] = {}
+        self.by_place: dict[tuple[str, str], list[tuple]] = {}
+        if authors and topics:
+            for appeal_id, author, topic, received in (
+                    AppealRecord.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.topic, at)
+                    .where(AppealRecord.author_id.in_(sorted(authors)) & AppealRecord.topic.in_(sorted(topics))
+                           & (at >= repeat_since) & (at <= until)).tuples()):
+                self.by_author.setdefault((author, topic), []).append((received, appeal_id))
+        if places and topics:
+            for appeal_id, author, topic, place, received in (
+                    AppealRecord.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.topic,
+                                        AppealRecord.municipality, at)
+                    .where(AppealRecord.topic.in_(sorted(topics)) & AppealRecord.municipality.in_(sorted(places))
+                           & (at >= cluster_since) & (at <= until)).tuples()):
+                self.by_place.setdefault((topic, place), []).append((received, appeal_id, author))
+        for rows in self.by_author.values():
+            rows.sort()
+
+    def same_author(self, appeal_id: int, author_id: str, topic: str, since: datetime,
+                    until: datetime) -> tuple[int, Neighbour | None] | None:
+        if author_id not in self.authors or topic not in self.topics or since < self.repeat_since \
+                or until > self.until:
+            return None
+        found = [(at, i) for at, i in self.by_author.get((author_id, topic), ())
+                 if since <= at <= until and i != appeal_id]
+        if not found:
+            return 0, None
+        return min(len(found), LIMIT), Neighbour(found[0][1], author_id, found[0][0])
+
+    def authors_in_place(self, appeal_id: int, topic: str, municipality: str, since: datetime, until: datetime,
+                         *, enough: int, author_id: str | None = None) -> list[str] | None:
+        if topic not in self.topics or municipality not in self.places or since < self.cluster_since \
+                or until > self.until:
+            return None
+        who: list[str] = []
+        for at, i, author in self.by_place.get((topic, municipality), ()):
+            if len(who) >= enough:
+                break
+            if since <= at <= until and i != appeal_id and (author_id is None or author != author_id):
+                name = author if author is not None else f"appeal:{i}"
+                if name not in who:
+                    who.append(name)
+        return who

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from .db import database, is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord, EscalationRecord
-from .statements import insert_values
+from .statements import insert_values, prepared_insert
 
 # the appeal's columns routing sets; the same for every appeal of a batch but these
 ROUTED_COLUMNS = ("body", "role", "topic", "priority", "policy", "municipality", "repeat_of", "on_control",
@@ -62,23 +62,32 @@ def unchanged(seen: dict[int, datetime]) -> set[int]:
     return {r.id for r in query if r.updated_at == seen[r.id]}
 
 
-def write(*, decisions: list[dict], assignments: list[dict], clocks: list[dict], ladders: dict[tuple, tuple],
-          appeals_routed: list[dict], audits: list[dict], now: datetime) -> dict[tuple[int, str], int]:
-    """Write a routed batch inside the caller's transaction. `clocks` carry `appeal` and `kind`;
-    `ladders` gives (ladder id, first check) by (appeal id, clock kind) for the clocks that get one;
-    `appeals_routed`: per appeal its id and ROUTED_COLUMNS. Returns the new clock ids by (appeal, kind)."""
+def prepare(*, decisions: list[dict], assignments: list[dict], clocks: list[dict], audits: list[dict]):
+    """The batch's rows with their SQL built and values converted (explanations JSON-encoded),
+    before the write transaction: what `write` runs inside it."""
+    return (prepared_insert(DecisionRecord, decisions), prepared_insert(AssignmentRecord, assignments),
+            prepared_insert(ClockRecord, clocks, returning=("id", "appeal", "kind")),
+            prepared_insert(AuditRecord, audits))
+
+
+def write(prepared, *, ladders: dict[tuple, tuple], appeals_routed: list[dict],
+          now: datetime) -> dict[tuple[int, str], int]:
+    """Write a routed batch inside the caller's transaction: what `prepare` made of its rows (the
+    clocks carry `appeal` and `kind`); `ladders` gives (ladder id, first check) by (appeal id, clock
+    kind) for the clocks that get one; `appeals_routed`: per appeal its id and ROUTED_COLUMNS.
+    Returns the new clock ids by (appeal, kind)."""
+    decisions, assignments, clocks, audits = prepared
     ids = [row["id"] for row in appeals_routed]
     AssignmentRecord.update(ended_at=now).where(
         AssignmentRecord.appeal.in_(ids) & AssignmentRecord.ended_at.is_null()).execute()
-    insert_values(DecisionRecord, decisions)
-    insert_values(AssignmentRecord, assignments)
-    clock_ids = {(appeal, kind): cid for cid, appeal, kind in
-                 insert_values(ClockRecord, clocks, returning=("id", "appeal", "kind"))}
+    decisions()
+    assignments()
+    clock_ids = {(appeal, kind): cid for cid, appeal, kind in clocks()}
     insert_values(EscalationRecord, [
         {"clock": clock_ids[key], "ladder_id": ladder_id, "next_level": 0, "next_check_at": first,
          "updated_at": now} for key, (ladder_id, first) in ladders.items()])
     _mark_routed(appeals_routed, now)
-    insert_values(AuditRecord, audits)
+    audits()
     return clock_ids
 
 

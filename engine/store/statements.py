@@ -11,7 +11,8 @@ with each field's own conversion.
 
 * `insert_row`, `create`: one row; `insert_rows`: many rows, one statement executed for each;
 * `insert_unless_conflict`: INSERT … ON CONFLICT (columns) DO NOTHING, true when it inserted;
-* `update_by_id`: set given columns of one row;
+* `update_by_id`: set given columns of one row; `update_many`: the same for many rows;
+* `insert_values_unless_conflict`: many rows, those whose unique key exists left out;
 * `first_where`, `first_id_where`: the first row (or its id) whose fields equal given values.
 """
 
@@ -74,19 +75,22 @@ def insert_values(model: type[Model], rows: list[dict], *, returning: tuple[str,
     INSERT … VALUES statements: one round trip per few hundred rows. With `returning`, the rows
     RETURNING those columns, in no promised order (neither database promises one): return a
     column that tells the rows apart. Rows whose values are expressions go through peewee."""
+    return prepared_insert(model, rows, returning=returning)()
+
+
+def prepared_insert(model: type[Model], rows: list[dict], *,
+                    returning: tuple[str, ...] = ()) -> Callable[[], list[tuple]]:
+    """`insert_values` in two steps: the SQL built and every value converted (JSON encoded, times
+    in UTC) now, before a transaction; the statements run when the result is called, inside it."""
     if not rows:
-        return []
+        return list
     full = [_with_defaults(model, row) for row in rows]
     fields = _fields(model, full[0])
     entry = None if _has_expression(v for row in full for v in row.values()) else _entry(
         ("insert", model, tuple(full[0]), type(database.obj)),
         lambda: _build(lambda values: model.insert(**values), fields, full[0]))
     if entry is None or " VALUES (" not in entry[0]:
-        query = model.insert_many(full)
-        if returning:
-            return list(query.returning(*[model._meta.fields[name] for name in returning]).tuples().execute())
-        query.execute()
-        return []
+        return lambda: _insert_many(model, full, returning)
     sql, fields = entry
     head, group = sql.split(" VALUES ", 1)
     group = group.split(" RETURNING ", 1)[0]  # PostgreSQL's single-row form returns the id
@@ -95,14 +99,27 @@ def insert_values(model: type[Model], rows: list[dict], *, returning: tuple[str,
         tail = " RETURNING " + ", ".join(f'"{model._meta.fields[n].column_name}"' for n in returning)
     converters = [model._meta.fields[name] for name in returning]
     per = max(1, MAX_PARAMETERS // len(fields))
-    out: list[tuple] = []
-    for start in range(0, len(full), per):
-        chunk = full[start:start + per]
-        params = [value for row in chunk for value in _values(fields, row)]
-        cursor = database.execute_sql(f"{head} VALUES {', '.join([group] * len(chunk))}{tail}", params)
-        if returning:
-            out += [tuple(f.python_value(v) for f, v in zip(converters, r, strict=True)) for r in cursor.fetchall()]
-    return out
+    chunks = [(f"{head} VALUES {', '.join([group] * len(full[start:start + per]))}{tail}",
+               [value for row in full[start:start + per] for value in _values(fields, row)])
+              for start in range(0, len(full), per)]
+
+    def run() -> list[tuple]:
+        out: list[tuple] = []
+        for chunk_sql, params in chunks:
+            cursor = database.execute_sql(chunk_sql, params)
+            if returning:
+                out += [tuple(f.python_value(v) for f, v in zip(converters, r, strict=True))
+                        for r in cursor.fetchall()]
+        return out
+    return run
+
+
+def _insert_many(model: type[Model], full: list[dict], returning: tuple[str, ...]) -> list[tuple]:
+    query = model.insert_many(full)
+    if returning:
+        return list(query.returning(*[model._meta.fields[name] for name in returning]).tuples().execute())
+    query.execute()
+    return []
 
 
 def insert_unless_conflict(model: type[Model], row: dict, *, conflict: tuple[str, ...]) -> bool:
@@ -123,6 +140,52 @@ def insert_unless_conflict(model: type[Model], row: dict, *, conflict: tuple[str
 def _insert_unless(model: type[Model], values: dict, conflict: tuple[str, ...]):
     target = [model._meta.fields[name] for name in conflict]
     return model.insert(**values).on_conflict(conflict_target=target, action="NOTHING").returning()
+
+
+def insert_values_unless_conflict(model: type[Model], rows: list[dict], *, conflict: tuple[str, ...],
+                                  returning: str) -> set:
+    """`insert_unless_conflict` for many rows in multi-row statements: the `returning` column's
+    values of the rows this call inserted (a row whose `conflict` columns exist is left out)."""
+    if not rows:
+        return set()
+    full = [_with_defaults(model, row) for row in rows]
+    fields = _fields(model, full[0])
+    entry = None if _has_expression(v for row in full for v in row.values()) else _entry(
+        ("insert-unless-conflict", model, tuple(full[0]), conflict, type(database.obj)),
+        lambda: _build(lambda values: _insert_unless(model, values, conflict), fields, full[0]))
+    if entry is None or " VALUES (" not in entry[0] or " ON CONFLICT " not in entry[0]:
+        return {row[returning] for row in full if insert_unless_conflict(model, row, conflict=conflict)}
+    sql, fields = entry
+    head, rest = sql.split(" VALUES ", 1)
+    group, on_conflict = rest.split(" ON CONFLICT ", 1)
+    on_conflict = on_conflict.split(" RETURNING ", 1)[0]
+    column = model._meta.fields[returning]
+    per = max(1, MAX_PARAMETERS // len(fields))
+    found: set = set()
+    for start in range(0, len(full), per):
+        chunk = full[start:start + per]
+        cursor = database.execute_sql(
+            f'{head} VALUES {", ".join([group] * len(chunk))} ON CONFLICT {on_conflict} '
+            f'RETURNING "{column.column_name}"', [v for row in chunk for v in _values(fields, row)])
+        found.update(column.python_value(r[0]) for r in cursor.fetchall())
+    return found
+
+
+def update_many(model: type[Model], changes: list[tuple[int, dict]]) -> None:
+    """`update_by_id` for many rows whose changes set the same columns: one statement built once,
+    executed for each row in one call (psycopg sends them in a pipeline, not one round trip each)."""
+    if not changes:
+        return
+    first = changes[0][1]
+    entry = None if _has_expression(v for _, row in changes for v in row.values()) else _entry(
+        ("update", model, tuple(first), type(database.obj)), lambda: _build_update(model, first, changes[0][0]))
+    if entry is None or any(tuple(row) != tuple(first) for _, row in changes):
+        for row_id, row in changes:
+            update_by_id(model, row_id, row)
+        return
+    sql, fields = entry
+    pk = model._meta.primary_key
+    database.cursor().executemany(sql, [[*_values(fields[:-1], row), pk.db_value(row_id)] for row_id, row in changes])
 
 
 def update_by_id(model: type[Model], row_id: int, changes: dict) -> int:

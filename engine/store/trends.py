@@ -66,7 +66,6 @@ def clock_outcomes_by_body(*, kinds: tuple[str, ...], now: datetime, due_from: d
                                 _flag(stopped & (ClockRecord.stopped_at <= ClockRecord.due_at)),
                                 _flag(stopped & (ClockRecord.stopped_at > ClockRecord.due_at)),
                                 _flag(overdue), _flag(open_ & ~overdue))
-             .join(AppealRecord)
              .where(ClockRecord.kind.in_(kinds))
              .group_by(ClockRecord.body)
              .order_by(ClockRecord.body))
@@ -78,7 +77,9 @@ def clock_outcomes_by_body(*, kinds: tuple[str, ...], now: datetime, due_from: d
         query = query.where(ClockRecord.started_at >= started_from)
     if started_to is not None:
         query = query.where(ClockRecord.started_at < started_to)
-    return [(body, *(int(n or 0) for n in counts)) for body, *counts in _scoped(query, bodies, sectors).tuples()]
+    if bodies is not None:  # the scope is the appeal's: join it only when there is one
+        query = _scoped(query.join(AppealRecord), bodies, sectors)
+    return [(body, *(int(n or 0) for n in counts)) for body, *counts in query.tuples()]
 
 
 def located(start: datetime, end: datetime, *, limit: int, bodies=None, sectors=None) -> list[tuple]:

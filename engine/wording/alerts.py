@@ -153,6 +153,17 @@ def dead_letter(alert, *, error: str, attempts: int, labels: Labels) -> tuple[st
     return subject, body
 
 
+def calendar_missing_alert(year: int, warning: str) -> tuple[str, str]:
+    """(subject, body) telling the administrator that next year's production calendar is missing."""
+    subject = f"[ЦУР] Нет производственного календаря на {year} год"
+    body = "\n".join([
+        sentence(warning) + ".",
+        f"Пока его нет, сроки, заходящие в {year} год, отмечены как предварительные; после публикации "
+        "календаря они будут пересчитаны автоматически, с записью в журнале.",
+    ])
+    return subject, body
+
+
 def sentence(text: str) -> str:
     """The text as the start of a sentence: its first letter capitalised."""
     return text[:1].upper() + text[1:]

@@ -86,6 +86,7 @@ EVENT_NAMES = {
     "appeal.routing_failed": "Ошибка маршрутизации, будет повтор",
     "alert.acknowledged": "Оповещение принято",
     "alert.digested": "Оповещение включено в сводку после перерыва",
+    "appeals.exported": "Выгружен список обращений",
     "clock.started": "Запущен срок",
     "clock.paused": "Срок приостановлен",
     "clock.resumed": "Срок возобновлён",
@@ -100,6 +101,7 @@ EVENT_NAMES = {
     "reply.retry": "Сообщение автору пока не доставлено, будет повтор",
     "reply.dead": "Сообщение автору не доставлено",
     "reply.switched_off": "Сообщение автору не отправляется",
+    "reply.requeued": "Сообщение автору поставлено на повторную отправку",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by
@@ -119,6 +121,7 @@ LEVEL_NAMES = {
     "daily-digest": "Ежедневная сводка просрочек",
     "catch-up": "Сводка после перерыва в оповещениях",
     "author-message": "Сообщение автора обращения",
+    "calendar": "Нет производственного календаря на следующий год",
     "answer-review": "Ответ ждёт проверки ЦУР",
     "answer-returned": "Ответ возвращён на доработку",
 }
@@ -197,6 +200,7 @@ ALERT_STATUS_NAMES = {
     "sent": "отправлено",
     "dead": "не доставлено",
     "superseded": "заменено более высоким уровнем",
+    "digested": "включено в сводку после перерыва",
 }
 
 REGIME_NAMES = {
@@ -287,6 +291,15 @@ FIELD_NAMES = {
     "remarks": "замечания ЦУР",
     "written_by": "автор ответа",
     "edited": "исправлен при проверке",
+    # an alert accepted by the link of its e-mail, or listed in a catch-up letter
+    "via": "как принято",
+    "letter": "в сводке, оповещение №",
+    "superseded": "уровень пропущен",
+    # a message to the author (the reply outbox's audit)
+    "message": "сообщение №",
+    "message_kind": "вид сообщения",
+    "author_message": "сообщение автору №",
+    "on_time": "в срок",
     "on_control": "на контроле ЦУР",
     "answer_withdrawn": "отозван ответ №",
     "repeat": "повтор №",
@@ -334,6 +347,11 @@ ACTOR_NAMES = {
     "admin": "администратор (командная строка)",
 }
 
+# how an alert was acknowledged, when not on a staff page
+ACKNOWLEDGED_VIA_NAMES = {
+    "email-link": "по ссылке «Принять» из письма",
+}
+
 FIXED: dict[str, Mapping[str, str]] = {
     "status": STATUS_NAMES,
     "clock": CLOCK_NAMES,
@@ -351,6 +369,7 @@ FIXED: dict[str, Mapping[str, str]] = {
     "staff_role": STAFF_ROLE_NAMES,
     "clock_state": CLOCK_STATE_NAMES,
     "alert_status": ALERT_STATUS_NAMES,
+    "acknowledged_via": ACKNOWLEDGED_VIA_NAMES,
     "regime": REGIME_NAMES,
     "priority": PRIORITY_NAMES,
     "rule_activation": RULE_ACTIVATION_NAMES,

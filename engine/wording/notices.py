@@ -13,6 +13,16 @@ PUBLISHED_ON = {
 }
 
 
+def provisional_note(years: str | None) -> str | None:
+    """Why a deadline is provisional, for staff: the years its term crosses that have no official calendar."""
+    if not years:
+        return None
+    listed = years.split(",")
+    named = (f"на {listed[0]} год" if len(listed) == 1 else "на " + ", ".join(listed) + " годы")
+    return (f"Срок предварительный: производственный календарь {named} не загружен, срок посчитан по "
+            "выходным и праздникам ст. 112 ТК РФ без переносов и будет пересчитан после загрузки календаря")
+
+
 def reply_published(route: str | None, platform_id: str | None, kind_title: str | None = None) -> str:
     """The timeline's title of a reply the platform accepted, with the id the platform gave it."""
     where, what = PUBLISHED_ON.get(route or "", ("", ""))

@@ -22,7 +22,8 @@ CODE_FIELDS = {
     "role": "role", "from_role": "role", "recipient_role": "role", "requested_role": "role", "clock": "clock",
     "priority": "priority", "from_priority": "priority", "status": ("status", "alert_status"), "topic": "topic",
     "policy": "policy", "deadline_policy": "policy", "regime": "regime", "channel": "channel",
-    "level": "level", "municipality": "municipality",
+    "level": "level", "municipality": "municipality", "via": "acknowledged_via",
+    "message_kind": "message_kind",
 }
 CLOCK_LISTS = ("clocks_stopped", "clocks_paused", "without_interim")
 CLOCK_TERMS = ("clocks_started", "clocks_resumed", "clocks_restarted")
@@ -173,3 +174,17 @@ def rule_title(description: str | None) -> str | None:
     if not description:
         return None
     return description.split(" — ", 1)[0].strip() or None
+
+
+def did_you_mean(code: str | None, known, names: Mapping[str, str] | None = None) -> str:
+    """«; возможно, имелось в виду biysk-admin («Администрация города Бийска»)» for a misspelt id, the closest
+    known one (with its name when ``names`` has it); empty when nothing is close."""
+    from difflib import get_close_matches
+
+    if not isinstance(code, str) or not code:
+        return ""
+    found = get_close_matches(code, sorted(str(k) for k in known), n=1, cutoff=0.6)
+    if not found:
+        return ""
+    name = (names or {}).get(found[0])
+    return f"; возможно, имелось в виду {found[0]}" + (f" («{name}»)" if name and name != found[0] else "")

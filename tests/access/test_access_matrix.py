@@ -79,8 +79,8 @@ MATRIX: dict[str, object] = {
     "clocks.extend": WORK,  # the route admits operators; the clock service refuses officials with 403
     "reports.sla": {"manager", "policy", "admin", "curator"},
     "reports.at_risk": {"manager", "policy", "admin", "curator"},
-    "reports.trends_report": {"manager", "policy", "admin"},  # the centre's picture of the region
-    "web.analytics": LEAD,
+    "reports.trends_report": {"manager", "policy", "admin", "curator"},  # the centre's picture of the region
+    "web.analytics": REVIEW,  # the centre's picture: managers and the curator
     "rules.vocabulary": RULES,
     "rules.list_versions": RULES,
     "rules.get_version": RULES,
@@ -93,9 +93,12 @@ MATRIX: dict[str, object] = {
     "rules.simulate": RULES,  # queues a backtest for the worker (202)
     "rules.list_simulations": RULES,
     "rules.get_simulation": RULES,
+    "rules.reroute_simulated": RULES,  # re-routes the open appeals a simulation found changed
     "alerts.list_alerts": WORK,
     "alerts.get_alert": WORK,
     "alerts.acknowledge": WORK,
+    "replies.list_replies": {"admin"},  # replies to residents; the dead ones with their reason
+    "replies.retry": {"admin"},  # send a dead reply again once its cause is fixed
     "saved_filters.list_filters": READ,  # the caller's own
     "saved_filters.save_filter": READ,
     "saved_filters.delete_filter": READ,

@@ -87,3 +87,22 @@ def test_a_manager_login_leads_several_sectors_and_its_tokens_too(cli_env, capsy
     assert (caller.role, caller.sectors) == ("manager", ("housing", "waste"))
     assert "belova\tmanager\tsectors housing, waste\tactive" in listed[1]
     assert unknown[0] == 2 and "unknown sector 'mars'" in unknown[2]
+
+
+def test_a_sector_heads_dashboard_and_reports_count_her_topics_appeals(runtime, clock, three):
+    from engine.services import reports
+    from engine.services.access import visible_bodies, visible_sectors
+    from engine.services.overview import manager_overview
+
+    directory = runtime.policy_set.directory
+    scope = {"bodies": visible_bodies(HOUSING_ONLY, directory), "sectors": visible_sectors(HOUSING_ONLY)}
+    clock.set(at("Mon 2027-01-11 17:00 +0700"))
+    sweep(runtime)
+    start, end = reports.period(runtime, "2026-12-01", "2027-01-10")
+
+    sla = reports.sla_report(runtime, start=start, end=end, **scope)
+    overview = manager_overview(runtime, HOUSING_ONLY)
+
+    assert [item["body"] for item in sla["items"]] == ["rubtsovsk-admin"]  # the heating outage's answer clock
+    assert {a.id for a in overview["overdue"]} == {three["heating"]}
+    assert {a.appeal.id for a in overview["alerts"]} == {three["heating"]}

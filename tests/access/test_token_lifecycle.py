@@ -125,8 +125,11 @@ def test_healthz_warns_before_a_token_in_use_expires_and_not_about_one_nobody_us
 
     health = client.get("/healthz").get_json()
 
-    assert [t["label"] for t in health["tokens_expiring"]] == ["crm-sync"]
-    assert len(health["warnings"]) == 1 and "crm-sync" in health["warnings"][0]
+    crm_sync = next(v.id for v in api_tokens.list_tokens(runtime.now()) if v.label == "crm-sync")
+    assert [t["id"] for t in health["tokens_expiring"]] == [crm_sync]
+    assert len(health["warnings"]) == 1 and f"API-токена {crm_sync}," in health["warnings"][0]
     assert "истекает 2026-12-10" in health["warnings"][0]
+    assert "crm-sync" not in client.get("/healthz").get_data(as_text=True)  # public: ids, never labels
+    assert "appeals_tokens_expiring 1\n" in client.get("/metrics").get_data(as_text=True)
     quiet = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, token_warn_days=5))
     assert health_report(quiet)["tokens_expiring"] == []

@@ -100,7 +100,8 @@ def test_a_59_fz_deadline_is_extended_once_by_at_most_30_days_with_a_reason_by_a
     assert answer.due_at - due_before >= timedelta(days=29)
     assert answer.deadline_version == 2
     assert second.status_code == 409
-    assert "only once" in second.get_json()["error"]["message"]
+    assert second.get_json()["error"]["message"] == ("продление невозможно: срок ответа уже продлён на 30 дн.; "
+                                                   "срок продлевается только один раз")
 
 
 def test_forwarding_after_the_7_day_term_needs_a_reason_for_the_delay(client, tokens, runtime, clock):

@@ -16,7 +16,6 @@ from engine.domain.businesstime import (
     is_working_time,
     working_time_between,
 )
-from engine.domain.calendar import CalendarNotAvailable
 from tests.support.business_calendars import CALENDARS, OFFICE, PRODUCTION
 from tests.support.moments import at
 
@@ -169,13 +168,53 @@ def test_naive_datetimes_are_refused():
         add_working_hours(datetime(2026, 3, 2, 9, 0), timedelta(hours=1), OFFICE)
 
 
-def test_arithmetic_beyond_the_calendar_raises_calendar_not_available_naming_the_year():
-    with pytest.raises(CalendarNotAvailable, match="2028"):
-        add_calendar_days(at("Fri 2027-12-10 10:00"), 30, OFFICE)
-    with pytest.raises(CalendarNotAvailable, match="2028"):
-        add_working_hours(at("Fri 2027-12-31 10:00"), timedelta(hours=1), OFFICE)
-    with pytest.raises(CalendarNotAvailable, match="2024"):
-        working_time_between(at("Tue 2024-12-31 10:00"), at("Thu 2025-01-09 10:00"), OFFICE)
+@pytest.mark.parametrize(
+    ("start", "days", "on_non_working", "expected"),
+    [
+        # 2028 has no data: the provisional calendar keeps weekends and the holidays of art. 112
+        # Fri 10 Dec 2027 + 30 days = Sun 9 Jan 2028 (a weekend) → Mon 10 Jan
+        ("Fri 2027-12-10 10:00", 30, "next", "Mon 2028-01-10 23:59:59"),
+        # Mon 20 Dec 2027 + 30 days = Wed 19 Jan 2028, a working day
+        ("Mon 2027-12-20 10:00", 30, "next", "Wed 2028-01-19 23:59:59"),
+        # Wed 24 Nov 2027 + 30 days = Fri 24 Dec 2027: the official data still count it
+        ("Wed 2027-11-24 10:00", 30, "next", "Fri 2027-12-24 23:59:59"),
+        # Thu 3 Feb 2028 + 20 days = Wed 23 Feb 2028, a fixed holiday → Thu 24 Feb; previous: Tue 22 Feb
+        ("Thu 2028-02-03 10:00", 20, "next", "Thu 2028-02-24 23:59:59"),
+        ("Thu 2028-02-03 10:00", 20, "previous", "Tue 2028-02-22 23:59:59"),
+        # Sat 4 Nov 2028 is a holiday on a weekend: no transfer provisionally, Mon 6 Nov works
+        ("Thu 2028-10-05 10:00", 30, "next", "Mon 2028-11-06 23:59:59"),
+        # before the data: a back-filled 2024 record; Wed 1 Jan 2025 is a holiday, the day before is in 2024
+        ("Mon 2024-12-02 10:00", 30, "previous", "Tue 2024-12-31 23:59:59"),
+        ("Wed 2025-01-01 07:00 UTC", 0, "previous", "Tue 2024-12-31 23:59:59"),
+    ],
+)
+def test_beyond_the_data_days_are_counted_on_the_provisional_calendar(start, days, on_non_working, expected):
+    assert add_calendar_days(at(start), days, OFFICE, on_non_working) == at(expected)
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "expected"),
+    [
+        # Fri 31 Dec 2027 is a transferred day off (data); 1-8 Jan 2028 are holidays (provisional),
+        # 8-9 Jan a weekend: the first working hour is Mon 10 Jan 09:00
+        ("Fri 2027-12-31 10:00", "1 working hour", "Mon 2028-01-10 10:00"),
+        # the provisional year has no shortened days: Tue 22 Feb 2028 ends at 18:00
+        ("Tue 2028-02-22 17:00", "1 working hour", "Tue 2028-02-22 18:00"),
+        ("Tue 2028-02-22 17:00", "2 working hours", "Thu 2028-02-24 10:00"),
+        # a 2024 hotline record: weekends and holidays of art. 112 only
+        ("Tue 2024-12-31 17:00", "2 working hours", "Thu 2025-01-09 10:00"),
+    ],
+)
+def test_working_hours_beyond_the_data_use_the_provisional_calendar(start, duration, expected):
+    assert add_working_hours(at(start), hours(duration), OFFICE) == at(expected)
+
+
+def test_a_term_is_marked_provisional_by_the_years_the_data_lack():
+    assert OFFICE.provisional_years(at("Mon 2027-12-20 10:00"), at("Wed 2028-01-19 23:59")) == "2028"
+    assert OFFICE.provisional_years(at("Mon 2024-12-02 10:00"), at("Tue 2024-12-31 23:59")) == "2024"
+    assert OFFICE.provisional_years(at("Wed 2027-11-24 10:00"), at("Fri 2027-12-24 23:59")) is None
+    # local dates count: 23:30 on 31 Dec 2027 in Barnaul is still 2027 (16:30 UTC)
+    assert OFFICE.provisional_years(at("Fri 2027-12-31 23:30"), at("Fri 2027-12-31 23:59")) is None
 
 
 starts = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 10, 31), timezones=st.just(UTC))
@@ -238,11 +277,3 @@ def test_n_working_days_contain_exactly_n_working_days_after_the_start_date(star
     last = (due - timedelta(microseconds=1)).astimezone(cal.tz).date()
     counted = sum(cal.is_working_day(first + timedelta(days=i)) for i in range((last - first).days + 1))
     assert counted == days
-
-
-def test_a_term_moved_back_before_the_first_calendar_year_is_refused_not_guessed():
-    """Wed 2025-01-01 is a holiday; the working day before it lies in 2024, which has no data."""
-    from engine.domain.calendar import CalendarNotAvailable
-
-    with pytest.raises(CalendarNotAvailable):
-        add_calendar_days(datetime(2025, 1, 1, 0, 0, tzinfo=UTC), 0, OFFICE, "previous")

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from engine.domain.calendar import (
+    FIXED_HOLIDAYS,
     BusinessCalendar,
-    CalendarNotAvailable,
     ProductionCalendar,
     WorkingHours,
     missing_next_year,
@@ -128,12 +128,33 @@ def test_missing_next_year_reports_the_year_from_the_first_of_october(today, exp
     assert missing_next_year(SHIPPED, today) == expected
 
 
-def test_a_year_beyond_the_data_raises_calendar_not_available_naming_it():
-    with pytest.raises(CalendarNotAvailable, match="2028") as caught:
-        SHIPPED.is_working_day(date(2028, 1, 10))
-    assert caught.value.year == 2028
-    with pytest.raises(CalendarNotAvailable, match="2024"):
-        SHIPPED.is_shortened(date(2024, 12, 28))
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        # 2028 has no data: provisional, weekends and the holidays of art. 112, no transfers
+        ("Mon 2028-01-03", False), ("Fri 2028-01-07", False), ("Sat 2028-01-08", False),
+        ("Mon 2028-01-10", True), ("Wed 2028-02-23", False), ("Wed 2028-03-08", False),
+        ("Mon 2028-05-01", False), ("Tue 2028-05-09", False), ("Mon 2028-06-12", False),
+        ("Sat 2028-11-04", False), ("Mon 2028-11-06", True), ("Fri 2028-12-29", True),
+        # 2024 before the data: 31 December 2024 was a decree's day off, provisionally it works
+        ("Tue 2024-12-31", True), ("Sat 2024-12-28", False),
+        # inside the data the decree counts: Fri 31 Dec 2027 off, Sat 20 Feb 2027 works
+        ("Fri 2027-12-31", False), ("Sat 2027-02-20", True),
+    ],
+)
+def test_a_year_beyond_the_data_is_counted_on_the_provisional_calendar(day, working):
+    weekday, iso = day.split()
+    d = date.fromisoformat(iso)
+    assert d.strftime("%a") == weekday
+    assert SHIPPED.is_working_day(d) is working
+    assert SHIPPED.is_provisional(d) is (d.year not in YEARS)
+    assert not SHIPPED.is_shortened(d) or d.year in YEARS
+
+
+def test_the_provisional_holidays_are_the_fourteen_days_of_article_112():
+    assert len(FIXED_HOLIDAYS) == 14
+    assert sorted(FIXED_HOLIDAYS)[:8] == [(1, day) for day in range(1, 9)]
+    assert SHIPPED.provisional_years(date(2027, 12, 20), date(2029, 1, 10)) == (2028, 2029)
 
 
 def test_the_version_ignores_document_order_but_follows_content():

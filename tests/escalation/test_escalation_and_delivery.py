@@ -152,17 +152,19 @@ def test_an_smtp_outage_delays_alerts_but_loses_none(runtime, clock, routed_appe
     sweep(runtime)
 
     first = deliver_pending(runtime)
-    assert (first.sent, first.failed) == (0, 3)  # the centre head's alert, the letters to the passed-over two
+    # the centre head's alert, the letters to the three passed over (the sector head also by Telegram,
+    # which has no sender in this test and keeps failing)
+    assert (first.sent, first.failed) == (0, 5)
     waiting = list(AlertRecord.select().where(AlertRecord.status == "pending"))
-    assert len(waiting) == 3 and all(a.attempts == 1 and a.next_attempt_at > clock() for a in waiting)
+    assert len(waiting) == 5 and all(a.attempts == 1 and a.next_attempt_at > clock() for a in waiting)
     assert deliver_pending(runtime).failed == 0  # not retried before its time
 
     server = SmtpServer(port).start()
     try:
         clock.set(at("Wed 2027-01-13 13:00 +0700"))
-        assert deliver_pending(runtime).sent == 3
+        assert deliver_pending(runtime).sent == 4
         assert deliver_pending(runtime).sent == 0
-        assert len(server.messages) == 3
+        assert len(server.messages) == 4
     finally:
         server.stop()
 

@@ -49,7 +49,7 @@ def test_an_escalation_rule_checks_a_number_s_range_like_a_routing_rule():
     with pytest.raises(RulebookError) as error:
         escalation_rules({"fact": "hour", "op": "in", "value": [9, 24]})
 
-    assert str(error.value) == "escalation.yaml: rule r1: field when.value: 24 is out of range for hour"
+    assert str(error.value) == "escalation.yaml: правило r1: поле when.value: 24 вне допустимого диапазона факта hour"
     assert escalation_rules({"fact": "hour", "op": "in", "value": [0, 23]}).first({"hour": 23}).rule == "r1"
 
 
@@ -78,13 +78,13 @@ def test_a_broken_escalation_condition_is_refused_with_the_message_a_routing_rul
         escalation_rules(when)
 
     assert str(escalation.value) == str(routing.value)
-    assert str(escalation.value).startswith("escalation.yaml: rule r1: field when")
+    assert str(escalation.value).startswith("escalation.yaml: правило r1: поле when")
 
 
 def test_an_escalation_rule_still_refuses_the_text_operators_and_unknown_facts():
-    with pytest.raises(RulebookError, match=r"field when\.op: unknown operator 'matches'; known operators: equals"):
+    with pytest.raises(RulebookError, match=r"поле when\.op: нет оператора 'matches'; есть: equals"):
         escalation_rules({"fact": "tags", "op": "matches", "value": "ям"})
-    with pytest.raises(RulebookError, match=r"field when\.all\[0\]\.fact: unknown fact 'lemmas'; known facts: clock"):
+    with pytest.raises(RulebookError, match=r"поле when\.all\[0\]\.fact: нет факта 'lemmas'; есть: clock"):
         escalation_rules({"all": [{"fact": "lemmas", "op": "has_any", "value": ["яма"]}]})
 
 

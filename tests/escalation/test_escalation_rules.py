@@ -31,13 +31,16 @@ def selection(rules: list, ladders=("answer",)):
 
 @pytest.mark.parametrize(("rule", "message"), [
     ({"id": "r1", "description": "d", "when": {"fact": "colour", "op": "equals", "value": "red"},
-      "then": {"ladder": "answer"}}, "rule r1: field when.fact: unknown fact 'colour'"),
+      "then": {"ladder": "answer"}}, "правило r1: поле when.fact: нет факта 'colour'"),
     ({"id": "r1", "description": "d", "when": {"fact": "clock_kind", "op": "equals", "value": "anwser"},
-      "then": {"ladder": "answer"}}, "rule r1: field when.value: 'anwser' is not a value of clock_kind"),
-    ({"id": "r1", "description": "d", "then": {"ladder": "nope"}}, "rule r1: field then.ladder: unknown ladder 'nope'"),
+      "then": {"ladder": "answer"}}, "правило r1: поле when.value: "
+      "'anwser' — не значение факта clock_kind; возможно, имелось в виду answer"),
+    ({"id": "r1", "description": "d", "then": {"ladder": "nope"}}, "правило r1: поле then.ladder: "
+      "неизвестное значение ladder 'nope'"),
     ({"id": "r1", "description": "d", "when": {"fact": "priority", "op": "phrase", "value": "x"},
-      "then": {"ladder": "answer"}}, "rule r1: field when.op: unknown operator 'phrase'"),
-    ({"id": "r1", "description": "d", "then": {"ladder": "answer"}, "pri": 1}, "rule r1: field pri: unknown field"),
+      "then": {"ladder": "answer"}}, "правило r1: поле when.op: нет оператора 'phrase'"),
+    ({"id": "r1", "description": "d", "then": {"ladder": "answer"}, "pri": 1}, "правило r1: поле pri: "
+      "неизвестное поле; допустимы id, description, when, then"),
 ])
 def test_a_broken_selection_rule_names_the_file_the_rule_and_the_field(rule, message):
     with pytest.raises(RulebookError) as error:

@@ -8,7 +8,13 @@ from datetime import timedelta
 
 import pytest
 
+from engine.replies.pacing import Pacer
+from engine.replies.vk import VkReplySender
+from engine.services.credentials import find_channel
+from engine.services.delivery import CLAIM_SECONDS
+from engine.services.reply_delivery import outgoing as reply_outgoing
 from engine.services.timeline import timeline
+from engine.store import author_messages
 from engine.store.models import AlertRecord, AppealRecord, AuditRecord
 from tests.support.moments import at
 from tests.support.reply_platforms import VK_TOKEN, add_channels, deliver, outgoing, point_runtime_at, start_platforms
@@ -163,3 +169,41 @@ def test_a_revoked_bot_token_is_one_alert_and_no_retry_storm(runtime, clock, cli
     admins = runtime.policy_set.directory.holders("administrator")
     assert len(dead_letters) == sum(len(admin.channels) for admin in admins)
     assert {a.subject for a in dead_letters} == {"[ЦУР] Канал «cur-bot»: ответы жителям не отправляются"}
+
+
+@pytest.mark.both_databases
+def test_a_worker_lost_after_vk_accepted_the_comment_does_not_make_a_second_one(runtime, clock, client, platforms):
+    """The worker claimed the reply and VK took the comment, then the worker died before recording it: the
+    claim lapses, the reply is sent again with the same guid, and VK answers the first comment's id."""
+    appeal = vk_pit(client, clock=clock)
+    [ack] = outgoing(appeal.id)
+    assert author_messages.claim(ack.id, clock(), clock() + timedelta(seconds=CLAIM_SECONDS))
+    first = runtime.reply_senders["vk_comment"].send(reply_outgoing(runtime, ack, find_channel("gov-vk")))
+
+    assert deliver(runtime).sent == 0  # still claimed by the lost worker
+    clock.set(clock() + timedelta(seconds=CLAIM_SECONDS))
+    assert deliver(runtime).sent == 1
+
+    assert len(platforms.vk.comments) == 1
+    [ack] = outgoing(appeal.id)
+    assert (ack.status, ack.platform_id) == ("sent", first.platform_id)
+
+
+def test_a_reply_our_own_pace_holds_back_is_sent_later_without_spending_an_attempt(runtime, clock, client,
+                                                                                   platforms):
+    seconds = [0.0]
+    pacer = Pacer(clock=lambda: seconds[0], sleep=lambda s: None, max_wait=0.5)
+    runtime.reply_senders["vk_comment"] = VkReplySender(platforms.vk.url, pacer, calls_per_second=0.5)
+    first, second = vk_pit(client, 4051, "ev-1"), vk_pit(client, 4052, "ev-2")
+
+    report = deliver(runtime)
+
+    assert (report.sent, report.deferred, report.failed) == (1, 1, 0)
+    [held] = outgoing(second.id)
+    assert (held.status, held.attempts, held.last_error) == ("pending", 0, None)
+    assert held.next_attempt_at == clock() + timedelta(seconds=2)  # one call per 2 s with this token
+    seconds[0] += 2
+    clock.set(held.next_attempt_at)
+    assert deliver(runtime).sent == 1
+    assert [c["params"]["reply_to_comment"] for c in platforms.vk.comments] == ["4051", "4052"]
+    assert outgoing(first.id)[0].attempts == outgoing(second.id)[0].attempts == 1

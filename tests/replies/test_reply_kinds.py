@@ -67,8 +67,12 @@ def test_clarification_interim_and_final_answer_go_under_the_vk_comment_once_eac
     perform(runtime, appeal.id, "take", {}, OFFICIAL)
     perform(runtime, appeal.id, "request_clarification", {"text": "Уточните номер дома, пожалуйста."}, OFFICIAL)
     perform(runtime, appeal.id, "resume", {}, OFFICIAL)
+    # a social-network incident is on the centre's control: an answer reaches the resident once approved
     perform(runtime, appeal.id, "answer", {"kind": "interim", "text": "Бригада выедет завтра."}, OFFICIAL)
+    assert [m.kind for m in outgoing(appeal.id)] == ["acknowledgement", "clarification"]
+    perform(runtime, appeal.id, "approve_answer", {}, MANAGER)
     perform(runtime, appeal.id, "answer", {"kind": "final", "text": "Яма заделана {body_name}."}, OFFICIAL)
+    perform(runtime, appeal.id, "approve_answer", {}, MANAGER)
 
     assert deliver(runtime).sent == 4
     assert deliver(runtime).sent == 0

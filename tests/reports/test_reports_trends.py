@@ -128,3 +128,22 @@ def test_the_page_draws_its_charts_and_map_on_the_server(runtime, client, seeded
 def test_a_period_longer_than_two_years_is_refused(runtime):
     with pytest.raises(ValueError, match="at most"):
         trends.local_period(runtime, "2024-01-01", (date(2024, 1, 1) + timedelta(days=800)).isoformat())
+
+
+def test_answers_returned_for_rework_are_counted_by_body(runtime, client):
+    tokens = add_staff(runtime)
+    # a 59-ФЗ appeal to the Governor is on control: its answer waits for the curator's review
+    appeal_id = routed(runtime, "Уважаемый Губернатор! На ул. Попова огромные ямы", external_id="gov-trend")
+    official, curator = bearer(tokens["roads-official"]), bearer(tokens["centre-curator"])
+    for name, payload, who in (("take", {}, official), ("answer", {"text": "Черновик"}, official),
+                               ("return_answer", {"remarks": "Нет срока ремонта"}, curator),
+                               ("answer", {"text": "Отремонтируем до 10 декабря"}, official),
+                               ("approve_answer", {}, curator)):
+        assert client.post(f"/api/v1/appeals/{appeal_id}/actions/{name}", json=payload, headers=who).status_code == 200
+    today = runtime.now().date()
+
+    report = trends.trends_report(runtime, first=today - timedelta(days=6), last=today)
+
+    assert report["returned_answers"]["items"] == [
+        {"body": "barnaul-roads-committee", "name": "Комитет по дорожному хозяйству и транспорту города Барнаула",
+         "returned_answers": 1, "reviewed_answers": 2, "previous_returned": 0}]

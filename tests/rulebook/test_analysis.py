@@ -43,7 +43,7 @@ def test_a_rule_after_a_more_general_one_is_shadowed(tmp_path):
     ]
     shadowed = findings(tmp_path, rules, "shadowed")
     assert [f.rule for f in shadowed] == ["roads-barnaul", "roads-in"]
-    assert "taken first by rule roads" in shadowed[0].message
+    assert "раньше забирает правило roads" in shadowed[0].message
 
 
 def test_numeric_and_list_implications_are_understood(tmp_path):
@@ -73,7 +73,7 @@ def test_contradictory_conditions_are_errors(tmp_path):
 def test_overlaps_are_information_only(tmp_path):
     rules = [rule("roads", eq("topic", "roads")), rule("barnaul", eq("municipality", "barnaul"), "barnaul-admin")]
     (overlap,) = findings(tmp_path, rules, "overlap")
-    assert overlap.level == "info" and "roads wins" in overlap.message
+    assert overlap.level == "info" and "сработает roads" in overlap.message
 
 
 def test_unsafe_patterns_are_rejected(tmp_path):

@@ -48,56 +48,61 @@ def test_minimal_tree_routes(tmp_path):
 @pytest.mark.parametrize(
     ("bad_rule", "fragment"),
     [
-        (rule(when={"fact": "colour", "op": "equals", "value": "x"}), "field when.fact: unknown fact 'colour'"),
-        (rule(when={"fact": "topic", "op": "like", "value": "x"}), "field when.op: unknown operator 'like'"),
-        (rule(when={"fact": "topic", "op": "lt", "value": 3}), "operator lt does not apply"),
-        (rule(when={"fact": "hour", "op": "equals", "value": "9"}), "expected a int for fact hour"),
-        (rule(when={"fact": "hour", "op": "equals", "value": 25}), "out of range"),
-        (rule(when={"fact": "regime", "op": "equals", "value": "fz95"}), "not a value of regime"),
-        (rule(when={"fact": "topic", "op": "exists", "value": 1}), "takes no value"),
-        (rule(when={"fact": "text", "op": "matches", "value": "(unclosed"}), "invalid regular expression"),
-        (rule(when={"fact": "text", "op": "matches", "value": "a" * 300}), "longer than"),
-        (rule(when={"fact": "text", "op": "equals", "value": "a"}), "only be used with the operator matches"),
-        (rule(when={"fact": "tags", "op": "has_any", "value": []}), "non-empty"),
-        (rule(when={"all": []}), "field when.all"),
-        (rule(when={"maybe": []}), "field when.maybe"),
-        (rule(then={"escalate": "now"}), "field then.escalate: unknown outcome"),
-        (rule(then={"assign": {"body": "nowhere", "role": "executor"}}), "field then.assign.body: unknown body"),
-        (rule(then={"assign": {"body": "min-roads", "role": "boss"}}), "field then.assign.role: unknown role"),
-        (rule(then={"deadline_policy": "forever"}), "field then.deadline_policy: unknown deadline policy"),
-        (rule(then={"priority": "urgent"}), "unknown priority"),
-        (rule(then={"fz59_special": "boring"}), "unknown special case"),
-        (rule(then={"set_topic": "space"}), "unknown topic"),
-        (rule(then={"notify_now": ["boss"]}), "unknown role"),
-        (rule(colour="red"), "field colour: unknown field"),
+        (rule(when={"fact": "colour", "op": "equals", "value": "x"}), "поле when.fact: нет факта 'colour'"),
+        (rule(when={"fact": "topic", "op": "like", "value": "x"}), "поле when.op: нет оператора 'like'; есть: equals"),
+        (rule(when={"fact": "topic", "op": "lt", "value": 3}), "оператор lt не применим"),
+        (rule(when={"fact": "hour", "op": "equals", "value": "9"}), "для факта hour ожидается целое число"),
+        (rule(when={"fact": "hour", "op": "equals", "value": 25}), "вне допустимого диапазона"),
+        (rule(when={"fact": "regime", "op": "equals", "value": "fz95"}), "'fz95' — не значение факта regime; "
+         "возможно, имелось в виду fz59"),
+        (rule(when={"fact": "topic", "op": "exists", "value": 1}), "значение не нужно"),
+        (rule(when={"fact": "text", "op": "matches", "value": "(unclosed"}), "неверное регулярное выражение"),
+        (rule(when={"fact": "text", "op": "matches", "value": "a" * 300}), "длиннее"),
+        (rule(when={"fact": "text", "op": "equals", "value": "a"}), "используется только с оператором matches"),
+        (rule(when={"fact": "tags", "op": "has_any", "value": []}), "непуст"),
+        (rule(when={"all": []}), "поле when.all"),
+        (rule(when={"maybe": []}), "поле when.maybe"),
+        (rule(then={"escalate": "now"}), "поле then.escalate: неизвестное действие"),
+        (rule(then={"assign": {"body": "nowhere", "role": "executor"}}),
+         "поле then.assign.body: в справочнике нет органа"),
+        (rule(then={"assign": {"body": "min-road", "role": "executor"}}),
+         "поле then.assign.body: в справочнике нет органа 'min-road'; возможно, имелось в виду min-roads"),
+        (rule(then={"assign": {"body": "min-roads", "role": "boss"}}), "поле then.assign.role: в справочнике нет роли"),
+        (rule(then={"deadline_policy": "forever"}), "поле then.deadline_policy: нет политики сроков"),
+        (rule(then={"priority": "urgent"}), "нет приоритета 'urgent'"),
+        (rule(then={"fz59_special": "boring"}), "нет особого случая"),
+        (rule(then={"set_topic": "space"}), "нет темы 'space'"),
+        (rule(then={"notify_now": ["boss"]}), "в справочнике нет роли 'boss'"),
+        (rule(colour="red"), "поле colour: неизвестное поле"),
     ],
 )
 def test_invalid_rule_names_file_rule_and_field(tmp_path, bad_rule, fragment):
     with pytest.raises(RulebookError) as err:
         load(tmp_path, minimal_tree([bad_rule]))
     message = str(err.value)
-    assert message.startswith("t/route.yaml: rule r1: field "), message
+    assert message.startswith("t/route.yaml: правило r1: поле "), message
     assert fragment in message
 
 
 def test_duplicate_rule_ids_across_files(tmp_path):
     files = minimal_tree([rule("dup")])
     files["t/deadline.yaml"]["rules"].insert(0, rule("dup", then={"deadline_policy": "fz59"}))
-    with pytest.raises(RulebookError, match=re.escape("t/deadline.yaml: rule dup: field id: duplicate rule id")):
+    duplicate = "t/deadline.yaml: правило dup: поле id: идентификатор правила повторяется"
+    with pytest.raises(RulebookError, match=re.escape(duplicate)):
         load(tmp_path, files)
 
 
 def test_route_stage_needs_an_unconditional_last_rule(tmp_path):
     files = minimal_tree()
     files["t/route.yaml"]["rules"][-1]["when"] = {"fact": "topic", "op": "exists"}
-    with pytest.raises(RulebookError, match="rule fallback: field when: stage route"):
+    with pytest.raises(RulebookError, match="правило fallback: поле when: этап route"):
         load(tmp_path, files)
 
 
 def test_route_fallback_must_assign(tmp_path):
     files = minimal_tree()
     files["t/route.yaml"]["rules"][-1]["then"] = {"priority": "low"}
-    with pytest.raises(RulebookError, match="must set assign"):
+    with pytest.raises(RulebookError, match="должно задавать assign"):
         load(tmp_path, files)
 
 
@@ -105,40 +110,40 @@ def test_deadline_stage_is_required(tmp_path):
     files = minimal_tree()
     files["pipeline.yaml"]["stages"].pop()
     del files["t/deadline.yaml"]
-    with pytest.raises(RulebookError, match="no 'deadline' stage"):
+    with pytest.raises(RulebookError, match="нет этапа 'deadline'"):
         load(tmp_path, files)
 
 
 def test_ruleset_name_must_match_path(tmp_path):
     files = minimal_tree()
     files["t/route.yaml"]["ruleset"] = "t/other"
-    with pytest.raises(RulebookError, match=re.escape("t/route.yaml: field ruleset")):
+    with pytest.raises(RulebookError, match=re.escape("t/route.yaml: поле ruleset")):
         load(tmp_path, files)
 
 
 def test_unknown_hit_policy_and_mixed_policies(tmp_path):
     files = minimal_tree()
     files["t/route.yaml"]["hit_policy"] = "random"
-    with pytest.raises(RulebookError, match="field hit_policy"):
+    with pytest.raises(RulebookError, match="поле hit_policy"):
         load(tmp_path, files)
     files = minimal_tree()
     files["t/extra.yaml"] = {"ruleset": "t/extra", "hit_policy": "collect", "rules": [rule("x")]}
     files["pipeline.yaml"]["stages"][0]["rulesets"].insert(0, "t/extra")
-    with pytest.raises(RulebookError, match="mixes hit policies"):
+    with pytest.raises(RulebookError, match="смешаны порядки срабатывания"):
         load(tmp_path / "b", files)
 
 
 def test_unused_rule_file_is_an_error(tmp_path):
     files = minimal_tree()
     files["t/forgotten.yaml"] = {"ruleset": "t/forgotten", "hit_policy": "first", "rules": [rule()]}
-    with pytest.raises(RulebookError, match=re.escape("t/forgotten.yaml: this ruleset file is not used")):
+    with pytest.raises(RulebookError, match=re.escape("t/forgotten.yaml: этот файл правил не входит ни в один этап")):
         load(tmp_path, files)
 
 
 def test_missing_ruleset_file_and_bad_yaml(tmp_path):
     files = minimal_tree()
     files["pipeline.yaml"]["stages"][0]["rulesets"].insert(0, "t/absent")
-    with pytest.raises(RulebookError, match=re.escape("t/absent.yaml does not exist")):
+    with pytest.raises(RulebookError, match=re.escape("файла правил t/absent.yaml нет")):
         load(tmp_path, files)
     files = minimal_tree()
     files["t/route.yaml"] = "ruleset: [unclosed"
@@ -162,10 +167,10 @@ def test_priority_hit_policy_orders_by_priority(tmp_path):
     assert rb.decide({"topic": "waste"}).route_rule_id == "low"
     dup = copy.deepcopy(files)
     dup["t/route.yaml"]["rules"][1]["priority"] = 1
-    with pytest.raises(RulebookError, match="rule high: field priority: priority 1 is also used by rule low"):
+    with pytest.raises(RulebookError, match="правило high: поле priority: приоритет 1 уже есть у правила low"):
         load(tmp_path / "b", dup)
 
 
 def test_priority_is_required_only_for_priority_policy(tmp_path):
-    with pytest.raises(RulebookError, match="field priority: unknown field"):
+    with pytest.raises(RulebookError, match="поле priority: неизвестное поле"):
         load(tmp_path, minimal_tree([rule(priority=3)]))

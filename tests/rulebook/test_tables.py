@@ -72,23 +72,24 @@ def test_a_guard_condition_and_a_table_combine(tmp_path):
 
 
 @pytest.mark.parametrize(("rows", "fragment"), [
-    ([{"when": ["biysk"], "then": assign("biysk-admin")}], "rows[0].when: expected 2 cells"),
-    ([{"when": ["biysk", 3], "then": assign("biysk-admin")}], "rows[0].when[1]: expected a non-empty string"),
-    ([{"when": ["biysk", "housing"], "then": assign("no-body")}], "rows[0].then.assign.body: unknown body"),
+    ([{"when": ["biysk"], "then": assign("biysk-admin")}], "rows[0].when: ожидается ячеек: 2"),
+    ([{"when": ["biysk", 3], "then": assign("biysk-admin")}],
+     "rows[0].when[1]: для факта topic ожидается непустая строка"),
+    ([{"when": ["biysk", "housing"], "then": assign("no-body")}], "rows[0].then.assign.body: в справочнике нет органа"),
     ([{"when": ["*", "*"], "then": assign("biysk-admin")}, {"when": ["biysk", "roads"], "then": assign("min-roads")}],
-     "row r2 never applies: row r1"),
+     "строка r2 никогда не применяется: строка r1"),
     ([{"id": "a", "when": ["biysk", "housing"], "then": assign("min-roads")},
-      {"id": "a", "when": ["biysk", "roads"], "then": assign("min-roads")}], "duplicate row id"),
+      {"id": "a", "when": ["biysk", "roads"], "then": assign("min-roads")}], "неверный или повторный id строки"),
 ])
 def test_bad_tables_fail_at_load_with_the_row_and_cell(tmp_path, rows, fragment):
-    with pytest.raises(RulebookError, match="rule matrix") as error:
+    with pytest.raises(RulebookError, match="правило matrix") as error:
         load_rulebook(write_rules(tmp_path, minimal_tree([table_rule(rows)])), **directory_sets())
     assert fragment in str(error.value)
 
 
 def test_a_list_fact_cannot_be_a_table_input(tmp_path):
     rule = table_rule([{"when": ["x"], "then": assign("min-roads")}], inputs=("lemmas",))
-    with pytest.raises(RulebookError, match="cannot be a table input"):
+    with pytest.raises(RulebookError, match="не может быть входом таблицы"):
         load_rulebook(write_rules(tmp_path, minimal_tree([rule])), **directory_sets())
 
 

@@ -56,6 +56,15 @@ def test_working_hours_that_are_not_a_schedule_are_422(client, admin, hours, app
     assert rule_versions.active_version() is None
 
 
+@pytest.mark.parametrize("changes", [{"officials": [True]}, {"bodies": ["min-roads"]}, {"officials": {"a": 1}},
+                                     {"bodies": 7}], ids=["official true", "body a string", "officials a mapping",
+                                                          "bodies a number"])
+def test_entries_that_are_not_mappings_are_422_naming_the_field(client, admin, changes):
+    answer = import_(client, admin, directory_with(**changes), apply=True)
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)[:300]
+    assert next(iter(changes)) in answer.get_json()["error"]["message"]
+    assert rule_versions.active_version() is None
 @pytest.mark.parametrize("changes", [{"officials": [True]}, {"bodies": [7]}, {"bodies": "x"}, {"roles": [1, 2]},
                                      {"officials": [{"id": "x", "positions": [True]}]}])
 def test_a_directory_of_the_wrong_shape_is_422(client, admin, changes):

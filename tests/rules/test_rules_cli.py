@@ -122,7 +122,7 @@ def test_rules_check_shows_coverage_and_refuses_a_shadowed_rule(capsys, draft):
     roads.write_text(text[:first] + text[second:] + text[first:second], encoding="utf-8")  # general rule first
     code, out, _ = run(capsys, "rules", "check", draft)
     assert code == 1
-    assert "rule roads-pit-barnaul never fires" in out and "routing/roads.yaml:" in out
+    assert "правило roads-pit-barnaul никогда не срабатывает" in out and "routing/roads.yaml:" in out
 
 
 def test_publish_history_rollback_and_export_from_the_command_line(cli_env, capsys, draft, tmp_path):

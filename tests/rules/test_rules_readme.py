@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from engine.rulebook import load_rulebook
-from engine.rulebook.cases import deadlines, ladders, routing
+from engine.rulebook.cases import deadlines, ladders, replies, routing
 from engine.rulebook.first_match import ladder_selection
 from engine.rulebook.outcomes import parse_outcomes
 from engine.rulebook.parsing import ParseContext
@@ -108,7 +108,8 @@ def test_the_ladder_example_is_a_valid_then_of_a_selection_rule(policy_set):
 def test_the_readme_names_every_field_a_case_may_hold():
     text = README.read_text(encoding="utf-8").split(BEGIN)[0]
 
-    for key in [*routing.EXPECT, *ladders.EXPECT, *deadlines.GIVEN, deadlines.PENDING, deadlines.ABSENT]:
+    for key in [*routing.EXPECT, *ladders.EXPECT, *deadlines.GIVEN, deadlines.PENDING, deadlines.ABSENT,
+                *replies.GIVEN, *replies.EXPECT]:
         assert f"`{key}`" in text, key
 
 

@@ -65,3 +65,20 @@ def test_an_unknown_sector_on_a_topic_names_the_topic(tmp_path):
 
     with pytest.raises(PolicySetError, match=r"lexicon\.yaml: topic energy: field sector: unknown sector 'enrgy'"):
         edited_policy(tmp_path, lexicon=misspell)
+
+
+@pytest.mark.parametrize("text, body", [
+    ("Третий час нет света на улице Антона Петрова в Барнауле", "barnaul-emergency-desk"),
+    ("В Барнауле отключили электричество, сидим без света", "barnaul-emergency-desk"),
+    ("В Бийске опять свет пропал на всей улице", "grid-operator"),
+    ("Змеиногорск: нет электричества с утра", "grid-operator"),
+])
+def test_a_power_cut_as_a_resident_writes_it_on_vk_goes_to_the_grid_or_the_emergency_desk(policy_set, text, body):
+    incoming = IncomingAppeal(channel="vk", external_id="x", text=text, received_at=NOW, regime="incident")
+
+    decision = policy_set.decide(incoming)
+
+    assert (decision.body, decision.topic, decision.sector) == (body, "energy", "energy")
+    assert decision.body != "min-energy"  # never the tariff regulator
+    if body == "barnaul-emergency-desk":
+        assert (decision.priority, decision.policy) == ("high", "incident-high")

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from engine.services.access import Caller
 from engine.services.actions import perform
+from engine.store.models import AuditRecord
 from tests.support.staff import add_staff, bearer, log_in, routed
 
 
@@ -89,6 +90,9 @@ def test_the_list_exports_to_csv_with_russian_columns_and_names(client, runtime,
     assert cells["Статус"] == "направлено, не взято в работу"
     assert cells["Орган"] == runtime.policy_set.labels("body", "barnaul-roads-committee") != "barnaul-roads-committee"
     assert cells["Текст"].startswith("'=HYPERLINK")
+    [audit] = [a for a in AuditRecord.select() if a.action == "appeals.exported"]
+    assert audit.actor == "user:centre-manager" and audit.appeal_id is None
+    assert (audit.details["format"], audit.details["rows"], audit.details["query"]) == ("csv", 1, {"q": "яма"})
 
 
 def test_the_list_exports_to_xlsx_that_excel_can_read(client, runtime, tokens):
@@ -110,3 +114,15 @@ def test_export_needs_a_format_and_a_staff_login(client, runtime, tokens):
     assert client.get("/api/v1/appeals/export?format=csv").status_code == 401
     log_in(client, "roads-official")
     assert client.get("/api/v1/appeals/export?format=csv").status_code == 200
+
+
+def test_the_on_control_filter(client, runtime, tokens):
+    watched = routed(runtime, text="Яма у школы", external_id="watched")
+    plain = routed(runtime, text="Яма у дома", external_id="plain")
+    admin = Caller(token_id=None, role="admin", label=None, user="administrator")
+    perform(runtime, watched, "put_on_control", {"reason": "жалоба в приёмную губернатора"}, admin)
+    token = tokens["centre-manager"]
+
+    assert [a["id"] for a in listed(client, token, "q=яма&on_control=true")["items"]] == [watched]
+    assert [a["id"] for a in listed(client, token, "q=яма&on_control=false")["items"]] == [plain]
+    assert listed(client, token, "q=яма")["total"] == 2

@@ -39,6 +39,7 @@ def test_the_address_the_author_the_number_and_the_contact_are_searched(runtime)
     assert found(runtime, "Малахова") == [first]
     assert found(runtime, "Смирнову") == [first]
     assert found(runtime, "petr.smirnov@example") == [first]
+    assert found(runtime, "smirnov@") == [first]
     assert found(runtime, str(second)) == [second]
     assert found(runtime, f"№{second}") == [second]
     assert found(runtime, "яма") == [second, first]
@@ -69,4 +70,22 @@ def test_the_migration_indexes_the_appeals_stored_before_it(runtime):
     m0021_appeal_search.apply(database)
     m0021_appeal_search.apply(database)  # applying it again changes nothing
 
+    assert found(runtime, "ямы") == [pit]
+
+
+def test_the_workers_batched_routing_makes_appeals_findable_by_their_words(runtime):
+    from engine.domain.appeal import IncomingAppeal
+    from engine.services import routing
+    from engine.services.intake import receive_appeal
+
+    def incoming(external_id, text):
+        return IncomingAppeal(channel="portal", external_id=external_id, text=text, received_at=runtime.now(),
+                              author=Author(name="Анна Кравцова", type="citizen", contact="anna@example.ru"),
+                              municipality="barnaul", category="roads", fz59=True, regime="fz59")
+
+    pit = receive_appeal(runtime, incoming("b-pit", "Во дворе глубокая яма"), "{}", actor="test").appeal_id
+    receive_appeal(runtime, incoming("b-waste", "Не вывозят мусор"), "{}", actor="test")
+
+    assert found(runtime, "№" + str(pit)) == [pit]  # stored, not routed yet: found by its number
+    assert routing.route_pending(runtime) == 2
     assert found(runtime, "ямы") == [pit]

@@ -4,6 +4,7 @@ migration encrypts what was stored in clear text before."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -19,7 +20,7 @@ from engine.store import encryption
 from engine.store.db import close_database, database, open_database
 from engine.store.encryption import SecretUnreadable, new_key, use_keys
 from engine.store.migrations import migrate
-from engine.store.models import ChannelRecord, MigrationRecord
+from engine.store.models import AppealRecord, ChannelRecord, MigrationRecord
 from tests.support.command_line import run
 from tests.support.databases import START
 from tests.support.signing import body_of, signed_headers
@@ -189,6 +190,16 @@ def test_without_keys_in_the_environment_a_key_file_is_made_once_for_the_owner_a
     assert first[0] not in caplog.text
 
 
+def test_healthz_warns_while_the_keys_come_from_the_key_file(runtime, client):
+    assert client.get("/healthz").get_json()["warnings"] == []  # the tests set APPEALS_ENCRYPTION_KEYS
+
+    laptop = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, encryption_keys=""))
+    client.application.extensions["appeals_runtime"] = laptop
+    warnings = client.get("/healthz").get_json()["warnings"]
+
+    assert len(warnings) == 1 and "APPEALS_ENCRYPTION_KEYS не задан" in warnings[0]
+
+
 def test_a_key_that_is_not_a_fernet_key_is_refused_naming_the_variable_not_the_value():
     settings = Settings.from_env({"APPEALS_ENCRYPTION_KEYS": "not-a-key-but-a-password"})
 
@@ -197,3 +208,18 @@ def test_a_key_that_is_not_a_fernet_key_is_refused_naming_the_variable_not_the_v
 
     assert "APPEALS_ENCRYPTION_KEYS" in str(refused.value)
     assert "not-a-key-but-a-password" not in str(refused.value)
+
+
+def test_a_webhook_whose_secret_no_configured_key_decrypts_answers_503_to_be_retried(runtime, client, clock):
+    credentials.add_channel(runtime.now(), "portal", "generic", GENERIC_SECRET)
+    use_keys([new_key()])  # the key the secret was encrypted with is gone
+    body = body_of(APPEAL)
+
+    answer = client.post("/webhooks/generic/portal", data=body,
+                         headers=signed_headers(GENERIC_SECRET, body, int(clock().timestamp())))
+
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    assert answer.get_json()["error"]["code"] == "credentials_unreadable"
+    assert GENERIC_SECRET not in answer.get_data(as_text=True)
+    use_keys(os.environ["APPEALS_ENCRYPTION_KEYS"].split(","))
+    assert AppealRecord.select().count() == 0

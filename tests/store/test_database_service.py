@@ -31,7 +31,9 @@ def test_health_reports_the_rules_version_and_that_nothing_waits(runtime):
     report = health_report(runtime)
 
     assert report == {"status": "ok", "database": "ok", "rules_version": runtime.policy_set.rulebook.version,
-                      "sweep_lag_seconds": 0.0, "routing_waiting": 0, "routing_lag_seconds": 0.0}
+                      "sweep_lag_seconds": 0.0, "routing_waiting": 0, "routing_lag_seconds": 0.0,
+                      "calendar_years": [2025, 2026, 2027], "calendar_missing_year": None,
+                      "tokens_expiring": [], "warnings": []}
 
 
 def test_health_reports_a_database_it_cannot_reach_as_degraded(runtime):

@@ -7,6 +7,7 @@ import socket
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 def free_port() -> int:
@@ -18,6 +19,7 @@ def free_port() -> int:
 class Collector:
     def __init__(self):
         self.messages: list[Message] = []
+        self.encrypted: list[bool] = []  # per message: did it arrive over TLS
         self.refused: set[str] = set()  # recipients answered 550, as a server without that mailbox does
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -28,18 +30,44 @@ class Collector:
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+        self.encrypted.append(server.transport.get_extra_info("ssl_object") is not None)
         return "250 OK"
 
 
+class Accounts:
+    """aiosmtpd's authenticator: the logins it accepts, and every attempt it saw (login, over TLS)."""
+
+    def __init__(self, accounts: dict[str, str]):
+        self.accounts = accounts
+        self.attempts: list[tuple[str, bool]] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        login = auth_data.login.decode()
+        self.attempts.append((login, server.transport.get_extra_info("ssl_object") is not None))
+        return AuthResult(success=self.accounts.get(login) == auth_data.password.decode())
+
+
 class SmtpServer:
-    def __init__(self, port: int | None = None):
+    """``tls``: None (clear text), "starttls" (STARTTLS offered and required before AUTH and MAIL) or
+    "smtps" (TLS from the first byte), with ``context`` the server's certificate; ``accounts``: the
+    logins AUTH accepts (AUTH is offered only over TLS)."""
+
+    def __init__(self, port: int | None = None, *, tls: str | None = None, context=None,
+                 accounts: dict[str, str] | None = None):
         self.port = port or free_port()
         self.collector = Collector()
-        self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port)
+        self.accounts = Accounts(accounts or {})
+        self.scheme = {None: "smtp", "starttls": "smtp+starttls", "smtps": "smtps"}[tls]
+        options: dict = {"authenticator": self.accounts} if accounts else {}
+        if tls == "starttls":
+            options.update(tls_context=context, require_starttls=True)
+        elif tls == "smtps":
+            options.update(ssl_context=context, auth_require_tls=False)  # the whole connection is TLS
+        self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def messages(self) -> list[Message]:

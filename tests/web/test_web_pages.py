@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from engine.services import users
 from engine.services.escalation import sweep
 from engine.store.models import AlertRecord
 from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
@@ -81,12 +82,18 @@ def test_an_appeal_whose_text_contains_a_script_tag_shows_it_as_text(page, live,
 
 def test_a_manager_acknowledges_an_alert_in_the_dashboard_inbox(page, live, runtime, clock):
     routed(runtime)
-    clock.set(datetime(2026, 12, 24, 3, 0, tzinfo=UTC))  # 75 % of the 30-day answer term
+    clock.set(datetime(2026, 12, 31, 3, 0, tzinfo=UTC))  # past the 30-day answer term: the head of the body is told
     sweep(runtime)
-    alert = AlertRecord.select().order_by(AlertRecord.id).first()
-    assert alert is not None, "the sweep should have raised the 75 % warning"
+    alert = AlertRecord.get((AlertRecord.level == "breach") & (AlertRecord.recipient == "gromov-ka"))
+    users.add_user(runtime.now(), "gromov", "manager", PASSWORD, name="Громов К. А.",
+                   body="barnaul-roads-committee", official_id="gromov-ka", directory=runtime.policy_set.directory)
 
-    log_in(page, live.url, "centre-manager", PASSWORD)
+    log_in(page, live.url, "centre-manager", PASSWORD)  # sees the alert, which is not addressed to them
+    assert page.locator(f"#inbox li[data-alert='{alert.id}']").count() == 1
+    assert page.locator(f"#inbox li[data-alert='{alert.id}'] button").count() == 0
+    page.click("form.who button")
+
+    log_in(page, live.url, "gromov", PASSWORD)
     assert page.url.endswith("/dashboard")
     assert page.locator(f"#inbox li[data-alert='{alert.id}']").count() == 1
     assert page.locator("#sla svg").count() == 1 or "Данных пока нет" in page.text_content("#sla")

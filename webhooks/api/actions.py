@@ -107,7 +107,7 @@ def run_action(appeal_id: int, name: str, params: dict) -> dict:
     except actions.ActionInvalid as exc:
         raise ApiError(422, "invalid_fields", exc.message, {exc.field: [exc.message]}) from None
     except LookupError:
-        raise ApiError(404, "not_found", f"no appeal {appeal_id}") from None
+        raise ApiError(404, "not_found", f"обращение №{appeal_id} не найдено") from None
 
 
 def _make_view(name: str):

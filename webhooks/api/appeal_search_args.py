@@ -71,14 +71,16 @@ class AppealSearchQuerySchema(Schema):
     priority = fields.String()
     policy = fields.String()
     overdue = Flag(metadata={"description": "идущий срок истёк"})
+    on_control = Flag(metadata={"description": "true: на контроле (ответы проверяет центр), false: не на контроле"})
     at_risk = Flag(metadata={"description": "идущий срок истекает в ближайшие at_risk_hours часов"})
-    at_risk_hours = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
+    at_risk_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 366))
     received_from = Instant(metadata={"description": "поступило не раньше (дата или дата-время ISO 8601)"})
     received_to = Instant(metadata={"description": "поступило раньше (дата или дата-время ISO 8601)"})
     sort = fields.String(validate=validate.OneOf(SORTS),
                          metadata={"description": "newest (по умолчанию), oldest, due (ближайший срок первым)"})
-    page = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
-    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
+    # bounded so that no number reaches the database beyond its 64-bit integers
+    page = fields.Integer(validate=validate.Range(min=1, max=1_000_000))
+    limit = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     cursor = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
 
     @validates_schema
@@ -113,6 +115,7 @@ def read_search(args, *, zone: str | None = None, ignore: tuple[str, ...] = (),
         q=data.get("q", ""),
         filters={name: data[name] for name in FILTERS if data.get(name)},
         overdue=data.get("overdue", False),
+        on_control=data.get("on_control"),
         at_risk_hours=data.get("at_risk_hours", AT_RISK_HOURS) if data.get("at_risk") else None,
         received_from=data.get("received_from"),
         received_to=data.get("received_to"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, request
 
 from engine.services.actions import allowed_actions
-from engine.services.appeal_export import EXPORT_LIMIT, export_csv, export_xlsx
+from engine.services.appeal_export import EXPORT_LIMIT, export_csv, export_xlsx, record_export
 from engine.services.appeal_queries import latest_decision
 from engine.services.appeal_search import every_match, search_appeals
 from engine.services.timeline import timeline
@@ -49,12 +49,13 @@ def export_appeals():
     At most 10 000 appeals; times in the region's time zone."""
     search, data = read_search(request.args, schema=AppealExportQuerySchema)
     rt = runtime()
-    rows = every_match(rt, g.caller, search, limit=EXPORT_LIMIT)
+    rows = list(every_match(rt, g.caller, search, limit=EXPORT_LIMIT))
     stamp = rt.now().strftime("%Y%m%d-%H%M")
     if data["format"] == "csv":
         body, mimetype = export_csv(rt, rows), "text/csv; charset=utf-8"
     else:
         body, mimetype = export_xlsx(rt, rows), XLSX
+    record_export(rt, g.caller, file_format=data["format"], query=request.args.to_dict(), rows=len(rows))
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="appeals-{stamp}.{data["format"]}"'})
 

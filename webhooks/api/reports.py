@@ -73,7 +73,7 @@ def sla():
         reports.DEFAULT_KINDS
     filters = {name: args[name] for name in FILTERS if args.get(name)}
     report = reports.sla_report(rt, start=start, end=end, group_by=args["group_by"], kinds=kinds, filters=filters,
-                                bodies=visible_bodies())
+                                bodies=visible_bodies(), sectors=visible_sectors())
     if args["format"] == "csv":
         return _csv(reports.sla_csv(report), f"sla-{args['group_by']}.csv")
     return jsonify(report)
@@ -90,7 +90,8 @@ def at_risk():
     Only the appeals in the caller's scope are listed (a sector manager: the sector's bodies).
     """
     args = AtRiskQuerySchema().load(request.args.to_dict())
-    report = reports.at_risk(runtime(), working_hours=args["hours"], bodies=visible_bodies())
+    report = reports.at_risk(runtime(), working_hours=args["hours"], bodies=visible_bodies(),
+                             sectors=visible_sectors())
     if args["format"] == "csv":
         return _csv(reports.at_risk_csv(report), "at-risk.csv")
     return jsonify(report)

@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, g, jsonify, request, url_for
+from marshmallow import Schema, fields
+from marshmallow.validate import Length
 
 from engine.rulebook import fact_table, operator_table, outcome_table
 from engine.rulebook.snapshot import SnapshotError, check_tree
-from engine.services.rules import simulations, versions
+from engine.services.rules import rerouting, simulations, versions
 from engine.services.rules.check import check_files
 from engine.services.users import list_users
 from engine.wording.staff import actor_name
@@ -241,6 +243,35 @@ def get_simulation(simulation_id: int):
 
 
 get_simulation.responses = {"200": "the simulation", "404": "no such simulation"}
+
+
+class SimulationRerouteSchema(Schema):
+    reason = fields.String(required=True, validate=Length(min=1, max=2000),
+                           metadata={"description": "почему обращения направляются заново"})
+
+
+@bp.post("/rules/simulations/<int:simulation_id>/reroute")
+@require_role(*POLICY)
+def reroute_simulated(simulation_id: int):
+    """Перенаправить обращения из отчёта симуляции по действующим правилам.
+
+    The open appeals the simulation found changed are decided again with the active rules in one
+    transaction, each with its own `appeal.reroute` on the timeline and the batch audited once
+    (`rules.simulation_rerouted`). Refused (409) unless the simulated draft is the rules in force, so
+    publish it first."""
+    data = SimulationRerouteSchema().load(_body())
+    rt = runtime()
+    try:
+        return jsonify(rerouting.reroute_simulated(rt, simulation_id, g.caller, reason=data["reason"], now=rt.now()))
+    except rerouting.RerouteRefused as exc:
+        raise ApiError(exc.status, "refused" if exc.status == 409 else "not_found" if exc.status == 404
+                       else "forbidden" if exc.status == 403 else "invalid_fields", str(exc)) from None
+
+
+reroute_simulated.request_schema = SimulationRerouteSchema
+reroute_simulated.responses = {"200": "{simulation, affected, rerouted, moved, unchanged}",
+                               "404": "no such simulation", "409": "the simulation is not done, or its draft is "
+                               "not the rules in force", "422": "no reason"}
 
 
 def _simulation_url(simulation_id: int) -> str:

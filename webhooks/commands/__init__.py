@@ -34,6 +34,8 @@ def runtime_for(settings, clock=None):
         raise CommandError(f"rules cannot be loaded: {exc}") from None
     except EncryptionKeyError as exc:
         raise CommandError(f"encryption keys: {exc}") from None
+    except ValueError as exc:  # a setting the senders refuse (APPEALS_SMTP_URL with a password over smtp://)
+        raise CommandError(f"configuration: {exc}") from None
 
 
 def policy_set_for(settings):

@@ -90,7 +90,8 @@ def cmd_deadline(args, settings):
                 "extension_days": extension, "starts_from": spec.starts_from, "term": spec.describe(),
                 "cap": cap.astimezone(zone).isoformat() if cap else None, "cap_utc": cap.isoformat() if cap else None}
         if clock is None or clock.waits_for:  # waits for an interim answer that --interim did not give
-            clocks.append({**line, "starts": None, "due": None, "due_utc": None, "working_seconds": None})
+            clocks.append({**line, "starts": None, "due": None, "due_utc": None, "working_seconds": None,
+                           "provisional_years": None})
             continue
         clocks.append({
             **line,
@@ -98,6 +99,8 @@ def cmd_deadline(args, settings):
             "due": clock.due_at.astimezone(zone).isoformat(),
             "due_utc": clock.due_at.astimezone(UTC).isoformat(),
             "working_seconds": int(working_time_between(clock.starts_at, clock.due_at, cal).total_seconds()),
+            # years counted on the provisional calendar (no official data yet), e.g. "2028"
+            "provisional_years": clock.provisional_years,
         })
     if args.json:
         print(json.dumps({"policy": policy.id, "clocks": clocks}, ensure_ascii=False))
@@ -113,5 +116,7 @@ def cmd_deadline(args, settings):
             continue
         hours = c["working_seconds"] / 3600
         after = " after the interim answer" if c["starts_from"] == INTERIM else ""
+        provisional = (f"; PROVISIONAL: no official calendar for {c['provisional_years']}"
+                       if c["provisional_years"] else "")
         print(f"  {c['kind']:<15} {c['amount']} {c['basis']:<14}{after} due {c['due']}  (UTC {c['due_utc']}; "
-              f"{hours:.1f} working hours)")
+              f"{hours:.1f} working hours{provisional})")

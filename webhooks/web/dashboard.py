@@ -22,8 +22,11 @@ def dashboard():
 @bp.post("/alerts/<int:alert_id>/ack")
 @page("manager", "admin", "official")
 def acknowledge(alert_id: int):
+    rt = runtime()
     try:
-        inbox.acknowledge_alert(runtime(), g.caller, alert_id)
+        if not inbox.offered_to(rt, g.caller, inbox.find_alert(rt, g.caller, alert_id)):
+            raise ApiError(403, "forbidden", "это оповещение адресовано не вам и не тому, кого вы замещаете")
+        inbox.acknowledge_alert(rt, g.caller, alert_id)
     except inbox.AlertNotFound:
         raise ApiError(404, "not_found", "оповещение не найдено") from None
     flash("Оповещение принято.", "ok")

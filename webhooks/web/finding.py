@@ -23,6 +23,7 @@ from . import bp, page
 DEFAULT = {"status": "open", "sort": "due"}  # the queue as it opens: what is still to do, soonest due first
 FIELD_TITLES = {"q": "поиск", "channel": "канал", "status": "статус", "body": "орган", "topic": "тема",
                 "municipality": "муниципальное образование", "priority": "приоритет", "overdue": "просрочено",
+                "on_control": "на контроле",
                 "at_risk": "срок на исходе", "at_risk_hours": "часов до срока", "received_from": "поступило с",
                 "received_to": "поступило по", "sort": "порядок", "page": "страница", "limit": "на странице",
                 "cursor": "продолжение"}
@@ -75,6 +76,7 @@ def _options(rt) -> dict[str, list[tuple[str, str]]]:
         "municipality": sorted(directory.municipalities.items(), key=lambda item: item[1]),
         "channel": sorted(((c.name, labels("channel", c.name)) for c in list_channels()), key=lambda item: item[1]),
         "priority": [(p, labels("priority", p)) for p in PRIORITIES],
+        "on_control": [("true", "на контроле"), ("false", "не на контроле")],
     }
 
 

@@ -14,6 +14,7 @@ from engine.wording.staff import routing_sentence, rule_title
 from ..api.actions import ACTION_SCHEMAS, run_action
 from ..auth import visible_appeal
 from ..errors import ApiError
+from ..field_messages import field_name, russian_messages
 from ..runtime import runtime
 from . import bp, page
 from .formatting import use_zone
@@ -66,7 +67,8 @@ def act(appeal_id: int, name: str):
     try:
         run_action(appeal_id, name, params)
     except ValidationError as exc:
-        flash("Проверьте поля: " + "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in _messages(exc)), "error")
+        flash("Проверьте поля: " + "; ".join(f"{field_name(k)}: {', '.join(map(str, v))}" for k, v in _messages(exc)),
+              "error")
     except ApiError as exc:
         if exc.status == 404:
             raise
@@ -77,5 +79,5 @@ def act(appeal_id: int, name: str):
 
 
 def _messages(exc: ValidationError):
-    messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+    messages = russian_messages(exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages})
     return sorted((k, v if isinstance(v, list) else [v]) for k, v in messages.items())

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from engine.domain.ladder import ClockState, EscalationStep, RepeatState, next_step
 from engine.domain.vocabulary import FINISHED_STATUSES
-from engine.store import appeals as store
 from engine.store import escalations, outbox
 from engine.store.db import write_transaction
 
 from ..notify import write_level
 from .arming import ladder_named
+from .batching import SweepWrites
 from .catch_up import fold_catch_up, is_catch_up
 
 if TYPE_CHECKING:
@@ -83,8 +83,10 @@ def _batch(rt: Runtime, ids: list[int], now: datetime, report: SweepReport) -> N
     done = SweepReport()
     try:
         with write_transaction():
+            writes = SweepWrites()
             for row in escalations.claim_many(ids, now):
-                _step(rt, row, now, done)
+                _step(rt, row, now, done, writes)
+            writes.flush(done)
     except Exception:
         if len(ids) > 1:
             for escalation_id in ids:
@@ -96,7 +98,7 @@ def _batch(rt: Runtime, ids: list[int], now: datetime, report: SweepReport) -> N
     report.add(done)
 
 
-def _step(rt: Runtime, row, now: datetime, report: SweepReport) -> None:
+def _step(rt: Runtime, row, now: datetime, report: SweepReport, writes: SweepWrites) -> None:
     """One clock's step, on rows just re-read (and on PostgreSQL locked) in this transaction:
     load, decide, write."""
     clock, appeal = row.clock, row.clock.appeal
@@ -110,23 +112,27 @@ def _step(rt: Runtime, row, now: datetime, report: SweepReport) -> None:
     acknowledged = not resting and repeat.level is not None and outbox.level_acknowledged(
         appeal.id, clock.id, ladder.levels[repeat.level].id, clock.deadline_version)
     step = next_step(state, ladder, cal, repeat, now, acknowledged=acknowledged)
-    _write(rt, row, appeal, clock, cal, step, now, report)
+    _write(rt, row, appeal, clock, cal, step, now, report, writes)
 
 
-def _write(rt: Runtime, row, appeal, clock, cal, step: EscalationStep, now: datetime, report: SweepReport) -> None:
+def _write(rt: Runtime, row, appeal, clock, cal, step: EscalationStep, now: datetime, report: SweepReport,
+           writes: SweepWrites) -> None:
+    """Hand the step's alerts, audit lines and new state to the batch's writes (the breach is written now)."""
     report.steps += step.sends
     for level in step.superseded:
-        report.superseded += write_level(rt, appeal, clock, level, cal, now, status="superseded")
+        write_level(rt, appeal, clock, level, cal, now, status="superseded", writes=writes, counter="superseded")
     if step.reached is not None:
-        report.alerts += write_level(rt, appeal, clock, step.reached, cal, now, status="pending")
+        write_level(rt, appeal, clock, step.reached, cal, now, status="pending", writes=writes, counter="alerts")
     if step.repeats_stopped is not None:
-        store.audit(now, "system", "alert.repeats_stopped", appeal.id, clock=clock.kind, level=step.repeats_stopped.id)
+        writes.audit(now, "system", "alert.repeats_stopped", appeal.id, clock=clock.kind, level=step.repeats_stopped.id)
     if step.repeat is not None:
         level, number = step.repeat
-        report.repeats += write_level(rt, appeal, clock, level, cal, now, status="pending", repeat=number)
+        write_level(rt, appeal, clock, level, cal, now, status="pending", repeat=number, writes=writes,
+                    counter="repeats")
     if step.breached:
         escalations.mark_breached(clock, clock.due_at)
-        store.audit(now, "system", "clock.breached", appeal.id, clock=clock.kind, due=clock.due_at.isoformat())
+        writes.audit(now, "system", "clock.breached", appeal.id, clock=clock.kind, due=clock.due_at.isoformat())
     state = step.repeat_state
-    escalations.advance(row, next_level=step.next_level, next_check_at=step.next_check_at, now=now,
-                        repeat_level=state.level, repeat_count=state.count, repeat_from=state.since)
+    writes.advance(row.id, escalations.advance_changes(
+        next_level=step.next_level, next_check_at=step.next_check_at, now=now,
+        repeat_level=state.level, repeat_count=state.count, repeat_from=state.since))

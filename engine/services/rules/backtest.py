@@ -169,6 +169,7 @@ class Tally:
         self.appeals = self.changed = self.deadlines_changed = self.reused = self.decided = 0
         self.counts = dict.fromkeys(FIELDS, 0)
         self.groups: dict[tuple, dict] = {}
+        self.changed_ids: list[int] = []
 
     def add(self, appeals: int, reused: int, decided: int, changes: list[dict]) -> None:
         self.appeals += appeals
@@ -176,6 +177,7 @@ class Tally:
         self.decided += decided
         for change in changes:
             self.changed += 1
+            self.changed_ids.append(change["appeal"])
             self.deadlines_changed += bool(change["deadlines"])
             before, after = change["before"], change["after"]
             key = (before["route_rule_id"], after["route_rule_id"])
@@ -198,6 +200,7 @@ class Tally:
             "changed_fields": self.counts, "deadlines_changed": self.deadlines_changed,
             "groups": sorted(self.groups.values(), key=lambda g: -g["appeals"]),
             "reused_decisions": self.reused, "decisions_made": self.decided,
+            "changed_appeals": list(self.changed_ids),
         }
 
 

@@ -117,12 +117,44 @@
     });
   });
 
-  function showSimulationReport(d) {
+  // «обращение», «обращения», «обращений» for n
+  function appealsWord(n) {
+    var t = n % 100, u = n % 10;
+    if (t >= 11 && t <= 14) { return "обращений"; }
+    return u === 1 ? "обращение" : (u >= 2 && u <= 4 ? "обращения" : "обращений");
+  }
+
+  function showSimulationReport(d, simulationId) {
     var rows = [];
     (d.groups || []).forEach(function (g) {
       (g.examples || []).forEach(function (x) { rows.push([g.old_rule + " → " + g.new_rule, x.appeal, x.text, x.before.body + " → " + x.after.body]); });
     });
     result("Симуляция: обращений " + d.appeals + ", изменится " + d.changed, table(["Правило", "№", "Текст", "Орган"], rows));
+    var path = "/simulations/" + simulationId + "/reroute";
+    if (!d.changed || simulationId === undefined || !routes.some(function (r) { return /\/simulations\/<[^>]+>\/reroute$/.test(r); })) { return; }
+    var box = $("rules-result"), button = el("button", "Перенаправить эти " + d.changed + " " + appealsWord(d.changed));
+    button.type = "button";
+    button.id = "rules-reroute";
+    button.title = "Открытые из них будут направлены заново по действующим правилам; сначала опубликуйте эти правила";
+    var said = el("p", "", "muted");
+    said.id = "rules-reroute-result";
+    button.addEventListener("click", function () {
+      var reason = window.prompt("Почему обращения направляются заново");
+      if (!reason) { return; }
+      button.disabled = true;
+      call("POST", path, { reason: reason }).then(function (a) {
+        if (a.status === 200) {
+          said.textContent = "Перенаправлено " + a.data.rerouted + " " + appealsWord(a.data.rerouted) +
+            ", из них в другой орган или к другой роли: " + a.data.moved.length +
+            "; закрытые и отвеченные не трогались.";
+        } else {
+          said.textContent = "Перенаправление отклонено: " + ((a.data.error || {}).message || a.status);
+          button.disabled = false;
+        }
+      });
+    });
+    box.appendChild(button);
+    box.appendChild(said);
   }
 
   function showSimulationState(s) {
@@ -156,7 +188,7 @@
           if (a.status !== 200) { result("Симуляция: ход не прочитан (" + ((a.data.error || {}).message || a.status) + ")"); resolve(); return; }
           errors = 0;
           showSimulationState(a.data);
-          if (a.data.status === "done") { showSimulationReport(a.data.result || {}); resolve(); }
+          if (a.data.status === "done") { showSimulationReport(a.data.result || {}, a.data.id); resolve(); }
           else if (a.data.status === "failed") { result("Симуляция не выполнена: " + (a.data.error || "причина не указана")); resolve(); }
           else { window.setTimeout(look, POLL_MS); }
         }, function () {

@@ -1,0 +1,102 @@
+"""SMTP with a password goes only over TLS: smtp+starttls:// (STARTTLS required) and smtps:// against a real
+aiosmtpd with a certificate made in the test; a password in an smtp:// URL is refused before anything is
+sent, and a server that offers no STARTTLS never sees the password."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from engine.alerts.email import SmtpSender
+from engine.alerts.message import DeliveryError, OutgoingAlert
+from engine.bootstrap import bootstrap
+from tests.support.smtp import SmtpServer
+from tests.support.tls import self_signed, server_context
+
+USER, PASSWORD = "cur-alerts", "pa55-over-tls-only"
+
+
+def alert(alert_id: int = 1) -> OutgoingAlert:
+    return OutgoingAlert(alert_id=alert_id, idempotency_key=f"tls:{alert_id}", channel="email",
+                         address="ivanov@example.ru", recipient_name="Иванов И. И.", subject="[ЦУР] Проверка",
+                         body="Обращение №1 ждёт ответа.", link="http://appeals.test/appeals/1", appeal_id=1,
+                         level="L1", role="executor", ack_link=None)
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    return self_signed(tmp_path)
+
+
+@pytest.fixture
+def server(request, certificate):
+    tls = request.param
+    started = SmtpServer(tls=tls, context=server_context(*certificate), accounts={USER: PASSWORD}).start()
+    yield started
+    started.stop()
+
+
+def with_login(url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{USER}:{PASSWORD}@{rest}"
+
+
+@pytest.mark.parametrize("server", ["starttls", "smtps"], indirect=True)
+def test_a_password_is_sent_over_tls_and_the_letter_arrives_encrypted(server, certificate):
+    sender = SmtpSender(with_login(server.url), "cur@example.ru", timeout=5, ca_file=str(certificate[0]))
+
+    receipt = sender.send(alert())
+
+    assert receipt.startswith("smtp accepted")
+    assert server.accounts.attempts == [(USER, True)]  # logged in, over TLS
+    assert len(server.messages) == 1 and server.collector.encrypted == [True]
+    assert server.messages[0]["X-Appeals-Alert"] == "tls:1"
+
+
+@pytest.mark.parametrize("server", ["starttls", "smtps"], indirect=True)
+def test_a_certificate_nobody_vouches_for_is_refused_before_the_password_leaves(server):
+    sender = SmtpSender(with_login(server.url), "cur@example.ru", timeout=5)  # the system's CAs only
+
+    with pytest.raises(DeliveryError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+        sender.send(alert())
+
+    assert server.accounts.attempts == [] and server.messages == []
+
+
+@pytest.mark.parametrize("server", [None], indirect=True)
+def test_starttls_is_required_a_server_without_it_never_sees_the_password(server, certificate):
+    url = with_login(server.url.replace("smtp://", "smtp+starttls://"))
+    sender = SmtpSender(url, "cur@example.ru", timeout=5, ca_file=str(certificate[0]))
+
+    with pytest.raises(DeliveryError, match="no STARTTLS"):
+        sender.send(alert())
+
+    assert server.accounts.attempts == [] and server.messages == []
+
+
+def test_a_password_over_plain_smtp_is_refused_at_start(settings, clock, policy_set):
+    with pytest.raises(ValueError, match=r"smtp\+starttls://.*smtps://"):
+        SmtpSender(f"smtp://{USER}:{PASSWORD}@127.0.0.1:25", "cur@example.ru")
+    with pytest.raises(ValueError, match="only over TLS"):
+        bootstrap(dataclasses.replace(settings, smtp_url=f"smtp://{USER}:{PASSWORD}@127.0.0.1:25"),
+                  clock=clock, policy_set=policy_set)
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        SmtpSender("smtpx://127.0.0.1:25", "cur@example.ru")
+
+
+@pytest.mark.parametrize("server", [None], indirect=True)
+def test_plain_smtp_without_a_login_still_works_for_a_local_relay(server):
+    assert SmtpSender(server.url, "cur@example.ru", timeout=5).send(alert()).startswith("smtp accepted")
+    assert server.collector.encrypted == [False]
+
+
+def test_the_command_line_refuses_a_password_over_plain_smtp_in_one_line(cli_env, capsys, monkeypatch):
+    from tests.support.command_line import run
+
+    monkeypatch.setenv("APPEALS_SMTP_URL", f"smtp://{USER}:{PASSWORD}@127.0.0.1:25")
+    code, out, err = run(capsys, "token", "list")
+
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "only over TLS" in err and "Traceback" not in err
+    assert PASSWORD not in err
