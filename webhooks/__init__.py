@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from engine.services import database
@@ -44,6 +45,15 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
         if request.content_length is None and request.method in ("POST", "PUT", "PATCH", "DELETE"):
             request.get_data(cache=True)
             request.stream.read(1)  # RequestEntityTooLarge when more was sent than the limit
+
+    @app.before_request
+    def _no_nul_in_parameters():
+        """A NUL is part of no query parameter or form field, and PostgreSQL cannot even compare
+        text holding one: refused here (400), before any view looks a value up."""
+        for values in (request.args, request.form):  # a JSON body is no form: nothing is read here
+            for name, value in values.items(multi=True):
+                if "\x00" in name or "\x00" in value:
+                    raise BadRequest(f"parameter {name[:40]!r} holds a NUL character")
 
     @app.before_request
     def _connect():
