@@ -55,12 +55,12 @@ def routing_traces(ids: list[int]) -> dict[int, dict]:
                 EscalationRecord.clock.in_([c.id for c in clocks])).order_by(EscalationRecord.clock)],
             "alerts": sorted((a.idempotency_key, a.level, a.role, a.recipient, a.subject, a.body, a.status)
                              for a in AlertRecord.select().where(AlertRecord.appeal == appeal_id)),
-            # the author's acknowledgement; audit rows name its row id, which differs between the two runs
-            "to_author": sorted((m.kind, m.route, m.text, m.status) for m in AuthorMessageRecord.select().where(
-                AuthorMessageRecord.appeal == appeal_id)),
+            # audit rows name the reply's row id, which differs between the two runs; "replies" compares them
             "audit": sorted((a.action, a.actor, repr(sorted((k, v) for k, v in a.details.items() if k != "message")))
                             for a in AuditRecord.select().where(
                 (AuditRecord.appeal == appeal_id) & (AuditRecord.action != "appeal.received"))),
+            "replies": sorted((m.idempotency_key, m.kind, m.route, repr(m.address), m.text, m.status)
+                              for m in AuthorMessageRecord.select().where(AuthorMessageRecord.appeal == appeal_id)),
         }
     return out
 

@@ -65,24 +65,32 @@ def _key_file(path: Path) -> list[str]:
     try:
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = encryption.new_key()
-        try:  # created only if absent (two processes starting together agree on one key), owner-only
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return _key_file(path)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key + "\n")
-        log.warning("APPEALS_ENCRYPTION_KEYS is not set: channel secrets are encrypted with a key made now "
-                    "in %s; keep that file with the database, and set APPEALS_ENCRYPTION_KEYS in production",
-                    path)
-        return [key]
+        _make_key_file(path)
+        text = path.read_text(encoding="ascii")
     except (OSError, UnicodeError) as exc:
         raise EncryptionKeyError(f"{path}: the encryption key file cannot be read: {exc.__class__.__name__}") from None
     keys = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not keys:
         raise EncryptionKeyError(f"{path}: the encryption key file holds no key")
     return keys
+
+
+def _make_key_file(path: Path) -> None:
+    """Write a new key beside ``path`` (owner-only), then link it into place: the file appears whole or
+    not at all, and when two processes start together the first link wins and both read its key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(encryption.new_key() + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return  # another process made it first: its key is the one
+    finally:
+        draft.unlink(missing_ok=True)
+    log.warning("APPEALS_ENCRYPTION_KEYS is not set: channel secrets are encrypted with a key made now "
+                "in %s; keep that file with the database, and set APPEALS_ENCRYPTION_KEYS in production", path)
 
 
 @dataclass

@@ -327,6 +327,8 @@ FIELD_NAMES = {
     "receipt": "получение",
     "registration": "регистрация",
     "on_non_working": "в нерабочее время",
+    # messages to the resident (engine.services.replies, reply_delivery)
+    "retry_at": "повтор после",
 }
 
 # IANA zones of the region's bodies, named as people say them; another zone is shown by its IANA name

@@ -28,7 +28,7 @@ CODE_FIELDS = {
 CLOCK_LISTS = ("clocks_stopped", "clocks_paused", "without_interim")
 CLOCK_TERMS = ("clocks_started", "clocks_resumed", "clocks_restarted")
 TIME_FIELDS = ("due", "due_utc", "at", "until", "due_before", "due_at", "started_at", "started_before",
-               "stopped_before", "next_check_at", "repeat_from")
+               "stopped_before", "next_check_at", "repeat_from", "retry_at")
 ROLE_LISTS = ("vacant", "roles")
 
 

@@ -223,3 +223,20 @@ def test_a_webhook_whose_secret_no_configured_key_decrypts_answers_503_to_be_ret
     assert GENERIC_SECRET not in answer.get_data(as_text=True)
     use_keys(os.environ["APPEALS_ENCRYPTION_KEYS"].split(","))
     assert AppealRecord.select().count() == 0
+
+
+def test_processes_starting_together_on_a_laptop_agree_on_one_key(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.support.paths import ROOT
+
+    key_file = tmp_path / "var" / "encryption.key"
+    program = ("from engine.config import Settings; from engine.services.encryption_keys import configured_keys; "
+               f"print(configured_keys(Settings.from_env({{}}, encryption_key_file={str(key_file)!r}))[0])")
+    starts = [subprocess.Popen([sys.executable, "-c", program], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True) for _ in range(4)]
+    keys = {process.communicate(timeout=60)[0].strip() for process in starts}
+
+    assert keys == {key_file.read_text(encoding="ascii").strip()}
+    assert [p.name for p in key_file.parent.iterdir()] == ["encryption.key"]  # no draft left behind
