@@ -42,7 +42,9 @@ def cli_env(runtime, **extra) -> dict:
 
 
 def start_sweep(env, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "webhooks.cli", "sweep", "--now", SWEEP_AT, *extra], env=env,
+    # a test database: a sweep at a later moment is meant to write, which the command wants said
+    return subprocess.Popen([sys.executable, "-m", "webhooks.cli", "sweep", "--now", SWEEP_AT, "--i-know-this-writes",
+                             *extra], env=env,
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -107,7 +109,8 @@ def test_on_sqlite_a_second_worker_waits_for_the_first(runtime, due_steps, tmp_p
     log_path = tmp_path / "second.log"
 
     with single_worker(), open(log_path, "w") as log:  # this process is "the first worker"
-        second = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "sweep", "--now", SWEEP_AT, "--no-deliver"],
+        second = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "sweep", "--now", SWEEP_AT, "--no-deliver",
+                                   "--i-know-this-writes"],
                                   env=cli_env(runtime, APPEALS_LOG_LEVEL="INFO"), cwd=ROOT, stdout=log,
                                   stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 120
