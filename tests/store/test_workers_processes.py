@@ -37,7 +37,10 @@ def due_steps(runtime, clock):
 def cli_env(runtime, **extra) -> dict:
     env = {**os.environ, "APPEALS_DATABASE_URL": runtime.settings.database_url,
            "APPEALS_RULES_DIR": str(runtime.settings.rules_dir), "APPEALS_MAIL_DIR": str(runtime.settings.mail_dir),
-           "APPEALS_LOG_LEVEL": "WARNING", **extra}
+           "APPEALS_LOG_LEVEL": "WARNING",
+           # these tests count one alert per due step; a sweep long after the steps fell due would fold them into
+           # one catch-up letter per person (tests/escalation/test_catch_up_letters.py covers that)
+           "APPEALS_CATCHUP_MINUTES": str(60 * 24 * 365), **extra}
     return env
 
 
@@ -55,7 +58,9 @@ def finish(process: subprocess.Popen, timeout: float = 300) -> str:
 
 
 def alert_count() -> int:
-    return AlertRecord.select().count()
+    """Escalation alerts (one per due step); the sweep command also delivers replies to residents, and a
+    channel without a token tells the administrator once, which is not a step of the ladder."""
+    return AlertRecord.select().where(AlertRecord.clock.is_null(False)).count()
 
 
 @pytest.mark.both_databases
