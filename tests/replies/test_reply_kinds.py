@@ -157,6 +157,7 @@ def test_an_open311_request_shows_the_acknowledgement_the_term_and_then_the_answ
                                     "края (дорожное хозяйство), ответ будет дан до 30.12.2026.")
     assert view["expected_datetime"] == "2026-12-30T23:59:59+07:00"
     assert view["service_notice"].startswith("Срок ответа") and "до 30.12.2026 23:59" in view["service_notice"]
+    assert "(барнаульское время (UTC+7))" in view["service_notice"] and "Asia/" not in view["service_notice"]
     before = view["updated_datetime"]
 
     clock.set(at("Thu 2026-12-10 12:00 +0700"))

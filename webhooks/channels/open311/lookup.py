@@ -12,6 +12,7 @@ from flask import request
 from engine.domain import time_range
 from engine.services import open311
 from engine.services.views import clock_view
+from engine.wording.staff import zone_words
 
 from ...runtime import runtime
 from .. import open311 as endpoint  # the package: MAX_RESULTS, read at each request
@@ -152,10 +153,11 @@ def expected_term(views: list[dict]) -> dict | None:
 
 
 def term_notice(rt: Runtime, term: dict, body) -> str:
-    """«Срок ответа по 59-ФЗ — до 30.12.2026 23:59 (время Asia/Barnaul), отвечает …»."""
+    """«Срок ответа по 59-ФЗ — до 30.12.2026 23:59 (барнаульское время (UTC+7)), отвечает …»: the zone by its
+    Russian name, as a resident reads it."""
     due = datetime.fromisoformat(term["due"])
     words = sentence(rt.policy_set.labels.deadline(term["kind"], term["policy"]))
-    text = f"{words} — до {due:%d.%m.%Y %H:%M} (время {term['timezone']})"
+    text = f"{words} — до {due:%d.%m.%Y %H:%M} ({zone_words(term['timezone'], rt.policy_set.labels, due)})"
     return f"{text}; отвечает {body.name}" if body else text
 
 
