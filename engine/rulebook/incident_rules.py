@@ -79,17 +79,23 @@ class IncidentRules:
         return match.outcome, match.rule
 
 
-def assess_join(rules: IncidentRules, new: PlaceFacts, other: PlaceFacts) -> Join:
-    """Whether the new appeal belongs with `other`, and why (or why not), in Russian."""
+def _code(kind: str, code: str) -> str:
+    return code
+
+
+def assess_join(rules: IncidentRules, new: PlaceFacts, other: PlaceFacts, names=_code) -> Join:
+    """Whether the new appeal belongs with `other`, and why (or why not), in Russian; `names(kind, code)`
+    gives a topic's or a municipality's Russian name (the policy set's labels)."""
     if not rules.groups(new.topic):
-        return Join(False, (f"тема {new.topic or '—'} не группируется",))
+        return Join(False, (f"тема «{names('topic', new.topic) if new.topic else '—'}» не группируется",))
     if new.topic != other.topic:
-        return Join(False, (f"другая тема: {other.topic}",))
+        return Join(False, (f"другая тема: {names('topic', other.topic)}",))
     if new.municipality != other.municipality:
         return Join(False, ("другое муниципальное образование",))
     if new.first - other.last > rules.window or other.first - new.first > rules.window:
         return Join(False, (f"вне окна {_hours(rules.window)} ч",))
-    reasons = [f"та же тема: {new.topic}", f"то же муниципальное образование: {new.municipality}"]
+    reasons = [f"та же тема: {names('topic', new.topic)}",
+               f"то же муниципальное образование: {names('municipality', new.municipality)}"]
     if new.street is not None and other.street is not None:
         if new.street.name != other.street.name:
             return Join(False, (f"другая улица: {other.street.name}",))

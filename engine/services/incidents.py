@@ -55,7 +55,7 @@ def join_incident(rt: Runtime, record, now: datetime) -> int | None:
     since = record.received_at - rules.window
     for incident in incident_store.open_incidents(record.topic, place_key=key, municipality=record.municipality,
                                                   box=area, since=since, until=record.received_at):
-        verdict = assess_join(rules, new, _incident_facts(incident))
+        verdict = assess_join(rules, new, _incident_facts(incident), rt.policy_set.labels)
         if verdict.joined:
             _add(rt, incident, record, words, verdict.reasons, now)
             return incident.id
@@ -64,7 +64,7 @@ def join_incident(rt: Runtime, record, now: datetime) -> int | None:
         lone_street = street_of(lone.address, lone.text)
         other = PlaceFacts(lone.topic, lone.municipality, lone_street, lone.lat, lone.long,
                            topic_words(lone.text, lone_street), lone.received_at, lone.received_at)
-        verdict = assess_join(rules, new, other)
+        verdict = assess_join(rules, new, other, rt.policy_set.labels)
         if verdict.joined:
             incident = incident_store.create(
                 lone, topic=lone.topic, municipality=lone.municipality, place_key=lone.place_key,

@@ -232,6 +232,12 @@ RULE_ACTIVATION_NAMES = {
 
 # the fields of an audit record (an event's details) and of a rule, as staff read them
 FIELD_NAMES = {
+    # mass incidents (engine.services.incidents)
+    "incident": "массовый инцидент",
+    "lead": "первое обращение инцидента",
+    "reasons": "почему объединено",
+    "inherited": "получено от инцидента",
+    "authors": "разных авторов",
     "comment": "комментарий",
     "reason": "причина",
     "reason_text": "основание",

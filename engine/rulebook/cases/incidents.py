@@ -65,7 +65,7 @@ class IncidentCases:
     def run(self, policy_set: PolicySet, rel: str, name: str, given: dict, expect: dict) -> CaseResult:
         rules = policy_set.incidents
         if "appeal" in given:
-            verdict = assess_join(rules, _side(given["appeal"]), _side(given["incident"]))
+            verdict = assess_join(rules, _side(given["appeal"]), _side(given["incident"]), policy_set.labels)
             failures = []
             if verdict.joined != expect["joined"]:
                 failures.append(f"joined: ожидалось {'объединить' if expect['joined'] else 'не объединять'}, "
