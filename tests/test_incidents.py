@@ -154,6 +154,15 @@ def test_one_answer_to_the_incident_reaches_all_twelve_authors_once_on_their_own
     assert on_control, body
     deliver(runtime)
     assert not [c for c in platforms.vk.comments if ANSWER in c["params"]["message"]]
+    # the centre returns it once with remarks: every draft goes back, nothing is published
+    returned = client.post(f"/api/v1/incidents/{incident.id}/actions/return_answer",
+                           json={"remarks": "Укажите время восстановления."}, headers=curator)
+    assert returned.status_code == 200, returned.get_json()
+    assert {m["status"] for m in returned.get_json()["members"]} == {"in_progress"}
+    assert deliver(runtime).sent == 0
+    again = client.post(f"/api/v1/incidents/{incident.id}/actions/answer", json={"kind": "final", "text": ANSWER},
+                        headers=manager)
+    assert {m["appeal_id"] for m in again.get_json()["members"] if m.get("review")} == on_control
 
     approved = client.post(f"/api/v1/incidents/{incident.id}/actions/approve_answer", json={}, headers=curator)
     assert approved.status_code == 200, approved.get_json()
@@ -170,9 +179,9 @@ def test_one_answer_to_the_incident_reaches_all_twelve_authors_once_on_their_own
         [final] = outgoing(appeal_id, "final_answer")
         assert final.status == "sent" and ANSWER in final.text
         assert AppealRecord.get_by_id(appeal_id).status == "answered"
-    again = client.post(f"/api/v1/incidents/{incident.id}/actions/answer", json={"kind": "final", "text": ANSWER},
-                        headers=manager)
-    assert again.status_code == 409
+    once_more = client.post(f"/api/v1/incidents/{incident.id}/actions/answer",
+                            json={"kind": "final", "text": ANSWER}, headers=manager)
+    assert once_more.status_code == 409
 
 
 def test_an_official_detaches_a_member_that_does_not_belong(runtime, clock, client, platforms):

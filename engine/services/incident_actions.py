@@ -39,6 +39,11 @@ def approve_incident_answer(rt: Runtime, incident_id: int, params: dict, caller)
     return _each_member(rt, incident_id, caller, "approve_answer", params, take_first=False)
 
 
+def return_incident_answer(rt: Runtime, incident_id: int, params: dict, caller) -> dict:
+    """Return the drafts of every member waiting for review to the official, with the same remarks."""
+    return _each_member(rt, incident_id, caller, "return_answer", params, take_first=False)
+
+
 def _each_member(rt: Runtime, incident_id: int, caller, name: str, params: dict, *, take_first: bool) -> dict:
     now = rt.now()
     done, skipped = [], []

@@ -114,6 +114,7 @@ MATRIX: dict[str, object] = {
     "incidents.get_one": READ,
     "incidents.answer": WORK,  # one answer to every member
     "incidents.approve_answer": REVIEW,
+    "incidents.return_answer": REVIEW,
     "incidents.detach": WORK,  # audited
     "web.incident": READ,
     "web.detach": WORK,

@@ -9,13 +9,19 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from engine.services.action_errors import ActionInvalid, ActionRefused
 from engine.services.actions import TRANSITIONS
-from engine.services.incident_actions import DETACHERS, answer_incident, approve_incident_answer, detach_member
+from engine.services.incident_actions import (
+    DETACHERS,
+    answer_incident,
+    approve_incident_answer,
+    detach_member,
+    return_incident_answer,
+)
 from engine.services.incident_views import IncidentNotFound, incident_detail, list_incidents, visible_incident
 
 from ..auth import require_role
 from ..errors import ApiError
 from ..runtime import runtime
-from .actions import AnswerSchema, ApproveAnswerSchema
+from .actions import AnswerSchema, ApproveAnswerSchema, ReturnAnswerSchema
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents")
 
@@ -119,6 +125,19 @@ def approve_answer(incident_id: int):
 approve_answer.request_schema = ApproveAnswerSchema
 approve_answer.responses = {"200": "ответ опубликован каждому автору", "404": "нет такого инцидента",
                             "409": "нет ответов, ожидающих проверки"}
+
+
+@bp.post("/<int:incident_id>/actions/return_answer")
+@require_role(*TRANSITIONS["return_answer"].roles)
+def return_answer(incident_id: int):
+    """The centre returns the answer waiting for review in every member to the official, with remarks."""
+    data = ReturnAnswerSchema().load(_body())
+    return jsonify(_run(incident_id, return_incident_answer, data))
+
+
+return_answer.request_schema = ReturnAnswerSchema
+return_answer.responses = {"200": "ответ возвращён на доработку во всех обращениях", "404": "нет такого инцидента",
+                           "409": "нет ответов, ожидающих проверки"}
 
 
 @bp.post("/<int:incident_id>/actions/detach")
