@@ -92,6 +92,7 @@ def test_twelve_posts_about_one_outage_become_one_incident_with_a_raised_priorit
     assert detail["member_appeals"][0]["why_joined"] == ["первое обращение инцидента"]
     assert any("та же улица: антон петров" in r for r in detail["member_appeals"][5]["why_joined"])
     assert detail["clocks"], detail
+    assert detail["map_point"]["approximate"] is True and 52 < detail["map_point"]["lat"] < 54
     appeal = client.get(f"/api/v1/appeals/{ids[3]}", headers=staff).get_json()
     assert appeal["incident_id"] == incident.id
     # an official of another body does not see it
@@ -218,7 +219,9 @@ def test_staff_pages_show_the_incident_on_the_queue_and_dashboard_and_detach_a_m
         assert "Электроснабжение" in block and "barnaul-emergency-desk" not in block  # names, not codes
         assert "<td>12</td>" in block
     page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
-    assert page.count("data-appeal=") == 12 and "та же улица: антон петров" in page
+    assert page.count('<tr data-appeal=') == 12 and "та же улица: антон петров" in page
+    # its map point: no coordinates were given, so the centre of Barnaul on the region's map
+    assert '<svg' in page and 'class="appeal-point"' in page and "центр муниципального образования" in page
     assert page.count("ВКонтакте") == 9 and page.count("Telegram") >= 3
     appeal_page = client.get(f"/appeals/{ids[2]}").get_data(as_text=True)
     assert f'href="/incidents/{incident.id}"' in appeal_page

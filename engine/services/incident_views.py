@@ -10,6 +10,7 @@ from engine.store import incidents as incident_store
 
 from .access import Caller, in_scope
 from .credentials import find_channel
+from .trends import region_map
 from .views import _clocks, iso
 
 if TYPE_CHECKING:
@@ -67,6 +68,19 @@ def visible_incident(rt: Runtime, caller: Caller, incident_id: int):
     return incident
 
 
+def map_point(rt: Runtime, incident) -> dict | None:
+    """Where the incident is drawn: its coordinates, else its municipality's centre on the region's map
+    (`approximate`); None when neither is known."""
+    if incident.lat is not None and incident.long is not None:
+        return {"lat": incident.lat, "long": incident.long, "approximate": False}
+    try:
+        centres = {c.id: c.at for c in region_map(rt).centres}
+    except OSError:
+        return None
+    at = centres.get(incident.municipality)
+    return {"lat": at[1], "long": at[0], "approximate": True} if at else None
+
+
 def incident_detail(rt: Runtime, incident) -> dict:
     view = incident_summary(incident)
     members = incident_store.members(incident.id)
@@ -74,6 +88,7 @@ def incident_detail(rt: Runtime, incident) -> dict:
     lead = store.get_appeal(incident.lead)
     kinds = {name: (found.kind if (found := find_channel(name)) else None) for name in {m.channel for m in members}}
     view.update({
+        "map_point": map_point(rt, incident),
         "assignment": {"body": incident.body, "role": incident.role, "official": incident.official},
         "clocks": _clocks(rt, lead, rt.now()) if lead is not None else [],
         "member_appeals": [{

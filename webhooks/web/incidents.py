@@ -8,10 +8,12 @@ from flask import flash, g, redirect, render_template, request, url_for
 from engine.services.action_errors import ActionInvalid, ActionRefused
 from engine.services.incident_actions import DETACHERS, detach_member
 from engine.services.incident_views import IncidentNotFound, incident_detail, list_incidents, visible_incident
+from engine.services.trends import region_map
 
 from ..errors import ApiError
 from ..runtime import runtime
 from . import bp, page
+from .charts import region_map_svg
 
 SHOWN = 10  # open incidents listed on the queue and the dashboard
 
@@ -36,8 +38,15 @@ def _incident(incident_id: int):
 @bp.get("/incidents/<int:incident_id>")
 @page("official", "manager", "policy", "admin", "curator")
 def incident(incident_id: int):
-    detail = incident_detail(runtime(), _incident(incident_id))
-    return render_template("incident.html", incident=detail, can_detach=g.caller.role in DETACHERS)
+    rt = runtime()
+    detail = incident_detail(rt, _incident(incident_id))
+    drawn = None
+    if detail["map_point"] is not None:
+        point = {"id": detail["lead_appeal_id"], **detail["map_point"]}
+        names = {detail["municipality"]: rt.policy_set.labels("municipality", detail["municipality"])}
+        drawn = region_map_svg(region_map(rt), {detail["municipality"]: detail["members"]}, [point], names,
+                               f"Инцидент № {detail['id']} на карте края")
+    return render_template("incident.html", incident=detail, can_detach=g.caller.role in DETACHERS, drawn=drawn)
 
 
 @bp.post("/incidents/<int:incident_id>/detach")
