@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.monitor.complaints import Judgement, load_stage
 from engine.monitor.vk_reader import Call, KeyRefused, ReadError, Throttled, VkWallReader, WallClosed
 from engine.store import watch as store
 from engine.store.db import write_transaction
@@ -46,11 +47,7 @@ COMMENT_DAYS = 7
 THREAD_ITEMS = 10
 
 
-@dataclass(frozen=True)
-class Verdict:
-    complaint: bool
-    score: float = 0.0
-    words: tuple[str, ...] = ()
+Verdict = Judgement  # what a judge says of a text: complaint or not, the score, the words found
 
 
 @dataclass
@@ -236,10 +233,26 @@ def _store_items(rt, judge, wall, items: list[_Item], report: PollReport) -> tup
     return made, chatter
 
 
-def reader_for(rt: Runtime, pacer) -> VkWallReader:
-    settings = rt.settings
-    return VkWallReader(settings.vk_api_url, settings.vk_service_token, pacer,
-                        calls_per_second=settings.vk_service_calls_per_second)
+def judge_for(rt: Runtime) -> Callable[[str], Judgement] | None:
+    """The complaint stage of the rules in force (rules/routing/monitoring.yaml) with their text reader."""
+    stage = load_stage(rt.policy_set.rules_dir)
+    if stage is None:
+        return None
+    reader = rt.policy_set.reader
+    return lambda text: stage.judge(text, reader)
 
 
-__all__ = ["CHANNEL", "PollReport", "ReadError", "Verdict", "poll_walls", "reader_for"]
+def watch_walls(rt: Runtime) -> PollReport | None:
+    """The worker's ``watch`` job: nothing without a service key or without the complaint stage."""
+    if not rt.settings.vk_service_token:
+        return None
+    judge = judge_for(rt)
+    if judge is None:
+        log.warning("watch: rules/%s is missing; the watched walls are not read", "routing/monitoring.yaml")
+        return None
+    from engine.services.watching import reader
+
+    return poll_walls(rt, reader(rt), judge)
+
+
+__all__ = ["CHANNEL", "PollReport", "ReadError", "Verdict", "poll_walls", "watch_walls"]

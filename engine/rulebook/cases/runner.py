@@ -6,7 +6,8 @@ Three kinds exist, each beside its rule file:
 - ``routing/<name>_test.yaml`` beside each routing ruleset (``routing.RoutingCases``);
 - ``escalation_test.yaml`` beside the ladder selection rules (``ladders.LadderCases``);
 - ``deadline_policies_test.yaml`` beside the deadline policies (``deadlines.DeadlineCases``);
-- ``replies_test.yaml`` beside the messages to the resident (``replies.ReplyCases``).
+- ``replies_test.yaml`` beside the messages to the resident (``replies.ReplyCases``);
+- ``routing/monitoring_test.yaml`` beside the complaint stage of watched walls (``monitoring.MonitoringCases``).
 
 A rule file without its case file, a case file that belongs to no rule file, a case that
 cannot be read and a case that fails all make the report not ok: nothing is skipped silently.
@@ -23,6 +24,7 @@ import yaml
 
 from .deadlines import DeadlineCases
 from .ladders import LadderCases
+from .monitoring import MonitoringCases
 from .replies import ReplyCases
 from .report import CaseReport, CaseResult
 from .routing import RoutingCases
@@ -48,7 +50,7 @@ class CaseKind(Protocol):
     def uncovered(self, policy_set: PolicySet, results: list[CaseResult]) -> list[str]: ...
 
 
-KINDS: tuple[CaseKind, ...] = (RoutingCases(), LadderCases(), DeadlineCases(), ReplyCases())
+KINDS: tuple[CaseKind, ...] = (RoutingCases(), LadderCases(), DeadlineCases(), ReplyCases(), MonitoringCases())
 
 
 def run_cases(policy_set: PolicySet, rules_dir: Path) -> CaseReport:

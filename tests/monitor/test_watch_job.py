@@ -1,0 +1,57 @@
+"""The worker's ``watch`` job with the demo rules: two watched walls on a local VK API, complaints and
+chatter written on them; appeals for the complaints only, once each, with links, and for a comment on
+a wall we do not own the acknowledgement is a reply task for the operator."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from engine.jobs import run_job
+from engine.services import watching
+from engine.store.author_messages import AuthorMessageRecord
+from engine.store.models import AppealRecord, AuditRecord
+from tests.support.vk_walls import FakeVkWalls
+
+KEY = "service-key-for-tests"
+CITY, GOV = 218_000_001, 218_000_002
+
+
+@pytest.fixture
+def watched(runtime):
+    with FakeVkWalls(KEY) as vk:
+        vk.community(CITY, "barnaul22", "Барнаул 22")
+        vk.community(GOV, "gov_altai", "Губернатор Алтайского края")
+        vk.now = int((runtime.now() - timedelta(hours=1)).timestamp())
+        runtime.settings = dataclasses.replace(runtime.settings, vk_api_url=vk.url, vk_service_token=KEY)
+        for name in ("vk:barnaul22", "vk:gov_altai"):
+            watching.add_watch(runtime, name, municipality=None, every="5m", actor="cli")
+        yield vk
+
+
+def test_complaints_on_two_walls_become_appeals_once_each_and_chatter_does_not(runtime, watched, clock):
+    vk = watched
+    city_post = vk.post(-CITY, "Сколько можно терпеть ямы на Малахова, колёса пробиваем каждый день", from_id=11)
+    vk.post(-CITY, "Какой закат сегодня над Обью, красота")
+    news = vk.post(-GOV, "Губернатор провёл совещание по подготовке к зиме")
+    chat = vk.comment(-GOV, news, "Спасибо за информацию", from_id=12)
+    heat = vk.comment(-GOV, news, "Когда уже дадут отопление на Попова 105? Дети мёрзнут", from_id=13)
+    vk.reply(-GOV, news, chat, "Поздравляю всех с праздником", from_id=14)
+
+    run_job(runtime, "watch")
+    clock.set(clock() + timedelta(minutes=6))
+    run_job(runtime, "watch")
+
+    appeals = list(AppealRecord.select().where(AppealRecord.channel == "monitor").order_by(AppealRecord.id))
+    assert [(a.link, a.author_id, a.regime) for a in appeals] == [
+        (f"https://vk.com/wall-{CITY}_{city_post}", "vk:11", "incident"),
+        (f"https://vk.com/wall-{GOV}_{news}?reply={heat}", "vk:13", "incident")]
+    assert all(a.status != "received" for a in appeals)  # routed in the same tick
+    stored = "".join(a.raw_payload for a in appeals)
+    assert "Спасибо за информацию" not in stored and "Поздравляю" not in stored
+    assert AuditRecord.select().where(AuditRecord.action == "appeal.received").count() == 2
+    tasks = list(AuthorMessageRecord.select().where(AuthorMessageRecord.appeal == appeals[1].id))
+    assert [(t.kind, t.route, t.status) for t in tasks] == [("acknowledgement", "manual", "manual")]
+    assert f"{appeals[1].id}" in tasks[0].text
