@@ -122,6 +122,12 @@ def remove_watch(rt: Runtime, watch_id: int, *, actor: str) -> bool:
     return True
 
 
+def monitored_appeal(external_id: str) -> int | None:
+    """The appeal the watch job made of this VK item (``wall<owner>_<post>``, ``reply<owner>_<comment>``),
+    if any: a community's Callback API delivering the same item later must not make a second one."""
+    return appeal_store.find_appeal_id("monitor", external_id)
+
+
 def view(row) -> WatchView:
     target = f"vk:{row.screen_name}" if row.screen_name else f"vk:{row.owner_id}"
     return WatchView(row.id, target, row.owner_id, row.title, row.municipality, row.every_seconds, row.polled_at,

@@ -186,3 +186,24 @@ def test_the_daily_limit_stops_the_run_without_moving_a_cursor_and_a_rate_error_
     assert {w.last_post_id for w in WatchRecord.select()} == {None}
     vk.script_error(6, method="execute")
     assert poll(runtime, vk, clock).appeals == 1
+
+
+def test_an_item_read_from_a_watched_wall_first_is_not_a_second_appeal_when_the_callback_api_sends_it(
+        runtime, client, walls, clock):
+    vk = walls
+    credentials.add_channel(runtime.now(), "gov-vk", "vk", SECRET, confirmation="a1b2c3d4", group_id=GROUP)
+    vk.community(GROUP, "gov22", "Правительство Алтайского края")
+    watching.add_watch(runtime, "vk:gov22", municipality=None, every="5m", actor="cli", vk=reader(vk, clock))
+    gov_post = vk.post(-GROUP, "Губернатор ответит на вопросы жителей")
+    ours = vk.comment(-GROUP, gov_post, "Когда уже отремонтируют дорогу на Попова", from_id=52_001_777)
+    assert poll(runtime, vk, clock).appeals == 1
+
+    item = comment("Когда уже отремонтируют дорогу на Попова", id=ours, post_id=gov_post)
+    answer = post(client, event("wall_reply_new", item))
+
+    assert answer.status_code == 200 and answer.get_data(as_text=True) == "ok"
+    assert AppealRecord.select().where(AppealRecord.external_id == f"reply-{GROUP}_{ours}").count() == 1
+    assert post(client, event("wall_reply_new", comment("Другая жалоба: сколько можно", id=ours + 1000),
+                      event_id="ev-2")
+                ).status_code == 200
+    assert AppealRecord.select().where(AppealRecord.channel == "gov-vk").count() == 1
