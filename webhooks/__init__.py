@@ -76,6 +76,9 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     from .api import tokens
 
     app.register_blueprint(tokens.bp)
+    from .api import watch
+
+    app.register_blueprint(watch.bp)
     register_web(app)
     return app
 

@@ -109,6 +109,9 @@ MATRIX: dict[str, object] = {
     "directory.import_yaml": {"admin"},
     "tokens.list_tokens": {"admin"},  # labels and roles of every token, never the token
     "tokens.revoke": {"admin"},
+    "watch.list_watches": {"admin"},  # the public VK walls read for complaints
+    "watch.add_watch": {"admin"},
+    "watch.remove_watch": {"admin"},
 }
 
 SAMPLE = {"int": "999999", "string": "sample", "path": "sample.txt"}
