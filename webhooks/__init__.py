@@ -76,9 +76,10 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     from .api import tokens
 
     app.register_blueprint(tokens.bp)
-    from .api import watch
+    from .api import monitor_marks, watch
 
     app.register_blueprint(watch.bp)
+    app.register_blueprint(monitor_marks.bp)
     register_web(app)
     return app
 

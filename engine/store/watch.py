@@ -12,7 +12,7 @@ from datetime import datetime
 
 from peewee import AutoField, BigIntegerField, CharField, ForeignKeyField, IntegerField, TextField
 
-from .models import AppealRecord, BaseModel, UTCDateTimeField
+from .models import AppealRecord, AuditRecord, BaseModel, UTCDateTimeField
 
 
 class WatchRecord(BaseModel):
@@ -127,3 +127,18 @@ def appeal_with_external_id(external_ids: list[str]) -> dict[str, int]:
     rows = AppealRecord.select(AppealRecord.id, AppealRecord.external_id).where(
         AppealRecord.external_id.in_(external_ids))
     return {row.external_id: row.id for row in rows}
+
+
+NOT_AN_APPEAL = "monitor.not_an_appeal"
+
+
+def not_an_appeal_marks() -> list[tuple[AuditRecord, AppealRecord]]:
+    """Every «не обращение» mark with its appeal, oldest first."""
+    marks = list(AuditRecord.select().where(AuditRecord.action == NOT_AN_APPEAL).order_by(AuditRecord.id))
+    appeals = {a.id: a for a in AppealRecord.select().where(AppealRecord.id.in_([m.appeal_id for m in marks]))}
+    return [(mark, appeals[mark.appeal_id]) for mark in marks if mark.appeal_id in appeals]
+
+
+def is_marked(appeal_id: int) -> bool:
+    return AuditRecord.select().where((AuditRecord.action == NOT_AN_APPEAL)
+                                      & (AuditRecord.appeal == appeal_id)).exists()

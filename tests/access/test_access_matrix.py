@@ -112,6 +112,7 @@ MATRIX: dict[str, object] = {
     "watch.list_watches": {"admin"},  # the public VK walls read for complaints
     "watch.add_watch": {"admin"},
     "watch.remove_watch": {"admin"},
+    "monitor_marks.not_an_appeal": {"curator", "admin"},  # «не обращение» on a monitored appeal
 }
 
 SAMPLE = {"int": "999999", "string": "sample", "path": "sample.txt"}
