@@ -113,6 +113,7 @@ MATRIX: dict[str, object] = {
     "watch.add_watch": {"admin"},
     "watch.remove_watch": {"admin"},
     "monitor_marks.not_an_appeal": {"curator", "admin"},  # «не обращение» on a monitored appeal
+    "manual_replies.published_by_hand": {"curator", "admin"},  # a reply task done by the centre's operator
 }
 
 SAMPLE = {"int": "999999", "string": "sample", "path": "sample.txt"}

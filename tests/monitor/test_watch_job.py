@@ -55,3 +55,28 @@ def test_complaints_on_two_walls_become_appeals_once_each_and_chatter_does_not(r
     tasks = list(AuthorMessageRecord.select().where(AuthorMessageRecord.appeal == appeals[1].id))
     assert [(t.kind, t.route, t.status) for t in tasks] == [("acknowledgement", "manual", "manual")]
     assert f"{appeals[1].id}" in tasks[0].text
+
+
+def test_the_operator_marks_the_reply_task_published_by_hand_once(runtime, watched, clock, client):
+    from engine.services import credentials
+    from tests.support.staff import bearer
+
+    vk = watched
+    news = vk.post(-GOV, "Губернатор провёл совещание по подготовке к зиме")
+    vk.comment(-GOV, news, "Когда уже дадут отопление на Попова 105? Дети мёрзнут", from_id=13)
+    run_job(runtime, "watch")
+    task = AuthorMessageRecord.get(AuthorMessageRecord.status == "manual")
+    curator = bearer(credentials.create_token(runtime.now(), "curator"))
+    clock.set(clock() + timedelta(minutes=20))
+
+    done = client.post(f"/api/v1/replies/{task.id}/published-by-hand",
+                       json={"link": f"https://vk.com/wall-{GOV}_{news}?reply=99"}, headers=curator)
+    again = client.post(f"/api/v1/replies/{task.id}/published-by-hand", json={}, headers=curator)
+
+    assert done.status_code == 200 and done.json["published_at"] == clock().isoformat()
+    assert again.status_code == 409
+    task = AuthorMessageRecord.get_by_id(task.id)
+    assert (task.status, task.sent_at, task.platform_id) == ("sent", clock(), f"https://vk.com/wall-{GOV}_{news}?reply=99")
+    assert task.details["published_by_hand"]["by"] == done.json["published_by"]
+    audit = AuditRecord.get(AuditRecord.action == "reply.published_by_hand")
+    assert (audit.appeal_id, audit.details["message"]) == (task.appeal_id, task.id)
