@@ -55,12 +55,12 @@ def routing_traces(ids: list[int]) -> dict[int, dict]:
                 EscalationRecord.clock.in_([c.id for c in clocks])).order_by(EscalationRecord.clock)],
             "alerts": sorted((a.idempotency_key, a.level, a.role, a.recipient, a.subject, a.body, a.status)
                              for a in AlertRecord.select().where(AlertRecord.appeal == appeal_id)),
-            # the author's acknowledgement; audit rows name its row id, which differs between the two runs
-            "to_author": sorted((m.kind, m.route, m.text, m.status) for m in AuthorMessageRecord.select().where(
-                AuthorMessageRecord.appeal == appeal_id)),
+            # audit rows name the reply's row id, which differs between the two runs; "replies" compares them
             "audit": sorted((a.action, a.actor, repr(sorted((k, v) for k, v in a.details.items() if k != "message")))
                             for a in AuditRecord.select().where(
                 (AuditRecord.appeal == appeal_id) & (AuditRecord.action != "appeal.received"))),
+            "replies": sorted((m.idempotency_key, m.kind, m.route, repr(m.address), m.text, m.status)
+                              for m in AuthorMessageRecord.select().where(AuthorMessageRecord.appeal == appeal_id)),
         }
     return out
 
@@ -87,7 +87,7 @@ def test_batched_routing_writes_what_routing_one_by_one_writes(runtime, batch, m
     originals = {a.id: {name: getattr(a, name) for name in (*ROUTED_COLUMNS, "updated_at")}
                  for a in AppealRecord.select().where(AppealRecord.id.in_(ids))}
     due_order = [a.id for a in AppealRecord.select(AppealRecord.id).where(AppealRecord.id.in_(ids))
-                 .order_by(AppealRecord.next_routing_at, AppealRecord.id)]
+                 .order_by(AppealRecord.id)]
 
     evaluations = Evaluations(runtime, monkeypatch)
     assert all(route_appeal(runtime, appeal_id) for appeal_id in due_order)
@@ -129,13 +129,16 @@ class Evaluations:
         return count
 
 
-def test_an_appeal_changed_after_its_batch_was_decided_is_left_for_the_next_batch(runtime, monkeypatch):
+def test_an_appeal_changed_after_its_batch_was_decided_is_left_for_the_next_batch(runtime, clock, monkeypatch):
     ids = receive_corpus(runtime)[:5]
     plan = routing.plan
 
+    done_once = []
+
     def staff_touches_the_third(rt, record, now, earlier=(), **known):
         planned = plan(rt, record, now, earlier, **known)
-        if record.id == ids[2]:  # written between the decision and the batch's write
+        if record.id == ids[2] and not done_once:  # written between the decision and the batch's write, once
+            done_once.append(record.id)
             touched = {"updated_at": now + timedelta(seconds=1), "last_error": "touched"}
             AppealRecord.update(**touched).where(AppealRecord.id == ids[2]).execute()
         return planned
@@ -145,7 +148,8 @@ def test_an_appeal_changed_after_its_batch_was_decided_is_left_for_the_next_batc
     assert (claimed, done) == (5, 4)
     assert AppealRecord.get_by_id(ids[2]).status == "received"
     assert DecisionRecord.select().where(DecisionRecord.appeal == ids[2]).count() == 0
-    claimed, done = routing.route_batch(runtime, limit=5)
+    clock.set(clock() + routing.LEASE)  # on PostgreSQL the batch's lease runs out first
+    routing.route_pending(runtime)
     assert AppealRecord.get_by_id(ids[2]).status == "routed"
     assert DecisionRecord.select().where(DecisionRecord.appeal == ids[2]).count() == 1
 

@@ -7,8 +7,9 @@ never touches storage (an import contract in setup.cfg holds that line).
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from engine.services import database
@@ -35,6 +36,24 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     app.extensions["appeals_runtime"] = runtime
     app.url_map.converters["int"] = DatabaseId  # before any route is added
     _trust_proxies(app, runtime.settings)
+
+    @app.before_request
+    def _whole_body_or_413():
+        """A body sent without Content-Length (chunked) is cut at MAX_CONTENT_LENGTH by werkzeug
+        without a word: read it here, and refuse it (413) when it goes on past the limit, so no
+        view ever reads a truncated body as if it were whole."""
+        if request.content_length is None and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            request.get_data(cache=True)
+            request.stream.read(1)  # RequestEntityTooLarge when more was sent than the limit
+
+    @app.before_request
+    def _no_nul_in_parameters():
+        """A NUL is part of no query parameter or form field, and PostgreSQL cannot even compare
+        text holding one: refused here (400), before any view looks a value up."""
+        for values in (request.args, request.form):  # a JSON body is no form: nothing is read here
+            for name, value in values.items(multi=True):
+                if "\x00" in name or "\x00" in value:
+                    raise BadRequest(f"parameter {name[:40]!r} holds a NUL character")
 
     @app.before_request
     def _connect():

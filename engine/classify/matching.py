@@ -135,3 +135,25 @@ def parse_term(text, path: str, make=Term.parse) -> Term:
         return make(str(text))
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
+
+
+@lru_cache(maxsize=2_000)
+def in_place(name: str) -> str:
+    """«в Барнауле», «в Павловском районе», «в Шипуново»: a place name after «в» (the prepositional case of
+    each declinable word, as written otherwise; names on -о/-е stay as they are)."""
+    morph = textmod._analyzer()
+    out = []
+    for word in name.split():
+        form = None
+        if morph is not None and not word.lower().endswith(("о", "е")):
+            for parse in morph.parse(word):
+                if parse.tag.POS in DECLINABLE_POS:
+                    inflected = parse.inflect({"loct"})
+                    if inflected is not None:
+                        form = inflected.word
+                        break
+        if form is None:
+            out.append(word)
+        else:  # keep the capitals as written
+            out.append(form[:1].upper() + form[1:] if word[:1].isupper() else form)
+    return "в " + " ".join(out)

@@ -2,7 +2,8 @@
 recipient. Following it acknowledges the alert without a login, once: the acknowledgement is
 audited as the recipient (``official:<id>``, via the e-mail link, from where); a second use finds
 the alert acknowledged and says when. The token is an HMAC-SHA256 over the alert id, the recipient
-and the expiry with a key derived from APPEALS_SECRET_KEY; it stores nothing.
+and the expiry with a key derived from APPEALS_SECRET_KEY (or, when that is empty, from the newest
+encryption key: see engine.services.encryption_keys); it stores nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -46,10 +49,24 @@ class AcceptOutcome:
 
 
 def _key(rt: Runtime) -> bytes:
+    """APPEALS_SECRET_KEY's; without it, one derived from the newest encryption key (APPEALS_ENCRYPTION_KEYS or
+    the laptop's key file), which every process of the installation shares and a restart keeps."""
     secret = rt.settings.secret_key
-    if not secret:
-        return hmac.new(_process_key, PURPOSE, hashlib.sha256).digest()
-    return hmac.new(secret.encode(), PURPOSE, hashlib.sha256).digest()
+    material = secret.encode() if secret else _shared_material(rt.settings.encryption_keys,
+                                                               str(rt.settings.encryption_key_file))
+    return hmac.new(material, PURPOSE, hashlib.sha256).digest()
+
+
+@lru_cache(maxsize=4)
+def _shared_material(keys: str, key_file: str) -> bytes:
+    from .encryption_keys import EncryptionKeyError, configured_keys
+
+    try:
+        newest = configured_keys(SimpleNamespace(encryption_keys=keys, encryption_key_file=key_file))[0]
+    except (EncryptionKeyError, OSError, IndexError):
+        log.warning("no key to sign alert accept links with: links work within this process only")
+        return _process_key
+    return b"encryption-key:" + newest.encode()
 
 
 def _b64(raw: bytes) -> str:

@@ -96,9 +96,9 @@ def sequence_key(appeal_id: int, kind: str) -> str:
 def answer_due(appeal_id: int) -> datetime | None:
     """The due time of the appeal's answer («ответ будет дан до»): its answer clock, else its final-answer
     clock (while that waits for the interim answer, its hard cap), else the earliest clock still running."""
-    clocks = [c for c in store.clocks_of(appeal_id) if c.stopped_at is None]
+    dues = author_messages.running_dues(appeal_id)
     for kind in ANSWER_CLOCKS:
-        found = next((c for c in clocks if c.kind == kind), None)
+        found = next((due for k, due in dues if k == kind), None)
         if found is not None:
-            return found.due_at
-    return min((c.due_at for c in clocks), default=None)
+            return found
+    return min((due for _, due in dues), default=None)

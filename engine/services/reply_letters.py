@@ -17,7 +17,7 @@ from .conversation import message_view
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
-STATUSES = ("pending", "sent", "dead", "manual", "cancelled")
+REPLY_STATUSES = ("pending", "sent", "dead", "manual", "cancelled")  # an outgoing reply's delivery states
 
 
 class ReplyNotFound(LookupError):

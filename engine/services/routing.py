@@ -9,18 +9,18 @@ were looked up after a first decision); when the decided topic differs, or the r
 those facts change the topic, it is decided the former way. The batch is then written at once
 (engine.store.routed), after checking inside the transaction that no appeal changed meanwhile.
 
-On PostgreSQL the batch is claimed with FOR UPDATE SKIP LOCKED in a transaction that lasts until
-it is written, so two workers split the waiting appeals, and a worker that dies loses its
-transaction and its locks, nothing else. On SQLite decisions are made before the write lock is
-taken, so webhooks wait only for the writing. When writing a batch fails, its appeals are routed
-one by one, each failing alone.
+On PostgreSQL the batch is claimed with FOR UPDATE SKIP LOCKED in a short transaction that leases
+it (engine.store.routed.claim), so two workers split the waiting appeals without holding row locks
+while they decide; a worker that dies loses nothing: its lease runs out and another takes the
+batch. On SQLite decisions are made before the write lock is taken, so webhooks wait only for
+the writing. When writing a batch fails, its appeals are routed one by one, each failing alone.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ from engine.domain.deadlines import compute_clocks
 from engine.store import appeals as store
 from engine.store import related, routed
 from engine.store import search as search_index
-from engine.store.db import database, is_postgres, write_transaction
+from engine.store.db import database, write_transaction
 
 from .escalation import clock_facts, first_check
 from .intake import record_failure, route_appeal, stopped_at_routing
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 200  # appeals claimed and decided at a time
+LEASE = timedelta(seconds=60)  # PostgreSQL: a claimed batch is another worker's again after this
 WRITE_BATCH = 50  # appeals written per transaction: a webhook waits at most one such write on SQLite
 
 
@@ -120,11 +121,9 @@ def route_pending(rt: Runtime, *, limit: int = BATCH) -> int:
 
 def route_batch(rt: Runtime, *, limit: int = BATCH) -> tuple[int, int]:
     """Route up to `limit` waiting appeals: (how many were claimed, how many got routed)."""
-    if is_postgres():
-        with database.atomic():  # the claim's row locks last until the batch is written
-            ids = routed.claim(rt.now(), limit)
-            return len(ids), _route_claimed(rt, ids)
-    ids = routed.claim(rt.now(), limit)
+    now = rt.now()
+    with database.atomic():  # on PostgreSQL a short transaction that leases the batch
+        ids = routed.claim(now, limit, lease_until=now + LEASE)
     return len(ids), _route_claimed(rt, ids)
 
 

@@ -14,6 +14,7 @@ from .db import database
 from .models import AppealRecord
 
 LIMIT = 500
+PREFETCH_ROWS = 2000  # rows a batch reads at most for its repeats, and for its clusters
 
 _TABLE = AppealRecord._meta.table_name
 _SAME_AUTHOR = (
@@ -70,17 +71,21 @@ class Neighbourhood:
         self.by_author: dict[tuple[str, str], list[tuple]] = {}
         self.by_place: dict[tuple[str, str], list[tuple]] = {}
         if authors and topics:
-            for appeal_id, author, topic, received in (
-                    AppealRecord.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.topic, at)
-                    .where(AppealRecord.author_id.in_(sorted(authors)) & AppealRecord.topic.in_(sorted(topics))
-                           & (at >= repeat_since) & (at <= until)).tuples()):
+            rows = list(AppealRecord.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.topic, at)
+                        .where(AppealRecord.author_id.in_(sorted(authors)) & AppealRecord.topic.in_(sorted(topics))
+                               & (at >= repeat_since) & (at <= until)).limit(PREFETCH_ROWS + 1).tuples())
+            if len(rows) > PREFETCH_ROWS:  # too many to be worth it: each lookup asks the database
+                self.authors, rows = set(), []
+            for appeal_id, author, topic, received in rows:
                 self.by_author.setdefault((author, topic), []).append((received, appeal_id))
         if places and topics:
-            for appeal_id, author, topic, place, received in (
-                    AppealRecord.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.topic,
-                                        AppealRecord.municipality, at)
-                    .where(AppealRecord.topic.in_(sorted(topics)) & AppealRecord.municipality.in_(sorted(places))
-                           & (at >= cluster_since) & (at <= until)).tuples()):
+            rows = list(AppealRecord.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.topic,
+                                            AppealRecord.municipality, at)
+                        .where(AppealRecord.topic.in_(sorted(topics)) & AppealRecord.municipality.in_(sorted(places))
+                               & (at >= cluster_since) & (at <= until)).limit(PREFETCH_ROWS + 1).tuples())
+            if len(rows) > PREFETCH_ROWS:  # a busy place: each lookup stops at the few authors it needs
+                self.places, rows = set(), []
+            for appeal_id, author, topic, place, received in rows:
                 self.by_place.setdefault((topic, place), []).append((received, appeal_id, author))
         for rows in self.by_author.values():
             rows.sort()

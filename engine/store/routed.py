@@ -18,31 +18,38 @@ ROUTED_COLUMNS = ("body", "role", "topic", "priority", "policy", "municipality",
                   "sector")
 
 
-def claim(now: datetime, limit: int) -> list[int]:
-    """Ids of appeals due for routing, oldest turn first. On PostgreSQL, inside the caller's
-    transaction, they are locked (FOR UPDATE SKIP LOCKED: a second worker takes the next ones),
-    and an appeal is left out while an earlier one of its author waits in another worker's batch,
-    so that each author's appeals are routed in the order they came. On SQLite one worker routes
-    at a time (engine.store.worker_lock)."""
+def claim(now: datetime, limit: int, *, lease_until: datetime) -> list[int]:
+    """Ids of appeals due for routing, in the order they came. On PostgreSQL, inside the caller's short
+    transaction, they are taken with FOR UPDATE SKIP LOCKED (a second worker takes the next ones)
+    and leased: their turn moves to `lease_until`, so no other worker takes them while this one
+    decides (without holding their row locks, which a webhook continuing an appeal may need); a
+    worker that dies leaves them to be taken again after the lease. An appeal is left out while an
+    earlier one of its author waits outside the batch (in another worker's lease), so that each
+    author's appeals are routed in the order they came. On SQLite one worker routes at a time
+    (engine.store.worker_lock) and nothing is leased."""
     due = (AppealRecord.status == "received") & (AppealRecord.next_routing_at <= now)
+    # in the order they came: an appeal whose lease ran out comes before its author's later ones, which
+    # it holds back (ordered by turn, the held-back ones could fill every batch ahead of it)
     query = (AppealRecord.select(AppealRecord.id, AppealRecord.author_id).where(due)
-             .order_by(AppealRecord.next_routing_at, AppealRecord.id).limit(limit))
+             .order_by(AppealRecord.id).limit(limit))
     if not is_postgres():
         return [r.id for r in query]
     rows = list(query.for_update(skip_locked=True))
     ids = [r.id for r in rows]
-    authors = {r.author_id for r in rows if r.author_id is not None}
-    if not authors:
-        return ids
-    earlier = AppealRecord.alias()
-    waiting = (
-        AppealRecord.select(AppealRecord.id)
-        .join(earlier, on=(earlier.author_id == AppealRecord.author_id))
-        .where(AppealRecord.id.in_(ids) & (earlier.status == "received") & (earlier.id < AppealRecord.id)
-               & (earlier.next_routing_at <= now) & earlier.id.not_in(ids))
-    )
-    blocked = {r.id for r in waiting}
-    return [i for i in ids if i not in blocked]
+    if any(r.author_id is not None for r in rows):
+        earlier = AppealRecord.alias()
+        waiting = (
+            AppealRecord.select(AppealRecord.id)
+            .join(earlier, on=(earlier.author_id == AppealRecord.author_id))
+            .where(AppealRecord.id.in_(ids) & (earlier.status == "received") & (earlier.id < AppealRecord.id)
+                   & ((earlier.next_routing_at <= now) | (earlier.routing_attempts == 0))  # due, or leased
+                   & earlier.id.not_in(ids))
+        )
+        blocked = {r.id for r in waiting}
+        ids = [i for i in ids if i not in blocked]
+    if ids:
+        AppealRecord.update(next_routing_at=lease_until).where(AppealRecord.id.in_(ids)).execute()
+    return ids
 
 
 def appeals(ids: list[int]) -> dict[int, AppealRecord]:

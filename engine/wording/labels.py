@@ -173,6 +173,7 @@ EVENT_NAMES.update({
     "alert.dead": "Оповещение не доставлено",
     "alert.no_recipient": "Некого оповестить",
     "alert.repeats_stopped": "Повторы оповещения остановлены",
+    "alert.superseded": "Оповещение заменено более высоким уровнем",
     "rules.published": "Правила опубликованы",
     "rules.rolled_back": "Правила возвращены к прежней версии",
     "rules.adopted": "Правила из папки сохранены как версия 0",
@@ -327,6 +328,8 @@ FIELD_NAMES = {
     "receipt": "получение",
     "registration": "регистрация",
     "on_non_working": "в нерабочее время",
+    # messages to the resident (engine.services.replies, reply_delivery)
+    "retry_at": "повтор после",
 }
 
 # IANA zones of the region's bodies, named as people say them; another zone is shown by its IANA name

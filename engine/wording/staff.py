@@ -3,7 +3,7 @@ where it went: pure functions of labels (engine.wording.labels) and data."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ CODE_FIELDS = {
 CLOCK_LISTS = ("clocks_stopped", "clocks_paused", "without_interim")
 CLOCK_TERMS = ("clocks_started", "clocks_resumed", "clocks_restarted")
 TIME_FIELDS = ("due", "due_utc", "at", "until", "due_before", "due_at", "started_at", "started_before",
-               "stopped_before", "next_check_at", "repeat_from")
+               "stopped_before", "next_check_at", "repeat_from", "retry_at")
 ROLE_LISTS = ("vacant", "roles")
 
 
@@ -133,14 +133,19 @@ def detail_pairs(details: Mapping | None, labels: Labels, zone: str,
 
 
 def routing_sentence(decision: Mapping | None, labels: Labels, *, municipality: str | None,
-                     rule_titles: Mapping[str, str]) -> str | None:
-    """«Дороги, Барнаул → Комитет по дорожному хозяйству: правило «Ямы … Барнаула» (roads-pit-barnaul),
+                     rule_titles: Mapping[str, str], in_place: Callable[[str], str] | None = None) -> str | None:
+    """«Дороги в Барнауле → Комитет по дорожному хозяйству: правило «Ямы … Барнаула» (roads-pit-barnaul),
     найдено: «яма», «провал»» — why the appeal went where it went, in one sentence. ``decision``: the
-    decision as the API shows it (topic, body, rule, explanation)."""
+    decision as the API shows it (topic, body, rule, explanation); ``in_place``: «Барнаул» → «в Барнауле»
+    (without it: «Дороги, Барнаул»)."""
     if not decision:
         return None
-    where = ", ".join(x for x in (labels("topic", decision.get("topic")),
-                                  labels("municipality", municipality) if municipality else "") if x)
+    topic = labels("topic", decision.get("topic")) if decision.get("topic") else ""
+    place = labels("municipality", municipality) if municipality else ""
+    if place and in_place is not None:
+        where = " ".join(x for x in (topic, in_place(place)) if x)
+    else:
+        where = ", ".join(x for x in (topic, place) if x)
     rule = decision.get("rule")
     title = rule_titles.get(rule) or rule
     sentence = f"{where or 'Обращение'} → {labels('body', decision.get('body'))}"

@@ -3,6 +3,8 @@ thousands of digits, NUL, negative, dates of year 1 and 9999. Each answer is bel
 
 from __future__ import annotations
 
+import pytest
+
 from engine.services import credentials
 from tests.support.staff import bearer, routed
 
@@ -35,3 +37,24 @@ def test_no_get_route_answers_a_5xx_to_hostile_query_parameters(app, client, run
                 one.close()
             wrong += [(path, value[:20], a.status_code) for a in [answer, *single] if a.status_code >= 500]
     assert not wrong, "\n".join(map(str, sorted(set(wrong))))
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("path", ["/api/v1/appeals", "/api/v1/alerts", "/api/v1/reports/sla", "/queue",
+                                  "/open311/v2/requests.json"])
+def test_a_nul_in_a_query_parameter_is_400_on_both_databases(client, runtime, path):
+    admin = bearer(credentials.create_token(runtime.now(), "admin"))
+
+    answer = client.get(path, query_string={"status": "\x00", "body": "x\x00"}, headers=admin)
+
+    assert answer.status_code == 400, answer.get_data(as_text=True)[:200]
+    assert answer.is_json
+
+
+@pytest.mark.both_databases
+def test_a_nul_in_a_form_field_is_400_on_both_databases(client, runtime):
+    login = client.post("/login", data={"login": "admin\x00", "password": "x" * 12, "csrf_token": "x"})
+    open311 = client.post("/open311/v2/requests.json", data={"api_key": "k", "service_code": "roads\x00"})
+
+    assert login.status_code == 400 and login.is_json
+    assert open311.status_code == 400 and open311.get_json()[0]["code"] == 400

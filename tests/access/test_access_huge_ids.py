@@ -44,3 +44,19 @@ def test_the_largest_id_the_database_holds_is_looked_up_and_not_found(client, ru
 
     assert answer.status_code == 404
     assert answer.get_json()["error"]["code"] == "not_found"
+
+
+def test_hostile_names_in_every_other_path_parameter_are_answered_below_500(app, client, runtime):
+    token = credentials.create_token(runtime.now(), "admin")
+    wrong = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not re.search(r"<(?!int:)", rule.rule):
+            continue
+        for value in ["x" * 5000, "%00", "..%2F..%2Fetc%2Fpasswd", "%ff%fe", "9" * 400, "%20", "%0d%0aX-Evil:%201"]:
+            url = re.sub(r"<(?:\w+:)?\w+>", value, re.sub(r"<int:\w+>", "1", rule.rule))
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                answer = client.open(url, method=method, headers=bearer(token), json={})
+                answer.close()
+                if answer.status_code >= 500 or "X-Evil" in answer.headers:
+                    wrong.append((method, url[:60], answer.status_code))
+    assert wrong == []

@@ -1,6 +1,7 @@
 """A login cannot be told apart by how long the answer takes: an unknown, a disabled and a locked
 login cost one scrypt, as a wrong password does. Measured through the login form with the real
-password hashing; medians compared loosely, so a busy machine does not make it flaky."""
+password hashing; the median of per-round ratios compared loosely (and measured once more when a busy
+moment of the machine spoils the first), so it is not flaky."""
 
 from __future__ import annotations
 
@@ -33,14 +34,22 @@ def test_unknown_disabled_and_locked_logins_take_as_long_as_a_wrong_password(cli
         timed_login(client, "locked")
     timed_login(client, "nobody-warm-up")  # the stand-in hash is made once, on first use
 
-    measured = {"wrong": [], "unknown": [], "disabled": [], "locked": []}
-    for i in range(TRIES):  # interleaved, so a slow moment of the machine hits every kind alike
-        measured["wrong"].append(timed_login(client, f"wrong-{i % 3 + 1}"))  # 3 tries each: below the lock
-        measured["unknown"].append(timed_login(client, f"nobody-{i}"))
-        measured["disabled"].append(timed_login(client, "disabled", PASSWORD))
-        measured["locked"].append(timed_login(client, "locked", PASSWORD))
-    medians = {kind: statistics.median(times) for kind, times in measured.items()}
+    ratios = measure(client, runtime.now)
+    if not all(0.6 < r < 1.6 for r in ratios.values()):
+        ratios = measure(client, runtime.now)  # a busy moment of a shared machine: one more measurement decides
 
-    for kind in ("unknown", "disabled", "locked"):
-        ratio = medians[kind] / medians["wrong"]
-        assert 0.6 < ratio < 1.6, {k: f"{v * 1000:.1f} ms" for k, v in medians.items()}
+    assert all(0.6 < r < 1.6 for r in ratios.values()), ratios
+
+
+def measure(client, clock) -> dict[str, float]:
+    """For each kind of refused login, the median over interleaved rounds of its time divided by the
+    time of a wrong password in the same round: a slow moment of the machine hits both alike."""
+    ratios: dict[str, list[float]] = {"unknown": [], "disabled": [], "locked": []}
+    for i in range(TRIES):
+        wrong = timed_login(client, f"wrong-{i % 3 + 1}")  # below the lock: each user fails at most 4 times
+        ratios["unknown"].append(timed_login(client, f"nobody-{i}") / wrong)
+        ratios["disabled"].append(timed_login(client, "disabled", PASSWORD) / wrong)
+        ratios["locked"].append(timed_login(client, "locked", PASSWORD) / wrong)
+    for n in (1, 2, 3):  # a right password clears the failures, so another measurement stays below the lock
+        assert users.log_in(clock(), f"wrong-{n}", PASSWORD, hours=1, origin=None) is not None
+    return {kind: round(statistics.median(values), 2) for kind, values in ratios.items()}

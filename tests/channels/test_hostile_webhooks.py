@@ -176,3 +176,4 @@ def test_open311_reads_json_with_the_same_reader_as_every_webhook(client, channe
 
     [error] = refused(answer)
     assert "JSON" in error["description"]
+

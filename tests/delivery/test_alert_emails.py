@@ -14,6 +14,7 @@ import pytest
 
 from engine.alerts.email import SmtpSender
 from engine.services.delivery import deliver_pending
+from engine.services.encryption_keys import generated_key
 from engine.services.escalation import sweep
 from engine.store import appeals as appeal_store
 from engine.store.models import AlertRecord
@@ -117,3 +118,23 @@ def test_an_expired_or_forged_link_acknowledges_nothing(client, clock, breach_le
     expired = client.post(path)
     assert expired.status_code == 410 and "Срок действия ссылки истёк" in expired.get_data(as_text=True)
     assert AlertRecord.select().where(AlertRecord.acknowledged_at.is_null(False)).count() == 0
+
+
+def test_without_a_secret_key_links_are_signed_with_the_installations_encryption_key(runtime, monkeypatch):
+    """The worker writes the letter and the web service, another process, checks the link: with
+    APPEALS_SECRET_KEY empty both derive the key from the encryption key they share, not from a
+    key of their own process."""
+    from dataclasses import replace
+
+    from engine.services import accept_links
+
+    runtime.settings = replace(runtime.settings, secret_key="")
+    routed(runtime)
+    alert_id = 1
+    token = accept_links.accept_token(runtime, alert_id, "gromov-ka", runtime.now())
+    monkeypatch.setattr(accept_links, "_process_key", b"another process")
+    accept_links._shared_material.cache_clear()
+    assert accept_links._claim(runtime, token) is not None
+
+    runtime.settings = replace(runtime.settings, encryption_keys=generated_key())
+    assert accept_links._claim(runtime, token) is None  # another installation's key: not ours

@@ -9,10 +9,12 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from engine.services.intake import receive_appeal
+from engine.services.routing import LEASE
 from engine.store.models import (
     AppealRecord,
     AssignmentRecord,
@@ -36,8 +38,12 @@ def receive_many(runtime, copies: int) -> list[int]:
     return ids
 
 
-def start_routing(env):
-    return subprocess.Popen([sys.executable, "-m", "webhooks.cli", "sweep", "--no-deliver"], env=env, cwd=ROOT,
+def start_routing(env, *, after_leases: bool = False):
+    """`appeals sweep` routing what waits; `after_leases`: at a moment when the batches a killed worker
+    leased on PostgreSQL are free again."""
+    at = ["--now", (datetime.now(UTC) + LEASE + timedelta(seconds=5)).isoformat(), "--i-know-this-writes"] \
+        if after_leases else []  # a test database: a sweep at a later moment is meant to write
+    return subprocess.Popen([sys.executable, "-m", "webhooks.cli", "sweep", "--no-deliver", *at], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -94,7 +100,7 @@ def test_a_routing_worker_killed_mid_batch_loses_and_duplicates_nothing(runtime)
     kill_when(first, lambda: routed_count() >= 60)
     routed_before_kill = routed_count()
     assert 0 < routed_before_kill < len(ids), "the worker should have been killed midway"
-    finish(start_routing(env))
+    finish(start_routing(env, after_leases=True))
     assert_routed_exactly_once_in_order(ids)
 
 
@@ -106,6 +112,6 @@ def test_two_routing_workers_at_once_one_killed_midway_route_everything_once_in_
     doomed, survivor = start_routing(env), start_routing(env)
     kill_when(doomed, lambda: routed_count() >= 120)
     finish(survivor)
-    finish(start_routing(env))  # whatever the killed one held is routed by the next run
+    finish(start_routing(env, after_leases=True))  # what the killed one had leased is routed by the next run
     assert_routed_exactly_once_in_order(ids)
     assert AuditRecord.select().where(AuditRecord.action == "appeal.routing_failed").count() == 0

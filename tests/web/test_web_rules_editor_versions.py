@@ -4,11 +4,17 @@ can be rolled back."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
+from engine.jobs import run_simulation_job
+from engine.services import credentials
 from engine.services.rules import versions
+from engine.store.appeals import get_appeal
 from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
 from tests.support.staff import PASSWORD, add_staff
+from tests.web.test_web_rules_editor import draft_with_fallback_to, post_appeal
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +74,31 @@ def test_after_a_publish_and_a_rollback_the_editor_shows_the_rules_in_force(page
     runtime.policy_source.refresh()
     assert runtime.policy_set.rulebook.rules["route-fallback"].description == OLD + \
         " — исполнитель отдела сортировки ЦУР"
+
+
+def test_the_appeals_of_a_simulation_are_rerouted_from_its_report_once_its_rules_are_published(page, app, runtime):
+    add_staff(runtime)
+    credentials.add_channel(runtime.now(), "portal", "generic", "k")
+    client = app.test_client()
+    appeal_id = post_appeal(client, runtime, "sim-reroute-1", "Прошу разъяснить порядок получения справки")
+    assert get_appeal(appeal_id).body == "cur-triage"
+    with LiveServer(app) as live:
+        draft_with_fallback_to(page, live.url, "min-social")
+        page.click("#rules-simulate")
+        page.wait_for_selector("#rules-simulation:has-text('в очереди')")
+        worker = threading.Thread(target=run_simulation_job, args=(runtime,))  # the worker's job, run here
+        worker.start()
+        worker.join(timeout=120)
+        page.wait_for_selector("#rules-result h3:has-text('изменится 1')")
+        assert page.text_content("#rules-reroute") == "Перенаправить это 1 обращение"
+
+        page.fill("#rules-comment", "Непонятные обращения — в соцзащиту")
+        page.click("#rules-publish button[type=submit]")
+        page.wait_for_selector("#rules-result h3:has-text('Опубликована версия')", timeout=120_000)
+        page.wait_for_selector("#rules-reroute")
+        page.once("dialog", lambda dialog: dialog.accept("сортировку передали соцзащите"))
+        page.click("#rules-reroute")
+        page.wait_for_selector("#rules-reroute-result:has-text('Перенаправлено 1 обращение')")
+        screenshot(page, "rules-simulation-rerouted")
+
+    assert get_appeal(appeal_id).body == "min-social"

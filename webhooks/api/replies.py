@@ -19,8 +19,8 @@ bp = Blueprint("replies", __name__, url_prefix="/api/v1/replies")
 @require_role("admin")
 def list_replies():
     status = request.args.get("status")
-    if status and status not in reply_letters.STATUSES:
-        raise ApiError(400, "bad_parameter", f"status must be one of {', '.join(reply_letters.STATUSES)}",
+    if status and status not in reply_letters.REPLY_STATUSES:
+        raise ApiError(400, "bad_parameter", f"status must be one of {', '.join(reply_letters.REPLY_STATUSES)}",
                        {"status": ["unknown status"]})
     limit = min(_int_arg("limit", 200), MAX_LIMIT)
     items = reply_letters.list_replies(runtime(), status=status, appeal_id=_int_arg("appeal_id"),

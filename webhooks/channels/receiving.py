@@ -22,6 +22,8 @@ def channel_of_kind(name: str, kind: str, label: str):
     """The registered channel `name` of this kind, or 404. Every webhook asks, so the app keeps
     a channel's row for CHANNEL_CACHE_SECONDS (an unknown name is not kept: a channel added
     a moment ago is found); ``with_current_credentials`` re-reads it before refusing a secret."""
+    if not (0 < len(name) <= 64 and all(c.isalnum() or c in "-_" for c in name)):  # as channels are named
+        raise ApiError(404, "unknown_channel", f"no {label} channel named {name[:64]!r}")
     known = _kept().get(name)
     record = known[1] if known is not None and time.monotonic() - known[0] < CHANNEL_CACHE_SECONDS else _read(name)
     if record is None or record.kind != kind:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from engine.classify.matching import in_place
 from engine.services.actions import TRANSITIONS, allowed_actions
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail
@@ -44,7 +45,7 @@ def appeal(appeal_id: int):
     rulebook = rt.policy_set.rulebook
     why = routing_sentence(detail["decision"], rt.policy_set.labels, municipality=record.municipality,
                            rule_titles={rid: rule_title(rule.description) or rid
-                                        for rid, rule in rulebook.rules.items()})
+                                        for rid, rule in rulebook.rules.items()}, in_place=in_place)
     return render_template(
         "appeal.html", appeal=detail, record=record, events=timeline(appeal_id), why=why, draft=_draft(detail),
         actions=[(n, LABELS("action", n)) for n in names], reject_reasons=REJECT_REASONS,

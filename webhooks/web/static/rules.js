@@ -124,15 +124,23 @@
     return u === 1 ? "обращение" : (u >= 2 && u <= 4 ? "обращения" : "обращений");
   }
 
-  function showSimulationReport(d, simulationId) {
+  var lastSimulation = null;  // {report, id, drafts}: offered again after the same drafts are published
+
+  function showSimulationReport(d, simulationId, keepResult) {
     var rows = [];
     (d.groups || []).forEach(function (g) {
       (g.examples || []).forEach(function (x) { rows.push([g.old_rule + " → " + g.new_rule, x.appeal, x.text, x.before.body + " → " + x.after.body]); });
     });
-    result("Симуляция: обращений " + d.appeals + ", изменится " + d.changed, table(["Правило", "№", "Текст", "Орган"], rows));
+    var summary = "Симуляция: обращений " + d.appeals + ", изменится " + d.changed;
+    if (keepResult) {
+      $("rules-result").appendChild(el("h3", summary));
+      $("rules-result").appendChild(table(["Правило", "№", "Текст", "Орган"], rows));
+    } else {
+      result(summary, table(["Правило", "№", "Текст", "Орган"], rows));
+    }
     var path = "/simulations/" + simulationId + "/reroute";
     if (!d.changed || simulationId === undefined || !routes.some(function (r) { return /\/simulations\/<[^>]+>\/reroute$/.test(r); })) { return; }
-    var box = $("rules-result"), button = el("button", "Перенаправить эти " + d.changed + " " + appealsWord(d.changed));
+    var box = $("rules-result"), button = el("button", "Перенаправить " + (appealsWord(d.changed) === "обращение" ? "это " : "эти ") + d.changed + " " + appealsWord(d.changed));
     button.type = "button";
     button.id = "rules-reroute";
     button.title = "Открытые из них будут направлены заново по действующим правилам; сначала опубликуйте эти правила";
@@ -188,7 +196,11 @@
           if (a.status !== 200) { result("Симуляция: ход не прочитан (" + ((a.data.error || {}).message || a.status) + ")"); resolve(); return; }
           errors = 0;
           showSimulationState(a.data);
-          if (a.data.status === "done") { showSimulationReport(a.data.result || {}, a.data.id); resolve(); }
+          if (a.data.status === "done") {
+            lastSimulation = { report: a.data.result || {}, id: a.data.id, drafts: simulatedDrafts };
+            showSimulationReport(lastSimulation.report, lastSimulation.id);
+            resolve();
+          }
           else if (a.data.status === "failed") { result("Симуляция не выполнена: " + (a.data.error || "причина не указана")); resolve(); }
           else { window.setTimeout(look, POLL_MS); }
         }, function () {
@@ -201,8 +213,11 @@
     });
   }
 
+  var simulatedDrafts = null;
   onButton("rules-simulate", "/simulate", function () {
-    return call("POST", "/simulate", Object.assign(draft(), { since_days: 30 })).then(function (a) {
+    var body = draft();
+    simulatedDrafts = JSON.stringify(body.files);
+    return call("POST", "/simulate", Object.assign(body, { since_days: 30 })).then(function (a) {
       if (a.status !== 202) { showFindings(a.data.findings || [{ message: (a.data.error || {}).message }]); result("Симуляция не выполнена"); return; }
       result("Симуляция запущена: отчёт появится здесь, когда обработчик её выполнит");
       showSimulationState(a.data);
@@ -223,6 +238,10 @@
           showFindings([]);
           result("Опубликована версия " + a.data.version.id);
           $("rules-comment").value = "";
+          if (lastSimulation && lastSimulation.drafts === JSON.stringify(body.files)) {
+            // the simulated draft is in force now: its appeals can be re-routed from its report
+            showSimulationReport(lastSimulation.report, lastSimulation.id, true);
+          }
           becomeActive(a.data.version);
         } else {
           showFindings(a.data.findings || [{ message: (a.data.error || {}).message }]);
