@@ -7,12 +7,13 @@ comment count changed, from the last comment seen on (``wall.getComments`` with 
 ``thread_items_count`` 10, ``execute`` batches of 25). Items are read oldest first; at most
 ``MAX_ITEMS`` per wall and run, the rest the next run (the cursors say where reading stopped).
 
-Every new post or comment (not the community's own) is judged by the complaint stage: a complaint is
-stored as an appeal of the ``monitor`` channel (regime ``incident``, a link to the post or comment, the
-author's VK id), chatter is only counted. An item a served community already sent us through the
-Callback API (the same ``wall<owner>_<post>`` / ``reply<owner>_<comment>``) is not a second appeal. The
-cursors move after the appeals are stored; the appeal's external id is unique, so a run stopped between
-the two reads again and stores nothing twice.
+Every new post or comment (not the community's own) is judged by the complaint stage. A complaint is
+stored as an appeal of the ``monitor`` channel (of the community's own VK channel when the wall is a
+registered community with a token: it is then answered under the post automatically), regime
+``incident``, a link to the post or comment, the author's VK id; chatter is only counted. An item a
+served community already sent us through the Callback API (the same ``wall<owner>_<post>`` /
+``reply<owner>_<comment>``) is not a second appeal. The cursors move after the appeals are stored; the
+appeal's external id is unique, so a run stopped between the two reads again and stores nothing twice.
 
 The first reading of a wall takes the posts of the last ``COMMENT_DAYS`` days and their comments.
 """
@@ -33,6 +34,7 @@ from engine.store import watch as store
 from engine.store.db import write_transaction
 
 from .channel_events import receive_from_channel
+from .credentials import list_channels
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -202,6 +204,7 @@ def _item(wall, post: dict, comment: dict | None) -> _Item:
 def _store_items(rt, judge, wall, items: list[_Item], report: PollReport) -> tuple[int, int]:
     """(appeals made, chatter counted) of the wall's new items."""
     before = store.appeal_with_external_id([i.external_id for i in items])
+    channel = _own_channel(wall.owner_id)
     made = chatter = 0
     for item in items:
         report.read += 1
@@ -221,7 +224,7 @@ def _store_items(rt, judge, wall, items: list[_Item], report: PollReport) -> tup
             continue
         now = rt.now()
         incoming = IncomingAppeal(
-            channel=CHANNEL, external_id=item.external_id, text=text,
+            channel=channel, external_id=item.external_id, text=text,
             received_at=min(_date(item.data, now), now),
             author=Author(type="citizen", contact=f"https://vk.com/id{author}"), author_id=f"vk:{author}",
             municipality=wall.municipality, regime="incident", link=item.link)
@@ -231,6 +234,16 @@ def _store_items(rt, judge, wall, items: list[_Item], report: PollReport) -> tup
             made += 1
             report.appeals += 1
     return made, chatter
+
+
+def _own_channel(owner_id: int) -> str:
+    """The registered VK channel of the community whose wall this is, when it has a token to reply with
+    (its appeals are answered under the post automatically); else ``monitor`` (a reply task)."""
+    if owner_id < 0:
+        for channel in list_channels("vk"):
+            if channel.group_id == -owner_id and channel.api_token:
+                return channel.name
+    return CHANNEL
 
 
 def judge_for(rt: Runtime) -> Callable[[str], Judgement] | None:

@@ -80,3 +80,24 @@ def test_the_operator_marks_the_reply_task_published_by_hand_once(runtime, watch
     assert task.details["published_by_hand"]["by"] == done.json["published_by"]
     audit = AuditRecord.get(AuditRecord.action == "reply.published_by_hand")
     assert (audit.appeal_id, audit.details["message"]) == (task.appeal_id, task.id)
+
+
+def test_a_complaint_on_a_registered_community_wall_is_answered_there_automatically(runtime, watched, clock):
+    from engine.services import credentials
+
+    credentials.add_channel(runtime.now(), "gov-vk", "vk", "secret-of-gov", confirmation="abc", group_id=GOV,
+                            api_token="vk1.a.community-token-for-replies")
+    vk = watched
+    news = vk.post(-GOV, "Губернатор провёл совещание по подготовке к зиме")
+    heat = vk.comment(-GOV, news, "Когда уже дадут отопление на Попова 105? Дети мёрзнут", from_id=13)
+    city = vk.post(-CITY, "Сколько можно ждать автобус 17", from_id=15)
+
+    run_job(runtime, "watch")
+
+    appeals = {a.external_id: a for a in AppealRecord.select()}
+    assert appeals[f"reply-{GOV}_{heat}"].channel == "gov-vk"
+    assert appeals[f"wall-{CITY}_{city}"].channel == "monitor"
+    routes = {m.appeal_id: (m.route, m.status, m.address) for m in AuthorMessageRecord.select()}
+    assert routes[appeals[f"reply-{GOV}_{heat}"].id] == (
+        "vk_comment", "pending", {"owner_id": -GOV, "post_id": news, "comment_id": heat, "group_id": GOV})
+    assert routes[appeals[f"wall-{CITY}_{city}"].id][:2] == ("manual", "manual")
