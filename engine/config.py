@@ -95,6 +95,13 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "A sweep finding steps overdue by more than this (the worker was down) sends one letter per person "
         "listing their overdue appeals instead of one per alert",
     ),
+    "APPEALS_VK_SERVICE_TOKEN": (
+        "",
+        "VK service key of the centre's VK application: reads the watched public walls and comments "
+        "(`appeals watch`); empty turns the watch job off",
+    ),
+    "APPEALS_VK_SERVICE_CALLS_PER_SECOND": ("3", "VK API calls per second with the service key (an execute of up "
+                                                 "to 25 calls counts as one)"),
 }
 
 
@@ -135,6 +142,8 @@ class Settings:
     calendar_warn_from: tuple[int, int] = (10, 1)
     accept_link_hours: int = 72
     catchup_minutes: int = 30
+    vk_service_token: str = field(default="", repr=False)  # never in a log line
+    vk_service_calls_per_second: int = 3
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -173,6 +182,8 @@ class Settings:
             "calendar_warn_from": _month_day(raw, "APPEALS_CALENDAR_WARN_FROM"),
             "accept_link_hours": _positive(raw, "APPEALS_ACCEPT_LINK_HOURS"),
             "catchup_minutes": _positive(raw, "APPEALS_CATCHUP_MINUTES"),
+            "vk_service_token": raw["APPEALS_VK_SERVICE_TOKEN"],
+            "vk_service_calls_per_second": _positive(raw, "APPEALS_VK_SERVICE_CALLS_PER_SECOND"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

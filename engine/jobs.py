@@ -14,6 +14,7 @@ from engine.services.escalation import sweep
 from engine.services.reply_delivery import deliver_replies
 from engine.services.routing import route_pending
 from engine.services.rules import simulations
+from engine.services.watch_poll import watch_walls
 from engine.store.db import connection, write_transaction
 from engine.store.worker_lock import single_worker
 
@@ -47,9 +48,14 @@ def reply_job(rt: Runtime):
     return deliver_replies(rt)
 
 
+def watch_job(rt: Runtime):
+    return watch_walls(rt)
+
+
 # order matters within one tick: route what arrived, escalate, send the residents' replies, then deliver the
 # alerts written (a reply's dead letter among them)
 JOBS: dict[str, Callable] = {
+    "watch": watch_job,  # read the watched VK walls: their complaints are routed in the same tick
     "route": route_job,
     "sweep": sweep_job,
     "digest": digest_job,
@@ -78,8 +84,9 @@ class _Discard(Exception):
 
 def rehearse(rt: Runtime, names: list[str]) -> dict:
     """Run jobs in one transaction that is rolled back at the end: what they would do, with nothing
-    written. Delivery cannot be rehearsed (it talks to the outside world) and is refused."""
-    if "deliver" in names or "reply" in names:
+    written. Delivery and reading watched walls cannot be rehearsed (they talk to the outside world) and
+    are refused."""
+    if "deliver" in names or "reply" in names or "watch" in names:
         raise ValueError("delivery cannot be rehearsed")
     results = {}
     try:

@@ -95,6 +95,11 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
     from .api import tokens
 
     app.register_blueprint(tokens.bp)
+    from .api import manual_replies, monitor_marks, watch
+
+    app.register_blueprint(watch.bp)
+    app.register_blueprint(monitor_marks.bp)
+    app.register_blueprint(manual_replies.bp)
     from .api import incidents
 
     app.register_blueprint(incidents.bp)

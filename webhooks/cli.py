@@ -21,9 +21,10 @@ from .commands import (
     rules,
     service,
     users,
+    watch,
 )
 
-AREAS = (service, decisions, credentials, keys, imports, clocks, calendar, users, rules, finding)
+AREAS = (service, decisions, credentials, keys, imports, clocks, calendar, users, rules, finding, watch)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -146,12 +146,7 @@ def _take(rt: Runtime, appeal, params, caller, now):
 
 
 def _stop(rt: Runtime, appeal, caller, now, reason: str, kinds: tuple[str, ...] | None = None) -> list[str]:
-    stopped = []
-    for clock in store.clocks_of(appeal.id):
-        if clock.stopped_at is None and (kinds is None or clock.kind in kinds):
-            clocks.stop_clock(rt, appeal, clock, now, actor=caller.actor, reason=reason)
-            stopped.append(clock.kind)
-    return stopped
+    return clocks.stop_clocks(rt, appeal, now, actor=caller.actor, reason=reason, kinds=kinds)
 
 
 def _request_clarification(rt: Runtime, appeal, params, caller, now):

@@ -215,6 +215,17 @@ def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days
     return {**event, "author_notice": text}
 
 
+def stop_clocks(rt: Runtime, appeal, now, *, actor: str, reason: str,
+                kinds: tuple[str, ...] | None = None) -> list[str]:
+    """Stop every running clock of the appeal (or those of ``kinds``); the kinds stopped."""
+    stopped = []
+    for clock in store.clocks_of(appeal.id):
+        if clock.stopped_at is None and (kinds is None or clock.kind in kinds):
+            stop_clock(rt, appeal, clock, now, actor=actor, reason=reason)
+            stopped.append(clock.kind)
+    return stopped
+
+
 def stop_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
     """The step is done (or no longer required); a paused clock is resumed first."""
     reason = _require_reason(reason, "stop")

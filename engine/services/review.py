@@ -142,12 +142,7 @@ def release_control(rt: Runtime, appeal, params, caller, now: datetime) -> dict:
 
 
 def _stop(rt: Runtime, appeal, caller, now, reason: str, kinds: tuple[str, ...] | None = None) -> list[str]:
-    stopped = []
-    for clock in store.clocks_of(appeal.id):
-        if clock.stopped_at is None and (kinds is None or clock.kind in kinds):
-            clocks.stop_clock(rt, appeal, clock, now, actor=caller.actor, reason=reason)
-            stopped.append(clock.kind)
-    return stopped
+    return clocks.stop_clocks(rt, appeal, now, actor=caller.actor, reason=reason, kinds=kinds)
 
 
 def answers_view(appeal_id: int) -> list[dict]:

@@ -109,6 +109,11 @@ MATRIX: dict[str, object] = {
     "directory.import_yaml": {"admin"},
     "tokens.list_tokens": {"admin"},  # labels and roles of every token, never the token
     "tokens.revoke": {"admin"},
+    "watch.list_watches": {"admin"},  # the public VK walls read for complaints
+    "watch.add_watch": {"admin"},
+    "watch.remove_watch": {"admin"},
+    "monitor_marks.not_an_appeal": {"curator", "admin"},  # «не обращение» on a monitored appeal
+    "manual_replies.published_by_hand": {"curator", "admin"},  # a reply task done by the centre's operator
     # mass incidents: appeals about one problem in one place, routed once
     "incidents.list_all": READ,
     "incidents.get_one": READ,

@@ -7,20 +7,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
+from tests.support.browser import LiveServer, log_in, screenshot
 from tests.support.moments import at
 from tests.support.staff import PASSWORD, add_staff, routed
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = require_browser()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import urllib.request
 
 import pytest
 
-from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
+from tests.support.browser import launch, log_in, require_browser, screenshot
 from tests.support.conversation import answer_pit, reply, vk_channel
 from tests.support.moments import at
-from tests.support.staff import PASSWORD, add_staff
+from tests.support.staff import PASSWORD
 from tests.support.vk_callback import event
 
 
@@ -27,13 +27,6 @@ def browser():
         chromium = launch(playwright)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture
-def live(app, runtime):
-    add_staff(runtime)
-    with LiveServer(app) as server:
-        yield server
 
 
 def test_the_page_shows_our_answer_and_the_residents_follow_up(browser, live, runtime, clock, client):

@@ -14,28 +14,12 @@ from engine.alerts.email import SmtpSender
 from engine.services.delivery import deliver_pending
 from engine.services.escalation import sweep
 from engine.store.models import AlertRecord
-from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
+from tests.support.browser import log_in, screenshot
 from tests.support.moments import at
 from tests.support.smtp import SmtpServer
-from tests.support.staff import PASSWORD, add_staff, routed
+from tests.support.staff import PASSWORD, routed
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = require_browser()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live(app, runtime):
-    add_staff(runtime)
-    with LiveServer(app) as server:
-        yield server
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import LiveServer, launch, log_in, require_browser
-from tests.support.staff import PASSWORD, add_staff, routed
+from tests.support.browser import log_in
+from tests.support.staff import PASSWORD, routed
 
 PAGES_BY_LOGIN = {
     "roads-official": ["/queue", "/appeals/{id}"],
@@ -29,22 +29,6 @@ def test_every_answer_carries_the_security_headers(client, runtime):
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = require_browser()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live(app, runtime):
-    add_staff(runtime)
-    with LiveServer(app) as server:
-        yield server
 
 
 @pytest.mark.browser

@@ -26,6 +26,7 @@ from engine.domain.vocabulary import MAX_TEXT
 from engine.services import credentials
 from engine.services.channel_events import ChannelEvent, event_handled, record_channel_event, revise_appeal
 from engine.services.follow_ups import receive_message
+from engine.services.watching import monitored_appeal
 
 from ..errors import ApiError
 from ..runtime import runtime
@@ -157,6 +158,11 @@ def _appeal(rt: Runtime, channel: str, event: dict, key: ChannelEvent, raw_text:
         record_channel_event(rt, channel, key)
         return
     external_id, link = _where(event["type"], item, event["group_id"])
+    if event["type"] in ("wall_reply_new", "wall_post_new") and monitored_appeal(external_id) is not None:
+        log.info("channel %s: VK %s %s was read from the watched wall before; not a second appeal", channel,
+                 event["type"], item["id"])
+        record_channel_event(rt, channel, key)
+        return
     incoming = IncomingAppeal(
         channel=channel,
         external_id=external_id,

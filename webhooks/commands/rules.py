@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import CommandError, policy_set_for, runtime_for
+from .monitor_cases import add_cases_command
 
 
 def register(sub) -> None:
@@ -65,6 +66,7 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, help="processes to replay in (default: one per core for large runs)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_simulate)
+    add_cases_command(cmds)
 
 
 def _table(rows: list[dict]) -> str:

@@ -7,6 +7,7 @@ Three kinds exist, each beside its rule file:
 - ``escalation_test.yaml`` beside the ladder selection rules (``ladders.LadderCases``);
 - ``deadline_policies_test.yaml`` beside the deadline policies (``deadlines.DeadlineCases``);
 - ``replies_test.yaml`` beside the messages to the resident (``replies.ReplyCases``);
+- ``routing/monitoring_test.yaml`` beside the complaint stage of watched walls (``monitoring.MonitoringCases``);
 - ``incidents_test.yaml`` beside the grouping into incidents (``incidents.IncidentCases``).
 
 A rule file without its case file, a case file that belongs to no rule file, a case that
@@ -25,6 +26,7 @@ import yaml
 from .deadlines import DeadlineCases
 from .incidents import IncidentCases
 from .ladders import LadderCases
+from .monitoring import MonitoringCases
 from .replies import ReplyCases
 from .report import CaseReport, CaseResult
 from .routing import RoutingCases
@@ -50,7 +52,8 @@ class CaseKind(Protocol):
     def uncovered(self, policy_set: PolicySet, results: list[CaseResult]) -> list[str]: ...
 
 
-KINDS: tuple[CaseKind, ...] = (RoutingCases(), LadderCases(), DeadlineCases(), ReplyCases(), IncidentCases())
+KINDS: tuple[CaseKind, ...] = (RoutingCases(), LadderCases(), DeadlineCases(), ReplyCases(), MonitoringCases(),
+                               IncidentCases())
 
 
 def run_cases(policy_set: PolicySet, rules_dir: Path) -> CaseReport:

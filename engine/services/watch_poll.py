@@ -1,0 +1,271 @@
+"""The ``watch`` job: read the watched VK walls with the service key and turn complaints into appeals.
+
+Per run, for every wall that is due (``every_seconds`` after its last reading): the newest posts
+(``wall.get``, one ``execute`` for all due walls; further pages until the wall's cursor is reached, at
+most ``MAX_PAGES``), then the comments of the posts still followed (posted within ``COMMENT_DAYS``) whose
+comment count changed, from the last comment seen on (``wall.getComments`` with ``start_comment_id``,
+``thread_items_count`` 10, ``execute`` batches of 25). Items are read oldest first; at most
+``MAX_ITEMS`` per wall and run, the rest the next run (the cursors say where reading stopped).
+
+Every new post or comment (not the community's own) is judged by the complaint stage. A complaint is
+stored as an appeal of the ``monitor`` channel (of the community's own VK channel when the wall is a
+registered community with a token: it is then answered under the post automatically), regime
+``incident``, a link to the post or comment, the author's VK id; chatter is only counted. An item a
+served community already sent us through the Callback API (the same ``wall<owner>_<post>`` /
+``reply<owner>_<comment>``) is not a second appeal. The cursors move after the appeals are stored; the
+appeal's external id is unique, so a run stopped between the two reads again and stores nothing twice.
+
+The first reading of a wall takes the posts of the last ``COMMENT_DAYS`` days and their comments.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from engine.domain.appeal import Author, IncomingAppeal
+from engine.monitor.complaints import Judgement, load_stage
+from engine.monitor.vk_reader import Call, KeyRefused, ReadError, Throttled, VkWallReader, WallClosed
+from engine.store import watch as store
+from engine.store.db import write_transaction
+
+from .channel_events import receive_from_channel
+from .credentials import list_channels
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "monitor"
+PAGE = 100
+MAX_PAGES = 5
+MAX_ITEMS = 500
+COMMENT_DAYS = 7
+THREAD_ITEMS = 10
+
+
+Verdict = Judgement  # what a judge says of a text: complaint or not, the score, the words found
+
+
+@dataclass
+class PollReport:
+    walls: int = 0
+    read: int = 0
+    appeals: int = 0
+    chatter: int = 0
+    already: int = 0  # items a Callback API channel had delivered before
+    calls: int = 0
+    errors: dict = field(default_factory=dict)
+
+
+def poll_walls(rt: Runtime, reader: VkWallReader, judge: Callable[[str], Verdict]) -> PollReport:
+    now = rt.now()
+    report = PollReport()
+    walls = store.due(now)
+    if not walls:
+        return report
+    try:
+        first_pages = reader.batch([Call("wall.get", {"owner_id": w.owner_id, "count": PAGE}) for w in walls])
+        for wall, page in zip(walls, first_pages, strict=True):
+            report.walls += 1
+            if isinstance(page, WallClosed):
+                _closed(wall, page, now, report)
+                continue
+            _read_wall(rt, reader, judge, wall, page, now, report)
+    except (Throttled, KeyRefused) as exc:
+        log.warning("watch: reading stopped: %s", exc)
+        report.errors["reader"] = str(exc)
+    report.calls = reader.calls
+    return report
+
+
+def _closed(wall, refused: WallClosed, now: datetime, report: PollReport) -> None:
+    report.errors[wall.id] = refused.reason
+    with write_transaction():
+        store.set_wall(wall.id, polled_at=now, next_poll_at=now + timedelta(seconds=wall.every_seconds),
+                       last_error=f"{refused.reason} (код VK {refused.code})")
+
+
+def _read_wall(rt, reader, judge, wall, page: dict, now: datetime, report: PollReport) -> None:
+    window = now - timedelta(days=COMMENT_DAYS)
+    posts = _new_posts(reader, wall, page, window)
+    todo = posts[:MAX_ITEMS]
+    items = [_item(wall, post, None) for post in todo]
+    followed = store.followed_posts(wall.id, window)
+    shown = {p["id"]: p for p in page.get("items", [])}
+    # comments of the posts followed before, where VK shows a new count (or the post is off the first page)
+    changed = [row for row in followed.values()
+               if row.post_id not in shown or shown[row.post_id].get("comments", {}).get("count") != row.comment_count]
+    new_rows = [(post, _date(post, now)) for post in todo if _date(post, now) >= window]
+    calls = [_comments_call(wall.owner_id, row.post_id, row.last_comment_id) for row in changed]
+    calls += [_comments_call(wall.owner_id, post["id"], 0) for post, _ in new_rows]
+    answers = reader.batch(calls) if calls else []
+    cursors: dict[int, tuple[int, int]] = {}
+    last_ids = {row.post_id: row.last_comment_id for row in changed} | {post["id"]: 0 for post, _ in new_rows}
+    for call, answer in zip(calls, answers, strict=True):
+        post_id = int(call.params["post_id"])
+        if isinstance(answer, WallClosed):
+            continue
+        comments = [c for c in _flatten(answer.get("items", [])) if c["id"] > last_ids[post_id]]
+        comments.sort(key=lambda c: c["id"])
+        room = max(MAX_ITEMS - len(items), 0)
+        taken = comments[:room]
+        items += [_item(wall, {"id": post_id}, c) for c in taken]
+        top = max([c["id"] for c in taken], default=last_ids[post_id])
+        count = answer.get("count", 0) if len(taken) == len(comments) else -1  # -1: more to read next run
+        cursors[post_id] = (top, count)
+    made, chatter = _store_items(rt, judge, wall, items, report)
+    with write_transaction():
+        for post, posted_at in new_rows:
+            store.follow_post(wall.id, post["id"], posted_at)
+        rows = store.followed_posts(wall.id, window)
+        for post_id, (top, count) in cursors.items():
+            if post_id in rows:
+                store.set_post_cursor(rows[post_id].id, last_comment_id=top, comment_count=count)
+        store.forget_posts_before(wall.id, window)
+        last = max([p["id"] for p in todo], default=None)
+        store.set_wall(wall.id, polled_at=now, next_poll_at=now + timedelta(seconds=wall.every_seconds),
+                       last_error=None, **({"last_post_id": max(last, wall.last_post_id or 0)} if last else {}))
+        store.count_read(wall.id, read=len(items), complaints=made, chatter=chatter)
+
+
+def _new_posts(reader, wall, page: dict, window: datetime) -> list[dict]:
+    """The posts after the wall's cursor (the first reading: of the comment window), oldest first."""
+    seen = wall.last_post_id
+    found, offset = [], 0
+    while True:
+        items = page.get("items", [])
+        fresh = [p for p in items if (p["id"] > seen if seen is not None else _date(p, window) >= window)]
+        found += fresh
+        reached = any((p["id"] <= seen if seen is not None else _date(p, window) < window)
+                      for p in items if not p.get("is_pinned"))
+        offset += PAGE
+        if reached or len(items) < PAGE or offset >= PAGE * MAX_PAGES:
+            if not reached and len(items) == PAGE:
+                log.warning("watch %s: more than %s new posts; the older ones are not read", wall.id, offset)
+            break
+        page = reader.call("wall.get", {"owner_id": wall.owner_id, "count": PAGE, "offset": offset})
+    unique = {p["id"]: p for p in found}
+    return [unique[i] for i in sorted(unique)]
+
+
+def _comments_call(owner_id: int, post_id: int, last_comment_id: int) -> Call:
+    params = {"owner_id": owner_id, "post_id": post_id, "count": PAGE, "sort": "asc",
+              "thread_items_count": THREAD_ITEMS}
+    if last_comment_id:
+        params["start_comment_id"] = last_comment_id + 1
+    return Call("wall.getComments", params)
+
+
+def _flatten(comments: list[dict]) -> list[dict]:
+    out = []
+    for comment in comments:
+        out.append(comment)
+        out += (comment.get("thread") or {}).get("items") or []
+    return out
+
+
+def _date(item: dict, fallback: datetime) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(item["date"]), UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return fallback
+
+
+@dataclass(frozen=True)
+class _Item:
+    wall: object
+    post_id: int
+    comment: dict | None
+    data: dict
+
+    @property
+    def external_id(self) -> str:
+        owner = self.wall.owner_id
+        return f"reply{owner}_{self.data['id']}" if self.comment else f"wall{owner}_{self.post_id}"
+
+    @property
+    def link(self) -> str:
+        owner = self.wall.owner_id
+        if not self.comment:
+            return f"https://vk.com/wall{owner}_{self.post_id}"
+        return f"https://vk.com/wall{owner}_{self.post_id}?reply={self.data['id']}"
+
+
+def _item(wall, post: dict, comment: dict | None) -> _Item:
+    return _Item(wall, int(post["id"]), comment, comment if comment is not None else post)
+
+
+def _store_items(rt, judge, wall, items: list[_Item], report: PollReport) -> tuple[int, int]:
+    """(appeals made, chatter counted) of the wall's new items."""
+    before = store.appeal_with_external_id([i.external_id for i in items])
+    channel = _own_channel(wall.owner_id)
+    made = chatter = 0
+    for item in items:
+        report.read += 1
+        author = item.data.get("from_id")
+        text = str(item.data.get("text") or "")
+        if item.external_id in before:
+            report.already += 1
+            continue
+        if not isinstance(author, int) or author < 0 or not text.strip():  # a community's own, or empty
+            report.chatter += 1
+            chatter += 1
+            continue
+        verdict = judge(text)
+        if not verdict.complaint:
+            report.chatter += 1
+            chatter += 1
+            continue
+        now = rt.now()
+        incoming = IncomingAppeal(
+            channel=channel, external_id=item.external_id, text=text,
+            received_at=min(_date(item.data, now), now),
+            author=Author(type="citizen", contact=f"https://vk.com/id{author}"), author_id=f"vk:{author}",
+            municipality=wall.municipality, regime="incident", link=item.link)
+        raw = json.dumps({"watch": wall.id, "owner_id": wall.owner_id, "post_id": item.post_id, "item": item.data,
+                          "complaint": {"score": verdict.score, "words": list(verdict.words)}}, ensure_ascii=False)
+        if receive_from_channel(rt, incoming, raw) is not None:
+            made += 1
+            report.appeals += 1
+    return made, chatter
+
+
+def _own_channel(owner_id: int) -> str:
+    """The registered VK channel of the community whose wall this is, when it has a token to reply with
+    (its appeals are answered under the post automatically); else ``monitor`` (a reply task)."""
+    if owner_id < 0:
+        for channel in list_channels("vk"):
+            if channel.group_id == -owner_id and channel.api_token:
+                return channel.name
+    return CHANNEL
+
+
+def judge_for(rt: Runtime) -> Callable[[str], Judgement] | None:
+    """The complaint stage of the rules in force (rules/routing/monitoring.yaml) with their text reader."""
+    stage = load_stage(rt.policy_set.rules_dir)
+    if stage is None:
+        return None
+    reader = rt.policy_set.reader
+    return lambda text: stage.judge(text, reader)
+
+
+def watch_walls(rt: Runtime) -> PollReport | None:
+    """The worker's ``watch`` job: nothing without a service key or without the complaint stage."""
+    if not rt.settings.vk_service_token:
+        return None
+    judge = judge_for(rt)
+    if judge is None:
+        log.warning("watch: rules/%s is missing; the watched walls are not read", "routing/monitoring.yaml")
+        return None
+    from engine.services.watching import reader
+
+    return poll_walls(rt, reader(rt), judge)
+
+
+__all__ = ["CHANNEL", "PollReport", "ReadError", "Verdict", "poll_walls", "watch_walls"]

@@ -1,0 +1,134 @@
+"""The watch list: which public VK walls the centre reads (``appeals watch``, /api/v1/watch)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from engine.monitor.vk_reader import ReadError, VkWallReader
+from engine.replies.pacing import Pacer
+from engine.store import appeals as appeal_store
+from engine.store import watch as store
+from engine.store.db import write_transaction
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
+
+_TARGET = re.compile(r"vk:(?:https?://(?:m\.)?vk\.com/)?([A-Za-z0-9_.]{1,100}|-?\d{1,19})")
+_EVERY = re.compile(r"(\d{1,5})\s*([smhмчс]?)")
+_UNIT = {"": 60, "m": 60, "м": 60, "s": 1, "с": 1, "h": 3600, "ч": 3600}
+MIN_EVERY, MAX_EVERY = 60, 86400
+
+
+class WatchError(ValueError):
+    """A watch that cannot be added: the reason for the administrator."""
+
+
+@dataclass(frozen=True)
+class WatchView:
+    id: int
+    target: str
+    owner_id: int
+    title: str | None
+    municipality: str | None
+    every_seconds: int
+    polled_at: datetime | None
+    last_error: str | None
+    read: int
+    complaints: int
+    chatter: int
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "target": self.target, "owner_id": self.owner_id, "title": self.title,
+                "municipality": self.municipality, "every_seconds": self.every_seconds,
+                "polled_at": self.polled_at.isoformat() if self.polled_at else None, "last_error": self.last_error,
+                "read": self.read, "complaints": self.complaints, "chatter": self.chatter}
+
+
+def parse_every(text: str) -> int:
+    """``5m``, ``90s``, ``1h`` (a bare number is minutes) → seconds, between a minute and a day."""
+    m = _EVERY.fullmatch(str(text).strip().lower())
+    if not m:
+        raise WatchError(f"period {text!r}: write it as 5m, 90s or 1h")
+    seconds = int(m[1]) * _UNIT[m[2]]
+    if not MIN_EVERY <= seconds <= MAX_EVERY:
+        raise WatchError(f"period {text!r}: between 1m and 24h")
+    return seconds
+
+
+def reader(rt: Runtime) -> VkWallReader:
+    return VkWallReader(rt.settings.vk_api_url, rt.settings.vk_service_token, Pacer(max_wait=30.0),
+                        calls_per_second=rt.settings.vk_service_calls_per_second)
+
+
+def resolve(vk: VkWallReader, name: str) -> tuple[int, str | None, str | None]:
+    """(owner id, screen name, title) of ``name`` (a screen name, ``club123``, ``id123`` or a number)."""
+    if re.fullmatch(r"-?\d+", name):
+        number = int(name)
+        if number < 0:
+            return number, None, _group_title(vk, -number)
+        return number, None, None
+    found = vk.call("utils.resolveScreenName", {"screen_name": name})
+    if not found:
+        raise WatchError(f"VK does not know the name {name!r}")
+    if found.get("type") in ("group", "page", "event"):
+        return -int(found["object_id"]), name, _group_title(vk, int(found["object_id"]))
+    if found.get("type") == "user":
+        return int(found["object_id"]), name, None
+    raise WatchError(f"{name!r} is a VK {found.get('type')}, not a wall")
+
+
+def _group_title(vk: VkWallReader, group_id: int) -> str | None:
+    answer = vk.call("groups.getById", {"group_ids": group_id})
+    groups = answer.get("groups") if isinstance(answer, dict) else answer
+    return (groups or [{}])[0].get("name")
+
+
+def add_watch(rt: Runtime, target: str, *, municipality: str | None, every: str, actor: str,
+              vk: VkWallReader | None = None) -> tuple[WatchView, bool]:
+    m = _TARGET.fullmatch(str(target).strip())
+    if not m:
+        raise WatchError(f"watch target {target!r}: write vk:<screen name or id>")
+    seconds = parse_every(every)
+    if municipality and municipality not in rt.policy_set.directory.municipalities:
+        raise WatchError(f"unknown municipality {municipality!r} (see rules/directory.yaml)")
+    try:
+        owner_id, screen_name, title = resolve(vk or reader(rt), m[1])
+    except ReadError as exc:
+        raise WatchError(f"VK: {exc}") from None
+    now = rt.now()
+    with write_transaction():
+        row, created = store.add("vk", owner_id, screen_name=screen_name, title=title, municipality=municipality,
+                                 every_seconds=seconds, actor=actor, now=now)
+        appeal_store.audit(now, actor, "watch.added" if created else "watch.changed", None, watch=row.id,
+                           owner_id=owner_id, every_seconds=seconds, municipality=municipality)
+    return view(row), created
+
+
+def list_watches() -> list[WatchView]:
+    return [view(row) for row in store.every()]
+
+
+def remove_watch(rt: Runtime, watch_id: int, *, actor: str) -> bool:
+    now = rt.now()
+    with write_transaction():
+        row = store.get(watch_id)
+        if row is None:
+            return False
+        store.remove(watch_id)
+        appeal_store.audit(now, actor, "watch.removed", None, watch=watch_id, owner_id=row.owner_id)
+    return True
+
+
+def monitored_appeal(external_id: str) -> int | None:
+    """The appeal the watch job made of this VK item (``wall<owner>_<post>``, ``reply<owner>_<comment>``),
+    if any: a community's Callback API delivering the same item later must not make a second one."""
+    return appeal_store.find_appeal_id("monitor", external_id)
+
+
+def view(row) -> WatchView:
+    target = f"vk:{row.screen_name}" if row.screen_name else f"vk:{row.owner_id}"
+    return WatchView(row.id, target, row.owner_id, row.title, row.municipality, row.every_seconds, row.polled_at,
+                     row.last_error, row.read_count, row.complaint_count, row.chatter_count)

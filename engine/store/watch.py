@@ -1,0 +1,144 @@
+"""The watch list: public VK walls read with the service key, and where reading each of them stopped.
+
+``WatchRecord`` is a watched wall (a community is its negative owner id, a person's page positive) with
+the highest post id seen; ``WatchPostRecord`` is a post whose comments are still followed, with the
+highest comment id seen and the comment count VK last showed. Both cursors are committed together with
+the appeals their items made, so a worker stopped midway reads nothing twice and skips nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import AutoField, BigIntegerField, CharField, ForeignKeyField, IntegerField, TextField
+
+from .models import AppealRecord, AuditRecord, BaseModel, UTCDateTimeField
+
+
+class WatchRecord(BaseModel):
+    id = AutoField()
+    platform = CharField(max_length=16, default="vk")
+    owner_id = BigIntegerField()  # VK: −community id for a community's wall, the user id for a page
+    screen_name = CharField(null=True, max_length=100)
+    title = CharField(null=True)
+    municipality = CharField(null=True)
+    every_seconds = IntegerField(default=300)
+    created_at = UTCDateTimeField()
+    created_by = CharField(null=True)
+    last_post_id = BigIntegerField(null=True)  # None until the first reading
+    polled_at = UTCDateTimeField(null=True)
+    next_poll_at = UTCDateTimeField(null=True)
+    last_error = TextField(null=True)
+    read_count = IntegerField(default=0)  # posts and comments read since the wall was added
+    complaint_count = IntegerField(default=0)  # of them, complaints (each an appeal)
+    chatter_count = IntegerField(default=0)  # of them, not complaints: counted, never stored
+
+    class Meta:
+        indexes = ((("platform", "owner_id"), True),)
+
+
+class WatchPostRecord(BaseModel):
+    id = AutoField()
+    watch = ForeignKeyField(WatchRecord, on_delete="CASCADE", backref="posts")
+    post_id = BigIntegerField()
+    posted_at = UTCDateTimeField()
+    last_comment_id = BigIntegerField(default=0)
+    comment_count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("watch", "post_id"), True),)
+
+
+TABLES = (WatchRecord, WatchPostRecord)
+
+
+def add(platform: str, owner_id: int, *, screen_name: str | None, title: str | None, municipality: str | None,
+        every_seconds: int, actor: str, now: datetime) -> tuple[WatchRecord, bool]:
+    """The wall's watch, created unless it was watched already (then its settings are updated)."""
+    found = WatchRecord.get_or_none((WatchRecord.platform == platform) & (WatchRecord.owner_id == owner_id))
+    if found is not None:
+        found.screen_name, found.title = screen_name or found.screen_name, title or found.title
+        found.municipality, found.every_seconds = municipality or found.municipality, every_seconds
+        found.save()
+        return found, False
+    return WatchRecord.create(platform=platform, owner_id=owner_id, screen_name=screen_name, title=title,
+                              municipality=municipality, every_seconds=every_seconds, created_at=now,
+                              created_by=actor), True
+
+
+def every() -> list[WatchRecord]:
+    return list(WatchRecord.select().order_by(WatchRecord.id))
+
+
+def get(watch_id: int) -> WatchRecord | None:
+    return WatchRecord.get_or_none(WatchRecord.id == watch_id)
+
+
+def remove(watch_id: int) -> bool:
+    WatchPostRecord.delete().where(WatchPostRecord.watch == watch_id).execute()
+    return bool(WatchRecord.delete().where(WatchRecord.id == watch_id).execute())
+
+
+def due(now: datetime) -> list[WatchRecord]:
+    return list(WatchRecord.select().where(WatchRecord.next_poll_at.is_null() | (WatchRecord.next_poll_at <= now))
+                .order_by(WatchRecord.id))
+
+
+def followed_posts(watch_id: int, since: datetime) -> dict[int, WatchPostRecord]:
+    rows = WatchPostRecord.select().where((WatchPostRecord.watch == watch_id) & (WatchPostRecord.posted_at >= since))
+    return {row.post_id: row for row in rows}
+
+
+def follow_post(watch_id: int, post_id: int, posted_at: datetime) -> WatchPostRecord:
+    found = WatchPostRecord.get_or_none((WatchPostRecord.watch == watch_id) & (WatchPostRecord.post_id == post_id))
+    return found or WatchPostRecord.create(watch=watch_id, post_id=post_id, posted_at=posted_at)
+
+
+def forget_posts_before(watch_id: int, before: datetime) -> int:
+    return WatchPostRecord.delete().where((WatchPostRecord.watch == watch_id)
+                                          & (WatchPostRecord.posted_at < before)).execute()
+
+
+def set_post_cursor(row_id: int, *, last_comment_id: int | None = None, comment_count: int | None = None) -> None:
+    values = {}
+    if last_comment_id is not None:
+        values["last_comment_id"] = last_comment_id
+    if comment_count is not None:
+        values["comment_count"] = comment_count
+    if values:
+        WatchPostRecord.update(values).where(WatchPostRecord.id == row_id).execute()
+
+
+def set_wall(watch_id: int, **values) -> None:
+    WatchRecord.update(values).where(WatchRecord.id == watch_id).execute()
+
+
+def count_read(watch_id: int, *, read: int, complaints: int, chatter: int) -> None:
+    WatchRecord.update(read_count=WatchRecord.read_count + read,
+                       complaint_count=WatchRecord.complaint_count + complaints,
+                       chatter_count=WatchRecord.chatter_count + chatter).where(WatchRecord.id == watch_id).execute()
+
+
+def appeal_with_external_id(external_ids: list[str]) -> dict[str, int]:
+    """The appeals, of any channel, stored under these external ids (a Callback API item is
+    ``reply<owner>_<id>`` or ``wall<owner>_<id>``, as a monitored one)."""
+    if not external_ids:
+        return {}
+    rows = AppealRecord.select(AppealRecord.id, AppealRecord.external_id).where(
+        AppealRecord.external_id.in_(external_ids))
+    return {row.external_id: row.id for row in rows}
+
+
+NOT_AN_APPEAL = "monitor.not_an_appeal"
+
+
+def not_an_appeal_marks() -> list[tuple[AuditRecord, AppealRecord]]:
+    """Every «не обращение» mark with its appeal, oldest first."""
+    marks = list(AuditRecord.select().where(AuditRecord.action == NOT_AN_APPEAL).order_by(AuditRecord.id))
+    appeals = {a.id: a for a in AppealRecord.select().where(AppealRecord.id.in_([m.appeal_id for m in marks]))}
+    return [(mark, appeals[mark.appeal_id]) for mark in marks if mark.appeal_id in appeals]
+
+
+def is_marked(appeal_id: int) -> bool:
+    return AuditRecord.select().where((AuditRecord.action == NOT_AN_APPEAL)
+                                      & (AuditRecord.appeal == appeal_id)).exists()

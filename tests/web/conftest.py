@@ -1,0 +1,25 @@
+"""What the browser tests of the staff pages share: one chromium per test module and the app served on a
+port with the demo staff logins."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import LiveServer, launch, require_browser
+from tests.support.staff import add_staff
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_playwright = require_browser()
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live(app, runtime):
+    add_staff(runtime)
+    with LiveServer(app) as server:
+        yield server

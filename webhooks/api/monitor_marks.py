@@ -1,0 +1,37 @@
+"""POST /api/v1/monitor/appeals/<id>/not-an-appeal: a curator or administrator marks an appeal the
+watch job made of a VK post or comment as «не обращение» (audited; a case for the complaint stage)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from marshmallow import Schema, fields, validate
+
+from engine.services import monitor_marks
+
+from ..auth import require_role
+from ..errors import ApiError
+from ..runtime import runtime
+
+bp = Blueprint("monitor_marks", __name__, url_prefix="/api/v1/monitor")
+
+
+class MarkSchema(Schema):
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+@bp.post("/appeals/<int:appeal_id>/not-an-appeal")
+@require_role(*monitor_marks.MARK_ROLES)
+def not_an_appeal(appeal_id: int):
+    """Mark a monitored appeal «не обращение»; marking it again changes nothing."""
+    data = MarkSchema().load(request.get_json(silent=True) or {})
+    try:
+        created = monitor_marks.mark_not_an_appeal(runtime(), appeal_id, actor=g.caller.actor,
+                                                   comment=data["comment"])
+    except monitor_marks.MarkRefused as exc:
+        raise ApiError(404 if exc.missing else 409, "not_found" if exc.missing else "refused", str(exc)) from None
+    return jsonify({"appeal_id": appeal_id, "marked": True, "new": created}), 201 if created else 200
+
+
+not_an_appeal.request_schema = MarkSchema
+not_an_appeal.responses = {"201": "отмечено", "200": "уже было отмечено", "404": "нет такого обращения",
+                           "409": "обращение пришло не с наблюдаемой стены"}
