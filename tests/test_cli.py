@@ -24,8 +24,8 @@ def test_migrating_an_empty_database_applies_every_migration_and_migrating_again
     close_database()
 
     assert code == 0 and again == 0
-    assert f"migrations applied: {[number for number, _, _ in available()]}" in out
-    assert "up to date" in out_again
+    assert f"применены миграции: {[number for number, _, _ in available()]}" in out
+    assert "в актуальном состоянии" in out_again
 
 
 def test_a_59fz_answer_due_on_new_years_eve_moves_to_monday_the_eleventh_of_january(cli_env, capsys):
@@ -83,7 +83,7 @@ def test_adding_the_same_channel_twice_is_an_error(cli_env, capsys):
     code, _, err = run(capsys, "channel", "add", "vk-barnaul", "--kind", "vk")
 
     assert code == 2
-    assert "already exists" in err
+    assert "уже есть" in err
 
 
 def test_a_generated_channel_secret_is_shown_once_and_never_listed(cli_env, capsys):

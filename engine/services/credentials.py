@@ -38,12 +38,12 @@ def add_channel(now: datetime, name: str, kind: str, secret: str | None = None,
     community's id: events of any other community are then ignored. `api_token` (vk, telegram) and
     `callback_url` (generic) are what replies to residents go out with."""
     if kind not in CHANNEL_KINDS:
-        raise AccessError(f"kind must be one of {', '.join(CHANNEL_KINDS)}")
+        raise AccessError(f"вид канала — один из: {', '.join(CHANNEL_KINDS)}")
     if group_id is not None and (kind != "vk" or isinstance(group_id, bool) or not isinstance(group_id, int)
                                  or not 0 < group_id < 2**63):
-        raise AccessError("group_id is a VK community's positive id, for a channel of kind vk")
+        raise AccessError("group_id — положительный номер сообщества VK, только для канала вида vk")
     if not name or len(name) > 64 or not all(c.isalnum() or c in "-_" for c in name):
-        raise AccessError("name must be 1-64 letters, digits, '-' or '_'")
+        raise AccessError("имя канала — от 1 до 64 латинских букв, цифр, «-» или «_»")
     if api_token is not None:
         api_token = checked_api_token(kind, api_token)
     if callback_url is not None:
@@ -54,7 +54,7 @@ def add_channel(now: datetime, name: str, kind: str, secret: str | None = None,
             store.add_channel(name=name, kind=kind, secret=secret, confirmation=confirmation, now=now,
                               group_id=group_id, api_token=api_token, callback_url=callback_url)
         except store.AlreadyExists:
-            raise AccessError(f"channel {name!r} already exists") from None
+            raise AccessError(f"канал {name!r} уже есть") from None
         audit(now, "admin", "channel.added", None, channel=name, kind=kind,
               **({"group_id": group_id} if group_id is not None else {}),
               **({"api_token": "set"} if api_token else {}),
@@ -68,7 +68,7 @@ def set_reply_settings(now: datetime, name: str, *, api_token=UNCHANGED, callbac
     without the token. Returns the names of the settings that changed."""
     channel = store.get_channel(name)
     if channel is None:
-        raise AccessError(f"no channel {name!r}")
+        raise AccessError(f"нет канала {name!r}")
     changes, shown = {}, {}
     if api_token is not UNCHANGED:
         changes["api_token"] = None if api_token is None else checked_api_token(channel.kind, api_token)
@@ -77,7 +77,7 @@ def set_reply_settings(now: datetime, name: str, *, api_token=UNCHANGED, callbac
         changes["callback_url"] = None if callback_url is None else checked_callback_url(channel.kind, callback_url)
         shown["callback_url"] = changes["callback_url"]
     if not changes:
-        raise AccessError("nothing to change: give a token or a callback URL")
+        raise AccessError("менять нечего: укажите токен или адрес обратного вызова")
     with write_transaction():
         store.update_channel(channel, **changes)
         audit(now, actor, "channel.reply_settings_changed", None, channel=name, **shown)
@@ -87,29 +87,29 @@ def set_reply_settings(now: datetime, name: str, *, api_token=UNCHANGED, callbac
 def checked_api_token(kind: str, token: str) -> str:
     """The token as given when it can be a token of this kind of channel; AccessError naming what is wrong."""
     if kind not in API_TOKEN_KINDS:
-        raise AccessError(f"a channel of kind {kind} has no platform token: only vk (--access-token) "
-                          "and telegram (--bot-token) channels do")
+        raise AccessError(f"у канала вида {kind} нет токена площадки: он есть только у каналов vk (--access-token) "
+                          "и telegram (--bot-token)")
     token = token.strip() if isinstance(token, str) else ""
     if kind == "vk" and not _VK_TOKEN.fullmatch(token):
-        raise AccessError("a VK community access token is 1-1000 letters, digits, '.', '-' or '_'")
+        raise AccessError("ключ доступа сообщества VK — от 1 до 1000 латинских букв, цифр, «.», «-» или «_»")
     if kind == "telegram" and not _BOT_TOKEN.fullmatch(token):
-        raise AccessError("a Telegram bot token is the bot's number, ':' and its secret "
-                          "(letters, digits, '-' or '_'), as @BotFather gives it")
+        raise AccessError("токен бота Telegram — номер бота, «:» и секрет "
+                          "(латинские буквы, цифры, «-» или «_»), как его выдаёт @BotFather")
     return token
 
 
 def checked_callback_url(kind: str, url: str) -> str:
     """An http(s) URL without credentials in it, for a generic channel; AccessError otherwise."""
     if kind != "generic":
-        raise AccessError(f"a callback URL is for channels of kind generic, not {kind}")
+        raise AccessError(f"адрес обратного вызова бывает только у каналов вида generic, не {kind}")
     url = url.strip() if isinstance(url, str) else ""
     parts = urlsplit(url)
     if (parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000
             or any(c.isspace() or ord(c) < 32 for c in url)):
-        raise AccessError("a callback URL is an http:// or https:// address, at most 2000 characters")
+        raise AccessError("адрес обратного вызова — адрес http:// или https:// не длиннее 2000 знаков")
     if parts.username or parts.password:
-        raise AccessError("a callback URL carries no user or password: it is shown by `appeals channel list`; "
-                          "callbacks are signed with the channel's secret")
+        raise AccessError("в адресе обратного вызова не бывает имени и пароля: его показывает `appeals channel list`; "
+                          "вызовы подписываются секретом канала")
     return url
 
 
@@ -117,7 +117,7 @@ def rotate_channel_secret(now: datetime, name: str, new_secret: str | None = Non
     """A new secret; the previous one keeps working for a grace period so senders can switch."""
     channel = store.get_channel(name)
     if channel is None:
-        raise AccessError(f"no channel {name!r}")
+        raise AccessError(f"нет канала {name!r}")
     new_secret = new_secret or secrets.token_urlsafe(32)
     with write_transaction():
         store.rotate_channel_secret(channel, new_secret, keep_previous_until=now + ROTATION_GRACE)
@@ -167,10 +167,10 @@ def create_token(now: datetime, role: str, label: str | None = None, ttl_days: i
     """A new bearer token (returned once, stored hashed). It expires after ``ttl_days``, or when
     that is None after ``default_days`` (APPEALS_TOKEN_DAYS); 0 days: it does not expire."""
     if role not in ROLES:
-        raise AccessError(f"role must be one of {', '.join(ROLES)}")
+        raise AccessError(f"роль — одна из: {', '.join(ROLES)}")
     days = default_days if ttl_days is None else ttl_days
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 36500:
-        raise AccessError("a token's validity is 0 (no expiry) to 36500 days")
+        raise AccessError("срок действия токена — от 0 (бессрочно) до 36500 дней")
     token = "apr_" + secrets.token_urlsafe(32)
     expires = now + timedelta(days=days) if days else None
     with write_transaction():

@@ -47,7 +47,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.message}"
+        return f"строка {self.row}, столбец {self.column}: {self.message}"
 
 
 @dataclass
@@ -63,15 +63,16 @@ class ImportReport:
 def import_csv(rt: Runtime, lines: Iterable[str], *, channel: str, all_or_nothing: bool = False,
                progress: Callable[[int, int], None] | None = None) -> ImportReport:
     if channel_store.get_channel(channel) is None:
-        raise ImportFailed(f"no channel {channel!r}; add it with `appeals channel add {channel} --kind generic`")
+        raise ImportFailed(f"нет канала {channel!r}; добавьте его: `appeals channel add {channel} --kind generic`")
     reader = csv.DictReader(lines)
     columns = [c.strip() for c in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in columns]
     unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
     if missing or unknown:
         raise ImportFailed("; ".join(filter(None, (
-            f"missing columns: {', '.join(missing)}" if missing else "",
-            f"unknown columns: {', '.join(unknown)} (known: {', '.join(REQUIRED + OPTIONAL)})" if unknown else "",
+            f"нет столбцов: {', '.join(missing)}" if missing else "",
+            f"неизвестные столбцы: {', '.join(unknown)} (известные: {', '.join(REQUIRED + OPTIONAL)})"
+            if unknown else "",
         ))))
     zone = ZoneInfo(rt.policy_set.directory.timezone)
     report, valid = ImportReport(), []
@@ -79,7 +80,8 @@ def import_csv(rt: Runtime, lines: Iterable[str], *, channel: str, all_or_nothin
         report.rows += 1
         row = {k.strip(): (v or "").replace("\x00", "").strip() for k, v in raw.items() if k is not None}
         if None in raw:
-            report.errors.append(RowError(number, "-", f"{len(raw[None])} values more than the header has columns"))
+            report.errors.append(RowError(number, "-",
+                                          f"значений на {len(raw[None])} больше, чем столбцов в заголовке"))
             continue
         incoming, errors = _appeal(number, row, channel, zone, rt.now())
         report.errors += errors
@@ -125,25 +127,25 @@ def _appeal(number: int, row: dict, channel: str, zone: ZoneInfo, now: datetime)
 
     for column in REQUIRED:
         if not row.get(column):
-            err(column, "required, but empty")
+            err(column, "обязательно, но пусто")
     for column, limit in LIMITS.items():
         if len(row.get(column) or "") > limit:
-            err(column, f"longer than {limit} characters")
+            err(column, f"длиннее {limit} знаков")
     for column, allowed in CHOICES.items():
         if row.get(column) and row[column] not in allowed:
-            err(column, f"{row[column]!r} is not one of {', '.join(allowed)}")
+            err(column, f"{row[column]!r} — не одно из: {', '.join(allowed)}")
     fz59 = (row.get("fz59") or "").casefold()
     if fz59 not in TRUE | FALSE:
-        err("fz59", f"{row['fz59']!r} is not yes/no")
+        err("fz59", f"{row['fz59']!r} — не yes/no")
     received = None
     if row.get("received_at"):
         try:
             received = datetime.fromisoformat(row["received_at"])
             received = received if received.tzinfo else received.replace(tzinfo=zone)
             if received > now:
-                err("received_at", "in the future")
+                err("received_at", "в будущем")
         except ValueError:
-            err("received_at", f"{row['received_at']!r} is not a date-time (2026-11-30 10:15 or ISO 8601)")
+            err("received_at", f"{row['received_at']!r} — не дата и время (2026-11-30 10:15 или ISO 8601)")
     rows_errors = [RowError(number, c, m) for c, m in errors]
     if rows_errors:
         return None, rows_errors

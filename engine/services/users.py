@@ -66,30 +66,30 @@ def add_user(now: datetime, login: str, role: str, password: str, *, name: str |
     sector field separated by spaces (codes never contain one), the first one first."""
     led = list(dict.fromkeys(s.strip() for s in ([sector] if sector else []) + list(sectors) if s and s.strip()))
     if any(" " in s for s in led):
-        raise AccessError("a sector code has no spaces")
+        raise AccessError("в коде блока не бывает пробелов")
     sector = " ".join(led) or None
     if role not in WEB_ROLES:
-        raise AccessError(f"role must be one of {', '.join(WEB_ROLES)}")
+        raise AccessError(f"роль — одна из: {', '.join(WEB_ROLES)}")
     if not login or len(login) > 64 or not all(c.isalnum() or c in "-_." for c in login):
-        raise AccessError("login must be 1-64 letters, digits, '-', '_' or '.'")
+        raise AccessError("логин — от 1 до 64 латинских букв, цифр, «-», «_» или «.»")
     if len(password) < MIN_PASSWORD:
-        raise AccessError(f"the password must be at least {MIN_PASSWORD} characters long")
+        raise AccessError(f"пароль должен быть не короче {MIN_PASSWORD} знаков")
     if role == "official" and not body:
-        raise AccessError("an official needs --body: the body whose appeals they work")
+        raise AccessError("сотруднику органа нужен --body: орган, с обращениями которого он работает")
     if directory is not None:
         if body and body not in directory.bodies:
-            raise AccessError(f"unknown body {body!r}")
+            raise AccessError(f"в справочнике нет органа {body!r}")
         for code in led:
             if code not in directory.sectors:
-                raise AccessError(f"unknown sector {code!r}")
+                raise AccessError(f"в справочнике нет блока {code!r}")
         if official_id and official_id not in directory.officials:
-            raise AccessError(f"unknown official {official_id!r}")
+            raise AccessError(f"в справочнике нет сотрудника {official_id!r}")
     with write_transaction():
         try:
             user = store.add_user(login=login, name=name, role=role, body=body, sector=sector,
                                   official_id=official_id, password_hash=hash_password(password), now=now)
         except store.UserExists:
-            raise AccessError(f"user {login!r} already exists") from None
+            raise AccessError(f"пользователь {login!r} уже есть") from None
         audit(now, actor, "user.added", None, login=login, role=role, body=body, sector=sector,
               **({"sectors": led} if len(led) > 1 else {}))
     return user
@@ -103,7 +103,7 @@ def list_users() -> list:
 def set_password(now: datetime, login: str, password: str, *, actor: str = "admin") -> None:
     user = _existing(login)
     if len(password) < MIN_PASSWORD:
-        raise AccessError(f"the password must be at least {MIN_PASSWORD} characters long")
+        raise AccessError(f"пароль должен быть не короче {MIN_PASSWORD} знаков")
     with write_transaction():
         store.update_user(user, password_hash=hash_password(password), failed_logins=0, locked_until=None)
         store.end_sessions_of(user, now)
@@ -190,5 +190,5 @@ def sectors_of(user) -> tuple[str, ...]:
 def _existing(login: str):
     user = store.get_user(login)
     if user is None:
-        raise AccessError(f"no user {login!r}")
+        raise AccessError(f"нет пользователя {login!r}")
     return user

@@ -51,10 +51,10 @@ def parse_every(text: str) -> int:
     """``5m``, ``90s``, ``1h`` (a bare number is minutes) → seconds, between a minute and a day."""
     m = _EVERY.fullmatch(str(text).strip().lower())
     if not m:
-        raise WatchError(f"period {text!r}: write it as 5m, 90s or 1h")
+        raise WatchError(f"период {text!r}: пишется как 5m, 90s или 1h")
     seconds = int(m[1]) * _UNIT[m[2]]
     if not MIN_EVERY <= seconds <= MAX_EVERY:
-        raise WatchError(f"period {text!r}: between 1m and 24h")
+        raise WatchError(f"период {text!r}: от 1m до 24h")
     return seconds
 
 
@@ -72,12 +72,12 @@ def resolve(vk: VkWallReader, name: str) -> tuple[int, str | None, str | None]:
         return number, None, None
     found = vk.call("utils.resolveScreenName", {"screen_name": name})
     if not found:
-        raise WatchError(f"VK does not know the name {name!r}")
+        raise WatchError(f"VK не знает имени {name!r}")
     if found.get("type") in ("group", "page", "event"):
         return -int(found["object_id"]), name, _group_title(vk, int(found["object_id"]))
     if found.get("type") == "user":
         return int(found["object_id"]), name, None
-    raise WatchError(f"{name!r} is a VK {found.get('type')}, not a wall")
+    raise WatchError(f"{name!r} в VK — это {found.get('type')}, а не стена")
 
 
 def _group_title(vk: VkWallReader, group_id: int) -> str | None:
@@ -90,10 +90,10 @@ def add_watch(rt: Runtime, target: str, *, municipality: str | None, every: str,
               vk: VkWallReader | None = None) -> tuple[WatchView, bool]:
     m = _TARGET.fullmatch(str(target).strip())
     if not m:
-        raise WatchError(f"watch target {target!r}: write vk:<screen name or id>")
+        raise WatchError(f"что читать {target!r}: пишется vk:<короткое имя или номер>")
     seconds = parse_every(every)
     if municipality and municipality not in rt.policy_set.directory.municipalities:
-        raise WatchError(f"unknown municipality {municipality!r} (see rules/directory.yaml)")
+        raise WatchError(f"нет муниципального образования {municipality!r} (см. rules/gazetteer.yaml)")
     try:
         owner_id, screen_name, title = resolve(vk or reader(rt), m[1])
     except ReadError as exc:

@@ -33,8 +33,8 @@ def test_an_official_without_a_body_or_an_unknown_body_is_refused(cli_env, capsy
     no_body = run(capsys, "user", "add", "petrov", "--password-stdin", "--role", "official")
     unknown = run(capsys, "user", "add", "petrov", "--password-stdin", "--role", "official", "--body", "nowhere")
 
-    assert no_body[0] == 2 and "needs --body" in no_body[2]
-    assert unknown[0] == 2 and "unknown body" in unknown[2]
+    assert no_body[0] == 2 and "нужен --body" in no_body[2]
+    assert unknown[0] == 2 and "нет органа" in unknown[2]
 
 
 def test_a_short_password_is_refused(cli_env, capsys, monkeypatch):
@@ -43,4 +43,4 @@ def test_a_short_password_is_refused(cli_env, capsys, monkeypatch):
     code, _, err = run(capsys, "user", "add", "sidorov", "--password-stdin", "--role", "manager")
 
     assert code == 2
-    assert "at least" in err
+    assert "не короче" in err

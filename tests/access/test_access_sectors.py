@@ -86,7 +86,7 @@ def test_a_manager_login_leads_several_sectors_and_its_tokens_too(cli_env, capsy
     caller = credentials.authenticate(token, datetime.now(UTC))
     assert (caller.role, caller.sectors) == ("manager", ("housing", "waste"))
     assert "belova\tmanager\tsectors housing, waste\tactive" in listed[1]
-    assert unknown[0] == 2 and "unknown sector 'mars'" in unknown[2]
+    assert unknown[0] == 2 and "в справочнике нет блока 'mars'" in unknown[2]
 
 
 def test_a_sector_heads_dashboard_and_reports_count_her_topics_appeals(runtime, clock, three):

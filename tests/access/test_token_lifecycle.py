@@ -37,7 +37,7 @@ def test_the_command_line_creates_with_the_default_expiry_lists_without_the_toke
     assert token not in listing and credentials.hash_token(token) not in listing
 
     code, out, _ = run(capsys, "token", "revoke", token_id)
-    assert code == 0 and f"token {token_id} revoked" in out
+    assert code == 0 and f"токен {token_id} отозван" in out
     code, listing, _ = run(capsys, "token", "list", "--json")
     assert '"state": "revoked"' in listing
 

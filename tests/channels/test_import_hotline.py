@@ -70,9 +70,9 @@ def test_progress_is_reported_until_the_last_row(runtime, hotline):
 
 
 def test_unknown_or_missing_columns_and_an_unknown_channel_fail_the_whole_file(runtime, hotline):
-    with pytest.raises(ImportFailed, match=r"missing columns: received_at.*unknown columns: when"):
+    with pytest.raises(ImportFailed, match=r"нет столбцов: received_at.*неизвестные столбцы: when"):
         import_csv(runtime, io.StringIO("external_id,when,text\n1,2,3\n"), channel=hotline)
-    with pytest.raises(ImportFailed, match="no channel 'nowhere'"):
+    with pytest.raises(ImportFailed, match="нет канала 'nowhere'"):
         import_csv(runtime, csv_of(*GOOD), channel="nowhere")
 
 
@@ -93,6 +93,6 @@ def test_the_command_prints_errors_by_row_and_a_summary(runtime, hotline, settin
 
     out = capsys.readouterr()
     assert status == 1
-    assert "row 3, column received_at" in out.out
-    assert "2 rows: 1 imported (1 routed), 0 already there, 1 with errors" in out.out
+    assert "строка 3, столбец received_at" in out.out
+    assert "строк: 2; загружено 1 (распределено 1), уже были: 0, с ошибками: 1" in out.out
     assert "stored 1/1" in out.err

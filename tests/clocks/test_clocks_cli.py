@@ -109,7 +109,7 @@ def test_the_text_preview_says_the_final_answer_starts_at_the_interim_answer(cli
 @pytest.mark.parametrize(
     ("policy", "interim", "message"),
     [
-        ("incident", "2026-11-27T08:00:00+07:00", "must not be before --start"),
+        ("incident", "2026-11-27T08:00:00+07:00", "не может быть раньше --start"),
         ("fz59", "2026-11-27T12:00:00+07:00", "no clock that starts at the interim answer"),
     ],
 )

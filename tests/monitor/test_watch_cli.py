@@ -13,9 +13,9 @@ def test_watch_add_list_remove_on_the_command_line(cli_env, monkeypatch, capsys)
         monkeypatch.setenv("APPEALS_VK_SERVICE_TOKEN", "service-key")
 
         assert main(["watch", "add", "vk:barnaul22", "--municipality", "barnaul", "--every", "10m"]) == 0
-        assert "watching 1 vk:barnaul22 (owner -218000001) Барнаул 22 every 600 s" in capsys.readouterr().out
+        assert "наблюдение 1 vk:barnaul22 (владелец -218000001) Барнаул 22 каждые 600 с" in capsys.readouterr().out
         assert main(["watch", "add", "vk:nobody"]) == 2
-        assert "does not know the name 'nobody'" in capsys.readouterr().err
+        assert "VK не знает имени 'nobody'" in capsys.readouterr().err
 
     assert main(["watch", "list"]) == 0
     listed = capsys.readouterr().out.split("\t")

@@ -69,7 +69,7 @@ def test_a_watch_resolves_a_screen_name_to_the_community_wall_and_can_be_listed_
     assert watching.list_watches() == []
 
 
-@pytest.mark.parametrize("target, why", [("vk:nobody_here", "does not know"), ("barnaul22", "vk:<screen"),
+@pytest.mark.parametrize("target, why", [("vk:nobody_here", "не знает имени"), ("barnaul22", "vk:<короткое"),
                                           ("vk:-5", None)])
 def test_a_watch_of_an_unknown_name_or_in_a_bad_form_is_refused(runtime, vk, clock, target, why):
     if why is None:  # a negative id is taken as it is: a community's wall, its name asked from VK

@@ -66,14 +66,14 @@ def test_a_vk_channel_without_a_token_is_listed_as_such(cli_env, capsys):
 
 
 REFUSED_ADDS = [
-    (["--kind", "telegram", "--access-token", VK_TOKEN], "--access-token is for channels of kind vk"),
-    (["--kind", "vk", "--bot-token", BOT_TOKEN], "--bot-token is for channels of kind telegram"),
-    (["--kind", "generic", "--access-token", VK_TOKEN], "--access-token is for channels of kind vk"),
-    (["--kind", "vk", "--callback-url", "https://x.example.ru/"], "for channels of kind generic"),
-    (["--kind", "telegram", "--bot-token", "AAE3xYzFakeBotToken"], "the bot's number, ':' and its secret"),
-    (["--kind", "vk", "--access-token", "vk1 token with spaces"], "VK community access token"),
-    (["--kind", "generic", "--callback-url", "ftp://portal.example.ru/replies"], "http:// or https://"),
-    (["--kind", "generic", "--callback-url", "https://user:pw@portal.example.ru/r"], "no user or password"),
+    (["--kind", "telegram", "--access-token", VK_TOKEN], "--access-token — для каналов вида vk"),
+    (["--kind", "vk", "--bot-token", BOT_TOKEN], "--bot-token — для каналов вида telegram"),
+    (["--kind", "generic", "--access-token", VK_TOKEN], "--access-token — для каналов вида vk"),
+    (["--kind", "vk", "--callback-url", "https://x.example.ru/"], "только у каналов вида generic"),
+    (["--kind", "telegram", "--bot-token", "AAE3xYzFakeBotToken"], "номер бота, «:» и секрет"),
+    (["--kind", "vk", "--access-token", "vk1 token with spaces"], "ключ доступа сообщества VK"),
+    (["--kind", "generic", "--callback-url", "ftp://portal.example.ru/replies"], "http:// или https://"),
+    (["--kind", "generic", "--callback-url", "https://user:pw@portal.example.ru/r"], "не бывает имени и пароля"),
 ]
 
 
@@ -92,7 +92,7 @@ def test_a_token_is_replaced_later_audited_without_its_value(cli_env, capsys):
 
     code, out, _ = run(capsys, "channel", "set", "vk-gov", "--access-token", new_token)
 
-    assert code == 0 and out.strip() == "channel vk-gov: platform token saved"
+    assert code == 0 and out.strip() == "канал vk-gov: токен площадки сохранён"
     assert channel("vk-gov").api_token == new_token
     [changed] = audit_of("channel.reply_settings_changed")
     assert changed == {"channel": "vk-gov", "api_token": "replaced"}
@@ -114,7 +114,7 @@ def test_a_token_and_a_callback_url_can_be_removed(cli_env, capsys):
         "https://portal.example.ru/r")
 
     assert run(capsys, "channel", "set", "vk-gov", "--remove-token")[1].strip() == \
-        "channel vk-gov: platform token removed"
+        "канал vk-gov: токен площадки удалён"
     assert run(capsys, "channel", "set", "portal", "--remove-callback-url")[0] == 0
 
     assert channel("vk-gov").api_token is None and channel("portal").callback_url is None
@@ -123,11 +123,11 @@ def test_a_token_and_a_callback_url_can_be_removed(cli_env, capsys):
 
 
 REFUSED_SETS = [
-    (["nope", "--access-token", VK_TOKEN], "no channel 'nope'"),
-    (["vk-gov"], "nothing to change"),
-    (["vk-gov", "--bot-token", BOT_TOKEN], "--bot-token is for channels of kind telegram; this channel is vk "
-                                           "(use --access-token)"),
-    (["vk-gov", "--access-token", VK_TOKEN, "--remove-token"], "not both"),
+    (["nope", "--access-token", VK_TOKEN], "нет канала 'nope'"),
+    (["vk-gov"], "менять нечего"),
+    (["vk-gov", "--bot-token", BOT_TOKEN], "--bot-token — для каналов вида telegram; этот канал вида vk "
+                                           "(укажите --access-token)"),
+    (["vk-gov", "--access-token", VK_TOKEN, "--remove-token"], "не оба сразу"),
 ]
 
 
@@ -145,5 +145,5 @@ def test_set_refuses_what_it_cannot_do_and_changes_nothing(cli_env, capsys):
 def test_the_service_refuses_a_token_for_a_channel_kind_that_has_none(runtime):
     credentials.add_channel(runtime.now(), "city-app", "open311", "k")
 
-    with pytest.raises(AccessError, match=r"only vk .* and telegram"):
+    with pytest.raises(AccessError, match=r"только у каналов vk .* и telegram"):
         credentials.set_reply_settings(runtime.now(), "city-app", api_token=VK_TOKEN)

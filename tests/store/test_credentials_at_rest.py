@@ -138,7 +138,7 @@ def test_appeals_keys_rotate_and_generate_on_the_command_line(cli_env, capsys):
     try:
         code, out, _ = run(capsys, "keys", "rotate")
         assert code == 0
-        assert "re-encrypted 1 values of 1 channels" in out
+        assert "перешифровано значений: 1 (каналов: 1)" in out
         use_keys([key.strip()])
         with database.connection_context():
             assert credentials.find_channel("portal").secret == GENERIC_SECRET

@@ -31,11 +31,11 @@ def runtime_for(settings, clock=None):
     try:
         return bootstrap(settings, clock=clock)
     except PolicySetError as exc:
-        raise CommandError(f"rules cannot be loaded: {exc}") from None
+        raise CommandError(f"правила не загружаются: {exc}") from None
     except EncryptionKeyError as exc:
-        raise CommandError(f"encryption keys: {exc}") from None
+        raise CommandError(f"ключи шифрования: {exc}") from None
     except ValueError as exc:  # a setting the senders refuse (APPEALS_SMTP_URL with a password over smtp://)
-        raise CommandError(f"configuration: {exc}") from None
+        raise CommandError(f"настройки: {exc}") from None
 
 
 def policy_set_for(settings):

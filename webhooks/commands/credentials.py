@@ -64,8 +64,8 @@ def _given_token(args, kind: str) -> str | None:
     for flag_kind, flag in TOKEN_FLAGS.items():
         value = getattr(args, flag[2:].replace("-", "_"))
         if value is not None and flag_kind != kind:
-            raise CommandError(f"{flag} is for channels of kind {flag_kind}; this channel is {kind}"
-                               + (f" (use {TOKEN_FLAGS[kind]})" if kind in TOKEN_FLAGS else ""))
+            raise CommandError(f"{flag} — для каналов вида {flag_kind}; этот канал вида {kind}"
+                               + (f" (укажите {TOKEN_FLAGS[kind]})" if kind in TOKEN_FLAGS else ""))
     value = getattr(args, TOKEN_FLAGS[kind][2:].replace("-", "_")) if kind in TOKEN_FLAGS else None
     if value == "-":
         value = sys.stdin.readline().strip()
@@ -94,19 +94,19 @@ def cmd_channel(args, settings):
         try:
             if args.channel_command == "add":
                 if args.if_missing and credentials.find_channel(args.name):
-                    print(f"channel {args.name} exists")
+                    print(f"канал {args.name} уже есть")
                     return 0
                 secret = credentials.add_channel(rt.now(), args.name, args.kind, args.secret, args.confirmation,
                                                  args.group_id, api_token=_given_token(args, args.kind),
                                                  callback_url=args.callback_url)
-                print(f"channel {args.name} ({args.kind}) added")
+                print(f"канал {args.name} ({args.kind}) добавлен")
                 if not args.secret:  # a generated secret is shown once, never again
                     print(secret)
             elif args.channel_command == "set":
                 return _set(args, rt, credentials)
             else:
                 secret = credentials.rotate_channel_secret(rt.now(), args.name, args.secret)
-                print(f"channel {args.name}: new secret active; the old one works for 24 hours")
+                print(f"канал {args.name}: действует новый секрет; прежний принимается ещё 24 часа")
                 if not args.secret:
                     print(secret)
         except access.AccessError as exc:
@@ -117,12 +117,12 @@ def cmd_channel(args, settings):
 def _set(args, rt, credentials) -> int:
     channel = credentials.find_channel(args.name)
     if channel is None:
-        raise CommandError(f"no channel {args.name!r}")
+        raise CommandError(f"нет канала {args.name!r}")
     token = _given_token(args, channel.kind)
     if token is not None and args.remove_token:
-        raise CommandError("give a new token or --remove-token, not both")
+        raise CommandError("укажите новый токен или --remove-token, но не оба сразу")
     if args.callback_url is not None and args.remove_callback_url:
-        raise CommandError("give a new callback URL or --remove-callback-url, not both")
+        raise CommandError("укажите новый адрес или --remove-callback-url, но не оба сразу")
     changes = {}
     if token is not None or args.remove_token:
         changes["api_token"] = token
@@ -130,8 +130,8 @@ def _set(args, rt, credentials) -> int:
         changes["callback_url"] = args.callback_url
     changed = credentials.set_reply_settings(rt.now(), args.name, **changes)
     for name in changed:
-        what = "platform token" if name == "api_token" else "callback URL"
-        print(f"channel {args.name}: {what} {'removed' if changes[name] is None else 'saved'}")
+        what = "токен площадки" if name == "api_token" else "адрес обратного вызова"
+        print(f"канал {args.name}: {what} {'удалён' if changes[name] is None else 'сохранён'}")
     return 0
 
 
@@ -149,14 +149,14 @@ def cmd_token(args, settings):
                 view = api_tokens.revoke(rt.now(), args.id, actor="admin")
             except access.AccessError as exc:
                 raise CommandError(str(exc)) from None
-            print(f"token {view.id} revoked ({view.label or 'no label'}, role {view.role})")
+            print(f"токен {view.id} отозван ({view.label or 'без подписи'}, роль {view.role})")
             return 0
         try:
             token = credentials.create_token(rt.now(), args.role, args.label, args.ttl_days,
                                              default_days=settings.token_days)
         except access.AccessError as exc:
             raise CommandError(str(exc)) from None
-    print(f"token for role {args.role} (shown once; store it now):")
+    print(f"токен для роли {args.role} (показывается один раз; сохраните его сейчас):")
     print(token)
     return 0
 

@@ -44,7 +44,7 @@ def cmd_route(args, settings):
     except json.JSONDecodeError as exc:
         raise CommandError(str(exc)) from None
     except ValidationError as exc:
-        raise CommandError(f"invalid appeal: {json.dumps(exc.messages, ensure_ascii=False)}") from None
+        raise CommandError(f"обращение не годится: {json.dumps(exc.messages, ensure_ascii=False)}") from None
     decision = policy.decide(incoming)
     output = decision.to_dict()
     if not args.explain:
@@ -64,19 +64,19 @@ def cmd_deadline(args, settings):
     policy_set = policy_set_for(settings)
     policy = policy_set.policies.get(args.policy)
     if policy is None:
-        raise CommandError(f"unknown policy {args.policy!r}; known: {', '.join(sorted(policy_set.policies))}")
+        raise CommandError(f"нет политики сроков {args.policy!r}; есть: {', '.join(sorted(policy_set.policies))}")
     body = args.body or policy_set.directory.triage_body
     if body not in policy_set.directory.bodies:
-        raise CommandError(f"unknown body {body!r}")
+        raise CommandError(f"в справочнике нет органа {body!r}")
     if args.special and policy.special(args.special) is None:
         known = ", ".join(s.outcome for s in policy.special_outcomes) or "none"
-        raise CommandError(f"policy {policy.id} has no special outcome {args.special!r}; known: {known}")
+        raise CommandError(f"у политики {policy.id} нет особого случая {args.special!r}; есть: {known}")
     cal = policy_set.calendar_for(body)
     zone = ZoneInfo(cal.timezone)
     start = args.start.astimezone(UTC)
     interim = args.interim.astimezone(UTC) if args.interim else None
     if interim is not None and interim < start:
-        raise CommandError("--interim must not be before --start")
+        raise CommandError("--interim не может быть раньше --start")
     try:
         computed = policy_clocks(policy, start, cal, category=args.category, subcategory=args.subcategory,
                                  special=args.special, interim_at=interim, extension_days=args.extend)

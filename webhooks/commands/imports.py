@@ -23,7 +23,7 @@ def cmd_import(args, settings):
     try:
         data = args.file.read_bytes()
     except OSError as exc:
-        raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
+        raise CommandError(f"не удаётся прочитать {args.file}: {exc.strerror}") from None
     rt = runtime_for(settings)
 
     def progress(done: int, total: int) -> None:
@@ -38,8 +38,8 @@ def cmd_import(args, settings):
     for error in report.errors:
         print(error)
     if report.aborted:
-        print(f"{len(report.errors)} errors in {report.rows} rows: nothing imported (--all-or-nothing)")
+        print(f"ошибок: {len(report.errors)} в {report.rows} строках; ничего не загружено (--all-or-nothing)")
         return 1
-    print(f"{report.rows} rows: {report.imported} imported ({report.routed} routed), "
-          f"{report.already_there} already there, {len(report.errors)} with errors")
+    print(f"строк: {report.rows}; загружено {report.imported} (распределено {report.routed}), "
+          f"уже были: {report.already_there}, с ошибками: {len(report.errors)}")
     return 1 if report.errors else 0

@@ -27,6 +27,6 @@ def cmd_keys(args, settings):
             report = encryption_keys.rotate(rt.now())
         except encryption_keys.SecretUnreadable as exc:
             raise CommandError(str(exc)) from None
-    print(f"re-encrypted {report.values} values of {report.channels} channels with the newest key; "
-          "older keys may now be removed from APPEALS_ENCRYPTION_KEYS")
+    print(f"перешифровано значений: {report.values} (каналов: {report.channels}) новейшим ключом; "
+          "прежние ключи теперь можно убрать из APPEALS_ENCRYPTION_KEYS")
     return 0

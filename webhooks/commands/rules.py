@@ -85,7 +85,7 @@ def cmd_vocabulary(args, settings):
     from engine.rulebook.vocabulary_doc import vocabulary_markdown, with_vocabulary
 
     if args.write and not args.markdown:
-        raise CommandError("--write goes with --markdown")
+        raise CommandError("--write указывается вместе с --markdown")
     if args.markdown:
         if not args.write:
             print(vocabulary_markdown())
@@ -211,7 +211,7 @@ def cmd_publish(args, settings):
         return versions.publish(files, actor=_actor(args), comment=args.comment, now=rt.now(), folder=rt.policy_set)
 
     version, _ = _stored(settings, call, show_report=True)
-    print(f"published version {version['id']} (rules {version['rules_version']}); it is active now")
+    print(f"опубликована версия {version['id']} (правила {version['rules_version']}); она действует")
     return 0
 
 
@@ -220,9 +220,9 @@ def cmd_export(args, settings):
 
     target = args.dir or settings.rules_dir
     version, extra = _stored(settings, lambda rt: versions.export(target, args.version, clean=args.clean))
-    print(f"version {version['id']} written to {target}")
+    print(f"версия {version['id']} записана в {target}")
     for rel in extra:
-        print(f"{'deleted' if args.clean else 'not in the version'}: {rel}")
+        print(f"{'удалён' if args.clean else 'нет в версии'}: {rel}")
     return 0
 
 
@@ -256,14 +256,14 @@ def cmd_rollback(args, settings):
 
     version = _stored(settings, lambda rt: versions.rollback(args.version, actor=_actor(args), reason=args.reason,
                                                           now=rt.now()))
-    print(f"version {version['id']} is active again")
+    print(f"версия {version['id']} снова действует")
     return 0
 
 
 def parse_since(text: str) -> timedelta:
     m = re.fullmatch(r"(\d+)([hdw])", text.strip())
     if not m:
-        raise CommandError(f"--since: expected a number and h, d or w (like 30d), got {text!r}")
+        raise CommandError(f"--since: нужно число и h, d или w (например, 30d), а не {text!r}")
     n, unit = int(m.group(1)), m.group(2)
     return {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
 

@@ -89,7 +89,7 @@ def adopt_rules_folder(rt: Runtime) -> None:
 def cmd_db(args, settings):
     rt = runtime_for(settings)
     applied = _migrate_now(rt)
-    print(f"migrations applied: {applied}" if applied else "database is up to date")
+    print(f"применены миграции: {applied}" if applied else "база данных в актуальном состоянии")
 
 
 def cmd_serve(args, settings):

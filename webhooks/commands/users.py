@@ -41,10 +41,10 @@ def _password(args) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise CommandError("no terminal to ask for the password: use --password-stdin")
+        raise CommandError("нет терминала, чтобы спросить пароль: используйте --password-stdin")
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Again: "):
-        raise CommandError("the passwords differ")
+        raise CommandError("пароли не совпадают")
     return first
 
 
@@ -66,17 +66,17 @@ def cmd_user(args, settings):
                 users.add_user(rt.now(), args.login, args.role, _password(args), name=args.name, body=args.body,
                                sectors=args.sectors, official_id=args.official_id,
                                directory=rt.policy_set.directory)
-                print(f"user {args.login} ({args.role}) added")
+                print(f"пользователь {args.login} ({args.role}) добавлен")
             elif args.user_command == "password":
                 users.set_password(rt.now(), args.login, _password(args))
-                print(f"user {args.login}: password changed, sessions ended")
+                print(f"пользователь {args.login}: пароль изменён, сеансы завершены")
             elif args.user_command == "disable":
                 users.disable_user(rt.now(), args.login)
-                print(f"user {args.login} disabled")
+                print(f"пользователь {args.login} отключён")
             else:
                 token = users.issue_token(rt.now(), args.login, ttl_days=args.ttl_days,
                                          default_days=settings.token_days)
-                print(f"token for {args.login} (shown once; store it now):")
+                print(f"токен для {args.login} (показывается один раз; сохраните его сейчас):")
                 print(token)
         except AccessError as exc:
             raise CommandError(str(exc)) from None

@@ -31,17 +31,18 @@ def cmd_watch(args, settings):
                                                   actor="cli")
             except watching.WatchError as exc:
                 raise CommandError(str(exc)) from None
-            print(f"{'watching' if created else 'updated'} {row.id} {row.target} (owner {row.owner_id}) "
-                  f"{row.title or ''} every {row.every_seconds} s".rstrip())
+            what = "наблюдение" if created else "изменено наблюдение"
+            print(f"{what} {row.id} {row.target} (владелец {row.owner_id}) "
+                  f"{row.title or ''} каждые {row.every_seconds} с".rstrip())
             return 0
         if args.watch_command == "list":
             for row in watching.list_watches():
                 print(f"{row.id}\t{row.target}\t{row.owner_id}\t{row.title or '-'}\t{row.municipality or '-'}\t"
-                      f"{row.every_seconds}s\t{row.polled_at.isoformat() if row.polled_at else 'never'}\t"
-                      f"read {row.read}, complaints {row.complaints}, chatter {row.chatter}"
+                      f"{row.every_seconds}s\t{row.polled_at.isoformat() if row.polled_at else 'ещё не читалась'}\t"
+                      f"прочитано {row.read}, жалоб {row.complaints}, прочего {row.chatter}"
                       f"{chr(9) + row.last_error if row.last_error else ''}")
             return 0
         if not watching.remove_watch(rt, args.watch_id, actor="cli"):
-            raise CommandError(f"no watch {args.watch_id}")
-        print(f"removed watch {args.watch_id}")
+            raise CommandError(f"нет наблюдения {args.watch_id}")
+        print(f"наблюдение {args.watch_id} снято")
         return 0
