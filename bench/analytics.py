@@ -16,12 +16,10 @@ Usage: python bench/analytics.py [--appeals 200000] [--rounds 3] [--only sqlite|
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from playhouse.shortcuts import model_to_dict  # noqa: E402
 
+from bench.databases import chosen, database_url  # noqa: E402
 from engine.bootstrap import bootstrap  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.policyset import load_policy_set  # noqa: E402
@@ -43,31 +42,11 @@ from tests.support.appeals import pit_appeal  # noqa: E402
 from tests.support.moments import MovableClock  # noqa: E402
 from tests.support.staff import PASSWORD, add_staff, log_in  # noqa: E402
 
-PG_URL = os.environ.get("APPEALS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 YEAR_START = datetime(2025, 12, 31, 17, 0, tzinfo=UTC)  # 1 Jan 2026 00:00 in Barnaul
 TOPICS = ("roads", "housing", "energy", "waste", "health", "education", "transport", "social", "labour", "other")
 SECTOR_HEAD = Caller(token_id=None, role="manager", label=None, user="belova", sector="housing",
                      sectors=("housing", "waste"))
 CHUNK = 1000
-
-
-def postgres_schema():
-    try:
-        import psycopg
-
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        return schema
-    except Exception:
-        return None
-
-
-def drop_schema(schema: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def seed_year(template_id: int, count: int, policy) -> None:
@@ -172,23 +151,11 @@ def main() -> int:
     args = parser.parse_args()
     policy = load_policy_set(ROOT / "rules")
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in ("sqlite", "postgres"):
-            if args.only and backend != args.only:
-                continue
-            schema = None
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp}/analytics.db"
-            else:
-                schema = postgres_schema()
-                if schema is None:
-                    print("postgres: not reachable, skipped")
+        for backend in chosen(args.only):
+            with database_url(backend, Path(tmp), "analytics") as url:
+                if url is None:
                     continue
-                url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-            try:
                 r = run_one(url, args.appeals, args.rounds, policy, Path(tmp))
-            finally:
-                if schema:
-                    drop_schema(schema)
             print(f"{backend:8} {args.appeals:,} appeals over a year (seeded in {r['seed_s']:.0f} s): "
                   f"report {r['report_s']:.2f} s ({r['weeks']} weeks, {r['points']:,} map points), "
                   f"sector head {r['sector_s']:.2f} s, /analytics page {r['page_s']:.2f} s "

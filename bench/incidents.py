@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from playhouse.shortcuts import model_to_dict  # noqa: E402
 
-from bench.analytics import PG_URL, drop_schema, postgres_schema  # noqa: E402
+from bench.databases import chosen, database_url  # noqa: E402
 from engine.bootstrap import bootstrap  # noqa: E402
 from engine.classify.incident_place import street_of  # noqa: E402
 from engine.config import Settings  # noqa: E402
@@ -137,23 +137,11 @@ def main() -> int:
     args = parser.parse_args()
     policy = load_policy_set(ROOT / "rules")
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in ("sqlite", "postgres"):
-            if args.only and backend != args.only:
-                continue
-            schema = None
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp}/incidents.db"
-            else:
-                schema = postgres_schema()
-                if schema is None:
-                    print("postgres: not reachable, skipped")
+        for backend in chosen(args.only):
+            with database_url(backend, Path(tmp), "incidents") as url:
+                if url is None:
                     continue
-                url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-            try:
                 r = run_one(url, args.appeals, args.new, args.rounds, policy, Path(tmp))
-            finally:
-                if schema:
-                    drop_schema(schema)
             print(f"{backend:8} {args.appeals:,} open appeals (seeded in {r['seed_s']:.0f} s): grouping "
                   f"{1 / r['join_s']:,.0f} appeals/s ({r['join_s'] * 1000:.2f} ms each), whole routing "
                   f"{r['route_s'] * 1000:.1f} ms an appeal; {r['grouped']}/{r['routed']} new appeals joined, "

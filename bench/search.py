@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sweep import PG_URL, drop_schema, postgres_schema  # noqa: E402
+from bench.databases import chosen, database_url  # noqa: E402
 from engine.bootstrap import bootstrap  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.policyset import load_policy_set  # noqa: E402
@@ -90,23 +90,11 @@ def main() -> int:
     args = parser.parse_args()
     policy = load_policy_set(ROOT / "rules")
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in ("sqlite", "postgres"):
-            if args.only and backend != args.only:
-                continue
-            schema = None
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp}/search.db"
-            else:
-                schema = postgres_schema()
-                if schema is None:
-                    print("postgres: not reachable, skipped")
+        for backend in chosen(args.only):
+            with database_url(backend, Path(tmp), "search") as url:
+                if url is None:
                     continue
-                url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-            try:
                 result = run_one(url, args.size, policy, Path(tmp))
-            finally:
-                if schema:
-                    drop_schema(schema)
             print(f"{backend:8} {args.size:,} appeals (seeded and indexed in {result.pop('seed_s'):.0f} s), "
                   f"median of {RUNS} ms:", flush=True)
             for name, value in result.items():
