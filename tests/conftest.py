@@ -22,6 +22,7 @@ from engine.store.migrations import migrate
 from tests.support.databases import START, PostgresTemplate, SqliteTemplate
 from tests.support.moments import MovableClock
 from tests.support.paths import ROOT, RULES_DIR
+from tests.support.reply_platforms import add_channels, point_runtime_at, start_platforms
 
 PG_ADMIN_URL = os.environ.get("APPEALS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 # channel credentials are encrypted at rest: every process of a test run (and a command started from it)
@@ -160,3 +161,14 @@ def cli_env(monkeypatch, database_url, tmp_path):
     assert main(["db", "migrate"]) == 0
     yield
     close_database()
+
+
+@pytest.fixture
+def platforms(runtime, clock):
+    """Local servers speaking the VK API and the Telegram Bot API, the runtime's reply senders pointed at
+    them, and the channels (with their tokens) that reply through them."""
+    found = start_platforms(clock)
+    point_runtime_at(runtime, found)
+    add_channels(runtime, found)
+    yield found
+    found.stop()

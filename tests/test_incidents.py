@@ -13,7 +13,7 @@ import pytest
 from engine.services import routing
 from engine.services.intake import receive_appeal, route_on_receipt
 from engine.store.models import AppealRecord, AuditRecord, IncidentRecord
-from tests.support.reply_platforms import add_channels, deliver, outgoing, point_runtime_at, start_platforms
+from tests.support.reply_platforms import deliver, outgoing
 from tests.support.staff import add_staff, bearer
 from tests.support.telegram_updates import message
 from tests.support.telegram_updates import post as post_telegram
@@ -38,15 +38,6 @@ OUTAGE_TELEGRAM = [
     "Барнаул, ул. Антона Петрова, 246: пропал свет, нет электричества с 8 утра",
     "Нет света на ул. Антона Петрова, Барнаул. Сколько ещё ждать?",
 ]
-
-
-@pytest.fixture
-def platforms(runtime, clock):
-    found = start_platforms(clock)
-    point_runtime_at(runtime, found)
-    add_channels(runtime, found)
-    yield found
-    found.stop()
 
 
 def post_outage(client, clock) -> list[int]:

@@ -7,21 +7,12 @@ import pytest
 
 from engine.services import credentials
 from engine.store.models import AppealRecord
-from tests.support.reply_platforms import VK_TOKEN, add_channels, deliver, outgoing, point_runtime_at, start_platforms
+from tests.support.reply_platforms import VK_TOKEN, deliver, outgoing
 from tests.support.staff import add_staff, bearer, log_in
 from tests.support.vk_callback import comment, event
 from tests.support.vk_callback import post as post_vk
 
 NEW_TOKEN = "vk1.a.replaced-community-token"
-
-
-@pytest.fixture
-def platforms(runtime, clock):
-    found = start_platforms(clock)
-    point_runtime_at(runtime, found)
-    add_channels(runtime, found)
-    yield found
-    found.stop()
 
 
 @pytest.fixture

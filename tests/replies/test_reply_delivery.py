@@ -17,22 +17,13 @@ from engine.services.timeline import timeline
 from engine.store import author_messages
 from engine.store.models import AlertRecord, AppealRecord, AuditRecord
 from tests.support.moments import at
-from tests.support.reply_platforms import VK_TOKEN, add_channels, deliver, outgoing, point_runtime_at, start_platforms
+from tests.support.reply_platforms import VK_TOKEN, deliver, outgoing
 from tests.support.telegram_updates import message
 from tests.support.telegram_updates import post as post_telegram
 from tests.support.vk_callback import GROUP, comment, event
 from tests.support.vk_callback import post as post_vk
 
 ROADS = "Комитет по дорожному хозяйству и транспорту города Барнаула"
-
-
-@pytest.fixture
-def platforms(runtime, clock):
-    found = start_platforms(clock)
-    point_runtime_at(runtime, found)
-    add_channels(runtime, found)
-    yield found
-    found.stop()
 
 
 def local_due(runtime, appeal):

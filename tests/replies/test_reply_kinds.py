@@ -17,11 +17,8 @@ from tests.support.moments import at
 from tests.support.open311 import PIT
 from tests.support.reply_platforms import (
     CALLBACK_SECRET,
-    add_channels,
     deliver,
     outgoing,
-    point_runtime_at,
-    start_platforms,
 )
 from tests.support.signing import body_of, signed_headers
 from tests.support.vk_callback import comment, event
@@ -30,15 +27,6 @@ from tests.support.vk_callback import post as post_vk
 OFFICIAL = Caller(token_id=None, role="official", label=None, user="roads-official")
 MANAGER = Caller(token_id=None, role="manager", label=None, user="centre-manager")
 ROADS = "Комитет по дорожному хозяйству и транспорту города Барнаула"
-
-
-@pytest.fixture
-def platforms(runtime, clock):
-    found = start_platforms(clock)
-    point_runtime_at(runtime, found)
-    add_channels(runtime, found)
-    yield found
-    found.stop()
 
 
 def header(letter, name: str) -> str:

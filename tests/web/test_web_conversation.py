@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.support.browser import launch, log_in, require_browser, screenshot
+from tests.support.browser import log_in, screenshot
 from tests.support.conversation import answer_pit, reply, vk_channel
 from tests.support.moments import at
 from tests.support.staff import PASSWORD
@@ -18,15 +18,6 @@ from tests.support.vk_callback import event
 @pytest.fixture
 def database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'web.db'}"  # one database kind is enough for the pages
-
-
-@pytest.fixture
-def browser():
-    sync_playwright = require_browser()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def test_the_page_shows_our_answer_and_the_residents_follow_up(browser, live, runtime, clock, client):

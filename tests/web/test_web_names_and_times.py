@@ -13,7 +13,7 @@ from engine.rulebook.snapshot import read_tree
 from engine.services import credentials
 from engine.services.escalation import sweep
 from engine.services.rules import versions
-from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
+from tests.support.browser import LiveServer, log_in, screenshot
 from tests.support.paths import RULES_DIR
 from tests.support.signing import body_of, signed_headers
 from tests.support.staff import PASSWORD, STAFF, add_staff, bearer, routed
@@ -38,15 +38,6 @@ VISIBLE_TEXT = """() => {
                         + '#original-link, details.trace').forEach(n => n.remove());
   return copy.innerText;
 }"""
-
-
-@pytest.fixture
-def browser():
-    sync_playwright = require_browser()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def codes_of(runtime) -> set[str]:
