@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.error
-import urllib.request
+
+from engine.replies.posting import Unreachable, post
+from engine.replies.shortening import shorten
+from engine.replies.telegram import classify
 
 from .message import DeliveryError, OutgoingAlert
 
@@ -21,32 +23,20 @@ class TelegramSender:
         self.timeout = timeout
 
     def send(self, alert: OutgoingAlert) -> str:
-        text = f"{alert.subject}\n\n{alert.text()}"
-        if len(text) > MAX_MESSAGE:
-            text = text[: MAX_MESSAGE - 1] + "…"
+        """One sendMessage; a refusal is read as for replies to residents (engine.replies.telegram.classify):
+        the reason in Russian, 429 with its retry_after, a refused bot token as a credentials failure."""
+        text = shorten(f"{alert.subject}\n\n{alert.text()}", MAX_MESSAGE)
         payload = {"chat_id": alert.address, "text": text, "disable_web_page_preview": True}
-        request = urllib.request.Request(
-            f"{self.api_url}/bot{self.token}/sendMessage",
-            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                answer = json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            answer = _json(exc.read())
-            exc.close()
-            # 429 (too many requests) and server errors pass; other 4xx (chat not found,
-            # bot blocked) will not pass by retrying
-            permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
-            raise DeliveryError(f"telegram HTTP {exc.code}: {answer.get('description', '')}",
-                                permanent=permanent) from None
-        except (OSError, ValueError) as exc:
-            raise DeliveryError(f"telegram: {exc}") from exc
-        if not answer.get("ok"):
-            raise DeliveryError(f"telegram: {answer.get('description', 'not ok')}")
-        message_id = (answer.get("result") or {}).get("message_id")
+            answer = post(f"{self.api_url}/bot{self.token}/sendMessage",
+                          json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                          {"Content-Type": "application/json"}, self.timeout)
+        except Unreachable as exc:
+            raise DeliveryError(f"Telegram sendMessage: {exc}") from None
+        document = _json(answer.body)
+        if answer.status != 200 or not document.get("ok"):
+            raise classify("sendMessage", answer.status, document)
+        message_id = (document.get("result") or {}).get("message_id")
         return f"telegram message_id={message_id}"
 
 
