@@ -23,6 +23,12 @@ class Leaf:
     value: object = None  # normalised: tuple for list values
     key: str | None = None  # flag name for operators evaluated before the engine
 
+    @cached_property
+    def record(self) -> dict:
+        """``to_dict()`` made once: the part of an explanation's leaf record that never changes
+        (copied into each record; its value list is shared and never changed)."""
+        return self.to_dict()
+
     def to_dict(self) -> dict:
         d: dict = {"fact": self.fact, "op": self.op}
         if self.op == "table":
@@ -90,6 +96,10 @@ class Outcomes:
     sector: str | None = None
 
     def to_dict(self) -> dict:
+        return dict(self._dict)
+
+    @cached_property
+    def _dict(self) -> dict:
         out = {}
         for f in fields(self):
             v = getattr(self, f.name)

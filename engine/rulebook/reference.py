@@ -83,7 +83,7 @@ class ReferenceEvaluator:
 
 
 def _leaf(leaf: Leaf, facts: dict, derived: set[str]) -> tuple[bool, dict]:
-    rec = leaf.to_dict()
+    rec = dict(leaf.record)
     present = leaf.fact in facts
     actual = facts.get(leaf.fact)
     op, v = leaf.op, leaf.value
@@ -140,7 +140,8 @@ def _leaf(leaf: Leaf, facts: dict, derived: set[str]) -> tuple[bool, dict]:
 
 def trace(cond: Condition | None, facts: dict, derived: set[str]) -> tuple[bool, list[dict]]:
     """(outcome, the leaves that decided it). For a true outcome: the satisfied leaves;
-    for a false one: the leaves that failed."""
+    for a false one: the leaves that failed. An ``all`` stops at its first failed item and an
+    ``any`` at its first satisfied one: those alone decide it."""
     if cond is None:
         return True, []
     if isinstance(cond, Leaf):
@@ -149,13 +150,11 @@ def trace(cond: Condition | None, facts: dict, derived: set[str]) -> tuple[bool,
     if isinstance(cond, Not):
         ok, recs = trace(cond.item, facts, derived)
         return not ok, [dict(r, negated=not r.get("negated", False)) for r in recs]
-    results = [trace(c, facts, derived) for c in cond.items]
-    if isinstance(cond, All):
-        failed = [recs for ok, recs in results if not ok]
-        if failed:
-            return False, failed[0]
-        return True, [r for _, recs in results for r in recs]
-    passed = [recs for ok, recs in results if ok]
-    if passed:
-        return True, passed[0]
-    return False, [r for _, recs in results for r in recs]
+    conjunctive = isinstance(cond, All)
+    seen: list[dict] = []
+    for item in cond.items:
+        ok, recs = trace(item, facts, derived)
+        if ok != conjunctive:
+            return ok, recs
+        seen += recs
+    return conjunctive, seen

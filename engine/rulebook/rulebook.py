@@ -21,14 +21,14 @@ from engine.domain.vocabulary import PRIORITIES
 from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name, stage_fields
 from .decision_key import StageMemo
 from .dependence import topic_reads_history
+from .explaining import Explainer
 from .facts import prepare_facts
 from .loader import LoadedPolicy, load_policy
 from .model import Decision, Outcomes, Rule, Stage
-from .reference import ReferenceEvaluator, trace
+from .reference import ReferenceEvaluator
 
 log = logging.getLogger(__name__)
 _RANK = {p: i for i, p in enumerate(PRIORITIES)}
-MAX_CONSIDERED = 25  # earlier rules of a first/priority stage listed in an explanation; the rest are counted
 
 
 class Rulebook:
@@ -42,7 +42,7 @@ class Rulebook:
         self.rules: dict[str, Rule] = {r.id: r for s in self.stages for r in s.rules}
         self._leaves = {s.name: prepass_leaves([s]) for s in self.stages}
         self._fields = {s.name: stage_fields(s) for s in self.stages}
-        self._positions = {s.name: {r.id: i for i, r in enumerate(s.rules)} for s in self.stages}
+        self._explainer = Explainer(self.stages, self.rules, self._outcomes)
         self._names = {s.name: ruleset_name(self.version, s) for s in self.stages}
         self._definitions = {self._names[s.name]: compile_stage(s) for s in self.stages}
         self._reference = ReferenceEvaluator(self.stages)
@@ -144,7 +144,7 @@ class Rulebook:
             fz59_special=state["special"],
             control=state["control"],
             sector=state["sector"],
-            explainer=lambda: tuple(self._explain(st, fd, fc, set(dv)) for st, fd, fc, dv in seen),
+            explainer=lambda: tuple(self._explainer.stage(st, fd, fc, set(dv)) for st, fd, fc, dv in seen),
         )
 
     @staticmethod
@@ -179,33 +179,6 @@ class Rulebook:
             state["control"] = True
         if a.sector is not None:
             state["sector"] = a.sector
-
-    def _explain(self, stage: Stage, fired: list[str], facts: dict, derived: set[str]) -> dict:
-        entry: dict = {
-            "stage": stage.name,
-            "hit_policy": stage.hit_policy,
-            "rulesets": list(stage.rulesets),
-            "fired": [],
-        }
-        for rid in fired:
-            rule = self.rules[rid]
-            _, recs = trace(rule.when, facts, derived)
-            outcomes, recorded = self._outcomes(rule, facts)
-            entry["fired"].append({
-                "rule": recorded, "ruleset": rule.ruleset, "description": rule.description,
-                "conditions": recs, "then": outcomes.to_dict(),
-            })
-        if stage.hit_policy != "collect":
-            # the rules before the one that fired (all of them when none did): the first few traced, the rest counted
-            before = self._positions[stage.name][fired[0]] if fired else len(stage.rules)
-            considered = []
-            for rule in stage.rules[:min(before, MAX_CONSIDERED)]:
-                ok, recs = trace(rule.when, facts, derived)
-                considered.append({"rule": rule.id, "ruleset": rule.ruleset, "matched": ok, "failed": recs})
-            if before > MAX_CONSIDERED:
-                entry["considered_more"] = before - MAX_CONSIDERED
-            entry["considered"] = considered
-        return entry
 
 
 class _Guarded:
