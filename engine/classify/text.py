@@ -17,6 +17,11 @@ def normalise(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
+def normalise_items(items) -> list[str]:
+    """``normalise`` of each non-empty string of items, in order."""
+    return [x.casefold().replace("ё", "е") for x in items if x]
+
+
 def words(text: str) -> list[str]:
     """Tokens of the text in order, casefolded, ё→е."""
     return _WORD.findall(normalise(text))

@@ -57,7 +57,7 @@ class EngineRetired(RuntimeError):
 def create_ruleset(name: str, definition: dict) -> int:
     """Create one ruleset in the C core, with its session primed (see the module docstring)."""
     rules = {rid: {k: v for k, v in rule.items() if k != "run"} for rid, rule in definition.items()}
-    rules[PRIME] = {"pri": len(rules) + 1, "all": [{"m": _PRIME_DOC}]}
+    rules[PRIME] = {"pri": max((r["pri"] for r in rules.values()), default=0) + 1, "all": [{"m": _PRIME_DOC}]}
     text = json.dumps(rules, ensure_ascii=False)
     for attempt in range(1, CREATE_ATTEMPTS + 1):
         try:
@@ -118,19 +118,24 @@ def _action_name(messages: str) -> str:
 
 
 class DurableEvaluator:
-    def __init__(self, definitions: dict[str, dict], names: dict[str, str]):
-        """definitions: ruleset name → compiled rules; names: stage name → ruleset name."""
-        self._names = names
+    def __init__(self, definitions: dict[str, dict], names: dict[str, str | tuple[str, ...]]):
+        """definitions: ruleset name → compiled rules; names: stage name → ruleset name, or the
+        names of the rulesets it is split into (``fired``'s ``part``: the index of one)."""
+        self._names = {stage: (name,) if isinstance(name, str) else tuple(name) for stage, name in names.items()}
         self._order = {
-            stage: {rule: r["pri"] for rule, r in definitions[name].items()} for stage, name in names.items()
+            stage: {rule: r["pri"] for name in parts for rule, r in definitions[name].items()}
+            for stage, parts in self._names.items()
         }
-        self._handles: dict[str, int] = {}
+        self._handles: dict[str, list[int]] = {}
         try:
-            for stage, name in names.items():
-                self._handles[stage] = create_ruleset(name, definitions[name])
+            for stage, parts in self._names.items():
+                handles = self._handles[stage] = []
+                for name in parts:
+                    handles.append(create_ruleset(name, definitions[name]))
         except BaseException:
-            for handle in self._handles.values():
-                delete_ruleset(handle)
+            for handles in self._handles.values():
+                for handle in handles:
+                    delete_ruleset(handle)
             raise
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -172,18 +177,20 @@ class DurableEvaluator:
             return
         self._freed = True
         handles, self._handles = self._handles, {}
-        for name, handle in handles.items():
-            try:
-                delete_ruleset(handle)
-            except Exception:  # the decision that happens to free it must not fail
-                log.exception("rules engine: ruleset of stage %s could not be freed", name)
+        for name, parts in handles.items():
+            for handle in parts:
+                try:
+                    delete_ruleset(handle)
+                except Exception:  # the decision that happens to free it must not fail
+                    log.exception("rules engine: ruleset of stage %s could not be freed", name)
 
-    def fired(self, stage: Stage, doc: dict) -> list[str]:
-        """Ids of the rules that fire for doc, each once, in pri order (at most one unless collect)."""
+    def fired(self, stage: Stage, doc: dict, part: int = 0) -> list[str]:
+        """Ids of the rules that fire for doc, each once, in pri order (at most one unless collect);
+        ``part``: the ruleset of a split stage to ask (one that holds every rule that can fire)."""
         with self._lock:
             if self._freed:
                 raise EngineRetired("these rulesets were freed")
-            handle = self._handles[stage.name]
+            handle = self._handles[stage.name][part]
             text = _encode(dict(doc, sid=SID, id=str(next(self._ids))))
             try:
                 if stage.hit_policy == "collect":
@@ -191,7 +198,7 @@ class DurableEvaluator:
                 else:
                     fired = _run(handle, _core.assert_event, text)
             except Exception as exc:  # the C core reports its limits as a generic error
-                raise EngineError(f"ruleset {self._names[stage.name]}: {exc}") from exc
+                raise EngineError(f"ruleset {self._names[stage.name][part]}: {exc}") from exc
         if len(fired) < 2:
             return fired
         # the engine splits a rule with "$or" into one branch per alternative and fires

@@ -52,6 +52,15 @@ class PreparedFacts(dict):
         return self._index
 
 
+def _all_text(items) -> bool:
+    """Every item is a string (joining them refuses any other item)."""
+    try:
+        "".join(items)
+    except TypeError:
+        return False
+    return True
+
+
 def prepare_facts(facts: dict) -> PreparedFacts:
     """Checked copy of facts: unknown keys and None values dropped, defaults applied, list
     items casefolded (ё→е), words/lemmas derived from ``text`` when not given.
@@ -75,11 +84,11 @@ def prepare_facts(facts: dict) -> PreparedFacts:
         elif t == "bool":
             ok = isinstance(value, bool)
         else:
-            ok = isinstance(value, (list, tuple)) and all(isinstance(x, str) for x in value)
+            ok = isinstance(value, (list, tuple)) and _all_text(value)
             if ok:
-                value = list(dict.fromkeys(textmod.normalise(x) for x in value if x)) if name != "words" else [
-                    textmod.normalise(x) for x in value if x
-                ]
+                value = textmod.normalise_items(value)
+                if name != "words":
+                    value = list(dict.fromkeys(value))
         if not ok:
             raise FactError(f"fact {name}: expected {t}, got {value!r}")
         out[name] = value

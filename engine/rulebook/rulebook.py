@@ -18,6 +18,7 @@ from pathlib import Path
 
 from engine.domain.vocabulary import PRIORITIES
 
+from .candidates import Candidates
 from .compiler import compile_stage, derived_keys, engine_doc, prepass_leaves, ruleset_name, stage_fields
 from .decision_key import StageMemo
 from .dependence import topic_reads_history
@@ -46,9 +47,11 @@ class Rulebook:
         self._names = {s.name: ruleset_name(self.version, s) for s in self.stages}
         self._definitions = {self._names[s.name]: compile_stage(s) for s in self.stages}
         self._reference = ReferenceEvaluator(self.stages)
+        self._candidates = {s.name: Candidates(s) for s in self.stages}
         # routing decides once with an appeal's repeats and clusters when they cannot change its topic
         self.topic_reads_history = topic_reads_history(self.stages)
         self._engine = None
+        self._guarded = None
         self._build_lock = threading.Lock()
         self._retired = False
 
@@ -56,13 +59,30 @@ class Rulebook:
         """The durable_rules JSON definitions (a copy), keyed by ruleset name."""
         return copy.deepcopy(self._definitions)
 
+    def _engine_rulesets(self) -> tuple[dict[str, dict], dict[str, tuple[str, ...]]]:
+        """The rulesets the engine holds (a split stage's parts: its rules that can fire for some
+        values of its indexed fact, with their pri) and, per stage, their names."""
+        definitions, names = {}, {}
+        for stage in self.stages:
+            name = self._names[stage.name]
+            parts = self._candidates[stage.name].parts
+            if len(parts) == 1:
+                definitions[name], names[stage.name] = self._definitions[name], (name,)
+                continue
+            names[stage.name] = tuple(f"{name}_p{i}" for i in range(len(parts)))
+            for part_name, rule_ids in zip(names[stage.name], parts, strict=True):
+                definitions[part_name] = {rid: self._definitions[name][rid] for rid in rule_ids}
+        return definitions, names
+
     def _durable(self):
         if self._engine is None:
             with self._build_lock:
                 if self._engine is None:
                     from .durable import DurableEvaluator
 
-                    self._engine = DurableEvaluator(self._definitions, self._names)
+                    engine = DurableEvaluator(*self._engine_rulesets())
+                    self._guarded = _Guarded(engine, self._reference, self._candidates)
+                    self._engine = engine
         return self._engine
 
     def retire(self) -> None:
@@ -92,7 +112,7 @@ class Rulebook:
         except Exception:  # retired between the check and here
             return self._decide(facts, self._reference)
         try:
-            guarded = _Guarded(engine, self._reference)
+            guarded = self._guarded
             return self._decide(facts, guarded if memo is None else memo.around(guarded))
         finally:
             engine.leave()
@@ -182,14 +202,22 @@ class Rulebook:
 
 
 class _Guarded:
-    def __init__(self, engine, reference):
+    """The engine, asked only when the candidates do not settle a stage; the reference evaluator
+    when the engine refuses a document."""
+
+    def __init__(self, engine, reference, candidates: dict[str, Candidates]):
         from .durable import EngineError
 
         self._engine, self._reference, self._refused = engine, reference, EngineError
+        self._candidates = candidates
 
     def fired(self, stage: Stage, doc: dict) -> list[str]:
+        candidates = self._candidates[stage.name]
+        known = candidates.settled(doc)
+        if known is not None:
+            return known
         try:
-            return self._engine.fired(stage, doc)
+            return self._engine.fired(stage, doc, candidates.part(doc))
         except self._refused:
             log.exception("rules engine refused a document in stage %s; using the reference evaluator", stage.name)
             return self._reference.fired(stage, doc)

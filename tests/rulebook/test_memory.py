@@ -120,10 +120,10 @@ def test_a_version_retired_during_a_decision_is_freed_when_the_decision_ends(tmp
     inside, release = threading.Event(), threading.Event()
     original = engine.fired
 
-    def slow_fired(stage, doc):
+    def slow_fired(stage, doc, *part):
         inside.set()
         release.wait(5)
-        return original(stage, doc)
+        return original(stage, doc, *part)
 
     engine.fired = slow_fired
     results = []
