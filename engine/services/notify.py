@@ -70,6 +70,13 @@ def responsible_name(rt: Runtime, appeal_id: int) -> str | None:
     return rt.policy_set.labels("official", assignment.official)
 
 
+def responsible_names(rt: Runtime, appeal_ids) -> dict[int, str | None]:
+    """``responsible_name`` of many appeals at once (one query); an appeal without a current
+    assignment is left out."""
+    return {appeal_id: rt.policy_set.labels("official", official) if official else None
+            for appeal_id, official in store.current_officials(appeal_ids).items()}
+
+
 def channel_keys(official, key: str) -> list[tuple[str, str]]:
     """(channel, idempotency key) of each channel the official reads: e-mail keeps the plain key."""
     return [(channel, key if channel == "email" else f"{key}:via:{channel}") for channel in official.channels]
@@ -84,7 +91,8 @@ def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status
     day = local_day(rt, now)
     written = 0
     seen: set[str] = set()
-    responsible = responsible_name(rt, appeal.id)
+    known = writes.responsible if writes is not None else None
+    responsible = known.get(appeal.id) if known is not None else responsible_name(rt, appeal.id)
     for role in level.notify:
         resolution = directory.resolve_for_alert(role, body=clock.body, sector=appeal.sector or appeal.topic, day=day)
         if resolution is None or not resolution.official.channels:

@@ -29,6 +29,7 @@ class SweepWrites:
     audits: list = field(default_factory=list)  # audit rows, or the _Alerts whose audit line goes there
     alerts: list[_Alerts] = field(default_factory=list)
     advances: list[tuple[int, dict]] = field(default_factory=list)
+    responsible: dict[int, str | None] | None = None  # appeal id → the assignee's name, read for the whole batch
 
     def audit(self, now: datetime, actor: str, action: str, appeal_id: int | None = None, **details) -> None:
         self.audits.append(store.audit_row(now, actor, action, appeal_id, **details))

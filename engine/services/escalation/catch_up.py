@@ -20,7 +20,7 @@ from engine.store.db import write_transaction
 from engine.wording.catch_up import CatchUpItem, catch_up_letter
 
 from ..accept_links import accept_url, link_valid_until
-from ..notify import deliver_from, responsible_name
+from ..notify import deliver_from, responsible_names
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -76,12 +76,13 @@ def _items(rt: Runtime, recipient: str, group: list, now: datetime) -> list[Catc
         if key not in chosen or (chosen[key][0].status == "superseded" and alert.status == "pending"):
             chosen[key] = (alert, clock)
     base = rt.settings.public_url
+    names = responsible_names(rt, {alert.appeal_id for alert, _ in chosen.values()})
     items = [
         CatchUpItem(appeal_id=alert.appeal_id, body=clock.body, clock_kind=clock.kind, policy_id=clock.policy_id,
                     due_at=clock.due_at, timezone=rt.policy_set.calendar_for(clock.body).timezone, level=alert.level,
                     passed_over=alert.status == "superseded", page=f"{base}/appeals/{alert.appeal_id}",
                     accept=accept_url(rt, alert.id, recipient, now) if alert.status == "pending" else "",
-                    responsible=responsible_name(rt, alert.appeal_id))
+                    responsible=names.get(alert.appeal_id))
         for alert, clock in chosen.values()
     ]
     return sorted(items, key=lambda item: (item.due_at, item.appeal_id))

@@ -19,7 +19,7 @@ from engine.domain.vocabulary import FINISHED_STATUSES
 from engine.store import escalations, outbox
 from engine.store.db import write_transaction
 
-from ..notify import write_level
+from ..notify import responsible_names, write_level
 from .arming import ladder_named
 from .batching import SweepWrites
 from .catch_up import fold_catch_up, is_catch_up
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE = 200
-BATCH = 50  # steps per transaction; a failing batch is redone one step at a time
+BATCH = 200  # steps per transaction (a page); a failing batch is redone one step at a time
 
 
 @dataclass
@@ -83,8 +83,9 @@ def _batch(rt: Runtime, ids: list[int], now: datetime, report: SweepReport) -> N
     done = SweepReport()
     try:
         with write_transaction():
-            writes = SweepWrites()
-            for row in escalations.claim_many(ids, now):
+            rows = escalations.claim_many(ids, now)
+            writes = SweepWrites(responsible=responsible_names(rt, {row.clock.appeal.id for row in rows}))
+            for row in rows:
                 _step(rt, row, now, done, writes)
             writes.flush(done)
     except Exception:
