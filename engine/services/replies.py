@@ -40,14 +40,17 @@ SYSTEM = "system"
 
 
 def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | None = None, key: str | None = None,
-             actor: str = SYSTEM, text: str | None = None):
+             actor: str = SYSTEM, text: str | None = None, channels: dict | None = None):
     """Queue the message ``kind`` to the appeal's author; the author message (its ``text`` is what leaves),
     or None when nothing was queued (switched off, no rules/replies.yaml, or already queued under ``key``).
-    ``text``: a staff member's own wording instead of the template's (an extension notice written by hand)."""
+    ``text``: a staff member's own wording instead of the template's (an extension notice written by hand).
+    ``channels``: registered channels by name (None: not registered) already read by the caller, as
+    ``channels_named`` gives them (routing reads a batch's once)."""
     templates = rt.policy_set.replies
     if templates is None or kind not in templates.templates:
         return None
-    channel = find_channel(appeal.channel)
+    channel = channels[appeal.channel] if channels is not None and appeal.channel in channels \
+        else find_channel(appeal.channel)
     author = author_view(appeal)
     where = reply_address(channel_kind=channel.kind if channel else None, external_id=appeal.external_id,
                           link=appeal.link, email=author["email"], name=appeal.author_name,
@@ -91,6 +94,11 @@ def sequence_key(appeal_id: int, kind: str) -> str:
     clarification asked, answer given, forwarding done."""
     count = sum(1 for m in author_messages.of_appeal(appeal_id) if m.direction == "out" and m.kind == kind)
     return f"appeal:{appeal_id}:{kind}:{count + 1}"
+
+
+def channels_named(names) -> dict:
+    """``find_channel`` of each name (None: not registered), each name read once."""
+    return {name: find_channel(name) for name in set(names)}
 
 
 def answer_due(appeal_id: int) -> datetime | None:

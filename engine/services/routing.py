@@ -36,7 +36,7 @@ from .incidents import join_incident
 from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
-from .replies import announce
+from .replies import announce, channels_named
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -227,6 +227,7 @@ def _rows(rt: Runtime, plans: list[Planned], now: datetime) -> dict:
 
 def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: datetime) -> None:
     """The records as routing left them, and the alerts the rules ask for at once (same transaction)."""
+    channels = channels_named(p.record.channel for p in plans)  # each channel of the batch read once
     for p, row in zip(plans, appeals, strict=True):
         changes = {k: v for k, v in row.items() if k != "id"}
         changes.update(status="routed", registered_at=now, updated_at=now, next_routing_at=None, last_error=None)
@@ -235,7 +236,7 @@ def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: da
         search_index.index_appeal(p.record.id, document_terms(p.record.text, p.record.address, p.record.author_name))
         join_incident(rt, p.record, now)
         notify_now(rt, p.record, p.decision, now)
-        announce(rt, p.record, "acknowledgement", now)
+        announce(rt, p.record, "acknowledgement", now, channels=channels)
 
 
 def _clock_row(appeal_id: int, deadline, body: str, stopped) -> dict:

@@ -1,0 +1,30 @@
+"""Statements the worker sends per routed appeal: a batch reads each channel it acknowledges
+appeals from once, not once per appeal."""
+
+from __future__ import annotations
+
+import peewee
+import pytest
+
+from engine.services import routing
+from engine.store.models import AppealRecord, AuthorMessageRecord
+from tests.test_routing_batches import receive_corpus
+
+
+@pytest.mark.both_databases
+def test_a_batch_reads_each_channel_once_and_acknowledges_every_appeal(runtime, monkeypatch):
+    ids = receive_corpus(runtime)
+    statements = []
+    real = peewee.Database.execute_sql
+    monkeypatch.setattr(peewee.Database, "execute_sql",
+                        lambda self, sql, *a, **k: statements.append(sql) or real(self, sql, *a, **k))
+
+    assert routing.route_pending(runtime) == len(ids)
+
+    channels = {a.channel for a in AppealRecord.select(AppealRecord.channel).where(AppealRecord.id.in_(ids))}
+    write_batches = -(-len(ids) // routing.WRITE_BATCH)
+    channel_reads = [sql for sql in statements if 'FROM "channel_record"' in sql]
+    assert len(channel_reads) <= len(channels) * write_batches < len(ids) / 2
+    acknowledged = {m.appeal_id for m in AuthorMessageRecord.select().where(
+        AuthorMessageRecord.appeal.in_(ids) & (AuthorMessageRecord.kind == "acknowledgement"))}
+    assert len(acknowledged) >= len(ids) - 3  # the few whose channel gives no way to answer
