@@ -202,31 +202,52 @@ def timed(decide, items) -> tuple[list, float]:
     return results, len(items) / (time.perf_counter() - started)
 
 
-def measure(n: int, hit_policy: str, items: list[dict], naive: bool = True) -> dict:
+def measure(n: int, hit_policy: str, items: list[dict], naive: bool = True, rounds: int = 5) -> dict:
+    """The evaluators in alternating rounds over the same appeals (a busy neighbour slows them alike):
+    per round a slice of the appeals through ours, the indexed one, the naive one and zen-engine."""
     explain = hit_policy == "first"
     with tempfile.TemporaryDirectory() as tmp:
         gc.collect()
         before = rss_mb()
         rb = load_rulebook(write_rules(Path(tmp), tree(n, hit_policy)), **directory_sets())
         rb.warm_up()
-        ours, t_ours, s_ours = run(rb.decide, items, explain)
-        grown = rss_mb() - before
+        grown = rss_mb() - before  # RSS growth while ours built its rulesets and decided (its rounds only)
         indexed = Indexed(rb)
-        idx, _, s_idx = run(indexed.decide, items, False)
-        mismatches = sum(a != b for a, b in zip(ours, idx, strict=True))
-        s_ref = None
-        if naive:
-            ref, _, s_ref = run(rb.decide_reference, items, explain)
-            mismatches += sum(a != b for a, b in zip(ours, ref, strict=True))
-        zen_rate = zen_mismatches = None
         zen = zen_route(rb) if explain else None
         if zen is not None:
             zen(items[0])
-            answers, zen_rate = timed(zen, items)
+        ours, t_ours, idx, ref, answers = [], [], [], [], []
+        seconds = {"ours": 0.0, "idx": 0.0, "ref": 0.0, "zen": 0.0}
+        size = -(-len(items) // rounds)
+        for start in range(0, len(items), size):
+            chunk = items[start:start + size]
+            at = rss_mb()
+            results, times, spent = run(rb.decide, chunk, explain)
+            grown += rss_mb() - at
+            ours += results
+            t_ours += times
+            seconds["ours"] += spent
+            results, _, spent = run(indexed.decide, chunk, False)
+            idx += results
+            seconds["idx"] += spent
+            if naive:
+                results, _, spent = run(rb.decide_reference, chunk, explain)
+                ref += results
+                seconds["ref"] += spent
+            if zen is not None:
+                results, rate = timed(zen, chunk)
+                answers += results
+                seconds["zen"] += len(chunk) / rate
+        mismatches = sum(a != b for a, b in zip(ours, idx, strict=True))
+        if naive:
+            mismatches += sum(a != b for a, b in zip(ours, ref, strict=True))
+        zen_rate = zen_mismatches = None
+        if zen is not None:
+            zen_rate = len(items) / seconds["zen"]
             zen_mismatches = sum(a["rule"] != o[5][0] for a, o in zip(answers, ours, strict=True))
         rb.retire()
-    return {"rules": n, "mode": "first+explain" if explain else "collect", "ours": len(items) / s_ours,
-            "idx": len(items) / s_idx, "ref": len(items) / s_ref if s_ref else None,
+    return {"rules": n, "mode": "first+explain" if explain else "collect", "ours": len(items) / seconds["ours"],
+            "idx": len(items) / seconds["idx"], "ref": len(items) / seconds["ref"] if naive else None,
             "p50": statistics.median(t_ours) * 1e6, "p99": sorted(t_ours)[int(len(t_ours) * 0.99)] * 1e6,
             "rss": grown, "mismatches": mismatches, "zen": zen_rate, "zen_mismatches": zen_mismatches}
 
@@ -354,6 +375,7 @@ def main() -> None:
     parser.add_argument("--backtest-texts", default="templates,varied",
                         help="stored texts: templates (ten, with house numbers), varied (random topic words)")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive in-order evaluator")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds the appeals are split into")
     parser.add_argument("--memory-run", type=int, default=0)
     parser.add_argument("--replacements", type=int, default=0, help="replace a 400-rule version this many times")
     args = parser.parse_args()
@@ -364,12 +386,13 @@ def main() -> None:
         items = appeals(args.appeals)
         print(f"{args.appeals:,} generated Cyrillic appeals; appeals/s, latency in µs, RSS growth of our evaluator; "
               "idx: the indexed plain-Python evaluator (the reference); naive: rules evaluated in order "
-              "(decide_reference); zen: GoRules zen-engine, first-hit table of the route stage")
+              "(decide_reference); zen: GoRules zen-engine, first-hit table of the route stage; "
+              f"the evaluators alternate in {args.rounds} rounds")
         print(f"{'rules':>6} {'mode':<14} {'ours/s':>9} {'idx/s':>9} {'ours/idx':>8} {'naive/s':>8} {'zen/s':>8} "
               f"{'ours/zen':>8} {'p50':>7} {'p99':>7} {'RSS MB':>7} {'mismatch':>8}")
         for n in (int(x) for x in args.sizes.split(",")):
             for mode in ("first", "collect"):
-                r = measure(n, mode, items, naive=not args.no_naive)
+                r = measure(n, mode, items, naive=not args.no_naive, rounds=args.rounds)
                 zen = f"{r['zen']:>8,.0f} {r['ours'] / r['zen']:>8.2f}" if r["zen"] else f"{'-':>8} {'-':>8}"
                 naive = f"{r['ref']:>8,.0f}" if r["ref"] else f"{'-':>8}"
                 mism = r["mismatches"] + (r["zen_mismatches"] or 0)
