@@ -2,7 +2,9 @@
 
 An alert is claimed before it is sent (a conditional update), so two workers never send the
 same row; a worker that dies after claiming leaves the alert due again when the claim lapses.
-What the channel answered is kept as the delivery receipt. An alert that fails
+What the channel answered is kept as the delivery receipt. A failed alert is tried again after the
+platform's ``retry_after`` (Telegram 429, a webhook's Retry-After) or an exponential backoff, whichever is
+later. An alert that fails
 APPEALS_DELIVERY_MAX_ATTEMPTS times (or is refused for good) is dead-lettered, and the
 administrator is told through their own channels.
 """
@@ -104,7 +106,8 @@ def _deliver(rt: Runtime, alert, now, rng, report: DeliveryReport) -> None:
         dead = exc.permanent or attempts >= rt.settings.delivery_max_attempts
         with write_transaction():
             outbox.mark_failed(alert.id, error=str(exc), dead=dead,
-                               next_attempt_at=None if dead else now + retry_delay(attempts, rng))
+                               next_attempt_at=None if dead else now + max(retry_delay(attempts, rng),
+                                                                           timedelta(seconds=exc.retry_after or 0)))
             store.audit(now, "system", "alert.dead" if dead else "alert.retry", alert.appeal_id,
                         alert=alert.id, attempts=attempts)
             if dead:
