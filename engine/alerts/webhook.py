@@ -3,6 +3,9 @@
 Headers: X-Appeals-Timestamp (unix seconds), X-Appeals-Signature (sha256=HMAC of
 "<timestamp>.<body>" with the shared secret), X-Appeals-Idempotency-Key (the same on every
 retry, so the receiver can drop a repeat).
+
+A refusal is tried again; its ``Retry-After`` (seconds or an HTTP date, as with a 429 or a 503) is
+honoured: the alert is not sent again before then.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from engine.domain.signature import sign
+from engine.replies.posting import retry_after
 
 from .message import DeliveryError, OutgoingAlert
 
@@ -59,8 +63,9 @@ class WebhookSender:
                 status, answer = response.status, response.read(500)
         except urllib.error.HTTPError as exc:
             detail = exc.read(200).decode("utf-8", "replace")
+            wait = retry_after(dict(exc.headers or {}), self.clock())
             exc.close()
-            raise DeliveryError(f"webhook {alert.address}: HTTP {exc.code} {detail}") from None
+            raise DeliveryError(f"webhook {alert.address}: HTTP {exc.code} {detail}", retry_after=wait) from None
         except (OSError, ValueError) as exc:
             raise DeliveryError(f"webhook {alert.address}: {exc}") from exc
         return f"HTTP {status} {answer.decode('utf-8', 'replace')}".strip()
