@@ -10,7 +10,9 @@
 Methods, in VK's formats (API 5.199): ``wall.get`` (``owner_id``, ``offset``, ``count`` ≤ 100; newest
 first, a pinned post first with ``is_pinned``), ``wall.getComments`` (``owner_id``, ``post_id``,
 ``start_comment_id`` — from that comment on —, ``sort`` asc|desc, ``count`` ≤ 100, ``offset``,
-``thread_items_count`` ≤ 10: each top-level comment carries ``thread: {count, items}``),
+``thread_items_count`` ≤ 10: each top-level comment carries ``thread: {count, items}``; with
+``comment_id`` the replies of that comment's thread, the same paging, ``current_level_count`` their number;
+``count`` is every comment of the post),
 ``utils.resolveScreenName`` (``{"type", "object_id"}``, or ``[]`` for an unknown name),
 ``groups.getById`` with ``group_ids`` and ``execute``: ``code`` of the form
 ``return [API.method({...json...}), …];`` with at most 25 calls; a call that fails answers ``false`` in
@@ -41,6 +43,7 @@ class FakeVkWalls(FakeVkApi):
         self.posts: dict[int, list[dict]] = {}
         self.wall_comments: dict[tuple[int, int], list[dict]] = {}
         self.executed: list[dict] = []
+        self.comment_reads: list[dict] = []  # every wall.getComments answered: its thread (or None), items given
         self._next_id: dict[int, int] = {}
         self.now = 1_796_000_000  # unix seconds given to new items (tests may move it)
 
@@ -156,17 +159,27 @@ class FakeVkWalls(FakeVkApi):
         offset = _integer(params, "offset") or 0
         count = min(_integer(params, "count") or 10, 100)
         thread_items = min(_integer(params, "thread_items_count") or 0, 10)
-        top = [c for c in every if not c["parents_stack"]]
+        thread_of = _integer(params, "comment_id")
+        if thread_of is not None:  # one thread: the replies to that comment, without threads of their own
+            if not any(c["id"] == thread_of and not c["parents_stack"] for c in every):
+                raise VkError(100, "comment_id is invalid")
+            level = [c for c in every if c["parents_stack"] and c["parents_stack"][0] == thread_of]
+        else:
+            level = [c for c in every if not c["parents_stack"]]
         if params.get("sort") == "desc":
-            top = top[::-1]
+            level = level[::-1]
         if start is not None:
-            top = [c for c in top if (c["id"] >= start if params.get("sort") != "desc" else c["id"] <= start)]
+            level = [c for c in level if (c["id"] >= start if params.get("sort") != "desc" else c["id"] <= start)]
+        self.comment_reads.append({"thread": thread_of, "items": len(level[offset:offset + count])})
         items = []
-        for comment in top[offset:offset + count]:
+        for comment in level[offset:offset + count]:
+            if thread_of is not None:
+                items.append(comment)
+                continue
             replies = [c for c in every if c["parents_stack"] and c["parents_stack"][0] == comment["id"]]
             items.append({**comment, "thread": {"count": len(replies), "items": replies[:thread_items],
                                                 "can_post": True}})
-        return {"count": len(every), "current_level_count": len(top), "can_post": True,
+        return {"count": len(every), "current_level_count": len(level), "can_post": True,
                 "items": json.loads(json.dumps(items))}
 
     def _execute(self, code: str):
