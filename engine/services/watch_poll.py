@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.monitor.complaints import Judgement, load_stage
 from engine.monitor.vk_comments import PostComments, read_comments
-from engine.monitor.vk_posts import oldest_unread
+from engine.monitor.vk_posts import comment_counts, oldest_unread
 from engine.monitor.vk_reader import Call, KeyRefused, ReadError, Throttled, VkWallReader, WallClosed
 from engine.store import watch as store
 from engine.store.db import write_transaction
@@ -101,10 +101,11 @@ def _read_wall(rt, reader, judge, wall, page: dict, now: datetime, report: PollR
         log.info("watch %s: %s unread posts, %s read now, the rest on the next runs", wall.id, unread, len(todo))
     items = [_item(wall, post, None) for post in todo]
     followed = store.followed_posts(wall.id, window)
-    shown = {p["id"]: p for p in page.get("items", [])} | {p["id"]: p for p in todo}
-    # followed posts where VK shows a new comment count (or the post was not among those listed this run)
-    changed = [row for row in followed.values()
-               if row.post_id not in shown or _comment_count(shown[row.post_id]) != row.comment_count]
+    shown = {p["id"]: _comment_count(p) for p in page.get("items", []) + todo}
+    unlisted = [post_id for post_id in followed if post_id not in shown]
+    shown |= comment_counts(reader, wall.owner_id, unlisted) if unlisted else {}
+    # followed posts where VK shows a new comment count (a post VK no longer shows is not read)
+    changed = [row for row in followed.values() if row.post_id in shown and shown[row.post_id] != row.comment_count]
     new_rows = [(post, _date(post, now)) for post in todo if _date(post, now) >= window]
     threads = store.threads_of([row.id for row in changed])
     states = [PostComments(row.post_id, row.last_comment_id, row.comment_count, threads.get(row.id, {}))

@@ -13,6 +13,7 @@ first, a pinned post first with ``is_pinned``), ``wall.getComments`` (``owner_id
 ``thread_items_count`` ≤ 10: each top-level comment carries ``thread: {count, items}``; with
 ``comment_id`` the replies of that comment's thread, the same paging, ``current_level_count`` their number;
 ``count`` is every comment of the post),
+``wall.getById`` (``posts``: up to 100 ``<owner>_<post>``, ``{"items": [...]}`` of those it may show),
 ``utils.resolveScreenName`` (``{"type", "object_id"}``, or ``[]`` for an unknown name),
 ``groups.getById`` with ``group_ids`` and ``execute``: ``code`` of the form
 ``return [API.method({...json...}), …];`` with at most 25 calls; a call that fails answers ``false`` in
@@ -129,6 +130,8 @@ class FakeVkWalls(FakeVkApi):
             return self._wall_get(params)
         if method == "wall.getComments":
             return self._get_comments(params)
+        if method == "wall.getById":
+            return self._get_by_id(params)
         raise VkError(3)
 
     def _wall(self, owner_id: int) -> list[dict]:
@@ -147,6 +150,23 @@ class FakeVkWalls(FakeVkApi):
         posts = self._wall(owner_id)
         ordered = [p for p in posts if p.get("is_pinned")] + [p for p in reversed(posts) if not p.get("is_pinned")]
         return {"count": len(posts), "items": json.loads(json.dumps(ordered[offset:offset + count]))}
+
+    def _get_by_id(self, params: dict) -> dict:
+        wanted = [w.strip() for w in str(params.get("posts") or "").split(",") if w.strip()]
+        if not wanted:
+            raise VkError(100, "posts is undefined")
+        if len(wanted) > 100:
+            raise VkError(100, "posts is too long")
+        found = []
+        for pair in wanted:
+            owner, _, post_id = pair.rpartition("_")
+            if not owner.lstrip("-").isdigit() or not post_id.isdigit():
+                raise VkError(100, "posts is invalid")
+            owner_id = int(owner)
+            if owner_id in self.private or owner_id in self.closed_walls:
+                continue  # VK leaves out what the key may not see
+            found += [p for p in self.posts.get(owner_id, []) if p["id"] == int(post_id)]
+        return {"items": json.loads(json.dumps(found))}
 
     def _get_comments(self, params: dict) -> dict:
         owner_id = _integer(params, "owner_id", required=True)
