@@ -42,7 +42,8 @@ class PostComments:
 
 @dataclass
 class CommentsRead:
-    """What a run read of one post: the new comments and replies (oldest first) and the cursors to keep."""
+    """What a run read of one post: the new comments and replies (oldest first) and the cursors to keep
+    (``threads``: only those that moved; a comment without replies keeps no thread cursor)."""
 
     post_id: int
     items: list[dict] = field(default_factory=list)
@@ -177,5 +178,6 @@ def _cut(post: PostComments, plan: list, replies: dict, ended: set, count: int, 
         complete = complete and done
     if not complete:
         read.comment_count = -1
+    read.threads = {c: state for c, state in read.threads.items() if state != post.threads.get(c, (0, 0))}
     read.items.sort(key=lambda c: c["id"])  # as they were written
     return read

@@ -100,6 +100,8 @@ def test_a_reply_written_later_under_an_older_comment_is_read_on_the_next_run_ex
     third = run(runtime, vk, clock)
     assert (third.read, third.appeals) == (0, 0)
     assert len(appeal_ids()) == len(set(appeal_ids()))
+    # a cursor for each thread read, none for a comment without replies
+    assert sorted(t.comment_id for t in WatchThreadRecord.select()) == [long_top, short_top]
 
 
 def test_a_thread_read_in_part_by_the_run_bound_goes_on_from_its_cursor_after_a_restart(runtime, vk, clock):

@@ -44,7 +44,6 @@ class FakeVkWalls(FakeVkApi):
         self.posts: dict[int, list[dict]] = {}
         self.wall_comments: dict[tuple[int, int], list[dict]] = {}
         self.executed: list[dict] = []
-        self.comment_reads: list[dict] = []  # every wall.getComments answered: its thread (or None), items given
         self._next_id: dict[int, int] = {}
         self.now = 1_796_000_000  # unix seconds given to new items (tests may move it)
 
@@ -190,7 +189,6 @@ class FakeVkWalls(FakeVkApi):
             level = level[::-1]
         if start is not None:
             level = [c for c in level if (c["id"] >= start if params.get("sort") != "desc" else c["id"] <= start)]
-        self.comment_reads.append({"thread": thread_of, "items": len(level[offset:offset + count])})
         items = []
         for comment in level[offset:offset + count]:
             if thread_of is not None:
