@@ -102,6 +102,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "APPEALS_VK_SERVICE_CALLS_PER_SECOND": ("3", "VK API calls per second with the service key (an execute of up "
                                                  "to 25 calls counts as one)"),
+    "APPEALS_WATCH_ITEMS_PER_RUN": (
+        "500",
+        "Posts and comments read from one watched wall per run of the watch job, the oldest unread first; "
+        "the rest on the next runs",
+    ),
 }
 
 
@@ -144,6 +149,7 @@ class Settings:
     catchup_minutes: int = 30
     vk_service_token: str = field(default="", repr=False)  # never in a log line
     vk_service_calls_per_second: int = 3
+    watch_items_per_run: int = 500
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -184,6 +190,7 @@ class Settings:
             "catchup_minutes": _positive(raw, "APPEALS_CATCHUP_MINUTES"),
             "vk_service_token": raw["APPEALS_VK_SERVICE_TOKEN"],
             "vk_service_calls_per_second": _positive(raw, "APPEALS_VK_SERVICE_CALLS_PER_SECOND"),
+            "watch_items_per_run": _positive(raw, "APPEALS_WATCH_ITEMS_PER_RUN"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

@@ -1,9 +1,11 @@
 """The watch list: public VK walls read with the service key, and where reading each of them stopped.
 
 ``WatchRecord`` is a watched wall (a community is its negative owner id, a person's page positive) with
-the highest post id seen; ``WatchPostRecord`` is a post whose comments are still followed, with the
-highest comment id seen and the comment count VK last showed. Both cursors are committed together with
-the appeals their items made, so a worker stopped midway reads nothing twice and skips nothing.
+the highest post id read; ``WatchPostRecord`` is a post whose comments are still followed, with the
+highest top-level comment id read and the comment count VK showed when the post was read to its end (−1:
+not yet); ``WatchThreadRecord`` is a thread of replies under one of its comments, with the highest reply
+id read and the reply count when read to its end. The cursors are committed together with the appeals
+their items made, so a worker stopped midway reads nothing twice and skips nothing.
 """
 
 from __future__ import annotations
@@ -49,7 +51,18 @@ class WatchPostRecord(BaseModel):
         indexes = ((("watch", "post_id"), True),)
 
 
-TABLES = (WatchRecord, WatchPostRecord)
+class WatchThreadRecord(BaseModel):
+    id = AutoField()
+    post = ForeignKeyField(WatchPostRecord, on_delete="CASCADE", backref="threads")
+    comment_id = BigIntegerField()  # the top-level comment the replies answer
+    last_reply_id = BigIntegerField(default=0)
+    reply_count = IntegerField(default=0)  # −1: not read to its end
+
+    class Meta:
+        indexes = ((("post", "comment_id"), True),)
+
+
+TABLES = (WatchRecord, WatchPostRecord)  # as m0030 made them; m0033 adds WatchThreadRecord
 
 
 def add(platform: str, owner_id: int, *, screen_name: str | None, title: str | None, municipality: str | None,
@@ -75,6 +88,8 @@ def get(watch_id: int) -> WatchRecord | None:
 
 
 def remove(watch_id: int) -> bool:
+    posts = WatchPostRecord.select(WatchPostRecord.id).where(WatchPostRecord.watch == watch_id)
+    WatchThreadRecord.delete().where(WatchThreadRecord.post.in_(posts)).execute()
     WatchPostRecord.delete().where(WatchPostRecord.watch == watch_id).execute()
     return bool(WatchRecord.delete().where(WatchRecord.id == watch_id).execute())
 
@@ -89,12 +104,33 @@ def followed_posts(watch_id: int, since: datetime) -> dict[int, WatchPostRecord]
     return {row.post_id: row for row in rows}
 
 
-def follow_post(watch_id: int, post_id: int, posted_at: datetime) -> WatchPostRecord:
+def follow_post(watch_id: int, post_id: int, posted_at: datetime, comment_count: int = 0) -> WatchPostRecord:
     found = WatchPostRecord.get_or_none((WatchPostRecord.watch == watch_id) & (WatchPostRecord.post_id == post_id))
-    return found or WatchPostRecord.create(watch=watch_id, post_id=post_id, posted_at=posted_at)
+    return found or WatchPostRecord.create(watch=watch_id, post_id=post_id, posted_at=posted_at,
+                                           comment_count=comment_count)
+
+
+def threads_of(post_row_ids: list[int]) -> dict[int, dict[int, tuple[int, int]]]:
+    """post row id → {comment id: (last reply id read, reply count when read to its end or −1)}."""
+    found: dict[int, dict[int, tuple[int, int]]] = {}
+    if post_row_ids:
+        for row in WatchThreadRecord.select().where(WatchThreadRecord.post.in_(post_row_ids)):
+            found.setdefault(row.post_id, {})[row.comment_id] = (row.last_reply_id, row.reply_count)
+    return found
+
+
+def set_thread(post_row_id: int, comment_id: int, *, last_reply_id: int, reply_count: int) -> None:
+    updated = WatchThreadRecord.update(last_reply_id=last_reply_id, reply_count=reply_count).where(
+        (WatchThreadRecord.post == post_row_id) & (WatchThreadRecord.comment_id == comment_id)).execute()
+    if not updated:
+        WatchThreadRecord.create(post=post_row_id, comment_id=comment_id, last_reply_id=last_reply_id,
+                                 reply_count=reply_count)
 
 
 def forget_posts_before(watch_id: int, before: datetime) -> int:
+    old = WatchPostRecord.select(WatchPostRecord.id).where((WatchPostRecord.watch == watch_id)
+                                                           & (WatchPostRecord.posted_at < before))
+    WatchThreadRecord.delete().where(WatchThreadRecord.post.in_(old)).execute()
     return WatchPostRecord.delete().where((WatchPostRecord.watch == watch_id)
                                           & (WatchPostRecord.posted_at < before)).execute()
 
