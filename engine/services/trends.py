@@ -217,7 +217,7 @@ def trends_csv(report: dict) -> str:
 
 
 def region_map(rt: Runtime) -> RegionMap:
-    """The region's schematic map from the rules folder (rules/map/altai-krai.geojson)."""
+    """The region's map from the rules folder (rules/map/altai-krai.geojson): the real outline, approximate areas."""
     return _load_map(str(Path(rt.settings.rules_dir) / MAP_FILE))
 
 

@@ -100,21 +100,22 @@ def share_bars(items: list[dict], title: str) -> Markup:
 
 def region_map_svg(region: RegionMap, counts: dict[str, int], points: list[dict], names: dict[str, str],
                    title: str, width: int = 760) -> Markup:
-    """The region's outline, each municipality's area (nearest centre) shaded by its appeals, the
+    """The region's outline, each municipality's approximate area shaded by its appeals, the
     appeals with coordinates as dots and the centres named."""
     project = Projection.fitting(region, width)
     highest = max([counts.get(c.id, 0) for c in region.centres] + [1])
     outline = " ".join(f"{x},{y}" for x, y in map(project, region.outline))
     body = [f'<defs><clipPath id="region-outline"><polygon points="{outline}"/></clipPath></defs>',
             '<g clip-path="url(#region-outline)">']
-    cells = region.cells()
+    areas = region.drawn_areas()
     for centre in region.centres:
         n = counts.get(centre.id, 0)
         shade = 0.08 + 0.72 * n / highest if n else 0.0
-        points_attr = " ".join(f"{x},{y}" for x, y in map(project, cells.get(centre.id, ())))
-        body.append(f'<polygon points="{points_attr}" fill="#c55a11" fill-opacity="{shade:.2f}" stroke="#888" '
-                    f'stroke-width="0.5" data-municipality={quoteattr(centre.id)}>'
-                    f'<title>{escape(names.get(centre.id, centre.name))}: {n}</title></polygon>')
+        for part in areas[centre.id]:
+            points_attr = " ".join(f"{x},{y}" for x, y in map(project, part))
+            body.append(f'<polygon points="{points_attr}" fill="#c55a11" fill-opacity="{shade:.2f}" stroke="#888" '
+                        f'stroke-width="0.5" data-municipality={quoteattr(centre.id)}>'
+                        f'<title>{escape(names.get(centre.id, centre.name))}: {n}</title></polygon>')
     body.append("</g>")
     body.append(f'<polygon points="{outline}" fill="none" stroke="#000" stroke-width="1.2"/>')
     for point in points:
