@@ -119,3 +119,9 @@ def test_route_names_invalid_fields(cli_env, capsys, tmp_path):
 
     assert code == 2
     assert "external_id" in err
+
+
+def test_empty_listings_say_so_in_russian(cli_env, capsys):
+    assert run(capsys, "channel", "list")[1] == "каналов нет\n"
+    assert run(capsys, "token", "list")[1] == "токенов нет\n"
+    assert run(capsys, "token", "list", "--json")[1] == ""

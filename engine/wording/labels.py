@@ -367,6 +367,10 @@ ACKNOWLEDGED_VIA_NAMES = {
 
 INCIDENT_STATUS_NAMES = {"open": "открыт", "closed": "закрыт"}
 
+# an API token's and a staff login's state, as the administrator's listings show them
+TOKEN_STATE_NAMES = {"active": "действует", "expired": "истёк", "revoked": "отозван"}
+LOGIN_STATE_NAMES = {"active": "действует", "disabled": "отключён"}
+
 FIXED: dict[str, Mapping[str, str]] = {
     "status": STATUS_NAMES,
     "clock": CLOCK_NAMES,
@@ -392,6 +396,8 @@ FIXED: dict[str, Mapping[str, str]] = {
     "zone": ZONE_NAMES,
     "actor": ACTOR_NAMES,
     "incident_status": INCIDENT_STATUS_NAMES,
+    "token_state": TOKEN_STATE_NAMES,
+    "login_state": LOGIN_STATE_NAMES,
 }
 
 

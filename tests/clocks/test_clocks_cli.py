@@ -42,7 +42,8 @@ def test_the_text_preview_prints_the_working_hours_each_term_contains(cli_env, c
                        "--body", "min-roads")
 
     assert code == 0
-    assert "first_response" in out and "9.0 working hours" in out
+    assert "срок первичного ответа: 9 рабочих часов — до " in out and "рабочих часов: 9,0" in out
+    assert "время: барнаульское время (UTC+7)" in out and "начало: 06.04.2026 10:00" in out
 
 
 def test_an_unknown_special_outcome_is_named_with_the_known_ones(cli_env, capsys):
@@ -98,12 +99,13 @@ def test_the_incident_preview_counts_the_final_answer_from_the_interim_answer(cl
 
 def test_the_text_preview_says_the_final_answer_starts_at_the_interim_answer(cli_env, capsys):
     code, out, _ = run(capsys, "deadline", "--policy", "incident-high", "--start", "2026-11-27T09:00:00+07:00")
-    assert code == 0 and "after the interim answer: not started (give --interim" in out
+    assert code == 0 and "7 рабочих дней после промежуточного ответа — ещё не начат (укажите --interim" in out
 
     code, out, _ = run(capsys, "deadline", "--policy", "incident-high", "--start", "2026-11-27T09:00:00+07:00",
                        "--interim", "2026-11-27T12:00:00+07:00")
-    assert code == 0 and "interim answer 2026-11-27T12:00:00+07:00" in out
-    assert "7 working_days   after the interim answer due 2026-12-08" in out
+    assert code == 0 and "промежуточный ответ: 27.11.2026 12:00" in out
+    assert ("срок окончательного ответа: 7 рабочих дней после промежуточного ответа — до 08.12.2026 18:00 "
+            "(UTC 08.12.2026 11:00; рабочих часов: ") in out
 
 
 @pytest.mark.parametrize(

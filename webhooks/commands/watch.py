@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import CommandError, runtime_for
+from . import CommandError, LocalTimes, runtime_for
 
 
 def register(sub) -> None:
@@ -36,13 +36,23 @@ def cmd_watch(args, settings):
                   f"{row.title or ''} каждые {row.every_seconds} с".rstrip())
             return 0
         if args.watch_command == "list":
-            for row in watching.list_watches():
-                print(f"{row.id}\t{row.target}\t{row.owner_id}\t{row.title or '-'}\t{row.municipality or '-'}\t"
-                      f"{row.every_seconds}s\t{row.polled_at.isoformat() if row.polled_at else 'ещё не читалась'}\t"
-                      f"прочитано {row.read}, жалоб {row.complaints}, прочего {row.chatter}"
-                      f"{chr(9) + row.last_error if row.last_error else ''}")
+            _print_watches(rt, watching.list_watches())
             return 0
         if not watching.remove_watch(rt, args.watch_id, actor="cli"):
             raise CommandError(f"нет наблюдения {args.watch_id}")
         print(f"наблюдение {args.watch_id} снято")
         return 0
+
+
+def _print_watches(rt, rows) -> None:
+    if not rows:
+        print("наблюдений нет")
+        return
+    labels, local = rt.policy_set.labels, LocalTimes(rt)
+    print(local.heading)
+    print("№\tстена\tвладелец\tназвание\tтерритория\tпериод\tпрочитана\tнайдено\tошибка")
+    for row in rows:
+        print(f"{row.id}\t{row.target}\t{row.owner_id}\t{row.title or '—'}\t"
+              f"{labels('municipality', row.municipality) or '—'}\t{row.every_seconds} с\t"
+              f"{local(row.polled_at, 'ещё не читалась')}\t"
+              f"прочитано {row.read}, жалоб {row.complaints}, прочего {row.chatter}\t{row.last_error or '—'}")
