@@ -55,7 +55,7 @@ def test_an_extension_beyond_the_policy_limit_is_refused(cli_env, capsys):
                        "--extend", "31")
 
     assert code == 2
-    assert "at most 30 days" in err
+    assert "не более чем на 30 дн." in err
 
 
 def test_an_unknown_policy_is_named_in_the_error(cli_env, capsys):

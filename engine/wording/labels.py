@@ -117,6 +117,8 @@ CHANNEL_NAMES = {
     "open311": "Open311",
     "portal": "Платформа обратной связи Госуслуг",
     "hotline": "горячая линия",
+    "generic": "внешняя система",
+    "monitor": "мониторинг соцсетей",
 }
 
 # alerts that are not a step of a ladder (the ladders' own levels are named in rules/escalation.yaml)

@@ -45,7 +45,7 @@ def test_the_command_line_creates_with_the_default_expiry_lists_without_the_toke
     assert '"state": "revoked"' in listing
 
     code, _, err = run(capsys, "token", "revoke", "424242")
-    assert code == 2 and "no token 424242" in err and "Traceback" not in err
+    assert code == 2 and "нет токена с номером 424242" in err and "Traceback" not in err
 
 
 def test_a_token_without_ttl_expires_after_token_days_and_zero_means_never(runtime):

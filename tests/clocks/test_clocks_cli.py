@@ -50,7 +50,7 @@ def test_an_unknown_special_outcome_is_named_with_the_known_ones(cli_env, capsys
     code, _, err = run(capsys, "deadline", "--policy", "incident", "--start", "2026-04-06T10:00:00+07:00",
                        "--special", "unreadable")
 
-    assert code == 2 and "unreadable" in err and "none" in err
+    assert code == 2 and "unreadable" in err and "есть: ни одного" in err
 
 
 def test_recompute_without_a_reason_is_refused_by_the_parser(cli_env, capsys):
@@ -112,7 +112,7 @@ def test_the_text_preview_says_the_final_answer_starts_at_the_interim_answer(cli
     ("policy", "interim", "message"),
     [
         ("incident", "2026-11-27T08:00:00+07:00", "не может быть раньше --start"),
-        ("fz59", "2026-11-27T12:00:00+07:00", "no clock that starts at the interim answer"),
+        ("fz59", "2026-11-27T12:00:00+07:00", "нет срока, который начинается с промежуточного ответа"),
     ],
 )
 def test_an_interim_time_that_does_not_fit_is_refused(cli_env, capsys, policy, interim, message):

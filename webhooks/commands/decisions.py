@@ -69,7 +69,7 @@ def cmd_deadline(args, settings):
     if body not in policy_set.directory.bodies:
         raise CommandError(f"в справочнике нет органа {body!r}")
     if args.special and policy.special(args.special) is None:
-        known = ", ".join(s.outcome for s in policy.special_outcomes) or "none"
+        known = ", ".join(s.outcome for s in policy.special_outcomes) or "ни одного"
         raise CommandError(f"у политики {policy.id} нет особого случая {args.special!r}; есть: {known}")
     cal = policy_set.calendar_for(body)
     zone = ZoneInfo(cal.timezone)
