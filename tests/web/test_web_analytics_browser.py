@@ -53,3 +53,34 @@ def test_the_analytics_page_and_its_map_render_with_every_request_on_this_machin
 
     hosts = {urlparse(url).hostname for url in requested if not url.startswith(("data:", "about:"))}
     assert requested and hosts == {"127.0.0.1"}, requested
+
+
+def test_the_top_recurring_problems_list_the_incidents_and_open_each_incident_page(browser, app, runtime, clock):
+    """Four residents about a power cut on ул. Антона Петрова: one incident, listed first among the
+    recurring problems with its members and authors; its link opens the incident's page."""
+    add_staff(runtime)
+    clock.set(at("Tue 2026-12-01 09:00"))
+    for n, text in enumerate(["В Барнауле на ул. Антона Петрова нет света с утра",
+                              "Отключили электричество на улице Антона Петрова, Барнаул, сидим без света",
+                              "Нет света на Антона Петрова улице в Барнауле уже пять часов",
+                              "На ул. Антона Петрова (Барнаул) пропал свет во всех домах"]):
+        clock.set(clock().replace(minute=5 * n))
+        routed(runtime, text, external_id=f"out-{n}", author_id=f"vk:{n}", category=None)
+    clock.set(at("Mon 2026-12-14 10:00"))
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        with LiveServer(app) as server:
+            log_in(page, server.url, "centre-manager", PASSWORD)
+            page.goto(f"{server.url}/analytics?from=2026-11-30&to=2026-12-13")
+            row = page.locator("#repeats tr[data-incident]")
+            assert row.count() == 1
+            cells = row.locator("td").all_text_contents()
+            assert cells[1:8] == ["ул. Антон Петров", "Барнаул", "Электроснабжение", "ЕДДС города Барнаула",
+                                  "открыт", "4", "4"], cells
+            incident_id = row.get_attribute("data-incident")
+            row.locator("a").click()
+            page.wait_for_url(f"**/incidents/{incident_id}")
+            assert page.locator("tr[data-appeal]").count() == 4
+    finally:
+        context.close()
