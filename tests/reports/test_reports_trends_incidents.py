@@ -5,6 +5,7 @@ again, on GET /api/v1/reports/trends (JSON and CSV) and /analytics, within the c
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from datetime import date
@@ -111,3 +112,20 @@ def test_the_page_lists_the_incidents_with_russian_names_and_a_link_to_each(runt
     assert f'href="/incidents/{problems["антон петров"]}"' in block
     assert "ЕДДС города Барнаула" in block and "открыт" in block and "barnaul-emergency-desk" not in block
     assert "Массовые инциденты" in block
+
+
+def test_with_a_tile_url_the_incident_page_and_analytics_draw_the_base_map_and_allow_its_origin_only(
+        runtime, client, problems, monkeypatch):
+    add_staff(runtime)
+    log_in(client, "centre-manager", PASSWORD)
+    plain = client.get(f"/incidents/{problems['малахов']}")
+    monkeypatch.setattr(runtime, "settings", dataclasses.replace(
+        runtime.settings, map_tile_url="https://tiles.cur.example/{z}/{x}/{y}.png"))
+
+    for answer in (client.get(f"/incidents/{problems['малахов']}"), client.get("/analytics")):
+        page = answer.get_data(as_text=True)
+        assert page.count('<image class="base-tile" href="https://tiles.cur.example/7/') == 20
+        assert "Подложка: https://tiles.cur.example" in page
+        assert "img-src 'self' data: https://tiles.cur.example;" in answer.headers["Content-Security-Policy"]
+    assert "<image" not in plain.get_data(as_text=True)
+    assert "img-src 'self' data:;" in plain.headers["Content-Security-Policy"]

@@ -3,6 +3,11 @@ makes leaves the machine. Screenshot in test-artifacts/analytics.png."""
 
 from __future__ import annotations
 
+import dataclasses
+import struct
+import threading
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse
 
 import pytest
@@ -45,6 +50,7 @@ def test_the_analytics_page_and_its_map_render_with_every_request_on_this_machin
         assert page.locator("#map circle.appeal-point").count() == 2  # this period's appeals with coordinates
         assert page.locator("#map polygon[data-municipality='barnaul']").count() == 1
         assert page.locator("#by-topic svg rect").count() > 0
+        assert page.locator("#map image").count() == 0  # no tile URL set: no base map
         assert "Барнаул" in page.text_content("#by-municipality")
         page.emulate_media(media="print")
         assert not page.is_visible("header.top")  # printed without the navigation
@@ -84,3 +90,72 @@ def test_the_top_recurring_problems_list_the_incidents_and_open_each_incident_pa
             assert page.locator("tr[data-appeal]").count() == 4
     finally:
         context.close()
+
+
+def png(width: int = 256, height: int = 256) -> bytes:
+    """A plain light-grey PNG, as a tile server would send."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\xdd" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def tile_server():
+    """A tile server on this machine: answers every /z/x/y.png with a grey tile and keeps the paths asked."""
+    asked: list[str] = []
+    tile = png()
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(tile)))
+            self.end_headers()
+            self.wfile.write(tile)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_tile_url_draws_a_base_map_whose_tiles_the_page_policy_lets_the_browser_load(
+        browser, app, runtime, clock, monkeypatch, tile_server):
+    origin, asked = tile_server
+    monkeypatch.setattr(runtime, "settings",
+                        dataclasses.replace(runtime.settings, map_tile_url=origin + "/{z}/{x}/{y}.png"))
+    add_staff(runtime)
+    routed(runtime, external_id="tile-1", lat=53.35, long=83.78)
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    try:
+        with LiveServer(app) as server:
+            log_in(page, server.url, "centre-manager", PASSWORD)
+            answer = page.goto(f"{server.url}/analytics")
+            page.wait_for_load_state("networkidle")
+            screenshot(page, "analytics-base-map")
+            drawn = page.locator("#map image.base-tile")
+            wanted = {f"/{drawn.nth(i).get_attribute('data-tile')}.png" for i in range(drawn.count())}
+            policy = answer.headers["content-security-policy"]
+            under = page.evaluate("() => [...document.querySelector('#map svg').children]"
+                                  ".map(e => e.getAttribute('class') || e.tagName)")
+    finally:
+        context.close()
+
+    assert 0 < len(wanted) <= 30 and set(asked) == wanted, (asked, wanted)
+    assert f"img-src 'self' data: {origin};" in policy and policy.count("http") == 1
+    assert refused == []
+    assert under.index("base-map") < under.index("g")  # the tiles lie under the municipalities and the outline
