@@ -93,10 +93,10 @@ def test_the_top_recurring_problems_list_the_incidents_and_open_each_incident_pa
 
 
 def png(width: int = 256, height: int = 256) -> bytes:
-    """A plain light-grey PNG, as a tile server would send."""
+    """A plain grey PNG, as a tile server would send (grey enough to see under the map in the screenshot)."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + b"\xdd" * width for _ in range(height))
+    rows = b"".join(b"\x00" + b"\xb0" * width for _ in range(height))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
