@@ -209,6 +209,12 @@ class Projection:
         height = inner * (north - south) / ((east - west) * scale) + 2 * margin
         return cls(west, south, east, north, width, round(height, 1), margin)
 
+    def visible_bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) of the whole drawing, margins included."""
+        dx = (self.east - self.west) / (self.width - 2 * self.margin) * self.margin
+        dy = (self.north - self.south) / (self.height - 2 * self.margin) * self.margin
+        return self.west - dx, self.south - dy, self.east + dx, self.north + dy
+
     def __call__(self, point: Point) -> Point:
         x = self.margin + (point[0] - self.west) / (self.east - self.west) * (self.width - 2 * self.margin)
         y = self.margin + (self.north - point[1]) / (self.north - self.south) * (self.height - 2 * self.margin)
