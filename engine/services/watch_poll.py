@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.vocabulary import MONITOR_CHANNEL
 from engine.monitor.complaints import Judgement, load_stage
 from engine.monitor.vk_reader import Call, KeyRefused, ReadError, Throttled, VkWallReader, WallClosed
 from engine.store import watch as store
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "monitor"
+CHANNEL = MONITOR_CHANNEL
 PAGE = 100
 MAX_PAGES = 5
 MAX_ITEMS = 500
