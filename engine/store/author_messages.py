@@ -117,6 +117,21 @@ def cancel_waiting(appeal_id: int) -> list[AuthorMessageRecord]:
     return rows
 
 
+def restore_cancelled(previous: dict[int, str], now: datetime) -> list[int]:
+    """Put replies ``cancel_waiting`` withdrew back as they were (``previous``: id → status then); a queued
+    one is due now. The ids restored (those still withdrawn)."""
+    restored = []
+    for message_id, status in sorted(previous.items()):
+        if status not in ("pending", "manual"):
+            continue
+        changed = AuthorMessageRecord.update(status=status, next_attempt_at=now if status == "pending" else None
+                                             ).where((AuthorMessageRecord.id == message_id)
+                                                     & (AuthorMessageRecord.status == "cancelled")).execute()
+        if changed:
+            restored.append(message_id)
+    return restored
+
+
 def postpone(message_id: int, until: datetime) -> None:
     """Nothing was sent (our own pace said wait): due again at ``until``, the attempt not counted."""
     AuthorMessageRecord.update(next_attempt_at=until).where(

@@ -130,15 +130,31 @@ def appeal_with_external_id(external_ids: list[str]) -> dict[str, int]:
 
 
 NOT_AN_APPEAL = "monitor.not_an_appeal"
+NOT_AN_APPEAL_UNDONE = "monitor.not_an_appeal_undone"
+
+
+def _standing(appeal_ids=None) -> list[AuditRecord]:
+    """The marks not undone since (the latest mark or undo of each appeal decides), oldest first."""
+    query = AuditRecord.select().where(AuditRecord.action.in_((NOT_AN_APPEAL, NOT_AN_APPEAL_UNDONE)))
+    if appeal_ids is not None:
+        query = query.where(AuditRecord.appeal.in_(appeal_ids))
+    latest: dict[int, AuditRecord] = {}
+    for row in query.order_by(AuditRecord.id):
+        latest[row.appeal_id] = row
+    return sorted((r for r in latest.values() if r.action == NOT_AN_APPEAL), key=lambda r: r.id)
 
 
 def not_an_appeal_marks() -> list[tuple[AuditRecord, AppealRecord]]:
-    """Every «не обращение» mark with its appeal, oldest first."""
-    marks = list(AuditRecord.select().where(AuditRecord.action == NOT_AN_APPEAL).order_by(AuditRecord.id))
+    """Every standing «не обращение» mark with its appeal, oldest first."""
+    marks = _standing()
     appeals = {a.id: a for a in AppealRecord.select().where(AppealRecord.id.in_([m.appeal_id for m in marks]))}
     return [(mark, appeals[mark.appeal_id]) for mark in marks if mark.appeal_id in appeals]
 
 
+def standing_mark(appeal_id: int) -> AuditRecord | None:
+    found = _standing([appeal_id])
+    return found[0] if found else None
+
+
 def is_marked(appeal_id: int) -> bool:
-    return AuditRecord.select().where((AuditRecord.action == NOT_AN_APPEAL)
-                                      & (AuditRecord.appeal == appeal_id)).exists()
+    return standing_mark(appeal_id) is not None

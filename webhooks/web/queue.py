@@ -6,6 +6,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from engine.classify.matching import in_place
+from engine.services import monitor_marks
 from engine.services.actions import TRANSITIONS, allowed_actions
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail
@@ -50,6 +51,7 @@ def appeal(appeal_id: int):
         "appeal.html", appeal=detail, record=record, events=timeline(appeal_id), why=why, draft=_draft(detail),
         actions=[(n, LABELS("action", n)) for n in names], reject_reasons=REJECT_REASONS,
         bodies=rt.policy_set.directory.bodies,
+        may_mark=monitor_marks.may_mark(record, g.caller.role), marked=monitor_marks.is_marked(appeal_id),
     )
 
 
