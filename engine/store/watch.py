@@ -18,7 +18,8 @@ from .models import AppealRecord, AuditRecord, BaseModel, UTCDateTimeField
 class WatchRecord(BaseModel):
     id = AutoField()
     platform = CharField(max_length=16, default="vk")
-    owner_id = BigIntegerField()  # VK: −community id for a community's wall, the user id for a page
+    # VK: −community id for a community's wall, the user id for a page; empty while only the name is known
+    owner_id = BigIntegerField(null=True)
     screen_name = CharField(null=True, max_length=100)
     title = CharField(null=True)
     municipality = CharField(null=True)
@@ -52,10 +53,11 @@ class WatchPostRecord(BaseModel):
 TABLES = (WatchRecord, WatchPostRecord)
 
 
-def add(platform: str, owner_id: int, *, screen_name: str | None, title: str | None, municipality: str | None,
+def add(platform: str, owner_id: int | None, *, screen_name: str | None, title: str | None, municipality: str | None,
         every_seconds: int, actor: str, now: datetime) -> tuple[WatchRecord, bool]:
     """The wall's watch, created unless it was watched already (then its settings are updated)."""
-    found = WatchRecord.get_or_none((WatchRecord.platform == platform) & (WatchRecord.owner_id == owner_id))
+    same = (WatchRecord.owner_id == owner_id) if owner_id is not None else (WatchRecord.screen_name == screen_name)
+    found = WatchRecord.get_or_none((WatchRecord.platform == platform) & same)
     if found is not None:
         found.screen_name, found.title = screen_name or found.screen_name, title or found.title
         found.municipality, found.every_seconds = municipality or found.municipality, every_seconds
@@ -80,8 +82,29 @@ def remove(watch_id: int) -> bool:
 
 
 def due(now: datetime) -> list[WatchRecord]:
-    return list(WatchRecord.select().where(WatchRecord.next_poll_at.is_null() | (WatchRecord.next_poll_at <= now))
+    """The walls to read now (those known by name only wait until resolved)."""
+    return list(WatchRecord.select().where(WatchRecord.owner_id.is_null(False)
+                                           & (WatchRecord.next_poll_at.is_null() | (WatchRecord.next_poll_at <= now)))
                 .order_by(WatchRecord.id))
+
+
+def unresolved(now: datetime) -> list[WatchRecord]:
+    """The walls known by name only whose turn it is to be resolved."""
+    return list(WatchRecord.select().where(WatchRecord.owner_id.is_null()
+                                           & (WatchRecord.next_poll_at.is_null() | (WatchRecord.next_poll_at <= now)))
+                .order_by(WatchRecord.id))
+
+
+def resolve(watch_id: int, owner_id: int, title: str | None) -> int:
+    """The wall kept by name has this owner id: set it, or, when that wall is watched already, drop this
+    row (the other one stays). The id of the watch that reads the wall."""
+    other = WatchRecord.get_or_none((WatchRecord.owner_id == owner_id) & (WatchRecord.id != watch_id))
+    if other is not None:
+        remove(watch_id)
+        return other.id
+    WatchRecord.update(owner_id=owner_id, title=title, last_error=None, next_poll_at=None).where(
+        WatchRecord.id == watch_id).execute()
+    return watch_id
 
 
 def followed_posts(watch_id: int, since: datetime) -> dict[int, WatchPostRecord]:
