@@ -15,7 +15,7 @@ from engine.services.channel_events import receive_from_channel
 from engine.store import outbox
 from engine.store.author_messages import AuthorMessageRecord
 from engine.store.models import AppealRecord, AuditRecord, ClockRecord
-from tests.support.staff import add_staff, bearer
+from tests.support.staff import add_staff, bearer, log_in
 
 pytestmark = pytest.mark.both_databases
 
@@ -70,6 +70,10 @@ def test_the_approved_answer_counts_from_the_moment_the_operator_posted_it_and_n
         assert running(appeal_id) == ["first_response"]
     task = task_of(posted, "final_answer")
     assert (task.route, task.status) == ("manual", "manual")
+    log_in(client, "centre-curator")
+    card = client.get(f"/appeals/{posted}").get_data(as_text=True)
+    assert 'data-action="approve_answer"' not in card  # approved already: the operator's task is what is left
+    assert 'data-action="return_answer"' not in card and f"Обращение № {posted}" in card
 
     published_at = clock() + timedelta(minutes=10)
     clock.set(clock() + timedelta(minutes=30))
