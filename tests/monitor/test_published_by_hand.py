@@ -128,3 +128,22 @@ def test_a_publication_time_ahead_of_now_or_before_the_task_is_refused_and_nothi
     assert [r.status_code for r in (ahead, before, naive)] == [422, 422, 422]
     assert "published_at" in ahead.json["error"]["fields"]
     assert AuthorMessageRecord.get_by_id(task.id).status == "manual"
+
+
+def test_an_interim_answer_posted_by_hand_starts_the_final_answer_term_from_that_moment(runtime, client, clock):
+    tokens = add_staff(runtime)
+    admin, curator = tokens["administrator"], tokens["centre-curator"]
+    appeal_id = on_foreign_wall(runtime, 45)
+    act(client, admin, appeal_id, "take")
+    act(client, admin, appeal_id, "answer", kind="interim", text="Проверяем, ответим до пятницы.")
+    assert act(client, curator, appeal_id, "approve_answer")["status"] == "answer_review"
+    assert ClockRecord.get_or_none((ClockRecord.appeal == appeal_id) & (ClockRecord.kind == "final_answer")) is None
+    task = task_of(appeal_id, "interim_answer")
+    clock.set(clock() + timedelta(hours=2))
+
+    done = client.post(f"/api/v1/replies/{task.id}/published-by-hand", json={}, headers=bearer(curator))
+
+    assert done.status_code == 200 and done.json["appeal_status"] == "in_progress"
+    clocks = {c.kind: c for c in ClockRecord.select().where(ClockRecord.appeal == appeal_id)}
+    assert clocks["first_response"].stopped_at == clock()
+    assert clocks["final_answer"].started_at == clock() and clocks["final_answer"].stopped_at is None
