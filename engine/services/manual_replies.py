@@ -52,7 +52,8 @@ def published_by_hand(rt: Runtime, message_id: int, *, actor: str, link: str | N
                   "published_at": when.isoformat()}
         answer_id = (row.details or {}).get(HAND_PUBLISHED_ANSWER)
         record = answer_store.get_answer(answer_id) if answer_id else None
-        if record is not None and appeal is not None:
+        # an appeal that left the wait another way (rejected meanwhile) keeps its state and clocks
+        if record is not None and appeal is not None and appeal.status == "answer_review":
             took = answer_took_effect(rt, appeal, record, actor, when, reviewed_by=record.reviewed_by)
             result |= {"answer_id": record.id, "appeal_status": appeal.status, **took}
     return result
