@@ -66,3 +66,14 @@ def test_once_a_key_is_stored_the_demo_names_are_resolved_and_their_walls_read(r
     walls = {w.target: (w.owner_id, w.title, w.last_error) for w in watching.list_watches()}
     assert walls == {"vk:barnaul22": (-CITY, "Барнаул 22", None), "vk:tomenko_vp": (-GOVERNOR, "Виктор Томенко", None)}
     assert [a.link for a in AppealRecord.select()] == [f"https://vk.com/wall-{CITY}_1"]
+
+
+def test_an_administrator_adding_a_wall_without_a_key_gets_it_kept_by_name(cli_env, monkeypatch, capsys):
+    with FakeVkWalls(KEY) as vk:
+        monkeypatch.setenv("APPEALS_VK_API_URL", vk.url)
+        code, out, _ = run(capsys, "watch", "add", "vk:altai_news", "--every", "15m")
+        assert vk.requests == []
+
+    assert code == 0 and "наблюдение 1 vk:altai_news (по имени: найдётся, когда задан ключ) каждые 900 с" in out
+    listed = run(capsys, "watch", "list")[1].split("\t")
+    assert listed[:6] == ["1", "vk:altai_news", "-", "-", "-", "900s"]

@@ -45,8 +45,9 @@ def cmd_watch(args, settings):
             except watching.WatchError as exc:
                 raise CommandError(str(exc)) from None
             what = "наблюдение" if created else "изменено наблюдение"
-            print(f"{what} {row.id} {row.target} (владелец {row.owner_id}) "
-                  f"{row.title or ''} каждые {row.every_seconds} с".rstrip())
+            owner = f"владелец {row.owner_id}" if row.owner_id is not None else "по имени: найдётся, когда задан ключ"
+            print(f"{what} {row.id} {row.target} ({owner}) "
+                  f"{row.title or ''} каждые {row.every_seconds} с".replace("  ", " "))
             return 0
         if args.watch_command == "demo":
             from webhooks.demo import add_demo_watches
