@@ -98,7 +98,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "APPEALS_VK_SERVICE_TOKEN": (
         "",
         "VK service key of the centre's VK application: reads the watched public walls and comments "
-        "(`appeals watch`); empty turns the watch job off",
+        "(`appeals watch`); the worker stores it encrypted in the database (as `appeals watch key set` "
+        "does) and reads it from there",
     ),
     # the centre's picture of the region (docs/analytics.md)
     "APPEALS_MAP_TILE_URL": (

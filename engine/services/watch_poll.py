@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.vocabulary import MONITOR_CHANNEL
 from engine.monitor.complaints import Judgement, load_stage
 from engine.monitor.vk_comments import PostComments, read_comments
 from engine.monitor.vk_posts import comment_counts, oldest_unread
@@ -38,13 +39,14 @@ from engine.store.db import write_transaction
 
 from .channel_events import receive_from_channel
 from .credentials import list_channels
+from .service_key import KeyInvalid, service_key
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "monitor"
+CHANNEL = MONITOR_CHANNEL
 PAGE = 100
 COMMENT_DAYS = 7
 
@@ -224,16 +226,40 @@ def judge_for(rt: Runtime) -> Callable[[str], Judgement] | None:
 
 
 def watch_walls(rt: Runtime) -> PollReport | None:
-    """The worker's ``watch`` job: nothing without a service key or without the complaint stage."""
-    if not rt.settings.vk_service_token:
+    """The worker's ``watch`` job: nothing without a service key (said once, in Russian, while walls wait)
+    or without the complaint stage. Walls kept by name are resolved first."""
+    from engine.services.watching import reader, resolve_named
+
+    try:
+        key = service_key(rt)
+    except KeyInvalid as exc:
+        _say_once(f"наблюдение за стенами VK выключено: APPEALS_VK_SERVICE_TOKEN не подходит: {exc}")
         return None
+    if not key:
+        if store.every():
+            _say_once("наблюдение за стенами VK выключено: не задан сервисный ключ VK (appeals watch key set "
+                      "или APPEALS_VK_SERVICE_TOKEN); стены из списка не читаются")
+        return None
+    _said.clear()
     judge = judge_for(rt)
     if judge is None:
         log.warning("watch: rules/%s is missing; the watched walls are not read", "routing/monitoring.yaml")
         return None
-    from engine.services.watching import reader
+    vk = reader(rt, key)
+    try:
+        resolve_named(rt, vk)
+    except (Throttled, KeyRefused) as exc:
+        log.warning("watch: names not resolved: %s", exc)
+    return poll_walls(rt, vk, judge)
 
-    return poll_walls(rt, reader(rt), judge)
+
+_said: set[str] = set()  # what the job said about being off, once per process until a key appears
+
+
+def _say_once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        log.warning("%s", message)
 
 
 __all__ = ["CHANNEL", "PollReport", "ReadError", "Verdict", "poll_walls", "watch_walls"]

@@ -20,7 +20,8 @@ from .models import AppealRecord, AuditRecord, BaseModel, UTCDateTimeField
 class WatchRecord(BaseModel):
     id = AutoField()
     platform = CharField(max_length=16, default="vk")
-    owner_id = BigIntegerField()  # VK: −community id for a community's wall, the user id for a page
+    # VK: −community id for a community's wall, the user id for a page; empty while only the name is known
+    owner_id = BigIntegerField(null=True)
     screen_name = CharField(null=True, max_length=100)
     title = CharField(null=True)
     municipality = CharField(null=True)
@@ -65,10 +66,11 @@ class WatchThreadRecord(BaseModel):
 TABLES = (WatchRecord, WatchPostRecord)  # as m0030 made them; m0033 adds WatchThreadRecord
 
 
-def add(platform: str, owner_id: int, *, screen_name: str | None, title: str | None, municipality: str | None,
+def add(platform: str, owner_id: int | None, *, screen_name: str | None, title: str | None, municipality: str | None,
         every_seconds: int, actor: str, now: datetime) -> tuple[WatchRecord, bool]:
     """The wall's watch, created unless it was watched already (then its settings are updated)."""
-    found = WatchRecord.get_or_none((WatchRecord.platform == platform) & (WatchRecord.owner_id == owner_id))
+    same = (WatchRecord.owner_id == owner_id) if owner_id is not None else (WatchRecord.screen_name == screen_name)
+    found = WatchRecord.get_or_none((WatchRecord.platform == platform) & same)
     if found is not None:
         found.screen_name, found.title = screen_name or found.screen_name, title or found.title
         found.municipality, found.every_seconds = municipality or found.municipality, every_seconds
@@ -95,8 +97,29 @@ def remove(watch_id: int) -> bool:
 
 
 def due(now: datetime) -> list[WatchRecord]:
-    return list(WatchRecord.select().where(WatchRecord.next_poll_at.is_null() | (WatchRecord.next_poll_at <= now))
+    """The walls to read now (those known by name only wait until resolved)."""
+    return list(WatchRecord.select().where(WatchRecord.owner_id.is_null(False)
+                                           & (WatchRecord.next_poll_at.is_null() | (WatchRecord.next_poll_at <= now)))
                 .order_by(WatchRecord.id))
+
+
+def unresolved(now: datetime) -> list[WatchRecord]:
+    """The walls known by name only whose turn it is to be resolved."""
+    return list(WatchRecord.select().where(WatchRecord.owner_id.is_null()
+                                           & (WatchRecord.next_poll_at.is_null() | (WatchRecord.next_poll_at <= now)))
+                .order_by(WatchRecord.id))
+
+
+def resolve(watch_id: int, owner_id: int, title: str | None) -> int:
+    """The wall kept by name has this owner id: set it, or, when that wall is watched already, drop this
+    row (the other one stays). The id of the watch that reads the wall."""
+    other = WatchRecord.get_or_none((WatchRecord.owner_id == owner_id) & (WatchRecord.id != watch_id))
+    if other is not None:
+        remove(watch_id)
+        return other.id
+    WatchRecord.update(owner_id=owner_id, title=title, last_error=None, next_poll_at=None).where(
+        WatchRecord.id == watch_id).execute()
+    return watch_id
 
 
 def followed_posts(watch_id: int, since: datetime) -> dict[int, WatchPostRecord]:
@@ -166,15 +189,31 @@ def appeal_with_external_id(external_ids: list[str]) -> dict[str, int]:
 
 
 NOT_AN_APPEAL = "monitor.not_an_appeal"
+NOT_AN_APPEAL_UNDONE = "monitor.not_an_appeal_undone"
+
+
+def _standing(appeal_ids=None) -> list[AuditRecord]:
+    """The marks not undone since (the latest mark or undo of each appeal decides), oldest first."""
+    query = AuditRecord.select().where(AuditRecord.action.in_((NOT_AN_APPEAL, NOT_AN_APPEAL_UNDONE)))
+    if appeal_ids is not None:
+        query = query.where(AuditRecord.appeal.in_(appeal_ids))
+    latest: dict[int, AuditRecord] = {}
+    for row in query.order_by(AuditRecord.id):
+        latest[row.appeal_id] = row
+    return sorted((r for r in latest.values() if r.action == NOT_AN_APPEAL), key=lambda r: r.id)
 
 
 def not_an_appeal_marks() -> list[tuple[AuditRecord, AppealRecord]]:
-    """Every «не обращение» mark with its appeal, oldest first."""
-    marks = list(AuditRecord.select().where(AuditRecord.action == NOT_AN_APPEAL).order_by(AuditRecord.id))
+    """Every standing «не обращение» mark with its appeal, oldest first."""
+    marks = _standing()
     appeals = {a.id: a for a in AppealRecord.select().where(AppealRecord.id.in_([m.appeal_id for m in marks]))}
     return [(mark, appeals[mark.appeal_id]) for mark in marks if mark.appeal_id in appeals]
 
 
+def standing_mark(appeal_id: int) -> AuditRecord | None:
+    found = _standing([appeal_id])
+    return found[0] if found else None
+
+
 def is_marked(appeal_id: int) -> bool:
-    return AuditRecord.select().where((AuditRecord.action == NOT_AN_APPEAL)
-                                      & (AuditRecord.appeal == appeal_id)).exists()
+    return standing_mark(appeal_id) is not None

@@ -106,6 +106,11 @@ EVENT_NAMES = {
     "reply.dead": "Сообщение автору не доставлено",
     "reply.switched_off": "Сообщение автору не отправляется",
     "reply.requeued": "Сообщение автору поставлено на повторную отправку",
+    "reply.published_by_hand": "Опубликовано вручную",
+    "reply.cancelled": "Сообщение автору отозвано",
+    # the watch of public VK walls (engine.services.monitor_marks)
+    "monitor.not_an_appeal": "Отмечено «не обращение»",
+    "monitor.not_an_appeal_undone": "Отметка «не обращение» снята",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by

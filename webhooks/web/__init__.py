@@ -111,6 +111,7 @@ def register_web(app) -> None:
         formatting,
         incidents,
         login,
+        marks,
         queue,
         review,
         rules,
