@@ -78,7 +78,8 @@ def outgoing(rt: Runtime, alert, now=None) -> OutgoingAlert:
 def _send(rt: Runtime, alert, now) -> str | None:
     sender = rt.senders.get(alert.channel)
     if sender is None:
-        raise DeliveryError(f"no sender configured for channel {alert.channel!r}")
+        raise DeliveryError(f"отправка по каналу «{rt.policy_set.labels('channel', alert.channel)}» не настроена "
+                            "на сервере")
     return sender.send(outgoing(rt, alert, now))
 
 

@@ -319,6 +319,8 @@ FIELD_NAMES = {
     "author_message": "сообщение автору №",
     "on_time": "в срок",
     "on_control": "на контроле ЦУР",
+    "control": "на контроле ЦУР",  # a rule's outcome, and a field of a simulation's report
+    "fz59_special": "особый случай 59-ФЗ",
     "answer_withdrawn": "отозван ответ №",
     "repeat": "повтор №",
     "repeat_count": "повторов",

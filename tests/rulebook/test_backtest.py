@@ -90,7 +90,8 @@ def test_the_backtest_gives_the_decisions_routing_gives(runtime):
             record = AppealRecord.get_by_id(example["appeal"])
             decided = draft.decide(incoming_from(record))
             assert example["after"] == {"body": decided.body, "role": decided.role, "policy": decided.policy,
-                                        "priority": decided.priority, "fz59_special": decided.fz59_special}
+                                        "priority": decided.priority, "fz59_special": decided.fz59_special,
+                                        "control": decided.control}
 
 
 def test_appeals_the_rules_cannot_tell_apart_are_decided_once_and_every_appeal_is_counted(runtime):
