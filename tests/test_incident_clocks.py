@@ -13,7 +13,16 @@ from engine.domain.appeal import Author, IncomingAppeal
 from engine.services import clocks as clock_service
 from engine.services.escalation import sweep
 from engine.services.intake import receive_appeal, route_on_receipt
-from engine.store.models import AlertRecord, AppealRecord, AuditRecord, ClockRecord, EscalationRecord, IncidentRecord
+from engine.services.recompute import recompute
+from engine.store.models import (
+    AlertRecord,
+    AppealRecord,
+    AuditRecord,
+    AuthorMessageRecord,
+    ClockRecord,
+    EscalationRecord,
+    IncidentRecord,
+)
 from tests.support.moments import at
 from tests.support.rules_copy import edited_policy
 from tests.support.staff import add_staff, bearer
@@ -73,6 +82,9 @@ def test_extending_or_pausing_the_incidents_clock_moves_every_members_clock(runt
     due = clock_of(ids[0], "answer").due_at
     assert due > lead.due_at
     assert [clock_of(i, "answer").due_at for i in ids[1:]] == [due, due]
+    # 59-ФЗ: every author whose term moved is told, once, on their own channel
+    told = AuthorMessageRecord.select().where(AuthorMessageRecord.kind == "extended")
+    assert sorted(m.appeal_id for m in told) == ids
     # a member's clock is changed through the incident's
     with pytest.raises(clock_service.ClockRefused, match="следует сроку инцидента"):
         clock_service.operate(runtime, ids[1], "answer", "extend", {"days": 5, "reason": "x"}, actor="user:head",
@@ -172,3 +184,35 @@ def test_queued_routing_makes_the_members_follow_too(runtime, clock, monkeypatch
     first = clock_of(ids[0], "first_response")
     assert [(clock_of(i, "first_response").due_at, clock_of(i, "first_response").follows) for i in ids[1:]] == \
         [(first.due_at, first.id)] * 2
+
+
+def test_a_recomputed_incident_clock_moves_its_members_with_it(runtime, clock):
+    ids = [post(runtime, clock, n, PITS, regime="fz59", minutes=60 * 20) for n in range(3)]
+    policy = runtime.policy_set.policies["fz59"]
+    shorter = dataclasses.replace(policy, version=f"{policy.version}+20", clocks=tuple(
+        dataclasses.replace(c, amount=20) if c.kind == "answer" else c for c in policy.clocks))
+    runtime.policy_set = dataclasses.replace(runtime.policy_set,
+                                             policies={**runtime.policy_set.policies, "fz59": shorter})
+    before = clock_of(ids[0], "answer").due_at
+    recompute(runtime, actor="cli", reason="срок ответа сокращён")
+    due = clock_of(ids[0], "answer").due_at
+    assert due < before
+    assert [clock_of(i, "answer").due_at for i in ids[1:]] == [due, due]
+
+
+def test_when_the_first_member_alone_is_answered_the_others_escalate_on_their_own(runtime, clock, client):
+    lead, member = post(runtime, clock, 0), post(runtime, clock, 1)
+    staff = bearer(add_staff(runtime)["centre-manager"])
+    for action, body in (("take", {}), ("answer", {"kind": "final", "text": "Контейнеры вывезены."})):
+        done = client.post(f"/api/v1/appeals/{lead}/actions/{action}", json=body, headers=staff)
+        assert done.status_code == 200, done.get_json()
+    if AppealRecord.get_by_id(lead).status == "answer_review":
+        assert client.post(f"/api/v1/appeals/{lead}/actions/approve_answer", json={},
+                           headers=staff).status_code == 200
+    first, own = clock_of(lead, "first_response"), clock_of(member, "first_response")
+    assert first.stopped_at is not None and own.stopped_at is None
+    # the incident's due time stays, but this resident has no answer yet: its own ladder is armed again
+    assert (own.follows, own.due_at) == (None, first.due_at)
+    assert ladder_of(own).next_check_at is not None
+    assert AuditRecord.select().where((AuditRecord.action == "clock.incident_released")
+                                      & (AuditRecord.appeal == member)).count() == 1

@@ -40,7 +40,7 @@ from engine.store.db import write_transaction
 from engine.wording.labels import LABELS
 
 from .escalation import arm_started, rearm_clock
-from .incident_clocks import after_lead_change
+from .incident_clocks import after_lead_change, tell_members_extended
 from .replies import announce
 
 if TYPE_CHECKING:
@@ -223,6 +223,8 @@ def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days
     queued = announce(rt, appeal, "extended", now, fields={"days": str(days), "reason": reason, "due": due},
                       key=f"appeal:{appeal.id}:extended:{clock.kind}:v{clock.deadline_version}", actor=actor,
                       text=notice)
+    tell_members_extended(rt, clock, now, fields={"days": str(days), "reason": reason, "due": due}, actor=actor,
+                          text=notice)
     text = queued.text if queued is not None else None
     return {**event, "author_notice": text}
 

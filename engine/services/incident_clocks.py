@@ -35,6 +35,7 @@ from engine.store import clocks as clock_store
 from engine.store import incidents as incident_store
 
 from .escalation import clock_facts, rearm_clock
+from .replies import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -68,6 +69,17 @@ def after_lead_change(rt: Runtime, appeal, now: datetime) -> None:
         store.audit(now, "system", "clock.incident_released", clock.appeal_id, clock=clock.kind,
                     incident=incident.id, due=clock.due_at.isoformat(),
                     reason="срок инцидента остановлен, а по этому обращению ответа ещё нет")
+
+
+def tell_members_extended(rt: Runtime, clock, now: datetime, *, fields: dict, actor: str, text: str | None) -> int:
+    """The incident's clock was extended: the authors of the members whose clocks follow it are told too,
+    each on their own channel (59-ФЗ: the author is notified of an extension); how many notices were queued."""
+    told = 0
+    for follower in clock_following.followers_of([clock.id]):
+        member = store.get_appeal(follower.appeal_id)
+        key = f"appeal:{member.id}:extended:{follower.kind}:v{follower.deadline_version + 1}"
+        told += announce(rt, member, "extended", now, fields=dict(fields), actor=actor, text=text, key=key) is not None
+    return told
 
 
 def clocks_moved(rt: Runtime, clock_ids: list[int], now: datetime) -> int:
