@@ -116,12 +116,16 @@ def test_answering_the_incident_stops_every_members_clock(runtime, clock, client
     open_clocks = ClockRecord.select().where(ClockRecord.appeal.in_(ids) & ClockRecord.stopped_at.is_null())
     assert list(open_clocks) == []
     assert {clock_of(i, "first_response").stopped_at for i in ids} == {clock()}
+    # answered together, no member was ever left to escalate on its own
+    assert AuditRecord.select().where(AuditRecord.action == "clock.incident_released").count() == 0
 
 
 def test_a_detached_member_gets_its_own_clock_back(runtime, clock, client):
     lead, other = post(runtime, clock, 0), post(runtime, clock, 1)
     [incident] = IncidentRecord.select()
     manager = bearer(add_staff(runtime)["centre-manager"])
+    shown = client.get(f"/api/v1/appeals/{other}/clocks", headers=manager).get_json()
+    assert [c["follows_incident"] for c in shown["clocks"] if c["kind"] == "first_response"] == [True], shown
     detached = client.post(f"/api/v1/incidents/{incident.id}/actions/detach",
                            json={"appeal_id": other, "reason": "Это другой двор"}, headers=manager)
     assert detached.status_code == 200, detached.get_json()
@@ -129,6 +133,8 @@ def test_a_detached_member_gets_its_own_clock_back(runtime, clock, client):
     # counted from its own receipt, ten working minutes after the incident's first report
     assert own.follows is None and own.due_at == first.due_at + timedelta(minutes=10)
     assert ladder_of(own).next_check_at is not None
+    shown = client.get(f"/api/v1/appeals/{other}/clocks", headers=manager).get_json()
+    assert [c["follows_incident"] for c in shown["clocks"] if c["kind"] == "first_response"] == [False]
     [audit] = AuditRecord.select().where(AuditRecord.action == "appeal.detached_from_incident")
     assert audit.details["clocks_own"] == [{"clock": "first_response", "due_before": first.due_at.isoformat(),
                                             "due": own.due_at.isoformat()}]
@@ -216,3 +222,34 @@ def test_when_the_first_member_alone_is_answered_the_others_escalate_on_their_ow
     assert ladder_of(own).next_check_at is not None
     assert AuditRecord.select().where((AuditRecord.action == "clock.incident_released")
                                       & (AuditRecord.appeal == member)).count() == 1
+
+
+def test_making_and_joining_an_incident_take_a_handful_of_statements(runtime, clock, monkeypatch):
+    from engine.services import intake
+    from engine.store.db import database
+
+    sent, joining = [], [False]
+    execute_sql, join = database.obj.execute_sql, intake.join_incident
+
+    def counted(sql, params=None, *args, **kwargs):
+        if joining[0]:
+            sent[-1] += 1
+        return execute_sql(sql, params, *args, **kwargs)
+
+    def measured(rt, record, now):
+        sent.append(0)
+        joining[0] = True
+        try:
+            return join(rt, record, now)
+        finally:
+            joining[0] = False
+
+    monkeypatch.setattr(database.obj, "execute_sql", counted)
+    monkeypatch.setattr(intake, "join_incident", measured)
+    for n in range(4):
+        post(runtime, clock, n)
+    alone, made, raised, joined = sent
+    # making one: the lock (PostgreSQL), two lookups, the first member's official, the incident, two members,
+    # the clocks following and their ladders resting, the counts, the audit lines (15 before they were batched);
+    # the third author raises the priority, which re-arms the incident's clock and ladder (rearm_for_priority)
+    assert made <= 11 and joined <= 7 and alone <= 4 and raised <= 21, sent

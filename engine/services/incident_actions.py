@@ -52,7 +52,8 @@ def _each_member(rt: Runtime, incident_id: int, caller, name: str, params: dict,
         incident = incident_store.get(incident_id)
         if incident is None:
             raise LookupError(incident_id)
-        for member in incident_store.members(incident_id):
+        # the first member last: its clocks are the incident's, and the others' follow them until answered
+        for member in sorted(incident_store.members(incident_id), key=lambda m: m.id == incident.lead):
             appeal = store.get_appeal(member.id, for_update=True)
             if take_first and appeal.status == "routed" and refusal("take", appeal.status, caller.role) is None:
                 apply_action(rt, appeal, "take", {}, caller, now)
