@@ -8,9 +8,13 @@ appeals received before it. Candidates come from indexes (m0028), never from a s
 The decision and its reasons are `engine.rulebook.incident_rules.assess_join` (data in
 rules/incidents.yaml); the reasons are kept in the audit line, as a routing decision's trace is.
 
+Before looking, routing holds a transaction-level lock on the place (PostgreSQL advisory lock on a
+hash of topic and place), so two workers never make two incidents for one place.
+
 The incident is routed once: its body, role, official and priority are those of its first member;
-a member routed elsewhere gets the incident's assignment (audited). Its priority rises by the rules
-of rules/incidents.yaml over the distinct authors, for every member.
+a member routed elsewhere gets the incident's assignment (audited), and its clocks follow the
+incident's (engine.services.incident_clocks). Its priority rises by the rules of
+rules/incidents.yaml over the distinct authors, for every member, and re-arms the incident's terms.
 """
 
 from __future__ import annotations
