@@ -25,10 +25,12 @@ run: $(STAMP)
 	@mkdir -p var
 	$(BIN)/appeals db migrate
 	$(BIN)/appeals channel add demo --kind generic --secret demo-secret --if-missing
+	$(BIN)/appeals watch demo
 	@echo ""
 	@echo "appeals-router on http://127.0.0.1:8080 (rules from $${APPEALS_RULES_DIR:-rules})"
 	@echo "  health:     curl http://127.0.0.1:8080/healthz"
 	@echo "  demo:       $(BIN)/appeals demo            (posts signed demo appeals)"
+	@echo "  VK walls:   $(BIN)/appeals watch list      (two demo walls; read once a key is stored: appeals watch key set)"
 	@echo "  one appeal: body='{\"external_id\":\"try-1\",\"text\":\"На ул. Попова огромные ямы\",\"municipality\":\"barnaul\",\"regime\":\"fz59\",\"fz59\":true}'; \\"
 	@echo "              ts=\$$(date +%s); sig=\$$(printf '%s.%s' \"\$$ts\" \"\$$body\" | openssl dgst -sha256 -hmac demo-secret | sed 's/^.* //'); \\"
 	@echo "              curl -s -X POST http://127.0.0.1:8080/webhooks/generic/demo -H 'Content-Type: application/json' \\"

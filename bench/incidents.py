@@ -8,7 +8,9 @@ the rest carry coordinates; topics vary. Then M new appeals about power cuts, ea
 streets of Barnaul (so every one finds candidates), are received and routed one by one
 (`intake.route_appeal`). Measured: the time spent in `join_incident` (the candidate lookup through the
 indexes, the join decision, creating or joining the incident) per appeal, as appeals grouped per second,
-and the whole routing of an appeal for comparison; median of --rounds rounds of M appeals.
+and the whole routing of an appeal for comparison; median of --rounds rounds of M appeals. Also
+counted: the SQL statements sent per appeal in `join_incident` and in the whole routing (a robust
+measure on a busy machine, where times vary).
 
 Usage: python bench/incidents.py [--appeals 100000] [--new 300] [--rounds 3] [--only sqlite|postgres]
 """
@@ -86,14 +88,22 @@ def run_one(url: str, count: int, new: int, rounds: int, policy, workdir: Path) 
                    clock=clock, policy_set=policy, senders={})
     database.connect(reuse_if_open=True)
     joins: list[float] = []
-    original = intake.join_incident
+    sent = {"join": 0, "all": 0, "in_join": False}
+    original, execute_sql = intake.join_incident, database.obj.execute_sql
 
     def timed(rt_, record, at):
         started = time.perf_counter()
+        sent["in_join"] = True
         try:
             return original(rt_, record, at)
         finally:
+            sent["in_join"] = False
             joins.append(time.perf_counter() - started)
+
+    def counted(sql, params=None, *args, **kwargs):
+        sent["all"] += 1
+        sent["join"] += sent["in_join"]
+        return execute_sql(sql, params, *args, **kwargs)
 
     intake.join_incident = timed
     try:
@@ -105,6 +115,7 @@ def run_one(url: str, count: int, new: int, rounds: int, policy, workdir: Path) 
         seed_open(received.appeal_id, count, now, policy)
         seeded = time.perf_counter() - started
         per_join, per_route, done = [], [], 0
+        database.obj.execute_sql = counted
         for _round in range(rounds):
             joins.clear()
             started = time.perf_counter()
@@ -119,10 +130,12 @@ def run_one(url: str, count: int, new: int, rounds: int, policy, workdir: Path) 
                 assert intake.route_appeal(rt, got.appeal_id)
             per_route.append((time.perf_counter() - started) / new)
             per_join.append(sum(joins) / len(joins))
+        del database.obj.execute_sql
         grouped = AppealRecord.select().where(AppealRecord.external_id.startswith("new-")
                                               & AppealRecord.incident_id.is_null(False)).count()
         return {"seed_s": seeded, "join_s": statistics.median(per_join), "route_s": statistics.median(per_route),
-                "grouped": grouped, "routed": done, "incidents": IncidentRecord.select().count()}
+                "grouped": grouped, "routed": done, "incidents": IncidentRecord.select().count(),
+                "join_statements": sent["join"] / done, "route_statements": sent["all"] / done}
     finally:
         intake.join_incident = original
         close_database()
@@ -144,8 +157,10 @@ def main() -> int:
                 r = run_one(url, args.appeals, args.new, args.rounds, policy, Path(tmp))
             print(f"{backend:8} {args.appeals:,} open appeals (seeded in {r['seed_s']:.0f} s): grouping "
                   f"{1 / r['join_s']:,.0f} appeals/s ({r['join_s'] * 1000:.2f} ms each), whole routing "
-                  f"{r['route_s'] * 1000:.1f} ms an appeal; {r['grouped']}/{r['routed']} new appeals joined, "
-                  f"{r['incidents']} incidents (median of {args.rounds} rounds of {args.new})", flush=True)
+                  f"{r['route_s'] * 1000:.1f} ms an appeal; SQL statements per appeal: "
+                  f"{r['join_statements']:.1f} in grouping, {r['route_statements']:.1f} in all (receiving and "
+                  f"routing); {r['grouped']}/{r['routed']} new appeals joined, {r['incidents']} incidents "
+                  f"(median of {args.rounds} rounds of {args.new})", flush=True)
     return 0
 
 

@@ -98,10 +98,23 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "APPEALS_VK_SERVICE_TOKEN": (
         "",
         "VK service key of the centre's VK application: reads the watched public walls and comments "
-        "(`appeals watch`); empty turns the watch job off",
+        "(`appeals watch`); the worker stores it encrypted in the database (as `appeals watch key set` "
+        "does) and reads it from there",
+    ),
+    # the centre's picture of the region (docs/analytics.md)
+    "APPEALS_MAP_TILE_URL": (
+        "",
+        "Base map under the analytics and incident maps: an XYZ tile URL template, http(s) with {z}, {x} and "
+        "{y} (e.g. https://tile.example.org/{z}/{x}/{y}.png); the pages then allow images from its origin. "
+        "Empty: the outline and areas alone, no request leaves the service",
     ),
     "APPEALS_VK_SERVICE_CALLS_PER_SECOND": ("3", "VK API calls per second with the service key (an execute of up "
                                                  "to 25 calls counts as one)"),
+    "APPEALS_WATCH_ITEMS_PER_RUN": (
+        "500",
+        "Posts and comments read from one watched wall per run of the watch job, the oldest unread first; "
+        "the rest on the next runs",
+    ),
 }
 
 
@@ -144,6 +157,8 @@ class Settings:
     catchup_minutes: int = 30
     vk_service_token: str = field(default="", repr=False)  # never in a log line
     vk_service_calls_per_second: int = 3
+    watch_items_per_run: int = 500
+    map_tile_url: str = ""  # checked by engine.domain.map_tiles.TileTemplate.parse
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -184,6 +199,8 @@ class Settings:
             "catchup_minutes": _positive(raw, "APPEALS_CATCHUP_MINUTES"),
             "vk_service_token": raw["APPEALS_VK_SERVICE_TOKEN"],
             "vk_service_calls_per_second": _positive(raw, "APPEALS_VK_SERVICE_CALLS_PER_SECOND"),
+            "watch_items_per_run": _positive(raw, "APPEALS_WATCH_ITEMS_PER_RUN"),
+            "map_tile_url": _tile_url(raw, "APPEALS_MAP_TILE_URL"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
@@ -191,6 +208,14 @@ class Settings:
             raise TypeError(f"unknown settings: {sorted(unknown)}")
         values.update(overrides)
         return cls(**values)
+
+
+def _tile_url(raw: dict[str, str], name: str) -> str:
+    """The template as given (stripped), once it parses; a bad one stops the start with the reason."""
+    from engine.domain.map_tiles import TileTemplate
+
+    parsed = TileTemplate.parse(raw[name], name)
+    return parsed.template if parsed else ""
 
 
 def _month_day(raw: dict[str, str], name: str) -> tuple[int, int]:

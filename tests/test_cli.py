@@ -55,7 +55,7 @@ def test_an_extension_beyond_the_policy_limit_is_refused(cli_env, capsys):
                        "--extend", "31")
 
     assert code == 2
-    assert "at most 30 days" in err
+    assert "не более чем на 30 дн." in err
 
 
 def test_an_unknown_policy_is_named_in_the_error(cli_env, capsys):
@@ -119,3 +119,9 @@ def test_route_names_invalid_fields(cli_env, capsys, tmp_path):
 
     assert code == 2
     assert "external_id" in err
+
+
+def test_empty_listings_say_so_in_russian(cli_env, capsys):
+    assert run(capsys, "channel", "list")[1] == "каналов нет\n"
+    assert run(capsys, "token", "list")[1] == "токенов нет\n"
+    assert run(capsys, "token", "list", "--json")[1] == ""

@@ -56,7 +56,8 @@ def routing_traces(ids: list[int]) -> dict[int, dict]:
                 DecisionRecord.appeal == appeal_id)],
             "assignments": [_columns(a, ("id", "appeal")) for a in AssignmentRecord.select().where(
                 AssignmentRecord.appeal == appeal_id)],
-            "clocks": [_columns(c, ("id", "appeal")) for c in clocks],
+            # a member's clock follows its incident's clock: named by that clock's appeal and kind, not its row id
+            "clocks": [{**_columns(c, ("id", "appeal", "follows")), "follows": _followed(c.follows)} for c in clocks],
             "escalations": [_columns(e, ("id", "clock")) for e in EscalationRecord.select().where(
                 EscalationRecord.clock.in_([c.id for c in clocks])).order_by(EscalationRecord.clock)],
             "alerts": sorted((a.idempotency_key, a.level, a.role, a.recipient, a.subject, a.body, a.status)
@@ -71,6 +72,11 @@ def routing_traces(ids: list[int]) -> dict[int, dict]:
                               for m in AuthorMessageRecord.select().where(AuthorMessageRecord.appeal == appeal_id)),
         }
     return out
+
+
+def _followed(clock_id: int | None) -> tuple[int, str] | None:
+    clock = ClockRecord.get_or_none(ClockRecord.id == clock_id) if clock_id is not None else None
+    return (clock.appeal_id, clock.kind) if clock else None
 
 
 def _columns(row, leave_out: tuple[str, ...]) -> dict:

@@ -1,4 +1,5 @@
-"""`appeals demo`: post a handful of realistic signed appeals to a running service."""
+"""`appeals demo`: post a handful of realistic signed appeals to a running service; `appeals watch demo`
+(run by `make run`): watch two public Altai communities by name."""
 
 from __future__ import annotations
 
@@ -38,6 +39,22 @@ DEMO_APPEALS = [
         "author": {"name": "Ирина Смирнова", "type": "citizen", "contact": "+7 913 000-00-00"},
     },
 ]
+
+
+# The demo data's watch list: two public Altai walls by their VK screen names. Nothing is asked of VK when
+# they are added; the watch job resolves the names once a service key is configured (appeals watch key set).
+DEMO_WATCHES = [
+    {"target": "vk:barnaul22", "municipality": "barnaul", "every": "5m"},  # «Барнаул 22», the city's news public
+    {"target": "vk:tomenko_vp", "municipality": None, "every": "10m"},  # the governor of Altai Krai's page
+]
+
+
+def add_demo_watches(rt) -> list:
+    """Add the demo watch list (by name, no VK call); the watches as listed."""
+    from engine.services import watching
+
+    return [watching.add_watch(rt, w["target"], municipality=w["municipality"], every=w["every"], actor="demo",
+                               resolve_now=False)[0] for w in DEMO_WATCHES]
 
 
 def post_demo_appeals(url: str, channel: str, secret: str, *, settings=None, wait: float = 15.0) -> int:

@@ -71,7 +71,7 @@ class SmtpSender:
         url = urlparse(smtp_url)
         if url.scheme not in SMTP_SCHEMES:
             schemes = ", ".join(f"{scheme}://" for scheme in SMTP_SCHEMES)
-            raise ValueError(f"APPEALS_SMTP_URL: the scheme must be one of {schemes}")
+            raise ValueError(f"APPEALS_SMTP_URL: схема адреса — одна из {schemes}")
         default_port, self.protection = SMTP_SCHEMES[url.scheme]
         self.host = url.hostname or "localhost"
         self.port = url.port or default_port
@@ -79,8 +79,8 @@ class SmtpSender:
         self.user = unquote(url.username) if url.username else None
         self.password = unquote(url.password) if url.password else None
         if (self.user or self.password) and self.protection is None:
-            raise ValueError("APPEALS_SMTP_URL: a user and password are sent only over TLS: use "
-                             "smtp+starttls://user:password@host:587 or smtps://user:password@host:465")
+            raise ValueError("APPEALS_SMTP_URL: имя и пароль передаются только по TLS: укажите "
+                             "smtp+starttls://user:password@host:587 или smtps://user:password@host:465")
         self.context = ssl.create_default_context(cafile=ca_file or None) if self.protection else None
         self.mail_from = mail_from
         self.timeout = timeout
@@ -99,20 +99,37 @@ class SmtpSender:
                 if self.protection == "starttls":
                     smtp.ehlo()
                     if not smtp.has_extn("starttls"):  # never fall back to clear text
-                        raise DeliveryError(f"smtp {self.host}:{self.port}: the server offers no STARTTLS; "
-                                            "nothing was sent")
+                        raise DeliveryError(f"почтовый сервер {self.host}:{self.port} не предлагает STARTTLS; "
+                                            "письмо не отправлено")
                     smtp.starttls(context=self.context)
                     smtp.ehlo()
                 if self.user:
                     smtp.login(self.user, self.password or "")
                 refused = smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise DeliveryError(f"smtp {self.host}:{self.port}: recipient refused: {exc}", permanent=True) from exc
+            raise DeliveryError(f"почтовый сервер {self.host}:{self.port} отклонил получателя: "
+                                f"{', '.join(sorted(exc.recipients))}", permanent=True) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"smtp {self.host}:{self.port}: {exc}") from exc
+            raise DeliveryError(f"почтовый сервер {self.host}:{self.port}: {_reason(exc)}") from exc
         if refused:
-            raise DeliveryError(f"smtp {self.host}:{self.port}: refused {sorted(refused)}", permanent=True)
+            raise DeliveryError(f"почтовый сервер {self.host}:{self.port} отклонил получателей: "
+                                f"{', '.join(sorted(refused))}", permanent=True)
         return f"smtp accepted {msg['Message-ID']}"
+
+
+def _reason(exc: Exception) -> str:
+    """Why the SMTP server could not be reached or refused the letter, in words staff read."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "соединение отклонено"
+    if isinstance(exc, TimeoutError):
+        return "нет ответа за отведённое время"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"сертификат сервера не прошёл проверку ({exc.verify_message})"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return "сервер не принял имя и пароль"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"сервер ответил {exc.smtp_code}: {exc.smtp_error.decode(errors='replace')}"
+    return f"ошибка соединения ({type(exc).__name__}: {exc})"
 
 
 class MailDirSender:

@@ -232,10 +232,11 @@ def extended_due(spec: ClockSpec, start: datetime, extension_days: int, cal: Bus
     non-working-day rule applies to the new end only.
     """
     if spec.basis != "calendar_days":
-        raise ValueError(f"clock {spec.kind!r} counts {spec.basis}; only calendar-day clocks can be extended")
+        raise ValueError(f"срок {spec.kind!r} считается не в календарных днях ({spec.basis}); "
+                         "продлить можно только срок в календарных днях")
     if not 1 <= extension_days <= spec.max_extension_days:
         raise ValueError(
-            f"clock {spec.kind!r} can be extended by 1..{spec.max_extension_days} days, not {extension_days}"
+            f"срок {spec.kind!r} продлевается на 1–{spec.max_extension_days} дн., а не на {extension_days}"
         )
     return add_calendar_days(start, spec.amount + extension_days, cal, spec.on_non_working)
 
@@ -260,15 +261,15 @@ def policy_clocks(
     """
     specs = policy.clocks_for(category, subcategory, special)
     if extension_days < 0:
-        raise ValueError("an extension is a positive number of days")
+        raise ValueError("продление — положительное число дней")
     if interim_at is not None:
         if interim_at < received_at:
-            raise ValueError("the interim answer must not come before the receipt")
+            raise ValueError("промежуточный ответ не может быть раньше поступления")
         if not any(spec.starts_from == INTERIM for spec in specs):
-            raise ValueError(f"policy {policy.id} has no clock that starts at the interim answer")
+            raise ValueError(f"у политики сроков {policy.id} нет срока, который начинается с промежуточного ответа")
     extendable = [spec for spec in specs if spec.max_extension_days]
     if extension_days and not extendable:
-        raise ValueError(f"policy {policy.id} allows no extension")
+        raise ValueError(f"политика сроков {policy.id} не допускает продления")
     started = {clock.kind: clock for clock in compute_clocks(policy, received_at, received_at, cal, category=category,
                                                               subcategory=subcategory, special=special)}
     out = []
@@ -278,7 +279,8 @@ def policy_clocks(
             clock = interim_clock(policy, spec, interim_at, received_at, cal)
         if extension_days and spec in extendable and clock is not None and not clock.waits_for:
             if extension_days > spec.max_extension_days:
-                raise ValueError(f"policy {policy.id} allows at most {spec.max_extension_days} days of extension")
+                limit = spec.max_extension_days
+                raise ValueError(f"политика сроков {policy.id} допускает продление не более чем на {limit} дн.")
             due = term_due(spec.basis, spec.amount, clock.starts_at, cal, on_non_working=spec.on_non_working,
                            extension_days=extension_days)
             clock = replace(clock, due_at=bounded(due, clock.cap_at),

@@ -19,6 +19,9 @@ FINISHED_STATUSES = ("answered", "rejected", "closed")  # the body is done with 
 UNFINISHED_STATUSES = (RECEIVED, *OPEN_STATUSES)
 STATUSES = (*UNFINISHED_STATUSES, *FINISHED_STATUSES)
 
+# the channel of the appeals the watch job makes of posts and comments on public VK walls
+MONITOR_CHANNEL = "monitor"
+
 REGIMES = ("fz59", "portal_message", "incident", "other")
 AUTHOR_TYPES = ("citizen", "foreigner", "legal_entity", "anonymous")
 URGENCIES = ("normal", "high")

@@ -15,8 +15,8 @@ The body::
 ``body`` and ``due`` (ISO 8601 with the body's offset) come from ``OutgoingReply.payload``, with anything
 else it carries; both are null when unknown. Address: ``url``. Answers: 2xx sent (the receipt's
 ``platform_id`` is the ``id`` of a JSON answer, if it gives one); 401 the receiver refuses our signature
-(``credentials``); 408, 429 and 5xx tried again (``Retry-After`` in seconds honoured); any other 4xx, or
-a redirect, permanent.
+(``credentials``); 408, 429 and 5xx tried again (``Retry-After`` honoured, in seconds or as an HTTP date);
+any other 4xx, or a redirect, permanent.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from engine.alerts.message import DeliveryError
 from engine.domain.signature import sign
 
 from .message import OutgoingReply, Receipt
-from .posting import Unreachable, post
+from .posting import Unreachable, post, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +71,10 @@ class CallbackReplySender:
             log.info("reply %s of appeal %s: callback answered HTTP %s", reply.reply_id, reply.appeal_id,
                      answer.status)
             return Receipt(platform_id=_answer_id(answer.body), detail=f"HTTP {answer.status}")
-        raise classify(answer.status, answer.headers, answer.body)
+        raise classify(answer.status, answer.headers, answer.body, self.clock())
 
 
-def classify(status: int, headers: dict, body: bytes) -> DeliveryError:
+def classify(status: int, headers: dict, body: bytes, now: datetime) -> DeliveryError:
     said = body[:200].decode("utf-8", "replace").strip()
     where = f"обратный вызов: HTTP {status}"
     if status == 401:
@@ -83,16 +83,7 @@ def classify(status: int, headers: dict, body: bytes) -> DeliveryError:
         return DeliveryError(f"{where}, адрес перенаправляет запрос; укажите конечный адрес", permanent=True)
     if 400 <= status < 500 and status not in (408, 429):
         return DeliveryError(f"{where}, получатель отклонил ответ ({said})", permanent=True)
-    return DeliveryError(f"{where} ({said})".replace(" ()", ""), retry_after=_retry_after(headers))
-
-
-def _retry_after(headers: dict) -> float | None:
-    raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    try:
-        seconds = float(raw) if raw is not None else None
-    except ValueError:
-        return None  # an HTTP date: the delivery job's own backoff will do
-    return seconds if seconds is not None and 0 < seconds <= 86400 else None
+    return DeliveryError(f"{where} ({said})".replace(" ()", ""), retry_after=retry_after(headers, now))
 
 
 def _answer_id(body: bytes) -> str | None:

@@ -13,6 +13,8 @@ Semantics shared by the engine and the reference evaluator:
   true for an empty list; rule values are never empty strings;
 * ``phrase``, ``matches`` and decision-table lookups are evaluated in Python first; the engine sees the keys of the
   satisfied ones in the list field ``_d``;
+* an ``$iany`` over several values ends with a test that the item is not the sentinel, so that
+  no item test ends with an ``$or`` (the engine misreads that form, see durable.py);
 * every rule is anchored with ``{"doc": "appeal"}`` so the engine's own state document never
   matches a rule (it would otherwise fire forever), and gets a unique ``pri`` = its position.
 """
@@ -91,7 +93,14 @@ def _compile_leaf(leaf: Leaf, neg: bool) -> dict:
 
 def _list_has(values: list, field: str, neg: bool, all_needed: bool) -> dict:
     def any_of(vals):
-        return {"$iany": {field: _or([{"$i": x} for x in vals])}}
+        items = [{"$i": x} for x in vals]
+        if len(items) == 1:
+            return {"$iany": {field: items[0]}}
+        # an "$or" must not end an item test: the engine would then read the uninitialised type
+        # of the node joining the alternatives and, when reused memory holds 9 or 12 there,
+        # refuse the ruleset with error 102 (see durable.py). "Not the sentinel" is true of
+        # every item an alternative equals: rule values are never empty strings
+        return {"$iany": {field: {"$and": [_or(items), {"$neq": {"$i": SENTINEL}}]}}}
 
     def none_of(vals):
         return {"$iall": {field: _and([{"$neq": {"$i": x}} for x in vals])}}

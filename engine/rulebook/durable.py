@@ -17,9 +17,14 @@ Freeing a replaced version (read in the C sources of durable_rules 2.0.28):
   ruleset therefore gets one extra rule that only a priming document matches, and the priming
   document is evaluated once right after creation, so a complete action leaves the context
   empty. Only then is ``delete_state`` safe.
-* Creation reads one more uninitialised field (the type of the joining node of an ``$or``
-  inside ``$iany``): when reused memory happens to hold a particular value, creation fails
-  with error 102. The content is random, so creation is tried again.
+* Creation reads one more uninitialised field: the type of the node that joins the alternatives
+  of an ``$or`` (``createForwardAlpha`` never sets it), when that ``$or`` ends the item test of
+  an ``$iany``/``$iall``. If the reused heap memory under the new node holds 9 or 12 there,
+  creation fails with error 102. That memory is not random: it is what the process freed before
+  (earlier rulesets, documents, Python objects), and a failed creation keeps its half-built
+  ruleset, so every retry reads the same kind of leftovers and fails alike. The compiler
+  therefore never ends an item test with an ``$or`` (it adds "not the sentinel" after it), and
+  ``create_ruleset`` refuses that form before the engine sees it.
 * Handles are not reused before 131,071 creations; a freed ruleset's handle is simply dropped.
 * Everything happens under the evaluator's lock, after the decisions in flight have left.
 """
@@ -39,8 +44,6 @@ from .model import Stage
 SID = "0"
 PRIME = "_prime"  # rule ids start with a letter or digit: no rule of a policy can have this name
 _PRIME_DOC = {"doc": PRIME}  # compiled rules are anchored on {"doc": "appeal"}: none of them matches this
-_UNEXPECTED_TYPE = 102
-CREATE_ATTEMPTS = 5
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps builds an encoder per call for these options
 
 log = logging.getLogger(__name__)
@@ -57,16 +60,15 @@ class EngineRetired(RuntimeError):
 def create_ruleset(name: str, definition: dict) -> int:
     """Create one ruleset in the C core, with its session primed (see the module docstring)."""
     rules = {rid: {k: v for k, v in rule.items() if k != "run"} for rid, rule in definition.items()}
+    for rid, rule in rules.items():
+        if any(_misread(test) for part in rule.get("all", ()) for test in part.values()):
+            raise EngineError(f"ruleset {name}: rule {rid} ends an item test with $or, a form the engine "
+                              "reads from uninitialised memory (error 102 by chance)")
     rules[PRIME] = {"pri": max((r["pri"] for r in rules.values()), default=0) + 1, "all": [{"m": _PRIME_DOC}]}
-    text = json.dumps(rules, ensure_ascii=False)
-    for attempt in range(1, CREATE_ATTEMPTS + 1):
-        try:
-            handle = _core.create_ruleset(name, text)
-            break
-        except _core.error as exc:
-            if f"error code: {_UNEXPECTED_TYPE}" not in str(exc) or attempt == CREATE_ATTEMPTS:
-                raise EngineError(f"ruleset {name}: {exc}") from exc
-            log.warning("rules engine: creating ruleset %s failed with error 102 (attempt %d); retrying", name, attempt)
+    try:
+        handle = _core.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
+    except _core.error as exc:
+        raise EngineError(f"ruleset {name}: {exc}") from exc
     try:
         primed = _run(handle, _core.assert_event, json.dumps(dict(_PRIME_DOC, sid=SID, id=PRIME)))
         if primed != [PRIME]:
@@ -75,6 +77,19 @@ def create_ruleset(name: str, definition: dict) -> int:
         _core.delete_ruleset(handle)  # nothing ran on the session: its state cannot be deleted safely
         raise
     return handle
+
+
+def _misread(expr: dict) -> bool:
+    """Whether an ``$iany``/``$iall`` in the expression has an item test ending with ``$or``."""
+    (key, arg), = expr.items()
+    if key in ("$and", "$or"):
+        return any(_misread(part) for part in arg)
+    if key in ("$iany", "$iall"):
+        ((_, item),) = arg.items()
+        while isinstance(item, dict) and len(item) == 1 and "$and" in item:
+            item = item["$and"][-1]
+        return isinstance(item, dict) and "$or" in item
+    return False
 
 
 def delete_ruleset(handle: int) -> None:

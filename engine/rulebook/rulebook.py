@@ -55,6 +55,17 @@ class Rulebook:
         self._build_lock = threading.Lock()
         self._retired = False
 
+    def controlling_ids(self) -> frozenset[str]:
+        """The ids a decision records (``Decision.rule_ids``: a rule's, or a table's row's) whose outcome puts
+        the appeal on control: a decision is on control when any of them fired."""
+        ids = set()
+        for rule in self.rules.values():
+            if rule.table is None:
+                ids.update([rule.id] if rule.then.control else [])
+            else:
+                ids.update(rule.table.row_rule_id(row) for row in rule.table.rows if row.then.control)
+        return frozenset(ids)
+
     def compiled_rulesets(self) -> dict[str, dict]:
         """The durable_rules JSON definitions (a copy), keyed by ruleset name."""
         return copy.deepcopy(self._definitions)

@@ -44,7 +44,7 @@ from engine.store.db import write_transaction
 from engine.wording.labels import LABELS, REJECT_REASONS
 from engine.wording.staff import did_you_mean
 
-from . import clocks, review
+from . import clocks, incident_clocks, review
 from .action_errors import ActionInvalid, ActionRefused
 from .notify_now import notify_now
 from .replies import announce, sequence_key
@@ -122,6 +122,7 @@ def apply_action(rt: Runtime, appeal, name: str, params: dict, caller, now: date
     for update, once the caller made sure the action is allowed (``perform`` for staff, a follow-up)."""
     previous = appeal.status
     result = HANDLERS[name](rt, appeal, params, caller, now) or {}
+    incident_clocks.after_lead_change(rt, appeal, now)  # the incident's first member: the members follow
     comment = (params.get("comment") or "").strip()
     if comment and not result.get("comment"):  # the comment typed with the action is part of its record
         result["comment"] = comment
@@ -155,7 +156,7 @@ def _request_clarification(rt: Runtime, appeal, params, caller, now):
         raise ActionInvalid("text", "напишите, что должен уточнить автор")
     paused = []
     for clock in store.clocks_of(appeal.id):
-        if clock.kind not in NOT_PAUSABLE and clocks.state_of(clock) == "running":
+        if clock.kind not in NOT_PAUSABLE and clocks.state_of(clock) == "running" and clock.follows is None:
             clocks.pause_clock(rt, appeal, clock, now, actor=caller.actor, reason=f"запрошено уточнение: {question}")
             paused.append(clock.kind)
     queued = announce(rt, appeal, "clarification", now, fields={"question": question},
@@ -166,7 +167,7 @@ def _request_clarification(rt: Runtime, appeal, params, caller, now):
 def _resume(rt: Runtime, appeal, params, caller, now):
     resumed = []
     for clock in store.clocks_of(appeal.id):
-        if clocks.state_of(clock) == "paused":
+        if clocks.state_of(clock) == "paused" and clock.follows is None:  # a follower pauses with its incident
             clocks.resume_clock(rt, appeal, clock, now, actor=caller.actor, reason="уточнение получено")
             resumed.append({"kind": clock.kind, "due_utc": clock.due_at.isoformat()})
     return {"clocks_resumed": resumed}

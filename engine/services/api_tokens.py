@@ -71,7 +71,7 @@ class UnknownToken(AccessError):
 def revoke(now: datetime, token_id: int, *, actor: str) -> TokenView:
     """Revoke a token (audited once); revoking it again changes nothing. UnknownToken when no token has the id."""
     if store.get_token(token_id) is None:
-        raise UnknownToken(f"no token {token_id}")
+        raise UnknownToken(f"нет токена с номером {token_id}")
     revoke_token(now, token_id, actor=actor)
     return next(view for view in list_tokens(now) if view.id == token_id)
 

@@ -3,6 +3,10 @@ word), an appeal's number or the author's contact, with filters, a sort order an
 
 The staff queue page, ``GET /api/v1/appeals`` and the exports all describe a search with one
 ``AppealSearch``; the caller's scope (engine.services.access.visible_bodies) always applies.
+
+On SQLite an appeal's words are indexed when it is routed; the appeals stored and not routed yet (at most
+engine.store.search.UNROUTED_LIMIT, the newest) are read here and matched word for word in the same way, so an
+appeal is found by its words as soon as it is stored, and the webhook that stores it writes nothing more.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from engine.classify.search_terms import query_terms
+from engine.classify.search_terms import document_terms, query_terms
 from engine.domain.vocabulary import FINISHED_STATUSES, UNFINISHED_STATUSES
 from engine.store import appeal_lists
+from engine.store import search as search_index
 
 from .access import Caller, visible_bodies, visible_sectors
 
@@ -59,13 +64,41 @@ def store_query(rt: Runtime, caller: Caller, search: AppealSearch) -> appeal_lis
     if statuses is not None:
         del filters["status"]
     text = search.q.strip()[:MAX_QUERY_CHARS] or None
+    terms = query_terms(text or "")
+    bodies = visible_bodies(caller, rt.policy_set.directory)
     return appeal_lists.AppealQuery(
-        filters=filters, bodies=visible_bodies(caller, rt.policy_set.directory), sectors=visible_sectors(caller),
+        filters=filters, bodies=bodies, sectors=visible_sectors(caller),
         overdue=search.overdue, on_control=search.on_control,
         at_risk_until=now + timedelta(hours=search.at_risk_hours) if search.at_risk_hours is not None else None,
         received_from=search.received_from, received_to=search.received_to, now=now, statuses=statuses,
-        text=text, terms=tuple(tuple(t) for t in query_terms(text or "")),
+        text=text, terms=tuple(tuple(t) for t in terms),
+        unrouted=unrouted_matching(terms) if terms and bodies is None else (),  # the scoped see no unrouted appeal
     )
+
+
+def unrouted_matching(terms: list[list[str]]) -> tuple[int, ...]:
+    """The appeals not routed yet whose text, address or author's name hold every word (any of its forms), as
+    the index would find them; none on PostgreSQL, whose index holds them already."""
+    found = []
+    for appeal_id, *parts in search_index.unrouted():
+        words = _unrouted_terms(appeal_id, parts)
+        if all(not words.isdisjoint(alternatives) for alternatives in terms):
+            found.append(appeal_id)
+    return tuple(found)
+
+
+_terms_of_unrouted: dict[tuple[int, int], frozenset[str]] = {}  # (id, hash of its words' sources) → terms
+
+
+def _unrouted_terms(appeal_id: int, parts: list) -> frozenset[str]:
+    """An unrouted appeal's terms, read once while it waits (a search in a routing backlog reads thousands)."""
+    key = (appeal_id, hash(tuple(parts)))
+    terms = _terms_of_unrouted.get(key)
+    if terms is None:
+        if len(_terms_of_unrouted) >= 2 * search_index.UNROUTED_LIMIT:
+            _terms_of_unrouted.clear()
+        terms = _terms_of_unrouted[key] = frozenset(document_terms(*parts))
+    return terms
 
 
 def search_appeals(rt: Runtime, caller: Caller, search: AppealSearch) -> SearchResult:

@@ -40,6 +40,7 @@ from engine.store.db import write_transaction
 from engine.wording.labels import LABELS
 
 from .escalation import arm_started, rearm_clock
+from .incident_clocks import after_lead_change, tell_members_extended
 from .replies import announce
 
 if TYPE_CHECKING:
@@ -144,6 +145,14 @@ def _require_reason(reason: str | None, what: str) -> str:
     return text
 
 
+def _not_following(rt: Runtime, appeal, clock) -> None:
+    """A member's clock that follows its incident's clock is changed through the incident's (its first
+    member's); engine.services.incident_clocks."""
+    if getattr(clock, "follows", None) is not None:
+        raise ClockRefused(f"{_name(rt, clock)} обращения №{appeal.id} следует сроку инцидента №{appeal.incident_id}: "
+                           "приостанавливают, возобновляют и продлевают срок первого обращения инцидента")
+
+
 def _event(now, actor: str, action: str, appeal, clock, **details) -> dict:
     details = {"clock": clock.kind, **details}
     store.audit(now, actor, action, appeal.id, **details)
@@ -154,6 +163,7 @@ def _event(now, actor: str, action: str, appeal, clock, **details) -> dict:
 def pause_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
     """Waiting for the author's clarification: the clock stops counting until resumed."""
     reason = _require_reason(reason, "pause")
+    _not_following(rt, appeal, clock)
     if clock.kind in NOT_PAUSABLE:
         raise ClockRefused(f"{_name(rt, clock)} не приостанавливается: он меряет собственный шаг органа")
     if state_of(clock) != "running":
@@ -165,6 +175,7 @@ def pause_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | No
 
 def resume_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
     """The clarification arrived: the due time moves by the paused time counted in the clock's basis."""
+    _not_following(rt, appeal, clock)
     if state_of(clock) != "paused":
         raise ClockRefused(f"{_name(rt, clock)} сейчас {_state(clock)}; возобновить можно только срок на паузе")
     cal = rt.policy_set.calendar_for(clock.body)
@@ -188,6 +199,7 @@ def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days
         raise ClockRefused(f"роль «{LABELS('staff_role', role)}» не продлевает сроки; это делает руководитель "
                            f"органа ({allowed})", code="forbidden")
     reason = _require_reason(reason, "extend")
+    _not_following(rt, appeal, clock)
     if not isinstance(days, int) or isinstance(days, bool):
         raise ClockInvalid("days", "число дней должно быть целым")
     _, _, limit = term_of(rt, clock, appeal)
@@ -211,6 +223,8 @@ def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days
     queued = announce(rt, appeal, "extended", now, fields={"days": str(days), "reason": reason, "due": due},
                       key=f"appeal:{appeal.id}:extended:{clock.kind}:v{clock.deadline_version}", actor=actor,
                       text=notice)
+    tell_members_extended(rt, clock, now, fields={"days": str(days), "reason": reason, "due": due}, actor=actor,
+                          text=notice)
     text = queued.text if queued is not None else None
     return {**event, "author_notice": text}
 
@@ -231,7 +245,9 @@ def stop_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | Non
     reason = _require_reason(reason, "stop")
     if clock.stopped_at is not None:
         raise ClockRefused(f"{_name(rt, clock)} уже остановлен")
-    if clock.paused_since is not None:
+    if clock.paused_since is not None and getattr(clock, "follows", None) is not None:
+        clock_store.update_clock(clock, paused_since=None)  # the incident's pause; its due time stays
+    elif clock.paused_since is not None:
         resume_clock(rt, appeal, clock, now, actor=actor, reason="stopped while paused")
     clock_store.update_clock(clock, stopped_at=now)
     rearm_clock(rt, clock, now)
@@ -275,7 +291,7 @@ def _start_pending(rt: Runtime, appeal, clock, now, *, actor: str, reason: str) 
     cal = rt.policy_set.calendar_for(clock.body)
     due = bounded(term_due(clock.basis, amount, now, cal, on_non_working=on_non_working), clock.cap_at)
     before, event = clock.due_at, clock.waits_for
-    changes = {"started_at": now, "waits_for": None, "due_at": due, "calendar_version": cal.version,
+    changes = {"started_at": now, "waits_for": None, "due_at": due, "calendar_version": cal.version, "follows": None,
                "deadline_version": clock.deadline_version + 1,
                "provisional_years": term_provisional(clock.basis, now, due, cal)}
     if clock.breached_at is not None and due > now:
@@ -304,6 +320,7 @@ def restart_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str) -
               "extension_days_before": clock.extension_days}
     clock_store.update_clock(clock, started_at=now, due_at=due, body=body, stopped_at=None, breached_at=None,
                              paused_since=None, pause_credit=0, extension_days=0, waits_for=None, cap_at=None,
+                             follows=None,
                              calendar_version=cal.version, deadline_version=clock.deadline_version + 1,
                              provisional_years=term_provisional(clock.basis, now, due, cal))
     arm_started(rt, appeal, clock, now)
@@ -328,4 +345,6 @@ def operate(rt: Runtime, appeal_id: int, kind: str, operation: str, params: dict
         clock = clock_store.get_clock(appeal_id, kind, for_update=True)
         if clock is None:
             raise LookupError(f"appeal {appeal_id} has no {kind} clock")
-        return OPERATIONS[operation](rt, appeal, clock, now, actor=actor, role=role, **params)
+        result = OPERATIONS[operation](rt, appeal, clock, now, actor=actor, role=role, **params)
+        after_lead_change(rt, appeal, now)  # an incident's clock: its members follow
+        return result

@@ -1,10 +1,11 @@
-"""Delivery: drain the outbox through each alert's channel, with retries and a dead-letter state.
+"""Delivery: drain the alert outbox through each alert's channel, with retries and a dead-letter state.
 
-An alert is claimed before it is sent (a conditional update), so two workers never send the
-same row; a worker that dies after claiming leaves the alert due again when the claim lapses.
-What the channel answered is kept as the delivery receipt. An alert that fails
-APPEALS_DELIVERY_MAX_ATTEMPTS times (or is refused for good) is dead-lettered, and the
-administrator is told through their own channels.
+The claim, the retries and the dead letter are engine.services.outbox_drain's: an alert is claimed before it
+is sent, so two workers never send the same row; a worker that dies after claiming leaves the alert due
+again when the claim lapses. What the channel answered is kept as the delivery receipt. A failed alert is
+tried again after the platform's ``retry_after`` (Telegram 429, a webhook's Retry-After) or an exponential
+backoff, whichever is later. An alert that fails APPEALS_DELIVERY_MAX_ATTEMPTS times (or is refused for
+good) is dead-lettered, and the administrator is told through their own channels.
 """
 
 from __future__ import annotations
@@ -12,26 +13,22 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from engine.alerts.message import DeliveryError, OutgoingAlert
 from engine.store import appeals as store
-from engine.store import outbox
-from engine.store.db import write_transaction
+from engine.store import outbox as alerts
 from engine.wording.alerts import dead_letter
 
 from .accept_links import accept_url, link_valid_until
 from .notify import enqueue_for
+from .outbox_drain import Failure, Outbox, drain
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-BASE_DELAY = 30  # seconds before the first retry; doubles each attempt
-MAX_DELAY = 6 * 3600
-CLAIM_SECONDS = 300  # a claimed alert is due again after this, should its worker have died
 ADMIN_ROLE = "administrator"
 DEAD_LETTER_LEVEL = "dead-letter"
 
@@ -43,27 +40,12 @@ class DeliveryReport:
     dead: int = 0
 
 
-def retry_delay(attempts: int, rng: random.Random) -> timedelta:
-    """Exponential backoff with full jitter between half and the whole step."""
-    step = min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
-    return timedelta(seconds=step * (0.5 + rng.random() / 2))
-
-
 def deliver_pending(rt: Runtime, *, page: int = 100, rng: random.Random | None = None) -> DeliveryReport:
-    rng = rng or random.Random()
-    now = rt.now()
-    report = DeliveryReport()
-    cursor = 0
-    while True:
-        batch = outbox.pending(now, after_id=cursor, limit=page)
-        if not batch:
-            return report
-        for alert in batch:
-            cursor = alert.id
-            with write_transaction():
-                claimed = outbox.claim(alert.id, now, now + timedelta(seconds=CLAIM_SECONDS))
-            if claimed:
-                _deliver(rt, alert, now, rng, report)
+    outbox = Outbox(due=alerts.pending, claim=alerts.claim, send=lambda alert, now: _send(rt, alert, now),
+                    sent=_sent, failed=lambda failure: _failed(rt, failure), log=log,
+                    describe=lambda alert: f"alert {alert.id} (appeal {alert.appeal_id})")
+    return drain(outbox, DeliveryReport(), now=rt.now(), max_attempts=rt.settings.delivery_max_attempts,
+                 page=page, rng=rng or random.Random())
 
 
 def outgoing(rt: Runtime, alert, now=None) -> OutgoingAlert:
@@ -93,31 +75,26 @@ def outgoing(rt: Runtime, alert, now=None) -> OutgoingAlert:
     )
 
 
-def _deliver(rt: Runtime, alert, now, rng, report: DeliveryReport) -> None:
+def _send(rt: Runtime, alert, now) -> str | None:
     sender = rt.senders.get(alert.channel)
-    try:
-        if sender is None:
-            raise DeliveryError(f"no sender configured for channel {alert.channel!r}")
-        receipt = sender.send(outgoing(rt, alert, now))
-    except DeliveryError as exc:
-        attempts = alert.attempts + 1
-        dead = exc.permanent or attempts >= rt.settings.delivery_max_attempts
-        with write_transaction():
-            outbox.mark_failed(alert.id, error=str(exc), dead=dead,
-                               next_attempt_at=None if dead else now + retry_delay(attempts, rng))
-            store.audit(now, "system", "alert.dead" if dead else "alert.retry", alert.appeal_id,
-                        alert=alert.id, attempts=attempts)
-            if dead:
-                _tell_administrator(rt, alert, str(exc), attempts, now)
-        report.dead += dead
-        report.failed += not dead
-        log.warning("alert %s (appeal %s): delivery failed, attempt %s%s: %s", alert.id, alert.appeal_id,
-                    attempts, ", dead-lettered" if dead else "", exc)
-        return
-    with write_transaction():
-        outbox.mark_sent(alert.id, now, receipt=str(receipt)[:2000] if receipt else None)
-        store.audit(now, "system", "alert.sent", alert.appeal_id, alert=alert.id, receipt=receipt)
-    report.sent += 1
+    if sender is None:
+        raise DeliveryError(f"отправка по каналу «{rt.policy_set.labels('channel', alert.channel)}» не настроена "
+                            "на сервере")
+    return sender.send(outgoing(rt, alert, now))
+
+
+def _sent(alert, receipt, now) -> None:
+    alerts.mark_sent(alert.id, now, receipt=str(receipt)[:2000] if receipt else None)
+    store.audit(now, "system", "alert.sent", alert.appeal_id, alert=alert.id, receipt=receipt)
+
+
+def _failed(rt: Runtime, failure: Failure) -> None:
+    alert, now = failure.row, failure.now
+    alerts.mark_failed(alert.id, error=str(failure.error), dead=failure.dead, next_attempt_at=failure.later)
+    store.audit(now, "system", "alert.dead" if failure.dead else "alert.retry", alert.appeal_id,
+                alert=alert.id, attempts=failure.attempts)
+    if failure.dead:
+        _tell_administrator(rt, alert, str(failure.error), failure.attempts, now)
 
 
 def _tell_administrator(rt: Runtime, alert, error: str, attempts: int, now) -> None:

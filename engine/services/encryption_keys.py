@@ -21,6 +21,7 @@ from pathlib import Path
 
 from engine.store import credentials as store
 from engine.store import encryption
+from engine.store import service_keys as service_key_store
 from engine.store.appeals import audit
 from engine.store.db import write_transaction
 
@@ -97,10 +98,12 @@ def _make_key_file(path: Path) -> None:
 class RotationReport:
     channels: int = 0
     values: int = 0
+    service_keys: int = 0  # the VK service key of the watch list (engine/store/service_keys.py)
 
 
 def rotate(now: datetime, *, actor: str = "admin") -> RotationReport:
-    """Re-encrypt every channel credential with the newest key (audited, no value shown)."""
+    """Re-encrypt every channel credential and the stored service keys with the newest key (audited, no
+    value shown)."""
     report = RotationReport()
     ring = encryption.key_ring()
     with write_transaction():
@@ -110,5 +113,10 @@ def rotate(now: datetime, *, actor: str = "admin") -> RotationReport:
                 store.replace_stored_credentials(name, resealed)
                 report.channels += 1
                 report.values += len(resealed)
-        audit(now, actor, "keys.rotated", None, channels=report.channels, values=report.values, keys=ring.size)
+        for name, sealed in service_key_store.stored().items():
+            service_key_store.replace_stored(name, ring.reseal(sealed))
+            report.service_keys += 1
+            report.values += 1
+        audit(now, actor, "keys.rotated", None, channels=report.channels, values=report.values, keys=ring.size,
+              service_keys=report.service_keys)
     return report

@@ -1,8 +1,9 @@
 """Alerts as staff read them: the outbox within the caller's scope, one alert, the dashboard's inbox,
 and acknowledging an alert (from the API or a staff page alike).
 
-A caller sees the alerts about appeals of the bodies they see (engine.services.access), and the
-alerts addressed to them as an official of the directory wherever the appeal is.
+A caller sees the alerts about appeals of the bodies they see (engine.services.access) and, for a
+sector head, of the appeals in her sector blocks, and the alerts addressed to them as an official of
+the directory wherever the appeal is.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from engine.store import appeals as appeal_store
 from engine.store import outbox
 from engine.store.db import write_transaction
 
-from .access import Caller, visible_bodies
+from .access import Caller, visible_bodies, visible_sectors
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -30,10 +31,12 @@ class AlertNotFound(LookupError):
     """No such alert, or none the caller may see (its existence is not revealed)."""
 
 
-def alert_scope(rt: Runtime, caller: Caller) -> tuple[frozenset[str], str | None] | None:
-    """None for callers who see every alert; else the bodies they see and their own official id."""
+def alert_scope(rt: Runtime, caller: Caller) -> tuple[frozenset[str], str | None, frozenset[str] | None] | None:
+    """None for callers who see every alert; else the bodies they see, their own official id and the
+    sector blocks whose appeals they see besides those bodies (a sector head's: an appeal's block comes
+    from its topic as well as its body), as the appeal lists scope them."""
     bodies = visible_bodies(caller, rt.policy_set.directory)
-    return None if bodies is None else (bodies, caller.official_id)
+    return None if bodies is None else (bodies, caller.official_id, visible_sectors(caller))
 
 
 def list_alerts(rt: Runtime, caller: Caller, *, status: str | None = None, recipient: str | None = None,
@@ -92,14 +95,14 @@ def offered_to(rt: Runtime, caller: Caller, alert) -> bool:
 def alert_inbox(bodies: frozenset[str] | None, *, size: int = INBOX_SIZE,
                 sectors: frozenset[str] | None = None) -> list:
     """The newest alerts nobody acknowledged and the sweep did not supersede, about appeals of
-    `bodies` (None: every body): at most `size`, from the latest INBOX_SCANNED alerts."""
+    `bodies` (None: every body) or of the sector blocks `sectors` — the scope GET /api/v1/alerts applies
+    (outbox.list_alerts) —: at most `size`, from the latest INBOX_SCANNED such alerts."""
+    scope = None if bodies is None else (bodies, None, sectors)
     found = []
-    for alert in outbox.list_alerts(status=None, recipient=None, appeal_id=None, limit=INBOX_SCANNED):
-        if alert.acknowledged_at is not None or alert.status == "superseded" or alert.appeal_id is None:
+    for alert in outbox.list_alerts(status=None, recipient=None, appeal_id=None, limit=INBOX_SCANNED,
+                                    acknowledged=False, scope=scope):
+        if alert.status == "superseded" or alert.appeal_id is None:
             continue  # a letter about several appeals (a digest) is not acknowledged itself
-        in_sector = bool(sectors) and alert.appeal.sector in sectors
-        if bodies is not None and alert.appeal.body not in bodies and not in_sector:
-            continue
         found.append(alert)
         if len(found) >= size:
             break

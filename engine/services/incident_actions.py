@@ -20,6 +20,7 @@ from engine.store.db import write_transaction
 
 from .action_errors import ActionInvalid, ActionRefused
 from .actions import apply_action, refusal
+from .incident_clocks import follow_incident, release_member
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -51,7 +52,8 @@ def _each_member(rt: Runtime, incident_id: int, caller, name: str, params: dict,
         incident = incident_store.get(incident_id)
         if incident is None:
             raise LookupError(incident_id)
-        for member in incident_store.members(incident_id):
+        # the first member last: its clocks are the incident's, and the others' follow them until answered
+        for member in sorted(incident_store.members(incident_id), key=lambda m: m.id == incident.lead):
             appeal = store.get_appeal(member.id, for_update=True)
             if take_first and appeal.status == "routed" and refusal("take", appeal.status, caller.role) is None:
                 apply_action(rt, appeal, "take", {}, caller, now)
@@ -65,6 +67,7 @@ def _each_member(rt: Runtime, incident_id: int, caller, name: str, params: dict,
         if not done:
             raise ActionRefused("ни одно обращение инцидента не допускает это действие: "
                                 + "; ".join(f"№{s['appeal_id']}: {s['reason']}" for s in skipped))
+        follow_incident(incident, now)  # clocks the answer started (the final answer's) follow the incident's
         incident_store.close_if_finished(incident, now)
     log.info("incident %s: %s by %s for %s members (%s left as they are)", incident_id, name, caller.actor,
              len(done), len(skipped))
@@ -74,7 +77,8 @@ def _each_member(rt: Runtime, incident_id: int, caller, name: str, params: dict,
 
 def detach_member(rt: Runtime, incident_id: int, appeal_id: int, reason: str, caller) -> dict:
     """Take an appeal out of the incident (it does not belong); audited with who and why. The appeal keeps
-    its assignment and clocks and is not grouped again by its place."""
+    its assignment, gets its own clocks back (counted from its own receipt, its ladder armed again) and is
+    not grouped again by its place."""
     if caller.role not in DETACHERS:
         raise ActionRefused("открепить обращение от инцидента может исполнитель, руководитель или администратор")
     reason = (reason or "").strip()
@@ -91,8 +95,10 @@ def detach_member(rt: Runtime, incident_id: int, appeal_id: int, reason: str, ca
         if appeal.id == incident.lead:
             raise ActionRefused("первое обращение инцидента открепить нельзя: по нему маршрутизирован инцидент")
         incident_store.set_member(appeal.id, None, now, place_key=None)
+        appeal.incident_id = None
+        released = release_member(rt, appeal, now)
         incident_store.refresh_counts(incident, now)
         store.audit(now, caller.actor, "appeal.detached_from_incident", appeal.id, origin=caller.origin,
-                    incident=incident.id, reason=reason)
+                    incident=incident.id, reason=reason, **({"clocks_own": released} if released else {}))
     return {"incident_id": incident_id, "appeal_id": appeal_id, "members": incident.members,
             "authors": incident.authors}

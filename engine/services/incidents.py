@@ -8,9 +8,13 @@ appeals received before it. Candidates come from indexes (m0028), never from a s
 The decision and its reasons are `engine.rulebook.incident_rules.assess_join` (data in
 rules/incidents.yaml); the reasons are kept in the audit line, as a routing decision's trace is.
 
+Before looking, routing holds a transaction-level lock on the place (PostgreSQL advisory lock on a
+hash of topic and place), so two workers never make two incidents for one place.
+
 The incident is routed once: its body, role, official and priority are those of its first member;
-a member routed elsewhere gets the incident's assignment (audited). Its priority rises by the rules
-of rules/incidents.yaml over the distinct authors, for every member.
+a member routed elsewhere gets the incident's assignment (audited), and its clocks follow the
+incident's (engine.services.incident_clocks). Its priority rises by the rules of
+rules/incidents.yaml over the distinct authors, for every member, and re-arms the incident's terms.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from engine.rulebook.incident_rules import PlaceFacts, assess_join
 from engine.store import appeals as store
 from engine.store import incidents as incident_store
 
+from .incident_clocks import follow_incident, rearm_for_priority
+
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
@@ -35,29 +41,61 @@ def place_key(municipality: str | None, street: Street | None) -> str | None:
     return f"{municipality}|{street.name}" if municipality and street else None
 
 
-def join_incident(rt: Runtime, record, now: datetime) -> int | None:
-    """Put a just-routed appeal into its incident (creating one with a lone matching appeal); the
-    incident's id, or None. Inside the caller's write transaction."""
-    rules = rt.policy_set.incidents
-    if rules is None or not rules.groups(record.topic) or not record.municipality:
+def lock_key(record) -> str | None:
+    """The key of the place lock routing takes before it looks for the appeal's incident: topic and
+    street; for a point (no street), topic and municipality — the box around a point can reach into
+    any neighbouring cell, so the municipality is the cell. None when the appeal is not grouped."""
+    place = _place(record)
+    if place is None:
+        return None
+    _, key, _ = place
+    return f"{record.topic}|{key}" if key is not None else f"{record.topic}|{record.municipality}|point"
+
+
+def lock_places(rt: Runtime, records) -> None:
+    """Take the place locks of these routed appeals at once (PostgreSQL; in one order, see
+    engine.store.incidents.lock_places) before any of them looks for its incident."""
+    if rt.policy_set.incidents is None:
+        return
+    incident_store.lock_places(key for key in (lock_key(r) for r in records
+                                               if rt.policy_set.incidents.groups(r.topic)) if key)
+
+
+def _place(record):
+    """(street, place key, point) of an appeal, or None when it names no place."""
+    if not record.municipality:
         return None
     street = street_of(record.address, record.text)
     key = place_key(record.municipality, street)
     point = (record.lat, record.long) if record.lat is not None and record.long is not None else None
-    if key is None and point is None:
+    return None if key is None and point is None else (street, key, point)
+
+
+def join_incident(rt: Runtime, record, now: datetime, *, locked: bool = False) -> int | None:
+    """Put a just-routed appeal into its incident (creating one with a lone matching appeal); the
+    incident's id, or None. Inside the caller's write transaction; `locked`: the caller holds the
+    place lock already (`lock_places`)."""
+    rules = rt.policy_set.incidents
+    if rules is None or not rules.groups(record.topic):
         return None
+    place = _place(record)
+    if place is None:
+        return None
+    street, key, point = place
+    if not locked:
+        incident_store.lock_places([lock_key(record)])
     words = topic_words(record.text, street)
-    if key is not None:
-        store.update_appeal(record, now, place_key=key)
     new = PlaceFacts(record.topic, record.municipality, street, record.lat, record.long, words,
                      record.received_at, record.received_at)
     area = box(point[0], point[1], rules.radius_m) if point and key is None else None
     since = record.received_at - rules.window
+    # an incident first reported after this appeal was received (routed out of order by two workers)
+    # is a candidate too, within the window
     for incident in incident_store.open_incidents(record.topic, place_key=key, municipality=record.municipality,
-                                                  box=area, since=since, until=record.received_at):
+                                                  box=area, since=since, until=record.received_at + rules.window):
         verdict = assess_join(rules, new, _incident_facts(incident), rt.policy_set.labels)
         if verdict.joined:
-            _add(rt, incident, record, words, verdict.reasons, now)
+            _add(rt, incident, [(record, words, verdict.reasons)], now, place_key=key)
             return incident.id
     for lone in incident_store.lone_appeals(record, record.topic, place_key=key, municipality=record.municipality,
                                             box=area, since=since):
@@ -71,9 +109,11 @@ def join_incident(rt: Runtime, record, now: datetime) -> int | None:
                 street=lone_street.name if lone_street else None, house=lone_street.house if lone_street else None,
                 address=lone.address or _address(lone_street), lat=lone.lat, long=lone.long,
                 words=other.words, now=now)
-            _add(rt, incident, lone, other.words, ("первое обращение инцидента",), now)
-            _add(rt, incident, record, words, verdict.reasons, now)
+            _add(rt, incident, [(lone, other.words, ("первое обращение инцидента",)),
+                                (record, words, verdict.reasons)], now, place_key=key)
             return incident.id
+    if key is not None:  # a lone appeal: later ones find it by its place
+        store.update_appeal(record, now, place_key=key)
     return None
 
 
@@ -93,33 +133,44 @@ def _address(street: Street | None) -> str | None:
     return f"ул. {street.name.title()}" + (f", {street.house}" if street.house else "")
 
 
-def _add(rt: Runtime, incident, record, words, reasons, now: datetime) -> None:
-    """The appeal becomes a member: the incident's assignment, its priority, the counts, the audit line."""
-    inherit = {}
-    if incident.lead != record.id and (record.body, record.role) != (incident.body, incident.role):
-        inherit = {"body": incident.body, "role": incident.role}
-        store.save_assignment(record, incident.body, incident.role, incident.official, now)
-    if incident.lead != record.id and _rank(incident.priority) > _rank(record.priority):
-        inherit["priority"] = incident.priority
-    incident_store.set_member(record.id, incident.id, now, **inherit)
-    for name, value in inherit.items():
-        setattr(record, name, value)
-    record.incident_id = incident.id
-    if len(incident.words) < MAX_TERMS:
-        incident.words = sorted(set(incident.words) | set(words))[:MAX_TERMS]
+def _add(rt: Runtime, incident, joining: list, now: datetime, *, place_key: str | None) -> None:
+    """The appeals (record, words, reasons) become members: the incident's assignment, its priority, its
+    clocks (engine.services.incident_clocks), then the counts, the audit lines and the priority rule."""
+    audits = []
+    for record, words, reasons in joining:
+        inherit = {}
+        if incident.lead != record.id and (record.body, record.role) != (incident.body, incident.role):
+            inherit = {"body": incident.body, "role": incident.role}
+            store.save_assignment(record, incident.body, incident.role, incident.official, now)
+        if incident.lead != record.id and _rank(incident.priority) > _rank(record.priority):
+            inherit["priority"] = incident.priority
+        columns = {**inherit, **({"place_key": place_key} if incident.lead != record.id and place_key else {})}
+        incident_store.set_member(record.id, incident.id, now, **columns)
+        for name, value in columns.items():
+            setattr(record, name, value)
+        record.incident_id = incident.id
+        followed = follow_incident(incident, now, members=[record.id]) if incident.lead != record.id else []
+        if len(incident.words) < MAX_TERMS:
+            incident.words = sorted(set(incident.words) | set(words))[:MAX_TERMS]
+        audits.append(store.audit_row(
+            now, "system", "appeal.joined_incident", record.id, incident=incident.id, lead=incident.lead,
+            reasons=list(reasons), **({"inherited": inherit} if inherit else {}),
+            **({"clocks_follow": {kind: due.isoformat() for _, _, kind, due in followed}} if followed else {})))
     incident_store.refresh_counts(incident, now)
-    store.audit(now, "system", "appeal.joined_incident", record.id, incident=incident.id, lead=incident.lead,
-                reasons=list(reasons), **({"inherited": inherit} if inherit else {}))
     raised = rt.policy_set.incidents.priority_for(
         {"incident_authors": incident.authors, "incident_members": incident.members, "topic": incident.topic,
          "municipality": incident.municipality, "priority": incident.priority}, incident.priority)
     if raised is not None:
         priority, rule = raised
         changed = incident_store.set_priority(incident, priority, now)
-        if record.id in changed:
-            record.priority = priority
-        for appeal_id in changed:
-            store.audit(now, "system", "incident.priority_raised", appeal_id, incident=incident.id,
-                        lead=incident.lead, priority=priority, rule=rule, authors=incident.authors)
-    log.info("appeal %s joined incident %s (%s members, %s authors)", record.id, incident.id, incident.members,
-             incident.authors)
+        for record, _, _ in joining:
+            if record.id in changed:
+                record.priority = priority
+        audits += [store.audit_row(now, "system", "incident.priority_raised", appeal_id, incident=incident.id,
+                                   lead=incident.lead, priority=priority, rule=rule, authors=incident.authors)
+                   for appeal_id in changed]
+    store.audit_many(audits)
+    if raised is not None:
+        rearm_for_priority(rt, incident, raised[0], raised[1], now)
+    log.info("appeals %s joined incident %s (%s members, %s authors)", [r.id for r, _, _ in joining], incident.id,
+             incident.members, incident.authors)

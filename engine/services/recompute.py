@@ -7,7 +7,9 @@ for the clock (amount with the appeal's category override, non-working-day rule,
 limit), keeps the extension and the pause credit the clock earned, counts the due time from the
 start with the body's current calendar, and re-pins the versions. A clock whose policy no longer
 has its kind keeps its own term and only takes the new calendar; a clock whose basis changed is
-left alone and reported. A moved due time bumps ``deadline_version`` and re-arms the ladder.
+left alone and reported. A moved due time bumps ``deadline_version`` and re-arms the ladder; the
+clocks of incident members that follow a moved clock take its new due time (a follower's own due
+time is not recomputed while it follows).
 A hard cap (calendar hours from receipt) is fixed when the clock is created: a recomputed due
 time never passes it, and a clock still waiting for the interim answer stays due at its cap.
 """
@@ -25,6 +27,7 @@ from engine.domain.deadlines import bounded
 from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 
+from . import incident_clocks
 from .escalation import rearm_clock
 
 if TYPE_CHECKING:
@@ -116,6 +119,8 @@ def _plan(rt: Runtime, clock, now, calendars, report) -> tuple[dict, datetime] |
         "calendar_version": cal.version,
         "provisional_years": term_provisional(clock.basis, clock.started_at, due, cal),
     }
+    if getattr(clock, "follows", None) is not None:
+        due = clock.due_at  # a member's clock follows its incident's (engine.services.incident_clocks)
     if due == clock.due_at and all(getattr(clock, name) == value for name, value in changes.items()):
         report.unchanged += 1
         return None
@@ -153,3 +158,4 @@ def _apply(rt: Runtime, planned, now, actor: str, reason: str) -> None:
         if moved:
             rearm_clock(rt, SimpleNamespace(**{**vars(clock), **changes, "deadline_version": version}), now)
     clock_store.audit_many(events)
+    incident_clocks.clocks_moved(rt, [clock.id for clock, changes, _ in planned if "due_at" in changes], now)

@@ -12,6 +12,8 @@ of each route, once each, never lost.
   Our own pacer's «not yet» (engine.replies.pacing.Deferred) sends nothing and costs no attempt.
 - Refused for good (comments closed, the bot blocked) or out of attempts: dead-lettered with the reason in
   Russian; the administrators are told.
+
+The claim, the retries and the dead letter are engine.services.outbox_drain's, as for staff alerts.
 - The channel's credentials refused (VK 5, Telegram 401, no token): dead-lettered, and the
   administrators get ONE alert per channel and token, however many replies fail on it.
 """
@@ -22,21 +24,19 @@ import hashlib
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from engine.alerts.message import DeliveryError
 from engine.replies.message import OutgoingReply
-from engine.replies.pacing import Deferred
 from engine.store import appeals as store
 from engine.store import author_messages
-from engine.store.db import write_transaction
 from engine.wording.labels import LABELS
 from engine.wording.notices import reply_dead_letter
 
 from .credentials import find_channel
-from .delivery import ADMIN_ROLE, CLAIM_SECONDS, DEAD_LETTER_LEVEL, retry_delay
+from .delivery import ADMIN_ROLE, DEAD_LETTER_LEVEL
 from .notify import enqueue_for
+from .outbox_drain import Failure, Outbox, drain
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -53,20 +53,11 @@ class ReplyReport:
 
 
 def deliver_replies(rt: Runtime, *, page: int = 100, rng: random.Random | None = None) -> ReplyReport:
-    rng = rng or random.Random()
-    now = rt.now()
-    report = ReplyReport()
-    cursor = 0
-    while True:
-        batch = author_messages.due(now, after_id=cursor, limit=page)
-        if not batch:
-            return report
-        for message in batch:
-            cursor = message.id
-            with write_transaction():
-                claimed = author_messages.claim(message.id, now, now + timedelta(seconds=CLAIM_SECONDS))
-            if claimed:
-                _deliver(rt, message, now, rng, report)
+    outbox = Outbox(due=author_messages.due, claim=author_messages.claim, send=lambda message, now: _send(rt, message),
+                    sent=_sent, failed=lambda failure: _failed(rt, failure), postpone=author_messages.postpone,
+                    log=log, describe=lambda message: f"reply {message.id} of appeal {message.appeal_id}")
+    return drain(outbox, ReplyReport(), now=rt.now(), max_attempts=rt.settings.delivery_max_attempts,
+                 page=page, rng=rng or random.Random())
 
 
 def outgoing(rt: Runtime, message, channel) -> OutgoingReply:
@@ -89,49 +80,31 @@ def outgoing(rt: Runtime, message, channel) -> OutgoingReply:
     )
 
 
-def _deliver(rt: Runtime, message, now, rng, report: ReplyReport) -> None:
+def _send(rt: Runtime, message):
     sender = rt.reply_senders.get(message.route)
-    channel_name = store.get_appeal(message.appeal_id).channel
-    channel = find_channel(channel_name)
-    try:
-        if sender is None:
-            raise DeliveryError(f"ответы по маршруту «{LABELS('route', message.route)}» не отправляются",
-                                permanent=True)
-        receipt = sender.send(outgoing(rt, message, channel))
-    except Deferred as exc:
-        with write_transaction():
-            author_messages.postpone(message.id, now + timedelta(seconds=exc.retry_after))
-        report.deferred += 1
-        return
-    except DeliveryError as exc:
-        _failed(rt, message, channel_name, channel, exc, now, rng, report)
-        return
-    with write_transaction():
-        author_messages.mark_sent(message.id, now, platform_id=receipt.platform_id)
-        store.audit(now, "system", "reply.sent", message.appeal_id, message=message.id, message_kind=message.kind,
-                    route=message.route, platform_id=receipt.platform_id)
-    report.sent += 1
+    channel = find_channel(store.get_appeal(message.appeal_id).channel)
+    if sender is None:
+        raise DeliveryError(f"ответы по маршруту «{LABELS('route', message.route)}» не отправляются",
+                            permanent=True)
+    return sender.send(outgoing(rt, message, channel))
+
+
+def _sent(message, receipt, now) -> None:
+    author_messages.mark_sent(message.id, now, platform_id=receipt.platform_id)
+    store.audit(now, "system", "reply.sent", message.appeal_id, message=message.id, message_kind=message.kind,
+                route=message.route, platform_id=receipt.platform_id)
     log.info("reply %s of appeal %s delivered (%s)", message.id, message.appeal_id, message.route)
 
 
-def _failed(rt: Runtime, message, channel_name: str, channel, exc: DeliveryError, now, rng,
-            report: ReplyReport) -> None:
-    attempts = message.attempts + 1
-    dead = exc.permanent or attempts >= rt.settings.delivery_max_attempts
-    later = None
-    if not dead:
-        later = now + max(retry_delay(attempts, rng), timedelta(seconds=exc.retry_after or 0))
-    with write_transaction():
-        author_messages.mark_failed(message.id, error=str(exc), next_attempt_at=later, dead=dead)
-        store.audit(now, "system", "reply.dead" if dead else "reply.retry", message.appeal_id, message=message.id,
-                    message_kind=message.kind, route=message.route, attempts=attempts, error=str(exc)[:500],
-                    **({"retry_at": later.isoformat()} if later else {}))
-        if dead:
-            _tell_administrator(rt, message, channel_name, channel, exc, attempts, now)
-    report.dead += dead
-    report.failed += not dead
-    log.warning("reply %s of appeal %s: delivery failed, attempt %s%s: %s", message.id, message.appeal_id, attempts,
-                ", dead-lettered" if dead else "", exc)
+def _failed(rt: Runtime, failure: Failure) -> None:
+    message, exc, now, later = failure.row, failure.error, failure.now, failure.later
+    author_messages.mark_failed(message.id, error=str(exc), next_attempt_at=later, dead=failure.dead)
+    store.audit(now, "system", "reply.dead" if failure.dead else "reply.retry", message.appeal_id,
+                message=message.id, message_kind=message.kind, route=message.route, attempts=failure.attempts,
+                error=str(exc)[:500], **({"retry_at": later.isoformat()} if later else {}))
+    if failure.dead:
+        channel_name = store.get_appeal(message.appeal_id).channel
+        _tell_administrator(rt, message, channel_name, find_channel(channel_name), exc, failure.attempts, now)
 
 
 def _tell_administrator(rt: Runtime, message, channel_name: str, channel, exc: DeliveryError, attempts: int,

@@ -22,8 +22,10 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from engine.domain.vocabulary import MONITOR_CHANNEL
 from engine.store import answers as answer_store
 from engine.store import appeals as store
+from engine.store import author_messages
 
 from . import clocks
 from .access import visible_bodies
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 REVIEWERS = ("curator", "manager", "admin")  # approve or return a draft, put on control or take off it
 FIRST_CLOCKS = ("first_response", "interim_answer", "notice")
 KINDS = ("interim", "final")
+HAND_PUBLISHED_ANSWER = "answer_counts_when_published"  # a reply task's detail: the answer it carries
 
 
 def answer(rt: Runtime, appeal, params, caller, now: datetime) -> dict:
@@ -63,30 +66,48 @@ def answer(rt: Runtime, appeal, params, caller, now: datetime) -> dict:
 
 def publish_answer(rt: Runtime, appeal, record, caller, now: datetime, *, text: str | None = None,
                    reviewed_by: str | None = None) -> dict:
-    """Publish an answer: from now on it counts (see the module's docstring); in the caller's transaction."""
+    """Publish an answer: from now on it counts (see the module's docstring); in the caller's transaction.
+
+    An appeal on control from a watched VK wall our community cannot write on, whose answer is therefore a
+    reply task an operator posts by hand, keeps its clocks running and stays in ``answer_review`` until the task is
+    marked «опубликовано вручную»; ``answer_took_effect`` then stops them at the moment of publication."""
     text = text or record.text
     answer_store.mark_published(record, text, now, reviewed_by=reviewed_by)
-    reviewed = " (после проверки ЦУР)" if reviewed_by else ""
     result: dict = {"kind": record.kind, "text": text, "answer_id": record.id}
     reply_kind = f"{record.kind}_answer"  # to the resident on their channel, queued in this transaction
     queued = announce(rt, appeal, reply_kind, now, fields={"answer": text},
                       key=f"appeal:{appeal.id}:{reply_kind}:{record.id}", actor=caller.actor)
     if queued is not None:
         result["author_message"] = queued.id
+    if appeal.on_control and appeal.channel == MONITOR_CHANNEL and queued is not None and queued.status == "manual":
+        author_messages.add_details(queued.id, {HAND_PUBLISHED_ANSWER: record.id})
+        store.update_appeal(appeal, now, status="answer_review")
+        result["published_by_hand_pending"] = queued.id
+        log.info("appeal %s: answer %s counts once reply task %s is published by hand", appeal.id, record.id,
+                 queued.id)
+        return result
+    return result | answer_took_effect(rt, appeal, record, caller.actor, now, reviewed_by=reviewed_by)
+
+
+def answer_took_effect(rt: Runtime, appeal, record, actor: str, now: datetime, *,
+                       reviewed_by: str | None = None) -> dict:
+    """The resident has the answer from ``now`` on: the clocks and the status follow (the module's docstring).
+    Called at publication, or when the operator marks the answer's reply task published by hand."""
+    reviewed = " (после проверки ЦУР)" if reviewed_by else ""
     if record.kind == "interim":
         why = "промежуточный ответ дан" + reviewed
-        stopped = _stop(rt, appeal, caller, now, why, FIRST_CLOCKS)
-        started = clocks.start_waiting(rt, appeal, now, actor=caller.actor, reason=why)
+        stopped = clocks.stop_clocks(rt, appeal, now, actor=actor, reason=why, kinds=FIRST_CLOCKS)
+        started = clocks.start_waiting(rt, appeal, now, actor=actor, reason=why)
         if appeal.status == "answer_review":
             store.update_appeal(appeal, now, status="in_progress")
-        result.update(clocks_stopped=stopped,
-                      clocks_started=[{"kind": e["clock"], "due_utc": e["due"]} for e in started])
-        return result
-    started = clocks.start_waiting(rt, appeal, now, actor=caller.actor, pending=False,
+        return {"clocks_stopped": stopped,
+                "clocks_started": [{"kind": e["clock"], "due_utc": e["due"]} for e in started]}
+    result: dict = {}
+    started = clocks.start_waiting(rt, appeal, now, actor=actor, pending=False,
                                    reason="окончательный ответ дан без промежуточного" + reviewed)
-    stopped = _stop(rt, appeal, caller, now, "ответ по существу дан" + reviewed)
+    result["clocks_stopped"] = clocks.stop_clocks(rt, appeal, now, actor=actor,
+                                                  reason="ответ по существу дан" + reviewed)
     store.update_appeal(appeal, now, status="answered")
-    result["clocks_stopped"] = stopped
     if started:
         result["without_interim"] = [e["clock"] for e in started]
     return result
@@ -139,10 +160,6 @@ def release_control(rt: Runtime, appeal, params, caller, now: datetime) -> dict:
         raise ActionRefused("обращение не на контроле")
     store.update_appeal(appeal, now, on_control=False)
     return {"on_control": False, "reason": (params.get("reason") or "").strip() or None}
-
-
-def _stop(rt: Runtime, appeal, caller, now, reason: str, kinds: tuple[str, ...] | None = None) -> list[str]:
-    return clocks.stop_clocks(rt, appeal, now, actor=caller.actor, reason=reason, kinds=kinds)
 
 
 def answers_view(appeal_id: int) -> list[dict]:

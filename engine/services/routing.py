@@ -32,7 +32,7 @@ from engine.store import search as search_index
 from engine.store.db import database, write_transaction
 
 from .escalation import clock_facts, first_check
-from .incidents import join_incident
+from .incidents import join_incident, lock_places
 from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
@@ -233,8 +233,10 @@ def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: da
         changes.update(status="routed", registered_at=now, updated_at=now, next_routing_at=None, last_error=None)
         for name, value in changes.items():
             setattr(p.record, name, value)
+    lock_places(rt, [p.record for p in plans])  # every place of the batch at once, in one order
+    for p in plans:
         search_index.index_appeal(p.record.id, document_terms(p.record.text, p.record.address, p.record.author_name))
-        join_incident(rt, p.record, now)
+        join_incident(rt, p.record, now, locked=True)
         notify_now(rt, p.record, p.decision, now)
         announce(rt, p.record, "acknowledgement", now, channels=channels)
 

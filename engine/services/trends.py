@@ -1,6 +1,7 @@
 """The centre's picture of the region (/analytics, GET /api/v1/reports/trends): appeals per week by topic
-and by municipality with the change against the previous period of the same length, the addresses that
-keep coming back, answer compliance by body month by month, the on-time panel and the map's points.
+and by municipality with the change against the previous period of the same length, the top recurring
+problems (the incidents grouping found and the addresses that keep coming back), answer compliance by
+body month by month, the on-time panel and the map's points.
 
 Periods are local days of the region (the directory's time zone); weeks start on the period's first
 day. Only appeals in the caller's scope count (``bodies`` and ``sectors`` from engine.services.access).
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 MAX_WEEKS = 106  # two years
 DEFAULT_WEEKS = 12
 REPEATS_LISTED = 15
+INCIDENTS_LISTED = 15
+INCIDENTS_READ = 200  # incidents read at a time while the caller's scope picks the ones listed
 POINTS_LISTED = 5000
 MAP_FILE = Path("map") / "altai-krai.geojson"
 ON_TIME_FORMULA = "on_time = (on_time_closed + open_on_track) / (closed + open_overdue + open_on_track)"
@@ -116,6 +119,7 @@ def trends_report(rt: Runtime, *, first: date, last: date, bodies: frozenset[str
             for m, address, topic, n, authors, first_at, last_at in store.repeated_addresses(
                 start, end, limit=REPEATS_LISTED, **scope)
         ],
+        "incidents": _incidents(rt, start, end, bodies, sectors),
         "sla_by_body": _sla_by_month(rt, first, last, zone, now, scope),
         "returned_answers": _returned(rt, start, end, previous_start, bodies),
         "on_time": _on_time(rt, start, end, now, scope),
@@ -125,6 +129,40 @@ def trends_report(rt: Runtime, *, first: date, last: date, bodies: frozenset[str
             "municipalities": dict(sorted(current_places.items())),
         },
     }
+
+
+def _incidents(rt: Runtime, start: datetime, end: datetime, bodies: frozenset[str] | None,
+               sectors: frozenset[str] | None) -> list[dict]:
+    """The top recurring problems that grouping found: incidents with a report in the period, the most
+    distinct authors first (then members, then the latest report), those the caller may open (the scope of
+    engine.services.incident_views: the incident's body, or its sector block by topic and body)."""
+    labels, policy = rt.policy_set.labels, rt.policy_set
+    place_names = _place_names(rt)
+    found: list[dict] = []
+    offset = 0
+    while len(found) < INCIDENTS_LISTED:
+        batch = store.incidents_reported(start, end, limit=INCIDENTS_READ, offset=offset)
+        for incident in batch:
+            if bodies is not None and incident.body not in bodies and not (
+                    sectors and policy.sector_of(incident.topic, incident.body) in sectors):
+                continue
+            found.append({
+                "id": incident.id, "members": incident.members, "authors": incident.authors,
+                "municipality": incident.municipality,
+                "municipality_name": place_names.get(incident.municipality, incident.municipality or ""),
+                "address": incident.address or "", "topic": incident.topic,
+                "topic_name": labels("topic", incident.topic),
+                "body": incident.body, "body_name": labels("body", incident.body) if incident.body else "",
+                "status": incident.status, "status_name": labels("incident_status", incident.status),
+                "first": incident.first_report_at.isoformat(), "last": incident.last_report_at.isoformat(),
+                "link": f"{rt.settings.public_url}/incidents/{incident.id}",
+            })
+            if len(found) == INCIDENTS_LISTED:
+                break
+        if len(batch) < INCIDENTS_READ:
+            break
+        offset += INCIDENTS_READ
+    return found
 
 
 def _split(rows) -> tuple[dict[str, int], dict[str, int]]:
@@ -204,10 +242,25 @@ def _on_time_line(body: str, name: str, counts) -> dict:
             "share": round((on_time + on_track) / denominator, 4) if denominator else None}
 
 
-def trends_csv(report: dict) -> str:
-    """The weekly counts, one row per week and topic or municipality (the shape a spreadsheet pivots)."""
+CSV_PARTS = ("weeks", "problems")
+
+
+def trends_csv(report: dict, part: str = "weeks") -> str:
+    """``weeks``: the weekly counts, one row per week and topic or municipality (the shape a spreadsheet
+    pivots); ``problems``: the top recurring problems, the incidents (most authors first) then the repeated
+    addresses (most appeals first), one row each."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    if part == "problems":
+        writer.writerow(["kind", "incident_id", "municipality", "address", "topic", "body", "status", "appeals",
+                         "authors", "first", "last", "link"])
+        for i in report["incidents"]:
+            writer.writerow(["incident", i["id"], i["municipality"] or "", i["address"], i["topic"], i["body"] or "",
+                             i["status"], i["members"], i["authors"], i["first"], i["last"], i["link"]])
+        for r in report["repeats"]:
+            writer.writerow(["address", "", r["municipality"] or "", r["address"], r["topic"] or "", "", "",
+                             r["appeals"], r["authors"], r["first"], r["last"], ""])
+        return out.getvalue()
     writer.writerow(["week_start", "week_end", "dimension", "code", "appeals"])
     for week in report["weeks"]:
         for dimension, counts in (("topic", week["by_topic"]), ("municipality", week["by_municipality"])):
@@ -217,7 +270,7 @@ def trends_csv(report: dict) -> str:
 
 
 def region_map(rt: Runtime) -> RegionMap:
-    """The region's schematic map from the rules folder (rules/map/altai-krai.geojson)."""
+    """The region's map from the rules folder (rules/map/altai-krai.geojson): the real outline, approximate areas."""
     return _load_map(str(Path(rt.settings.rules_dir) / MAP_FILE))
 
 

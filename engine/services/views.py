@@ -80,6 +80,8 @@ def clock_view(rt: Runtime, clock, now) -> dict:
         "cap_utc": iso(clock.cap_at),
         "stopped_at": iso(clock.stopped_at),
         "breached": bool(clock.breached_at) or overdue,
+        # an incident member's clock that takes its incident's due time, pause and breach (incident_clocks.py)
+        "follows_incident": getattr(clock, "follows", None) is not None,
         "remaining_working_seconds": int(remaining.total_seconds()) if remaining is not None else None,
         "paused_since": iso(clock.paused_since),
         "paused_total_seconds": clock.paused_total_seconds,

@@ -1,11 +1,12 @@
 """The ``watch`` job: read the watched VK walls with the service key and turn complaints into appeals.
 
-Per run, for every wall that is due (``every_seconds`` after its last reading): the newest posts
-(``wall.get``, one ``execute`` for all due walls; further pages until the wall's cursor is reached, at
-most ``MAX_PAGES``), then the comments of the posts still followed (posted within ``COMMENT_DAYS``) whose
-comment count changed, from the last comment seen on (``wall.getComments`` with ``start_comment_id``,
-``thread_items_count`` 10, ``execute`` batches of 25). Items are read oldest first; at most
-``MAX_ITEMS`` per wall and run, the rest the next run (the cursors say where reading stopped).
+Per run, for every wall that is due (``every_seconds`` after its last reading): the first page of posts
+(``wall.get``, one ``execute`` for all due walls), then the oldest unread posts, at most
+``APPEALS_WATCH_ITEMS_PER_RUN`` (engine/monitor/vk_posts.py: a worker that was down catches up by id
+over several runs, nothing skipped), then, with what is left of that number, the new comments and
+replies of the posts still followed (posted within ``COMMENT_DAYS``) whose comment count changed, whole
+threads included (engine/monitor/vk_comments.py: a cursor per post and per thread, ``execute`` batches
+of 25). The cursors move only over what was read; the rest is read on the next runs.
 
 Every new post or comment (not the community's own) is judged by the complaint stage. A complaint is
 stored as an appeal of the ``monitor`` channel (of the community's own VK channel when the wall is a
@@ -28,25 +29,26 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.domain.vocabulary import MONITOR_CHANNEL
 from engine.monitor.complaints import Judgement, load_stage
+from engine.monitor.vk_comments import PostComments, read_comments
+from engine.monitor.vk_posts import comment_counts, oldest_unread
 from engine.monitor.vk_reader import Call, KeyRefused, ReadError, Throttled, VkWallReader, WallClosed
 from engine.store import watch as store
 from engine.store.db import write_transaction
 
 from .channel_events import receive_from_channel
 from .credentials import list_channels
+from .service_key import KeyInvalid, service_key
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "monitor"
+CHANNEL = MONITOR_CHANNEL
 PAGE = 100
-MAX_PAGES = 5
-MAX_ITEMS = 500
 COMMENT_DAYS = 7
-THREAD_ITEMS = 10
 
 
 Verdict = Judgement  # what a judge says of a text: complaint or not, the score, the words found
@@ -93,40 +95,40 @@ def _closed(wall, refused: WallClosed, now: datetime, report: PollReport) -> Non
 
 def _read_wall(rt, reader, judge, wall, page: dict, now: datetime, report: PollReport) -> None:
     window = now - timedelta(days=COMMENT_DAYS)
-    posts = _new_posts(reader, wall, page, window)
-    todo = posts[:MAX_ITEMS]
+    limit = rt.settings.watch_items_per_run
+    seen = wall.last_post_id
+    todo, unread = oldest_unread(reader, wall.owner_id, page,
+                                 lambda p: p["id"] <= seen if seen is not None else _date(p, window) < window, limit)
+    if unread > len(todo):
+        log.info("watch %s: %s unread posts, %s read now, the rest on the next runs", wall.id, unread, len(todo))
     items = [_item(wall, post, None) for post in todo]
     followed = store.followed_posts(wall.id, window)
-    shown = {p["id"]: p for p in page.get("items", [])}
-    # comments of the posts followed before, where VK shows a new count (or the post is off the first page)
-    changed = [row for row in followed.values()
-               if row.post_id not in shown or shown[row.post_id].get("comments", {}).get("count") != row.comment_count]
+    shown = {p["id"]: _comment_count(p) for p in page.get("items", []) + todo}
+    unlisted = [post_id for post_id in followed if post_id not in shown]
+    shown |= comment_counts(reader, wall.owner_id, unlisted) if unlisted else {}
+    # followed posts where VK shows a new comment count (a post VK no longer shows is not read)
+    changed = [row for row in followed.values() if row.post_id in shown and shown[row.post_id] != row.comment_count]
     new_rows = [(post, _date(post, now)) for post in todo if _date(post, now) >= window]
-    calls = [_comments_call(wall.owner_id, row.post_id, row.last_comment_id) for row in changed]
-    calls += [_comments_call(wall.owner_id, post["id"], 0) for post, _ in new_rows]
-    answers = reader.batch(calls) if calls else []
-    cursors: dict[int, tuple[int, int]] = {}
-    last_ids = {row.post_id: row.last_comment_id for row in changed} | {post["id"]: 0 for post, _ in new_rows}
-    for call, answer in zip(calls, answers, strict=True):
-        post_id = int(call.params["post_id"])
-        if isinstance(answer, WallClosed):
-            continue
-        comments = [c for c in _flatten(answer.get("items", [])) if c["id"] > last_ids[post_id]]
-        comments.sort(key=lambda c: c["id"])
-        room = max(MAX_ITEMS - len(items), 0)
-        taken = comments[:room]
-        items += [_item(wall, {"id": post_id}, c) for c in taken]
-        top = max([c["id"] for c in taken], default=last_ids[post_id])
-        count = answer.get("count", 0) if len(taken) == len(comments) else -1  # -1: more to read next run
-        cursors[post_id] = (top, count)
+    threads = store.threads_of([row.id for row in changed])
+    states = [PostComments(row.post_id, row.last_comment_id, row.comment_count, threads.get(row.id, {}))
+              for row in changed]
+    states += [PostComments(post["id"], 0, -1) for post, _ in new_rows if _comment_count(post)]
+    budget = limit - len(items)
+    comments = read_comments(reader, wall.owner_id, states, budget) if states and budget > 0 else []
+    for read in comments:
+        items += [_item(wall, {"id": read.post_id}, c) for c in read.items]
     made, chatter = _store_items(rt, judge, wall, items, report)
     with write_transaction():
-        for post, posted_at in new_rows:
-            store.follow_post(wall.id, post["id"], posted_at)
+        for post, posted_at in new_rows:  # comments not read yet: −1, read on the next run
+            store.follow_post(wall.id, post["id"], posted_at, comment_count=-1 if _comment_count(post) else 0)
         rows = store.followed_posts(wall.id, window)
-        for post_id, (top, count) in cursors.items():
-            if post_id in rows:
-                store.set_post_cursor(rows[post_id].id, last_comment_id=top, comment_count=count)
+        for read in comments:
+            if read.post_id not in rows or read.closed is not None:
+                continue
+            row = rows[read.post_id]
+            store.set_post_cursor(row.id, last_comment_id=read.last_comment_id, comment_count=read.comment_count)
+            for comment_id, (last_reply_id, reply_count) in read.threads.items():
+                store.set_thread(row.id, comment_id, last_reply_id=last_reply_id, reply_count=reply_count)
         store.forget_posts_before(wall.id, window)
         last = max([p["id"] for p in todo], default=None)
         store.set_wall(wall.id, polled_at=now, next_poll_at=now + timedelta(seconds=wall.every_seconds),
@@ -134,40 +136,8 @@ def _read_wall(rt, reader, judge, wall, page: dict, now: datetime, report: PollR
         store.count_read(wall.id, read=len(items), complaints=made, chatter=chatter)
 
 
-def _new_posts(reader, wall, page: dict, window: datetime) -> list[dict]:
-    """The posts after the wall's cursor (the first reading: of the comment window), oldest first."""
-    seen = wall.last_post_id
-    found, offset = [], 0
-    while True:
-        items = page.get("items", [])
-        fresh = [p for p in items if (p["id"] > seen if seen is not None else _date(p, window) >= window)]
-        found += fresh
-        reached = any((p["id"] <= seen if seen is not None else _date(p, window) < window)
-                      for p in items if not p.get("is_pinned"))
-        offset += PAGE
-        if reached or len(items) < PAGE or offset >= PAGE * MAX_PAGES:
-            if not reached and len(items) == PAGE:
-                log.warning("watch %s: more than %s new posts; the older ones are not read", wall.id, offset)
-            break
-        page = reader.call("wall.get", {"owner_id": wall.owner_id, "count": PAGE, "offset": offset})
-    unique = {p["id"]: p for p in found}
-    return [unique[i] for i in sorted(unique)]
-
-
-def _comments_call(owner_id: int, post_id: int, last_comment_id: int) -> Call:
-    params = {"owner_id": owner_id, "post_id": post_id, "count": PAGE, "sort": "asc",
-              "thread_items_count": THREAD_ITEMS}
-    if last_comment_id:
-        params["start_comment_id"] = last_comment_id + 1
-    return Call("wall.getComments", params)
-
-
-def _flatten(comments: list[dict]) -> list[dict]:
-    out = []
-    for comment in comments:
-        out.append(comment)
-        out += (comment.get("thread") or {}).get("items") or []
-    return out
+def _comment_count(post: dict) -> int:
+    return int((post.get("comments") or {}).get("count") or 0)
 
 
 def _date(item: dict, fallback: datetime) -> datetime:
@@ -256,16 +226,40 @@ def judge_for(rt: Runtime) -> Callable[[str], Judgement] | None:
 
 
 def watch_walls(rt: Runtime) -> PollReport | None:
-    """The worker's ``watch`` job: nothing without a service key or without the complaint stage."""
-    if not rt.settings.vk_service_token:
+    """The worker's ``watch`` job: nothing without a service key (said once, in Russian, while walls wait)
+    or without the complaint stage. Walls kept by name are resolved first."""
+    from engine.services.watching import reader, resolve_named
+
+    try:
+        key = service_key(rt)
+    except KeyInvalid as exc:
+        _say_once(f"наблюдение за стенами VK выключено: APPEALS_VK_SERVICE_TOKEN не подходит: {exc}")
         return None
+    if not key:
+        if store.every():
+            _say_once("наблюдение за стенами VK выключено: не задан сервисный ключ VK (appeals watch key set "
+                      "или APPEALS_VK_SERVICE_TOKEN); стены из списка не читаются")
+        return None
+    _said.clear()
     judge = judge_for(rt)
     if judge is None:
         log.warning("watch: rules/%s is missing; the watched walls are not read", "routing/monitoring.yaml")
         return None
-    from engine.services.watching import reader
+    vk = reader(rt, key)
+    try:
+        resolve_named(rt, vk)
+    except (Throttled, KeyRefused) as exc:
+        log.warning("watch: names not resolved: %s", exc)
+    return poll_walls(rt, vk, judge)
 
-    return poll_walls(rt, reader(rt), judge)
+
+_said: set[str] = set()  # what the job said about being off, once per process until a key appears
+
+
+def _say_once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        log.warning("%s", message)
 
 
 __all__ = ["CHANNEL", "PollReport", "ReadError", "Verdict", "poll_walls", "watch_walls"]

@@ -1,17 +1,23 @@
-"""The watch list: which public VK walls the centre reads (``appeals watch``, /api/v1/watch)."""
+"""The watch list: which public VK walls the centre reads (``appeals watch``, /api/v1/watch).
+
+A wall is added by its screen name or id. With a VK service key (engine.services.service_key) the name
+is resolved at once, so a name VK does not know is refused then; without one the wall is kept by name
+(its owner id empty) and the watch job resolves it on its first run with a key (``resolve_named``)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from engine.monitor.vk_reader import ReadError, VkWallReader
+from engine.monitor.vk_reader import KeyRefused, ReadError, Throttled, VkWallReader
 from engine.replies.pacing import Pacer
 from engine.store import appeals as appeal_store
 from engine.store import watch as store
 from engine.store.db import write_transaction
+
+from .service_key import service_key
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -20,6 +26,7 @@ _TARGET = re.compile(r"vk:(?:https?://(?:m\.)?vk\.com/)?([A-Za-z0-9_.]{1,100}|-?
 _EVERY = re.compile(r"(\d{1,5})\s*([smhмчс]?)")
 _UNIT = {"": 60, "m": 60, "м": 60, "s": 1, "с": 1, "h": 3600, "ч": 3600}
 MIN_EVERY, MAX_EVERY = 60, 86400
+UNRESOLVED = "ещё не найдена в VK: нужен сервисный ключ VK (appeals watch key set)"
 
 
 class WatchError(ValueError):
@@ -30,7 +37,7 @@ class WatchError(ValueError):
 class WatchView:
     id: int
     target: str
-    owner_id: int
+    owner_id: int | None  # None: known by name only, resolved once a service key is configured
     title: str | None
     municipality: str | None
     every_seconds: int
@@ -58,8 +65,9 @@ def parse_every(text: str) -> int:
     return seconds
 
 
-def reader(rt: Runtime) -> VkWallReader:
-    return VkWallReader(rt.settings.vk_api_url, rt.settings.vk_service_token, Pacer(max_wait=30.0),
+def reader(rt: Runtime, key: str | None = None) -> VkWallReader:
+    """A reader with the service key (the stored one unless ``key`` is given)."""
+    return VkWallReader(rt.settings.vk_api_url, key if key is not None else service_key(rt), Pacer(max_wait=30.0),
                         calls_per_second=rt.settings.vk_service_calls_per_second)
 
 
@@ -87,15 +95,22 @@ def _group_title(vk: VkWallReader, group_id: int) -> str | None:
 
 
 def add_watch(rt: Runtime, target: str, *, municipality: str | None, every: str, actor: str,
-              vk: VkWallReader | None = None) -> tuple[WatchView, bool]:
+              vk: VkWallReader | None = None, resolve_now: bool = True) -> tuple[WatchView, bool]:
+    """Watch a wall (or change a watched one's settings). ``resolve_now=False`` keeps it by name even
+    with a service key: the watch job resolves it (the demo data, added with no call to VK)."""
     m = _TARGET.fullmatch(str(target).strip())
     if not m:
         raise WatchError(f"что читать {target!r}: пишется vk:<короткое имя или номер>")
     seconds = parse_every(every)
     if municipality and municipality not in rt.policy_set.directory.municipalities:
         raise WatchError(f"нет муниципального образования {municipality!r} (см. rules/gazetteer.yaml)")
+    key = service_key(rt) if vk is None and resolve_now else None
     try:
-        owner_id, screen_name, title = resolve(vk or reader(rt), m[1])
+        if vk is None and not key:  # kept by name: the watch job resolves it once a key is configured
+            numeric = re.fullmatch(r"-?\d+", m[1])
+            owner_id, screen_name, title = (int(m[1]), None, None) if numeric else (None, m[1], None)
+        else:
+            owner_id, screen_name, title = resolve(vk or reader(rt, key), m[1])
     except ReadError as exc:
         raise WatchError(f"VK: {exc}") from None
     now = rt.now()
@@ -105,6 +120,29 @@ def add_watch(rt: Runtime, target: str, *, municipality: str | None, every: str,
         appeal_store.audit(now, actor, "watch.added" if created else "watch.changed", None, watch=row.id,
                            owner_id=owner_id, every_seconds=seconds, municipality=municipality)
     return view(row), created
+
+
+def resolve_named(rt: Runtime, vk: VkWallReader) -> int:
+    """Resolve the walls kept by name (``add_watch`` without a key); the number resolved. A name VK does not
+    know is kept with the reason and tried again after the wall's period; the same wall watched twice
+    (by name and by id) becomes one watch."""
+    now = rt.now()
+    done = 0
+    for row in store.unresolved(now):
+        try:
+            owner_id, _, title = resolve(vk, row.screen_name)
+        except (Throttled, KeyRefused):
+            raise
+        except (WatchError, ReadError) as exc:
+            with write_transaction():
+                store.set_wall(row.id, last_error=str(exc), next_poll_at=now + timedelta(seconds=row.every_seconds))
+            continue
+        with write_transaction():
+            merged = store.resolve(row.id, owner_id, title)
+            appeal_store.audit(now, "system", "watch.resolved", None, watch=merged, owner_id=owner_id,
+                               screen_name=row.screen_name)
+        done += 1
+    return done
 
 
 def list_watches() -> list[WatchView]:
@@ -130,5 +168,6 @@ def monitored_appeal(external_id: str) -> int | None:
 
 def view(row) -> WatchView:
     target = f"vk:{row.screen_name}" if row.screen_name else f"vk:{row.owner_id}"
+    error = row.last_error or (UNRESOLVED if row.owner_id is None else None)
     return WatchView(row.id, target, row.owner_id, row.title, row.municipality, row.every_seconds, row.polled_at,
-                     row.last_error, row.read_count, row.complaint_count, row.chatter_count)
+                     error, row.read_count, row.complaint_count, row.chatter_count)

@@ -75,3 +75,7 @@ def drafts_under_review(bodies: frozenset[str] | None, limit: int = 200) -> list
     if bodies is not None:
         query = query.where(AppealRecord.body.in_(sorted(bodies)) if bodies else AppealRecord.id < 0)
     return list(query.order_by(AnswerRecord.written_at, AnswerRecord.id).limit(limit))
+
+
+def get_answer(answer_id: int) -> AnswerRecord | None:
+    return AnswerRecord.get_or_none(AnswerRecord.id == answer_id)

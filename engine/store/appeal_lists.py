@@ -38,6 +38,7 @@ class AppealQuery:
     on_control: bool | None = None  # the centre checks its answers (m0018); None: either
     text: str | None = None  # a search: words of the text, address or author, an appeal's number, a contact
     terms: tuple[tuple[str, ...], ...] = ()  # the search's words as lemma alternatives (SQLite's index)
+    unrouted: tuple[int, ...] = ()  # received appeals, not in SQLite's index yet, whose words match (the service's)
 
 
 def _running_clocks():
@@ -73,6 +74,8 @@ def _where(query, q: AppealQuery):
 
 def _text_condition(q: AppealQuery):
     condition = text_matches([list(t) for t in q.terms])
+    if q.unrouted:
+        condition = condition | AppealRecord.id.in_(list(q.unrouted))
     number = q.text.strip().lstrip("№#").strip()
     if number.isdigit() and len(number) < 19:
         condition = condition | (AppealRecord.id == int(number))

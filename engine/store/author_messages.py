@@ -97,6 +97,41 @@ def mark_failed(message_id: int, *, error: str, next_attempt_at: datetime | None
     ).where(AuthorMessageRecord.id == message_id).execute()
 
 
+def add_details(message_id: int, extra: dict) -> None:
+    """Keep ``extra`` in an outgoing message's details (beside what is there)."""
+    row = AuthorMessageRecord.get_by_id(message_id)
+    AuthorMessageRecord.update(details=dict(row.details or {}) | extra).where(
+        AuthorMessageRecord.id == message_id).execute()
+
+
+def cancel_waiting(appeal_id: int) -> list[AuthorMessageRecord]:
+    """Withdraw the appeal's replies not sent yet (queued or waiting for an operator): nothing of them
+    reaches the resident. The messages withdrawn, as they were."""
+    rows = list(AuthorMessageRecord.select().where(
+        (AuthorMessageRecord.appeal == appeal_id) & (AuthorMessageRecord.direction == "out")
+        & AuthorMessageRecord.status.in_(("pending", "manual"))).order_by(AuthorMessageRecord.id))
+    if rows:
+        AuthorMessageRecord.update(status="cancelled", next_attempt_at=None).where(
+            AuthorMessageRecord.id.in_([r.id for r in rows])
+            & AuthorMessageRecord.status.in_(("pending", "manual"))).execute()
+    return rows
+
+
+def restore_cancelled(previous: dict[int, str], now: datetime) -> list[int]:
+    """Put replies ``cancel_waiting`` withdrew back as they were (``previous``: id → status then); a queued
+    one is due now. The ids restored (those still withdrawn)."""
+    restored = []
+    for message_id, status in sorted(previous.items()):
+        if status not in ("pending", "manual"):
+            continue
+        changed = AuthorMessageRecord.update(status=status, next_attempt_at=now if status == "pending" else None
+                                             ).where((AuthorMessageRecord.id == message_id)
+                                                     & (AuthorMessageRecord.status == "cancelled")).execute()
+        if changed:
+            restored.append(message_id)
+    return restored
+
+
 def postpone(message_id: int, until: datetime) -> None:
     """Nothing was sent (our own pace said wait): due again at ``until``, the attempt not counted."""
     AuthorMessageRecord.update(next_attempt_at=until).where(

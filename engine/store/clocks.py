@@ -58,7 +58,7 @@ TERM_COLUMNS = (
     "id", "kind", "basis", "body", "policy_id", "policy_version", "calendar_version", "started_at", "due_at",
     "deadline_version", "paused_since", "stopped_at", "breached_at", "amount", "on_non_working",
     "max_extension_days", "extension_days", "pause_credit", "waits_for", "cap_at",
-    "provisional_years",
+    "provisional_years", "follows",
 )
 
 

@@ -104,9 +104,17 @@ def due_count(now: datetime) -> int:
 
 
 def mark_breached(clock: ClockRecord, at: datetime) -> None:
+    """The clock breached, and so did the open clocks of incident members that follow it (m0032)."""
     ClockRecord.update(breached_at=at).where(
-        (ClockRecord.id == clock.id) & ClockRecord.breached_at.is_null()
+        ((ClockRecord.id == clock.id) | ((ClockRecord.follows == clock.id) & ClockRecord.stopped_at.is_null()))
+        & ClockRecord.breached_at.is_null()
     ).execute()
+
+
+def set_ladder(row: EscalationRecord, ladder_id: str) -> None:
+    """Another ladder for the clock (its facts changed, e.g. a raised priority); the caller re-arms it."""
+    EscalationRecord.update(ladder_id=ladder_id).where(EscalationRecord.id == row.id).execute()
+    row.ladder_id = ladder_id
 
 
 def for_clock(clock_id: int) -> EscalationRecord | None:

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 
 from peewee import fn
 
 from engine.domain.vocabulary import OPEN_STATUSES
 
+from .db import database, is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, IncidentRecord
 
 CANDIDATES = 50  # the most recent candidates compared with a new appeal
 
 
+def lock_places(keys: Iterable[str]) -> None:
+    """PostgreSQL: wait for a transaction-level advisory lock on each place (a stable 64-bit hash of its
+    key), taken in one order so two transactions never wait for each other; released at commit. Two
+    workers routing appeals about one new place then look for candidates one after the other, so the
+    second sees the first one's appeal or incident. SQLite has one writer at a time already."""
+    numbers = sorted({place_lock_number(key) for key in keys})
+    if numbers and is_postgres():
+        database.execute_sql("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY k) "
+                             "AS places", (numbers,))
+
+
+def place_lock_number(key: str) -> int:
+    """A signed 64-bit number for a place key, the same in every process (unlike hash())."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 def open_incidents(topic: str, *, place_key: str | None, municipality: str | None, box, since: datetime,
                    until: datetime) -> list[IncidentRecord]:
     """Open incidents on the topic at the place (by street) or, for a point, in the municipality within
-    the box (min lat, max lat, min lon, max lon), reported last in [since, until]."""
+    the box (min lat, max lat, min lon, max lon), reported last since `since` and first before `until`."""
     q = IncidentRecord.select().where((IncidentRecord.topic == topic) & (IncidentRecord.status == "open")
                                       & (IncidentRecord.last_report_at >= since)
                                       & (IncidentRecord.first_report_at <= until))
@@ -72,18 +91,24 @@ def set_member(appeal_id: int, incident_id: int | None, now: datetime, **columns
 
 
 def refresh_counts(incident: IncidentRecord, now: datetime) -> IncidentRecord:
-    """Members, distinct authors (an appeal without an author id is its own author), first and last report."""
+    """Members, distinct authors (an appeal without an author id is its own author), first and last report,
+    and the words, counted and written by one UPDATE … RETURNING."""
     who = fn.COALESCE(AppealRecord.author_id, AppealRecord.id.cast("TEXT"))
-    row = (AppealRecord.select(fn.COUNT(AppealRecord.id), fn.COUNT(who.distinct()), fn.MIN(AppealRecord.received_at),
-                               fn.MAX(AppealRecord.received_at))
-           .where(AppealRecord.incident_id == incident.id).tuples().first())
-    count, authors, first, last = row
-    incident.members, incident.authors = count, authors
-    if count:
-        incident.first_report_at = AppealRecord.received_at.python_value(first)
-        incident.last_report_at = AppealRecord.received_at.python_value(last)
+
+    def of_members(expression):
+        return AppealRecord.select(expression).where(AppealRecord.incident_id == incident.id)
+
+    query = IncidentRecord.update(
+        members=of_members(fn.COUNT(AppealRecord.id)), authors=of_members(fn.COUNT(who.distinct())),
+        first_report_at=fn.COALESCE(of_members(fn.MIN(AppealRecord.received_at)), IncidentRecord.first_report_at),
+        last_report_at=fn.COALESCE(of_members(fn.MAX(AppealRecord.received_at)), IncidentRecord.last_report_at),
+        words=incident.words, updated_at=now,
+    ).where(IncidentRecord.id == incident.id).returning(
+        IncidentRecord.members, IncidentRecord.authors, IncidentRecord.first_report_at, IncidentRecord.last_report_at)
+    row = next(iter(query.execute()))
+    incident.members, incident.authors = row.members, row.authors
+    incident.first_report_at, incident.last_report_at = row.first_report_at, row.last_report_at
     incident.updated_at = now
-    incident.save()
     return incident
 
 
@@ -99,12 +124,16 @@ def get(incident_id: int) -> IncidentRecord | None:
 def set_priority(incident: IncidentRecord, priority: str, now: datetime) -> list[int]:
     """The incident's priority, and its members' where it differs; the ids of members changed."""
     incident.priority, incident.updated_at = priority, now
-    incident.save()
-    changed = [a.id for a in AppealRecord.select(AppealRecord.id).where(
-        (AppealRecord.incident_id == incident.id) & (AppealRecord.priority != priority))]
-    if changed:
-        AppealRecord.update(priority=priority, updated_at=now).where(AppealRecord.id.in_(changed)).execute()
-    return changed
+    IncidentRecord.update(priority=priority, updated_at=now).where(IncidentRecord.id == incident.id).execute()
+    changed = (AppealRecord.update(priority=priority, updated_at=now)
+               .where((AppealRecord.incident_id == incident.id) & (AppealRecord.priority != priority))
+               .returning(AppealRecord.id).execute())
+    return sorted(row.id for row in changed)
+
+
+def set_policy(incident: IncidentRecord, policy: str, now: datetime) -> None:
+    incident.policy, incident.updated_at = policy, now
+    IncidentRecord.update(policy=policy, updated_at=now).where(IncidentRecord.id == incident.id).execute()
 
 
 def listing(*, status: str | None = None, topic: str | None = None, municipality: str | None = None,

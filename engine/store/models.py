@@ -191,6 +191,9 @@ class ClockRecord(BaseModel):
     cap_at = UTCDateTimeField(null=True)  # the hard cap from receipt; the due time never passes it
     # m0020: the years of the term counted on the provisional calendar ("2028"), None when the data cover it
     provisional_years = CharField(max_length=64, null=True)
+    # m0032: a member of an incident: the incident's clock of the same kind (its first member's) that this
+    # clock follows — its due time, pause and breach are that clock's, and its own ladder rests meanwhile
+    follows = IntegerField(null=True)
 
     class Meta:
         indexes = ((("appeal", "kind"), True),)

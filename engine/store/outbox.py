@@ -6,6 +6,7 @@ from datetime import datetime
 
 from peewee import fn
 
+from .appeal_lists import scope_condition
 from .models import AlertRecord, AppealRecord, ClockRecord
 from .statements import insert_unless_conflict, insert_values_unless_conflict
 
@@ -81,8 +82,10 @@ def mark_failed(alert_id: int, *, error: str, next_attempt_at: datetime | None, 
 
 def list_alerts(*, status: str | None, recipient: str | None, appeal_id: int | None, limit: int = 200,
                 acknowledged: bool | None = None, after_id: int | None = None,
-                scope: tuple[frozenset[str], str | None] | None = None):
-    """`scope` = (bodies, official): only alerts about appeals of those bodies or addressed to that official."""
+                scope: tuple[frozenset[str], str | None, frozenset[str] | None] | None = None):
+    """`scope` = (bodies, official, sectors): only alerts about appeals of those bodies or of those sector
+    blocks (the appeal's own block, which its topic decides as well as its body), or addressed to that
+    official."""
     query = AlertRecord.select()
     if scope is not None:
         query = query.join(AppealRecord, on=(AlertRecord.appeal == AppealRecord.id)).where(_in_scope(*scope))
@@ -99,15 +102,16 @@ def list_alerts(*, status: str | None, recipient: str | None, appeal_id: int | N
     return list(query.order_by(AlertRecord.id.desc()).limit(limit))
 
 
-def get_alert(alert_id: int, *, scope: tuple[frozenset[str], str | None] | None = None) -> AlertRecord | None:
+def get_alert(alert_id: int, *, scope: tuple[frozenset[str], str | None, frozenset[str] | None] | None = None
+              ) -> AlertRecord | None:
     query = AlertRecord.select().where(AlertRecord.id == alert_id)
     if scope is not None:
         query = query.join(AppealRecord, on=(AlertRecord.appeal == AppealRecord.id)).where(_in_scope(*scope))
     return query.first()
 
 
-def _in_scope(bodies: frozenset[str], official: str | None):
-    condition = AppealRecord.body.in_(sorted(bodies)) if bodies else (AppealRecord.id < 0)
+def _in_scope(bodies: frozenset[str], official: str | None, sectors: frozenset[str] | None = None):
+    condition = scope_condition(bodies, sectors)
     if official:
         condition = condition | (AlertRecord.recipient == official)
     return condition

@@ -19,7 +19,7 @@ _APPEAL_COLUMNS = (
     "regime", "attachments", "author_id", "link", "repeat_of",
 )
 _DECISION_COLUMNS = ("ruleset_version", "body", "role", "policy", "priority", "route_rule_id", "topic", "tags",
-                     "fz59_special", "reading_version")
+                     "fz59_special", "reading_version", "rule_ids")
 
 
 class AppealRow(NamedTuple):
@@ -58,6 +58,7 @@ class StoredDecision(NamedTuple):
     tags: list | None
     fz59_special: str | None  # "" none, None unknown (decided before it was recorded)
     reading_version: str | None  # PolicySet.reading_id when decided; None unknown
+    rule_ids: list | None  # the fired rules (and table rows), as Decision.rule_ids
 
 
 def count_since(since: datetime) -> int:

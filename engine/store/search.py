@@ -1,15 +1,20 @@
 """Full-text search over appeals (see migration m0021): a condition on AppealRecord for a search,
-and the SQLite index written when an appeal is routed."""
+and the SQLite index written when an appeal is routed. Until then (SQLite only) the appeal is among
+``unrouted``, whose words the search reads itself (engine.services.appeal_search): the webhook that stores an
+appeal writes nothing more than the appeal, so its write turn stays as short as it was."""
 
 from __future__ import annotations
 
 from peewee import SQL
+
+from engine.domain.vocabulary import RECEIVED
 
 from .db import database, is_postgres
 from .models import AppealRecord
 
 SQLITE_TABLE = "appeal_search"
 TSVECTOR_CHARS = 100_000  # of the text; a tsvector holds at most 1 MB
+UNROUTED_LIMIT = 5000  # received appeals read by a search on SQLite, the newest first
 TSVECTOR_SOURCE = (
     f"to_tsvector('russian', left(coalesce(text, ''), {TSVECTOR_CHARS}) || ' ' || coalesce(address, '') "
     "|| ' ' || coalesce(author_name, ''))"
@@ -23,6 +28,16 @@ def index_appeal(appeal_id: int, terms: list[str]) -> None:
     database.execute_sql(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = ?", (appeal_id,))
     if terms:
         database.execute_sql(f"INSERT INTO {SQLITE_TABLE} (rowid, lemmas) VALUES (?, ?)", (appeal_id, " ".join(terms)))
+
+
+def unrouted() -> list[tuple[int, str | None, str | None, str | None]]:
+    """SQLite: the appeals stored and not routed yet, which the index does not hold yet — (id, text, address,
+    author's name), the newest UNROUTED_LIMIT of them. None on PostgreSQL: its column is filled on insert."""
+    if is_postgres():
+        return []
+    return list(AppealRecord.select(AppealRecord.id, AppealRecord.text, AppealRecord.address, AppealRecord.author_name)
+                .where(AppealRecord.status == RECEIVED).order_by(AppealRecord.id.desc()).limit(UNROUTED_LIMIT)
+                .tuples())
 
 
 def text_matches(terms: list[list[str]]):

@@ -1,7 +1,8 @@
 """What the centre's picture of the region counts: appeals by topic and place per period, repeated
-addresses, answer clocks by body, appeals with coordinates. Every query is one indexed range over
-received_at or due_at (m0024) and aggregates in SQL, so a year of appeals costs a few queries, not a scan
-into Python."""
+addresses, incidents reported in the period, answer clocks by body, appeals with coordinates. Every query
+of appeals and clocks is one indexed range over received_at or due_at (m0024) and aggregates in SQL, so a
+year of appeals costs a few queries, not a scan into Python; incidents (a few per hundred appeals) are read
+a page at a time, the most authors first."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from peewee import Case, fn
 
 from .appeal_lists import scope_condition
-from .models import AppealRecord, ClockRecord
+from .models import AppealRecord, ClockRecord, IncidentRecord
 
 
 def _scoped(query, bodies: frozenset[str] | None, sectors: frozenset[str] | None):
@@ -92,3 +93,14 @@ def located(start: datetime, end: datetime, *, limit: int, bodies=None, sectors=
              .order_by(AppealRecord.id.desc())
              .limit(limit))
     return list(_scoped(query, bodies, sectors).tuples())
+
+
+def incidents_reported(start: datetime, end: datetime, *, limit: int, offset: int = 0) -> list[IncidentRecord]:
+    """Incidents of two or more members with a report in [start, end) (the first before the end, the last
+    from the start): the most distinct authors first, then the most members, the latest reported."""
+    return list(IncidentRecord.select()
+                .where((IncidentRecord.first_report_at < end) & (IncidentRecord.last_report_at >= start)
+                       & (IncidentRecord.members >= 2))
+                .order_by(IncidentRecord.authors.desc(), IncidentRecord.members.desc(),
+                          IncidentRecord.last_report_at.desc(), IncidentRecord.id.desc())
+                .limit(limit).offset(offset))

@@ -106,6 +106,11 @@ EVENT_NAMES = {
     "reply.dead": "Сообщение автору не доставлено",
     "reply.switched_off": "Сообщение автору не отправляется",
     "reply.requeued": "Сообщение автору поставлено на повторную отправку",
+    "reply.published_by_hand": "Опубликовано вручную",
+    "reply.cancelled": "Сообщение автору отозвано",
+    # the watch of public VK walls (engine.services.monitor_marks)
+    "monitor.not_an_appeal": "Отмечено «не обращение»",
+    "monitor.not_an_appeal_undone": "Отметка «не обращение» снята",
 }
 
 # channels alerts go out by, and the kinds of channels appeals come in by
@@ -117,6 +122,8 @@ CHANNEL_NAMES = {
     "open311": "Open311",
     "portal": "Платформа обратной связи Госуслуг",
     "hotline": "горячая линия",
+    "generic": "внешняя система",
+    "monitor": "мониторинг соцсетей",
 }
 
 # alerts that are not a step of a ladder (the ladders' own levels are named in rules/escalation.yaml)
@@ -312,6 +319,8 @@ FIELD_NAMES = {
     "author_message": "сообщение автору №",
     "on_time": "в срок",
     "on_control": "на контроле ЦУР",
+    "control": "на контроле ЦУР",  # a rule's outcome, and a field of a simulation's report
+    "fz59_special": "особый случай 59-ФЗ",
     "answer_withdrawn": "отозван ответ №",
     "repeat": "повтор №",
     "repeat_count": "повторов",
@@ -367,6 +376,10 @@ ACKNOWLEDGED_VIA_NAMES = {
 
 INCIDENT_STATUS_NAMES = {"open": "открыт", "closed": "закрыт"}
 
+# an API token's and a staff login's state, as the administrator's listings show them
+TOKEN_STATE_NAMES = {"active": "действует", "expired": "истёк", "revoked": "отозван"}
+LOGIN_STATE_NAMES = {"active": "действует", "disabled": "отключён"}
+
 FIXED: dict[str, Mapping[str, str]] = {
     "status": STATUS_NAMES,
     "clock": CLOCK_NAMES,
@@ -392,6 +405,8 @@ FIXED: dict[str, Mapping[str, str]] = {
     "zone": ZONE_NAMES,
     "actor": ACTOR_NAMES,
     "incident_status": INCIDENT_STATUS_NAMES,
+    "token_state": TOKEN_STATE_NAMES,
+    "login_state": LOGIN_STATE_NAMES,
 }
 
 

@@ -24,7 +24,9 @@ def test_an_official_login_is_added_with_its_body_and_gets_a_scoped_token(cli_en
     database.connect(reuse_if_open=True)
     caller = credentials.authenticate(token, datetime.now(UTC))
     assert (caller.role, caller.body, caller.user) == ("official", "barnaul-roads-committee", "ivanova")
-    assert "ivanova\tofficial\tbarnaul-roads-committee\tactive" in listed[1]
+    header, row = listed[1].splitlines()
+    assert header == "логин\tроль\tдоступ\tсостояние"
+    assert row == "ivanova\tсотрудник органа\tКомитет по дорожному хозяйству и транспорту города Барнаула\tдействует"
 
 
 def test_an_official_without_a_body_or_an_unknown_body_is_refused(cli_env, capsys, monkeypatch):
@@ -44,3 +46,19 @@ def test_a_short_password_is_refused(cli_env, capsys, monkeypatch):
 
     assert code == 2
     assert "не короче" in err
+
+
+def test_the_list_names_roles_sector_blocks_and_disabled_logins(cli_env, capsys, monkeypatch):
+    assert run(capsys, "user", "list")[1] == "пользователей нет\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n" * 3))
+    assert run(capsys, "user", "add", "orlova", "--password-stdin", "--role", "manager",
+               "--sector", "housing", "--sector", "roads")[0] == 0
+    assert run(capsys, "user", "add", "belov", "--password-stdin", "--role", "manager")[0] == 0
+    assert run(capsys, "user", "add", "zuev", "--password-stdin", "--role", "manager", "--sector", "waste")[0] == 0
+    assert run(capsys, "user", "disable", "belov")[0] == 0
+
+    rows = run(capsys, "user", "list")[1].splitlines()[1:]
+
+    assert rows == ["belov\tруководитель\tвсе органы\tотключён",
+                    "orlova\tруководитель\tсекторы «ЖКХ», «Дороги»\tдействует",
+                    "zuev\tруководитель\tсектор «Обращение с отходами (ТКО)»\tдействует"]

@@ -48,6 +48,8 @@ MATRIX: dict[str, object] = {
     "web.delete_filter": WORK,
     "web.appeal": READ,
     "web.act": WORK | {"curator"},
+    "web.not_an_appeal": {"curator", "admin"},  # the card's «Не обращение» button
+    "web.undo_not_an_appeal": {"curator", "admin"},
     "web.dashboard": LEAD,
     "web.acknowledge": WORK,
     "web.rules": RULES,
@@ -113,6 +115,7 @@ MATRIX: dict[str, object] = {
     "watch.add_watch": {"admin"},
     "watch.remove_watch": {"admin"},
     "monitor_marks.not_an_appeal": {"curator", "admin"},  # «не обращение» on a monitored appeal
+    "monitor_marks.undo_not_an_appeal": {"curator", "admin"},  # a wrong mark taken back
     "manual_replies.published_by_hand": {"curator", "admin"},  # a reply task done by the centre's operator
     # mass incidents: appeals about one problem in one place, routed once
     "incidents.list_all": READ,

@@ -85,7 +85,7 @@ def test_a_manager_login_leads_several_sectors_and_its_tokens_too(cli_env, capsy
     database.connect(reuse_if_open=True)
     caller = credentials.authenticate(token, datetime.now(UTC))
     assert (caller.role, caller.sectors) == ("manager", ("housing", "waste"))
-    assert "belova\tmanager\tsectors housing, waste\tactive" in listed[1]
+    assert "belova\tруководитель\tсекторы «ЖКХ», «Обращение с отходами (ТКО)»\tдействует" in listed[1]
     assert unknown[0] == 2 and "в справочнике нет блока 'mars'" in unknown[2]
 
 

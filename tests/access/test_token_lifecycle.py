@@ -29,11 +29,14 @@ def test_the_command_line_creates_with_the_default_expiry_lists_without_the_toke
 
     code, listing, _ = run(capsys, "token", "list")
     assert code == 0
-    header, row = listing.strip().splitlines()
-    assert header.split("\t") == ["id", "label", "role", "scope", "created", "last used", "expires", "state"]
+    zone, header, row = listing.strip().splitlines()
+    assert zone == "время: барнаульское время (UTC+7)"
+    assert header.split("\t") == ["№", "подпись", "роль", "доступ", "создан", "последнее использование",
+                                  "действует до", "состояние"]
     token_id, label, role, scope, created, last_used, expires, state = row.split("\t")
-    assert (label, role, scope, last_used, state) == ("dashboard-ci", "manager", "all", "-", "active")
-    assert datetime.fromisoformat(expires) - datetime.fromisoformat(created) == timedelta(days=30)
+    assert (label, role, scope, last_used, state) == ("dashboard-ci", "руководитель", "все органы", "—", "действует")
+    local = "%d.%m.%Y %H:%M"
+    assert datetime.strptime(expires, local) - datetime.strptime(created, local) == timedelta(days=30)
     assert token not in listing and credentials.hash_token(token) not in listing
 
     code, out, _ = run(capsys, "token", "revoke", token_id)
@@ -42,7 +45,7 @@ def test_the_command_line_creates_with_the_default_expiry_lists_without_the_toke
     assert '"state": "revoked"' in listing
 
     code, _, err = run(capsys, "token", "revoke", "424242")
-    assert code == 2 and "no token 424242" in err and "Traceback" not in err
+    assert code == 2 and "нет токена с номером 424242" in err and "Traceback" not in err
 
 
 def test_a_token_without_ttl_expires_after_token_days_and_zero_means_never(runtime):

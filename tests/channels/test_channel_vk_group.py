@@ -114,7 +114,7 @@ def test_the_cli_registers_a_vk_channel_with_its_group_id_and_lists_it(cli_env, 
     out = capsys.readouterr().out
 
     assert code == 0
-    assert f"group {GROUP}" in out and "\ts\t" not in out
+    assert "vk-barnaul\tВКонтакте\t" in out and f"\t{GROUP}\tтокена нет" in out and "\ts\t" not in out
     assert ChannelRecord.get(ChannelRecord.name == "vk-barnaul").group_id == GROUP
     added = AuditRecord.get(AuditRecord.action == "channel.added")
     assert "secret" not in added.details and added.details["group_id"] == GROUP

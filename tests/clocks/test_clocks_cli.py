@@ -42,14 +42,15 @@ def test_the_text_preview_prints_the_working_hours_each_term_contains(cli_env, c
                        "--body", "min-roads")
 
     assert code == 0
-    assert "first_response" in out and "9.0 working hours" in out
+    assert "срок первичного ответа: 9 рабочих часов — до " in out and "рабочих часов: 9,0" in out
+    assert "время: барнаульское время (UTC+7)" in out and "начало: 06.04.2026 10:00" in out
 
 
 def test_an_unknown_special_outcome_is_named_with_the_known_ones(cli_env, capsys):
     code, _, err = run(capsys, "deadline", "--policy", "incident", "--start", "2026-04-06T10:00:00+07:00",
                        "--special", "unreadable")
 
-    assert code == 2 and "unreadable" in err and "none" in err
+    assert code == 2 and "unreadable" in err and "есть: ни одного" in err
 
 
 def test_recompute_without_a_reason_is_refused_by_the_parser(cli_env, capsys):
@@ -98,19 +99,20 @@ def test_the_incident_preview_counts_the_final_answer_from_the_interim_answer(cl
 
 def test_the_text_preview_says_the_final_answer_starts_at_the_interim_answer(cli_env, capsys):
     code, out, _ = run(capsys, "deadline", "--policy", "incident-high", "--start", "2026-11-27T09:00:00+07:00")
-    assert code == 0 and "after the interim answer: not started (give --interim" in out
+    assert code == 0 and "7 рабочих дней после промежуточного ответа — ещё не начат (укажите --interim" in out
 
     code, out, _ = run(capsys, "deadline", "--policy", "incident-high", "--start", "2026-11-27T09:00:00+07:00",
                        "--interim", "2026-11-27T12:00:00+07:00")
-    assert code == 0 and "interim answer 2026-11-27T12:00:00+07:00" in out
-    assert "7 working_days   after the interim answer due 2026-12-08" in out
+    assert code == 0 and "промежуточный ответ: 27.11.2026 12:00" in out
+    assert ("срок окончательного ответа: 7 рабочих дней после промежуточного ответа — до 08.12.2026 18:00 "
+            "(UTC 08.12.2026 11:00; рабочих часов: ") in out
 
 
 @pytest.mark.parametrize(
     ("policy", "interim", "message"),
     [
         ("incident", "2026-11-27T08:00:00+07:00", "не может быть раньше --start"),
-        ("fz59", "2026-11-27T12:00:00+07:00", "no clock that starts at the interim answer"),
+        ("fz59", "2026-11-27T12:00:00+07:00", "нет срока, который начинается с промежуточного ответа"),
     ],
 )
 def test_an_interim_time_that_does_not_fit_is_refused(cli_env, capsys, policy, interim, message):

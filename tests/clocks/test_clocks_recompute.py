@@ -10,6 +10,7 @@ import pytest
 from engine.services.clocks import operate
 from engine.services.recompute import recompute
 from engine.store import appeals as store
+from engine.store.models import AppealRecord
 from tests.support.appeals import clock_row, routed_pit
 from tests.support.moments import at
 
@@ -103,7 +104,10 @@ def test_a_dry_run_reports_what_would_move_and_changes_nothing(runtime, appeal_i
 
 
 def test_recompute_for_one_appeal_leaves_the_others_pinned(runtime, clock, appeal_id):
-    other = routed_pit(runtime, clock, external_id="c-2")
+    # on another topic: a second pit on the same street would join the first one's incident, and a
+    # member's clock follows the incident's (tests/test_incident_clocks.py)
+    other = routed_pit(runtime, clock, external_id="c-2", category="housing")
+    assert AppealRecord.get_by_id(other).incident_id is None
     with_day_off(runtime, date(2026, 5, 6))
 
     report = recompute(runtime, actor="cli", reason="праздник", appeal_id=other)

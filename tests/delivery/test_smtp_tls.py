@@ -58,7 +58,7 @@ def test_a_password_is_sent_over_tls_and_the_letter_arrives_encrypted(server, ce
 def test_a_certificate_nobody_vouches_for_is_refused_before_the_password_leaves(server):
     sender = SmtpSender(with_login(server.url), "cur@example.ru", timeout=5)  # the system's CAs only
 
-    with pytest.raises(DeliveryError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+    with pytest.raises(DeliveryError, match="сертификат сервера не прошёл проверку"):
         sender.send(alert())
 
     assert server.accounts.attempts == [] and server.messages == []
@@ -69,7 +69,7 @@ def test_starttls_is_required_a_server_without_it_never_sees_the_password(server
     url = with_login(server.url.replace("smtp://", "smtp+starttls://"))
     sender = SmtpSender(url, "cur@example.ru", timeout=5, ca_file=str(certificate[0]))
 
-    with pytest.raises(DeliveryError, match="no STARTTLS"):
+    with pytest.raises(DeliveryError, match="не предлагает STARTTLS; письмо не отправлено"):
         sender.send(alert())
 
     assert server.accounts.attempts == [] and server.messages == []
@@ -78,10 +78,10 @@ def test_starttls_is_required_a_server_without_it_never_sees_the_password(server
 def test_a_password_over_plain_smtp_is_refused_at_start(settings, clock, policy_set):
     with pytest.raises(ValueError, match=r"smtp\+starttls://.*smtps://"):
         SmtpSender(f"smtp://{USER}:{PASSWORD}@127.0.0.1:25", "cur@example.ru")
-    with pytest.raises(ValueError, match="only over TLS"):
+    with pytest.raises(ValueError, match="имя и пароль передаются только по TLS"):
         bootstrap(dataclasses.replace(settings, smtp_url=f"smtp://{USER}:{PASSWORD}@127.0.0.1:25"),
                   clock=clock, policy_set=policy_set)
-    with pytest.raises(ValueError, match="scheme must be one of"):
+    with pytest.raises(ValueError, match="схема адреса — одна из"):
         SmtpSender("smtpx://127.0.0.1:25", "cur@example.ru")
 
 
@@ -98,5 +98,15 @@ def test_the_command_line_refuses_a_password_over_plain_smtp_in_one_line(cli_env
     code, out, err = run(capsys, "token", "list")
 
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "only over TLS" in err and "Traceback" not in err
+    assert err.count("\n") == 1 and "имя и пароль передаются только по TLS" in err and "Traceback" not in err
     assert PASSWORD not in err
+
+
+def test_an_smtp_server_that_is_not_there_is_named_with_the_reason_in_russian():
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(DeliveryError, match=f"почтовый сервер 127.0.0.1:{port}: соединение отклонено"):
+        SmtpSender(f"smtp://127.0.0.1:{port}", "cur@example.ru", timeout=5).send(alert())

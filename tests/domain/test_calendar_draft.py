@@ -95,3 +95,6 @@ def test_a_deadline_in_2028_is_counted_and_marked_provisional_on_the_command_lin
     answer = next(c for c in yaml.safe_load(out)["clocks"] if c["kind"] == "answer")
     assert code == 0
     assert answer["due"] == "2028-01-19T23:59:59+07:00" and answer["provisional_years"] == "2028"
+    code, out, _ = run(capsys, "deadline", "--policy", "fz59", "--start", "2027-12-20T10:00:00+07:00")
+    assert code == 0 and "срок ответа: 30 календарных дней после регистрации — до 19.01.2028 23:59" in out
+    assert "ПРЕДВАРИТЕЛЬНО: нет официального календаря на 2028 год" in out

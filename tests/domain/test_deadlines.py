@@ -187,13 +187,13 @@ def test_policy_clocks_extends_only_the_extendable_clocks_within_their_limit():
     plain, extended = (dues(policy_clocks(POLICIES["fz59"], received, OFFICE, extension_days=days)) for days in (0, 30))
     assert extended["answer"] == at("Mon 2027-02-01 23:59:59") != plain["answer"]
     assert (extended["registration"], extended["forward"]) == (plain["registration"], plain["forward"])
-    with pytest.raises(ValueError, match="at most 30 days"):
+    with pytest.raises(ValueError, match=r"не более чем на 30 дн\."):
         policy_clocks(POLICIES["fz59"], received, OFFICE, extension_days=31)
-    with pytest.raises(ValueError, match="allows no extension"):
+    with pytest.raises(ValueError, match="не допускает продления"):
         policy_clocks(POLICIES["incident"], received, OFFICE, extension_days=1)
-    with pytest.raises(ValueError, match="must not come before"):
+    with pytest.raises(ValueError, match="не может быть раньше поступления"):
         policy_clocks(POLICIES["incident"], received, OFFICE, interim_at=at("Mon 2026-11-30 10:00"))
-    with pytest.raises(ValueError, match="no clock that starts at the interim answer"):
+    with pytest.raises(ValueError, match="нет срока, который начинается с промежуточного ответа"):
         policy_clocks(POLICIES["fz59"], received, OFFICE, interim_at=received)
 
 
@@ -241,9 +241,9 @@ def test_an_answer_can_be_extended_once_by_at_most_30_days():
     spec = POLICIES["fz59"].clock("answer")
     registered = at("Mon 2026-03-02 10:00")
     assert extended_due(spec, registered, 30, OFFICE) == at("Mon 2026-05-04 23:59:59")
-    with pytest.raises(ValueError, match=r"1\.\.30"):
+    with pytest.raises(ValueError, match="продлевается на 1–30 дн"):
         extended_due(spec, registered, 31, OFFICE)
-    with pytest.raises(ValueError, match="only calendar-day clocks"):
+    with pytest.raises(ValueError, match="продлить можно только срок в календарных днях"):
         extended_due(POLICIES["incident"].clock("final_answer"), registered, 1, OFFICE)
 
 

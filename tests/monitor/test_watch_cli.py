@@ -18,10 +18,13 @@ def test_watch_add_list_remove_on_the_command_line(cli_env, monkeypatch, capsys)
         assert "VK не знает имени 'nobody'" in capsys.readouterr().err
 
     assert main(["watch", "list"]) == 0
-    listed = capsys.readouterr().out.split("\t")
-    assert listed[:6] == ["1", "vk:barnaul22", "-218000001", "Барнаул 22", "barnaul", "600s"]
+    zone, header, row = capsys.readouterr().out.splitlines()
+    assert zone == "время: барнаульское время (UTC+7)"
+    assert header.split("\t")[:7] == ["№", "стена", "владелец", "название", "территория", "период", "прочитана"]
+    assert row.split("\t") == ["1", "vk:barnaul22", "-218000001", "Барнаул 22", "Барнаул", "600 с", "ещё не читалась",
+                               "прочитано 0, жалоб 0, прочего 0", "—"]
     assert main(["watch", "remove", "1"]) == 0
     assert main(["watch", "remove", "1"]) == 2
     capsys.readouterr()
     assert main(["watch", "list"]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == "наблюдений нет\n"

@@ -95,6 +95,15 @@ def test_retry_after_of_the_receiver_is_honoured(receiver, sender):
     assert error.value.retry_after == 30
 
 
+def test_retry_after_as_an_http_date_is_counted_from_the_clock(receiver, sender):
+    receiver.answer_next(503, {"error": "maintenance"}, headers={"Retry-After": "Mon, 30 Nov 2026 03:15:00 GMT"})
+
+    with pytest.raises(DeliveryError) as error:
+        sender.send(reply(receiver))
+
+    assert error.value.retry_after == 15 * 60 and not error.value.permanent
+
+
 def test_a_redirect_is_not_followed_and_is_permanent(receiver, sender):
     with WebhookReceiver(SECRET, lambda: NOW) as elsewhere:
         receiver.answer_next(302, "moved", headers={"Location": f"{elsewhere.url}/other"})

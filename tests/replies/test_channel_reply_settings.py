@@ -35,7 +35,7 @@ def test_a_vk_channel_added_with_its_community_token_keeps_it_and_never_prints_i
 
     assert code == 0 and VK_TOKEN not in out
     assert channel("vk-gov").api_token == VK_TOKEN
-    assert "vk-gov\tvk\t" in listing and "\tgroup 218861756\ttoken set" in listing and VK_TOKEN not in listing
+    assert "vk-gov\tВКонтакте\t" in listing and "\t218861756\tтокен задан" in listing and VK_TOKEN not in listing
     assert audit_of("channel.added")[-1] == {"channel": "vk-gov", "kind": "vk", "group_id": 218861756,
                                              "api_token": "set"}
 
@@ -52,9 +52,9 @@ def test_a_telegram_channel_takes_a_bot_token_and_a_generic_one_a_callback_url(c
     assert channel("cur-bot").api_token == BOT_TOKEN
     assert channel("portal").callback_url == "https://portal.example.ru/appeals/replies"
     lines = {line.split("\t")[0]: line for line in listing.splitlines()}
-    assert lines["cur-bot"].endswith("\ttoken set") and BOT_TOKEN.split(":")[1] not in listing
-    assert lines["portal"].endswith("\tcallback https://portal.example.ru/appeals/replies")
-    assert "token" not in lines["city-app"] and "callback" not in lines["city-app"]
+    assert lines["cur-bot"].endswith("\tтокен задан") and BOT_TOKEN.split(":")[1] not in listing
+    assert lines["portal"].endswith("\tадрес https://portal.example.ru/appeals/replies")
+    assert lines["city-app"].endswith("\t—") and "токен" not in lines["city-app"] and "адрес" not in lines["city-app"]
 
 
 def test_a_vk_channel_without_a_token_is_listed_as_such(cli_env, capsys):
@@ -62,7 +62,7 @@ def test_a_vk_channel_without_a_token_is_listed_as_such(cli_env, capsys):
 
     _, listing, _ = run(capsys, "channel", "list")
 
-    assert listing.strip().endswith("\tno token")
+    assert listing.strip().endswith("\tтокена нет")
 
 
 REFUSED_ADDS = [

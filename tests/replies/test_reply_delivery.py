@@ -11,7 +11,7 @@ import pytest
 from engine.replies.pacing import Pacer
 from engine.replies.vk import VkReplySender
 from engine.services.credentials import find_channel
-from engine.services.delivery import CLAIM_SECONDS
+from engine.services.outbox_drain import CLAIM_SECONDS
 from engine.services.reply_delivery import outgoing as reply_outgoing
 from engine.services.timeline import timeline
 from engine.store import author_messages

@@ -4,6 +4,7 @@ columns, each text read once for both versions, and worker processes for large r
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from engine.services.rules import backtest
 from engine.store import replay
 from engine.store.appeals import incoming_from
 from engine.store.models import AppealRecord, DecisionRecord
+from tests.support.command_line import run
 from tests.support.paths import RULES_DIR
 
 TEXTS = ["На ул. Попова огромные ямы", "Третий день нет горячей воды", "Не вывозят мусор, свалка во дворе",
@@ -88,7 +90,8 @@ def test_the_backtest_gives_the_decisions_routing_gives(runtime):
             record = AppealRecord.get_by_id(example["appeal"])
             decided = draft.decide(incoming_from(record))
             assert example["after"] == {"body": decided.body, "role": decided.role, "policy": decided.policy,
-                                        "priority": decided.priority, "fz59_special": decided.fz59_special}
+                                        "priority": decided.priority, "fz59_special": decided.fz59_special,
+                                        "control": decided.control}
 
 
 def test_appeals_the_rules_cannot_tell_apart_are_decided_once_and_every_appeal_is_counted(runtime):
@@ -202,3 +205,23 @@ def test_routing_records_what_a_backtest_needs_to_reuse_its_decision(runtime):
     assert stored.reading_version == runtime.policy_set.reading_id and stored.fz59_special is not None
     result = backtest.replay(runtime.policy_set, runtime.policy_set, since=runtime.now() - timedelta(days=1), workers=1)
     assert result["reused_decisions"] == 1 and result["decisions_made"] == 1  # only the draft side decided
+
+
+def test_the_command_line_summary_names_bodies_clocks_and_local_times_in_russian(runtime, cli_env, capsys, tmp_path):
+    store_appeals(runtime.now(), 12)
+    files = draft_of(read_tree(RULES_DIR))
+    files["deadline_policies.yaml"] = files["deadline_policies.yaml"].replace(
+        "        amount: 30\n        starts_from: registered", "        amount: 25\n        starts_from: registered", 1)
+    draft = write_tree(files, tmp_path / "draft")
+
+    code, out, err = run(capsys, "rules", "simulate", str(draft), "--since", "8w")
+
+    assert code == 0, err
+    zone, totals, group, example, clock = out.splitlines()
+    assert zone == "время: барнаульское время (UTC+7)"
+    assert re.fullmatch(r"обращений с \d\d\.\d\d\.\d{4} \d\d:\d\d: 12; решение изменится у 1 \(орган 1\); "
+                        r"сроки сдвинутся у 1; [\d,]+ с", totals), totals
+    assert group == "  правило route-fallback → route-fallback: обращений 1 (орган 1)"
+    assert ("ЦУР Алтайского края: сортировка обращений / Обращение гражданина по 59-ФЗ → "
+            "Администрация города Барнаула / Обращение гражданина по 59-ФЗ  «") in example
+    assert re.fullmatch(r" +срок ответа: \d\d\.\d\d\.\d{4} 23:59 → \d\d\.\d\d\.\d{4} 23:59", clock), clock

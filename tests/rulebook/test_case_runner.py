@@ -183,7 +183,7 @@ def test_an_extension_beyond_the_policy_limit_fails_the_case_with_the_reason(pol
         '{policy: fz59, start: "Tue 2026-12-01 10:00 Asia/Barnaul", extend: 31}', '{answer: none}'))
     (result,) = run_cases(policy_set, folder).failed
 
-    assert result.failures == ("сроки не считаются: policy fz59 allows at most 30 days of extension",)
+    assert result.failures == ("сроки не считаются: политика сроков fz59 допускает продление не более чем на 30 дн.",)
 
 
 def test_a_case_file_that_belongs_to_no_rule_file_is_an_error(policy_set, folder):

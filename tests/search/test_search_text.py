@@ -89,3 +89,53 @@ def test_the_workers_batched_routing_makes_appeals_findable_by_their_words(runti
     assert found(runtime, "№" + str(pit)) == [pit]  # stored, not routed yet: found by its number
     assert routing.route_pending(runtime) == 2
     assert found(runtime, "ямы") == [pit]
+
+
+def test_an_appeal_is_found_by_its_words_as_soon_as_it_is_stored_and_once_after_routing(runtime):
+    """On SQLite the index is written at routing, and the search reads the appeals not routed yet itself;
+    PostgreSQL's generated column holds the words from the insert on."""
+    from engine.domain.appeal import IncomingAppeal
+    from engine.services import routing
+    from engine.services.intake import receive_appeal
+    from engine.store.db import database, is_sqlite
+
+    def stored(external_id, text, **more):
+        return receive_appeal(runtime, IncomingAppeal(
+            channel="portal", external_id=external_id, text=text, received_at=runtime.now(),
+            author=Author(name="Анна Кравцова", type="citizen", contact="anna@example.ru"), municipality="barnaul",
+            category="roads", fz59=True, regime="fz59", **more), "{}", actor="test").appeal_id
+
+    pit = stored("s-pit", "Во дворе глубокая яма, колесо пробил")
+    waste = stored("s-waste", "Не вывозят мусор", address="г. Барнаул, ул. Малахова, 5")
+
+    assert found(runtime, "ямы") == [pit]
+    assert found(runtime, "ЯМЕ во дворе") == [pit]
+    assert found(runtime, "мусора Малахова") == [waste]  # the address too
+    assert found(runtime, "Кравцовой") == [waste, pit]  # and the author's name
+    assert found(runtime, "яма мусор") == []  # every word must be there
+    assert found(runtime, "ямы", caller=HEALTH_OFFICIAL) == []  # not routed: no body's yet
+    assert found(runtime, "ямы", filters={"status": "routed"}) == []
+
+    assert routing.route_pending(runtime) == 2
+    assert found(runtime, "ямы") == [pit]
+    assert search_appeals(runtime, CENTRE, AppealSearch(q="Кравцовой")).total == 2
+    if is_sqlite():
+        assert database.execute_sql("SELECT count(*) FROM appeal_search WHERE rowid IN (?, ?)",
+                                    (pit, waste)).fetchone() == (2,)
+
+
+def test_on_sqlite_the_newest_unrouted_appeals_are_read_up_to_the_limit(runtime, monkeypatch):
+    from engine.domain.appeal import IncomingAppeal
+    from engine.services.intake import receive_appeal
+    from engine.store import search
+    from engine.store.db import is_sqlite
+
+    monkeypatch.setattr(search, "UNROUTED_LIMIT", 2)
+    pits = [receive_appeal(runtime, IncomingAppeal(
+        channel="portal", external_id=f"pit-{i}", text="Во дворе яма", received_at=runtime.now(),
+        author=Author(name="Анна Кравцова", type="citizen", contact="anna@example.ru"), regime="fz59"),
+        "{}", actor="test").appeal_id for i in range(3)]
+
+    newest_first = pits[::-1]
+    assert found(runtime, "ямы") == (newest_first[:2] if is_sqlite() else newest_first)
+    assert found(runtime, str(pits[0])) == [pits[0]]  # the oldest still by its number

@@ -10,7 +10,10 @@
 Methods, in VK's formats (API 5.199): ``wall.get`` (``owner_id``, ``offset``, ``count`` ≤ 100; newest
 first, a pinned post first with ``is_pinned``), ``wall.getComments`` (``owner_id``, ``post_id``,
 ``start_comment_id`` — from that comment on —, ``sort`` asc|desc, ``count`` ≤ 100, ``offset``,
-``thread_items_count`` ≤ 10: each top-level comment carries ``thread: {count, items}``),
+``thread_items_count`` ≤ 10: each top-level comment carries ``thread: {count, items}``; with
+``comment_id`` the replies of that comment's thread, the same paging, ``current_level_count`` their number;
+``count`` is every comment of the post),
+``wall.getById`` (``posts``: up to 100 ``<owner>_<post>``, ``{"items": [...]}`` of those it may show),
 ``utils.resolveScreenName`` (``{"type", "object_id"}``, or ``[]`` for an unknown name),
 ``groups.getById`` with ``group_ids`` and ``execute``: ``code`` of the form
 ``return [API.method({...json...}), …];`` with at most 25 calls; a call that fails answers ``false`` in
@@ -126,6 +129,8 @@ class FakeVkWalls(FakeVkApi):
             return self._wall_get(params)
         if method == "wall.getComments":
             return self._get_comments(params)
+        if method == "wall.getById":
+            return self._get_by_id(params)
         raise VkError(3)
 
     def _wall(self, owner_id: int) -> list[dict]:
@@ -145,6 +150,23 @@ class FakeVkWalls(FakeVkApi):
         ordered = [p for p in posts if p.get("is_pinned")] + [p for p in reversed(posts) if not p.get("is_pinned")]
         return {"count": len(posts), "items": json.loads(json.dumps(ordered[offset:offset + count]))}
 
+    def _get_by_id(self, params: dict) -> dict:
+        wanted = [w.strip() for w in str(params.get("posts") or "").split(",") if w.strip()]
+        if not wanted:
+            raise VkError(100, "posts is undefined")
+        if len(wanted) > 100:
+            raise VkError(100, "posts is too long")
+        found = []
+        for pair in wanted:
+            owner, _, post_id = pair.rpartition("_")
+            if not owner.lstrip("-").isdigit() or not post_id.isdigit():
+                raise VkError(100, "posts is invalid")
+            owner_id = int(owner)
+            if owner_id in self.private or owner_id in self.closed_walls:
+                continue  # VK leaves out what the key may not see
+            found += [p for p in self.posts.get(owner_id, []) if p["id"] == int(post_id)]
+        return {"items": json.loads(json.dumps(found))}
+
     def _get_comments(self, params: dict) -> dict:
         owner_id = _integer(params, "owner_id", required=True)
         post_id = _integer(params, "post_id", required=True)
@@ -156,17 +178,26 @@ class FakeVkWalls(FakeVkApi):
         offset = _integer(params, "offset") or 0
         count = min(_integer(params, "count") or 10, 100)
         thread_items = min(_integer(params, "thread_items_count") or 0, 10)
-        top = [c for c in every if not c["parents_stack"]]
+        thread_of = _integer(params, "comment_id")
+        if thread_of is not None:  # one thread: the replies to that comment, without threads of their own
+            if not any(c["id"] == thread_of and not c["parents_stack"] for c in every):
+                raise VkError(100, "comment_id is invalid")
+            level = [c for c in every if c["parents_stack"] and c["parents_stack"][0] == thread_of]
+        else:
+            level = [c for c in every if not c["parents_stack"]]
         if params.get("sort") == "desc":
-            top = top[::-1]
+            level = level[::-1]
         if start is not None:
-            top = [c for c in top if (c["id"] >= start if params.get("sort") != "desc" else c["id"] <= start)]
+            level = [c for c in level if (c["id"] >= start if params.get("sort") != "desc" else c["id"] <= start)]
         items = []
-        for comment in top[offset:offset + count]:
+        for comment in level[offset:offset + count]:
+            if thread_of is not None:
+                items.append(comment)
+                continue
             replies = [c for c in every if c["parents_stack"] and c["parents_stack"][0] == comment["id"]]
             items.append({**comment, "thread": {"count": len(replies), "items": replies[:thread_items],
                                                 "can_post": True}})
-        return {"count": len(every), "current_level_count": len(top), "can_post": True,
+        return {"count": len(every), "current_level_count": len(level), "can_post": True,
                 "items": json.loads(json.dumps(items))}
 
     def _execute(self, code: str):

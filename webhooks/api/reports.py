@@ -107,6 +107,9 @@ class TrendsQuerySchema(Schema):
     from_ = fields.String(data_key="from", metadata={"description": "YYYY-MM-DD, первый местный день периода"})
     to = fields.String(metadata={"description": "YYYY-MM-DD включительно; по умолчанию сегодня (12 недель)"})
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+    part = fields.String(load_default="weeks", validate=validate.OneOf(trends.CSV_PARTS),
+                         metadata={"description": "для CSV: weeks — недельные числа, problems — повторяющиеся "
+                                                  "проблемы (инциденты и адреса)"})
 
 
 @bp.get("/trends")
@@ -115,11 +118,14 @@ def trends_report():
     """The centre's picture of the region: appeals per week by topic and municipality, change, repeats, SLA.
 
     Appeals received per week (weeks start on the period's first local day) by topic and by
-    municipality, each with the change against the previous period of the same length; addresses
-    written in two or more appeals; answer compliance by body month by month (the formula of
-    /reports/sla); the on-time panel over answer clocks started in the period, open ones included:
+    municipality, each with the change against the previous period of the same length; the top
+    recurring problems: incidents with a report in the period (members, distinct authors, address,
+    body, status, link; most authors first) and addresses written in two or more appeals; answer
+    compliance by body month by month (the formula of /reports/sla); the on-time panel over answer
+    clocks started in the period, open ones included:
     on_time = (on_time_closed + open_on_track) / (closed + open_overdue + open_on_track); the map's
-    appeals with coordinates. ``format=csv``: the weekly counts, one row per week and code.
+    appeals with coordinates. ``format=csv``: the weekly counts, one row per week and code;
+    with ``part=problems`` the incidents and repeated addresses, one row each.
     Only the appeals in the caller's scope count.
     """
     args = TrendsQuerySchema().load(request.args.to_dict())
@@ -130,7 +136,9 @@ def trends_report():
         raise ApiError(422, "invalid_fields", str(exc), {"from/to": [str(exc)]}) from None
     report = trends.trends_report(rt, first=first, last=last, bodies=visible_bodies(), sectors=visible_sectors())
     if args["format"] == "csv":
-        return _csv(trends.trends_csv(report), f"trends-{report['from']}-{report['to']}.csv")
+        part = args["part"]
+        return _csv(trends.trends_csv(report, part), f"trends-{part}-{report['from']}-{report['to']}.csv"
+                    if part != "weeks" else f"trends-{report['from']}-{report['to']}.csv")
     return jsonify(report)
 
 

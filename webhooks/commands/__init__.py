@@ -45,3 +45,18 @@ def policy_set_for(settings):
         return load_policy_set(settings.rules_dir)
     except PolicySetError as exc:
         raise CommandError(str(exc)) from None
+
+
+class LocalTimes:
+    """How the administrator's listings show times: «дд.мм.гггг чч:мм» in the region's zone, named once."""
+
+    def __init__(self, rt):
+        from engine.wording.staff import zone_words
+
+        self.zone = rt.policy_set.directory.timezone
+        self.heading = f"время: {zone_words(self.zone, rt.policy_set.labels, rt.now())}"
+
+    def __call__(self, moment, missing: str = "—") -> str:
+        from engine.wording.staff import local_time
+
+        return missing if moment is None else local_time(moment, self.zone)

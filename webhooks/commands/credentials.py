@@ -6,7 +6,7 @@ import sys
 
 from engine.services.access import ROLES
 
-from . import CommandError, runtime_for
+from . import CommandError, LocalTimes, runtime_for
 
 # the flag an operator gives a platform token with, by the kind of channel it belongs to
 TOKEN_FLAGS = {"vk": "--access-token", "telegram": "--bot-token"}
@@ -74,10 +74,22 @@ def _given_token(args, kind: str) -> str | None:
 
 def _reply_settings(ch) -> str:
     if ch.kind in TOKEN_FLAGS:
-        return "\ttoken set" if ch.api_token else "\tno token"
+        return "токен задан" if ch.api_token else "токена нет"
     if ch.kind == "generic":
-        return f"\tcallback {ch.callback_url}" if ch.callback_url else "\tno callback"
-    return ""
+        return f"адрес {ch.callback_url}" if ch.callback_url else "адреса нет"
+    return "—"
+
+
+def _print_channels(rt, channels) -> None:
+    if not channels:
+        print("каналов нет")
+        return
+    labels, local = rt.policy_set.labels, LocalTimes(rt)
+    print(local.heading)
+    print("канал\tвид\tсоздан\tсообщество ВКонтакте\tответы жителям")
+    for ch in channels:
+        group = str(ch.group_id) if ch.group_id is not None else "—"
+        print(f"{ch.name}\t{labels('channel', ch.kind)}\t{local(ch.created_at)}\t{group}\t{_reply_settings(ch)}")
 
 
 def cmd_channel(args, settings):
@@ -87,9 +99,7 @@ def cmd_channel(args, settings):
     rt = runtime_for(settings)
     with connection():
         if args.channel_command == "list":
-            for ch in credentials.list_channels():
-                group = f"\tgroup {ch.group_id}" if ch.group_id is not None else ""
-                print(f"{ch.name}\t{ch.kind}\tcreated {ch.created_at.isoformat()}{group}{_reply_settings(ch)}")
+            _print_channels(rt, credentials.list_channels())
             return 0
         try:
             if args.channel_command == "add":
@@ -142,7 +152,7 @@ def cmd_token(args, settings):
     rt = runtime_for(settings)
     with connection():
         if args.token_command == "list":
-            _print_tokens(api_tokens.list_tokens(rt.now()), as_json=args.json)
+            _print_tokens(rt, api_tokens.list_tokens(rt.now()), as_json=args.json)
             return 0
         if args.token_command == "revoke":
             try:
@@ -161,17 +171,31 @@ def cmd_token(args, settings):
     return 0
 
 
-def _print_tokens(views, *, as_json: bool) -> None:
+def _print_tokens(rt, views, *, as_json: bool) -> None:
     import json
 
     if as_json:
         for view in views:
             print(json.dumps(view.as_dict(), ensure_ascii=False))
         return
-    print("id\tlabel\trole\tscope\tcreated\tlast used\texpires\tstate")
+    if not views:
+        print("токенов нет")
+        return
+    labels, local = rt.policy_set.labels, LocalTimes(rt)
+    print(local.heading)
+    print("№\tподпись\tроль\tдоступ\tсоздан\tпоследнее использование\tдействует до\tсостояние")
     for v in views:
-        def day(moment):
-            return moment.isoformat(timespec="minutes") if moment else "-"
+        print(f"{v.id}\t{v.label or '—'}\t{labels('staff_role', v.role)}\t{scope_words(v.scope, labels)}\t"
+              f"{local(v.created_at)}\t{local(v.last_used_at)}\t{local(v.expires_at, 'бессрочно')}\t"
+              f"{labels('token_state', v.state)}")
 
-        print(f"{v.id}\t{v.label or '-'}\t{v.role}\t{v.scope}\t{day(v.created_at)}\t{day(v.last_used_at)}\t"
-              f"{day(v.expires_at) if v.expires_at else 'never'}\t{v.state}")
+
+def scope_words(scope: str, labels) -> str:
+    """What a token or login may see, by names: «все органы», a body, one or more sector blocks."""
+    kind, _, codes = scope.partition(":")
+    if kind == "body":
+        return labels("body", codes)
+    if kind == "sector":
+        led = [f"«{labels('sector', code)}»" for code in codes.split()]
+        return f"{'секторы' if len(led) > 1 else 'сектор'} {', '.join(led)}"
+    return "все органы"

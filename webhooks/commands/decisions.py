@@ -59,7 +59,7 @@ def cmd_deadline(args, settings):
     is counted from --interim when given (never past its hard cap from --start); without it the
     clock is shown as waiting, with its term in words and its cap, if any."""
     from engine.domain.businesstime import working_time_between
-    from engine.domain.deadlines import INTERIM, policy_clocks
+    from engine.domain.deadlines import policy_clocks
 
     policy_set = policy_set_for(settings)
     policy = policy_set.policies.get(args.policy)
@@ -69,7 +69,7 @@ def cmd_deadline(args, settings):
     if body not in policy_set.directory.bodies:
         raise CommandError(f"в справочнике нет органа {body!r}")
     if args.special and policy.special(args.special) is None:
-        known = ", ".join(s.outcome for s in policy.special_outcomes) or "none"
+        known = ", ".join(s.outcome for s in policy.special_outcomes) or "ни одного"
         raise CommandError(f"у политики {policy.id} нет особого случая {args.special!r}; есть: {known}")
     cal = policy_set.calendar_for(body)
     zone = ZoneInfo(cal.timezone)
@@ -105,18 +105,30 @@ def cmd_deadline(args, settings):
     if args.json:
         print(json.dumps({"policy": policy.id, "clocks": clocks}, ensure_ascii=False))
         return 0
-    print(f"{policy.id}: {policy.title} (version {policy.version}, calendar {cal.version}, {cal.timezone})")
-    print(f"start {start.astimezone(zone).isoformat()}")
+    _print_clocks(policy_set, policy, cal, start, interim, clocks)
+    return 0
+
+
+def _print_clocks(policy_set, policy, cal, start, interim, clocks) -> None:
+    """The clocks of ``appeals deadline`` in words: local times of the body's zone, named once."""
+    from engine.wording.staff import local_time, zone_words
+    from engine.wording.terms import term_words
+
+    labels, zone = policy_set.labels, cal.timezone
+    print(f"{policy.title} ({policy.id}): версия {policy.version}, календарь {cal.version}")
+    print(f"время: {zone_words(zone, labels, start)}")
+    print(f"начало: {local_time(start, zone)}")
     if interim is not None:
-        print(f"interim answer {interim.astimezone(zone).isoformat()}")
+        print(f"промежуточный ответ: {local_time(interim, zone)}")
     for c in clocks:
+        term = term_words(c["amount"], c["basis"], c["starts_from"])
         if c["due"] is None:
-            cap = f"; due no later than {c['cap']}" if c["cap"] else ""
-            print(f"  {c['kind']:<15} {c['term']}: not started (give --interim to count it){cap}")
+            cap = f"; не позже {local_time(c['cap'], zone)}" if c["cap"] else ""
+            print(f"  {labels('clock', c['kind'])}: {term} — ещё не начат (укажите --interim, чтобы его посчитать)"
+                  f"{cap}")
             continue
-        hours = c["working_seconds"] / 3600
-        after = " after the interim answer" if c["starts_from"] == INTERIM else ""
-        provisional = (f"; PROVISIONAL: no official calendar for {c['provisional_years']}"
+        hours = f"{c['working_seconds'] / 3600:.1f}".replace(".", ",")
+        provisional = (f"; ПРЕДВАРИТЕЛЬНО: нет официального календаря на {c['provisional_years']} год"
                        if c["provisional_years"] else "")
-        print(f"  {c['kind']:<15} {c['amount']} {c['basis']:<14}{after} due {c['due']}  (UTC {c['due_utc']}; "
-              f"{hours:.1f} working hours{provisional})")
+        print(f"  {labels('clock', c['kind'])}: {term} — до {local_time(c['due'], zone)} "
+              f"(UTC {local_time(c['due_utc'], 'UTC')}; рабочих часов: {hours}{provisional})")

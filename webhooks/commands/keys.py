@@ -10,7 +10,8 @@ def register(sub) -> None:
         dest="keys_command", required=True)
     p = keys.add_parser("generate", help="print a new key: put it first in APPEALS_ENCRYPTION_KEYS, keep the old ones")
     p.set_defaults(handler=cmd_keys)
-    p = keys.add_parser("rotate", help="re-encrypt every stored channel credential with the newest key (audited)")
+    p = keys.add_parser("rotate", help="re-encrypt every stored channel credential and the VK service key with "
+                                       "the newest key (audited)")
     p.set_defaults(handler=cmd_keys)
 
 
@@ -27,6 +28,7 @@ def cmd_keys(args, settings):
             report = encryption_keys.rotate(rt.now())
         except encryption_keys.SecretUnreadable as exc:
             raise CommandError(str(exc)) from None
-    print(f"перешифровано значений: {report.values} (каналов: {report.channels}) новейшим ключом; "
+    print(f"перешифровано значений: {report.values} (каналов: {report.channels})"
+          f"{', в том числе сервисный ключ VK,' if report.service_keys else ''} новейшим ключом; "
           "прежние ключи теперь можно убрать из APPEALS_ENCRYPTION_KEYS")
     return 0

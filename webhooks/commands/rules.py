@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import CommandError, policy_set_for, runtime_for
 from .monitor_cases import add_cases_command
+from .simulation_report import print_summary
 
 
 def register(sub) -> None:
@@ -275,25 +276,13 @@ def cmd_simulate(args, settings):
     files = _read_folder(args.dir)
 
     def progress(done: int, total: int) -> None:
-        print(f"\rreplayed {done}/{total}", end="", file=sys.stderr, flush=True)
+        print(f"\rвоспроизведено {done} из {total}", end="", file=sys.stderr, flush=True)
 
-    result = _stored(settings, lambda rt: backtest.simulate_draft(files, rt.policy_set, since=rt.now() - since,
-                                                                  limit=args.limit, progress=progress,
-                                                                  workers=args.workers))
+    rt, result = _stored(settings, lambda rt: (rt, backtest.simulate_draft(
+        files, rt.policy_set, since=rt.now() - since, limit=args.limit, progress=progress, workers=args.workers)))
     print(file=sys.stderr)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    print(f"{result['appeals']} appeals since {result['since']}: {result['changed']} would change "
-          f"({', '.join(f'{k} {v}' for k, v in result['changed_fields'].items())}); "
-          f"deadlines differ for {result['deadlines_changed']}; {result['seconds']} s")
-    for g in result["groups"]:
-        fields = ", ".join(f"{k} {v}" for k, v in g["fields"].items() if v)
-        print(f"  {g['old_rule']} → {g['new_rule']}: {g['appeals']} appeals ({fields})")
-        for ex in g["examples"]:
-            before, after = ex["before"], ex["after"]
-            print(f"      #{ex['appeal']}: {before['body']}/{before['policy']} → {after['body']}/{after['policy']}"
-                  f"  «{ex['text'][:60]}»")
-            for d in ex["deadlines"]:
-                print(f"          {d['clock']}: {d['before']} → {d['after']}")
+    print_summary(rt, result)
     return 0

@@ -57,11 +57,7 @@ def cmd_user(args, settings):
     with connection():
         try:
             if args.user_command == "list":
-                for u in users.list_users():
-                    led = (u.sector or "").split()
-                    scope = u.body or (f"sector{'s' if len(led) > 1 else ''} {', '.join(led)}" if led else "all")
-                    state = "disabled" if u.disabled_at else "active"
-                    print(f"{u.login}\t{u.role}\t{scope}\t{state}")
+                _print_users(rt, users.list_users())
             elif args.user_command == "add":
                 users.add_user(rt.now(), args.login, args.role, _password(args), name=args.name, body=args.body,
                                sectors=args.sectors, official_id=args.official_id,
@@ -81,3 +77,17 @@ def cmd_user(args, settings):
         except AccessError as exc:
             raise CommandError(str(exc)) from None
     return 0
+
+
+def _print_users(rt, logins) -> None:
+    from .credentials import scope_words
+
+    if not logins:
+        print("пользователей нет")
+        return
+    labels = rt.policy_set.labels
+    print("логин\tроль\tдоступ\tсостояние")
+    for u in logins:
+        scope = f"body:{u.body}" if u.body else f"sector:{u.sector}" if u.sector else "all"
+        state = labels("login_state", "disabled" if u.disabled_at else "active")
+        print(f"{u.login}\t{labels('staff_role', u.role)}\t{scope_words(scope, labels)}\t{state}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from . import CommandError, runtime_for
+import getpass
+import sys
+
+from . import CommandError, LocalTimes, runtime_for
 
 
 def register(sub) -> None:
@@ -17,6 +20,16 @@ def register(sub) -> None:
     p = watch.add_parser("remove", help="stop watching a wall (its appeals stay)")
     p.add_argument("watch_id", type=int)
     p.set_defaults(handler=cmd_watch)
+    watch.add_parser("demo", help="watch the demo data's two public Altai walls by name (no call to VK)"
+                     ).set_defaults(handler=cmd_watch)
+    key = watch.add_parser("key", help="the VK service key the walls are read with, kept encrypted").add_subparsers(
+        dest="key_command", required=True)
+    p = key.add_parser("set", help="store the service key encrypted: asked for, or read with --key-stdin")
+    p.add_argument("--key-stdin", action="store_true", help="read the key from the first input line")
+    p.set_defaults(handler=cmd_key)
+    key.add_parser("show", help="whether a key is stored, when and by whom (never the key)").set_defaults(
+        handler=cmd_key)
+    key.add_parser("remove", help="forget the stored key: the walls are not read").set_defaults(handler=cmd_key)
 
 
 def cmd_watch(args, settings):
@@ -32,17 +45,70 @@ def cmd_watch(args, settings):
             except watching.WatchError as exc:
                 raise CommandError(str(exc)) from None
             what = "наблюдение" if created else "изменено наблюдение"
-            print(f"{what} {row.id} {row.target} (владелец {row.owner_id}) "
-                  f"{row.title or ''} каждые {row.every_seconds} с".rstrip())
+            owner = f"владелец {row.owner_id}" if row.owner_id is not None else "по имени: найдётся, когда задан ключ"
+            print(f"{what} {row.id} {row.target} ({owner}) "
+                  f"{row.title or ''} каждые {row.every_seconds} с".replace("  ", " "))
+            return 0
+        if args.watch_command == "demo":
+            from webhooks.demo import add_demo_watches
+
+            for row in add_demo_watches(rt):
+                print(f"наблюдение {row.id} {row.target}: {row.last_error or 'добавлено'}")
             return 0
         if args.watch_command == "list":
-            for row in watching.list_watches():
-                print(f"{row.id}\t{row.target}\t{row.owner_id}\t{row.title or '-'}\t{row.municipality or '-'}\t"
-                      f"{row.every_seconds}s\t{row.polled_at.isoformat() if row.polled_at else 'ещё не читалась'}\t"
-                      f"прочитано {row.read}, жалоб {row.complaints}, прочего {row.chatter}"
-                      f"{chr(9) + row.last_error if row.last_error else ''}")
+            _print_watches(rt, watching.list_watches())
             return 0
         if not watching.remove_watch(rt, args.watch_id, actor="cli"):
             raise CommandError(f"нет наблюдения {args.watch_id}")
         print(f"наблюдение {args.watch_id} снято")
+        return 0
+
+
+def _print_watches(rt, rows) -> None:
+    if not rows:
+        print("наблюдений нет")
+        return
+    labels, local = rt.policy_set.labels, LocalTimes(rt)
+    print(local.heading)
+    print("№\tстена\tвладелец\tназвание\tтерритория\tпериод\tпрочитана\tнайдено\tошибка")
+    for row in rows:
+        print(f"{row.id}\t{row.target}\t{'—' if row.owner_id is None else row.owner_id}\t{row.title or '—'}\t"
+              f"{labels('municipality', row.municipality) or '—'}\t{row.every_seconds} с\t"
+              f"{local(row.polled_at, 'ещё не читалась')}\t"
+              f"прочитано {row.read}, жалоб {row.complaints}, прочего {row.chatter}\t{row.last_error or '—'}")
+def _read_key(args) -> str:
+    if args.key_stdin:
+        return sys.stdin.readline().strip()
+    if not sys.stdin.isatty():
+        raise CommandError("нет терминала, чтобы спросить ключ: используйте --key-stdin")
+    return getpass.getpass("Сервисный ключ VK: ").strip()
+
+
+def cmd_key(args, settings):
+    from engine.services import service_key
+    from engine.services.database import connection
+
+    rt = runtime_for(settings)
+    with connection():
+        if args.key_command == "set":
+            try:
+                created = service_key.set_key(rt, _read_key(args), actor="cli")
+            except service_key.KeyInvalid as exc:
+                raise CommandError(str(exc)) from None
+            print("сервисный ключ VK сохранён в базе зашифрованным" + ("" if created else " (заменён прежний)"))
+            if settings.vk_service_token:
+                print("внимание: задан APPEALS_VK_SERVICE_TOKEN — обработчик сохранит ключ из окружения поверх "
+                      "этого; уберите переменную", file=sys.stderr)
+            return 0
+        if args.key_command == "remove":
+            if not service_key.remove_key(rt, actor="cli"):
+                raise CommandError("сервисный ключ VK не сохранён")
+            print("сервисный ключ VK удалён: стены не читаются")
+            return 0
+        state = service_key.key_state()
+        if state is None:
+            print("сервисный ключ VK не сохранён")
+        else:
+            local = LocalTimes(rt)
+            print(f"сервисный ключ VK сохранён {local(state[0])} ({state[1] or '—'}); {local.heading}")
         return 0

@@ -11,6 +11,8 @@ from functools import wraps
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from engine.domain.map_tiles import TileTemplate
+
 from ..auth import check_role, identify
 from ..errors import ApiError
 
@@ -86,6 +88,20 @@ def _security_headers(response):
     return response
 
 
+def _policy_with_base_map(response):
+    """With APPEALS_MAP_TILE_URL set, the maps draw tiles from its origin: img-src allows that origin
+    and no other. Empty: the policy above, untouched. (Registered before _security_headers: Flask runs
+    the last registered first, so this one reads the policy that one set.)"""
+    from ..runtime import runtime
+
+    tiles = TileTemplate.parse(runtime().settings.map_tile_url)
+    policy = response.headers.get("Content-Security-Policy")
+    if tiles is not None and policy == SECURITY_HEADERS["Content-Security-Policy"]:
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "img-src 'self' data:;", f"img-src 'self' data: {tiles.origin};")
+    return response
+
+
 def register_web(app) -> None:
     from . import (  # noqa: F401  (they add routes and filters to bp)
         accept,
@@ -95,10 +111,12 @@ def register_web(app) -> None:
         formatting,
         incidents,
         login,
+        marks,
         queue,
         review,
         rules,
     )
 
     app.register_blueprint(bp)
+    app.after_request(_policy_with_base_map)
     app.after_request(_security_headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 
+from engine.domain.map_tiles import TileTemplate
 from engine.services import trends
 
 from ..auth import visible_bodies, visible_sectors
@@ -38,6 +39,6 @@ def analytics():
                                          "Обращения по неделям и муниципалитетам"),
         on_time_chart=charts.share_bars(report["on_time"]["items"], "Доля в срок по органам"),
         map_svg=charts.region_map_svg(region, report["map"]["municipalities"], report["map"]["points"], places,
-                                      "Карта обращений"),
+                                      "Карта обращений", tiles=TileTemplate.parse(rt.settings.map_tile_url)),
         region=region,
     )

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
 
+from engine.domain.map_tiles import TileTemplate, tile_grid
 from engine.domain.region_map import Projection, RegionMap
 
 PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5")
@@ -98,23 +99,40 @@ def share_bars(items: list[dict], title: str) -> Markup:
     return _svg(width, height, body, title)
 
 
+def _base_tiles(project: Projection, tiles: TileTemplate) -> list[str]:
+    """The base map's tiles as <image> elements, each stretched over its own box of degrees, under the
+    rest of the map; the browser loads them from the template's origin."""
+    drawn = ['<g class="base-map">']
+    for tile in tile_grid(*project.visible_bounds()):
+        x0, y0 = project((tile.west, tile.north))
+        x1, y1 = project((tile.east, tile.south))
+        drawn.append(f'<image class="base-tile" href={quoteattr(tiles.url(tile.z, tile.x, tile.y))} '
+                     f'x="{x0}" y="{y0}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" preserveAspectRatio="none" '
+                     f'data-tile="{tile.z}/{tile.x}/{tile.y}"/>')
+    drawn.append(f'<text x="{project.width - 4}" y="{project.height - 4}" text-anchor="end" {FONT} '
+                 f'fill="#333">Подложка: {escape(tiles.origin)}</text></g>')
+    return drawn
+
+
 def region_map_svg(region: RegionMap, counts: dict[str, int], points: list[dict], names: dict[str, str],
-                   title: str, width: int = 760) -> Markup:
-    """The region's outline, each municipality's area (nearest centre) shaded by its appeals, the
-    appeals with coordinates as dots and the centres named."""
+                   title: str, width: int = 760, tiles: TileTemplate | None = None) -> Markup:
+    """The region's outline, each municipality's approximate area shaded by its appeals, the
+    appeals with coordinates as dots and the centres named; with ``tiles``, over a base map."""
     project = Projection.fitting(region, width)
     highest = max([counts.get(c.id, 0) for c in region.centres] + [1])
     outline = " ".join(f"{x},{y}" for x, y in map(project, region.outline))
     body = [f'<defs><clipPath id="region-outline"><polygon points="{outline}"/></clipPath></defs>',
+            *(_base_tiles(project, tiles) if tiles else []),
             '<g clip-path="url(#region-outline)">']
-    cells = region.cells()
+    areas = region.drawn_areas()
     for centre in region.centres:
         n = counts.get(centre.id, 0)
         shade = 0.08 + 0.72 * n / highest if n else 0.0
-        points_attr = " ".join(f"{x},{y}" for x, y in map(project, cells.get(centre.id, ())))
-        body.append(f'<polygon points="{points_attr}" fill="#c55a11" fill-opacity="{shade:.2f}" stroke="#888" '
-                    f'stroke-width="0.5" data-municipality={quoteattr(centre.id)}>'
-                    f'<title>{escape(names.get(centre.id, centre.name))}: {n}</title></polygon>')
+        for part in areas[centre.id]:
+            points_attr = " ".join(f"{x},{y}" for x, y in map(project, part))
+            body.append(f'<polygon points="{points_attr}" fill="#c55a11" fill-opacity="{shade:.2f}" stroke="#888" '
+                        f'stroke-width="0.5" data-municipality={quoteattr(centre.id)}>'
+                        f'<title>{escape(names.get(centre.id, centre.name))}: {n}</title></polygon>')
     body.append("</g>")
     body.append(f'<polygon points="{outline}" fill="none" stroke="#000" stroke-width="1.2"/>')
     for point in points:

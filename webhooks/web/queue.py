@@ -6,7 +6,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from engine.classify.matching import in_place
-from engine.services.actions import TRANSITIONS, allowed_actions
+from engine.services import monitor_marks
+from engine.services.actions import REVIEW_ACTIONS, TRANSITIONS, allowed_actions
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail
 from engine.wording.labels import LABELS, REJECT_REASONS
@@ -42,14 +43,18 @@ def appeal(appeal_id: int):
     if record.body in rt.policy_set.directory.bodies:
         use_zone(rt.policy_set.calendar_for(record.body).timezone)
     names = allowed_actions(record.status, g.caller.role, record.on_control)
+    draft = _draft(detail)
+    if draft is None:  # approved, waiting for the operator to post it by hand: nothing left to review
+        names = [n for n in names if n not in REVIEW_ACTIONS]
     rulebook = rt.policy_set.rulebook
     why = routing_sentence(detail["decision"], rt.policy_set.labels, municipality=record.municipality,
                            rule_titles={rid: rule_title(rule.description) or rid
                                         for rid, rule in rulebook.rules.items()}, in_place=in_place)
     return render_template(
-        "appeal.html", appeal=detail, record=record, events=timeline(appeal_id), why=why, draft=_draft(detail),
+        "appeal.html", appeal=detail, record=record, events=timeline(appeal_id), why=why, draft=draft,
         actions=[(n, LABELS("action", n)) for n in names], reject_reasons=REJECT_REASONS,
         bodies=rt.policy_set.directory.bodies,
+        may_mark=monitor_marks.may_mark(record, g.caller.role), marked=monitor_marks.is_marked(appeal_id),
     )
 
 

@@ -2,8 +2,10 @@
 production decision path (``PolicySet.decide``, the call routing makes), and report what would
 change.
 
-Changes of body, role, deadline policy and priority are counted and grouped by
-(old route rule → new route rule), with examples and the deadlines that would differ. The
+Changes of body, role, deadline policy, priority, special case and control (whether the centre keeps the
+appeal on control, rules/routing/control.yaml) are counted and grouped by (old route rule → new route rule),
+with examples and the deadlines that would differ; ``control_changed`` counts both directions (``on``: put on
+control, ``off``: no longer on control). The
 draft is checked first (in a child process, like a publish), so it cannot hang the service.
 
 How it stays fast on 100k appeals:
@@ -44,7 +46,7 @@ from engine.store.appeals import incoming_from
 from .check import DEFAULT_TIMEOUT
 from .versions import check_draft
 
-FIELDS = ("body", "role", "policy", "priority", "fz59_special")
+FIELDS = ("body", "role", "policy", "priority", "fz59_special", "control")
 EXAMPLES_PER_GROUP = 5
 PAGE = 2000
 PARALLEL_FROM = 10_000  # fewer appeals are replayed in this process: starting workers costs seconds
@@ -111,6 +113,7 @@ class Replayer:
         self.known: tuple[dict, dict] = ({}, {})  # key → fields, of old and of new
         self.stages = StageMemo()  # both versions' stages, by what each can see
         self.decided = 0  # decisions made (the others were known)
+        self.controlling = old.rulebook.controlling_ids()  # to read control off a stored decision
 
     def page(self, page: list) -> tuple[int, int, int, list[dict]]:
         """(appeals, stored decisions reused, decisions made, one entry per appeal whose decision
@@ -126,7 +129,7 @@ class Replayer:
 
     def appeal(self, row, stored) -> tuple[dict | None, bool]:
         incoming = incoming_from(row)
-        before = _stored(row, stored, self.old)
+        before = _stored(row, stored, self.old, self.controlling)
         reused = before is not None
         read = key = None
         if before is None:
@@ -168,6 +171,7 @@ class Tally:
     def __init__(self) -> None:
         self.appeals = self.changed = self.deadlines_changed = self.reused = self.decided = 0
         self.counts = dict.fromkeys(FIELDS, 0)
+        self.control = {"on": 0, "off": 0}
         self.groups: dict[tuple, dict] = {}
         self.changed_ids: list[int] = []
 
@@ -187,6 +191,8 @@ class Tally:
             for f in change["diffs"]:
                 self.counts[f] += 1
                 group["fields"][f] += 1
+            if "control" in change["diffs"]:
+                self.control["on" if after["control"] else "off"] += 1
             if len(group["examples"]) < EXAMPLES_PER_GROUP:
                 group["examples"].append({
                     "appeal": change["appeal"], "text": change["text"],
@@ -197,7 +203,8 @@ class Tally:
     def report(self) -> dict:
         return {
             "appeals": self.appeals, "changed": self.changed, "unchanged": self.appeals - self.changed,
-            "changed_fields": self.counts, "deadlines_changed": self.deadlines_changed,
+            "changed_fields": self.counts, "control_changed": self.control,
+            "deadlines_changed": self.deadlines_changed,
             "groups": sorted(self.groups.values(), key=lambda g: -g["appeals"]),
             "reused_decisions": self.reused, "decisions_made": self.decided,
             "changed_appeals": list(self.changed_ids),
@@ -207,22 +214,24 @@ class Tally:
 def _fields(decision) -> dict:
     return {"body": decision.body, "role": decision.role, "policy": decision.policy,
             "priority": decision.priority, "fz59_special": decision.fz59_special,
-            "route_rule_id": decision.route_rule_id}
+            "control": decision.control, "route_rule_id": decision.route_rule_id}
 
 
-def _stored(row, stored, old: PolicySet) -> dict | None:
+def _stored(row, stored, old: PolicySet, controlling: frozenset[str]) -> dict | None:
     """The recorded production decision, when the active version made it from a reading of the
-    text like today's (no need to redo it).
+    text like today's (no need to redo it). Control is not a column of it: it is on when one of the
+    recorded rules that fired puts the appeal on control (``controlling``, of the same version).
     Not when the appeal's history decided it (a repeat, a mass incident): the replay decides
     without history, so the recorded decision would differ from a replayed one for that alone."""
     if stored is None or stored.ruleset_version != old.rulebook.version or stored.fz59_special is None:
         return None
     if stored.reading_version != old.reading_id:  # the text was read otherwise then (topics, gazetteer, calendar)
         return None
-    if row.repeat_of is not None or "mass-incident" in (stored.tags or ()):
+    if row.repeat_of is not None or "mass-incident" in (stored.tags or ()) or not isinstance(stored.rule_ids, list):
         return None
     return {"body": stored.body, "role": stored.role, "policy": stored.policy, "priority": stored.priority,
-            "fz59_special": stored.fz59_special or None, "route_rule_id": stored.route_rule_id}
+            "fz59_special": stored.fz59_special or None, "control": not controlling.isdisjoint(stored.rule_ids),
+            "route_rule_id": stored.route_rule_id}
 
 
 def _deadline_changes(row, before: dict, after: dict, old: PolicySet, new: PolicySet) -> list[dict]:

@@ -126,17 +126,37 @@
 
   var lastSimulation = null;  // {report, id, drafts}: offered again after the same drafts are published
 
-  function showSimulationReport(d, simulationId, keepResult) {
-    var rows = [];
+  function yesNo(value) { return value ? "да" : "нет"; }
+
+  // What the report found changed, field by field in words, and the appeals that would be put on (or taken
+  // off) the centre's control; then the examples.
+  function simulationDetails(d) {
+    var box = el("div"), rows = [], counts = d.changed_fields || {}, control = d.control_changed || { on: 0, off: 0 };
+    var changed = Object.keys(counts).filter(function (k) { return counts[k]; }).map(function (k) { return fieldName(k) + " " + counts[k]; });
+    if (changed.length) { box.appendChild(el("p", "Изменится: " + changed.join(", "))); }
+    if (control.on || control.off) {
+      var line = el("p", fieldName("control") + ": станут " + control.on + " " + appealsWord(control.on) +
+        ", перестанут " + control.off + " " + appealsWord(control.off));
+      line.id = "rules-simulation-control";
+      box.appendChild(line);
+    }
     (d.groups || []).forEach(function (g) {
-      (g.examples || []).forEach(function (x) { rows.push([g.old_rule + " → " + g.new_rule, x.appeal, x.text, x.before.body + " → " + x.after.body]); });
+      (g.examples || []).forEach(function (x) {
+        var control = x.before.control === x.after.control ? "не меняется" : yesNo(x.before.control) + " → " + yesNo(x.after.control);
+        rows.push([g.old_rule + " → " + g.new_rule, x.appeal, x.text, x.before.body + " → " + x.after.body, control]);
+      });
     });
+    box.appendChild(table(["Правило", "№", "Текст", "Орган", fieldName("control")], rows));
+    return box;
+  }
+
+  function showSimulationReport(d, simulationId, keepResult) {
     var summary = "Симуляция: обращений " + d.appeals + ", изменится " + d.changed;
     if (keepResult) {
       $("rules-result").appendChild(el("h3", summary));
-      $("rules-result").appendChild(table(["Правило", "№", "Текст", "Орган"], rows));
+      $("rules-result").appendChild(simulationDetails(d));
     } else {
-      result(summary, table(["Правило", "№", "Текст", "Орган"], rows));
+      result(summary, simulationDetails(d));
     }
     var path = "/simulations/" + simulationId + "/reroute";
     if (!d.changed || simulationId === undefined || !routes.some(function (r) { return /\/simulations\/<[^>]+>\/reroute$/.test(r); })) { return; }

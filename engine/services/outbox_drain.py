@@ -1,0 +1,112 @@
+"""Draining an outbox: the one way staff alerts (engine.services.delivery) and replies to residents
+(engine.services.reply_delivery) leave.
+
+The due rows are read in id order, a page at a time. Each is claimed before it is sent (a conditional
+update: of several workers only one wins; a worker that dies after claiming leaves the row due again when
+its lease of CLAIM_SECONDS lapses), then sent:
+
+- accepted: marked sent with what the platform answered;
+- our own pacer's «not yet» (engine.replies.pacing.Deferred), for an outbox that can postpone: nothing was
+  sent, the row is due again after ``retry_after``, and no attempt is counted;
+- refused for now: tried again after the platform's ``retry_after`` or an exponential backoff with jitter,
+  whichever is later;
+- refused for good, or out of attempts (APPEALS_DELIVERY_MAX_ATTEMPTS): dead, and the outbox tells the
+  administrators.
+
+What belongs to one table (which rows are due, how one is claimed, sent, marked and audited, whom a dead
+one is reported to) comes in an ``Outbox``; its ``sent`` and ``failed`` run in the write transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.alerts.message import DeliveryError
+from engine.replies.pacing import Deferred
+from engine.store.db import write_transaction
+
+BASE_DELAY = 30  # seconds before the first retry; doubles each attempt
+MAX_DELAY = 6 * 3600
+CLAIM_SECONDS = 300  # a claimed row is due again after this, should its worker have died
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused send, as the outbox records it: ``later`` is the next attempt (None when ``dead``)."""
+
+    row: Any
+    error: DeliveryError
+    attempts: int
+    dead: bool
+    later: datetime | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Outbox:
+    due: Callable[..., list]  # (now, *, after_id, limit): due rows (each with .id and .attempts) by id
+    claim: Callable[[int, datetime, datetime], bool]  # (id, now, lease_until)
+    send: Callable[[Any, datetime], Any]  # (row, now) -> receipt; raises DeliveryError
+    sent: Callable[[Any, Any, datetime], None]  # (row, receipt, now)
+    failed: Callable[[Failure], None]
+    describe: Callable[[Any], str]  # the row in the log: «alert 7 (appeal 3)»
+    log: logging.Logger
+    postpone: Callable[[int, datetime], None] | None = None  # (id, until): Deferred without an attempt
+
+
+def retry_delay(attempts: int, rng: random.Random) -> timedelta:
+    """Exponential backoff with full jitter between half and the whole step."""
+    step = min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+    return timedelta(seconds=step * (0.5 + rng.random() / 2))
+
+
+def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int, rng: random.Random):
+    """Send every row due at ``now`` once; counts go to ``report`` (sent, failed, dead, and deferred for an
+    outbox that postpones), which is returned."""
+    cursor = 0
+    while True:
+        batch = outbox.due(now, after_id=cursor, limit=page)
+        if not batch:
+            return report
+        for row in batch:
+            cursor = row.id
+            with write_transaction():
+                claimed = outbox.claim(row.id, now, now + timedelta(seconds=CLAIM_SECONDS))
+            if claimed:
+                _send(outbox, row, report, now, max_attempts, rng)
+
+
+def _send(outbox: Outbox, row, report, now: datetime, max_attempts: int, rng: random.Random) -> None:
+    try:
+        receipt = outbox.send(row, now)
+    except DeliveryError as exc:
+        if isinstance(exc, Deferred) and outbox.postpone is not None:
+            with write_transaction():
+                outbox.postpone(row.id, now + timedelta(seconds=exc.retry_after))
+            report.deferred += 1
+            return
+        _failed(outbox, row, exc, report, now, max_attempts, rng)
+        return
+    with write_transaction():
+        outbox.sent(row, receipt, now)
+    report.sent += 1
+
+
+def _failed(outbox: Outbox, row, exc: DeliveryError, report, now: datetime, max_attempts: int,
+            rng: random.Random) -> None:
+    attempts = row.attempts + 1
+    dead = exc.permanent or attempts >= max_attempts
+    later = None
+    if not dead:
+        later = now + max(retry_delay(attempts, rng), timedelta(seconds=exc.retry_after or 0))
+    with write_transaction():
+        outbox.failed(Failure(row=row, error=exc, attempts=attempts, dead=dead, later=later, now=now))
+    report.dead += dead
+    report.failed += not dead
+    outbox.log.warning("%s: delivery failed, attempt %s%s: %s", outbox.describe(row), attempts,
+                       ", dead-lettered" if dead else "", exc)

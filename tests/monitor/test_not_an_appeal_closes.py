@@ -1,0 +1,102 @@
+"""«Не обращение» closes the monitored appeal: status closed with the reason, every clock stopped, the
+replies not sent yet withdrawn (nothing reaches the resident), no escalation after the due time; the mark
+is audited and still a case for the complaint stage. A wrong mark is taken back by the same roles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.domain.appeal import Author, IncomingAppeal
+from engine.jobs import run_job
+from engine.services import credentials, monitor_marks
+from engine.services.channel_events import receive_from_channel
+from engine.store import outbox
+from engine.store.author_messages import AuthorMessageRecord
+from engine.store.models import AppealRecord, AuditRecord, ClockRecord
+from tests.support.staff import add_staff, bearer
+
+pytestmark = pytest.mark.both_databases
+
+JOKE = "Когда уже лето, сколько можно ждать тепла на Попова"
+
+
+def monitored(runtime, comment: int) -> int:
+    incoming = IncomingAppeal(channel="monitor", external_id=f"reply-218000002_{comment}", text=JOKE,
+                              received_at=runtime.now() - timedelta(minutes=5), author=Author(type="citizen"),
+                              author_id="vk:77", regime="incident", municipality="barnaul",
+                              link=f"https://vk.com/wall-218000002_40?reply={comment}")
+    return receive_from_channel(runtime, incoming, "{}").appeal_id
+
+
+def ladder_alerts(appeal_id: int) -> list[str]:
+    return [a.level for a in outbox.list_alerts(status=None, recipient=None, appeal_id=appeal_id)
+            if a.clock_id is not None]
+
+
+def test_the_mark_closes_the_appeal_stops_its_clocks_withdraws_its_replies_and_the_ladder(runtime, client, clock):
+    marked, kept = monitored(runtime, 51), monitored(runtime, 52)
+    due = max(c.due_at for c in ClockRecord.select().where(ClockRecord.appeal == marked))
+    curator = bearer(credentials.create_token(runtime.now(), "curator"))
+    clock.set(clock() + timedelta(minutes=15))
+
+    answer = client.post(f"/api/v1/monitor/appeals/{marked}/not-an-appeal", json={"comment": "шутка"}, headers=curator)
+
+    assert answer.status_code == 201 and answer.json["status"] == "closed"
+    assert AppealRecord.get_by_id(marked).status == "closed"
+    assert all(c.stopped_at == clock() for c in ClockRecord.select().where(ClockRecord.appeal == marked))
+    tasks = list(AuthorMessageRecord.select().where(AuthorMessageRecord.appeal == marked))
+    assert [(t.kind, t.status) for t in tasks] == [("acknowledgement", "cancelled")]
+    mark = AuditRecord.get(AuditRecord.action == "monitor.not_an_appeal")
+    assert (mark.details["reason"], mark.details["status_before"], mark.details["comment"]) == (
+        "не обращение", "routed", "шутка")
+    assert mark.details["clocks_stopped"] == ["first_response"]
+    timeline = client.get(f"/api/v1/appeals/{marked}", headers=curator).get_json()["timeline"]
+    assert "Отмечено «не обращение»" in [e["title"] for e in timeline]
+    assert "Сообщение автору отозвано: Уведомление о приёме (не обращение)" in [e["title"] for e in timeline]
+
+    clock.set(due + timedelta(hours=6))
+    run_job(runtime, "sweep")
+    run_job(runtime, "reply")
+
+    assert ladder_alerts(marked) == [] and ladder_alerts(kept)  # the unmarked twin escalates
+    assert AuthorMessageRecord.get(AuthorMessageRecord.appeal == marked).status == "cancelled"
+    assert monitor_marks.cases_from_marks()[0]["given"] == {"text": JOKE}
+
+
+def test_a_draft_answer_waiting_for_review_is_withdrawn_by_the_mark(runtime, client):
+    tokens = add_staff(runtime)
+    appeal_id = monitored(runtime, 53)
+    admin = bearer(tokens["administrator"])
+    for name, payload in (("take", {}), ("answer", {"kind": "final", "text": "Ответ"})):
+        assert client.post(f"/api/v1/appeals/{appeal_id}/actions/{name}", json=payload,
+                           headers=admin).status_code == 200
+
+    client.post(f"/api/v1/monitor/appeals/{appeal_id}/not-an-appeal", json={}, headers=admin)
+
+    detail = client.get(f"/api/v1/appeals/{appeal_id}", headers=admin).get_json()
+    assert detail["status"] == "closed" and [a["status"] for a in detail["answers"]] == ["withdrawn"]
+
+
+def test_undoing_a_wrong_mark_puts_the_appeal_back_to_work_with_new_terms(runtime, client, clock):
+    appeal_id = monitored(runtime, 54)
+    curator = bearer(credentials.create_token(runtime.now(), "curator"))
+    official = bearer(credentials.create_token(runtime.now(), "official"))
+    url = f"/api/v1/monitor/appeals/{appeal_id}/not-an-appeal"
+    client.post(url, json={}, headers=curator)
+    clock.set(clock() + timedelta(days=2))
+
+    assert client.post(url + "/undo", json={"reason": "это жалоба"}, headers=official).status_code == 403
+    assert client.post(url + "/undo", json={}, headers=curator).status_code == 422
+    undone = client.post(url + "/undo", json={"reason": "это жалоба на отопление"}, headers=curator)
+    again = client.post(url + "/undo", json={"reason": "ещё раз"}, headers=curator)
+
+    assert undone.status_code == 200, undone.get_json()
+    assert undone.json["status"] == "routed" and undone.json["clocks_restarted"] == ["first_response"]
+    assert again.status_code == 409
+    first = ClockRecord.get((ClockRecord.appeal == appeal_id) & (ClockRecord.kind == "first_response"))
+    assert first.stopped_at is None and first.started_at == clock() and first.due_at > clock()
+    assert AuthorMessageRecord.get(AuthorMessageRecord.appeal == appeal_id).status == "manual"
+    assert monitor_marks.cases_from_marks() == []  # an undone mark is no case
+    assert client.post(url, json={}, headers=curator).status_code == 201  # it can be marked again
