@@ -147,3 +147,49 @@ def test_undoing_a_mark_on_an_appeal_closed_before_leaves_it_closed(runtime, cli
     assert undone.status_code == 200 and undone.json["status"] == "closed"
     assert AppealRecord.get_by_id(appeal_id).status == "closed"
     assert ClockRecord.select().where((ClockRecord.appeal == appeal_id) & ClockRecord.stopped_at.is_null()).count() == 0
+
+
+class _MarkedWhileSending:
+    """A reply sender (the edge of the world) during whose send a curator marks the appeal; then it fails
+    for now or accepts, as a platform might."""
+
+    def __init__(self, runtime, appeal_id: int, *, accepts: bool):
+        self.runtime, self.appeal_id, self.accepts = runtime, appeal_id, accepts
+
+    def send(self, reply):
+        from engine.alerts.message import DeliveryError
+        from engine.replies.message import Receipt
+
+        monitor_marks.mark_not_an_appeal(self.runtime, self.appeal_id, actor="curator")
+        if not self.accepts:
+            raise DeliveryError("нет ответа")
+        return Receipt(platform_id="m-1", detail="ok")
+
+
+def _queued_by_email(appeal_id: int, runtime) -> int:
+    from engine.store import author_messages
+    from engine.store.db import write_transaction
+
+    with write_transaction():
+        author_messages.add_outgoing(appeal_id=appeal_id, kind="notice", route="email",
+                                     address={"email": "a@example.ru"}, text="Текст", idempotency_key="race",
+                                     now=runtime.now())
+    return author_messages.by_key("race").id
+
+
+@pytest.mark.parametrize("accepts", [False, True])
+def test_a_reply_being_sent_when_the_mark_withdraws_it_is_neither_revived_nor_sent_again(runtime, clock, accepts):
+    """The worker had claimed the reply before the mark withdrew it: a failed attempt must not put it back
+    in the queue, and an accepted one is recorded as sent, so undoing the mark does not send it twice."""
+    from engine.services.reply_delivery import deliver_replies
+
+    appeal_id = monitored(runtime, 57)
+    message_id = _queued_by_email(appeal_id, runtime)
+    runtime.reply_senders["email"] = _MarkedWhileSending(runtime, appeal_id, accepts=accepts)
+
+    deliver_replies(runtime)
+
+    assert AuthorMessageRecord.get_by_id(message_id).status == ("sent" if accepts else "cancelled")
+    monitor_marks.undo_mark(runtime, appeal_id, actor="curator", reason="это жалоба")
+    restored = AuthorMessageRecord.get_by_id(message_id).status
+    assert restored == ("sent" if accepts else "pending")
