@@ -106,7 +106,8 @@ def test_a_key_that_is_not_one_is_refused_and_removing_it_stops_the_reading(cli_
     assert run(capsys, "watch", "key", "show")[1].startswith("сервисный ключ VK не сохранён")
     monkeypatch.setattr("sys.stdin", io.StringIO(KEY + "\n"))
     assert run(capsys, "watch", "key", "set", "--key-stdin")[0] == 0
-    assert "сервисный ключ VK сохранён" in run(capsys, "watch", "key", "show")[1]
+    shown = run(capsys, "watch", "key", "show")[1]
+    assert "сервисный ключ VK сохранён" in shown and "(командная строка)" in shown  # who, by name, not a code
     assert run(capsys, "watch", "key", "remove")[0] == 0
     assert service_key.service_key(runtime) == ""
 

@@ -109,6 +109,9 @@ def cmd_key(args, settings):
         if state is None:
             print("сервисный ключ VK не сохранён")
         else:
+            from engine.wording.staff import actor_name
+
             local = LocalTimes(rt)
-            print(f"сервисный ключ VK сохранён {local(state[0])} ({state[1] or '—'}); {local.heading}")
+            print(f"сервисный ключ VK сохранён {local(state[0])} ({actor_name(state[1], rt.policy_set.labels)}); "
+                  f"{local.heading}")
         return 0
