@@ -128,7 +128,8 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return "сервер не принял имя и пароль"
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"сервер ответил {exc.smtp_code}: {exc.smtp_error.decode(errors='replace')}"
+        said = exc.smtp_error  # bytes from the server, a str from smtplib itself ("Line too long.")
+        return f"сервер ответил {exc.smtp_code}: {said.decode(errors='replace') if isinstance(said, bytes) else said}"
     return f"ошибка соединения ({type(exc).__name__}: {exc})"
 
 

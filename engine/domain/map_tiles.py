@@ -19,6 +19,8 @@ MAX_ZOOM = 12
 MAX_LATITUDE = 85.0511  # Web Mercator's edge
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 _UNSAFE = re.compile(r"[\s\"'<>\\`]")
+# host[:port] as the pages' Content-Security-Policy names the origin: nothing that could add to the policy
+_NETLOC = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 
 
 class TileUrlError(ValueError):
@@ -42,7 +44,8 @@ class TileTemplate:
             host = parts.hostname
         except ValueError:
             parts, host = None, None
-        if parts is None or parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
+        if (parts is None or parts.scheme not in ("http", "https") or not host or parts.username or parts.password
+                or not _NETLOC.fullmatch(parts.netloc)):
             raise TileUrlError(f"{name}: нужен адрес подложки http:// или https:// с именем сервера, {example}; "
                                f"задано {text!r}")
         if _UNSAFE.search(text):

@@ -7,9 +7,10 @@ resident. All of it is one audited event (``monitor.not_an_appeal``: who, when, 
 
 A wrong mark is undone by the same roles (``undo_mark``, audited ``monitor.not_an_appeal_undone``): the
 appeal goes back to the status it had (``in_progress`` when it waited for review: the draft stays
-withdrawn), the clocks the mark stopped run again with a new term counted from the undo (as a reopened
-appeal's answer clocks do; a clock that waited for the interim answer waits again), and the withdrawn
-replies are queued (or waiting for the operator) again.
+withdrawn; an approved answer waiting to be posted by hand waits again), the clocks the mark stopped run
+again with a new term counted from the undo (as a reopened appeal's answer clocks do; a clock that waited
+for the interim answer waits again), and the withdrawn replies are queued (or waiting for the operator)
+again.
 
 Every mark not undone is a case for the complaint stage (``appeals rules cases --from-marks``): the text
 and ``complaint: false``, so policy staff can add them to ``rules/routing/monitoring_test.yaml`` and tune
@@ -26,10 +27,12 @@ from engine.store import answers as answer_store
 from engine.store import appeals as appeal_store
 from engine.store import author_messages
 from engine.store import clocks as clock_store
+from engine.store import manual_replies as manual_reply_store
 from engine.store import watch as store
 from engine.store.db import write_transaction
 
 from . import clocks
+from .review import HAND_PUBLISHED_ANSWER
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -85,7 +88,6 @@ def undo_mark(rt: Runtime, appeal_id: int, *, actor: str, reason: str) -> dict:
             raise MarkRefused("обращение уже не закрыто: отметку снимать не нужно")
         details = mark.details or {}
         before = details.get("status_before") or "in_progress"
-        status = "in_progress" if before in ("answer_review", "closed") else before
         why = f"отметка «{REASON}» снята: {reason}"
         restarted = []
         for clock in appeal_store.clocks_of(appeal_id):
@@ -98,10 +100,21 @@ def undo_mark(rt: Runtime, appeal_id: int, *, actor: str, reason: str) -> dict:
                 restarted.append(clock.kind)
         requeued = author_messages.restore_cancelled({int(k): v for k, v in
                                                       (details.get("replies_withdrawn") or {}).items()}, now)
+        status = _status_after_undo(before, requeued)
         appeal_store.update_appeal(appeal, now, status=status)
         appeal_store.audit(now, actor, store.NOT_AN_APPEAL_UNDONE, appeal_id, reason=reason, status_before="closed",
                            status=status, clocks_restarted=restarted, replies_requeued=requeued)
     return {"appeal_id": appeal_id, "status": status, "clocks_restarted": restarted, "replies_requeued": requeued}
+
+
+def _status_after_undo(before: str, requeued: list[int]) -> str:
+    """The status the mark found, except a draft's review (the draft stays withdrawn: ``in_progress``); an
+    approved answer whose reply task the operator is to post by hand waits in ``answer_review`` again, so
+    posting it stops the clocks (engine.services.manual_replies)."""
+    if before != "answer_review":
+        return before
+    carries_answer = any(HAND_PUBLISHED_ANSWER in (manual_reply_store.get(i).details or {}) for i in requeued)
+    return "answer_review" if carries_answer else "in_progress"
 
 
 def _monitored(appeal_id: int):

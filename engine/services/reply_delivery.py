@@ -12,10 +12,10 @@ of each route, once each, never lost.
   Our own pacer's «not yet» (engine.replies.pacing.Deferred) sends nothing and costs no attempt.
 - Refused for good (comments closed, the bot blocked) or out of attempts: dead-lettered with the reason in
   Russian; the administrators are told.
-
-The claim, the retries and the dead letter are engine.services.outbox_drain's, as for staff alerts.
 - The channel's credentials refused (VK 5, Telegram 401, no token): dead-lettered, and the
   administrators get ONE alert per channel and token, however many replies fail on it.
+
+The claim, the retries and the dead letter are engine.services.outbox_drain's, as for staff alerts.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from engine.store import appeals as appeal_store
 from engine.store import watch as store
 from engine.store.db import write_transaction
 
-from .service_key import service_key
+from .service_key import FROM_ENVIRONMENT, KeyInvalid, service_key
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -104,7 +104,10 @@ def add_watch(rt: Runtime, target: str, *, municipality: str | None, every: str,
     seconds = parse_every(every)
     if municipality and municipality not in rt.policy_set.directory.municipalities:
         raise WatchError(f"нет муниципального образования {municipality!r} (см. rules/gazetteer.yaml)")
-    key = service_key(rt) if vk is None and resolve_now else None
+    try:
+        key = service_key(rt) if vk is None and resolve_now else None
+    except KeyInvalid as exc:
+        raise WatchError(f"{FROM_ENVIRONMENT} не подходит: {exc}") from None
     try:
         if vk is None and not key:  # kept by name: the watch job resolves it once a key is configured
             numeric = re.fullmatch(r"-?\d+", m[1])

@@ -80,21 +80,25 @@ def claim(message_id: int, now: datetime, lease_until: datetime) -> bool:
 
 
 def mark_sent(message_id: int, now: datetime, *, platform_id: str | None) -> bool:
+    """Delivered. Also when ``cancel_waiting`` withdrew it while the worker was sending it: the resident has
+    it, and a withdrawn message is put back (``restore_cancelled``) to be sent, which must not happen twice."""
     return bool(
         AuthorMessageRecord.update(status="sent", sent_at=now, attempts=AuthorMessageRecord.attempts + 1,
                                    last_error=None, next_attempt_at=None, platform_id=platform_id)
-        .where((AuthorMessageRecord.id == message_id) & (AuthorMessageRecord.status == "pending"))
+        .where((AuthorMessageRecord.id == message_id) & AuthorMessageRecord.status.in_(("pending", "cancelled")))
         .execute()
     )
 
 
 def mark_failed(message_id: int, *, error: str, next_attempt_at: datetime | None, dead: bool) -> None:
+    """An attempt failed: due again at ``next_attempt_at``, or dead. A message withdrawn while it was being
+    sent stays withdrawn (a failure does not queue it again)."""
     AuthorMessageRecord.update(
         status="dead" if dead else "pending",
         attempts=AuthorMessageRecord.attempts + 1,
         last_error=error[:2000],
         next_attempt_at=None if dead else next_attempt_at,
-    ).where(AuthorMessageRecord.id == message_id).execute()
+    ).where((AuthorMessageRecord.id == message_id) & (AuthorMessageRecord.status == "pending")).execute()
 
 
 def add_details(message_id: int, extra: dict) -> None:

@@ -72,12 +72,14 @@ def mark_sent(alert_id: int, now: datetime, receipt: str | None = None) -> int:
 
 
 def mark_failed(alert_id: int, *, error: str, next_attempt_at: datetime | None, dead: bool) -> None:
+    """An attempt failed: due again at ``next_attempt_at``, or dead. An alert folded into a catch-up letter
+    while it was being sent stays folded (a failure does not queue it again)."""
     AlertRecord.update(
         status="dead" if dead else "pending",
         attempts=AlertRecord.attempts + 1,
         last_error=error[:2000],
         next_attempt_at=next_attempt_at,
-    ).where(AlertRecord.id == alert_id).execute()
+    ).where((AlertRecord.id == alert_id) & (AlertRecord.status == "pending")).execute()
 
 
 def list_alerts(*, status: str | None, recipient: str | None, appeal_id: int | None, limit: int = 200,

@@ -367,6 +367,9 @@ ACTOR_NAMES = {
     "system": "система",
     "test": "система",
     "admin": "администратор (командная строка)",
+    "cli": "командная строка",
+    "demo": "демонстрационные данные",
+    "APPEALS_VK_SERVICE_TOKEN": "переменная окружения APPEALS_VK_SERVICE_TOKEN",  # the VK service key from it
 }
 
 # how an alert was acknowledged, when not on a staff page

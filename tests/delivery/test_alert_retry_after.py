@@ -119,3 +119,30 @@ def test_a_retry_after_that_is_unreadable_past_or_beyond_a_day_leaves_our_own_ba
 
     held = AlertRecord.get_by_id(alert.id)
     assert now + timedelta(seconds=15) <= held.next_attempt_at <= now + timedelta(seconds=30)
+
+
+class _FoldedWhileSending:
+    """A webhook receiver out of reach (the edge of the world), during whose attempt the catch-up letter
+    folds the alert in (outbox.fold_into, as the digest does)."""
+
+    def send(self, alert):
+        from engine.alerts.message import DeliveryError
+        from engine.store import outbox
+        from engine.store.db import write_transaction
+
+        with write_transaction():
+            outbox.fold_into([alert.alert_id], letter_id=999)
+        raise DeliveryError("вебхук оповещений: нет ответа за отведённое время")
+
+
+@pytest.mark.both_databases
+def test_an_alert_folded_into_a_letter_while_it_was_being_sent_is_not_queued_again_by_the_failure(
+        runtime, clock, tmp_path):
+    runtime.senders["webhook"] = _FoldedWhileSending()
+    alert = breach_alert(runtime, clock, tmp_path, "webhook", webhook_url="http://127.0.0.1:9/hooks/cur")
+
+    deliver_pending(runtime)
+
+    assert AlertRecord.get_by_id(alert.id).status == "digested"
+    clock.set(clock() + timedelta(days=1))
+    assert deliver_pending(runtime).sent + deliver_pending(runtime).failed == 0

@@ -110,3 +110,30 @@ def test_an_smtp_server_that_is_not_there_is_named_with_the_reason_in_russian():
         port = probe.getsockname()[1]
     with pytest.raises(DeliveryError, match=f"почтовый сервер 127.0.0.1:{port}: соединение отклонено"):
         SmtpSender(f"smtp://127.0.0.1:{port}", "cur@example.ru", timeout=5).send(alert())
+
+
+def test_a_server_answering_with_an_over_long_line_is_a_delivery_error_with_the_reason_not_a_crash():
+    """smtplib reports a reply line past its limit as SMTPResponseException(500, "Line too long.") with a
+    str, not bytes: the reason must still be read, or the exception escapes the delivery job and the alert
+    is never counted as failed."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def greet_too_long():
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"220 " + b"x" * 9000 + b"\r\n")
+            conn.recv(1024)
+
+    threading.Thread(target=greet_too_long, daemon=True).start()
+    sender = SmtpSender(f"smtp://127.0.0.1:{listener.getsockname()[1]}", "cur@example.ru", timeout=5)
+    try:
+        with pytest.raises(DeliveryError) as refused:
+            sender.send(alert())
+    finally:
+        listener.close()
+
+    assert str(refused.value) == f"почтовый сервер 127.0.0.1:{sender.port}: сервер ответил 500: Line too long."
+    assert not refused.value.permanent

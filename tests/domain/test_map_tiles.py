@@ -43,6 +43,10 @@ def test_a_template_with_z_x_and_y_is_taken_and_its_origin_is_scheme_host_and_po
     ("https://tile.example.org/{z}/{x}/{y}.png'><script>", "кавычек"),
     ("https://user:secret@tile.example.org/{z}/{x}/{y}.png", "http:// или https://"),
     ("https://tile.example.org/{z}/{x}/{y}}.png", "непарная"),
+    # the origin goes into the pages' Content-Security-Policy: a «;» or «,» there would add to the policy
+    ("https://tile.example.org;script-src/{z}/{x}/{y}.png", "с именем сервера"),
+    ("https://tile.example.org,evil.example/{z}/{x}/{y}.png", "с именем сервера"),
+    ("https://tile.example.org:port/{z}/{x}/{y}.png", "с именем сервера"),
 ])
 def test_a_bad_template_is_refused_with_the_reason_in_russian(given, reason):
     with pytest.raises(TileUrlError, match="APPEALS_MAP_TILE_URL") as refused:

@@ -106,7 +106,8 @@ def test_a_key_that_is_not_one_is_refused_and_removing_it_stops_the_reading(cli_
     assert run(capsys, "watch", "key", "show")[1].startswith("сервисный ключ VK не сохранён")
     monkeypatch.setattr("sys.stdin", io.StringIO(KEY + "\n"))
     assert run(capsys, "watch", "key", "set", "--key-stdin")[0] == 0
-    assert "сервисный ключ VK сохранён" in run(capsys, "watch", "key", "show")[1]
+    shown = run(capsys, "watch", "key", "show")[1]
+    assert "сервисный ключ VK сохранён" in shown and "(командная строка)" in shown  # who, by name, not a code
     assert run(capsys, "watch", "key", "remove")[0] == 0
     assert service_key.service_key(runtime) == ""
 
@@ -114,3 +115,15 @@ def test_a_key_that_is_not_one_is_refused_and_removing_it_stops_the_reading(cli_
 def _stored() -> str:
     db = ServiceKeyRecord._meta.database
     return db.execute_sql("SELECT value FROM service_key_record").fetchone()[0]
+
+
+def test_removing_the_stored_key_while_the_environment_gives_one_says_the_walls_will_still_be_read(
+        cli_env, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(KEY + "\n"))
+    assert run(capsys, "watch", "key", "set", "--key-stdin")[0] == 0
+    monkeypatch.setenv("APPEALS_VK_SERVICE_TOKEN", KEY)
+
+    code, out, err = run(capsys, "watch", "key", "remove")
+
+    assert code == 0 and "стены не читаются" not in out
+    assert "APPEALS_VK_SERVICE_TOKEN" in err and KEY not in out + err

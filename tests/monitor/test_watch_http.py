@@ -40,3 +40,15 @@ def test_a_manager_may_not_touch_the_watch_list(runtime, client):
 
     assert client.get("/api/v1/watch", headers=token).status_code == 403
     assert client.post("/api/v1/watch", json={"target": "vk:x"}, headers=token).status_code == 403
+
+
+def test_a_service_key_in_the_environment_that_is_no_key_refuses_the_wall_with_the_reason_not_a_500(runtime, client):
+    admin = bearer(credentials.create_token(runtime.now(), "admin"))
+    runtime.settings = dataclasses.replace(runtime.settings, vk_service_token="not a key")
+
+    answer = client.post("/api/v1/watch", json={"target": "vk:barnaul22"}, headers=admin)
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)[:300]
+    said = answer.json["error"]["message"]
+    assert "APPEALS_VK_SERVICE_TOKEN" in said and "not a key" not in said  # the reason, never the value
+    assert client.get("/api/v1/watch", headers=admin).json == {"items": []}

@@ -103,12 +103,20 @@ def cmd_key(args, settings):
         if args.key_command == "remove":
             if not service_key.remove_key(rt, actor="cli"):
                 raise CommandError("сервисный ключ VK не сохранён")
-            print("сервисный ключ VK удалён: стены не читаются")
+            if settings.vk_service_token:
+                print("сервисный ключ VK удалён из базы")
+                print("внимание: задан APPEALS_VK_SERVICE_TOKEN — обработчик снова сохранит ключ из окружения и "
+                      "будет читать стены; уберите переменную", file=sys.stderr)
+            else:
+                print("сервисный ключ VK удалён: стены не читаются")
             return 0
         state = service_key.key_state()
         if state is None:
             print("сервисный ключ VK не сохранён")
         else:
+            from engine.wording.staff import actor_name
+
             local = LocalTimes(rt)
-            print(f"сервисный ключ VK сохранён {local(state[0])} ({state[1] or '—'}); {local.heading}")
+            print(f"сервисный ключ VK сохранён {local(state[0])} ({actor_name(state[1], rt.policy_set.labels)}); "
+                  f"{local.heading}")
         return 0
