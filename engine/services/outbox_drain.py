@@ -11,7 +11,9 @@ its lease of CLAIM_SECONDS lapses), then sent:
 - refused for now: tried again after the platform's ``retry_after`` or an exponential backoff with jitter,
   whichever is later;
 - refused for good, or out of attempts (APPEALS_DELIVERY_MAX_ATTEMPTS): dead, and the outbox tells the
-  administrators.
+  administrators;
+- a sender that fails in a way it did not foresee (any other exception) counts as an attempt refused for
+  now, logged with its traceback: the row is never left claimed and uncounted, and the others still go.
 
 What belongs to one table (which rows are due, how one is claimed, sent, marked and audited, whom a dead
 one is reported to) comes in an ``Outbox``; its ``sent`` and ``failed`` run in the write transaction.
@@ -91,6 +93,11 @@ def _send(outbox: Outbox, row, report, now: datetime, max_attempts: int, rng: ra
             report.deferred += 1
             return
         _failed(outbox, row, exc, report, now, max_attempts, rng)
+        return
+    except Exception as exc:  # a sender's own fault: counted as an attempt, never a row left claimed
+        outbox.log.exception("%s: the sender failed", outbox.describe(row))
+        _failed(outbox, row, DeliveryError(f"сбой при отправке ({type(exc).__name__}); подробности в журнале"),
+                report, now, max_attempts, rng)
         return
     with write_transaction():
         outbox.sent(row, receipt, now)

@@ -146,3 +146,28 @@ def test_an_alert_folded_into_a_letter_while_it_was_being_sent_is_not_queued_aga
     assert AlertRecord.get_by_id(alert.id).status == "digested"
     clock.set(clock() + timedelta(days=1))
     assert deliver_pending(runtime).sent + deliver_pending(runtime).failed == 0
+
+
+class _Broken:
+    """A sender with a fault of its own (not a refusal it foresaw)."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def send(self, alert):
+        self.calls += 1
+        raise KeyError("chat_id")
+
+
+@pytest.mark.both_databases
+def test_a_sender_that_fails_unforeseen_counts_an_attempt_and_the_alert_is_not_left_claimed(runtime, clock,
+                                                                                             tmp_path):
+    broken = runtime.senders["telegram"] = _Broken()
+    alert = breach_alert(runtime, clock, tmp_path, "telegram", telegram_chat_id=555)
+
+    report = deliver_pending(runtime)
+
+    assert (report.sent, report.failed, report.dead, broken.calls) == (0, 1, 0, 1)
+    held = AlertRecord.get_by_id(alert.id)
+    assert (held.status, held.attempts) == ("pending", 1)
+    assert held.next_attempt_at > clock() and "сбой при отправке (KeyError)" in held.last_error
