@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 MARK_ROLES = ("curator", "admin")  # the centre's own staff: the mark tunes the centre's monitoring rules
 REASON = "не обращение"
+UNDO_REASON_MAX = 500  # characters, as the API takes it
 
 
 class MarkRefused(ValueError):
@@ -79,6 +80,9 @@ def undo_mark(rt: Runtime, appeal_id: int, *, actor: str, reason: str) -> dict:
     reason = (reason or "").strip()
     if not reason:
         raise MarkRefused("укажите, почему отметка «не обращение» снимается")
+    if len(reason) > UNDO_REASON_MAX:
+        raise MarkRefused(f"почему отметка «не обращение» снимается — не длиннее {UNDO_REASON_MAX} знаков "
+                          f"(сейчас {len(reason)})")
     now = rt.now()
     with write_transaction():
         appeal = _monitored(appeal_id)
