@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from engine.domain.region_map import MapDataError, RegionMap, inside
+from engine.policyset import PolicySetError, load_policy_set
+from engine.policyset.region_map_file import read_region_map
 
 ROOT = Path(__file__).resolve().parents[2]
 MAP_DIR = ROOT / "rules" / "map"
@@ -150,3 +152,35 @@ def test_the_shipped_map_is_what_the_build_script_makes_from_dcw_gmt():
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_region_outline.py"), "--check"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture
+def rules_copy(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", folder)
+    return folder
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{не json", "файл карты — не JSON (строка 1, столбец 2)"),
+    (json.dumps({"type": "FeatureCollection", "features": []}), "нет контура края"),
+])
+def test_a_broken_map_file_stops_the_rules_from_loading_naming_the_file(rules_copy, text, message):
+    path = rules_copy / "map" / "altai-krai.geojson"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(MapDataError, match=r"altai-krai\.geojson") as refused:
+        read_region_map(path)
+    assert message in str(refused.value)
+    with pytest.raises(PolicySetError) as stopped:  # startup, `appeals rules …` and the worker load this way
+        load_policy_set(rules_copy)
+    assert f"{path}: {message}" in str(stopped.value)
+
+
+def test_a_missing_map_file_is_named_and_a_folder_without_one_still_loads(rules_copy):
+    path = rules_copy / "map" / "altai-krai.geojson"
+    path.unlink()
+
+    with pytest.raises(MapDataError, match="нет файла карты края"):
+        read_region_map(path)
+    assert load_policy_set(rules_copy).rulebook.rules  # a stored version holds no map: nothing to check
