@@ -12,7 +12,7 @@ import yaml
 
 from engine.monitor.vk_reader import VkWallReader
 from engine.replies.pacing import Pacer
-from engine.services import credentials, watching
+from engine.services import credentials, monitor_marks, watching
 from engine.services.watch_poll import Verdict, poll_walls
 from engine.store.models import AppealRecord
 from tests.support.staff import bearer
@@ -50,7 +50,8 @@ def test_an_appeal_the_watch_made_on_a_served_wall_is_marked_and_becomes_a_case(
     ours = vk.comment(-GROUP, gov_post, TEXT, from_id=52_001_777)
     assert poll_walls(runtime, reader, judge).appeals == 1
     appeal = AppealRecord.get(AppealRecord.external_id == f"reply-{GROUP}_{ours}")
-    assert appeal.channel == "gov-vk"
+    assert appeal.channel == "gov-vk" and monitor_marks.may_mark(appeal, "curator")
+    assert not monitor_marks.may_mark(appeal, "manager")
     curator = bearer(credentials.create_token(runtime.now(), "curator"))
 
     marked = client.post(f"/api/v1/monitor/appeals/{appeal.id}/not-an-appeal", json={}, headers=curator)
@@ -61,6 +62,9 @@ def test_an_appeal_the_watch_made_on_a_served_wall_is_marked_and_becomes_a_case(
     assert main(["rules", "cases", "--from-marks"]) == 0
     cases = yaml.safe_load(capsys.readouterr().out)["cases"]
     assert [(c["given"], c["expect"]) for c in cases] == [({"text": TEXT}, {"complaint": False})]
+    undone = client.post(f"/api/v1/monitor/appeals/{appeal.id}/not-an-appeal/undo", json={"reason": "жалоба"},
+                         headers=curator)
+    assert undone.status_code == 200 and AppealRecord.get_by_id(appeal.id).status != "closed"
 
 
 def test_what_a_resident_sent_through_the_callback_api_is_not_marked(runtime, client, served_wall):
@@ -68,6 +72,7 @@ def test_what_a_resident_sent_through_the_callback_api_is_not_marked(runtime, cl
     gov_post = vk.post(-GROUP, "Губернатор ответит на вопросы жителей")
     assert post(client, event("wall_reply_new", comment(TEXT, id=9001, post_id=gov_post))).status_code == 200
     appeal = AppealRecord.get(AppealRecord.channel == "gov-vk")
+    assert not monitor_marks.may_mark(appeal, "curator")  # the page offers no button
     curator = bearer(credentials.create_token(runtime.now(), "curator"))
 
     refused = client.post(f"/api/v1/monitor/appeals/{appeal.id}/not-an-appeal", json={}, headers=curator)
