@@ -17,7 +17,19 @@ Ring = tuple[Point, ...]
 
 
 class MapDataError(ValueError):
-    pass
+    """A map file that cannot be trusted; the message (Russian) names the file and the feature."""
+
+
+class _NotAPlace(ValueError):
+    """A coordinate pair that is no longitude and latitude."""
+
+
+def _named(feature) -> str:
+    """« (kind id)» of a feature, as far as it says."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    if not isinstance(props, dict) or not props.get("kind"):
+        return ""
+    return f" ({props['kind']}{' ' + str(props['id']) if props.get('id') is not None else ''})"
 
 
 @dataclass(frozen=True)
@@ -51,14 +63,14 @@ class RegionMap:
         ``area`` Polygon or MultiPolygon per centre. Rings must be closed; every centre must lie inside the
         outline and inside its own area."""
         if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-            raise MapDataError(f"{where}: expected a GeoJSON FeatureCollection")
+            raise MapDataError(f"{where}: ожидается GeoJSON FeatureCollection")
         outline: Ring = ()
         name = ""
         centres: list[Centre] = []
         areas: list[Area] = []
         features = doc.get("features")
         for i, feature in enumerate(features if isinstance(features, list) else []):
-            at = f"{where}: feature {i}"
+            at = f"{where}: объект {i}{_named(feature)}"
             try:
                 props, geometry = feature.get("properties") or {}, feature.get("geometry") or {}
                 kind, shape = props.get("kind"), geometry.get("type")
@@ -72,14 +84,17 @@ class RegionMap:
                     polygons = [geometry["coordinates"]] if shape == "Polygon" else geometry["coordinates"]
                     areas.append(Area(str(props["id"]), tuple(_polygon(p, at) for p in polygons)))
                 else:
-                    raise MapDataError(f"{at}: expected kind region (one Polygon), centre (Point) "
-                                       "or area (Polygon or MultiPolygon)")
+                    raise MapDataError(f"{at}: ожидается kind region (один Polygon), centre (Point) "
+                                       "или area (Polygon или MultiPolygon)")
             except MapDataError:
                 raise
-            except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
-                raise MapDataError(f"{at}: not a feature this map reads ({type(exc).__name__}: {exc})") from None
+            except KeyError as exc:
+                raise MapDataError(f"{at}: такой объект карта не читает: нет поля {exc}") from None
+            except (AttributeError, TypeError, ValueError, IndexError) as exc:
+                why = str(exc) if isinstance(exc, _NotAPlace) else "не то строение объекта GeoJSON"
+                raise MapDataError(f"{at}: такой объект карта не читает: {why}") from None
         if not outline:
-            raise MapDataError(f"{where}: no region outline (a feature with kind region)")
+            raise MapDataError(f"{where}: нет контура края (объекта с kind region)")
         _check_places(outline, centres, areas, where)
         about = doc.get("properties") or {}
         return cls(name, outline, tuple(centres), str(about.get("source") or ""), str(about.get("licence") or ""),
@@ -133,34 +148,36 @@ def inside(point: Point, ring: Ring) -> bool:
 def _point(pair: list) -> Point:
     x, y = float(pair[0]), float(pair[1])
     if not (-180 <= x <= 180 and -90 <= y <= 90):  # also refuses NaN
-        raise ValueError(f"({x}, {y}) is not a longitude and latitude")
+        raise _NotAPlace(f"({x}, {y}) — не долгота и широта")
     return x, y
 
 
 def _polygon(rings: list, at: str) -> Ring:
     if not isinstance(rings, list) or len(rings) != 1:
-        raise MapDataError(f"{at}: expected a polygon with one ring and no holes")
+        raise MapDataError(f"{at}: ожидается многоугольник из одного кольца, без дыр")
     ring = tuple(_point(pair) for pair in rings[0])
     if len(ring) < 4 or ring[0] != ring[-1]:
-        raise MapDataError(f"{at}: a ring must be closed (its last point repeats the first) and have 3 corners or more")
+        raise MapDataError(f"{at}: кольцо должно быть замкнуто (последняя точка повторяет первую) "
+                           "и иметь не меньше 3 углов")
     return ring
 
 
 def _check_places(outline: Ring, centres: list[Centre], areas: list[Area], where: str) -> None:
     by_id = {c.id: c for c in centres}
     if len(by_id) != len(centres):
-        raise MapDataError(f"{where}: two centres share an id")
+        twice = sorted({c.id for c in centres if sum(o.id == c.id for o in centres) > 1})
+        raise MapDataError(f"{where}: у двух центров один id: {', '.join(twice)}")
     for centre in centres:
         if not inside(centre.at, outline):
-            raise MapDataError(f"{where}: centre {centre.id} lies outside the region's outline")
+            raise MapDataError(f"{where}: центр {centre.id} лежит вне контура края")
     seen: set[str] = set()
     for area in areas:
         centre = by_id.get(area.id)
         if centre is None or area.id in seen:
-            raise MapDataError(f"{where}: area {area.id} is not the one area of a centre")
+            raise MapDataError(f"{where}: область {area.id} — не единственная область какого-либо центра")
         seen.add(area.id)
         if not any(inside(centre.at, ring) for ring in area.parts):
-            raise MapDataError(f"{where}: centre {area.id} lies outside its own area")
+            raise MapDataError(f"{where}: центр {area.id} лежит вне своей области")
 
 
 def _clip_half_plane(polygon: list[Point], site: Point, other: Point) -> list[Point]:

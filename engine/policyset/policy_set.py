@@ -30,6 +30,7 @@ from .calendars import (
     load_production_calendar,
     load_working_hours,
 )
+from .region_map_file import check_folder_map
 
 LADDERS_REMEMBERED = 10_000  # distinct clock facts whose ladder a policy set remembers
 
@@ -194,6 +195,7 @@ def load_policy_set(rules_dir: Path) -> PolicySet:
         replies = _replies(rules_dir)
         incidents = _incidents(rules_dir, reader)
         _check_sectors(directory, rulebook, reader)
+        check_folder_map(rules_dir)  # a broken map stops the rules here, not the analytics page
     except FileNotFoundError as exc:
         raise PolicySetError(f"{rules_dir}: missing file {exc.filename}") from exc
     except (ValueError, KeyError, yaml.YAMLError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.domain.region_map import MapDataError
 from engine.store import appeals as store
 from engine.store import incidents as incident_store
 
@@ -75,7 +76,7 @@ def map_point(rt: Runtime, incident) -> dict | None:
         return {"lat": incident.lat, "long": incident.long, "approximate": False}
     try:
         centres = {c.id: c.at for c in region_map(rt).centres}
-    except OSError:
+    except MapDataError:  # no map file, or a broken one: the incident is not drawn
         return None
     at = centres.get(incident.municipality)
     return {"lat": at[1], "long": at[0], "approximate": True} if at else None

@@ -19,6 +19,7 @@ the stage with cases and a backtest like any rule.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from engine.domain.vocabulary import MONITOR_CHANNEL
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 MARK_ROLES = ("curator", "admin")  # the centre's own staff: the mark tunes the centre's monitoring rules
 REASON = "не обращение"
+UNDO_REASON_MAX = 500  # characters, as the API takes it
 
 
 class MarkRefused(ValueError):
@@ -78,6 +80,9 @@ def undo_mark(rt: Runtime, appeal_id: int, *, actor: str, reason: str) -> dict:
     reason = (reason or "").strip()
     if not reason:
         raise MarkRefused("укажите, почему отметка «не обращение» снимается")
+    if len(reason) > UNDO_REASON_MAX:
+        raise MarkRefused(f"почему отметка «не обращение» снимается — не длиннее {UNDO_REASON_MAX} знаков "
+                          f"(сейчас {len(reason)})")
     now = rt.now()
     with write_transaction():
         appeal = _monitored(appeal_id)
@@ -121,14 +126,30 @@ def _monitored(appeal_id: int):
     appeal = appeal_store.get_appeal(appeal_id, for_update=True)
     if appeal is None:
         raise MarkRefused(f"обращения {appeal_id} нет", missing=True)
-    if appeal.channel != MONITOR_CHANNEL:
-        raise MarkRefused("«не обращение» отмечают только записи с наблюдаемых стен VK")
+    if not made_by_watch(appeal):
+        raise MarkRefused("«не обращение» отмечают только обращения, найденные наблюдением за стенами VK")
     return appeal
+
+
+def made_by_watch(appeal) -> bool:
+    """Whether the watch job's complaint stage made this appeal: the ``monitor`` channel, or the channel of
+    a served community whose wall is watched, where the watch job records what it read — the watched
+    wall and the stage's verdict — as the appeal's payload (engine.services.watch_poll). What residents
+    write to a served community through its Callback API was judged by no complaint stage: not marked."""
+    if appeal.channel == MONITOR_CHANNEL:
+        return True
+    try:
+        payload = json.loads(appeal.raw_payload or "")
+    except ValueError:
+        return False
+    return (isinstance(payload, dict) and isinstance(payload.get("watch"), int)
+            and isinstance(payload.get("complaint"), dict) and isinstance(payload.get("owner_id"), int)
+            and str(appeal.external_id).startswith((f"wall{payload['owner_id']}_", f"reply{payload['owner_id']}_")))
 
 
 def may_mark(appeal, role: str) -> bool:
     """Whether the staff page offers «Не обращение» (or undoing it) on this appeal to this role."""
-    return appeal.channel == MONITOR_CHANNEL and role in MARK_ROLES
+    return role in MARK_ROLES and made_by_watch(appeal)
 
 
 def is_marked(appeal_id: int) -> bool:

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.domain import time_range
 from engine.domain.region_map import RegionMap
+from engine.policyset.region_map_file import map_path, read_region_map
 from engine.store import trends as store
 
 from .reports import DEFAULT_KINDS, FORMULA, returned_answers, scope_of
@@ -39,7 +37,6 @@ REPEATS_LISTED = 15
 INCIDENTS_LISTED = 15
 INCIDENTS_READ = 200  # incidents read at a time while the caller's scope picks the ones listed
 POINTS_LISTED = 5000
-MAP_FILE = Path("map") / "altai-krai.geojson"
 ON_TIME_FORMULA = "on_time = (on_time_closed + open_on_track) / (closed + open_overdue + open_on_track)"
 ON_TIME_DEFINITIONS = {
     "population": "answer clocks (answer, final_answer) started in [from, to), whatever their due time",
@@ -270,14 +267,9 @@ def trends_csv(report: dict, part: str = "weeks") -> str:
 
 
 def region_map(rt: Runtime) -> RegionMap:
-    """The region's map from the rules folder (rules/map/altai-krai.geojson): the real outline, approximate areas."""
-    return _load_map(str(Path(rt.settings.rules_dir) / MAP_FILE))
-
-
-@lru_cache(maxsize=4)
-def _load_map(path: str) -> RegionMap:
-    with open(path, encoding="utf-8") as fh:
-        return RegionMap.from_geojson(json.load(fh), where=path)
+    """The region's map from the rules folder (rules/map/altai-krai.geojson): the real outline, approximate areas.
+    MapDataError (Russian) when the file is missing or broken."""
+    return read_region_map(map_path(rt.settings.rules_dir))
 
 
 def _place_names(rt: Runtime) -> dict[str, str]:

@@ -17,7 +17,7 @@ from engine.store import appeals as appeal_store
 from engine.store import watch as store
 from engine.store.db import write_transaction
 
-from .service_key import FROM_ENVIRONMENT, KeyInvalid, service_key
+from .service_key import FROM_ENVIRONMENT, KeyInvalid, key_state, service_key
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -27,6 +27,7 @@ _EVERY = re.compile(r"(\d{1,5})\s*([smhмчс]?)")
 _UNIT = {"": 60, "m": 60, "м": 60, "s": 1, "с": 1, "h": 3600, "ч": 3600}
 MIN_EVERY, MAX_EVERY = 60, 86400
 UNRESOLVED = "ещё не найдена в VK: нужен сервисный ключ VK (appeals watch key set)"
+UNRESOLVED_WITH_KEY = "ещё не найдена в VK: будет найдена при следующем чтении стен"
 
 
 class WatchError(ValueError):
@@ -148,8 +149,11 @@ def resolve_named(rt: Runtime, vk: VkWallReader) -> int:
     return done
 
 
-def list_watches() -> list[WatchView]:
-    return [view(row) for row in store.every()]
+def list_watches(rt: Runtime | None = None) -> list[WatchView]:
+    """Every watched wall; with the runtime, a key given by the environment (stored by the next reading)
+    counts as a key too."""
+    key = key_state() is not None or bool(rt is not None and (rt.settings.vk_service_token or "").strip())
+    return [view(row, key=key) for row in store.every()]
 
 
 def remove_watch(rt: Runtime, watch_id: int, *, actor: str) -> bool:
@@ -169,8 +173,11 @@ def monitored_appeal(external_id: str) -> int | None:
     return appeal_store.find_appeal_id("monitor", external_id)
 
 
-def view(row) -> WatchView:
+def view(row, *, key: bool | None = None) -> WatchView:
+    """The wall as listed; one kept by name says truthfully what it waits for: a key, or the next reading."""
     target = f"vk:{row.screen_name}" if row.screen_name else f"vk:{row.owner_id}"
-    error = row.last_error or (UNRESOLVED if row.owner_id is None else None)
+    if key is None:
+        key = key_state() is not None
+    error = row.last_error or (None if row.owner_id is not None else UNRESOLVED_WITH_KEY if key else UNRESOLVED)
     return WatchView(row.id, target, row.owner_id, row.title, row.municipality, row.every_seconds, row.polled_at,
                      error, row.read_count, row.complaint_count, row.chatter_count)

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from engine.domain.region_map import MapDataError, RegionMap, inside
+from engine.policyset import PolicySetError, load_policy_set
+from engine.policyset.region_map_file import read_region_map
 
 ROOT = Path(__file__).resolve().parents[2]
 MAP_DIR = ROOT / "rules" / "map"
@@ -115,22 +117,28 @@ def _broken(change):
 
 
 @pytest.mark.parametrize("change, message", [
-    (lambda d, f: f["region", "altai-krai"]["geometry"]["coordinates"][0].pop(), "must be closed"),
+    (lambda d, f: f["region", "altai-krai"]["geometry"]["coordinates"][0].pop(),
+     "объект 0 (region altai-krai): кольцо должно быть замкнуто"),
     (lambda d, f: f["region", "altai-krai"]["geometry"]["coordinates"].append([[80, 52], [81, 52], [80, 53], [80, 52]]),
-     "no holes"),
+     "объект 0 (region altai-krai): ожидается многоугольник из одного кольца, без дыр"),
     (lambda d, f: f["centre", "barnaul"]["geometry"].update(coordinates=list(NOVOSIBIRSK)),
-     "centre barnaul lies outside the region's outline"),
+     "центр barnaul лежит вне контура края"),
     (lambda d, f: f["centre", "barnaul"]["geometry"].update(coordinates=[83.2, 51.0]),
-     "centre barnaul lies outside its own area"),
-    (lambda d, f: f["centre", "biysk"]["properties"].update(id="barnaul"), "two centres share an id"),
-    (lambda d, f: f["area", "barnaul"]["properties"].update(id="moscow"), "area moscow is not the one area"),
-    (lambda d, f: d["features"].append(copy.deepcopy(f["area", "biysk"])), "area biysk is not the one area"),
-    (lambda d, f: f["centre", "biysk"]["geometry"].update(coordinates=[185.0, 52.0]), "not a longitude"),
-    (lambda d, f: f["area", "biysk"]["geometry"].update(coordinates="a"), "expected a polygon"),
+     "центр barnaul лежит вне своей области"),
+    (lambda d, f: f["centre", "biysk"]["properties"].update(id="barnaul"), "у двух центров один id: barnaul"),
+    (lambda d, f: f["area", "barnaul"]["properties"].update(id="moscow"), "область moscow — не единственная область"),
+    (lambda d, f: d["features"].append(copy.deepcopy(f["area", "biysk"])), "область biysk — не единственная область"),
+    (lambda d, f: f["centre", "biysk"]["geometry"].update(coordinates=[185.0, 52.0]),
+     "(centre biysk): такой объект карта не читает: (185.0, 52.0) — не долгота и широта"),
+    (lambda d, f: f["area", "biysk"]["geometry"].update(coordinates="a"),
+     "(area biysk): ожидается многоугольник из одного кольца"),
     (lambda d, f: f["area", "biysk"].update(geometry={"type": "Point", "coordinates": [85.2, 52.5]}),
-     "expected kind region"),
-    (lambda d, f: d["features"].__setitem__(0, "region"), "not a feature this map reads"),
-    (lambda d, f: d["features"].remove(f["region", "altai-krai"]), "no region outline"),
+     "(area biysk): ожидается kind region (один Polygon), centre (Point) или area"),
+    (lambda d, f: d["features"].__setitem__(0, "region"),
+     "объект 0: такой объект карта не читает: не то строение объекта GeoJSON"),
+    (lambda d, f: d["features"].remove(f["region", "altai-krai"]), "нет контура края"),
+    (lambda d, f: f["centre", "biysk"]["properties"].pop("id"),
+     "(centre): такой объект карта не читает: нет поля 'id'"),
 ])
 def test_the_reader_refuses_a_map_it_cannot_trust_naming_the_file(change, message):
     with pytest.raises(MapDataError, match=r"altai-krai\.geojson") as refused:
@@ -144,3 +152,35 @@ def test_the_shipped_map_is_what_the_build_script_makes_from_dcw_gmt():
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_region_outline.py"), "--check"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture
+def rules_copy(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", folder)
+    return folder
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{не json", "файл карты — не JSON (строка 1, столбец 2)"),
+    (json.dumps({"type": "FeatureCollection", "features": []}), "нет контура края"),
+])
+def test_a_broken_map_file_stops_the_rules_from_loading_naming_the_file(rules_copy, text, message):
+    path = rules_copy / "map" / "altai-krai.geojson"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(MapDataError, match=r"altai-krai\.geojson") as refused:
+        read_region_map(path)
+    assert message in str(refused.value)
+    with pytest.raises(PolicySetError) as stopped:  # startup, `appeals rules …` and the worker load this way
+        load_policy_set(rules_copy)
+    assert f"{path}: {message}" in str(stopped.value)
+
+
+def test_a_missing_map_file_is_named_and_a_folder_without_one_still_loads(rules_copy):
+    path = rules_copy / "map" / "altai-krai.geojson"
+    path.unlink()
+
+    with pytest.raises(MapDataError, match="нет файла карты края"):
+        read_region_map(path)
+    assert load_policy_set(rules_copy).rulebook.rules  # a stored version holds no map: nothing to check

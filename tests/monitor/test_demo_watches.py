@@ -5,6 +5,7 @@ a key it resolves the names and reads the walls — here from a local VK API, ne
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 from datetime import timedelta
 
@@ -77,3 +78,27 @@ def test_an_administrator_adding_a_wall_without_a_key_gets_it_kept_by_name(cli_e
     assert code == 0 and "наблюдение 1 vk:altai_news (по имени: найдётся, когда задан ключ) каждые 900 с" in out
     listed = run(capsys, "watch", "list")[1].splitlines()[2].split("\t")
     assert listed[:6] == ["1", "vk:altai_news", "—", "—", "—", "900 с"]
+
+
+def test_with_a_key_stored_the_demo_walls_say_they_are_found_at_the_next_reading(cli_env, monkeypatch, capsys):
+    with FakeVkWalls(KEY) as vk:  # the key is stored, but the demo setup still asks VK nothing
+        monkeypatch.setenv("APPEALS_VK_API_URL", vk.url)
+        monkeypatch.setattr("sys.stdin", io.StringIO(KEY + "\n"))
+        assert run(capsys, "watch", "key", "set", "--key-stdin")[0] == 0
+        code, added, _ = run(capsys, "watch", "demo")
+        listed = run(capsys, "watch", "list")[1]
+        assert vk.requests == []
+
+    assert code == 0 and "нужен сервисный ключ" not in added + listed
+    assert "наблюдение 1 vk:barnaul22: ещё не найдена в VK: будет найдена при следующем чтении стен" in added
+    rows = [line.split("\t") for line in listed.splitlines()[2:]]
+    assert [r[-1] for r in rows] == ["ещё не найдена в VK: будет найдена при следующем чтении стен"] * 2
+
+
+def test_a_key_given_by_the_environment_counts_in_the_list_too(cli_env, monkeypatch, capsys):
+    run(capsys, "watch", "demo")
+    monkeypatch.setenv("APPEALS_VK_SERVICE_TOKEN", KEY)
+
+    listed = run(capsys, "watch", "list")[1]
+
+    assert "будет найдена при следующем чтении стен" in listed and "нужен сервисный ключ" not in listed

@@ -143,3 +143,25 @@ def test_publish_history_rollback_and_export_from_the_command_line(cli_env, caps
     assert code == 0 and read_tree(tmp_path / "exported") == read_tree(RULES_DIR)
     code, _, err = run(capsys, "rules", "rollback", 1, "--reason", "ещё раз")
     assert code == 2 and "уже действует" in err
+
+
+def broken_map(folder) -> str:
+    """Break the folder's map: a centre moved out of the region (Novosibirsk). The message it must give."""
+    path = folder / "map" / "altai-krai.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    centre = next(f for f in doc["features"]
+                  if (f["properties"]["kind"], f["properties"].get("id")) == ("centre", "barnaul"))
+    centre["geometry"]["coordinates"] = [82.92, 55.03]
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return "map/altai-krai.geojson: центр barnaul лежит вне контура края"
+
+
+def test_rules_check_and_publish_refuse_a_folder_whose_map_is_broken(cli_env, capsys, draft):
+    message = broken_map(draft)
+
+    code, out, _ = run(capsys, "rules", "check", draft)
+    assert code == 1 and message in out
+    assert out.rstrip().endswith("НЕ ОК: исправьте ошибки выше, иначе правила не опубликовать")
+    code, _, err = run(capsys, "rules", "publish", draft, "--comment", "новая карта")
+    assert code != 0 and message in err
+    assert run(capsys, "rules", "history")[1].count("новая карта") == 0

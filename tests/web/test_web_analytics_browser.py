@@ -4,6 +4,7 @@ makes leaves the machine. Screenshot in test-artifacts/analytics.png."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import struct
 import threading
 import zlib
@@ -14,6 +15,7 @@ import pytest
 
 from tests.support.browser import LiveServer, log_in, screenshot
 from tests.support.moments import at
+from tests.support.paths import RULES_DIR
 from tests.support.staff import PASSWORD, add_staff, routed
 
 pytestmark = pytest.mark.browser
@@ -159,3 +161,28 @@ def test_a_tile_url_draws_a_base_map_whose_tiles_the_page_policy_lets_the_browse
     assert f"img-src 'self' data: {origin};" in policy and policy.count("http") == 1
     assert refused == []
     assert under.index("base-map") < under.index("g")  # the tiles lie under the municipalities and the outline
+
+
+def test_a_map_file_broken_after_startup_leaves_the_rest_of_the_analytics_with_a_russian_note(
+        browser, app, runtime, monkeypatch, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    (rules / "map" / "altai-krai.geojson").write_text("{не json", encoding="utf-8")
+    monkeypatch.setattr(runtime, "settings", dataclasses.replace(runtime.settings, rules_dir=rules))
+    add_staff(runtime)
+    routed(runtime, external_id="broken-map-1", lat=53.35, long=83.78)
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        with LiveServer(app) as server:
+            log_in(page, server.url, "centre-manager", PASSWORD)
+            answer = page.goto(f"{server.url}/analytics")
+
+            assert answer.status == 200 and page.title() == "Аналитика обращений"
+            note = page.text_content("#map-note")
+            assert "Карта не показана" in note and "altai-krai.geojson: файл карты — не JSON" in note
+            assert page.locator("#map svg").count() == 0
+            assert page.locator("svg.chart").count() == 3  # the charts other than the map
+            assert "Барнаул" in page.text_content("#by-municipality")
+    finally:
+        context.close()

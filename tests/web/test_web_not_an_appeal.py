@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from engine.domain.appeal import Author, IncomingAppeal
+from engine.services import monitor_marks
 from engine.services.channel_events import receive_from_channel
-from engine.store.models import AuditRecord
+from engine.store.models import AppealRecord, AuditRecord
 from tests.support.browser import log_in, screenshot
 from tests.support.staff import PASSWORD, routed
 
@@ -78,4 +79,26 @@ def test_a_dismissed_confirmation_changes_nothing_and_a_manager_has_no_button(br
     log_in(page, live.url, "centre-manager", PASSWORD)
     page.goto(f"{live.url}/appeals/{appeal_id}")
     assert page.locator("#status").count() == 1 and page.locator("#not-an-appeal").count() == 0
+    context.close()
+
+
+def test_an_undo_reason_longer_than_the_api_takes_is_refused_in_russian_and_nothing_changes(browser, live, runtime):
+    appeal_id = monitored(runtime)
+    monitor_marks.mark_not_an_appeal(runtime, appeal_id, actor="centre-curator")
+    context = browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    log_in(page, live.url, "centre-curator", PASSWORD)
+    page.goto(f"{live.url}/appeals/{appeal_id}")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#not-an-appeal summary")
+    reason = page.locator("#not-an-appeal textarea[name=reason]")
+    assert reason.get_attribute("maxlength") == "500"
+    reason.evaluate("el => el.removeAttribute('maxlength')")  # a form kept open from before, or posted by hand
+    reason.fill("ошибка " * 100)
+    page.click("#not-an-appeal button[type=submit]")
+    page.wait_for_load_state()
+
+    assert "не длиннее 500 знаков" in page.text_content(".flash.error")
+    assert AppealRecord.get_by_id(appeal_id).status == "closed"
+    assert AuditRecord.select().where(AuditRecord.action == "monitor.not_an_appeal_undone").count() == 0
     context.close()

@@ -36,7 +36,7 @@ def not_an_appeal(appeal_id: int):
 
 
 class UndoSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=monitor_marks.UNDO_REASON_MAX))
 
 
 @bp.post("/appeals/<int:appeal_id>/not-an-appeal/undo")

@@ -27,7 +27,7 @@ class WatchSchema(Schema):
 @require_role("admin")
 def list_watches():
     """Watched walls: target, title, municipality, period, when read last, what was found, why unreadable."""
-    return jsonify({"items": [row.as_json() for row in watching.list_watches()]})
+    return jsonify({"items": [row.as_json() for row in watching.list_watches(runtime())]})
 
 
 @bp.post("")

@@ -188,11 +188,14 @@ def _stored(settings, call, *, show_report: bool = False):
 
 
 def _read_folder(folder: Path) -> dict[str, str]:
+    from engine.domain.region_map import MapDataError
+    from engine.policyset.region_map_file import check_folder_map
     from engine.rulebook.snapshot import SnapshotError, read_tree
 
     try:
+        check_folder_map(folder)  # the map is not stored with a version: the folder's must be sound
         return read_tree(folder)
-    except SnapshotError as exc:
+    except (SnapshotError, MapDataError) as exc:
         raise CommandError(str(exc)) from None
 
 

@@ -56,7 +56,7 @@ def cmd_watch(args, settings):
                 print(f"наблюдение {row.id} {row.target}: {row.last_error or 'добавлено'}")
             return 0
         if args.watch_command == "list":
-            _print_watches(rt, watching.list_watches())
+            _print_watches(rt, watching.list_watches(rt))
             return 0
         if not watching.remove_watch(rt, args.watch_id, actor="cli"):
             raise CommandError(f"нет наблюдения {args.watch_id}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from engine.domain.map_tiles import TileTemplate
+from engine.domain.region_map import MapDataError
 from engine.services.action_errors import ActionInvalid, ActionRefused
 from engine.services.incident_actions import DETACHERS, detach_member
 from engine.services.incident_views import IncidentNotFound, incident_detail, list_incidents, visible_incident
@@ -45,9 +46,14 @@ def incident(incident_id: int):
     if detail["map_point"] is not None:
         point = {"id": detail["lead_appeal_id"], **detail["map_point"]}
         names = {detail["municipality"]: rt.policy_set.labels("municipality", detail["municipality"])}
-        drawn = region_map_svg(region_map(rt), {detail["municipality"]: detail["members"]}, [point], names,
-                               f"Инцидент № {detail['id']} на карте края",
-                               tiles=TileTemplate.parse(rt.settings.map_tile_url))
+        try:
+            region = region_map(rt)
+        except MapDataError:  # the incident's facts are shown; only its place on the map is not
+            region = None
+        if region is not None:
+            drawn = region_map_svg(region, {detail["municipality"]: detail["members"]}, [point], names,
+                                   f"Инцидент № {detail['id']} на карте края",
+                                   tiles=TileTemplate.parse(rt.settings.map_tile_url))
     return render_template("incident.html", incident=detail, can_detach=g.caller.role in DETACHERS, drawn=drawn)
 
 

@@ -55,11 +55,20 @@ class CheckReport:
 
 
 def check_folder(rules_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> CheckReport:
+    """The check of a rules folder: its YAML files, and the region's map when the folder ships one."""
+    from engine.domain.region_map import MapDataError
+    from engine.policyset.region_map_file import MAP_FILE, check_folder_map
+
     try:
         files = read_tree(rules_dir)
     except SnapshotError as exc:
         return CheckReport(None, findings=[Finding("error", "files", str(exc))])
-    return check_files(files, timeout=timeout)
+    report = check_files(files, timeout=timeout)
+    try:
+        check_folder_map(rules_dir)
+    except MapDataError as exc:
+        report.findings.append(Finding("error", "map", str(exc), MAP_FILE.as_posix()))
+    return report
 
 
 def check_files(files: dict[str, str], *, timeout: float = DEFAULT_TIMEOUT) -> CheckReport:
