@@ -3,22 +3,27 @@ alert is read with one query per batch, not one per step, and the alerts say the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import peewee
 import pytest
 
 from engine.services.escalation import sweep
 from engine.services.intake import receive_appeal, route_appeal
-from engine.store.models import AlertRecord, EscalationRecord
+from engine.store.models import AlertRecord, AppealRecord, EscalationRecord
 from tests.escalation.test_escalation_and_delivery import pit_appeal
 
 
 @pytest.mark.both_databases
 def test_the_assignees_of_a_batch_are_read_once_and_named_in_every_alert(runtime, clock, monkeypatch):
     appeals = []
-    for n in range(6):
-        received = receive_appeal(runtime, pit_appeal(clock, f"batch-{n}"), "{}", actor="test")
+    streets = ("Попова", "Малахова", "Антона Петрова", "Ленина", "Молодёжной", "Горького")
+    for n, street in enumerate(streets):  # six places: six appeals of their own, none an incident's member
+        pit = replace(pit_appeal(clock, f"batch-{n}"), text=f"На ул. {street} огромные ямы, провал асфальта")
+        received = receive_appeal(runtime, pit, "{}", actor="test")
         assert route_appeal(runtime, received.appeal_id)
         appeals.append(received.appeal_id)
+    assert not AppealRecord.select().where(AppealRecord.incident_id.is_null(False)).exists()
     # the moment their first steps fall due (a later sweep would fold the alerts into catch-up letters)
     clock.set(min(row.next_check_at for row in EscalationRecord.select()))
     statements = []
