@@ -148,6 +148,11 @@ def test_a_sweep_past_the_incidents_due_time_alerts_once_for_the_incident(runtim
     assert sweep(runtime).alerts >= 1
     alerted = {a.appeal_id for a in AlertRecord.select().where(AlertRecord.level == "breach")}
     assert alerted == {incident.lead}
+    # the one alert speaks for the incident: its number, how many appeals and authors it holds
+    for alert in AlertRecord.select().where(AlertRecord.level == "breach"):
+        assert f"(массовый инцидент №{incident.id}, обращений: 4)" in alert.subject
+        assert f"Это общий срок массового инцидента №{incident.id}" in alert.body
+        assert "обращений 4, авторов 4. Ответ на инцидент получат все авторы" in alert.body
     # every member shows the breach all the same
     assert {clock_of(i, "first_response").breached_at is not None for i in ids} == {True}
 

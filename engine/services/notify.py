@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from engine.domain.calendar import BusinessCalendar
 from engine.domain.ladder import quiet_until
 from engine.store import appeals as store
+from engine.store import incidents as incident_store
 from engine.store import outbox
 from engine.wording.alerts import level_alert
 
@@ -77,6 +78,15 @@ def responsible_names(rt: Runtime, appeal_ids) -> dict[int, str | None]:
             for appeal_id, official in store.current_officials(appeal_ids).items()}
 
 
+def incident_led_by(appeal):
+    """The mass incident whose clocks are this appeal's (it is the first member of more than one), else None."""
+    incident_id = getattr(appeal, "incident_id", None)
+    if incident_id is None:
+        return None
+    incident = incident_store.get(incident_id)
+    return incident if incident is not None and incident.lead == appeal.id and incident.members > 1 else None
+
+
 def channel_keys(official, key: str) -> list[tuple[str, str]]:
     """(channel, idempotency key) of each channel the official reads: e-mail keeps the plain key."""
     return [(channel, key if channel == "email" else f"{key}:via:{channel}") for channel in official.channels]
@@ -93,6 +103,7 @@ def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status
     seen: set[str] = set()
     known = writes.responsible if writes is not None else None
     responsible = known.get(appeal.id) if known is not None else responsible_name(rt, appeal.id)
+    incident = incident_led_by(appeal)
     for role in level.notify:
         resolution = directory.resolve_for_alert(role, body=clock.body, sector=appeal.sector or appeal.topic, day=day)
         if resolution is None or not resolution.official.channels:
@@ -108,7 +119,7 @@ def write_level(rt: Runtime, appeal, clock, level, cal, now: datetime, *, status
         if repeat:
             key += f":repeat:{repeat}"
         subject, body = level_alert(appeal, clock, level, resolution, repeat=repeat, timezone=cal.timezone,
-                                    labels=rt.policy_set.labels, now=now, responsible=responsible)
+                                    labels=rt.policy_set.labels, now=now, responsible=responsible, incident=incident)
         fields = {"appeal": appeal.id, "clock": clock.id, "level": level.id, "role": resolution.role,
                   "subject": subject, "body": body, "deadline_version": clock.deadline_version, "repeat": repeat}
         not_before = deliver_from(rt, official, now, urgent=level.urgent)

@@ -48,7 +48,7 @@ def claim(escalation_id: int, now: datetime) -> EscalationRecord | None:
 # what the sweep needs of an appeal to decide and to write the alert
 APPEAL_COLUMNS = (AppealRecord.id, AppealRecord.status, AppealRecord.channel, AppealRecord.text, AppealRecord.topic,
                   AppealRecord.regime, AppealRecord.priority, AppealRecord.municipality, AppealRecord.urgency,
-                  AppealRecord.fz59)
+                  AppealRecord.fz59, AppealRecord.sector, AppealRecord.incident_id)
 
 
 def claim_many(ids: list[int], now: datetime) -> list[EscalationRecord]:

@@ -12,16 +12,19 @@ EXCERPT_CHARS = 500
 
 
 def level_alert(appeal, clock, level, resolution, *, repeat: int, timezone: str, labels: Labels,
-                now: datetime | None = None, responsible: str | None = None) -> tuple[str, str]:
+                now: datetime | None = None, responsible: str | None = None, incident=None) -> tuple[str, str]:
     """(subject, body) of one ladder level for one clock, addressed as `resolution` says (a deputy,
     vacant roles passed over). `appeal`: id, channel, text; `clock`: kind, policy_id, body, due_at;
     `timezone`: the body's, in which the due time is shown; `now`: when it is written (the subject
     and body then say how long is left or how long it is overdue); `responsible`: the name of the
-    person the appeal is assigned to."""
+    person the appeal is assigned to; `incident`: the mass incident whose clock this is (its first
+    member's), with id, members, authors and address — the alert then speaks for all its appeals."""
     due = clock.due_at.astimezone(ZoneInfo(timezone))
     deadline = labels.deadline(clock.kind, clock.policy_id)
     prefix = f"Повторно ({repeat}): " if repeat else ""
     subject = f"[ЦУР] {prefix}{level.title}: обращение №{appeal.id}"
+    if incident is not None:
+        subject += f" (массовый инцидент №{incident.id}, обращений: {incident.members})"
     if now is not None:
         subject += f" — {deadline}, {time_state(clock.due_at, now, due)}"
     if responsible:
@@ -33,6 +36,11 @@ def level_alert(appeal, clock, level, resolution, *, repeat: int, timezone: str,
     ]
     if now is not None:
         lines.append(sentence(time_state(clock.due_at, now, due, long=True)) + ".")
+    if incident is not None:
+        place = f" ({incident.address})" if incident.address else ""
+        lines.append(f"Это общий срок массового инцидента №{incident.id}{place}: обращений {incident.members}, "
+                     f"авторов {incident.authors}. Ответ на инцидент получат все авторы; уведомления по "
+                     "остальным обращениям инцидента не отправляются.")
     if responsible:
         lines.append(f"Ответственный: {responsible}.")
     if repeat:

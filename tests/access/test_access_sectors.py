@@ -71,6 +71,18 @@ def test_the_59_fz_ladder_alerts_the_topics_sector_head_before_the_centre_head(r
     assert ("breach-plus-2wd", "centre_head", "petrov-ii") in later - first
 
 
+def test_the_sweep_alerts_the_head_of_the_sector_a_rule_set_not_of_the_topics(runtime, clock, three):
+    # a rule's set_sector put the heating outage in the roads block (its topic alone would say housing)
+    AppealRecord.update(sector="roads").where(AppealRecord.id == three["heating"]).execute()
+    clock.set(at("Mon 2027-01-11 17:00 +0700"))  # one working day after the breach
+    sweep(runtime)
+    alerts = AlertRecord.select().where(AlertRecord.appeal == three["heating"])
+    alerted = {(a.level, a.role, a.recipient) for a in alerts}
+
+    assert ("breach-plus-1wd", "sector_head", "orlov-dm") in alerted
+    assert not any(recipient == "belova-na" for _, _, recipient in alerted)
+
+
 def test_a_manager_login_leads_several_sectors_and_its_tokens_too(cli_env, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n" * 3))
 
