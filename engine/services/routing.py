@@ -36,7 +36,7 @@ from .incidents import join_incident, lock_places
 from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
-from .replies import announce, channels_named
+from .replies import acknowledge_batch, answer_due, channels_named
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -234,11 +234,13 @@ def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: da
         for name, value in changes.items():
             setattr(p.record, name, value)
     lock_places(rt, [p.record for p in plans])  # every place of the batch at once, in one order
+    dues = {}
     for p in plans:
         search_index.index_appeal(p.record.id, document_terms(p.record.text, p.record.address, p.record.author_name))
         join_incident(rt, p.record, now, locked=True)
         notify_now(rt, p.record, p.decision, now)
-        announce(rt, p.record, "acknowledgement", now, channels=channels)
+        dues[p.record.id] = answer_due(p.record.id)  # before a later appeal's incident moves its clocks
+    acknowledge_batch(rt, [p.record for p in plans], now, channels=channels, dues=dues)
 
 
 def _clock_row(appeal_id: int, deadline, body: str, stopped) -> dict:
