@@ -224,3 +224,14 @@ def running_dues(appeal_id: int) -> list[tuple[str, datetime]]:
     rows = database.execute_sql(sql, (appeal_id,)).fetchall()
     return [(kind, ClockRecord.due_at.python_value(due)) for kind, due in rows]
 
+
+def running_dues_of(appeal_ids: list[int]) -> dict[int, list[tuple[str, datetime]]]:
+    """``running_dues`` of many appeals in one statement, by appeal id (an appeal with none left out)."""
+    out: dict[int, list[tuple[str, datetime]]] = {}
+    if appeal_ids:
+        rows = (ClockRecord.select(ClockRecord.appeal, ClockRecord.kind, ClockRecord.due_at)
+                .where(ClockRecord.appeal.in_(appeal_ids) & ClockRecord.stopped_at.is_null())
+                .order_by(ClockRecord.id).tuples())
+        for appeal_id, kind, due in rows:
+            out.setdefault(appeal_id, []).append((kind, due))
+    return out
