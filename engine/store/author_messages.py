@@ -78,7 +78,7 @@ def of_appeal(appeal_id: int) -> list[AuthorMessageRecord]:
 
 
 def by_key(idempotency_key: str) -> AuthorMessageRecord | None:
-    return first_where(AuthorMessageRecord, idempotency_key=idempotency_key)  # routing asks once per appeal
+    return first_where(AuthorMessageRecord, idempotency_key=idempotency_key)
 
 
 def due(now: datetime, *, after_id: int, limit: int) -> list[AuthorMessageRecord]:
@@ -215,7 +215,7 @@ _RUNNING_DUES: dict[str, str] = {}
 
 def running_dues(appeal_id: int) -> list[tuple[str, datetime]]:
     """(clock kind, due time) of the appeal's clocks still running, by clock id: what a message to the author
-    names as its term. Two columns, its SQL built once (routing asks for every appeal it acknowledges)."""
+    names as its term. Two columns, its SQL built once (asked for every message queued one at a time)."""
     sql = _RUNNING_DUES.get(type(database.obj).__name__)
     if sql is None:
         query = (ClockRecord.select(ClockRecord.kind, ClockRecord.due_at)
