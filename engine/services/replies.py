@@ -45,7 +45,43 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
     or None when nothing was queued (switched off, no rules/replies.yaml, or already queued under ``key``).
     ``text``: a staff member's own wording instead of the template's (an extension notice written by hand).
     ``channels``: registered channels by name (None: not registered) already read by the caller, as
-    ``channels_named`` gives them (routing reads a batch's once)."""
+    ``channels_named`` gives them."""
+    row = _compose(rt, appeal, kind, now, fields=fields, key=key, actor=actor, text=text, channels=channels,
+                   due_of=answer_due)
+    if row is None or not author_messages.add_outgoing_many([row]):
+        return None
+    message = author_messages.by_key(row["idempotency_key"])  # the caller's: what it says and where it goes
+    audits = _queued(appeal, row, message.id, now)
+    for audit in audits:
+        store.audit(audit["at"], audit["actor"], audit["action"], audit["appeal"], **audit["details"])
+    return message
+
+
+def acknowledge_batch(rt: Runtime, appeals: list, now: datetime, *, channels: dict, dues: dict) -> int:
+    """``announce`` of the acknowledgement to each of a routed batch's appeals, in a few statements for the
+    batch: the messages queued by one multi-row insert (a key that exists is left out), their audit lines by
+    another. ``dues``: each appeal's ``answer_due``, read by the caller when the appeal's clocks were as its
+    own ``announce`` would have found them (a later appeal of the batch joining its incident may move them).
+    How many were queued."""
+    composed = []
+    for appeal in appeals:
+        row = _compose(rt, appeal, "acknowledgement", now, fields=None, key=None, actor=SYSTEM, text=None,
+                       channels=channels, due_of=dues.__getitem__)
+        if row is not None:
+            composed.append((appeal, row))
+    ids = author_messages.add_outgoing_many([row for _, row in composed])
+    audits = []
+    for appeal, row in composed:
+        if row["idempotency_key"] in ids:
+            audits += _queued(appeal, row, ids[row["idempotency_key"]], now)
+    store.audit_many(audits)
+    return len(ids)
+
+
+def _compose(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | None, key: str | None, actor: str,
+             text: str | None, channels: dict | None, due_of) -> dict | None:
+    """The author message ``announce`` queues (``author_messages.outgoing_row``), or None when there is none
+    (the kind switched off for the appeal: audited). ``due_of``: the answer's due time of an appeal id."""
     templates = rt.policy_set.replies
     if templates is None or kind not in templates.templates:
         return None
@@ -64,7 +100,7 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
         store.audit(now, SYSTEM, "reply.switched_off", appeal.id, message_kind=kind, why=why)
         return None
     given = dict(fields or {})
-    due = given.pop("due", None) or answer_due(appeal.id)
+    due = given.pop("due", None) or due_of(appeal.id)
     zone = ZoneInfo(rt.policy_set.calendar_for(appeal.body).timezone if appeal.body
                     else rt.policy_set.directory.timezone)
     body_name = rt.policy_set.labels("body", appeal.body) if appeal.body else None
@@ -75,18 +111,23 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
     status = "manual" if where.route == "manual" else "pending"
     details = {"subject": rendered.subject, "body": appeal.body, "body_name": body_name,
                "due": due.astimezone(zone).isoformat() if due else None}
-    if not author_messages.add_outgoing(appeal_id=appeal.id, kind=kind, route=where.route, address=where.address,
+    return author_messages.outgoing_row(appeal_id=appeal.id, kind=kind, route=where.route, address=where.address,
                                         text=rendered.text, idempotency_key=key, now=now, status=status,
-                                        actor=actor, details=details):
-        return None
-    message = author_messages.by_key(key)
-    store.audit(now, actor, "reply.queued", appeal.id, message=message.id, message_kind=kind, route=where.route)
-    if where.route == "open311":  # GET requests/<id> shows it from now on: that is its delivery
-        author_messages.mark_sent(message.id, now, platform_id=str(appeal.id))
-        store.audit(now, SYSTEM, "reply.sent", appeal.id, message=message.id, message_kind=kind, route="open311",
-                    platform_id=str(appeal.id))
-    log.info("appeal %s: %s for the author queued (%s)", appeal.id, kind, where.route)
-    return message
+                                        actor=actor, details=details)
+
+
+def _queued(appeal, row: dict, message_id: int, now: datetime) -> list[dict]:
+    """What follows a message just queued: its audit lines; an Open311 request's is delivered at once (GET
+    requests/<id> shows it from now on)."""
+    kind, route = row["kind"], row["route"]
+    audits = [store.audit_row(now, row["actor"], "reply.queued", appeal.id, message=message_id, message_kind=kind,
+                              route=route)]
+    if route == "open311":
+        author_messages.mark_sent(message_id, now, platform_id=str(appeal.id))
+        audits.append(store.audit_row(now, SYSTEM, "reply.sent", appeal.id, message=message_id, message_kind=kind,
+                                      route="open311", platform_id=str(appeal.id)))
+    log.info("appeal %s: %s for the author queued (%s)", appeal.id, kind, route)
+    return audits
 
 
 def sequence_key(appeal_id: int, kind: str) -> str:
@@ -104,7 +145,16 @@ def channels_named(names) -> dict:
 def answer_due(appeal_id: int) -> datetime | None:
     """The due time of the appeal's answer («ответ будет дан до»): its answer clock, else its final-answer
     clock (while that waits for the interim answer, its hard cap), else the earliest clock still running."""
-    dues = author_messages.running_dues(appeal_id)
+    return _answer_among(author_messages.running_dues(appeal_id))
+
+
+def answers_due(appeal_ids: list[int]) -> dict[int, datetime | None]:
+    """``answer_due`` of many appeals, read in one statement."""
+    running = author_messages.running_dues_of(appeal_ids)
+    return {appeal_id: _answer_among(running.get(appeal_id, [])) for appeal_id in appeal_ids}
+
+
+def _answer_among(dues: list[tuple[str, datetime]]) -> datetime | None:
     for kind in ANSWER_CLOCKS:
         found = next((due for k, due in dues if k == kind), None)
         if found is not None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from engine.classify.search_terms import document_terms
 from engine.domain.deadlines import compute_clocks
 from engine.store import appeals as store
+from engine.store import incidents as incident_store
 from engine.store import related, routed
 from engine.store import search as search_index
 from engine.store.db import database, write_transaction
@@ -36,7 +37,7 @@ from .incidents import join_incident, lock_places
 from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
-from .replies import announce, channels_named
+from .replies import acknowledge_batch, answer_due, answers_due, channels_named
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -234,11 +235,18 @@ def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: da
         for name, value in changes.items():
             setattr(p.record, name, value)
     lock_places(rt, [p.record for p in plans])  # every place of the batch at once, in one order
-    for p in plans:
+    # each acknowledgement names the answer's due time as its appeal's own announce would have found it:
+    # as written, unless an incident it is in (by its own join or a later appeal's) moved its clocks since
+    dues, moved = answers_due([p.record.id for p in plans]), set()
+    for n, p in enumerate(plans):
         search_index.index_appeal(p.record.id, document_terms(p.record.text, p.record.address, p.record.author_name))
-        join_incident(rt, p.record, now, locked=True)
+        incident_id = join_incident(rt, p.record, now, locked=True)
         notify_now(rt, p.record, p.decision, now)
-        announce(rt, p.record, "acknowledgement", now, channels=channels)
+        if incident_id is not None:
+            moved |= {p.record.id} | incident_store.members_among(incident_id, [q.record.id for q in plans[n + 1:]])
+        if p.record.id in moved:
+            dues[p.record.id] = answer_due(p.record.id)
+    acknowledge_batch(rt, [p.record for p in plans], now, channels=channels, dues=dues)
 
 
 def _clock_row(appeal_id: int, deadline, body: str, stopped) -> dict:

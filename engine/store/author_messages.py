@@ -10,7 +10,7 @@ from peewee import fn
 
 from .db import database
 from .models import AuthorMessageRecord, ClockRecord
-from .statements import first_where, insert_unless_conflict
+from .statements import first_where, insert_unless_conflict, insert_values_unless_conflict_returning
 
 DIRECTIONS = ("out", "in")
 MESSAGE_STATUSES = ("pending", "sent", "dead", "received", "manual", "cancelled")
@@ -24,11 +24,31 @@ def add_outgoing(*, appeal_id: int, kind: str, route: str, address: dict, text: 
     """Queue a reply to the author unless its idempotency key exists; True when this call queued it.
     A pending reply is delivered from ``not_before`` on (at once by default); ``status`` "manual" is a
     reply an operator posts by hand (nothing is sent)."""
+    return _add(**outgoing_row(appeal_id=appeal_id, kind=kind, route=route, address=address, text=text,
+                               idempotency_key=idempotency_key, now=now, not_before=not_before, status=status,
+                               actor=actor, details=details))
+
+
+def outgoing_row(*, appeal_id: int, kind: str, route: str, address: dict, text: str, idempotency_key: str,
+                 now: datetime, not_before: datetime | None = None, status: str = "pending",
+                 actor: str | None = None, details: dict | None = None) -> dict:
+    """The columns ``add_outgoing`` writes (``add_outgoing_many`` takes a list of them)."""
     if status not in ("pending", "manual", "cancelled"):
         raise ValueError(f"an outgoing message starts pending, manual or cancelled, not {status!r}")
-    return _add(appeal=appeal_id, direction="out", kind=kind, route=route, address=address, text=text,
+    return dict(appeal=appeal_id, direction="out", kind=kind, route=route, address=address, text=text,
                 status=status, idempotency_key=idempotency_key, created_at=now, actor=actor,
                 details=details or {}, next_attempt_at=(not_before or now) if status == "pending" else None)
+
+
+def add_outgoing_many(rows: list[dict]) -> dict[str, int]:
+    """``add_outgoing`` for many replies (rows of ``outgoing_row``) in multi-row statements: the id of each
+    reply this call queued, by idempotency key (a key that exists is left out)."""
+    for row in rows:
+        _check(row)
+    inserted = insert_values_unless_conflict_returning(
+        AuthorMessageRecord, [{"attempts": 0, **row} for row in rows], conflict=("idempotency_key",),
+        returning=("idempotency_key", "id"))
+    return dict(inserted)
 
 
 def add_incoming(*, appeal_id: int, kind: str, route: str, address: dict, text: str, idempotency_key: str,
@@ -41,10 +61,14 @@ def add_incoming(*, appeal_id: int, kind: str, route: str, address: dict, text: 
 
 
 def _add(**values) -> bool:
+    _check(values)
+    return insert_unless_conflict(AuthorMessageRecord, {"attempts": 0, **values}, conflict=("idempotency_key",))
+
+
+def _check(values: dict) -> None:
     unknown = values.keys() - _FIELDS
     if unknown:
         raise TypeError(f"unknown author message fields {sorted(unknown)}")
-    return insert_unless_conflict(AuthorMessageRecord, {"attempts": 0, **values}, conflict=("idempotency_key",))
 
 
 def of_appeal(appeal_id: int) -> list[AuthorMessageRecord]:
@@ -54,7 +78,7 @@ def of_appeal(appeal_id: int) -> list[AuthorMessageRecord]:
 
 
 def by_key(idempotency_key: str) -> AuthorMessageRecord | None:
-    return first_where(AuthorMessageRecord, idempotency_key=idempotency_key)  # routing asks once per appeal
+    return first_where(AuthorMessageRecord, idempotency_key=idempotency_key)
 
 
 def due(now: datetime, *, after_id: int, limit: int) -> list[AuthorMessageRecord]:
@@ -191,7 +215,7 @@ _RUNNING_DUES: dict[str, str] = {}
 
 def running_dues(appeal_id: int) -> list[tuple[str, datetime]]:
     """(clock kind, due time) of the appeal's clocks still running, by clock id: what a message to the author
-    names as its term. Two columns, its SQL built once (routing asks for every appeal it acknowledges)."""
+    names as its term. Two columns, its SQL built once (asked for every message queued one at a time)."""
     sql = _RUNNING_DUES.get(type(database.obj).__name__)
     if sql is None:
         query = (ClockRecord.select(ClockRecord.kind, ClockRecord.due_at)
@@ -199,3 +223,15 @@ def running_dues(appeal_id: int) -> list[tuple[str, datetime]]:
         sql = _RUNNING_DUES[type(database.obj).__name__] = query.sql()[0]
     rows = database.execute_sql(sql, (appeal_id,)).fetchall()
     return [(kind, ClockRecord.due_at.python_value(due)) for kind, due in rows]
+
+
+def running_dues_of(appeal_ids: list[int]) -> dict[int, list[tuple[str, datetime]]]:
+    """``running_dues`` of many appeals in one statement, by appeal id (an appeal with none left out)."""
+    out: dict[int, list[tuple[str, datetime]]] = {}
+    if appeal_ids:
+        rows = (ClockRecord.select(ClockRecord.appeal, ClockRecord.kind, ClockRecord.due_at)
+                .where(ClockRecord.appeal.in_(appeal_ids) & ClockRecord.stopped_at.is_null())
+                .order_by(ClockRecord.id).tuples())
+        for appeal_id, kind, due in rows:
+            out.setdefault(appeal_id, []).append((kind, due))
+    return out

@@ -121,6 +121,14 @@ def get(incident_id: int) -> IncidentRecord | None:
     return IncidentRecord.get_or_none(IncidentRecord.id == incident_id)
 
 
+def members_among(incident_id: int, appeal_ids: list[int]) -> set[int]:
+    """Which of these appeals are members of the incident."""
+    if not appeal_ids:
+        return set()
+    return {row[0] for row in AppealRecord.select(AppealRecord.id).where(
+        (AppealRecord.incident_id == incident_id) & AppealRecord.id.in_(appeal_ids)).tuples()}
+
+
 def set_priority(incident: IncidentRecord, priority: str, now: datetime) -> list[int]:
     """The incident's priority, and its members' where it differs; the ids of members changed."""
     incident.priority, incident.updated_at = priority, now

@@ -13,6 +13,7 @@ with each field's own conversion.
 * `insert_unless_conflict`: INSERT … ON CONFLICT (columns) DO NOTHING, true when it inserted;
 * `update_by_id`: set given columns of one row; `update_many`: the same for many rows;
 * `insert_values_unless_conflict`: many rows, those whose unique key exists left out;
+  `insert_values_unless_conflict_returning`: the same, giving columns of the rows inserted;
 * `first_where`, `first_id_where`: the first row (or its id) whose fields equal given values.
 """
 
@@ -146,29 +147,44 @@ def insert_values_unless_conflict(model: type[Model], rows: list[dict], *, confl
                                   returning: str) -> set:
     """`insert_unless_conflict` for many rows in multi-row statements: the `returning` column's
     values of the rows this call inserted (a row whose `conflict` columns exist is left out)."""
+    return {r[0] for r in insert_values_unless_conflict_returning(model, rows, conflict=conflict,
+                                                                  returning=(returning,))}
+
+
+def insert_values_unless_conflict_returning(model: type[Model], rows: list[dict], *, conflict: tuple[str, ...],
+                                            returning: tuple[str, ...]) -> list[tuple]:
+    """`insert_values_unless_conflict` giving the `returning` columns of each row this call inserted, in no
+    promised order (return a column that tells the rows apart)."""
     if not rows:
-        return set()
+        return []
     full = [_with_defaults(model, row) for row in rows]
     fields = _fields(model, full[0])
     entry = None if _has_expression(v for row in full for v in row.values()) else _entry(
         ("insert-unless-conflict", model, tuple(full[0]), conflict, type(database.obj)),
         lambda: _build(lambda values: _insert_unless(model, values, conflict), fields, full[0]))
+    columns = [model._meta.fields[name] for name in returning]
     if entry is None or " VALUES (" not in entry[0] or " ON CONFLICT " not in entry[0]:
-        return {row[returning] for row in full if insert_unless_conflict(model, row, conflict=conflict)}
+        return [_read_back(model, row, conflict, columns) for row in full
+                if insert_unless_conflict(model, row, conflict=conflict)]
     sql, fields = entry
     head, rest = sql.split(" VALUES ", 1)
     group, on_conflict = rest.split(" ON CONFLICT ", 1)
     on_conflict = on_conflict.split(" RETURNING ", 1)[0]
-    column = model._meta.fields[returning]
+    tail = ", ".join(f'"{c.column_name}"' for c in columns)
     per = max(1, MAX_PARAMETERS // len(fields))
-    found: set = set()
+    found: list[tuple] = []
     for start in range(0, len(full), per):
         chunk = full[start:start + per]
         cursor = database.execute_sql(
-            f'{head} VALUES {", ".join([group] * len(chunk))} ON CONFLICT {on_conflict} '
-            f'RETURNING "{column.column_name}"', [v for row in chunk for v in _values(fields, row)])
-        found.update(column.python_value(r[0]) for r in cursor.fetchall())
+            f'{head} VALUES {", ".join([group] * len(chunk))} ON CONFLICT {on_conflict} RETURNING {tail}',
+            [v for row in chunk for v in _values(fields, row)])
+        found += [tuple(c.python_value(v) for c, v in zip(columns, r, strict=True)) for r in cursor.fetchall()]
     return found
+
+
+def _read_back(model: type[Model], row: dict, conflict: tuple[str, ...], columns: list) -> tuple:
+    where = [model._meta.fields[name] == row[name] for name in conflict]
+    return tuple(model.select(*columns).where(*where).tuples().first())
 
 
 def update_many(model: type[Model], changes: list[tuple[int, dict]]) -> None:

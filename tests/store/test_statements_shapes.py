@@ -143,3 +143,17 @@ def test_an_escalation_step_is_stored_through_the_built_update(runtime, clock):
 
 def insert_row_id(row: dict) -> int:
     return statements.insert_row(AlertRecord, row)
+
+
+def test_many_rows_inserted_unless_their_key_exists_give_back_the_ids_of_those_inserted(runtime):
+    assert insert_unless_conflict(AlertRecord, alert("k1"), conflict=("idempotency_key",)) is True
+
+    inserted = statements.insert_values_unless_conflict_returning(
+        AlertRecord, [alert("k1", subject="другая тема"), alert("k2"), alert("k3")], conflict=("idempotency_key",),
+        returning=("idempotency_key", "id"))
+
+    stored = {a.idempotency_key: a for a in AlertRecord.select()}
+    assert dict(inserted) == {"k2": stored["k2"].id, "k3": stored["k3"].id}
+    assert stored["k1"].subject == "Срок нарушен"  # the existing row untouched
+    assert statements.insert_values_unless_conflict_returning(
+        AlertRecord, [alert("k2")], conflict=("idempotency_key",), returning=("id",)) == []
