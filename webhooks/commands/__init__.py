@@ -60,3 +60,17 @@ class LocalTimes:
         from engine.wording.staff import local_time
 
         return missing if moment is None else local_time(moment, self.zone)
+
+
+def print_listing(rt, rows, *, empty: str, header: str, cells, times: bool = True) -> None:
+    """One of the administrator's listings: ``empty`` when there are no rows; else (with ``times``) the zone its
+    times are in, the Russian ``header`` and a tab-separated line per row, ``cells(row, labels, local)``."""
+    if not rows:
+        print(empty)
+        return
+    labels, local = rt.policy_set.labels, LocalTimes(rt)
+    if times:
+        print(local.heading)
+    print(header)
+    for row in rows:
+        print("\t".join(str(cell) for cell in cells(row, labels, local)))

@@ -6,7 +6,7 @@ import sys
 
 from engine.services.access import ROLES
 
-from . import CommandError, LocalTimes, runtime_for
+from . import CommandError, print_listing, runtime_for
 
 # the flag an operator gives a platform token with, by the kind of channel it belongs to
 TOKEN_FLAGS = {"vk": "--access-token", "telegram": "--bot-token"}
@@ -81,15 +81,10 @@ def _reply_settings(ch) -> str:
 
 
 def _print_channels(rt, channels) -> None:
-    if not channels:
-        print("каналов нет")
-        return
-    labels, local = rt.policy_set.labels, LocalTimes(rt)
-    print(local.heading)
-    print("канал\tвид\tсоздан\tсообщество ВКонтакте\tответы жителям")
-    for ch in channels:
-        group = str(ch.group_id) if ch.group_id is not None else "—"
-        print(f"{ch.name}\t{labels('channel', ch.kind)}\t{local(ch.created_at)}\t{group}\t{_reply_settings(ch)}")
+    print_listing(rt, channels, empty="каналов нет", header="канал\tвид\tсоздан\tсообщество ВКонтакте\tответы жителям",
+                  cells=lambda ch, labels, local: (
+                      ch.name, labels("channel", ch.kind), local(ch.created_at),
+                      "—" if ch.group_id is None else ch.group_id, _reply_settings(ch)))
 
 
 def cmd_channel(args, settings):
@@ -178,16 +173,12 @@ def _print_tokens(rt, views, *, as_json: bool) -> None:
         for view in views:
             print(json.dumps(view.as_dict(), ensure_ascii=False))
         return
-    if not views:
-        print("токенов нет")
-        return
-    labels, local = rt.policy_set.labels, LocalTimes(rt)
-    print(local.heading)
-    print("№\tподпись\tроль\tдоступ\tсоздан\tпоследнее использование\tдействует до\tсостояние")
-    for v in views:
-        print(f"{v.id}\t{v.label or '—'}\t{labels('staff_role', v.role)}\t{scope_words(v.scope, labels)}\t"
-              f"{local(v.created_at)}\t{local(v.last_used_at)}\t{local(v.expires_at, 'бессрочно')}\t"
-              f"{labels('token_state', v.state)}")
+    print_listing(rt, views, empty="токенов нет",
+                  header="№\tподпись\tроль\tдоступ\tсоздан\tпоследнее использование\tдействует до\tсостояние",
+                  cells=lambda v, labels, local: (
+                      v.id, v.label or "—", labels("staff_role", v.role), scope_words(v.scope, labels),
+                      local(v.created_at), local(v.last_used_at), local(v.expires_at, "бессрочно"),
+                      labels("token_state", v.state)))
 
 
 def scope_words(scope: str, labels) -> str:

@@ -7,7 +7,7 @@ import sys
 
 from engine.services.users import WEB_ROLES
 
-from . import CommandError, runtime_for
+from . import CommandError, print_listing, runtime_for
 
 
 def register(sub) -> None:
@@ -82,12 +82,10 @@ def cmd_user(args, settings):
 def _print_users(rt, logins) -> None:
     from .credentials import scope_words
 
-    if not logins:
-        print("пользователей нет")
-        return
-    labels = rt.policy_set.labels
-    print("логин\tроль\tдоступ\tсостояние")
-    for u in logins:
+    def cells(u, labels, _local):
         scope = f"body:{u.body}" if u.body else f"sector:{u.sector}" if u.sector else "all"
-        state = labels("login_state", "disabled" if u.disabled_at else "active")
-        print(f"{u.login}\t{labels('staff_role', u.role)}\t{scope_words(scope, labels)}\t{state}")
+        return (u.login, labels("staff_role", u.role), scope_words(scope, labels),
+                labels("login_state", "disabled" if u.disabled_at else "active"))
+
+    print_listing(rt, logins, empty="пользователей нет", header="логин\tроль\tдоступ\tсостояние", cells=cells,
+                  times=False)

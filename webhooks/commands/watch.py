@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 
-from . import CommandError, LocalTimes, runtime_for
+from . import CommandError, LocalTimes, print_listing, runtime_for
 
 
 def register(sub) -> None:
@@ -65,17 +65,15 @@ def cmd_watch(args, settings):
 
 
 def _print_watches(rt, rows) -> None:
-    if not rows:
-        print("наблюдений нет")
-        return
-    labels, local = rt.policy_set.labels, LocalTimes(rt)
-    print(local.heading)
-    print("№\tстена\tвладелец\tназвание\tтерритория\tпериод\tпрочитана\tнайдено\tошибка")
-    for row in rows:
-        print(f"{row.id}\t{row.target}\t{'—' if row.owner_id is None else row.owner_id}\t{row.title or '—'}\t"
-              f"{labels('municipality', row.municipality) or '—'}\t{row.every_seconds} с\t"
-              f"{local(row.polled_at, 'ещё не читалась')}\t"
-              f"прочитано {row.read}, жалоб {row.complaints}, прочего {row.chatter}\t{row.last_error or '—'}")
+    print_listing(rt, rows, empty="наблюдений нет",
+                  header="№\tстена\tвладелец\tназвание\tтерритория\tпериод\tпрочитана\tнайдено\tошибка",
+                  cells=lambda row, labels, local: (
+                      row.id, row.target, "—" if row.owner_id is None else row.owner_id, row.title or "—",
+                      labels("municipality", row.municipality) or "—", f"{row.every_seconds} с",
+                      local(row.polled_at, "ещё не читалась"),
+                      f"прочитано {row.read}, жалоб {row.complaints}, прочего {row.chatter}", row.last_error or "—"))
+
+
 def _read_key(args) -> str:
     if args.key_stdin:
         return sys.stdin.readline().strip()
