@@ -9,16 +9,13 @@ from engine.domain.region_map import MapDataError
 from engine.store import appeals as store
 from engine.store import incidents as incident_store
 
-from .access import Caller, in_scope
+from .access import Caller, in_scope, visible_bodies
 from .credentials import find_channel
 from .trends import region_map
 from .views import _clocks, iso
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
-
-LIST_LIMIT = 500  # incidents read for one list before the caller's scope and the page are applied
-
 
 class IncidentNotFound(LookupError):
     pass
@@ -54,18 +51,25 @@ def _visible(rt: Runtime, caller: Caller, incident) -> bool:
 
 def list_incidents(rt: Runtime, caller: Caller, *, status=None, topic=None, municipality=None, body=None,
                    page: int = 1, limit: int = 50) -> dict:
-    rows, _ = incident_store.listing(status=status, topic=topic, municipality=municipality, body=body,
-                                     limit=LIST_LIMIT)
-    rows = [r for r in rows if _visible(rt, caller, r)]
+    """One page of the incidents the caller sees. A caller who sees every body is paged by the database; a
+    narrower scope (bodies and the sector blocks that topics decide) is applied to every matching incident,
+    never to the latest few hundred only, so the total and the later pages stay true."""
+    filters = {"status": status, "topic": topic, "municipality": municipality, "body": body}
     start = (page - 1) * limit
-    return {"items": [incident_summary(r) for r in rows[start:start + limit]], "total": len(rows), "page": page,
-            "pages": max(1, -(-len(rows) // limit))}
+    if visible_bodies(caller, rt.policy_set.directory) is None:
+        rows, total = incident_store.listing(**filters, limit=limit, offset=start)
+    else:
+        every, _ = incident_store.listing(**filters, limit=None)
+        seen = [r for r in every if _visible(rt, caller, r)]
+        rows, total = seen[start:start + limit], len(seen)
+    return {"items": [incident_summary(r) for r in rows], "total": total, "page": page,
+            "pages": max(1, -(-total // limit))}
 
 
 def visible_incident(rt: Runtime, caller: Caller, incident_id: int):
     incident = incident_store.get(incident_id)
     if incident is None or not _visible(rt, caller, incident):
-        raise IncidentNotFound(f"no incident {incident_id}")
+        raise IncidentNotFound(f"инцидент №{incident_id} не найден")
     return incident
 
 

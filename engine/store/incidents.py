@@ -145,7 +145,7 @@ def set_policy(incident: IncidentRecord, policy: str, now: datetime) -> None:
 
 
 def listing(*, status: str | None = None, topic: str | None = None, municipality: str | None = None,
-            body: str | None = None, bodies=None, limit: int = 50, offset: int = 0) -> tuple[list, int]:
+            body: str | None = None, bodies=None, limit: int | None = 50, offset: int = 0) -> tuple[list, int]:
     q = IncidentRecord.select()
     if status:
         q = q.where(IncidentRecord.status == status)
