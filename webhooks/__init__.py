@@ -53,7 +53,7 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
         for values in (request.args, request.form):  # a JSON body is no form: nothing is read here
             for name, value in values.items(multi=True):
                 if "\x00" in name or "\x00" in value:
-                    raise BadRequest(f"parameter {name[:40]!r} holds a NUL character")
+                    raise BadRequest(f"в параметре {name[:40]!r} недопустимый символ NUL")
 
     @app.before_request
     def _connect():

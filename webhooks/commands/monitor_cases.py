@@ -24,6 +24,6 @@ def cmd_cases(args, settings):
     with connection():
         cases = cases_from_marks()
     if not cases:
-        raise CommandError("no «не обращение» marks yet")
+        raise CommandError("отметок «не обращение» пока нет")
     sys.stdout.write(yaml.safe_dump({"cases": cases}, allow_unicode=True, sort_keys=False, width=120))
     return 0
