@@ -35,6 +35,14 @@ def discard() -> None:
 
 
 @contextmanager
+def consistent_read() -> Iterator[None]:
+    """Reads that see one moment of the database (engine.store.db.read_snapshot): for a view built
+    from several queries while workers write."""
+    with db.read_snapshot():
+        yield
+
+
+@contextmanager
 def connection() -> Iterator[None]:
     """A connection for a command or a job; reuses one already open in this thread."""
     with db.connection():

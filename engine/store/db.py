@@ -132,6 +132,22 @@ def _writer_lock_fd() -> int | None:
     return _writer_file[name][1]
 
 
+@contextmanager
+def read_snapshot():
+    """A read-only transaction whose statements all see the database as it was at its first one: a
+    page built from several reads (an appeal, its decision, its conversation, its timeline) never
+    shows half of a routing batch another process commits meanwhile. PostgreSQL: REPEATABLE READ,
+    READ ONLY; SQLite (WAL): a deferred transaction reads one snapshot. Inside a transaction
+    already open it only joins it."""
+    if database.in_transaction():
+        yield
+        return
+    with database.atomic():
+        if is_postgres():
+            database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def checkpoint() -> None:
     """Copy the SQLite write-ahead log back into the database without blocking anyone (PASSIVE):
     the worker's job, so that request threads seldom checkpoint. Nothing to do on PostgreSQL."""

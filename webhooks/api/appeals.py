@@ -8,6 +8,7 @@ from engine.services.actions import allowed_actions
 from engine.services.appeal_export import EXPORT_LIMIT, export_csv, export_xlsx, record_export
 from engine.services.appeal_queries import latest_decision
 from engine.services.appeal_search import every_match, search_appeals
+from engine.services.database import consistent_read
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail, appeal_summary, iso
 
@@ -67,9 +68,10 @@ export_appeals.responses = {"200": "файл CSV (разделитель «;», 
 @bp.get("/<int:appeal_id>")
 @require_role(*STAFF)
 def get_appeal(appeal_id: int):
-    record = visible_appeal(appeal_id)
-    view = appeal_detail(runtime(), record)
-    view["timeline"] = timeline(appeal_id)
+    with consistent_read():  # the record, its decision, conversation and timeline of one moment
+        record = visible_appeal(appeal_id)
+        view = appeal_detail(runtime(), record)
+        view["timeline"] = timeline(appeal_id)
     view["allowed_actions"] = allowed_actions(record.status, g.caller.role, record.on_control)
     return jsonify(view)
 

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from engine.classify.matching import in_place
 from engine.services import monitor_marks
 from engine.services.actions import REVIEW_ACTIONS, TRANSITIONS, allowed_actions
+from engine.services.database import consistent_read
 from engine.services.timeline import timeline
 from engine.services.views import appeal_detail
 from engine.wording.labels import LABELS, REJECT_REASONS
@@ -37,6 +38,11 @@ def _answer_status(status: str) -> str:
 @bp.get("/appeals/<int:appeal_id>")
 @page("official", "manager", "policy", "admin", "curator")
 def appeal(appeal_id: int):
+    with consistent_read():  # the record and everything shown with it of one moment
+        return _appeal_page(appeal_id)
+
+
+def _appeal_page(appeal_id: int):
     rt = runtime()
     record = visible_appeal(appeal_id)
     detail = appeal_detail(rt, record)
