@@ -224,3 +224,33 @@ def test_staff_pages_show_the_incident_on_the_queue_and_dashboard_and_detach_a_m
     assert IncidentRecord.get_by_id(incident.id).members == 11
     timeline = client.get(f"/appeals/{ids[6]}").get_data(as_text=True)
     assert "Откреплено от массового инцидента" in timeline
+
+
+@pytest.mark.parametrize("path", ["one by one", "batches"])
+def test_the_counts_kept_as_appeals_join_equal_a_recount_of_the_members(runtime, clock, path, monkeypatch):
+    """Joining moves an incident's counts on without recounting its members (engine.store.incidents.count_joined);
+    the result is what a recount over the members gives: repeated authors counted once, an appeal without an
+    author id as its own author, the first report taken from an appeal received before the others."""
+    from engine.domain.appeal import Author, IncomingAppeal
+    from engine.store import incidents as incident_store
+
+    if path == "batches":
+        monkeypatch.setattr(runtime, "settings", dataclasses.replace(runtime.settings, routing="queued"))
+    start = clock()
+    authors = ["portal:a", "portal:b", "portal:a", None, "portal:b", "portal:c", None, "portal:a"]
+    for n, author in enumerate(authors):
+        clock.set(start + timedelta(minutes=5 * n))
+        received_at = start - timedelta(minutes=30) if n == 5 else clock()  # one sent earlier, routed later
+        incoming = IncomingAppeal(channel="portal", external_id=f"count-{n}", received_at=received_at,
+                                  text=f"Огромная яма на дороге, ул. Попова, {100 + n}", author=Author(name="Автор"),
+                                  author_id=author, municipality="barnaul", category="roads", regime="fz59",
+                                  fz59=True)
+        route_on_receipt(runtime, receive_appeal(runtime, incoming, "{}", actor="test"))
+    if path == "batches":
+        assert routing.route_pending(runtime) == len(authors)
+    [kept] = IncidentRecord.select()
+    assert AppealRecord.select().where(AppealRecord.incident_id == kept.id).count() == len(authors)
+    recounted = incident_store.refresh_counts(IncidentRecord.get_by_id(kept.id), clock())
+    assert (kept.members, kept.authors, kept.first_report_at, kept.last_report_at) == (
+        recounted.members, recounted.authors, recounted.first_report_at, recounted.last_report_at) == (
+        8, 5, start - timedelta(minutes=30), start + timedelta(minutes=35))

@@ -156,7 +156,7 @@ def _add(rt: Runtime, incident, joining: list, now: datetime, *, place_key: str 
             now, "system", "appeal.joined_incident", record.id, incident=incident.id, lead=incident.lead,
             reasons=list(reasons), **({"inherited": inherit} if inherit else {}),
             **({"clocks_follow": {kind: due.isoformat() for _, _, kind, due in followed}} if followed else {})))
-    incident_store.refresh_counts(incident, now)
+    incident_store.count_joined(incident, [record for record, _, _ in joining], now)
     raised = rt.policy_set.incidents.priority_for(
         {"incident_authors": incident.authors, "incident_members": incident.members, "topic": incident.topic,
          "municipality": incident.municipality, "priority": incident.priority}, incident.priority)

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
-from peewee import fn
+from peewee import Case, Value, fn
 
 from engine.domain.vocabulary import OPEN_STATUSES
 
@@ -102,6 +102,36 @@ def refresh_counts(incident: IncidentRecord, now: datetime) -> IncidentRecord:
         members=of_members(fn.COUNT(AppealRecord.id)), authors=of_members(fn.COUNT(who.distinct())),
         first_report_at=fn.COALESCE(of_members(fn.MIN(AppealRecord.received_at)), IncidentRecord.first_report_at),
         last_report_at=fn.COALESCE(of_members(fn.MAX(AppealRecord.received_at)), IncidentRecord.last_report_at),
+        words=incident.words, updated_at=now,
+    ).where(IncidentRecord.id == incident.id).returning(
+        IncidentRecord.members, IncidentRecord.authors, IncidentRecord.first_report_at, IncidentRecord.last_report_at)
+    row = next(iter(query.execute()))
+    incident.members, incident.authors = row.members, row.authors
+    incident.first_report_at, incident.last_report_at = row.first_report_at, row.last_report_at
+    incident.updated_at = now
+    return incident
+
+
+def count_joined(incident: IncidentRecord, joined: list, now: datetime) -> IncidentRecord:
+    """The counts of `refresh_counts` moved on by appeals that just became members (`set_member`), in one
+    UPDATE … RETURNING that recounts no member: one more member each; one more author for each author no
+    other member has (looked up through the (incident, author) index; an appeal without an author id is its
+    own author); the first and last report widened. Relative to the row as the UPDATE finds it, so two
+    workers joining at once both count."""
+    ids = [r.id for r in joined]
+    new_authors = Value(sum(r.author_id is None for r in joined))
+    for author in sorted({r.author_id for r in joined if r.author_id is not None}):
+        other = AppealRecord.select(AppealRecord.id).where(
+            (AppealRecord.incident_id == incident.id) & (AppealRecord.author_id == author)
+            & AppealRecord.id.not_in(ids))
+        new_authors = new_authors + Case(None, [(fn.EXISTS(other), 0)], 1)
+    first, last = min(r.received_at for r in joined), max(r.received_at for r in joined)
+    query = IncidentRecord.update(
+        members=IncidentRecord.members + len(joined), authors=IncidentRecord.authors + new_authors,
+        first_report_at=Case(None, [(IncidentRecord.first_report_at <= first, IncidentRecord.first_report_at)],
+                             Value(first, converter=IncidentRecord.first_report_at.db_value)),
+        last_report_at=Case(None, [(IncidentRecord.last_report_at >= last, IncidentRecord.last_report_at)],
+                            Value(last, converter=IncidentRecord.last_report_at.db_value)),
         words=incident.words, updated_at=now,
     ).where(IncidentRecord.id == incident.id).returning(
         IncidentRecord.members, IncidentRecord.authors, IncidentRecord.first_report_at, IncidentRecord.last_report_at)
