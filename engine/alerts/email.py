@@ -9,7 +9,7 @@ import logging
 import smtplib
 import ssl
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
 from pathlib import Path
@@ -88,7 +88,7 @@ class SmtpSender:
     def send(self, alert: OutgoingAlert) -> str:
         return self.deliver(build_email(alert, self.mail_from), f"alert-{alert.alert_id:08d}")
 
-    def deliver(self, msg: EmailMessage, name: str) -> str:
+    def deliver(self, msg: Message, name: str) -> str:
         """Hand ``msg`` to the SMTP server; ``name`` is the maildir sender's file name, unused here."""
         try:
             if self.ssl:
@@ -143,7 +143,7 @@ class MailDirSender:
     def send(self, alert: OutgoingAlert) -> str:
         return self.deliver(build_email(alert, self.mail_from), f"alert-{alert.alert_id:08d}")
 
-    def deliver(self, msg: EmailMessage, name: str) -> str:
+    def deliver(self, msg: Message, name: str) -> str:
         """Write ``msg`` to ``<folder>/<name>.eml``."""
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{name}.eml"

@@ -98,3 +98,36 @@ def test_a_mail_server_out_of_reach_is_tried_again():
         sender.send(letter())
 
     assert not error.value.permanent
+
+
+def test_a_line_break_in_the_name_or_subject_cannot_add_a_header(tmp_path):
+    sender = EmailReplySender(MailDirSender(tmp_path, MAIL_FROM), MAIL_FROM, lambda: NOW)
+
+    sender.send(outgoing_reply("email", {"email": "petrova@example.ru", "name": "Anna\r\nBcc: spy@example.ru"},
+                               subject="Reply\nBcc: spy@example.ru"))
+
+    [path] = tmp_path.glob("*.eml")
+    written = message_from_bytes(path.read_bytes())
+    assert written["Bcc"] is None and "spy" not in "".join(f"{k}:{v}" for k, v in written.items()
+                                                             if k not in ("To", "Subject"))
+    assert header(written, "To") == '"Anna Bcc: spy@example.ru" <petrova@example.ru>'
+    assert header(written, "Subject") == "Reply Bcc: spy@example.ru"
+
+
+def test_a_cyrillic_address_and_sender_name_are_written_as_mail_systems_read_them(tmp_path):
+    mail_from = "ЦУР Алтайского края <cur@alregn.example.ru>"
+    sender = EmailReplySender(MailDirSender(tmp_path, mail_from), mail_from, lambda: NOW)
+
+    sender.send(outgoing_reply("email", {"email": "анна@пример.рф", "name": "Петрова Анна"}, appeal_id=18,
+                               reply_id=2))
+    sender.send(outgoing_reply("email", {"email": "petrova@example.ru", "name": "Петрова Анна"}, appeal_id=19,
+                               reply_id=3))
+
+    from email import message_from_string, policy
+
+    cyrillic, latin = (message_from_string(p.read_text("utf-8"), policy=policy.default)  # RFC 6531: UTF-8 headers
+                       for p in sorted(tmp_path.glob("*.eml")))
+    assert cyrillic["To"].addresses[0].addr_spec == "анна@пример.рф"
+    assert str(latin["From"]) == str(cyrillic["From"]) == mail_from
+    assert latin["To"].addresses[0].display_name == "Петрова Анна"
+    assert latin["Subject"] == "Ваше обращение №19" and cyrillic["Subject"] == "Ваше обращение №18"
