@@ -52,8 +52,9 @@ def watch_job(rt: Runtime):
     return watch_walls(rt)
 
 
-# order matters within one tick: route what arrived, escalate, send the residents' replies, then deliver the
-# alerts written (a reply's dead letter among them)
+# order matters within one tick (`run_all`, `appeals sweep`): route what arrived, escalate, send the residents'
+# replies, then deliver the alerts written (a reply's dead letter among them); the worker sends on a thread of
+# its own (engine.scheduler), every route interval
 JOBS: dict[str, Callable] = {
     "watch": watch_job,  # read the watched VK walls: their complaints are routed in the same tick
     "route": route_job,
@@ -65,13 +66,18 @@ JOBS: dict[str, Callable] = {
 }
 
 
+# the jobs that talk to the outside world to send: the worker runs them on a thread of their own
+SENDING = ("reply", "deliver")
+
+
 def run_job(rt: Runtime, name: str):
     """Run one job now; an exception is logged, never propagated to the scheduler loop.
 
-    On SQLite the job waits until no other worker process is running one (see worker_lock)."""
+    On SQLite the job waits until no other worker process is running one of its kind, deciding or
+    sending (see worker_lock)."""
     job = JOBS[name]
     try:
-        with connection(), single_worker():
+        with connection(), single_worker("sending" if name in SENDING else "jobs"):
             return job(rt)
     except Exception:
         log.exception("job %s failed", name)

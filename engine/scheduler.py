@@ -1,6 +1,9 @@
 """The worker loop: a `schedule.Scheduler` instance that runs the jobs each APPEALS_SWEEP_SECONDS,
 routing each APPEALS_ROUTE_SECONDS (webhooks only store appeals) and the daily digest every few
-minutes. Rules simulations asked for over HTTP run beside it on a thread of their own, one at a
+minutes. The jobs that send (residents' replies, staff alerts) run on a thread of their own with
+their own scheduler, each APPEALS_ROUTE_SECONDS: a platform that answers slowly, or two thousand
+acknowledgements to write, never hold up routing, and a reply goes out while the next batch is
+routed. Rules simulations asked for over HTTP run beside them on a thread of their own, one at a
 time, so a backtest of a minute never delays the scheduled jobs."""
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import schedule
 
-from engine.jobs import JOBS, run_job, run_simulation_job
+from engine.jobs import JOBS, SENDING, run_job, run_simulation_job
 from engine.store.db import checkpoint
 
 if TYPE_CHECKING:
@@ -23,6 +26,7 @@ DIGEST_SECONDS = 300
 CHECKPOINT_SECONDS = 5
 SIMULATION_POLL_SECONDS = 2.0  # how often an idle simulation thread looks for a queued simulation
 SIMULATION_JOIN_SECONDS = 10.0  # how long a stopping worker waits for a simulation to give its record back
+SENDING_JOIN_SECONDS = 30.0  # how long a stopping worker waits for a send in progress to be recorded
 
 
 def _checkpoint() -> None:
@@ -32,7 +36,8 @@ def _checkpoint() -> None:
         log.exception("WAL checkpoint failed")
 
 
-def build_scheduler(rt: Runtime) -> schedule.Scheduler:
+def build_scheduler(rt: Runtime, names=tuple(JOBS), *, checkpoints: bool = True) -> schedule.Scheduler:
+    """A scheduler of the jobs `names` (all by default) and, with `checkpoints`, the SQLite checkpoint."""
     scheduler = schedule.Scheduler()
     every = max(int(rt.settings.sweep_seconds), 1)
     seconds_of = {
@@ -41,8 +46,9 @@ def build_scheduler(rt: Runtime) -> schedule.Scheduler:
         "digest": max(every, DIGEST_SECONDS),  # the digest goes out once a day; every few minutes is plenty
         "calendar": max(every, DIGEST_SECONDS),  # a calendar changes with a rules version; an alert once a day
     }
-    scheduler.every(CHECKPOINT_SECONDS).seconds.do(_checkpoint).tag("checkpoint")
-    for name in JOBS:
+    if checkpoints:
+        scheduler.every(CHECKPOINT_SECONDS).seconds.do(_checkpoint).tag("checkpoint")
+    for name in names:
         seconds = seconds_of.get(name, every)
         scheduler.every(seconds).seconds.do(run_job, rt, name).tag(name)
     return scheduler
@@ -62,15 +68,27 @@ def start_simulation_thread(rt: Runtime, stop: threading.Event) -> threading.Thr
     return thread
 
 
-def run_forever(rt: Runtime, stop: threading.Event | None = None, tick: float = 0.5) -> None:
-    stop = stop or threading.Event()
-    scheduler = build_scheduler(rt)
-    log.info("worker started: jobs %s every %s s", ", ".join(JOBS), rt.settings.sweep_seconds)
-    simulations = start_simulation_thread(rt, stop)
-    for name in JOBS:  # catch up at once after a restart
+def run_jobs(rt: Runtime, scheduler: schedule.Scheduler, names, stop: threading.Event, tick: float) -> None:
+    """Run `names` at once (catching up after a restart), then the scheduler's jobs as they fall due."""
+    for name in names:
+        if stop.is_set():
+            return
         run_job(rt, name)
     while not stop.is_set():
         scheduler.run_pending()
         stop.wait(tick)
+
+
+def run_forever(rt: Runtime, stop: threading.Event | None = None, tick: float = 0.5) -> None:
+    stop = stop or threading.Event()
+    deciding = [name for name in JOBS if name not in SENDING]
+    scheduler = build_scheduler(rt, deciding)
+    log.info("worker started: jobs %s every %s s", ", ".join(JOBS), rt.settings.sweep_seconds)
+    simulations = start_simulation_thread(rt, stop)
+    sending = threading.Thread(target=run_jobs, name="sending", daemon=True,
+                               args=(rt, build_scheduler(rt, SENDING, checkpoints=False), SENDING, stop, tick))
+    sending.start()
+    run_jobs(rt, scheduler, deciding, stop, tick)
+    sending.join(SENDING_JOIN_SECONDS)
     simulations.join(SIMULATION_JOIN_SECONDS)
     log.info("worker stopped")

@@ -4,6 +4,11 @@ SQLite serialises writers anyway, but two workers would both deliver the same al
 reading and marking it. A second worker waits on the lock; the operating system releases it
 when the holder exits or is killed, so a crashed worker never blocks the next one. On
 PostgreSQL workers run side by side and claim rows with FOR UPDATE SKIP LOCKED instead.
+
+There are two such locks: one for the jobs that decide (routing, the sweep, ...) and one for the
+jobs that send (replies, alerts), which a worker runs on a thread of its own (engine.scheduler):
+a slow platform or mail server never holds up routing, and each kind still runs in one worker
+at a time.
 """
 
 from __future__ import annotations
@@ -19,19 +24,22 @@ from .db import database, is_sqlite
 log = logging.getLogger(__name__)
 
 
-def lock_path() -> Path | None:
-    """The lock file of the SQLite database in use, or None when no lock is needed."""
+LOCK_FILES = {"jobs": "worker-lock", "sending": "sender-lock"}
+
+
+def lock_path(kind: str = "jobs") -> Path | None:
+    """The lock file of the SQLite database in use for this kind of job, or None when no lock is needed."""
     if not is_sqlite():
         return None
     name = database.obj.database
     if not name or name == ":memory:" or name.startswith("file:"):
         return None
-    return Path(f"{name}.worker-lock")
+    return Path(f"{name}.{LOCK_FILES[kind]}")
 
 
 @contextmanager
-def single_worker():
-    path = lock_path()
+def single_worker(kind: str = "jobs"):
+    path = lock_path(kind)
     if path is None:
         yield
         return
