@@ -69,51 +69,57 @@ def retry_delay(attempts: int, rng: random.Random) -> timedelta:
 
 def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int, rng: random.Random):
     """Send every row due at ``now`` once; counts go to ``report`` (sent, failed, dead, and deferred for an
-    outbox that postpones), which is returned."""
-    cursor = 0
-    while True:
-        batch = outbox.due(now, after_id=cursor, limit=page)
-        if not batch:
-            return report
-        for row in batch:
-            cursor = row.id
+    outbox that postpones), which is returned. What a send came to is written in the transaction that
+    claims the next row (one write per row, not two: on SQLite webhooks wait for each write), or alone
+    after the last one."""
+    cursor, outcome = 0, None
+    try:
+        while True:
+            batch = outbox.due(now, after_id=cursor, limit=page)
+            if not batch:
+                return report
+            for row in batch:
+                cursor = row.id
+                with write_transaction():
+                    if outcome is not None:
+                        outcome()
+                    claimed = outbox.claim(row.id, now, now + timedelta(seconds=CLAIM_SECONDS))
+                outcome = None
+                if claimed:
+                    outcome = _send(outbox, row, report, now, max_attempts, rng)
+    finally:
+        if outcome is not None:
             with write_transaction():
-                claimed = outbox.claim(row.id, now, now + timedelta(seconds=CLAIM_SECONDS))
-            if claimed:
-                _send(outbox, row, report, now, max_attempts, rng)
+                outcome()
 
 
-def _send(outbox: Outbox, row, report, now: datetime, max_attempts: int, rng: random.Random) -> None:
+def _send(outbox: Outbox, row, report, now: datetime, max_attempts: int, rng: random.Random) -> Callable[[], None]:
+    """Send the claimed row; what it came to, to be written in a write transaction."""
     try:
         receipt = outbox.send(row, now)
     except DeliveryError as exc:
         if isinstance(exc, Deferred) and outbox.postpone is not None:
-            with write_transaction():
-                outbox.postpone(row.id, now + timedelta(seconds=exc.retry_after))
             report.deferred += 1
-            return
-        _failed(outbox, row, exc, report, now, max_attempts, rng)
-        return
+            until = now + timedelta(seconds=exc.retry_after)
+            return lambda: outbox.postpone(row.id, until)
+        return _failed(outbox, row, exc, report, now, max_attempts, rng)
     except Exception as exc:  # a sender's own fault: counted as an attempt, never a row left claimed
         outbox.log.exception("%s: the sender failed", outbox.describe(row))
-        _failed(outbox, row, DeliveryError(f"сбой при отправке ({type(exc).__name__}); подробности в журнале"),
-                report, now, max_attempts, rng)
-        return
-    with write_transaction():
-        outbox.sent(row, receipt, now)
+        failure = DeliveryError(f"сбой при отправке ({type(exc).__name__}); подробности в журнале")
+        return _failed(outbox, row, failure, report, now, max_attempts, rng)
     report.sent += 1
+    return lambda: outbox.sent(row, receipt, now)
 
 
 def _failed(outbox: Outbox, row, exc: DeliveryError, report, now: datetime, max_attempts: int,
-            rng: random.Random) -> None:
+            rng: random.Random) -> Callable[[], None]:
     attempts = row.attempts + 1
     dead = exc.permanent or attempts >= max_attempts
     later = None
     if not dead:
         later = now + max(retry_delay(attempts, rng), timedelta(seconds=exc.retry_after or 0))
-    with write_transaction():
-        outbox.failed(Failure(row=row, error=exc, attempts=attempts, dead=dead, later=later, now=now))
     report.dead += dead
     report.failed += not dead
     outbox.log.warning("%s: delivery failed, attempt %s%s: %s", outbox.describe(row), attempts,
                        ", dead-lettered" if dead else "", exc)
+    return lambda: outbox.failed(Failure(row=row, error=exc, attempts=attempts, dead=dead, later=later, now=now))

@@ -198,3 +198,20 @@ def test_a_reply_our_own_pace_holds_back_is_sent_later_without_spending_an_attem
     assert deliver(runtime).sent == 1
     assert [c["params"]["reply_to_comment"] for c in platforms.vk.comments] == ["4051", "4052"]
     assert outgoing(first.id)[0].attempts == outgoing(second.id)[0].attempts == 1
+
+
+@pytest.mark.both_databases
+def test_each_reply_costs_one_write_its_outcome_riding_with_the_next_claim(runtime, client, platforms, monkeypatch):
+    """Three comments answered: three claims, the first two outcomes written with the next claim, the last
+    one alone — four writes, not six (on SQLite every write is a turn webhooks wait for)."""
+    from engine.services import outbox_drain
+
+    appeals = [vk_pit(client, 4051 + n, f"ev-{n}") for n in range(3)]
+    writes, real = [], outbox_drain.write_transaction
+    monkeypatch.setattr(outbox_drain, "write_transaction", lambda: writes.append(1) or real())
+
+    report = deliver(runtime)
+
+    assert (report.sent, len(writes)) == (3, 4)
+    assert [ack.status for a in appeals for ack in outgoing(a.id)] == ["sent"] * 3
+    assert len(platforms.vk.comments) == 3
