@@ -1,0 +1,71 @@
+"""The distinct authors of a place (clusters): the latest appeals are read first and the lookup stops at the
+few authors it needs; where the latest rows hold too few authors it counts them over the whole window, so
+the answer is the same as a count over every appeal, whichever way it was found."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.domain.appeal import Author, IncomingAppeal
+from engine.store import appeals as appeal_store
+from engine.store import related
+from engine.store.db import database
+from engine.store.models import AppealRecord
+
+pytestmark = pytest.mark.both_databases
+
+
+def stored(runtime, authors: list[str | None], *, minutes_apart: float = 1.0) -> list[int]:
+    """Appeals on roads in Barnaul, one per author given, the last one now."""
+    now, ids = runtime.now(), []
+    with database.atomic():
+        for n, author in enumerate(authors):
+            received = now - timedelta(minutes=minutes_apart * (len(authors) - n))
+            incoming = IncomingAppeal(channel="vk", external_id=f"place-{n}", text="Яма", received_at=received,
+                                      author=Author(), author_id=author, municipality="barnaul", regime="incident")
+            ids.append(appeal_store.insert_appeal(incoming, "{}", now))
+        AppealRecord.update(topic="roads", status="routed").where(AppealRecord.id.in_(ids)).execute()
+    return ids
+
+
+def expected(authors: list[str | None], ids: list[int], *, but: int, author_id: str | None) -> set[str]:
+    return {a if a is not None else f"appeal:{i}" for a, i in zip(authors, ids, strict=True)
+            if i != but and (author_id is None or a != author_id)}
+
+
+def lookup(runtime, but: int, enough: int, author_id: str | None = None) -> list[str]:
+    now = runtime.now()
+    return related.authors_in_place(but, "roads", "barnaul", now - timedelta(days=1), now, enough=enough,
+                                    author_id=author_id)
+
+
+def test_a_busy_place_with_many_authors_stops_at_the_latest_few(runtime):
+    authors = [f"vk:{n}" for n in range(related.LATEST_ROWS + 50)]
+    ids = stored(runtime, authors)
+
+    found = lookup(runtime, ids[-1], 3, author_id="vk:0")
+
+    assert found == [authors[-2], authors[-3], authors[-4]]  # the latest, the appeal itself left out
+
+
+def test_many_appeals_from_few_authors_are_counted_over_the_whole_window(runtime):
+    """More appeals than the latest rows read, from two residents and one anonymous appeal at the start:
+    every one of them is found, as a count over all appeals finds them."""
+    authors = [None, "vk:1", *(["vk:2"] * (related.LATEST_ROWS + 20))]
+    ids = stored(runtime, authors, minutes_apart=0.1)
+
+    found = lookup(runtime, ids[-1], 5)
+
+    assert len(found) == len(set(found)) == 3
+    assert set(found) == expected(authors, ids, but=ids[-1], author_id=None)
+
+
+def test_a_quiet_place_gives_every_author_but_the_appeals_own(runtime):
+    authors = ["vk:1", None, "vk:2", "vk:1", "vk:3"]
+    ids = stored(runtime, authors)
+
+    assert set(lookup(runtime, ids[-1], 10, author_id="vk:3")) == expected(authors, ids, but=ids[-1],
+                                                                          author_id="vk:3")
+    assert len(lookup(runtime, ids[-1], 2)) == 2
