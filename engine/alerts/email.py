@@ -5,9 +5,11 @@ residents (engine/replies/email.py) go out the same way."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
+import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, formataddr, make_msgid
@@ -84,37 +86,63 @@ class SmtpSender:
         self.context = ssl.create_default_context(cafile=ca_file or None) if self.protection else None
         self.mail_from = mail_from
         self.timeout = timeout
+        self._lock = threading.Lock()  # one letter at a time on the connection
+        self._smtp: smtplib.SMTP | None = None
 
     def send(self, alert: OutgoingAlert) -> str:
         return self.deliver(build_email(alert, self.mail_from), f"alert-{alert.alert_id:08d}")
 
     def deliver(self, msg: Message, name: str) -> str:
-        """Hand ``msg`` to the SMTP server; ``name`` is the maildir sender's file name, unused here."""
-        try:
-            if self.ssl:
-                connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.context)
-            else:
-                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            with connection as smtp:
-                if self.protection == "starttls":
-                    smtp.ehlo()
-                    if not smtp.has_extn("starttls"):  # never fall back to clear text
-                        raise DeliveryError(f"почтовый сервер {self.host}:{self.port} не предлагает STARTTLS; "
-                                            "письмо не отправлено")
-                    smtp.starttls(context=self.context)
-                    smtp.ehlo()
-                if self.user:
-                    smtp.login(self.user, self.password or "")
+        """Hand ``msg`` to the SMTP server; ``name`` is the maildir sender's file name, unused here. The
+        connection (TLS and login included) stays open for the next letter until ``close``: a drain of
+        the outbox hands all its letters over one connection. A connection that failed is not reused."""
+        with self._lock:
+            try:
+                smtp = self._smtp or self._connect()
                 refused = smtp.send_message(msg)
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise DeliveryError(f"почтовый сервер {self.host}:{self.port} отклонил получателя: "
-                                f"{', '.join(sorted(exc.recipients))}", permanent=True) from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"почтовый сервер {self.host}:{self.port}: {_reason(exc)}") from exc
+            except smtplib.SMTPRecipientsRefused as exc:  # smtplib reset the transaction: the connection goes on
+                raise DeliveryError(f"почтовый сервер {self.host}:{self.port} отклонил получателя: "
+                                    f"{', '.join(sorted(exc.recipients))}", permanent=True) from exc
+            except DeliveryError:
+                self._drop()
+                raise
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                raise DeliveryError(f"почтовый сервер {self.host}:{self.port}: {_reason(exc)}") from exc
         if refused:
             raise DeliveryError(f"почтовый сервер {self.host}:{self.port} отклонил получателей: "
                                 f"{', '.join(sorted(refused))}", permanent=True)
         return f"smtp accepted {msg['Message-ID']}"
+
+    def close(self) -> None:
+        """Say goodbye to the server (QUIT) and close the connection, if one is open."""
+        with self._lock:
+            if self._smtp is not None:
+                with contextlib.suppress(OSError, smtplib.SMTPException):  # gone already: only closing matters
+                    self._smtp.quit()
+                self._drop()
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.ssl:
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        self._smtp = smtp
+        if self.protection == "starttls":
+            smtp.ehlo()
+            if not smtp.has_extn("starttls"):  # never fall back to clear text
+                raise DeliveryError(f"почтовый сервер {self.host}:{self.port} не предлагает STARTTLS; "
+                                    "письмо не отправлено")
+            smtp.starttls(context=self.context)
+            smtp.ehlo()
+        if self.user:
+            smtp.login(self.user, self.password or "")
+        return smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
 
 
 def _reason(exc: Exception) -> str:
@@ -142,6 +170,9 @@ class MailDirSender:
 
     def send(self, alert: OutgoingAlert) -> str:
         return self.deliver(build_email(alert, self.mail_from), f"alert-{alert.alert_id:08d}")
+
+    def close(self) -> None:
+        """Nothing stays open between letters."""
 
     def deliver(self, msg: Message, name: str) -> str:
         """Write ``msg`` to ``<folder>/<name>.eml``."""

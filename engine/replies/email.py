@@ -94,6 +94,10 @@ class EmailReplySender:
         self.mail_from = mail_from
         self.clock = clock
 
+    def close(self) -> None:
+        """The transport's connection closed (SMTP: one connection carries a drain's letters)."""
+        self.transport.close()
+
     def send(self, reply: OutgoingReply) -> Receipt:
         letter = build_letter(reply, self.mail_from, self.clock())
         detail = self.transport.deliver(letter, f"reply-{reply.reply_id:08d}")

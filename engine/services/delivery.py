@@ -43,7 +43,8 @@ class DeliveryReport:
 def deliver_pending(rt: Runtime, *, page: int = 100, rng: random.Random | None = None) -> DeliveryReport:
     outbox = Outbox(due=alerts.pending, claim=alerts.claim, send=lambda alert, now: _send(rt, alert, now),
                     sent=_sent, failed=lambda failure: _failed(rt, failure), log=log,
-                    describe=lambda alert: f"alert {alert.id} (appeal {alert.appeal_id})")
+                    describe=lambda alert: f"alert {alert.id} (appeal {alert.appeal_id})",
+                    senders=tuple(rt.senders.values()))
     return drain(outbox, DeliveryReport(), now=rt.now(), max_attempts=rt.settings.delivery_max_attempts,
                  page=page, rng=rng or random.Random())
 

@@ -59,6 +59,7 @@ class Outbox:
     describe: Callable[[Any], str]  # the row in the log: «alert 7 (appeal 3)»
     log: logging.Logger
     postpone: Callable[[int, datetime], None] | None = None  # (id, until): Deferred without an attempt
+    senders: tuple = ()  # closed when the drain ends (an SMTP sender's connection carries the drain's letters)
 
 
 def retry_delay(attempts: int, rng: random.Random) -> timedelta:
@@ -88,9 +89,15 @@ def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int
                 if claimed:
                     outcome = _send(outbox, row, report, now, max_attempts, rng)
     finally:
-        if outcome is not None:
-            with write_transaction():
-                outcome()
+        try:
+            if outcome is not None:
+                with write_transaction():
+                    outcome()
+        finally:
+            for sender in outbox.senders:
+                close = getattr(sender, "close", None)  # senders that keep nothing open have none
+                if close is not None:
+                    close()
 
 
 def _send(outbox: Outbox, row, report, now: datetime, max_attempts: int, rng: random.Random) -> Callable[[], None]:

@@ -55,7 +55,8 @@ class ReplyReport:
 def deliver_replies(rt: Runtime, *, page: int = 100, rng: random.Random | None = None) -> ReplyReport:
     outbox = Outbox(due=author_messages.due, claim=author_messages.claim, send=lambda message, now: _send(rt, message),
                     sent=_sent, failed=lambda failure: _failed(rt, failure), postpone=author_messages.postpone,
-                    log=log, describe=lambda message: f"reply {message.id} of appeal {message.appeal_id}")
+                    log=log, describe=lambda message: f"reply {message.id} of appeal {message.appeal_id}",
+                    senders=tuple(rt.reply_senders.values()))
     return drain(outbox, ReplyReport(), now=rt.now(), max_attempts=rt.settings.delivery_max_attempts,
                  page=page, rng=rng or random.Random())
 

@@ -138,3 +138,17 @@ def test_without_a_secret_key_links_are_signed_with_the_installations_encryption
 
     runtime.settings = replace(runtime.settings, encryption_keys=generated_key())
     assert accept_links._claim(runtime, token) is None  # another installation's key: not ours
+
+
+def test_a_drain_hands_all_its_letters_over_one_connection_and_closes_it(runtime, clock, smtp):
+    """Every letter of the breach goes over one SMTP connection (one TLS handshake and login where they are
+    set, not one per letter), closed when the drain ends."""
+    routed(runtime)
+    clock.set(at("Fri 2027-01-01 10:00 +0700"))
+    sweep(runtime)
+
+    report = deliver_pending(runtime)
+
+    assert report.sent == len(smtp.messages) >= 2
+    assert smtp.connections == 1
+    assert runtime.senders["email"]._smtp is None  # closed at the end of the drain

@@ -47,10 +47,12 @@ def test_a_password_is_sent_over_tls_and_the_letter_arrives_encrypted(server, ce
     sender = SmtpSender(with_login(server.url), "cur@example.ru", timeout=5, ca_file=str(certificate[0]))
 
     receipt = sender.send(alert())
+    sender.send(alert())
+    sender.close()  # as the end of a drain does
 
     assert receipt.startswith("smtp accepted")
-    assert server.accounts.attempts == [(USER, True)]  # logged in, over TLS
-    assert len(server.messages) == 1 and server.collector.encrypted == [True]
+    assert server.accounts.attempts == [(USER, True)]  # logged in once, over TLS, for both letters
+    assert len(server.messages) == 2 and server.collector.encrypted == [True, True] and server.connections == 1
     assert server.messages[0]["X-Appeals-Alert"] == "tls:1"
 
 
@@ -87,7 +89,9 @@ def test_a_password_over_plain_smtp_is_refused_at_start(settings, clock, policy_
 
 @pytest.mark.parametrize("server", [None], indirect=True)
 def test_plain_smtp_without_a_login_still_works_for_a_local_relay(server):
-    assert SmtpSender(server.url, "cur@example.ru", timeout=5).send(alert()).startswith("smtp accepted")
+    sender = SmtpSender(server.url, "cur@example.ru", timeout=5)
+    assert sender.send(alert()).startswith("smtp accepted")
+    sender.close()
     assert server.collector.encrypted == [False]
 
 

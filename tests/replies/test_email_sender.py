@@ -26,6 +26,15 @@ def smtp():
     server.stop()
 
 
+@pytest.fixture
+def senders():
+    """Closes the senders a test opens, as the end of a drain does (an SMTP connection stays open till then)."""
+    opened = []
+    yield lambda sender: opened.append(sender) or sender
+    for sender in opened:
+        sender.close()
+
+
 def header(message, name: str) -> str:
     return str(make_header(decode_header(message[name])))
 
@@ -34,8 +43,8 @@ def letter(**overrides):
     return outgoing_reply("email", {"email": "petrova@example.ru", "name": "Петрова Анна"}, **overrides)
 
 
-def test_a_letter_goes_through_smtp_in_russian_with_date_and_a_stable_message_id(smtp):
-    sender = EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW)
+def test_a_letter_goes_through_smtp_in_russian_with_date_and_a_stable_message_id(smtp, senders):
+    sender = senders(EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW))
 
     receipt = sender.send(letter())
     sender.send(letter())  # a second attempt of the same reply
@@ -52,8 +61,8 @@ def test_a_letter_goes_through_smtp_in_russian_with_date_and_a_stable_message_id
     assert first.get_payload(decode=True).decode(first.get_content_charset()) == letter().text + "\n"
 
 
-def test_the_subject_is_the_replys_own_when_it_has_one(smtp):
-    sender = EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW)
+def test_the_subject_is_the_replys_own_when_it_has_one(smtp, senders):
+    sender = senders(EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW))
 
     sender.send(letter(subject="Ответ на обращение №17"))
 
@@ -70,9 +79,9 @@ def test_without_smtp_the_letter_is_written_to_the_mail_folder(tmp_path):
     assert "reply-00000007.eml" in receipt.detail
 
 
-def test_an_address_the_server_refuses_is_permanent(smtp):
+def test_an_address_the_server_refuses_is_permanent(smtp, senders):
     smtp.refuse("petrova@example.ru")
-    sender = EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW)
+    sender = senders(EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW))
 
     with pytest.raises(DeliveryError) as error:
         sender.send(letter())
@@ -81,8 +90,8 @@ def test_an_address_the_server_refuses_is_permanent(smtp):
     assert smtp.messages == []
 
 
-def test_a_malformed_address_is_permanent_before_anything_is_sent(smtp):
-    sender = EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW)
+def test_a_malformed_address_is_permanent_before_anything_is_sent(smtp, senders):
+    sender = senders(EmailReplySender(SmtpSender(smtp.url, MAIL_FROM, timeout=5), MAIL_FROM, lambda: NOW))
 
     with pytest.raises(DeliveryError) as error:
         sender.send(outgoing_reply("email", {"email": "petrova@example.ru\nBcc: all@example.ru"}))
@@ -90,9 +99,9 @@ def test_a_malformed_address_is_permanent_before_anything_is_sent(smtp):
     assert error.value.permanent and smtp.messages == []
 
 
-def test_a_mail_server_out_of_reach_is_tried_again():
-    sender = EmailReplySender(SmtpSender(f"smtp://127.0.0.1:{free_port()}", MAIL_FROM, timeout=2), MAIL_FROM,
-                              lambda: NOW)
+def test_a_mail_server_out_of_reach_is_tried_again(senders):
+    sender = senders(EmailReplySender(SmtpSender(f"smtp://127.0.0.1:{free_port()}", MAIL_FROM, timeout=2),
+                                      MAIL_FROM, lambda: NOW))
 
     with pytest.raises(DeliveryError) as error:
         sender.send(letter())
@@ -131,3 +140,29 @@ def test_a_cyrillic_address_and_sender_name_are_written_as_mail_systems_read_the
     assert str(latin["From"]) == str(cyrillic["From"]) == mail_from
     assert latin["To"].addresses[0].display_name == "Петрова Анна"
     assert latin["Subject"] == "Ваше обращение №19" and cyrillic["Subject"] == "Ваше обращение №18"
+
+
+def test_one_connection_carries_many_letters_until_closed_and_a_lost_one_is_opened_again():
+    """What a drain of the outbox does: every letter over one connection (TLS and a login, where set, once),
+    QUIT at the end; a connection lost with a server restart fails its letter (tried again later) and the
+    next letter opens a new one."""
+    first = SmtpServer().start()
+    transport = SmtpSender(first.url, MAIL_FROM, timeout=5)
+    sender = EmailReplySender(transport, MAIL_FROM, lambda: NOW)
+    for n in range(5):
+        sender.send(letter(reply_id=n, appeal_id=100 + n))
+    assert (len(first.messages), first.connections) == (5, 1)
+
+    first.stop()  # the server restarts: the connection is gone
+    again = SmtpServer(first.port).start()
+    try:
+        with pytest.raises(DeliveryError):
+            sender.send(letter(reply_id=5, appeal_id=105))
+        sender.send(letter(reply_id=6, appeal_id=106))
+        sender.send(letter(reply_id=7, appeal_id=107))
+        sender.close()
+        sender.close()  # closing twice is harmless
+    finally:
+        again.stop()
+    assert [header(m, "Subject") for m in again.messages] == ["Ваше обращение №106", "Ваше обращение №107"]
+    assert again.connections == 1

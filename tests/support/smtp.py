@@ -21,6 +21,7 @@ class Collector:
         self.messages: list[Message] = []
         self.encrypted: list[bool] = []  # per message: did it arrive over TLS
         self.refused: set[str] = set()  # recipients answered 550, as a server without that mailbox does
+        self.peers: list[tuple] = []  # per message: the client's address and port (one per connection)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refused:
@@ -31,6 +32,7 @@ class Collector:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
         self.encrypted.append(server.transport.get_extra_info("ssl_object") is not None)
+        self.peers.append(session.peer)
         return "250 OK"
 
 
@@ -72,6 +74,11 @@ class SmtpServer:
     @property
     def messages(self) -> list[Message]:
         return self.collector.messages
+
+    @property
+    def connections(self) -> int:
+        """How many connections the messages came over."""
+        return len(set(self.collector.peers))
 
     def refuse(self, address: str) -> None:
         self.collector.refused.add(address.lower())
