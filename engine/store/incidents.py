@@ -98,18 +98,12 @@ def refresh_counts(incident: IncidentRecord, now: datetime) -> IncidentRecord:
     def of_members(expression):
         return AppealRecord.select(expression).where(AppealRecord.incident_id == incident.id)
 
-    query = IncidentRecord.update(
-        members=of_members(fn.COUNT(AppealRecord.id)), authors=of_members(fn.COUNT(who.distinct())),
-        first_report_at=fn.COALESCE(of_members(fn.MIN(AppealRecord.received_at)), IncidentRecord.first_report_at),
-        last_report_at=fn.COALESCE(of_members(fn.MAX(AppealRecord.received_at)), IncidentRecord.last_report_at),
-        words=incident.words, updated_at=now,
-    ).where(IncidentRecord.id == incident.id).returning(
-        IncidentRecord.members, IncidentRecord.authors, IncidentRecord.first_report_at, IncidentRecord.last_report_at)
-    row = next(iter(query.execute()))
-    incident.members, incident.authors = row.members, row.authors
-    incident.first_report_at, incident.last_report_at = row.first_report_at, row.last_report_at
-    incident.updated_at = now
-    return incident
+    return _write_counts(incident, now, members=of_members(fn.COUNT(AppealRecord.id)),
+                         authors=of_members(fn.COUNT(who.distinct())),
+                         first_report_at=fn.COALESCE(of_members(fn.MIN(AppealRecord.received_at)),
+                                                     IncidentRecord.first_report_at),
+                         last_report_at=fn.COALESCE(of_members(fn.MAX(AppealRecord.received_at)),
+                                                    IncidentRecord.last_report_at))
 
 
 def count_joined(incident: IncidentRecord, joined: list, now: datetime) -> IncidentRecord:
@@ -126,14 +120,18 @@ def count_joined(incident: IncidentRecord, joined: list, now: datetime) -> Incid
             & AppealRecord.id.not_in(ids))
         new_authors = new_authors + Case(None, [(fn.EXISTS(other), 0)], 1)
     first, last = min(r.received_at for r in joined), max(r.received_at for r in joined)
-    query = IncidentRecord.update(
-        members=IncidentRecord.members + len(joined), authors=IncidentRecord.authors + new_authors,
+    return _write_counts(
+        incident, now, members=IncidentRecord.members + len(joined), authors=IncidentRecord.authors + new_authors,
         first_report_at=Case(None, [(IncidentRecord.first_report_at <= first, IncidentRecord.first_report_at)],
                              Value(first, converter=IncidentRecord.first_report_at.db_value)),
         last_report_at=Case(None, [(IncidentRecord.last_report_at >= last, IncidentRecord.last_report_at)],
-                            Value(last, converter=IncidentRecord.last_report_at.db_value)),
-        words=incident.words, updated_at=now,
-    ).where(IncidentRecord.id == incident.id).returning(
+                            Value(last, converter=IncidentRecord.last_report_at.db_value)))
+
+
+def _write_counts(incident: IncidentRecord, now: datetime, **counts) -> IncidentRecord:
+    """One UPDATE … RETURNING of the counts (expressions) and the words; the record takes what was written."""
+    query = IncidentRecord.update(**counts, words=incident.words, updated_at=now).where(
+        IncidentRecord.id == incident.id).returning(
         IncidentRecord.members, IncidentRecord.authors, IncidentRecord.first_report_at, IncidentRecord.last_report_at)
     row = next(iter(query.execute()))
     incident.members, incident.authors = row.members, row.authors
