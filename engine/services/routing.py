@@ -167,13 +167,13 @@ def _neighbourhood(policy_set, records: list, reads: dict) -> related.Neighbourh
     reader = getattr(policy_set, "reader", None)
     if reader is None or not records:
         return None
-    topics = {expected_topic(reads[r.id]) for r in records}
-    places = set()
+    topics, places = set(), set()
     for r in records:
-        reading = reads[r.id][1]
+        topic, reading = expected_topic(reads[r.id]), reads[r.id][1]
+        topics.add(topic)
         place = r.municipality or (reading.place.municipality if reading is not None and reading.place else None)
         if place:
-            places.add(place)
+            places.add((topic, place))
     first = min(r.received_at for r in records)
     return related.Neighbourhood(
         authors={r.author_id for r in records if r.author_id}, places=places, topics=topics,

@@ -14,7 +14,8 @@ from .db import database
 from .models import AppealRecord
 
 LIMIT = 500
-PREFETCH_ROWS = 2000  # rows a batch reads at most for its repeats, and for its clusters
+PREFETCH_ROWS = 2000  # rows a batch reads at most for its repeats
+PLACE_ROWS = 200  # a batch's latest appeals read per topic and place for its clusters
 
 _TABLE = AppealRecord._meta.table_name
 _SAME_AUTHOR = (
@@ -73,16 +74,18 @@ def authors_in_place(appeal_id: int, topic: str, municipality: str, since: datet
 
 class Neighbourhood:
     """The routed appeals a batch's lookups can find, read with two queries for the whole batch: of its
-    authors on the topics expected, and on those topics in its municipalities, within the windows.
-    Each lookup it covers is answered as the SQL above answers it; one it does not cover gives None."""
+    authors on the topics expected, and the latest ones at its places (topic and municipality), within
+    the windows. Each lookup it covers is answered as the SQL above answers it; one it does not cover
+    gives None."""
 
-    def __init__(self, *, authors: set[str], places: set[str], topics: set[str], repeat_since: datetime,
-                 cluster_since: datetime, until: datetime):
+    def __init__(self, *, authors: set[str], places: set[tuple[str, str]], topics: set[str],
+                 repeat_since: datetime, cluster_since: datetime, until: datetime):
         self.topics, self.places, self.authors = topics, places, authors
         self.repeat_since, self.cluster_since, self.until = repeat_since, cluster_since, until
         at = AppealRecord.received_at
         self.by_author: dict[tuple[str, str], list[tuple]] = {}
         self.by_place: dict[tuple[str, str], list[tuple]] = {}
+        self.whole: set[tuple[str, str]] = set()  # places whose every appeal in the window was read
         if authors and topics:
             rows = list(AppealRecord.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.topic, at)
                         .where(AppealRecord.author_id.in_(sorted(authors)) & AppealRecord.topic.in_(sorted(topics))
@@ -91,15 +94,13 @@ class Neighbourhood:
                 self.authors, rows = set(), []
             for appeal_id, author, topic, received in rows:
                 self.by_author.setdefault((author, topic), []).append((received, appeal_id))
-        if places and topics:
-            rows = list(AppealRecord.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.topic,
-                                            AppealRecord.municipality, at)
-                        .where(AppealRecord.topic.in_(sorted(topics)) & AppealRecord.municipality.in_(sorted(places))
-                               & (at >= cluster_since) & (at <= until)).limit(PREFETCH_ROWS + 1).tuples())
-            if len(rows) > PREFETCH_ROWS:  # a busy place: each lookup stops at the few authors it needs
-                self.places, rows = set(), []
-            for appeal_id, author, topic, place, received in rows:
+        if places:  # each place's latest appeals: a busy place is read in part
+            pairs = sorted(places)
+            for topic, place, appeal_id, author, received in self._latest_at_places(pairs, cluster_since, until):
                 self.by_place.setdefault((topic, place), []).append((received, appeal_id, author))
+            self.whole = {pair for pair in pairs if len(self.by_place.get(pair, ())) < PLACE_ROWS}
+            for rows in self.by_place.values():
+                rows.sort(reverse=True)  # the latest first
         for rows in self.by_author.values():
             rows.sort()
 
@@ -114,17 +115,33 @@ class Neighbourhood:
             return 0, None
         return min(len(found), LIMIT), Neighbour(found[0][1], author_id, found[0][0])
 
+    @staticmethod
+    def _latest_at_places(pairs: list[tuple[str, str]], since: datetime, until: datetime) -> list[tuple]:
+        """(topic, place, id, author, received) of the PLACE_ROWS latest appeals of each (topic, place) in
+        [since, until]: one statement, each part stopping after its rows in the (topic, municipality,
+        received_at) index."""
+        part = (f'SELECT * FROM (SELECT "topic", "municipality", "id", "author_id", "received_at" FROM "{_TABLE}"'
+                ' WHERE "topic" = ? AND "municipality" = ? AND "received_at" >= ? AND "received_at" <= ?'
+                ' ORDER BY "received_at" DESC LIMIT ?) AS p')
+        params = [v for topic, place in pairs for v in (topic, place, _at(since), _at(until), PLACE_ROWS)]
+        rows = database.execute_sql(_sql(" UNION ALL ".join([part] * len(pairs))), params).fetchall()
+        at = AppealRecord.received_at
+        return [(topic, place, i, author, at.python_value(received)) for topic, place, i, author, received in rows]
+
     def authors_in_place(self, appeal_id: int, topic: str, municipality: str, since: datetime, until: datetime,
                          *, enough: int, author_id: str | None = None) -> list[str] | None:
-        if topic not in self.topics or municipality not in self.places or since < self.cluster_since \
-                or until > self.until:
+        """As `authors_in_place` above, from the place's latest appeals; None when they end before the
+        window does and have not given `enough` authors (the database is asked then)."""
+        if (topic, municipality) not in self.places or since < self.cluster_since or until > self.until:
             return None
         who: list[str] = []
         for at, i, author in self.by_place.get((topic, municipality), ()):
-            if len(who) >= enough:
-                break
-            if since <= at <= until and i != appeal_id and (author_id is None or author != author_id):
+            if at > until:
+                continue
+            if at < since or len(who) >= enough:
+                return who
+            if i != appeal_id and (author_id is None or author != author_id):
                 name = author if author is not None else f"appeal:{i}"
                 if name not in who:
                     who.append(name)
-        return who
+        return who if len(who) >= enough or (topic, municipality) in self.whole else None

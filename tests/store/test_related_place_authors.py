@@ -69,3 +69,35 @@ def test_a_quiet_place_gives_every_author_but_the_appeals_own(runtime):
     assert set(lookup(runtime, ids[-1], 10, author_id="vk:3")) == expected(authors, ids, but=ids[-1],
                                                                           author_id="vk:3")
     assert len(lookup(runtime, ids[-1], 2)) == 2
+
+
+def test_a_batch_answers_from_each_places_latest_appeals_as_the_database_would(runtime):
+    """A batch reads each place's PLACE_ROWS latest appeals once; every lookup it answers gives as many
+    authors as the database's own lookup, each a real one, and a lookup its rows cannot settle (the busy
+    place's window reaching past them with too few authors) is left to the database."""
+    busy = [None, "vk:1", *(["vk:2"] * (related.LATEST_ROWS + 20)), "vk:3", "vk:4"]  # Barnaul, roads
+    ids = stored(runtime, busy, minutes_apart=0.1)
+    now = runtime.now()
+    neighbourhood = related.Neighbourhood(authors=set(), places={("roads", "barnaul"), ("roads", "biysk")},
+                                          topics={"roads"}, repeat_since=now - timedelta(days=30),
+                                          cluster_since=now - timedelta(days=1), until=now)
+    assert ("roads", "barnaul") not in neighbourhood.whole and ("roads", "biysk") in neighbourhood.whole
+
+    answered = unsettled = 0
+    for but in (ids[-1], ids[-2], ids[len(ids) // 2], ids[0]):
+        for enough in (1, 2, 3, 5):
+            for author_id in (None, "vk:2", "vk:4"):
+                for since in (now - timedelta(days=1), now - timedelta(minutes=3)):
+                    mine = neighbourhood.authors_in_place(but, "roads", "barnaul", since, now, enough=enough,
+                                                          author_id=author_id)
+                    theirs = related.authors_in_place(but, "roads", "barnaul", since, now, enough=enough,
+                                                      author_id=author_id)
+                    if mine is None:
+                        unsettled += 1
+                        continue
+                    answered += 1
+                    assert len(mine) == len(set(mine)) == len(theirs), (but, enough, author_id, since)
+                    every = expected(busy, ids, but=but, author_id=author_id)
+                    assert set(mine) <= every
+    assert answered and unsettled  # both ways were taken
+    assert neighbourhood.authors_in_place(ids[-1], "roads", "biysk", now - timedelta(days=1), now, enough=3) == []
