@@ -11,15 +11,20 @@ from engine.store.models import AppealRecord, AuthorMessageRecord
 from tests.test_routing_batches import receive_corpus
 
 
-@pytest.mark.both_databases
-def test_a_batch_reads_each_channel_once_and_acknowledges_every_appeal(runtime, monkeypatch):
+def route_counting_statements(runtime, monkeypatch) -> tuple[list[int], list[str]]:
+    """The demo corpus received, then routed in batches: its ids, and the SQL of every statement routing sent."""
     ids = receive_corpus(runtime)
     statements = []
     real = peewee.Database.execute_sql
     monkeypatch.setattr(peewee.Database, "execute_sql",
                         lambda self, sql, *a, **k: statements.append(sql) or real(self, sql, *a, **k))
-
     assert routing.route_pending(runtime) == len(ids)
+    return ids, statements
+
+
+@pytest.mark.both_databases
+def test_a_batch_reads_each_channel_once_and_acknowledges_every_appeal(runtime, monkeypatch):
+    ids, statements = route_counting_statements(runtime, monkeypatch)
 
     channels = {a.channel for a in AppealRecord.select(AppealRecord.channel).where(AppealRecord.id.in_(ids))}
     write_batches = -(-len(ids) // routing.WRITE_BATCH)
@@ -39,13 +44,7 @@ MOST_PER_APPEAL = {"sqlite": 3.3, "postgres": 1.3}  # 3.09 and 1.15 measured
 
 @pytest.mark.both_databases
 def test_a_batch_sends_few_statements_per_routed_appeal(runtime, monkeypatch):
-    ids = receive_corpus(runtime)
-    statements = []
-    real = peewee.Database.execute_sql
-    monkeypatch.setattr(peewee.Database, "execute_sql",
-                        lambda self, sql, *a, **k: statements.append(sql) or real(self, sql, *a, **k))
-
-    assert routing.route_pending(runtime) == len(ids)
+    ids, statements = route_counting_statements(runtime, monkeypatch)
 
     kind = "postgres" if isinstance(AppealRecord._meta.database.obj, peewee.PostgresqlDatabase) else "sqlite"
     per_appeal = len(statements) / len(ids)

@@ -30,6 +30,15 @@ def monitored(runtime) -> int:
     return receive_from_channel(runtime, incoming, "{}").appeal_id
 
 
+def appeal_page(browser, live, login: str, appeal_id: int):
+    """A new browser context logged in as `login`, on the appeal's page: (context, page)."""
+    context = browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    log_in(page, live.url, login, PASSWORD)
+    page.goto(f"{live.url}/appeals/{appeal_id}")
+    return context, page
+
+
 def test_the_curator_marks_a_monitored_appeal_not_an_appeal_and_sees_it_closed(browser, live, runtime):
     appeal_id = monitored(runtime)
     other = routed(runtime)
@@ -63,10 +72,7 @@ def test_the_curator_marks_a_monitored_appeal_not_an_appeal_and_sees_it_closed(b
 
 def test_a_dismissed_confirmation_changes_nothing_and_a_manager_has_no_button(browser, live, runtime):
     appeal_id = monitored(runtime)
-    context = browser.new_context(locale="ru-RU")
-    page = context.new_page()
-    log_in(page, live.url, "centre-curator", PASSWORD)
-    page.goto(f"{live.url}/appeals/{appeal_id}")
+    context, page = appeal_page(browser, live, "centre-curator", appeal_id)
     page.on("dialog", lambda dialog: dialog.dismiss())
     page.click("#not-an-appeal summary")
     page.click("#not-an-appeal button[type=submit]")
@@ -74,10 +80,7 @@ def test_a_dismissed_confirmation_changes_nothing_and_a_manager_has_no_button(br
     assert "закрыто" not in page.text_content("#status")
     assert AuditRecord.select().where(AuditRecord.action == "monitor.not_an_appeal").count() == 0
     context.close()
-    context = browser.new_context(locale="ru-RU")
-    page = context.new_page()
-    log_in(page, live.url, "centre-manager", PASSWORD)
-    page.goto(f"{live.url}/appeals/{appeal_id}")
+    context, page = appeal_page(browser, live, "centre-manager", appeal_id)
     assert page.locator("#status").count() == 1 and page.locator("#not-an-appeal").count() == 0
     context.close()
 
@@ -85,10 +88,7 @@ def test_a_dismissed_confirmation_changes_nothing_and_a_manager_has_no_button(br
 def test_an_undo_reason_longer_than_the_api_takes_is_refused_in_russian_and_nothing_changes(browser, live, runtime):
     appeal_id = monitored(runtime)
     monitor_marks.mark_not_an_appeal(runtime, appeal_id, actor="centre-curator")
-    context = browser.new_context(locale="ru-RU")
-    page = context.new_page()
-    log_in(page, live.url, "centre-curator", PASSWORD)
-    page.goto(f"{live.url}/appeals/{appeal_id}")
+    context, page = appeal_page(browser, live, "centre-curator", appeal_id)
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#not-an-appeal summary")
     reason = page.locator("#not-an-appeal textarea[name=reason]")
