@@ -15,23 +15,20 @@ from .models import AppealRecord
 
 LIMIT = 500
 PREFETCH_ROWS = 2000  # rows a batch reads at most for its repeats
-PLACE_ROWS = 200  # a batch's latest appeals read per topic and place for its clusters
+PLACE_ROWS = 200  # a place's latest appeals on a topic read at a time for its distinct authors (clusters)
 
 _TABLE = AppealRecord._meta.table_name
 _SAME_AUTHOR = (
     f'SELECT "id", "received_at" FROM "{_TABLE}" WHERE "author_id" = ? AND "topic" = ? AND "received_at" >= ?'
     ' AND "received_at" <= ? AND "id" <> ? ORDER BY "received_at", "id" LIMIT ?')
-_PLACE = (
-    f'SELECT DISTINCT COALESCE("author_id", \'appeal:\' || CAST("id" AS TEXT)) FROM "{_TABLE}"'
-    ' WHERE "topic" = ? AND "municipality" = ? AND "received_at" >= ? AND "received_at" <= ? AND "id" <> ?')
-_OTHER_AUTHOR = ' AND ("author_id" IS NULL OR "author_id" <> ?)'
-# the latest appeals at the place first, through the (topic, municipality, received_at) index: a busy place
-# gives its few distinct authors in the first rows, where DISTINCT would read every appeal in the window
-# (PostgreSQL aggregates them all before the LIMIT)
+# the author of each appeal at a place (an appeal without one is its own author); read the latest first,
+# through the (topic, municipality, received_at) index, a busy place gives its few distinct authors in the
+# first rows, where DISTINCT reads every appeal in the window (PostgreSQL aggregates them all before a LIMIT)
 _PLACE_LATEST = (
     f'SELECT COALESCE("author_id", \'appeal:\' || CAST("id" AS TEXT)) FROM "{_TABLE}"'
     ' WHERE "topic" = ? AND "municipality" = ? AND "received_at" >= ? AND "received_at" <= ? AND "id" <> ?')
-LATEST_ROWS = 200
+_PLACE = _PLACE_LATEST.replace("SELECT ", "SELECT DISTINCT ", 1)
+_OTHER_AUTHOR = ' AND ("author_id" IS NULL OR "author_id" <> ?)'
 
 
 def _sql(text: str) -> str:
@@ -64,9 +61,9 @@ def authors_in_place(appeal_id: int, topic: str, municipality: str, since: datet
     if author_id is not None:
         params.append(author_id)
     latest = database.execute_sql(_sql(f'{_PLACE_LATEST}{other} ORDER BY "received_at" DESC LIMIT ?'),
-                                  (*params, LATEST_ROWS)).fetchall()
+                                  (*params, PLACE_ROWS)).fetchall()
     who = list(dict.fromkeys(r[0] for r in latest))
-    if len(who) >= enough or len(latest) < LATEST_ROWS:  # enough found, or every appeal in the window read
+    if len(who) >= enough or len(latest) < PLACE_ROWS:  # enough found, or every appeal in the window read
         return who[:enough]
     rows = database.execute_sql(_sql(f"{_PLACE}{other} LIMIT ?"), (*params, enough)).fetchall()
     return [r[0] for r in rows]

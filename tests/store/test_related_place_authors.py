@@ -42,7 +42,7 @@ def lookup(runtime, but: int, enough: int, author_id: str | None = None) -> list
 
 
 def test_a_busy_place_with_many_authors_stops_at_the_latest_few(runtime):
-    authors = [f"vk:{n}" for n in range(related.LATEST_ROWS + 50)]
+    authors = [f"vk:{n}" for n in range(related.PLACE_ROWS + 50)]
     ids = stored(runtime, authors)
 
     found = lookup(runtime, ids[-1], 3, author_id="vk:0")
@@ -53,7 +53,7 @@ def test_a_busy_place_with_many_authors_stops_at_the_latest_few(runtime):
 def test_many_appeals_from_few_authors_are_counted_over_the_whole_window(runtime):
     """More appeals than the latest rows read, from two residents and one anonymous appeal at the start:
     every one of them is found, as a count over all appeals finds them."""
-    authors = [None, "vk:1", *(["vk:2"] * (related.LATEST_ROWS + 20))]
+    authors = [None, "vk:1", *(["vk:2"] * (related.PLACE_ROWS + 20))]
     ids = stored(runtime, authors, minutes_apart=0.1)
 
     found = lookup(runtime, ids[-1], 5)
@@ -75,7 +75,7 @@ def test_a_batch_answers_from_each_places_latest_appeals_as_the_database_would(r
     """A batch reads each place's PLACE_ROWS latest appeals once; every lookup it answers gives as many
     authors as the database's own lookup, each a real one, and a lookup its rows cannot settle (the busy
     place's window reaching past them with too few authors) is left to the database."""
-    busy = [None, "vk:1", *(["vk:2"] * (related.LATEST_ROWS + 20)), "vk:3", "vk:4"]  # Barnaul, roads
+    busy = [None, "vk:1", *(["vk:2"] * (related.PLACE_ROWS + 20)), "vk:3", "vk:4"]  # Barnaul, roads
     ids = stored(runtime, busy, minutes_apart=0.1)
     now = runtime.now()
     neighbourhood = related.Neighbourhood(authors=set(), places={("roads", "barnaul"), ("roads", "biysk")},
