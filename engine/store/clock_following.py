@@ -7,6 +7,7 @@ from datetime import datetime
 
 from peewee import Case
 
+from . import shapes
 from .models import AppealRecord, ClockRecord, EscalationRecord
 
 
@@ -16,6 +17,14 @@ def follow(lead_id: int, *, members: list[int] | None = None, incident_id: int |
     pause and breach of the lead's running clock of the same kind, in one UPDATE … FROM; a moved due time
     bumps their deadline_version. `lead_clocks`: only the followers of these clocks. Returns
     (clock id, appeal id, kind, due) of the clocks now following."""
+    if members is not None and not members:
+        return []
+    values = {"lead": lead_id, **({"members": members} if members is not None else {"incident": incident_id}),
+              **({"lead_clocks": lead_clocks} if lead_clocks is not None else {})}
+    return shapes.tuples("follow-lead", _follow, **values)
+
+
+def _follow(p):
     lead = ClockRecord.alias("lead")
     moved = Case(None, [(ClockRecord.due_at == lead.due_at, 0)], 1)
     changes = {
@@ -23,27 +32,25 @@ def follow(lead_id: int, *, members: list[int] | None = None, incident_id: int |
         ClockRecord.breached_at: lead.breached_at, ClockRecord.follows: lead.id,
         ClockRecord.deadline_version: ClockRecord.deadline_version + moved,
     }
-    where = ((lead.appeal == lead_id) & (lead.kind == ClockRecord.kind) & lead.stopped_at.is_null()
-             & ClockRecord.stopped_at.is_null() & (ClockRecord.appeal != lead_id))
-    if members is not None:
-        if not members:
-            return []
-        where &= ClockRecord.appeal.in_(members)
+    where = ((lead.appeal == p.lead) & (lead.kind == ClockRecord.kind) & lead.stopped_at.is_null()
+             & ClockRecord.stopped_at.is_null() & (ClockRecord.appeal != p.lead))
+    if "members" in p:
+        where &= ClockRecord.appeal.in_(p.members)
     else:
-        members_of = AppealRecord.select(AppealRecord.id).where(AppealRecord.incident_id == incident_id)
+        members_of = AppealRecord.select(AppealRecord.id).where(AppealRecord.incident_id == p.incident)
         where &= ClockRecord.appeal.in_(members_of)
-    if lead_clocks is not None:
-        where &= lead.id.in_(lead_clocks)
-    query = (ClockRecord.update(changes).from_(lead).where(where)
-             .returning(ClockRecord.id, ClockRecord.appeal, ClockRecord.kind, ClockRecord.due_at))
-    return [(row.id, row.appeal_id, row.kind, row.due_at) for row in query.execute()]
+    if "lead_clocks" in p:
+        where &= lead.id.in_(p.lead_clocks)
+    return (ClockRecord.update(changes).from_(lead).where(where)
+            .returning(ClockRecord.id, ClockRecord.appeal, ClockRecord.kind, ClockRecord.due_at))
 
 
 def rest_ladders(clock_ids: list[int], now: datetime) -> None:
     """The ladders of following clocks rest: no check is due while the incident's clock escalates."""
     if clock_ids:
-        EscalationRecord.update(next_check_at=None, updated_at=now).where(
-            EscalationRecord.clock.in_(clock_ids)).execute()
+        shapes.execute("rest-ladders", lambda p: EscalationRecord.update(next_check_at=None, updated_at=p.now).where(
+            EscalationRecord.clock.in_(p.clocks)), fields={"now": EscalationRecord.updated_at}, clocks=clock_ids,
+            now=now)
 
 
 def followers_of(clock_ids: list[int]) -> list[ClockRecord]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
+from types import SimpleNamespace
 
 from peewee import Case, Value, fn
 
 from engine.domain.vocabulary import OPEN_STATUSES
 
+from . import shapes
 from .db import database, is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, IncidentRecord
 
@@ -36,17 +38,33 @@ def open_incidents(topic: str, *, place_key: str | None, municipality: str | Non
                    until: datetime) -> list[IncidentRecord]:
     """Open incidents on the topic at the place (by street) or, for a point, in the municipality within
     the box (min lat, max lat, min lon, max lon), reported last since `since` and first before `until`."""
-    q = IncidentRecord.select().where((IncidentRecord.topic == topic) & (IncidentRecord.status == "open")
-                                      & (IncidentRecord.last_report_at >= since)
-                                      & (IncidentRecord.first_report_at <= until))
     if place_key is not None:
-        q = q.where(IncidentRecord.place_key == place_key)
-    elif box is not None and municipality is not None:
-        q = q.where((IncidentRecord.municipality == municipality) & IncidentRecord.lat.between(box[0], box[1])
-                    & IncidentRecord.long.between(box[2], box[3]))
-    else:
-        return []
-    return list(q.order_by(IncidentRecord.last_report_at.desc(), IncidentRecord.id.desc()).limit(CANDIDATES))
+        return shapes.rows("incidents-at-street", IncidentRecord, _open_at_street, topic=topic, place_key=place_key,
+                           since=since, until=until)
+    if box is not None and municipality is not None:
+        return shapes.rows("incidents-in-box", IncidentRecord, _open_in_box, topic=topic, municipality=municipality,
+                           box=list(box), since=since, until=until)
+    return []
+
+
+def _open(p):
+    return IncidentRecord.select().where((IncidentRecord.topic == p.topic) & (IncidentRecord.status == "open")
+                                         & (IncidentRecord.last_report_at >= p.since)
+                                         & (IncidentRecord.first_report_at <= p.until))
+
+
+def _newest(q):
+    return q.order_by(IncidentRecord.last_report_at.desc(), IncidentRecord.id.desc()).limit(CANDIDATES)
+
+
+def _open_at_street(p):
+    return _newest(_open(p).where(IncidentRecord.place_key == p.place_key))
+
+
+def _open_in_box(p):
+    south, north, west, east = p.box
+    return _newest(_open(p).where((IncidentRecord.municipality == p.municipality)
+                                  & IncidentRecord.lat.between(south, north) & IncidentRecord.long.between(west, east)))
 
 
 def lone_appeals(record, topic: str, *, place_key: str | None, municipality: str | None, box,
@@ -86,8 +104,10 @@ def _official_of(appeal_id: int) -> str | None:
 
 
 def set_member(appeal_id: int, incident_id: int | None, now: datetime, **columns) -> None:
-    AppealRecord.update(incident_id=incident_id, updated_at=now, **columns).where(
-        AppealRecord.id == appeal_id).execute()
+    fields = {"now": AppealRecord.updated_at, **{name: AppealRecord._meta.fields[name] for name in columns}}
+    shapes.execute("set-member", lambda p: AppealRecord.update(
+        incident_id=p.incident, updated_at=p.now, **{name: getattr(p, name) for name in columns}).where(
+        AppealRecord.id == p.appeal), fields=fields, appeal=appeal_id, incident=incident_id, now=now, **columns)
 
 
 def refresh_counts(incident: IncidentRecord, now: datetime) -> IncidentRecord:
@@ -98,12 +118,13 @@ def refresh_counts(incident: IncidentRecord, now: datetime) -> IncidentRecord:
     def of_members(expression):
         return AppealRecord.select(expression).where(AppealRecord.incident_id == incident.id)
 
-    return _write_counts(incident, now, members=of_members(fn.COUNT(AppealRecord.id)),
-                         authors=of_members(fn.COUNT(who.distinct())),
-                         first_report_at=fn.COALESCE(of_members(fn.MIN(AppealRecord.received_at)),
-                                                     IncidentRecord.first_report_at),
-                         last_report_at=fn.COALESCE(of_members(fn.MAX(AppealRecord.received_at)),
-                                                    IncidentRecord.last_report_at))
+    query = _counts_update(
+        SimpleNamespace(incident=incident.id, words=Value(incident.words, converter=IncidentRecord.words.db_value,
+                                                          unpack=False), now=now),
+        members=of_members(fn.COUNT(AppealRecord.id)), authors=of_members(fn.COUNT(who.distinct())),
+        first_report_at=fn.COALESCE(of_members(fn.MIN(AppealRecord.received_at)), IncidentRecord.first_report_at),
+        last_report_at=fn.COALESCE(of_members(fn.MAX(AppealRecord.received_at)), IncidentRecord.last_report_at))
+    return _counted(incident, list(query.tuples().execute()), now)
 
 
 def count_joined(incident: IncidentRecord, joined: list, now: datetime) -> IncidentRecord:
@@ -112,30 +133,42 @@ def count_joined(incident: IncidentRecord, joined: list, now: datetime) -> Incid
     other member has (looked up through the (incident, author) index; an appeal without an author id is its
     own author); the first and last report widened. Relative to the row as the UPDATE finds it, so two
     workers joining at once both count."""
-    ids = [r.id for r in joined]
-    new_authors = Value(sum(r.author_id is None for r in joined))
-    for author in sorted({r.author_id for r in joined if r.author_id is not None}):
-        other = AppealRecord.select(AppealRecord.id).where(
-            (AppealRecord.incident_id == incident.id) & (AppealRecord.author_id == author)
-            & AppealRecord.id.not_in(ids))
-        new_authors = new_authors + Case(None, [(fn.EXISTS(other), 0)], 1)
-    first, last = min(r.received_at for r in joined), max(r.received_at for r in joined)
-    return _write_counts(
-        incident, now, members=IncidentRecord.members + len(joined), authors=IncidentRecord.authors + new_authors,
-        first_report_at=Case(None, [(IncidentRecord.first_report_at <= first, IncidentRecord.first_report_at)],
-                             Value(first, converter=IncidentRecord.first_report_at.db_value)),
-        last_report_at=Case(None, [(IncidentRecord.last_report_at >= last, IncidentRecord.last_report_at)],
-                            Value(last, converter=IncidentRecord.last_report_at.db_value)))
+    authors = sorted({r.author_id for r in joined if r.author_id is not None})
+
+    def build(p):
+        new_authors = p.anonymous
+        for author in (p.authors if authors else ()):
+            other = AppealRecord.select(AppealRecord.id).where(
+                (AppealRecord.incident_id == p.incident) & (AppealRecord.author_id == author)
+                & AppealRecord.id.not_in(p.ids))
+            new_authors = new_authors + Case(None, [(fn.EXISTS(other), 0)], 1)
+        return _counts_update(
+            p, members=IncidentRecord.members + p.members, authors=IncidentRecord.authors + new_authors,
+            first_report_at=Case(None, [(IncidentRecord.first_report_at <= p.first, IncidentRecord.first_report_at)],
+                                 p.first),
+            last_report_at=Case(None, [(IncidentRecord.last_report_at >= p.last, IncidentRecord.last_report_at)],
+                                p.last))
+
+    report = IncidentRecord.first_report_at
+    return _counted(incident, shapes.tuples(
+        "count-joined", build, fields={"first": report, "last": report, "words": IncidentRecord.words,
+                                       "now": IncidentRecord.updated_at},
+        incident=incident.id, ids=[r.id for r in joined], **({"authors": authors} if authors else {}),
+        anonymous=sum(r.author_id is None for r in joined), members=len(joined),
+        first=min(r.received_at for r in joined), last=max(r.received_at for r in joined),
+        words=incident.words, now=now), now)
 
 
-def _write_counts(incident: IncidentRecord, now: datetime, **counts) -> IncidentRecord:
-    """One UPDATE … RETURNING of the counts (expressions) and the words; the record takes what was written."""
-    query = IncidentRecord.update(**counts, words=incident.words, updated_at=now).where(
-        IncidentRecord.id == incident.id).returning(
+def _counts_update(p, **counts):
+    """The UPDATE … RETURNING of an incident's counts (expressions), its words and the time."""
+    return IncidentRecord.update(**counts, words=p.words, updated_at=p.now).where(
+        IncidentRecord.id == p.incident).returning(
         IncidentRecord.members, IncidentRecord.authors, IncidentRecord.first_report_at, IncidentRecord.last_report_at)
-    row = next(iter(query.execute()))
-    incident.members, incident.authors = row.members, row.authors
-    incident.first_report_at, incident.last_report_at = row.first_report_at, row.last_report_at
+
+
+def _counted(incident: IncidentRecord, rows: list[tuple], now: datetime) -> IncidentRecord:
+    """The record takes what the UPDATE … RETURNING wrote."""
+    incident.members, incident.authors, incident.first_report_at, incident.last_report_at = rows[0]
     incident.updated_at = now
     return incident
 
@@ -153,8 +186,8 @@ def members_among(incident_id: int, appeal_ids: list[int]) -> set[int]:
     """Which of these appeals are members of the incident."""
     if not appeal_ids:
         return set()
-    return {row[0] for row in AppealRecord.select(AppealRecord.id).where(
-        (AppealRecord.incident_id == incident_id) & AppealRecord.id.in_(appeal_ids)).tuples()}
+    return {row[0] for row in shapes.tuples("members-among", lambda p: AppealRecord.select(AppealRecord.id).where(
+        (AppealRecord.incident_id == p.incident) & AppealRecord.id.in_(p.ids)), incident=incident_id, ids=appeal_ids)}
 
 
 def set_priority(incident: IncidentRecord, priority: str, now: datetime) -> list[int]:
