@@ -193,7 +193,7 @@ def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
                 prepared = routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
             if plans:
                 routed.write(prepared, ladders=rows["ladders"], appeals_routed=rows["appeals"], now=now)
-                _after_write(rt, plans, rows["appeals"], now)
+                _after_write(rt, plans, rows, now)
         for p in plans:
             log.info("appeal %s routed to %s/%s by %s (rules %s)", p.record.id, p.decision.body,
                      p.decision.role, p.decision.route_rule_id, p.decision.version)
@@ -205,7 +205,7 @@ def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
 
 def _rows(rt: Runtime, plans: list[Planned], now: datetime) -> dict:
     reading = rt.policy_set.reading_id
-    decisions, assignments, clocks, ladders, appeals, audits = [], [], [], {}, [], []
+    decisions, assignments, clocks, ladders, appeals, audits, search = [], [], [], {}, [], [], []
     for p in plans:
         d, record = p.decision, p.record
         decisions.append(store.decision_row(record.id, d.to_dict(), d.explain_text(), now, reading))
@@ -222,14 +222,17 @@ def _rows(rt: Runtime, plans: list[Planned], now: datetime) -> dict:
         audits.append({"at": now, "actor": "system", "action": "appeal.routed", "appeal": record.id,
                        "details": {"body": d.body, "role": d.role, "rule": d.route_rule_id, "version": d.version,
                                    "policy": d.policy, **({"on_control": True} if d.control else {})}})
+        search.append((record.id, document_terms(record.text, record.address, record.author_name)))
     return {"decisions": decisions, "assignments": assignments, "clocks": clocks, "ladders": ladders,
-            "appeals": appeals, "audits": audits}
+            "appeals": appeals, "audits": audits, "search": search}
 
 
-def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: datetime) -> None:
-    """The records as routing left them, and the alerts the rules ask for at once (same transaction)."""
+def _after_write(rt: Runtime, plans: list[Planned], rows: dict, now: datetime) -> None:
+    """The records as routing left them, their search terms, and the alerts the rules ask for at once (same
+    transaction)."""
     channels = channels_named(p.record.channel for p in plans)  # each channel of the batch read once
-    for p, row in zip(plans, appeals, strict=True):
+    search_index.index_appeals(rows["search"])
+    for p, row in zip(plans, rows["appeals"], strict=True):
         changes = {k: v for k, v in row.items() if k != "id"}
         changes.update(status="routed", registered_at=now, updated_at=now, next_routing_at=None, last_error=None)
         for name, value in changes.items():
@@ -239,7 +242,6 @@ def _after_write(rt: Runtime, plans: list[Planned], appeals: list[dict], now: da
     # as written, unless an incident it is in (by its own join or a later appeal's) moved its clocks since
     dues, moved = answers_due([p.record.id for p in plans]), set()
     for n, p in enumerate(plans):
-        search_index.index_appeal(p.record.id, document_terms(p.record.text, p.record.address, p.record.author_name))
         incident_id = join_incident(rt, p.record, now, locked=True)
         notify_now(rt, p.record, p.decision, now)
         if incident_id is not None:

@@ -23,11 +23,20 @@ TSVECTOR_SOURCE = (
 
 def index_appeal(appeal_id: int, terms: list[str]) -> None:
     """Write the appeal's terms to the SQLite index (again: replaced). PostgreSQL indexes by itself."""
-    if is_postgres():
+    index_appeals([(appeal_id, terms)])
+
+
+def index_appeals(entries: list[tuple[int, list[str]]]) -> None:
+    """`index_appeal` for many appeals (id, terms) at once: one DELETE, then the rows inserted by one
+    prepared statement."""
+    if is_postgres() or not entries:
         return
-    database.execute_sql(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = ?", (appeal_id,))
-    if terms:
-        database.execute_sql(f"INSERT INTO {SQLITE_TABLE} (rowid, lemmas) VALUES (?, ?)", (appeal_id, " ".join(terms)))
+    ids = [appeal_id for appeal_id, _ in entries]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        database.execute_sql(f"DELETE FROM {SQLITE_TABLE} WHERE rowid IN ({', '.join('?' * len(chunk))})", chunk)
+    database.cursor().executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, lemmas) VALUES (?, ?)",
+                                  [(appeal_id, " ".join(terms)) for appeal_id, terms in entries if terms])
 
 
 def unrouted() -> list[tuple[int, str | None, str | None, str | None]]:
