@@ -53,7 +53,14 @@ class ReplyReport:
 
 
 def deliver_replies(rt: Runtime, *, page: int = 100, rng: random.Random | None = None) -> ReplyReport:
-    outbox = Outbox(due=author_messages.due, claim=author_messages.claim, send=lambda message, now: _send(rt, message),
+    channels: dict = {}  # channel name -> its row (credentials), read once per page of replies
+
+    def due(now, **page_of):
+        channels.clear()  # a token replaced meanwhile is used from the next page on
+        return author_messages.due(now, **page_of)
+
+    outbox = Outbox(due=due, claim=author_messages.claim,
+                    send=lambda message, now: _send(rt, message, channels),
                     sent=_sent, failed=lambda failure: _failed(rt, failure), postpone=author_messages.postpone,
                     log=log, describe=lambda message: f"reply {message.id} of appeal {message.appeal_id}",
                     senders=tuple(rt.reply_senders.values()))
@@ -61,16 +68,16 @@ def deliver_replies(rt: Runtime, *, page: int = 100, rng: random.Random | None =
                  page=page, rng=rng or random.Random())
 
 
-def outgoing(rt: Runtime, message, channel) -> OutgoingReply:
+def outgoing(rt: Runtime, message, channel_name: str, channel) -> OutgoingReply:
+    """The reply as its sender takes it: `channel_name` the appeal's channel, `channel` its row (or None)."""
     details = message.details or {}
-    appeal = store.get_appeal(message.appeal_id)
     return OutgoingReply(
         reply_id=message.id,
         idempotency_key=message.idempotency_key,
         appeal_id=message.appeal_id,
         kind=message.kind,
         route=message.route,
-        channel=appeal.channel,
+        channel=channel_name,
         address=message.address or {},
         text=message.text,
         subject=details.get("subject"),
@@ -81,13 +88,15 @@ def outgoing(rt: Runtime, message, channel) -> OutgoingReply:
     )
 
 
-def _send(rt: Runtime, message):
+def _send(rt: Runtime, message, channels: dict):
     sender = rt.reply_senders.get(message.route)
-    channel = find_channel(store.get_appeal(message.appeal_id).channel)
+    channel_name = store.channel_of(message.appeal_id)
+    if channel_name not in channels:
+        channels[channel_name] = find_channel(channel_name)
     if sender is None:
         raise DeliveryError(f"ответы по маршруту «{LABELS('route', message.route)}» не отправляются",
                             permanent=True)
-    return sender.send(outgoing(rt, message, channel))
+    return sender.send(outgoing(rt, message, channel_name, channels[channel_name]))
 
 
 def _sent(message, receipt, now) -> None:

@@ -8,6 +8,7 @@ from peewee import IntegrityError, fn
 
 from engine.domain.appeal import Author, IncomingAppeal
 
+from . import shapes
 from .db import is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord
 from .statements import create, first_id_where, first_where, insert_row, insert_values
@@ -39,6 +40,13 @@ def find_appeal_id(channel: str, external_id: str) -> int | None:
 
 def get_appeal(appeal_id: int, *, for_update: bool = False) -> AppealRecord | None:
     return first_where(AppealRecord, id=appeal_id, for_update=for_update and is_postgres())
+
+
+def channel_of(appeal_id: int) -> str | None:
+    """The name of the channel the appeal came by (None: no such appeal)."""
+    rows = shapes.tuples("appeal-channel", lambda p: AppealRecord.select(AppealRecord.channel).where(
+        AppealRecord.id == p.appeal), appeal=appeal_id)
+    return rows[0][0] if rows else None
 
 
 def insert_appeal(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> int:

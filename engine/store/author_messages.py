@@ -8,6 +8,7 @@ from datetime import datetime
 
 from peewee import fn
 
+from . import shapes
 from .db import database
 from .models import AuthorMessageRecord, ClockRecord
 from .statements import first_where, insert_unless_conflict, insert_values_unless_conflict_returning
@@ -95,23 +96,27 @@ def due(now: datetime, *, after_id: int, limit: int) -> list[AuthorMessageRecord
 def claim(message_id: int, now: datetime, lease_until: datetime) -> bool:
     """Take a due message for delivery with one conditional update: of several workers only one wins;
     should it die while sending, the message is due again at ``lease_until``."""
-    return bool(
-        AuthorMessageRecord.update(next_attempt_at=lease_until)
-        .where((AuthorMessageRecord.id == message_id) & (AuthorMessageRecord.status == "pending")
-               & (AuthorMessageRecord.next_attempt_at <= now))
-        .execute()
-    )
+    return bool(shapes.execute(
+        "reply-claim", lambda p: AuthorMessageRecord.update(next_attempt_at=p.lease_until).where(
+            (AuthorMessageRecord.id == p.message) & (AuthorMessageRecord.status == "pending")
+            & (AuthorMessageRecord.next_attempt_at <= p.now)),
+        fields={"lease_until": AuthorMessageRecord.next_attempt_at}, message=message_id, now=now,
+        lease_until=lease_until))
 
 
 def mark_sent(message_id: int, now: datetime, *, platform_id: str | None) -> bool:
     """Delivered. Also when ``cancel_waiting`` withdrew it while the worker was sending it: the resident has
     it, and a withdrawn message is put back (``restore_cancelled``) to be sent, which must not happen twice."""
-    return bool(
-        AuthorMessageRecord.update(status="sent", sent_at=now, attempts=AuthorMessageRecord.attempts + 1,
-                                   last_error=None, next_attempt_at=None, platform_id=platform_id)
-        .where((AuthorMessageRecord.id == message_id) & AuthorMessageRecord.status.in_(("pending", "cancelled")))
-        .execute()
-    )
+    def build(p):
+        return AuthorMessageRecord.update(
+            status="sent", sent_at=p.now, attempts=AuthorMessageRecord.attempts + 1, last_error=None,
+            next_attempt_at=None, platform_id=p.platform_id if "platform_id" in p else None).where(
+            (AuthorMessageRecord.id == p.message) & AuthorMessageRecord.status.in_(("pending", "cancelled")))
+
+    given = {"platform_id": platform_id} if platform_id is not None else {}
+    return bool(shapes.execute("reply-sent", build, fields={"now": AuthorMessageRecord.sent_at,
+                                                           "platform_id": AuthorMessageRecord.platform_id},
+                               message=message_id, now=now, **given))
 
 
 def mark_failed(message_id: int, *, error: str, next_attempt_at: datetime | None, dead: bool) -> None:

@@ -169,7 +169,7 @@ def test_a_worker_lost_after_vk_accepted_the_comment_does_not_make_a_second_one(
     appeal = vk_pit(client, clock=clock)
     [ack] = outgoing(appeal.id)
     assert author_messages.claim(ack.id, clock(), clock() + timedelta(seconds=CLAIM_SECONDS))
-    first = runtime.reply_senders["vk_comment"].send(reply_outgoing(runtime, ack, find_channel("gov-vk")))
+    first = runtime.reply_senders["vk_comment"].send(reply_outgoing(runtime, ack, "gov-vk", find_channel("gov-vk")))
 
     assert deliver(runtime).sent == 0  # still claimed by the lost worker
     clock.set(clock() + timedelta(seconds=CLAIM_SECONDS))
@@ -215,3 +215,31 @@ def test_each_reply_costs_one_write_its_outcome_riding_with_the_next_claim(runti
     assert (report.sent, len(writes)) == (3, 4)
     assert [ack.status for a in appeals for ack in outgoing(a.id)] == ["sent"] * 3
     assert len(platforms.vk.comments) == 3
+
+
+def test_a_drain_reads_a_channels_token_once_a_page_so_a_replaced_token_is_used_from_the_next_page(
+        runtime, clock, client, platforms, monkeypatch):
+    from engine.services import reply_delivery
+    from engine.services.credentials import set_reply_settings
+
+    replaced = "vk1.a.replaced-community-token"
+    for n in range(3):
+        vk_pit(client, 4051 + n, f"ev-{n}")
+    reads, pages = [], []
+    real_find, real_due = reply_delivery.find_channel, author_messages.due
+    monkeypatch.setattr(reply_delivery, "find_channel", lambda name: reads.append(name) or real_find(name))
+
+    def due(now, **page_of):
+        pages.append(page_of)
+        if len(pages) == 2:  # between the pages an administrator replaces the community's token
+            platforms.vk.tokens.add(replaced)
+            set_reply_settings(clock(), "gov-vk", api_token=replaced)
+            platforms.vk.tokens.discard(VK_TOKEN)
+        return real_due(now, **page_of)
+
+    monkeypatch.setattr(author_messages, "due", due)
+    report = reply_delivery.deliver_replies(runtime, page=2)
+
+    assert report.sent == 3 and len(pages) == 3
+    assert reads == ["gov-vk", "gov-vk"]  # once for each page that sent something
+    assert [c["params"]["access_token"] for c in platforms.vk.comments] == [VK_TOKEN, VK_TOKEN, replaced]

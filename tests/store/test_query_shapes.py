@@ -110,3 +110,16 @@ def test_routing_joins_incidents_with_statements_built_once(runtime, monkeypatch
 
     for key in ("incidents-at-street", "set-member", "count-joined", "follow-lead", "members-among"):
         assert kept(key) and all(kept(key)), key
+
+
+def test_sending_replies_claims_and_marks_them_with_statements_built_once(runtime, monkeypatch):
+    from engine.services.reply_delivery import deliver_replies
+    from engine.store.models import AuthorMessageRecord
+
+    route_counting_statements(runtime, monkeypatch)
+    report = deliver_replies(runtime)
+
+    sent = AuthorMessageRecord.select().where(AuthorMessageRecord.status == "sent").count()
+    assert report.sent == sent > 0
+    for key in ("reply-claim", "reply-sent"):
+        assert kept(key) and all(kept(key)), key
