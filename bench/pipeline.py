@@ -176,8 +176,9 @@ def run_config(name: str, args) -> dict:
         url, drop = database_for(kind, tmp)
         env = {**os.environ, "APPEALS_DATABASE_URL": url, "APPEALS_RULES_DIR": str(ROOT / "rules"),
                "APPEALS_MAIL_DIR": str(tmp / "mail"), "APPEALS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
-               "APPEALS_ROUTE_SECONDS": "1", "APPEALS_SWEEP_SECONDS": "60"}
-        env.pop("APPEALS_ROUTING", None)
+               "APPEALS_SWEEP_SECONDS": "60"}
+        for default in ("APPEALS_ROUTING", "APPEALS_ROUTE_SECONDS"):  # queued routing, every 0.2 s: as installed
+            env.pop(default, None)
         cli = [sys.executable, "-m", "webhooks.cli"]
         processes: list[subprocess.Popen] = []
         backlog = None
@@ -286,7 +287,7 @@ def main() -> int:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: the servers and workers are stopped too
     print(f"gunicorn {' '.join(SERVER)}; {args.requests} requests per server in {args.rounds} alternating rounds, "
-          f"{args.clients} keep-alive clients; `appeals worker` running (APPEALS_ROUTE_SECONDS=1)", flush=True)
+          f"{args.clients} keep-alive clients; `appeals worker` running (APPEALS_ROUTE_SECONDS as installed)", flush=True)
     for name in args.only.split(","):
         result = run_config(name, args)
         report(name, result)

@@ -61,7 +61,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "queued: a webhook is answered once the appeal is stored and the worker routes it; "
         "inline: the webhook request routes it too and answers with the assignment",
     ),
-    "APPEALS_ROUTE_SECONDS": ("1", "How often the worker looks for stored appeals waiting to be routed"),
+    "APPEALS_ROUTE_SECONDS": ("0.2", "How often the worker looks for stored appeals waiting to be routed and for "
+                              "replies to send, in seconds (a decimal, at least 0.05)"),
     "APPEALS_FOLLOW_UP_DAYS": (
         "30",
         "Days after an appeal is answered or closed during which the author's reply in the same VK thread, "
@@ -119,6 +120,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
 
 
 ROUTING_MODES = ("queued", "inline")
+ROUTE_SECONDS_LEAST = 0.05  # an idle worker looks for work at most twenty times a second
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ class Settings:
     session_hours: int = 12
     trusted_proxies: int = 0
     routing: str = "queued"
-    route_seconds: int = 1
+    route_seconds: float = 0.2
     follow_up_days: int = 30
     vk_api_url: str = "https://api.vk.com/method"
     vk_calls_per_second: int = 18
@@ -185,7 +187,7 @@ class Settings:
             "session_hours": _int(raw, "APPEALS_SESSION_HOURS"),
             "trusted_proxies": _count(raw, "APPEALS_TRUSTED_PROXIES"),
             "routing": _choice(raw, "APPEALS_ROUTING", ROUTING_MODES),
-            "route_seconds": _int(raw, "APPEALS_ROUTE_SECONDS"),
+            "route_seconds": _seconds(raw, "APPEALS_ROUTE_SECONDS", least=ROUTE_SECONDS_LEAST),
             "follow_up_days": _count(raw, "APPEALS_FOLLOW_UP_DAYS"),
             "vk_api_url": raw["APPEALS_VK_API_URL"].rstrip("/"),
             "vk_calls_per_second": _positive(raw, "APPEALS_VK_CALLS_PER_SECOND"),
@@ -247,6 +249,16 @@ def _positive(raw: dict[str, str], name: str) -> int:
     value = _int(raw, name)
     if value <= 0:
         raise ValueError(f"{name} must be 1 or more, got {raw[name]!r}")
+    return value
+
+
+def _seconds(raw: dict[str, str], name: str, *, least: float) -> float:
+    try:
+        value = float(raw[name])
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, got {raw[name]!r}") from None
+    if not value >= least or value == float("inf"):  # NaN fails the comparison
+        raise ValueError(f"{name} must be at least {least} seconds, got {raw[name]!r}")
     return value
 
 
