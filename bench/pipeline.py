@@ -287,7 +287,7 @@ def main() -> int:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: the servers and workers are stopped too
     print(f"gunicorn {' '.join(SERVER)}; {args.requests} requests per server in {args.rounds} alternating rounds, "
-          f"{args.clients} keep-alive clients; `appeals worker` running (APPEALS_ROUTE_SECONDS as installed)", flush=True)
+          f"{args.clients} keep-alive clients; `appeals worker` running (route interval as installed)", flush=True)
     for name in args.only.split(","):
         result = run_config(name, args)
         report(name, result)

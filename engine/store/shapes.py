@@ -7,10 +7,10 @@ twice, with slots in place of the values (the SQL, and for each parameter the va
 the conversion peewee applies at that place) and with the values themselves, and keeps the shape
 only when both give the same SQL and binding the values gives exactly peewee's parameters. Later
 calls only bind. A shape that fails the check is never kept and always goes through peewee, and
-so does a call with None or an empty list among its values (peewee writes IS NULL or a false
-condition there, not a parameter). A list value becomes one parameter per item: its length is
-part of the shape. `build` may look at which values it is given (`"name" in p`), never at what
-they are: the SQL of a shape must not depend on them.
+so does a call with None, an empty list or an expression among its values (peewee writes IS NULL,
+a false condition or the expression's SQL there, not a parameter). A list value becomes one
+parameter per item: its length is part of the shape. `build` may look at which values it is given
+(`"name" in p`), never at what they are: the SQL of a shape must not depend on them.
 
 * `rows`: the model instances a select gives;
 * `tuples`: the rows of a select or a write … RETURNING, as tuples converted by their columns' fields;
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from peewee import ColumnBase, Field, Model, Value
+from peewee import ColumnBase, Field, Model, Node, Value
 
 from .db import database
 
@@ -64,6 +64,8 @@ class _Values:
         return name in self._values
 
     def __getattr__(self, name: str):
+        if name.startswith("_") or name not in self._values:
+            raise AttributeError(name)
         value, field = self._values[name], self._fields.get(name)
         if not self._slots:
             return value if field is None else Value(value, converter=field.db_value, unpack=False)
@@ -113,7 +115,7 @@ def _shape(key: str, build: Callable, fields: dict, values: dict) -> tuple | Non
     lengths = []
     for name, value in values.items():
         listed = name not in fields and isinstance(value, list | tuple)
-        if value is None or (listed and not value):
+        if value is None or (listed and not value) or isinstance(value, Node):
             return None
         lengths.append(len(value) if listed else None)
     cache_key = (key, type(database.obj), tuple(values), tuple(lengths))

@@ -123,3 +123,16 @@ def test_sending_replies_claims_and_marks_them_with_statements_built_once(runtim
     assert report.sent == sent > 0
     for key in ("reply-claim", "reply-sent"):
         assert kept(key) and all(kept(key)), key
+
+
+def test_an_expression_given_as_a_value_goes_through_peewee_which_writes_its_sql(runtime):
+    from peewee import SQL
+
+    ids = seed()
+    touched = shapes.execute("test-expression", lambda p: AppealRecord.update(updated_at=p.when).where(
+        AppealRecord.id == p.appeal), fields={"when": AppealRecord.updated_at},
+        when=SQL("received_at"), appeal=ids[2])
+
+    assert touched == 1
+    assert AppealRecord.get_by_id(ids[2]).updated_at == RECEIVED + timedelta(minutes=2)
+    assert kept("test-expression") == []  # never built as a shape
