@@ -30,7 +30,6 @@ def service_env(database_url, tmp_path):
         "APPEALS_SMTP_URL": smtp.url,
         "APPEALS_MAIL_DIR": str(tmp_path / "mail"),
         "APPEALS_SWEEP_SECONDS": "1",
-        "APPEALS_ROUTE_SECONDS": "1",
     }
     env.pop("APPEALS_ROUTING", None)  # the default: the webhook stores the appeal, the worker routes it
     yield env, smtp
@@ -96,7 +95,7 @@ def test_a_signed_fire_report_alerts_the_sector_and_centre_heads_at_once(service
     that rule signal-danger asks for (notify_now), by e-mail and through a local Telegram Bot API."""
     env, smtp = service_env
     telegram = TelegramBotApi("42:e2e").start()
-    env = {**env, "APPEALS_ROUTING": "queued", "APPEALS_ROUTE_SECONDS": "1",
+    env = {**env, "APPEALS_ROUTING": "queued",
            "APPEALS_TELEGRAM_API_URL": telegram.url, "APPEALS_TELEGRAM_BOT_TOKEN": "42:e2e"}
     appeals_cli(env, "db", "migrate")
     appeals_cli(env, "channel", "add", "monitor", "--kind", "generic", "--secret", "e2e-secret")

@@ -32,7 +32,7 @@ def vk_post(url: str, kind: str, obj: dict, event_id: str):
 def env(database_url, tmp_path):
     """The service as deployed: queued routing, the worker beside the server (`appeals run`)."""
     return {**os.environ, "APPEALS_DATABASE_URL": database_url, "APPEALS_RULES_DIR": str(RULES_DIR),
-            "APPEALS_MAIL_DIR": str(tmp_path / "mail"), "APPEALS_ROUTING": "queued", "APPEALS_ROUTE_SECONDS": "1",
+            "APPEALS_MAIL_DIR": str(tmp_path / "mail"), "APPEALS_ROUTING": "queued",
             "APPEALS_SWEEP_SECONDS": "1"}
 
 
