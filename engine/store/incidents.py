@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from types import SimpleNamespace
 
-from peewee import Case, Value, fn
+from peewee import Case, fn
 
 from engine.domain.vocabulary import OPEN_STATUSES
 
@@ -115,16 +114,17 @@ def refresh_counts(incident: IncidentRecord, now: datetime) -> IncidentRecord:
     and the words, counted and written by one UPDATE … RETURNING."""
     who = fn.COALESCE(AppealRecord.author_id, AppealRecord.id.cast("TEXT"))
 
-    def of_members(expression):
-        return AppealRecord.select(expression).where(AppealRecord.incident_id == incident.id)
+    def build(p):
+        def of_members(expression):
+            return AppealRecord.select(expression).where(AppealRecord.incident_id == p.incident)
 
-    query = _counts_update(
-        SimpleNamespace(incident=incident.id, words=Value(incident.words, converter=IncidentRecord.words.db_value,
-                                                          unpack=False), now=now),
-        members=of_members(fn.COUNT(AppealRecord.id)), authors=of_members(fn.COUNT(who.distinct())),
-        first_report_at=fn.COALESCE(of_members(fn.MIN(AppealRecord.received_at)), IncidentRecord.first_report_at),
-        last_report_at=fn.COALESCE(of_members(fn.MAX(AppealRecord.received_at)), IncidentRecord.last_report_at))
-    return _counted(incident, list(query.tuples().execute()), now)
+        return _counts_update(
+            p, members=of_members(fn.COUNT(AppealRecord.id)), authors=of_members(fn.COUNT(who.distinct())),
+            first_report_at=fn.COALESCE(of_members(fn.MIN(AppealRecord.received_at)), IncidentRecord.first_report_at),
+            last_report_at=fn.COALESCE(of_members(fn.MAX(AppealRecord.received_at)), IncidentRecord.last_report_at))
+
+    return _counted(incident, shapes.tuples("refresh-counts", build, fields=_COUNTS_SET, incident=incident.id,
+                                            words=incident.words, now=now), now)
 
 
 def count_joined(incident: IncidentRecord, joined: list, now: datetime) -> IncidentRecord:
@@ -137,7 +137,7 @@ def count_joined(incident: IncidentRecord, joined: list, now: datetime) -> Incid
 
     def build(p):
         new_authors = p.anonymous
-        for author in (p.authors if authors else ()):
+        for author in (p.authors if "authors" in p else ()):
             other = AppealRecord.select(AppealRecord.id).where(
                 (AppealRecord.incident_id == p.incident) & (AppealRecord.author_id == author)
                 & AppealRecord.id.not_in(p.ids))
@@ -151,12 +151,14 @@ def count_joined(incident: IncidentRecord, joined: list, now: datetime) -> Incid
 
     report = IncidentRecord.first_report_at
     return _counted(incident, shapes.tuples(
-        "count-joined", build, fields={"first": report, "last": report, "words": IncidentRecord.words,
-                                       "now": IncidentRecord.updated_at},
+        "count-joined", build, fields={"first": report, "last": report, **_COUNTS_SET},
         incident=incident.id, ids=[r.id for r in joined], **({"authors": authors} if authors else {}),
         anonymous=sum(r.author_id is None for r in joined), members=len(joined),
         first=min(r.received_at for r in joined), last=max(r.received_at for r in joined),
         words=incident.words, now=now), now)
+
+
+_COUNTS_SET = {"words": IncidentRecord.words, "now": IncidentRecord.updated_at}  # the values _counts_update sets
 
 
 def _counts_update(p, **counts):

@@ -136,3 +136,22 @@ def test_an_expression_given_as_a_value_goes_through_peewee_which_writes_its_sql
     assert touched == 1
     assert AppealRecord.get_by_id(ids[2]).updated_at == RECEIVED + timedelta(minutes=2)
     assert kept("test-expression") == []  # never built as a shape
+
+
+def test_an_incidents_recount_is_built_once_and_agrees_with_the_counts_kept_while_joining(runtime, monkeypatch):
+    from engine.store import incidents
+    from engine.store.models import IncidentRecord
+
+    route_counting_statements(runtime, monkeypatch)
+    kept_counts = {i.id: (i.members, i.authors, i.first_report_at, i.last_report_at)
+                   for i in IncidentRecord.select()}
+    assert kept_counts
+
+    recounted = {}
+    for incident in IncidentRecord.select():
+        incidents.refresh_counts(incident, RECEIVED)
+        recounted[incident.id] = (incident.members, incident.authors, incident.first_report_at,
+                                  incident.last_report_at)
+
+    assert recounted == kept_counts
+    assert kept("refresh-counts") and all(kept("refresh-counts"))
