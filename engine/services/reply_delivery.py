@@ -90,12 +90,12 @@ def outgoing(rt: Runtime, message, channel_name: str, channel) -> OutgoingReply:
 
 def _send(rt: Runtime, message, channels: dict):
     sender = rt.reply_senders.get(message.route)
-    channel_name = store.channel_of(message.appeal_id)
-    if channel_name not in channels:
-        channels[channel_name] = find_channel(channel_name)
     if sender is None:
         raise DeliveryError(f"ответы по маршруту «{LABELS('route', message.route)}» не отправляются",
                             permanent=True)
+    channel_name = store.channel_of(message.appeal_id)
+    if channel_name not in channels:
+        channels[channel_name] = find_channel(channel_name)
     return sender.send(outgoing(rt, message, channel_name, channels[channel_name]))
 
 
@@ -113,7 +113,7 @@ def _failed(rt: Runtime, failure: Failure) -> None:
                 message=message.id, message_kind=message.kind, route=message.route, attempts=failure.attempts,
                 error=str(exc)[:500], **({"retry_at": later.isoformat()} if later else {}))
     if failure.dead:
-        channel_name = store.get_appeal(message.appeal_id).channel
+        channel_name = store.channel_of(message.appeal_id)
         _tell_administrator(rt, message, channel_name, find_channel(channel_name), exc, failure.attempts, now)
 
 
