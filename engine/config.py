@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -257,7 +258,7 @@ def _seconds(raw: dict[str, str], name: str, *, least: float) -> float:
         value = float(raw[name])
     except ValueError:
         raise ValueError(f"{name} must be a number of seconds, got {raw[name]!r}") from None
-    if not value >= least or value == float("inf"):  # NaN fails the comparison
+    if not math.isfinite(value) or value < least:
         raise ValueError(f"{name} must be at least {least} seconds, got {raw[name]!r}")
     return value
 
