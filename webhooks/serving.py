@@ -20,6 +20,20 @@ log = logging.getLogger(__name__)
 WORKER_STOP_SECONDS = 20
 
 
+def settle(rt) -> None:
+    """Before a process serves or works: the published rules version loaded now rather than by the first
+    request, then the process's long-lived objects kept out of the garbage collector's way (engine.heap)."""
+    from engine import heap
+    from engine.services.database import connection
+
+    try:
+        with connection():
+            rt.policy_source.refresh()
+    except Exception as exc:  # no tables yet: the folder's rules serve until a version is published
+        log.warning("the published rules version is not loaded yet: %s", exc)
+    heap.settle()
+
+
 def gunicorn_available() -> bool:
     if os.name != "posix":
         return False
@@ -63,7 +77,9 @@ def serve_gunicorn(load_app: Callable[[], object], host: str, port: int, *, work
                 self.cfg.set(name, value)
 
         def load(self):
-            return load_app()
+            app = load_app()
+            settle(app.extensions["appeals_runtime"])
+            return app
 
     Server().run()
 

@@ -4,7 +4,8 @@
 reads the active version's id and hash (one small query, in a savepoint so an open transaction is
 never disturbed); when they changed it loads that version's files, builds its engine rulesets,
 swaps it in and retires the replaced rulebook, whose engine memory is freed as soon as the
-decisions still using it finish. The folder's policy set (the one the process started with) is
+decisions still using it finish (and the heap is released so that the collector sees it again:
+engine.heap). The folder's policy set (the one the process started with) is
 used while no version has been published.
 """
 
@@ -14,6 +15,7 @@ import logging
 import threading
 import time
 
+from engine import heap
 from engine.policyset import PolicySet, load_policy_set_from_files
 from engine.store import rule_versions
 
@@ -37,6 +39,7 @@ class PolicySource:
         return self._loaded[0] if self._loaded else None
 
     def current(self) -> PolicySet:
+        heap.settle_when_due()
         if time.monotonic() >= self._next_check and self._lock.acquire(blocking=False):
             try:
                 if time.monotonic() >= self._next_check:
@@ -74,3 +77,4 @@ class PolicySource:
         log.info("rules version %s (%s) is now active in this process", pointer[0], policy.rulebook.version)
         if old is not self._base:
             old.retire()
+        heap.release()  # the replaced version may be held by the frozen heap: let it be collected
