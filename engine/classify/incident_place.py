@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .text import word_lemmas, words
 
@@ -38,6 +39,12 @@ def one_form(word: str) -> str:
     return min(word_lemmas(word)) if word_lemmas(word) else word
 
 
+# Both readings are pure and routing asks them of the same texts several times (the place lock, the incident
+# join, each lone candidate's), inside the write transaction: kept for the texts seen last.
+READINGS_KEPT = 2048
+
+
+@lru_cache(maxsize=READINGS_KEPT)
 def street_of(*texts: str | None) -> Street | None:
     """The first street named in the first text that names one (address before text)."""
     for text in texts:
@@ -98,6 +105,7 @@ def _street(tokens: list[str]) -> Street | None:
     return None
 
 
+@lru_cache(maxsize=READINGS_KEPT)
 def topic_words(text: str | None, street: Street | None = None) -> frozenset[str]:
     """The lemmas of the text's words of three letters or more, the street's name words left out."""
     skip = set(street.name.split()) if street else set()
