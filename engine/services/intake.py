@@ -46,12 +46,14 @@ def receive_appeal(rt: Runtime, incoming: IncomingAppeal, raw_payload: str, *, a
     now = rt.now()
     incoming, raw_payload = without_nul(incoming), raw_payload.replace("\x00", "")
     try:  # a repeated external id fails the unique index: no lookup before every insert
-        with write_transaction():
-            appeal_id = store.insert_appeal(incoming, raw_payload, now)
-            store.audit(now, actor, "appeal.received", appeal_id, channel=incoming.channel,
-                        external_id=incoming.external_id)
-            if with_it is not None:
-                with_it()
+        appeal_id = store.insert_received(incoming, raw_payload, now, actor) if with_it is None else None
+        if appeal_id is None:
+            with write_transaction():
+                appeal_id = store.insert_appeal(incoming, raw_payload, now)
+                store.audit(now, actor, "appeal.received", appeal_id, channel=incoming.channel,
+                            external_id=incoming.external_id)
+                if with_it is not None:
+                    with_it()
     except store.DuplicateAppeal:
         existing = store.find_appeal_id(incoming.channel, incoming.external_id)
         if existing is None:  # another constraint failed: not a repeat

@@ -9,9 +9,9 @@ from peewee import IntegrityError, fn
 from engine.domain.appeal import Author, IncomingAppeal
 
 from . import shapes
-from .db import is_postgres
+from .db import database, is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord
-from .statements import create, first_id_where, first_where, insert_row, insert_values
+from .statements import create, first_id_where, first_where, insert_linked, insert_row, insert_values
 
 PAGE_LIMIT = 200
 
@@ -51,7 +51,35 @@ def channel_of(appeal_id: int) -> str | None:
 
 def insert_appeal(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> int:
     """Store a received appeal as it came; returns its id."""
-    row = {
+    try:
+        return insert_row(AppealRecord, _received_row(incoming, raw_payload, now))
+    except IntegrityError as exc:
+        raise DuplicateAppeal(f"{incoming.channel}/{incoming.external_id}") from exc
+
+
+def insert_received(incoming: IncomingAppeal, raw_payload: str, now: datetime, actor: str) -> int | None:
+    """Store a received appeal as it came with its audit line, by one statement where the database allows
+    (PostgreSQL, no transaction open: one round trip, atomic by itself); returns its id, or None where the
+    caller stores it with `insert_appeal` and `audit` in a transaction (SQLite, or inside a transaction,
+    where a repeat must not abort the caller's)."""
+    if database.in_transaction():
+        return None
+    entry = audit_row(now, actor, "appeal.received", None, channel=incoming.channel,
+                      external_id=incoming.external_id)
+    try:
+        return insert_linked(AppealRecord, _received_row(incoming, raw_payload, now), AuditRecord, entry,
+                             link="appeal")
+    except IntegrityError as exc:
+        from psycopg.errors import UniqueViolation  # only PostgreSQL gets here
+
+        original = (exc.__cause__, exc.__context__, *exc.args[:1])
+        if any(isinstance(e, UniqueViolation) for e in original):  # the statement's one unique key: channel and id
+            raise DuplicateAppeal(f"{incoming.channel}/{incoming.external_id}") from exc
+        raise
+
+
+def _received_row(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> dict:
+    return {
         "channel": incoming.channel,
         "external_id": incoming.external_id,
         "raw_payload": raw_payload,
@@ -77,10 +105,6 @@ def insert_appeal(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> 
         "updated_at": now,
         "next_routing_at": now,
     }
-    try:
-        return insert_row(AppealRecord, row)
-    except IntegrityError as exc:
-        raise DuplicateAppeal(f"{incoming.channel}/{incoming.external_id}") from exc
 
 
 def list_appeals(*, filters: dict[str, str], after_id: int | None, limit: int) -> list[AppealRecord]:

@@ -10,6 +10,7 @@ so does a call that passes an expression instead of a value. Rows come back as m
 with each field's own conversion.
 
 * `insert_row`, `create`: one row; `insert_rows`: many rows, one statement executed for each;
+* `insert_linked`: on PostgreSQL one row and a row of another table pointing at it, in one statement;
 * `insert_unless_conflict`: INSERT … ON CONFLICT (columns) DO NOTHING, true when it inserted;
 * `update_by_id`: set given columns of one row; `update_many`: the same for many rows;
 * `insert_values_unless_conflict`: many rows, those whose unique key exists left out;
@@ -23,7 +24,7 @@ from collections.abc import Callable
 
 from peewee import Model, Node, Value
 
-from .db import database
+from .db import database, is_postgres
 
 _CACHE: dict[tuple, tuple | None] = {}
 
@@ -41,6 +42,38 @@ def _insert(model: type[Model], full: dict) -> int:
         return model.insert(**full).execute()
     sql, fields = entry
     return _new_id(sql, database.execute_sql(sql, _values(fields, full)))
+
+
+def insert_linked(model: type[Model], row: dict, other: type[Model], other_row: dict, *, link: str) -> int | None:
+    """One row of `model`, and one of `other` whose field `link` takes the new row's id, with one
+    statement on PostgreSQL (WITH … INSERT … RETURNING … INSERT … SELECT): one round trip, and atomic by
+    itself outside a transaction. Returns the new id; None where one statement cannot do it (SQLite has no
+    INSERT inside WITH, or a shape peewee must build): the caller inserts the two rows in a transaction."""
+    if not is_postgres():
+        return None
+    full, other_full = _with_defaults(model, row), _with_defaults(other, {**other_row, link: 0})
+    if _has_expression([*full.values(), *other_full.values()]):
+        return None
+    entry = _entry(("insert-linked", model, tuple(full), other, tuple(other_full), link, type(database.obj)),
+                   lambda: _build_linked(model, full, other, other_full, link))
+    if entry is None:
+        return None
+    sql, fields, other_fields = entry
+    return database.execute_sql(sql, _values(fields, full) + _values(other_fields, other_full)).fetchone()[0]
+
+
+def _build_linked(model, full: dict, other, other_full: dict, link: str) -> tuple[str, tuple, tuple] | None:
+    first = _build(lambda values: model.insert(**values), _fields(model, full), full)
+    second = _build(lambda values: other.insert(**values), _fields(other, other_full), other_full)
+    if first is None or second is None or " RETURNING " not in first[0] or " VALUES (" not in second[0]:
+        return None
+    (sql, fields), (other_sql, other_fields) = first, second
+    head, _ = other_sql.split(" VALUES (", 1)
+    pk = model._meta.primary_key.column_name
+    columns = ", ".join(f'"made"."{pk}"' if f.name == link else "%s" for f in other_fields)
+    link_column = other._meta.fields[link].column_name
+    return (f'WITH "made" AS ({sql}) {head} SELECT {columns} FROM "made" RETURNING "{link_column}"', fields,
+            tuple(f for f in other_fields if f.name != link))
 
 
 def create(model: type[Model], row: dict) -> Model:
