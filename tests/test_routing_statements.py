@@ -27,7 +27,7 @@ def test_a_batch_reads_each_channel_once_and_acknowledges_every_appeal(runtime, 
     ids, statements = route_counting_statements(runtime, monkeypatch)
 
     channels = {a.channel for a in AppealRecord.select(AppealRecord.channel).where(AppealRecord.id.in_(ids))}
-    write_batches = -(-len(ids) // routing.WRITE_BATCH)
+    write_batches = -(-len(ids) // routing.write_batch())
     channel_reads = [sql for sql in statements if 'FROM "channel_record"' in sql]
     assert len(channel_reads) <= len(channels) * write_batches < len(ids) / 2
     acknowledged = {m.appeal_id for m in AuthorMessageRecord.select().where(

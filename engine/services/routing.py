@@ -30,7 +30,7 @@ from engine.store import appeals as store
 from engine.store import incidents as incident_store
 from engine.store import related, routed
 from engine.store import search as search_index
-from engine.store.db import database, write_transaction
+from engine.store.db import database, is_sqlite, write_transaction
 
 from .escalation import clock_facts, first_check
 from .incidents import join_incident, lock_places
@@ -46,7 +46,15 @@ log = logging.getLogger(__name__)
 
 BATCH = 200  # appeals claimed and decided at a time
 LEASE = timedelta(seconds=60)  # PostgreSQL: a claimed batch is another worker's again after this
-WRITE_BATCH = 50  # appeals written per transaction: a webhook waits at most one such write on SQLite
+WRITE_BATCH = 50  # appeals written per transaction (PostgreSQL: webhooks never wait for it)
+# On SQLite a webhook waits for the one writer, at most one such write: shorter turns there (at a steady 200
+# webhooks/s with 50: p99 12.8 / 13.8 ms, with 20: 8.7 / 9.6 ms; routing alone about 7 % slower)
+SQLITE_WRITE_BATCH = 20
+
+
+def write_batch() -> int:
+    """How many decided appeals one write transaction takes on this database."""
+    return SQLITE_WRITE_BATCH if is_sqlite() else WRITE_BATCH
 
 
 @dataclass
@@ -157,8 +165,9 @@ def _route_claimed(rt: Runtime, ids: list[int]) -> int:
         earlier.append(RoutedEarlier(record.id, record.author_id, planned.decision.topic,
                                      record.municipality or planned.place, record.received_at))
     done = 0
-    for start in range(0, len(plans), WRITE_BATCH):
-        done += _write(rt, plans[start:start + WRITE_BATCH], now)
+    size = write_batch()
+    for start in range(0, len(plans), size):
+        done += _write(rt, plans[start:start + size], now)
     return done
 
 
