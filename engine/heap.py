@@ -2,7 +2,7 @@
 
 After start-up a process holds tens of thousands of objects that live as long as it does (the rules
 engine, the text reader's dictionaries, Flask's and peewee's own). Every full collection walked them
-all: 30–45 ms in the worker every few seconds and 130–160 ms in a web process, each time with every
+all: 25–45 ms in the worker every few seconds and 100–170 ms in a web process, each time with every
 thread of the process stopped, a webhook's database turn or a routing batch included. `settle` runs
 one collection and then freezes what is alive (gc.freeze), so later collections walk only what came
 after. A replaced rules version is settled too and would never be collected: `release` thaws the
