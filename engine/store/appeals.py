@@ -62,7 +62,7 @@ def insert_received(incoming: IncomingAppeal, raw_payload: str, now: datetime, a
     (PostgreSQL, no transaction open: one round trip, atomic by itself); returns its id, or None where the
     caller stores it with `insert_appeal` and `audit` in a transaction (SQLite, or inside a transaction,
     where a repeat must not abort the caller's)."""
-    if database.in_transaction():
+    if not is_postgres() or database.in_transaction():
         return None
     entry = audit_row(now, actor, "appeal.received", None, channel=incoming.channel,
                       external_id=incoming.external_id)
