@@ -24,25 +24,35 @@ _settle_at: float | None = None  # monotonic time of the next settling, after a 
 
 def settle() -> None:
     """Collect once, then leave every object alive now out of later collections."""
-    global _settle_at
     with _lock:
-        gc.collect()
-        gc.freeze()
-        _settle_at = None
+        _settle()
+
+
+def _settle() -> None:
+    global _settle_at
+    gc.collect()
+    gc.freeze()
+    _settle_at = None
 
 
 def release() -> None:
     """Long-lived objects may have become garbage (a rules version was replaced): the next collections
-    look at them again, and the process settles again RESETTLE_SECONDS later. Nothing to do in a
-    process that never settled."""
+    look at them again, and a timer settles the process again RESETTLE_SECONDS later. Nothing to do in
+    a process that never settled."""
     global _settle_at
     with _lock:
-        if gc.get_freeze_count():
-            gc.unfreeze()
-            _settle_at = time.monotonic() + RESETTLE_SECONDS
+        if not gc.get_freeze_count():
+            return
+        gc.unfreeze()
+        _settle_at = time.monotonic() + RESETTLE_SECONDS
+    timer = threading.Timer(RESETTLE_SECONDS, settle_when_due)
+    timer.daemon = True
+    timer.start()
 
 
 def settle_when_due() -> None:
-    """Settle again once the time after a release has passed; cheap when nothing is due."""
-    if _settle_at is not None and time.monotonic() >= _settle_at:
-        settle()
+    """Settle again once the time after the last release has passed (a timer of an earlier release
+    that finds a later one pending does nothing)."""
+    with _lock:
+        if _settle_at is not None and time.monotonic() >= _settle_at:
+            _settle()

@@ -4,6 +4,7 @@ again, and the process settles again once the time after the release has passed.
 from __future__ import annotations
 
 import gc
+import time
 
 import pytest
 
@@ -60,3 +61,14 @@ def test_a_process_that_never_settled_is_not_settled_by_a_release():
     heap.release()
     heap.settle_when_due()
     assert gc.get_freeze_count() == 0 and heap._settle_at is None
+
+
+def test_a_timer_settles_the_process_again_after_a_release_without_anyone_asking(monkeypatch):
+    monkeypatch.setattr(heap, "RESETTLE_SECONDS", 0.05)
+    heap.settle()
+    heap.release()
+    assert gc.get_freeze_count() == 0
+    deadline = time.monotonic() + 5
+    while gc.get_freeze_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert gc.get_freeze_count() > 0 and heap._settle_at is None

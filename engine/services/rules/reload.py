@@ -39,7 +39,6 @@ class PolicySource:
         return self._loaded[0] if self._loaded else None
 
     def current(self) -> PolicySet:
-        heap.settle_when_due()
         if time.monotonic() >= self._next_check and self._lock.acquire(blocking=False):
             try:
                 if time.monotonic() >= self._next_check:
