@@ -15,9 +15,7 @@ from engine.store import appeals as store
 from engine.store.db import database, write_transaction
 from engine.store.models import AppealRecord, AuditRecord
 
-SAME_COLUMNS = ("channel", "raw_payload", "text", "author_name", "author_type", "author_contact", "municipality",
-                "address", "lat", "long", "category", "subcategory", "regime", "urgency", "fz59", "attachments",
-                "author_id", "link", "status", "received_at", "created_at", "updated_at", "next_routing_at")
+SAME_COLUMNS = [f.name for f in AppealRecord._meta.sorted_fields if f.name not in ("id", "external_id")]
 
 
 def appeal(clock, external_id: str) -> IncomingAppeal:
