@@ -7,7 +7,7 @@ Pages use the same login and roles as the API (webhooks.auth); forms carry the s
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
@@ -83,8 +83,10 @@ SECURITY_HEADERS = {
 
 
 def _security_headers(response):
+    headers = response.headers
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name not in headers:  # one look and an append, where setdefault looks twice and replaces
+            headers.add(name, value)
     return response
 
 
@@ -94,12 +96,18 @@ def _policy_with_base_map(response):
     the last registered first, so this one reads the policy that one set.)"""
     from ..runtime import runtime
 
-    tiles = TileTemplate.parse(runtime().settings.map_tile_url)
-    policy = response.headers.get("Content-Security-Policy")
-    if tiles is not None and policy == SECURITY_HEADERS["Content-Security-Policy"]:
-        response.headers["Content-Security-Policy"] = policy.replace(
+    tiles = _tiles(runtime().settings.map_tile_url)
+    if tiles is not None and response.headers.get("Content-Security-Policy") == SECURITY_HEADERS[
+            "Content-Security-Policy"]:
+        response.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"].replace(
             "img-src 'self' data:;", f"img-src 'self' data: {tiles.origin};")
     return response
+
+
+@lru_cache(maxsize=4)
+def _tiles(setting: str) -> TileTemplate | None:
+    """The setting parsed once, not for every answer (it is the same for the life of the process)."""
+    return TileTemplate.parse(setting)
 
 
 def register_web(app) -> None:
