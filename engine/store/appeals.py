@@ -11,6 +11,7 @@ from engine.domain.appeal import Author, IncomingAppeal
 from . import shapes
 from .db import database, is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord
+from .receipts import insert_together
 from .statements import create, first_id_where, first_where, insert_linked, insert_row, insert_values
 
 PAGE_LIMIT = 200
@@ -58,14 +59,17 @@ def insert_appeal(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> 
 
 
 def insert_received(incoming: IncomingAppeal, raw_payload: str, now: datetime, actor: str) -> int | None:
-    """Store a received appeal as it came with its audit line, by one statement where the database allows
-    (PostgreSQL, no transaction open: one round trip, atomic by itself); returns its id, or None where the
-    caller stores it with `insert_appeal` and `audit` in a transaction (SQLite, or inside a transaction,
-    where a repeat must not abort the caller's)."""
-    if not is_postgres() or database.in_transaction():
+    """Store a received appeal as it came with its audit line, committed when this returns: on PostgreSQL
+    by one statement (one round trip, atomic by itself), on SQLite in one transaction with the receipts
+    other threads of this process store at the moment (engine.store.receipts). Returns its id, or None
+    inside a transaction already open, where the caller stores it with `insert_appeal` and `audit` (a
+    repeat must not abort the caller's transaction, nor may other receipts join it)."""
+    if database.in_transaction():
         return None
     entry = audit_row(now, actor, "appeal.received", None, channel=incoming.channel,
                       external_id=incoming.external_id)
+    if not is_postgres():
+        return insert_together(_received_row(incoming, raw_payload, now), entry, repeat=DuplicateAppeal)
     try:
         return insert_linked(AppealRecord, _received_row(incoming, raw_payload, now), AuditRecord, entry,
                              link="appeal")

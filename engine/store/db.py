@@ -97,9 +97,7 @@ def writers_turn():
     again inside, it only counts."""
     global _writer_depth
     deadline = time.monotonic() + WRITE_WAIT
-    if not _sqlite_writer.acquire(timeout=WRITE_WAIT):
-        raise OperationalError(f"database is locked: no write turn within {WRITE_WAIT:.0f} s")
-    try:
+    with threads_turn():
         fd = _writer_lock_fd() if _writer_depth == 0 else None
         if fd is not None:
             _lock_file(fd, deadline)
@@ -110,6 +108,17 @@ def writers_turn():
             _writer_depth -= 1
             if fd is not None:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextmanager
+def threads_turn():
+    """This thread's turn among the writers of this process only: the first half of `writers_turn`,
+    which a thread holds to learn whether another one wrote for it meanwhile before it asks the other
+    processes for their turn (engine.store.receipts)."""
+    if not _sqlite_writer.acquire(timeout=WRITE_WAIT):
+        raise OperationalError(f"database is locked: no write turn within {WRITE_WAIT:.0f} s")
+    try:
+        yield
     finally:
         _sqlite_writer.release()
 
