@@ -22,6 +22,7 @@ from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr, parseaddr
 
 from engine.alerts.message import DeliveryError
@@ -47,13 +48,38 @@ def build_letter(reply: OutgoingReply, mail_from: str, now: datetime) -> Message
     text = reply.text.rstrip("\n") + "\n"
     if not address.isascii():
         return _international_letter(reply, mail_from, now, address, name, subject, text)
-    msg = MIMEText(text, "plain", "utf-8")
+    msg = MIMEText(text, "plain", "utf-8", policy=LETTERS)
     sender_name, sender = parseaddr(mail_from)
     msg["From"] = formataddr((_one_line(sender_name), sender), charset="utf-8") if sender else _one_line(mail_from)
     msg["To"] = formataddr((name, address), charset="utf-8") if name else address
     msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     _stamp(msg, reply, mail_from, now)
     return msg
+
+
+class _LetterPolicy(Compat32):
+    """compat32, but a header that is ASCII and fits on one line is written as it is: compat32 runs every
+    header through its folding machinery (`email.header.Header`), which gives such a header back unchanged
+    and took most of the time of writing a letter (about 0.3 ms of its 0.5). Any other header is folded
+    as compat32 folds it."""
+
+    def fold(self, name, value):
+        line = self._one_line(name, value)
+        return line if line is not None else super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        line = self._one_line(name, value)
+        return line.encode("ascii") if line is not None else super().fold_binary(name, value)
+
+    def _one_line(self, name: str, value) -> str | None:
+        if (isinstance(value, str) and value.isascii() and value == value.strip()
+                and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+                and not any(c in value for c in "\r\n\t")):
+            return f"{name}: {value}{self.linesep}"
+        return None
+
+
+LETTERS = _LetterPolicy()
 
 
 def _international_letter(reply: OutgoingReply, mail_from: str, now: datetime, address: str, name: str,

@@ -166,3 +166,22 @@ def test_one_connection_carries_many_letters_until_closed_and_a_lost_one_is_open
         again.stop()
     assert [header(m, "Subject") for m in again.messages] == ["Ваше обращение №106", "Ваше обращение №107"]
     assert again.connections == 1
+
+
+@pytest.mark.parametrize(("name", "subject", "key"), [
+    ("Петрова Анна", None, "reply:1:acknowledgement"),
+    ("", "Ваше обращение принято в работу, ответ будет дан в установленный законом срок — до 28.12.2026", "k"),
+    ("Anna Petrova", "Short ASCII subject", "reply:2:final_answer"),
+    ("A" * 70, "S" * 90, "x" * 120),  # ASCII too long for one line: folded as compat32 folds it
+    ("Ann  Smith", "two  spaces", "tab\there"),
+])
+def test_a_letter_is_written_byte_for_byte_as_compat32_writes_it(name, subject, key):
+    from email.policy import compat32
+
+    from engine.replies.email import build_letter
+
+    reply = outgoing_reply("email", {"email": "petrova@example.ru", "name": name}, subject=subject,
+                           idempotency_key=key)
+    msg = build_letter(reply, "ЦУР Алтайского края <cur@alregn.example.ru>", NOW)
+    assert bytes(msg) == msg.as_bytes(policy=compat32)
+    assert msg.as_string() == msg.as_string(policy=compat32)

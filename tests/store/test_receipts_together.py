@@ -46,7 +46,7 @@ def store_together(runtime, incomings: list[IncomingAppeal]) -> dict[str, object
         with database.connection_context():
             try:
                 got[incoming.external_id] = receive_appeal(runtime, incoming, "{}", actor="channel:portal")
-            except BaseException as exc:  # noqa: BLE001 — what the thread got is the observation
+            except BaseException as exc:
                 got[incoming.external_id] = exc
 
     threads = [threading.Thread(target=receive, args=(i,)) for i in incomings]
