@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from engine.yaml_load import safe_load
+
 from .flags import ObsceneLexicon, is_anonymous, is_plain_email
 from .gazetteer import Gazetteer, Place
 from .history import History, HistorySettings
@@ -165,7 +167,7 @@ def load_reader(rules_dir: Path) -> TextReader | None:
         data = (rules_dir / name).read_bytes()
         digest.update(name.encode() + b"\0" + data + b"\0")
         try:
-            docs[name] = yaml.safe_load(data) or {}
+            docs[name] = safe_load(data) or {}
         except yaml.YAMLError as exc:
             raise ValueError(f"{name}: {exc}") from None
     topics = docs["lexicon.yaml"]

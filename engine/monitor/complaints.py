@@ -13,6 +13,7 @@ import yaml
 
 from engine.classify.matching import Tokens
 from engine.classify.text import normalise, word_lemmas, words
+from engine.yaml_load import safe_load
 
 FILE = "routing/monitoring.yaml"
 KEYS = {"stage", "description", "threshold", "weights", "markers", "words", "chatter"}
@@ -78,7 +79,7 @@ def load_stage(rules_dir: Path) -> ComplaintStage | None:
     if not path.exists():
         return None
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise MonitoringRulesError(f"{FILE}: {exc}") from None
     if not isinstance(doc, dict) or set(doc) - KEYS:

@@ -14,11 +14,12 @@ import yaml
 from engine.domain.calendar import BusinessCalendar, ProductionCalendar, WorkingHours
 from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.policy_document import policies_from_document
+from engine.yaml_load import safe_load
 
 
 def _read_yaml(path: Path) -> object:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return safe_load(handle)
 
 
 def load_production_calendar(calendar_dir: Path) -> ProductionCalendar:

@@ -23,6 +23,7 @@ from engine.rulebook.first_match import FirstMatchRuleset, ladder_selection
 from engine.rulebook.incident_rules import INCIDENTS_FILE, IncidentRules, incident_rules_from_document
 from engine.rulebook.vocabulary import DEFAULT_TOPICS
 from engine.wording.labels import Labels, labels_for
+from engine.yaml_load import safe_load
 
 from .calendars import (
     business_calendar_for_body,
@@ -274,4 +275,4 @@ def _check_sectors(directory: Directory, rulebook: Rulebook, reader: TextReader 
 
 def _yaml(path: Path) -> dict:
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+        return safe_load(fh) or {}

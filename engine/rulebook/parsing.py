@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from engine.wording.staff import did_you_mean
+from engine.yaml_load import safe_load
 
 from .model import RulebookError
 
@@ -37,7 +38,7 @@ class ParseContext:
 def read_yaml(path: Path, rel: str):
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return safe_load(fh)
     except yaml.YAMLError as exc:
         raise RulebookError(f"{rel}: invalid YAML: {exc}") from exc
     except OSError as exc:

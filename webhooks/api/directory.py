@@ -13,6 +13,7 @@ from engine.domain.directory import CHANNELS, Directory
 from engine.policyset.calendars import load_working_hours
 from engine.rulebook.snapshot import SnapshotError
 from engine.services.rules import versions
+from engine.yaml_load import safe_load
 
 from ..auth import require_role
 from ..errors import ApiError
@@ -93,7 +94,7 @@ def import_yaml():
         raise ApiError(413, "too_large", "the directory file is too large")
     try:
         text = raw.decode("utf-8")
-        doc = yaml.safe_load(text) or {}
+        doc = safe_load(text) or {}
         if not isinstance(doc, dict):
             raise ValueError("the document must be a mapping")
         new = Directory.from_document(doc)

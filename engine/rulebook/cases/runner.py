@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
+from engine.yaml_load import safe_load
+
 from .deadlines import DeadlineCases
 from .incidents import IncidentCases
 from .ladders import LadderCases
@@ -113,7 +115,7 @@ def list_cases(rules_dir: Path) -> list[tuple[str, str]]:
 def read_case_file(path: Path, rel: str) -> tuple[list[tuple[str, dict, dict]], list[str]]:
     """The cases of one file as (name, given, expect), and what is wrong with the file."""
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = safe_load(Path(path).read_text(encoding="utf-8"))
     except (yaml.YAMLError, OSError) as exc:
         return [], [f"{rel}: файл не читается: {exc}"]
     if not isinstance(doc, dict) or not isinstance(doc.get("cases"), list) or not doc["cases"]:
