@@ -14,6 +14,7 @@ than the process's threads."""
 from __future__ import annotations
 
 import threading
+from contextlib import ExitStack
 
 from peewee import IntegrityError, OperationalError
 
@@ -44,7 +45,14 @@ def insert_together(row: dict, audit: dict, *, repeat: type[Exception]) -> int:
     mine = _Receipt(row, audit)
     with _waiting_lock:
         _waiting.append(mine)
-    with threads_turn():
+    with ExitStack() as turn:
+        try:
+            turn.enter_context(threads_turn())
+        except BaseException:  # no turn within the busy timeout: withdrawn, unless a writing thread has it
+            with _waiting_lock:
+                if mine in _waiting:
+                    _waiting.remove(mine)
+            raise  # (one that has it may store it: the channel's retry then finds it stored)
         if not mine.done:  # nobody wrote it meanwhile: this thread writes every receipt waiting
             with _waiting_lock:
                 group = _waiting[:]

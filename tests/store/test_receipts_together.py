@@ -143,3 +143,28 @@ def test_a_thread_alone_writes_its_own_receipt_and_a_caller_transaction_is_not_j
         inside = receive_appeal(runtime, appeal(clock, "inside"), "{}", actor="channel:portal")
     assert groups == [1] and inside.created
     assert AppealRecord.select().count() == 2
+
+
+def test_a_receipt_that_gets_no_turn_in_time_is_withdrawn_and_never_stored_later(runtime, clock, groups,
+                                                                                monkeypatch):
+    from engine.store import db
+
+    monkeypatch.setattr(db, "WRITE_WAIT", 0.2)
+    got: dict[str, object] = {}
+
+    def receive():
+        with database.connection_context():
+            try:
+                got["late"] = receive_appeal(runtime, appeal(clock, "late"), "{}", actor="channel:portal")
+            except Exception as exc:  # what the thread got is the observation
+                got["late"] = exc
+
+    with threads_turn():  # another thread's turn, held past the busy timeout
+        late = threading.Thread(target=receive)
+        late.start()
+        late.join(10)
+    assert db.is_unavailable(got["late"])  # the channel hears 503 and sends it again
+    assert receipts._waiting == []
+    after = receive_appeal(runtime, appeal(clock, "next"), "{}", actor="channel:portal")
+    assert groups == [1]  # the next receipt is written alone: the late one is not carried along
+    assert [a.external_id for a in AppealRecord.select()] == ["next"] and after.created
