@@ -54,13 +54,17 @@ class ReplyReport:
 
 def deliver_replies(rt: Runtime, *, page: int = 100, rng: random.Random | None = None) -> ReplyReport:
     channels: dict = {}  # channel name -> its row (credentials), read once per page of replies
+    came_by: dict[int, str] = {}  # appeal id -> the name of its channel, for the page's replies
 
     def due(now, **page_of):
         channels.clear()  # a token replaced meanwhile is used from the next page on
-        return author_messages.due(now, **page_of)
+        page = author_messages.due(now, **page_of)
+        came_by.clear()
+        came_by.update(store.channels_of(m.appeal_id for m in page))  # one query for the page, not one a reply
+        return page
 
     outbox = Outbox(due=due, claim=author_messages.claim,
-                    send=lambda message, now: _send(rt, message, channels),
+                    send=lambda message, now: _send(rt, message, channels, came_by),
                     sent=_sent, failed=lambda failure: _failed(rt, failure), postpone=author_messages.postpone,
                     log=log, describe=lambda message: f"reply {message.id} of appeal {message.appeal_id}",
                     senders=tuple(rt.reply_senders.values()))
@@ -88,12 +92,12 @@ def outgoing(rt: Runtime, message, channel_name: str, channel) -> OutgoingReply:
     )
 
 
-def _send(rt: Runtime, message, channels: dict):
+def _send(rt: Runtime, message, channels: dict, came_by: dict[int, str]):
     sender = rt.reply_senders.get(message.route)
     if sender is None:
         raise DeliveryError(f"ответы по маршруту «{LABELS('route', message.route)}» не отправляются",
                             permanent=True)
-    channel_name = store.channel_of(message.appeal_id)
+    channel_name = came_by.get(message.appeal_id)
     if channel_name not in channels:
         channels[channel_name] = find_channel(channel_name)
     return sender.send(outgoing(rt, message, channel_name, channels[channel_name]))

@@ -155,3 +155,15 @@ def test_an_incidents_recount_is_built_once_and_agrees_with_the_counts_kept_whil
 
     assert recounted == kept_counts
     assert kept("refresh-counts") and all(kept("refresh-counts"))
+
+
+def test_sending_a_page_of_replies_reads_their_appeals_channels_with_one_query(runtime, monkeypatch):
+    from engine.services.reply_delivery import deliver_replies
+
+    _, statements = route_counting_statements(runtime, monkeypatch)
+    statements.clear()
+    report = deliver_replies(runtime, page=100)
+
+    channel_reads = [sql for sql in statements if '"t1"."channel" FROM "appeal_record"' in sql]
+    assert report.sent >= 3 and report.failed == report.dead == 0
+    assert len(channel_reads) == -(-report.sent // 100)  # one per page of replies, not one per reply
