@@ -49,9 +49,7 @@ def receive_appeal(rt: Runtime, incoming: IncomingAppeal, raw_payload: str, *, a
         appeal_id = store.insert_received(incoming, raw_payload, now, actor) if with_it is None else None
         if appeal_id is None:
             with write_transaction():
-                appeal_id = store.insert_appeal(incoming, raw_payload, now)
-                store.audit(now, actor, "appeal.received", appeal_id, channel=incoming.channel,
-                            external_id=incoming.external_id)
+                appeal_id = store.insert_received_in_transaction(incoming, raw_payload, now, actor)
                 if with_it is not None:
                     with_it()
     except store.DuplicateAppeal:

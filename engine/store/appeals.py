@@ -11,7 +11,7 @@ from engine.domain.appeal import Author, IncomingAppeal
 from . import shapes
 from .db import database, is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord
-from .receipts import insert_together
+from .receipts import write_together
 from .statements import create, first_id_where, first_where, insert_linked, insert_row, insert_values
 
 PAGE_LIMIT = 200
@@ -74,10 +74,10 @@ def insert_received(incoming: IncomingAppeal, raw_payload: str, now: datetime, a
     repeat must not abort the caller's transaction, nor may other receipts join it)."""
     if database.in_transaction():
         return None
+    if not is_postgres():
+        return write_together(lambda: insert_received_in_transaction(incoming, raw_payload, now, actor))
     entry = audit_row(now, actor, "appeal.received", None, channel=incoming.channel,
                       external_id=incoming.external_id)
-    if not is_postgres():
-        return insert_together(_received_row(incoming, raw_payload, now), entry, repeat=DuplicateAppeal)
     try:
         return insert_linked(AppealRecord, _received_row(incoming, raw_payload, now), AuditRecord, entry,
                              link="appeal")
@@ -88,6 +88,13 @@ def insert_received(incoming: IncomingAppeal, raw_payload: str, now: datetime, a
         if any(isinstance(e, UniqueViolation) for e in original):  # the statement's one unique key: channel and id
             raise DuplicateAppeal(f"{incoming.channel}/{incoming.external_id}") from exc
         raise
+
+
+def insert_received_in_transaction(incoming: IncomingAppeal, raw_payload: str, now: datetime, actor: str) -> int:
+    """The appeal as it came and its audit line, inside the caller's transaction; returns its id."""
+    appeal_id = insert_appeal(incoming, raw_payload, now)
+    audit(now, actor, "appeal.received", appeal_id, channel=incoming.channel, external_id=incoming.external_id)
+    return appeal_id
 
 
 def _received_row(incoming: IncomingAppeal, raw_payload: str, now: datetime) -> dict:

@@ -3,46 +3,48 @@
 A webhook's receipt is two rows (the appeal and its audit line) and, alone, a transaction of its own:
 the writers' turn, BEGIN, the two inserts and a commit that appends a dozen pages to the log (each of
 the appeal's indexes changes a page). When several threads of a process receive at once, they queue
-for the turn anyway; here the thread whose turn comes writes every receipt waiting at that moment, its
+for the turn anyway; here the thread whose turn comes runs every write waiting at that moment, its
 own and those queued behind it, in one transaction, each under a savepoint of its own: a repeated
-external id (or any failure of one receipt) undoes that receipt alone, and the others are committed.
-The threads it wrote for find their receipts done when their turn comes and leave without asking the
-other processes for theirs. A receipt counts as stored only once the commit returned: a failed commit
-fails every receipt of the group. At most one receipt per thread waits, so a group is never larger
-than the process's threads."""
+external id (or any failure of one write) undoes that write alone, and the others are committed.
+The threads it wrote for find theirs done when their turn comes and leave without asking the other
+processes for theirs. A write counts as done only once the commit returned: a failed commit fails
+every write of the group. At most one write per thread waits, so a group is never larger than the
+process's threads."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
+from typing import TypeVar
 
-from peewee import IntegrityError, OperationalError
+from peewee import OperationalError
 
 from .db import database, threads_turn, write_transaction
-from .models import AppealRecord, AuditRecord
-from .statements import insert_row
+
+T = TypeVar("T")
 
 
-class _Receipt:
-    __slots__ = ("appeal_id", "audit", "done", "error", "row")
+class _Waiting:
+    __slots__ = ("done", "error", "result", "write")
 
-    def __init__(self, row: dict, audit: dict):
-        self.row, self.audit = row, audit
-        self.appeal_id: int | None = None
+    def __init__(self, write: Callable[[], object]):
+        self.write = write
+        self.result: object = None
         self.error: BaseException | None = None
         self.done = False
 
 
-_waiting: list[_Receipt] = []
+_waiting: list[_Waiting] = []
 _waiting_lock = threading.Lock()
 
 
-def insert_together(row: dict, audit: dict, *, repeat: type[Exception]) -> int:
-    """Insert an appeal's `row` and its `audit` line (whose `appeal` is filled in) with whatever other
-    threads of this process are storing at the moment; returns the appeal's id. A unique-key failure of
-    the appeal raises `repeat`; another failure of this receipt or of the group's commit is raised as it
-    came. Only for SQLite, outside a transaction."""
-    mine = _Receipt(row, audit)
+def write_together(write: Callable[[], T]) -> T:
+    """Run `write` (a few statements, no transaction of its own) in one transaction with whatever other
+    threads of this process are writing this way at the moment; its result once the transaction is
+    committed. What `write` raises is raised here, and undoes its statements alone; a failed commit is
+    raised in every thread of the group. Only for SQLite, outside a transaction."""
+    mine = _Waiting(write)
     with _waiting_lock:
         _waiting.append(mine)
     with ExitStack() as turn:
@@ -53,47 +55,38 @@ def insert_together(row: dict, audit: dict, *, repeat: type[Exception]) -> int:
                 if mine in _waiting:
                     _waiting.remove(mine)
             raise  # (one that has it may store it: the channel's retry then finds it stored)
-        if not mine.done:  # nobody wrote it meanwhile: this thread writes every receipt waiting
+        if not mine.done:  # nobody wrote it meanwhile: this thread runs every write waiting
             with _waiting_lock:
                 group = _waiting[:]
                 _waiting.clear()
-            _write(group, repeat)
+            _write(group)
     if mine.error is not None:
         raise mine.error
-    return mine.appeal_id
+    return mine.result
 
 
-def _write(group: list[_Receipt], repeat: type[Exception]) -> None:
-    written: dict[int, int] = {}  # position in the group → appeal id, stored once the commit returned
+def _write(group: list[_Waiting]) -> None:
+    results: dict[int, object] = {}  # position in the group → result, valid once the commit returned
     failed: dict[int, Exception] = {}
     try:
         with write_transaction():
-            for n, receipt in enumerate(group):
+            for n, waiting in enumerate(group):
                 try:
-                    with database.atomic():  # a savepoint: this receipt alone is undone when it fails
-                        appeal_id = _insert_appeal(receipt.row, repeat)
-                        insert_row(AuditRecord, {**receipt.audit, "appeal": appeal_id})
-                    written[n] = appeal_id
-                except Exception as exc:  # this receipt's failure, raised by its own thread
+                    with database.atomic():  # a savepoint: this write alone is undone when it fails
+                        results[n] = waiting.write()
+                except Exception as exc:  # this write's failure, raised by its own thread
                     failed[n] = exc
     except BaseException as exc:  # the turn or the commit failed: nothing of the group is stored
         # an interrupt of this thread goes on up here; the threads it wrote for are told their
-        # receipts were not stored, as a database that cannot serve now (their channels retry)
+        # writes were not stored, as a database that cannot serve now (their channels retry)
         lost = exc if isinstance(exc, Exception) else OperationalError(
             "database is locked: the thread writing this receipt stopped before its commit")
-        for n, receipt in enumerate(group):
-            receipt.error = failed.get(n, lost)
+        for n, waiting in enumerate(group):
+            waiting.error = failed.get(n, lost)
         raise
     else:
-        for n, receipt in enumerate(group):
-            receipt.appeal_id, receipt.error = written.get(n), failed.get(n)
+        for n, waiting in enumerate(group):
+            waiting.result, waiting.error = results.get(n), failed.get(n)
     finally:
-        for receipt in group:
-            receipt.done = True
-
-
-def _insert_appeal(row: dict, repeat: type[Exception]) -> int:
-    try:
-        return insert_row(AppealRecord, row)
-    except IntegrityError as exc:
-        raise repeat(f"{row['channel']}/{row['external_id']}") from exc
+        for waiting in group:
+            waiting.done = True

@@ -12,6 +12,7 @@ from peewee import IntegrityError
 
 from engine.domain.appeal import Author, IncomingAppeal
 from engine.services.intake import receive_appeal
+from engine.store import appeals as appeals_store
 from engine.store import receipts
 from engine.store.db import database, threads_turn
 from engine.store.models import AppealRecord, AuditRecord
@@ -29,9 +30,9 @@ def groups(monkeypatch):
     sizes: list[int] = []
     write = receipts._write
 
-    def counted(group, repeat):
+    def counted(group):
         sizes.append(len(group))
-        return write(group, repeat)
+        return write(group)
 
     monkeypatch.setattr(receipts, "_write", counted)
     return sizes
@@ -92,14 +93,14 @@ def test_a_repeat_in_a_group_gets_the_stored_appeal_and_the_others_are_stored(ru
 
 def test_a_receipt_that_fails_leaves_nothing_of_itself_and_the_others_are_stored(runtime, clock, groups,
                                                                                  monkeypatch):
-    insert = receipts.insert_row
+    insert = appeals_store.insert_row
 
     def failing_audit_of_bad(model, row):  # the appeal row of "bad" is written, then its audit line fails
         if model is AuditRecord and row["details"]["external_id"] == "bad":
             raise IntegrityError("NOT NULL constraint failed: audit_record.actor")
         return insert(model, row)
 
-    monkeypatch.setattr(receipts, "insert_row", failing_audit_of_bad)
+    monkeypatch.setattr(appeals_store, "insert_row", failing_audit_of_bad)
     got = store_together(runtime, [appeal(clock, "good-1"), appeal(clock, "bad"), appeal(clock, "good-2")])
     assert groups == [3]
     assert isinstance(got["bad"], IntegrityError)
@@ -110,7 +111,7 @@ def test_a_receipt_that_fails_leaves_nothing_of_itself_and_the_others_are_stored
 
 def test_when_the_writing_thread_is_stopped_no_receipt_of_its_group_is_stored(runtime, clock, groups,
                                                                              monkeypatch):
-    insert = receipts.insert_row
+    insert = appeals_store.insert_row
     calls = []
 
     def stopped_after_the_second(model, row):  # the writing thread is interrupted midway through the group
@@ -119,7 +120,7 @@ def test_when_the_writing_thread_is_stopped_no_receipt_of_its_group_is_stored(ru
             raise KeyboardInterrupt
         return insert(model, row)
 
-    monkeypatch.setattr(receipts, "insert_row", stopped_after_the_second)
+    monkeypatch.setattr(appeals_store, "insert_row", stopped_after_the_second)
     got = store_together(runtime, [appeal(clock, f"n{k}") for k in range(3)])
     assert groups == [3]
     stopped = [k for k, v in got.items() if isinstance(v, KeyboardInterrupt)]
