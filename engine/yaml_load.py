@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import yaml
 
-_FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # also for yaml.compose (engine.rulebook.locate)
 
 
 def safe_load(source):
@@ -16,6 +16,6 @@ def safe_load(source):
     if hasattr(source, "read"):
         source = source.read()
     try:
-        return yaml.load(source, Loader=_FAST)
+        return yaml.load(source, Loader=LOADER)
     except yaml.YAMLError:
         return yaml.safe_load(source)  # raises again, with the pure-Python loader's message

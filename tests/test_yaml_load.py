@@ -16,7 +16,7 @@ SHIPPED = sorted(p for p in (ROOT / "rules").rglob("*.yaml"))
 
 
 def test_libyaml_is_what_reads_the_files_here():
-    assert yaml.__with_libyaml__ and yaml_load._FAST is yaml.CSafeLoader
+    assert yaml.__with_libyaml__ and yaml_load.LOADER is yaml.CSafeLoader
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT)))

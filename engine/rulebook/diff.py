@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from engine.yaml_load import LOADER
 
 
 def _rules(files: dict[str, str]) -> tuple[dict[str, dict], set[str]]:
@@ -13,7 +13,7 @@ def _rules(files: dict[str, str]) -> tuple[dict[str, dict], set[str]]:
     other: set[str] = set()
     for rel, text in files.items():
         try:
-            doc = yaml.load(text, Loader=_LOADER)
+            doc = yaml.load(text, Loader=LOADER)
         except yaml.YAMLError:
             doc = None
         if isinstance(doc, dict) and isinstance(doc.get("rules"), list) and "ruleset" in doc:

@@ -6,10 +6,11 @@ import re
 
 import yaml
 
+from engine.yaml_load import LOADER
+
 _MESSAGE = re.compile(r"^(?P<file>[^:\s]+\.yaml)(?:: (?:rule|правило) (?P<rule>[a-z0-9._-]+))?"
                       r"(?:: (?:field|поле) (?P<field>[^:\s]+))?")
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def split_message(message: str) -> tuple[str | None, str | None, str | None]:
@@ -23,7 +24,7 @@ def split_message(message: str) -> tuple[str | None, str | None, str | None]:
 def find_line(text: str, rule: str | None, field: str | None) -> int | None:
     """The 1-based line of the rule's field (or of the rule, or of a top-level field)."""
     try:
-        node = yaml.compose(text, Loader=_LOADER)
+        node = yaml.compose(text, Loader=LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return mark.line + 1 if mark else None
@@ -74,7 +75,7 @@ def line_of(files: dict[str, str], message: str) -> tuple[str | None, int | None
 def rule_lines(text: str) -> dict[str, int]:
     """Rule id → the line its entry starts on, for one ruleset file."""
     try:
-        rules = _child(yaml.compose(text, Loader=_LOADER), "rules")
+        rules = _child(yaml.compose(text, Loader=LOADER), "rules")
     except yaml.YAMLError:
         return {}
     out: dict[str, int] = {}
