@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 
 # name -> (default, description); the README's configuration table mirrors this dict.
@@ -162,6 +163,14 @@ class Settings:
     vk_service_calls_per_second: int = 3
     watch_items_per_run: int = 500
     map_tile_url: str = ""  # checked by engine.domain.map_tiles.TileTemplate.parse
+
+    @cached_property
+    def map_tiles(self):
+        """The base map's tile template (engine.domain.map_tiles.TileTemplate) parsed once for the process;
+        None: no base map. Every answer's policy and every map page ask for it."""
+        from engine.domain.map_tiles import TileTemplate
+
+        return TileTemplate.parse(self.map_tile_url)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

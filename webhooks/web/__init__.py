@@ -7,11 +7,9 @@ Pages use the same login and roles as the API (webhooks.auth); forms carry the s
 
 from __future__ import annotations
 
-from functools import lru_cache, wraps
+from functools import wraps
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
-
-from engine.domain.map_tiles import TileTemplate
 
 from ..auth import check_role, identify
 from ..errors import ApiError
@@ -96,18 +94,12 @@ def _policy_with_base_map(response):
     the last registered first, so this one reads the policy that one set.)"""
     from ..runtime import runtime
 
-    tiles = _tiles(runtime().settings.map_tile_url)
+    tiles = runtime().settings.map_tiles
     if tiles is not None and response.headers.get("Content-Security-Policy") == SECURITY_HEADERS[
             "Content-Security-Policy"]:
         response.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"].replace(
             "img-src 'self' data:;", f"img-src 'self' data: {tiles.origin};")
     return response
-
-
-@lru_cache(maxsize=4)
-def _tiles(setting: str) -> TileTemplate | None:
-    """The setting parsed once, not for every answer (it is the same for the life of the process)."""
-    return TileTemplate.parse(setting)
 
 
 def register_web(app) -> None:

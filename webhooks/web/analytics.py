@@ -7,7 +7,6 @@ import logging
 
 from flask import g, render_template, request
 
-from engine.domain.map_tiles import TileTemplate
 from engine.domain.region_map import MapDataError
 from engine.services import trends
 
@@ -45,7 +44,7 @@ def analytics():
     else:
         map_note = None
         map_svg = charts.region_map_svg(region, report["map"]["municipalities"], report["map"]["points"], places,
-                                        "Карта обращений", tiles=TileTemplate.parse(rt.settings.map_tile_url))
+                                        "Карта обращений", tiles=rt.settings.map_tiles)
     return render_template(
         "analytics.html", report=report, caller=g.caller,
         topic_chart=charts.stacked_weeks(report["weeks"], "by_topic", topics, "Обращения по неделям и темам"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from engine.domain.map_tiles import TileTemplate
 from engine.domain.region_map import MapDataError
 from engine.services.action_errors import ActionInvalid, ActionRefused
 from engine.services.incident_actions import DETACHERS, detach_member
@@ -53,7 +52,7 @@ def incident(incident_id: int):
         if region is not None:
             drawn = region_map_svg(region, {detail["municipality"]: detail["members"]}, [point], names,
                                    f"Инцидент № {detail['id']} на карте края",
-                                   tiles=TileTemplate.parse(rt.settings.map_tile_url))
+                                   tiles=rt.settings.map_tiles)
     return render_template("incident.html", incident=detail, can_detach=g.caller.role in DETACHERS, drawn=drawn)
 
 
