@@ -40,29 +40,42 @@ def test_the_wsgi_entry_point_loads_the_published_version_then_settles(runtime, 
     first = publish(runtime, "исходные правила")
     env = {**os.environ, "APPEALS_DATABASE_URL": database_url, "APPEALS_RULES_DIR": str(RULES_DIR),
            "APPEALS_MAIL_DIR": str(tmp_path / "mail")}
-    probe = ("import gc, webhooks.wsgi as w; "
-             "print(gc.get_freeze_count(), w.app.extensions['appeals_runtime'].policy_source.version_id)")
+    probe = ("import gc, sys, webhooks.wsgi as w; "
+             "print(gc.get_freeze_count(), w.app.extensions['appeals_runtime'].policy_source.version_id, "
+             "sys.getswitchinterval())")
     done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    frozen, version = done.stdout.split()[-2:]
+    frozen, version, switch_interval = done.stdout.split()[-3:]
     assert int(frozen) > 10_000 and int(version) == first["id"]
+    assert float(switch_interval) == 0.005  # the interpreter's default: only the worker hands over briskly
 
 
-def test_the_worker_loads_the_published_version_then_settles_before_its_loop(runtime, monkeypatch, thawed):
+@pytest.fixture
+def switch_interval():
+    before = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(before)
+
+
+def test_the_worker_loads_the_published_version_then_settles_before_its_loop(runtime, monkeypatch, thawed,
+                                                                             switch_interval):
     from engine import scheduler
+    from webhooks import serving
     from webhooks.commands import service
 
     first = publish(runtime, "исходные правила")
     seen = {}
 
     def loop(rt, stop, **_):
-        seen.update(frozen=gc.get_freeze_count(), version=rt.policy_source.version_id)
+        seen.update(frozen=gc.get_freeze_count(), version=rt.policy_source.version_id,
+                    switch_interval=sys.getswitchinterval())
 
     monkeypatch.setattr(scheduler, "run_forever", loop)
     monkeypatch.setattr(service.signal, "signal", lambda *_: None)  # the test process keeps its handlers
     service.cmd_worker(SimpleNamespace(parent_pid=None), runtime.settings)
     assert seen["frozen"] > 10_000 and seen["version"] == first["id"]
+    assert seen["switch_interval"] == pytest.approx(serving.WORKER_SWITCH_INTERVAL) and seen["switch_interval"] < 0.005
 
 
 def test_a_version_swapped_in_after_settling_lets_the_replaced_one_be_collected(runtime, monkeypatch, thawed):

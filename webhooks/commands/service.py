@@ -128,7 +128,7 @@ def cmd_worker(args, settings):
 
     rt = runtime_for(settings)
     adopt_rules_folder(rt)
-    serving.settle(rt)
+    serving.settle_worker(rt)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if args.parent_pid:
