@@ -187,7 +187,8 @@ def _neighbourhood(policy_set, records: list, reads: dict) -> related.Neighbourh
     return related.Neighbourhood(
         authors={r.author_id for r in records if r.author_id}, places=places, topics=topics,
         repeat_since=first - reader.history.repeat_window, cluster_since=first - reader.history.cluster_window,
-        until=max(r.received_at for r in records))
+        until=max(r.received_at for r in records), repeat_window=reader.history.repeat_window,
+        ids=frozenset(r.id for r in records))
 
 
 def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:

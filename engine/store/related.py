@@ -6,11 +6,11 @@ built by peewee each time, and their rows come back as plain tuples.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engine.classify import Neighbour
 
-from .db import database
+from .db import database, is_sqlite
 from .models import AppealRecord
 
 LIMIT = 500
@@ -70,27 +70,28 @@ def authors_in_place(appeal_id: int, topic: str, municipality: str, since: datet
 
 
 class Neighbourhood:
-    """The routed appeals a batch's lookups can find, read with two queries for the whole batch: of its
-    authors on the topics expected, and the latest ones at its places (topic and municipality), within
-    the windows. Each lookup it covers is answered as the SQL above answers it; one it does not cover
-    gives None."""
+    """The routed appeals a batch's lookups can find, read with three queries for the whole batch: of its
+    authors on the topics expected (counted where every lookup's window covers them, row by row at the
+    edges), and the latest ones at its places (topic and municipality), within the windows. Each lookup it
+    covers is answered as the SQL above answers it; one it does not cover gives None."""
 
     def __init__(self, *, authors: set[str], places: set[tuple[str, str]], topics: set[str],
-                 repeat_since: datetime, cluster_since: datetime, until: datetime):
+                 repeat_since: datetime, cluster_since: datetime, until: datetime,
+                 repeat_window: timedelta | None = None, ids: frozenset[int] = frozenset()):
         self.topics, self.places, self.authors = topics, places, authors
         self.repeat_since, self.cluster_since, self.until = repeat_since, cluster_since, until
-        at = AppealRecord.received_at
+        self.ids = ids
+        # the part of the repeat windows every lookup of the batch covers: from the last appeal's since to the
+        # first appeal's receipt (repeat_since = the first appeal's since); counted there, not read row by row
+        self.core: tuple[datetime, datetime] | None = None
+        if repeat_window is not None and ids and until - repeat_window <= repeat_since + repeat_window:
+            self.core = (until - repeat_window, repeat_since + repeat_window)
         self.by_author: dict[tuple[str, str], list[tuple]] = {}
+        self.counted: dict[tuple[str, str], tuple[int, tuple]] = {}  # in the core: (how many, (earliest, id))
         self.by_place: dict[tuple[str, str], list[tuple]] = {}
         self.whole: set[tuple[str, str]] = set()  # places whose every appeal in the window was read
         if authors and topics:
-            rows = list(AppealRecord.select(AppealRecord.id, AppealRecord.author_id, AppealRecord.topic, at)
-                        .where(AppealRecord.author_id.in_(sorted(authors)) & AppealRecord.topic.in_(sorted(topics))
-                               & (at >= repeat_since) & (at <= until)).limit(PREFETCH_ROWS + 1).tuples())
-            if len(rows) > PREFETCH_ROWS:  # too many to be worth it: each lookup asks the database
-                self.authors, rows = set(), []
-            for appeal_id, author, topic, received in rows:
-                self.by_author.setdefault((author, topic), []).append((received, appeal_id))
+            self._read_repeats(sorted(authors), sorted(topics))
         if places:  # each place's latest appeals: a busy place is read in part
             pairs = sorted(places)
             for topic, place, appeal_id, author, received in self._latest_at_places(pairs, cluster_since, until):
@@ -98,19 +99,62 @@ class Neighbourhood:
             self.whole = {pair for pair in pairs if len(self.by_place.get(pair, ())) < PLACE_ROWS}
             for rows in self.by_place.values():
                 rows.sort(reverse=True)  # the latest first
-        for rows in self.by_author.values():
-            rows.sort()
+
+    def _read_repeats(self, authors: list[str], topics: list[str]) -> None:
+        """The batch's authors' appeals on its topics in the repeat windows: in the core, how many of each
+        author on each topic and the earliest, counted by the database (appeals of the batch itself left out
+        there: a lookup must not count its own); the rest (the windows' edges, the batch's own) row by row,
+        at most PREFETCH_ROWS of them, or every lookup asks the database."""
+        at = AppealRecord.received_at
+        # SQLite, without statistics, would go through the topic index and read every appeal on the topics; a
+        # unary + keeps it on the (author_id, received_at) index, which holds only the batch's authors' appeals
+        topic = '+"topic"' if is_sqlite() else '"topic"'
+        where = (f'"author_id" IN ({", ".join("?" * len(authors))}) AND {topic} IN ({", ".join("?" * len(topics))})'
+                 ' AND "received_at" >= ? AND "received_at" <= ?')
+        params = [*authors, *topics, _at(self.repeat_since), _at(self.until)]
+        outside = ""
+        if self.core is not None:
+            ids = ", ".join("?" * len(self.ids))
+            in_core = f'"received_at" >= ? AND "received_at" <= ? AND "id" NOT IN ({ids})'
+            core_params = [_at(self.core[0]), _at(self.core[1]), *sorted(self.ids)]
+            # how many and the earliest moment per author and topic, then the lowest id at that moment: the
+            # earliest in (received_at, id) order, as the single lookup's ORDER BY gives it
+            counted = database.execute_sql(_sql(
+                f'SELECT g."author_id", g."topic", g."n", MIN(a."id"), g."first" FROM (SELECT "author_id", "topic",'
+                f' COUNT(*) AS "n", MIN("received_at") AS "first" FROM "{_TABLE}" WHERE {where} AND {in_core}'
+                f' GROUP BY "author_id", "topic") AS g JOIN "{_TABLE}" AS a ON a."author_id" = g."author_id"'
+                f' AND a."topic" = g."topic" AND a."received_at" = g."first" AND a."id" NOT IN ({ids})'
+                ' GROUP BY g."author_id", g."topic", g."n", g."first"'), [*params, *core_params, *sorted(self.ids)])
+            for author, topic_, n, appeal_id, received in counted.fetchall():
+                self.counted[(author, topic_)] = (n, (at.python_value(received), appeal_id))
+            outside, params = f" AND NOT ({in_core})", [*params, *core_params]
+        rows = database.execute_sql(_sql(
+            f'SELECT "id", "author_id", "topic", "received_at" FROM "{_TABLE}" WHERE {where}{outside} LIMIT ?'),
+            [*params, PREFETCH_ROWS + 1]).fetchall()
+        if len(rows) > PREFETCH_ROWS:  # too many to be worth it: each lookup asks the database
+            self.authors, self.counted = set(), {}
+            return
+        for appeal_id, author, topic, received in rows:
+            self.by_author.setdefault((author, topic), []).append((at.python_value(received), appeal_id))
+        for found in self.by_author.values():
+            found.sort()
 
     def same_author(self, appeal_id: int, author_id: str, topic: str, since: datetime,
                     until: datetime) -> tuple[int, Neighbour | None] | None:
         if author_id not in self.authors or topic not in self.topics or since < self.repeat_since \
                 or until > self.until:
             return None
+        if self.core is not None and (appeal_id not in self.ids or since > self.core[0] or until < self.core[1]):
+            return None  # not one of the batch's lookups: the core's count may hold the appeal or miss its window
         found = [(at, i) for at, i in self.by_author.get((author_id, topic), ())
                  if since <= at <= until and i != appeal_id]
+        count, earliest = self.counted.get((author_id, topic), (0, None))
+        if earliest is not None:
+            found.append(earliest)
         if not found:
             return 0, None
-        return min(len(found), LIMIT), Neighbour(found[0][1], author_id, found[0][0])
+        at, first_id = min(found)
+        return min(count + len(found) - (earliest is not None), LIMIT), Neighbour(first_id, author_id, at)
 
     @staticmethod
     def _latest_at_places(pairs: list[tuple[str, str]], since: datetime, until: datetime) -> list[tuple]:
