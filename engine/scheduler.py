@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DIGEST_SECONDS = 300
-CHECKPOINT_SECONDS = 1  # see engine.store.db.checkpoint
+CHECKPOINT_SECONDS = 0.5  # see engine.store.db.checkpoint
 SIMULATION_POLL_SECONDS = 2.0  # how often an idle simulation thread looks for a queued simulation
 SIMULATION_JOIN_SECONDS = 10.0  # how long a stopping worker waits for a simulation to give its record back
 MAX_TICK_SECONDS = 0.5  # the longest a worker loop sleeps between looks at its schedule
