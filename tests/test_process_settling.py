@@ -58,6 +58,7 @@ def switch_interval():
     sys.setswitchinterval(before)
 
 
+@pytest.mark.both_databases
 def test_the_worker_loads_the_published_version_then_settles_before_its_loop(runtime, monkeypatch, thawed,
                                                                              switch_interval):
     from engine import scheduler
@@ -75,7 +76,11 @@ def test_the_worker_loads_the_published_version_then_settles_before_its_loop(run
     monkeypatch.setattr(service.signal, "signal", lambda *_: None)  # the test process keeps its handlers
     service.cmd_worker(SimpleNamespace(parent_pid=None), runtime.settings)
     assert seen["frozen"] > 10_000 and seen["version"] == first["id"]
-    assert seen["switch_interval"] == pytest.approx(serving.WORKER_SWITCH_INTERVAL) and seen["switch_interval"] < 0.005
+    if runtime.settings.database_url.startswith("sqlite"):  # its threads hand over briskly: the write turn
+        assert seen["switch_interval"] == pytest.approx(serving.WORKER_SWITCH_INTERVAL)
+        assert serving.WORKER_SWITCH_INTERVAL < 0.005
+    else:  # PostgreSQL has no write turn to hold: the interpreter's default
+        assert seen["switch_interval"] == 0.005
 
 
 def test_a_version_swapped_in_after_settling_lets_the_replaced_one_be_collected(runtime, monkeypatch, thawed):

@@ -22,8 +22,9 @@ WORKER_STOP_SECONDS = 20
 # The worker's routing thread decides on the CPU while its sending thread writes what each reply came to.
 # A thread gives the interpreter up for every SQLite call and, after it, waits to get it back for up to the
 # switch interval (5 ms by default) — still holding the database's write turn, for which every webhook of
-# every server process then waits. A short interval in the worker only: at a steady 200 webhooks/s on SQLite
-# the webhook p99 went 21–35 ms → 11–16 ms (BENCHMARKS.md), routing as fast as before.
+# every server process then waits. A short interval in a SQLite worker only: at a steady 200 webhooks/s the
+# webhook p99 went 21–35 ms → 11–16 ms (BENCHMARKS.md), routing as fast as before. PostgreSQL has no such
+# turn, and there the short interval cost the worker about a tenth of its routing rate: its default stays.
 WORKER_SWITCH_INTERVAL = 0.0002
 
 
@@ -42,9 +43,12 @@ def settle(rt) -> None:
 
 
 def settle_worker(rt) -> None:
-    """`settle`, and the worker's threads hand the interpreter over briskly (WORKER_SWITCH_INTERVAL)."""
+    """`settle`, and on SQLite the worker's threads hand the interpreter over briskly (WORKER_SWITCH_INTERVAL)."""
+    from engine.services.database import is_sqlite
+
     settle(rt)
-    sys.setswitchinterval(WORKER_SWITCH_INTERVAL)
+    if is_sqlite():
+        sys.setswitchinterval(WORKER_SWITCH_INTERVAL)
 
 
 def gunicorn_available() -> bool:

@@ -49,6 +49,11 @@ def connection() -> Iterator[None]:
         yield
 
 
+def is_sqlite() -> bool:
+    """Whether the open database is a SQLite file (one writer at a time) rather than PostgreSQL."""
+    return db.is_sqlite()
+
+
 def open_database(url: str) -> None:
     """Bind the database of a URL without building a runtime (a command that only reads)."""
     db.open_database(url)
