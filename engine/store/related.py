@@ -114,9 +114,10 @@ class Neighbourhood:
         params = [*authors, *topics, _at(self.repeat_since), _at(self.until)]
         outside = ""
         if self.core is not None:
-            ids = ", ".join("?" * len(self.ids))
+            batch = sorted(self.ids)
+            ids = ", ".join("?" * len(batch))
             in_core = f'"received_at" >= ? AND "received_at" <= ? AND "id" NOT IN ({ids})'
-            core_params = [_at(self.core[0]), _at(self.core[1]), *sorted(self.ids)]
+            core_params = [_at(self.core[0]), _at(self.core[1]), *batch]
             # how many and the earliest moment per author and topic, then the lowest id at that moment: the
             # earliest in (received_at, id) order, as the single lookup's ORDER BY gives it
             counted = database.execute_sql(_sql(
@@ -124,7 +125,7 @@ class Neighbourhood:
                 f' COUNT(*) AS "n", MIN("received_at") AS "first" FROM "{_TABLE}" WHERE {where} AND {in_core}'
                 f' GROUP BY "author_id", "topic") AS g JOIN "{_TABLE}" AS a ON a."author_id" = g."author_id"'
                 f' AND a."topic" = g."topic" AND a."received_at" = g."first" AND a."id" NOT IN ({ids})'
-                ' GROUP BY g."author_id", g."topic", g."n", g."first"'), [*params, *core_params, *sorted(self.ids)])
+                ' GROUP BY g."author_id", g."topic", g."n", g."first"'), [*params, *core_params, *batch])
             for author, topic_, n, appeal_id, received in counted.fetchall():
                 self.counted[(author, topic_)] = (n, (at.python_value(received), appeal_id))
             outside, params = f" AND NOT ({in_core})", [*params, *core_params]
@@ -146,15 +147,14 @@ class Neighbourhood:
             return None
         if self.core is not None and (appeal_id not in self.ids or since > self.core[0] or until < self.core[1]):
             return None  # not one of the batch's lookups: the core's count may hold the appeal or miss its window
-        found = [(at, i) for at, i in self.by_author.get((author_id, topic), ())
+        edges = [(at, i) for at, i in self.by_author.get((author_id, topic), ())
                  if since <= at <= until and i != appeal_id]
-        count, earliest = self.counted.get((author_id, topic), (0, None))
-        if earliest is not None:
-            found.append(earliest)
-        if not found:
+        counted, earliest = self.counted.get((author_id, topic), (0, None))
+        candidates = [*edges, earliest] if earliest is not None else edges
+        if not candidates:
             return 0, None
-        at, first_id = min(found)
-        return min(count + len(found) - (earliest is not None), LIMIT), Neighbour(first_id, author_id, at)
+        at, first_id = min(candidates)
+        return min(counted + len(edges), LIMIT), Neighbour(first_id, author_id, at)
 
     @staticmethod
     def _latest_at_places(pairs: list[tuple[str, str]], since: datetime, until: datetime) -> list[tuple]:
