@@ -23,7 +23,7 @@ WORKER_STOP_SECONDS = 20
 # A thread gives the interpreter up for every SQLite call and, after it, waits to get it back for up to the
 # switch interval (5 ms by default) — still holding the database's write turn, for which every webhook of
 # every server process then waits. A short interval in a SQLite worker only: at a steady 200 webhooks/s the
-# webhook p99 went 21–35 ms → 11–16 ms (BENCHMARKS.md), routing as fast as before. PostgreSQL has no such
+# webhook p99 went 21–35 ms → 11–13 ms (BENCHMARKS.md), routing as fast as before. PostgreSQL has no such
 # turn, and there the short interval cost the worker about a tenth of its routing rate: its default stays.
 WORKER_SWITCH_INTERVAL = 0.0002
 
