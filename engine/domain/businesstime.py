@@ -7,7 +7,6 @@ current time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from engine.domain.calendar import BusinessCalendar
@@ -28,19 +27,6 @@ def _local_date(moment: datetime, cal: BusinessCalendar) -> date:
     return moment.astimezone(cal.tz).date()
 
 
-def _local_to_utc(d: date, minutes: int, cal: BusinessCalendar) -> datetime:
-    """The UTC instant of local wall-clock ``minutes`` after midnight of ``d``."""
-    day = d + timedelta(days=minutes // (24 * 60))
-    minutes %= 24 * 60
-    local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=cal.tz)
-    return local.astimezone(UTC)
-
-
-def _windows_utc(d: date, cal: BusinessCalendar) -> Iterator[tuple[datetime, datetime]]:
-    for start, end in cal.windows_on(d):
-        yield _local_to_utc(d, start, cal), _local_to_utc(d, end, cal)
-
-
 def end_of_local_day(d: date, cal: BusinessCalendar) -> datetime:
     """23:59:59 local on ``d``, in UTC."""
     return datetime.combine(d, END_OF_DAY, tzinfo=cal.tz).astimezone(UTC)
@@ -48,10 +34,10 @@ def end_of_local_day(d: date, cal: BusinessCalendar) -> datetime:
 
 def end_of_working_day(d: date, cal: BusinessCalendar) -> datetime:
     """End of the last working window of ``d`` (which must be a working day), in UTC."""
-    windows = cal.windows_on(d)
+    windows = cal.windows_utc(d)
     if not windows:
         raise ValueError(f"{d} is not a working day")
-    return _local_to_utc(d, windows[-1][1], cal)
+    return windows[-1][1]
 
 
 def shift_to_working_day(d: date, cal: BusinessCalendar, on_non_working: str) -> date:
@@ -116,7 +102,7 @@ def add_working_hours(start: datetime, duration: timedelta, cal: BusinessCalenda
     remaining = duration
     d = _local_date(start, cal)
     while True:
-        for window_start, window_end in _windows_utc(d, cal):
+        for window_start, window_end in cal.windows_utc(d):
             if window_end < cursor:
                 continue
             segment_start = max(window_start, cursor)
@@ -137,7 +123,7 @@ def working_time_between(a: datetime, b: datetime, cal: BusinessCalendar) -> tim
     total = ZERO
     d, last = _local_date(a, cal), _local_date(b, cal)
     while d <= last:
-        for window_start, window_end in _windows_utc(d, cal):
+        for window_start, window_end in cal.windows_utc(d):
             overlap = min(window_end, b) - max(window_start, a)
             if overlap > ZERO:
                 total += overlap
@@ -154,7 +140,7 @@ def is_working_time(moment: datetime, cal: BusinessCalendar) -> bool:
     if local.time() == time(0, 0):
         days.append(local.date() - ONE_DAY)  # a window ending at 24:00 closes at this midnight
     for day in days:
-        for window_start, window_end in _windows_utc(day, cal):
+        for window_start, window_end in cal.windows_utc(day):
             if window_start <= moment <= window_end:
                 return True
     return False

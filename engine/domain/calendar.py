@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
 SATURDAY, SUNDAY = 5, 6
+# dates whose UTC windows a calendar keeps (a few years); more, and it starts again
+UTC_WINDOWS_KEPT = 4096
 STALENESS_MONTH = 10  # from 1 October the next year's calendar must be present
 
 _YEAR_KEYS = {"year", "source", "days_off", "working_weekends", "shortened", "notes"}
@@ -322,6 +324,7 @@ class BusinessCalendar:
     hours: WorkingHours
     timezone: str
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
+    _utc_windows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
@@ -339,6 +342,18 @@ class BusinessCalendar:
     def windows_on(self, d: date) -> tuple[tuple[int, int], ...]:
         return self.hours.windows_on(d, self.production)
 
+    def windows_utc(self, d: date) -> tuple[tuple[datetime, datetime], ...]:
+        """The working windows of local date ``d`` as UTC instants. Remembered per date: deadlines and
+        escalation ladders ask for the same few days again and again, and a calendar never changes."""
+        known = self._utc_windows.get(d)
+        if known is None:
+            if len(self._utc_windows) >= UTC_WINDOWS_KEPT:
+                self._utc_windows.clear()
+            known = tuple((local_instant(d, start, self._zone), local_instant(d, end, self._zone))
+                          for start, end in self.windows_on(d))
+            self._utc_windows[d] = known
+        return known
+
     def is_working_day(self, d: date) -> bool:
         """True when the body has working time on local date ``d``."""
         return bool(self.windows_on(d))
@@ -348,3 +363,10 @@ class BusinessCalendar:
         calendar, as text ("2028", "2027,2028"); None when the data cover it all."""
         years = self.production.provisional_years(start.astimezone(self.tz).date(), end.astimezone(self.tz).date())
         return ",".join(str(year) for year in years) or None
+
+
+def local_instant(d: date, minutes: int, zone: ZoneInfo) -> datetime:
+    """The UTC instant of local wall-clock ``minutes`` after midnight of ``d`` (1440: the next midnight)."""
+    day = d + timedelta(days=minutes // MINUTES_PER_DAY)
+    minutes %= MINUTES_PER_DAY
+    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone).astimezone(UTC)

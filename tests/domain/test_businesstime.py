@@ -277,3 +277,49 @@ def test_n_working_days_contain_exactly_n_working_days_after_the_start_date(star
     last = (due - timedelta(microseconds=1)).astimezone(cal.tz).date()
     counted = sum(cal.is_working_day(first + timedelta(days=i)) for i in range((last - first).days + 1))
     assert counted == days
+
+
+def _utc(text: str) -> datetime:
+    """'Thu 2026-04-30 02:00' as a UTC instant (the weekday checked)."""
+    moment = datetime.strptime(text[4:], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert moment.strftime("%a") == text[:3], text
+    return moment
+
+
+@pytest.mark.parametrize(
+    ("calendar", "day", "expected"),
+    [
+        # Barnaul is UTC+7: 09:00-13:00 and 14:00-18:00 local
+        ("office", "Mon 2026-03-02", [("Mon 2026-03-02 02:00", "Mon 2026-03-02 06:00"),
+                                      ("Mon 2026-03-02 07:00", "Mon 2026-03-02 11:00")]),
+        # a shortened day ends an hour early
+        ("office", "Thu 2026-04-30", [("Thu 2026-04-30 02:00", "Thu 2026-04-30 06:00"),
+                                      ("Thu 2026-04-30 07:00", "Thu 2026-04-30 10:00")]),
+        ("office", "Sat 2026-03-07", []),
+        ("office", "Mon 2026-03-09", []),  # the moved holiday
+        # the round-the-clock desk: its window ends at the next local midnight
+        ("desk", "Fri 2026-05-01", [("Thu 2026-04-30 17:00", "Fri 2026-05-01 17:00")]),
+    ],
+)
+def test_a_days_working_windows_in_utc(calendar, day, expected):
+    cal = CALENDARS[calendar]
+    d = datetime.strptime(day[4:], "%Y-%m-%d").date()
+    assert d.strftime("%a") == day[:3]
+    assert cal.windows_utc(d) == tuple((_utc(a), _utc(b)) for a, b in expected)
+
+
+def test_a_calendar_remembers_a_days_windows_and_starts_again_when_it_has_kept_enough(monkeypatch):
+    from engine.domain import calendar as calendars
+    from engine.domain.calendar import BusinessCalendar
+
+    cal = BusinessCalendar(PRODUCTION, OFFICE.hours, "Europe/Berlin")  # its own memory; a zone that moves its clocks
+    before, after = datetime(2026, 3, 27).date(), datetime(2026, 3, 30).date()  # Fri, then Mon after the switch
+    first = cal.windows_utc(before)
+    assert cal.windows_utc(before) is first  # remembered, not worked out again
+    assert first[0][0] == datetime(2026, 3, 27, 8, 0, tzinfo=UTC)  # 09:00 CET
+    assert cal.windows_utc(after)[0][0] == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # 09:00 CEST
+    monkeypatch.setattr(calendars, "UTC_WINDOWS_KEPT", 2)
+    third = datetime(2026, 3, 31).date()
+    assert cal.windows_utc(third)[0][0] == datetime(2026, 3, 31, 7, 0, tzinfo=UTC)
+    assert cal.windows_utc(before) is not first and cal.windows_utc(before) == first  # forgotten, the same again
+    assert len(cal._utc_windows) <= 2
