@@ -5,8 +5,11 @@ latency against the hello-world's at the same rate, and how long appeals wait to
 
 Configurations: a SQLite file with one worker; PostgreSQL (127.0.0.1, a fresh schema) with one and with
 two workers. Per round: hello-world req/s; webhook req/s while the worker routes; routed/s from the
-round's first POST to its last appeal routed. Ratios are medians over rounds of (service / hello of the
-neighbouring round). Traffic stays on 127.0.0.1; every loop is bounded.
+round's first POST to its last appeal routed; and (Linux, from /proc) the CPU time one appeal cost the
+server processes, the workers, PostgreSQL and the bench itself over the round, with the most appeals a
+second the machine's CPUs could route at that cost (a ceiling: every CPU busy all the round). Ratios are
+medians over rounds of (service / hello of the neighbouring round). Traffic stays on 127.0.0.1; every
+loop is bounded. A reply still being sent when a round's last appeal is routed counts in the next round.
 
 Usage: python bench/pipeline.py [--requests 10000] [--rounds 5] [--steady-seconds 20] [--only sqlite,pg1,pg2]
 """
@@ -202,7 +205,8 @@ def run_config(name: str, args) -> dict:
             burst(ports["hello"], 200, args.clients, "hello-warm")
             burst(ports["service"], 200, args.clients, "warm")
             backlog.drained_at()
-            return measure(name, ports, backlog, args)
+            cpu = CpuMeter(server=processes[1].pid, workers=[w.pid for w in processes[2:]], database=kind == "postgres")
+            return measure(name, ports, backlog, args, cpu)
         finally:
             if backlog is not None:
                 backlog.close()
@@ -216,18 +220,62 @@ def run_config(name: str, args) -> dict:
             drop()
 
 
-def measure(name: str, ports: dict, backlog: Backlog, args) -> dict:
+class CpuMeter:
+    """CPU seconds (user and system, from /proc) used so far by the service's server processes, its workers,
+    PostgreSQL's processes when it is the database, and this bench's own process (its clients and the
+    backlog's polling): what a routed appeal costs the machine, whose CPUs all of them share."""
+
+    def __init__(self, *, server: int, workers: list[int], database: bool):
+        self.roots = {"server": [server], "worker": workers}
+        self.database = database
+        self.available = os.path.isdir("/proc/self")
+
+    def read(self) -> dict[str, float]:
+        if not self.available:
+            return {}
+        ticks = {part: 0 for part in (*self.roots, "database")}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                head, _, tail = Path(entry.path, "stat").read_text().rpartition(")")
+            except OSError:  # gone meanwhile
+                continue
+            fields, pid, command = tail.split(), int(entry.name), head.partition("(")[2]
+            used = int(fields[11]) + int(fields[12])  # utime, stime
+            for part, roots in self.roots.items():
+                if pid in roots or int(fields[1]) in roots:  # the process or one of its children
+                    ticks[part] += used
+            if self.database and command.startswith("postgres"):
+                ticks["database"] += used
+        seconds = {part: n / os.sysconf("SC_CLK_TCK") for part, n in ticks.items()}
+        seconds["bench"] = time.process_time()
+        return seconds
+
+
+def measure(name: str, ports: dict, backlog: Backlog, args, cpu: CpuMeter) -> dict:
     per_round = args.requests // args.rounds
+    cores = os.cpu_count() or 1
     rounds = []
     for n in range(args.rounds):
         began, ended, _ = burst(ports["hello"], per_round, args.clients, f"hello-{n}")
         hello = per_round / (ended - began)
+        before = cpu.read()
         began, ended, statuses = burst(ports["service"], per_round, args.clients, f"round-{n}")
         drained = backlog.drained_at()
+        after = cpu.read()
+        per_appeal = {part: (after[part] - before[part]) / per_round for part in before}
         rounds.append({"hello": hello, "ingest": per_round / (ended - began),
-                       "routed": per_round / (drained - began), "statuses": statuses})
+                       "routed": per_round / (drained - began), "statuses": statuses, "cpu": per_appeal})
         print(f"  {name} round {n + 1}: hello {hello:,.0f}/s, webhooks {rounds[-1]['ingest']:,.0f}/s "
               f"{statuses}, routed {rounds[-1]['routed']:,.0f}/s", flush=True)
+        if per_appeal:
+            total = sum(per_appeal.values())
+            rounds[-1]["ceiling"] = cores / total
+            print("    CPU per appeal: " + ", ".join(f"{part} {ms * 1000:.2f} ms" for part, ms in per_appeal.items()
+                                                   if part != "database" or cpu.database)
+                  + f" = {total * 1000:.2f} ms: {cores} CPUs fully busy route at most {cores / total:,.0f}/s "
+                  f"({cores / total / hello:.2f} × hello)", flush=True)
     result = {"rounds": rounds}
     if args.steady_seconds:
         lags: list[float] = []
@@ -265,6 +313,13 @@ def report(name: str, result: dict) -> None:
           f"{'met' if ingest >= TARGETS['ingest'] else 'NOT met'}")
     print(f"  routed/s (first POST → last routed) / hello : {routed:.2f}"
           + (f"  (target >= {target}) {'met' if routed >= target else 'NOT met'}" if target else ""))
+    if all("ceiling" in r for r in rounds):
+        ceiling = statistics.median(r["ceiling"] / r["hello"] for r in rounds)
+        spent = statistics.median(sum(r["cpu"].values()) for r in rounds)
+        wanted = target or TARGETS["ingest"]
+        budget = (os.cpu_count() or 1) / (wanted * statistics.median(r["hello"] for r in rounds))
+        print(f"  routed/s / hello with every CPU busy, at the CPU spent per appeal : {ceiling:.2f} "
+              f"({spent * 1000:.2f} ms an appeal; {wanted} × hello would need at most {budget * 1000:.2f} ms)")
     if "steady" in result:
         s = result["steady"]
         ratio = s["service"]["p99"] / s["hello"]["p99"]
