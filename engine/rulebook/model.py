@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from functools import cached_property
 from typing import Union
 
@@ -187,31 +188,57 @@ class Decision:
         return reasons
 
     def explain_text(self) -> str:
-        lines = [
-            f"Решение (версия правил {self.version}): орган {self.body}, роль {self.role}, "
-            f"сроки {self.policy}, приоритет {self.priority}, тема {self.topic}"
-            + (f", метки: {', '.join(self.tags)}" if self.tags else "")
-            + (", на контроле ЦУР (ответ публикуется после проверки)" if self.control else "")
-        ]
-        for stage in self.explanation:
-            lines.append(f"Этап {stage['stage']} ({stage['hit_policy']}):")
-            for skipped in stage.get("considered", ()):
-                failed = "; ".join(_leaf_text(c) for c in skipped["failed"])
-                lines.append(f"  – {skipped['rule']}: не подошло ({failed})")
-            if stage.get("considered_more"):
-                lines.append(f"  – и ещё {stage['considered_more']} правил не подошло")
-            if not stage["fired"]:
-                lines.append("  ни одно правило не сработало")
-            for fired in stage["fired"]:
-                why = "; ".join(_leaf_text(c) for c in fired["conditions"]) or "без условий"
-                lines.append(f"  + {fired['rule']} — {fired['description']}")
-                lines.append(f"      потому что: {why}")
-                lines.append(f"      действия: {fired['then']}")
-        return "\n".join(lines)
+        return explanation_text(self.to_dict())
 
 
-def _leaf_text(c: dict) -> str:
+def explanation_text(decision: Mapping) -> str:
+    """A decision's explanation as text for people: `decision` as `Decision.to_dict` gives it, or as a
+    decision record stores it (its `control` and `explanation` included). Rendered when read: the
+    stored explanation carries everything it says."""
+    tags = decision.get("tags") or ()
+    lines = [
+        f"Решение (версия правил {decision['version']}): орган {decision['body']}, роль {decision['role']}, "
+        f"сроки {decision['policy']}, приоритет {decision['priority']}, тема {decision['topic']}"
+        + (f", метки: {', '.join(tags)}" if tags else "")
+        + (", на контроле ЦУР (ответ публикуется после проверки)" if decision.get("control") else "")
+    ]
+    for stage in decision.get("explanation") or ():
+        lines.append(f"Этап {stage['stage']} ({stage['hit_policy']}):")
+        for skipped in stage.get("considered", ()):
+            failed = "; ".join(_leaf_text(c) for c in skipped["failed"])
+            lines.append(f"  – {skipped['rule']}: не подошло ({failed})")
+        if stage.get("considered_more"):
+            lines.append(f"  – и ещё {stage['considered_more']} правил не подошло")
+        if not stage["fired"]:
+            lines.append("  ни одно правило не сработало")
+        for fired in stage["fired"]:
+            why = "; ".join(_leaf_text(c) for c in fired["conditions"]) or "без условий"
+            lines.append(f"  + {fired['rule']} — {fired['description']}")
+            lines.append(f"      потому что: {why}")
+            lines.append(f"      действия: {_shown(fired['then'])}")
+    return "\n".join(lines)
+
+
+def _leaf_text(c: Mapping) -> str:
     neg = "НЕ " if c.get("negated") else ""
-    value = f" {c['value']}" if "value" in c else ""
-    actual = c.get("actual", "—") if c.get("present", True) else "нет значения"
+    value = f" {_shown(c['value'])}" if "value" in c else ""
+    actual = _shown(c.get("actual", "—")) if c.get("present", True) else "нет значения"
     return f"{neg}{c['fact']} {c['op']}{value} (факт: {actual})"
+
+
+def _shown(value) -> str:
+    """A value as the text shows it, the same whether it comes from a decision just made (tuples, sets,
+    moments) or from one stored as JSON (lists, ISO strings)."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key}: {_shown(value[key])}" for key in sorted(value)) + "}"  # stored sorted
+    if isinstance(value, set | frozenset):
+        return "[" + ", ".join(sorted(_shown(item) for item in value)) + "]"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_shown(item) for item in value) + "]"
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)

@@ -280,7 +280,7 @@ def _reroute(rt: Runtime, appeal, params, caller, now):
               "rule": previous.route_rule_id if previous else None,
               "version": previous.ruleset_version if previous else None}
     decision = rt.policy_set.decide(store.incoming_from(appeal))
-    store.save_decision(appeal, decision.to_dict(), decision.explain_text(), now, rt.policy_set.reading_id)
+    store.save_decision(appeal, decision.to_dict(), now, rt.policy_set.reading_id)
     moved = (decision.body, decision.role) != (appeal.body, appeal.role)
     if moved:
         found = rt.policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)

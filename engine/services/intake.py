@@ -137,7 +137,7 @@ def _route(rt: Runtime, record, now) -> None:
         decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
     official = policy_set.directory.resolve(decision.role, body=decision.body, sector=decision.sector)
     decision_dict = decision.to_dict()
-    store.save_decision(record, decision_dict, decision.explain_text(), now, policy_set.reading_id)
+    store.save_decision(record, decision_dict, now, policy_set.reading_id)
     store.save_assignment(record, decision.body, decision.role, official.id if official else None, now)
     search_index.index_appeal(record.id, document_terms(record.text, record.address, record.author_name))
     cal = policy_set.calendar_for(decision.body)

@@ -218,7 +218,7 @@ def _rows(rt: Runtime, plans: list[Planned], now: datetime) -> dict:
     decisions, assignments, clocks, ladders, appeals, audits, search = [], [], [], {}, [], [], []
     for p in plans:
         d, record = p.decision, p.record
-        decisions.append(store.decision_row(record.id, d.to_dict(), d.explain_text(), now, reading))
+        decisions.append(store.decision_row(record.id, d.to_dict(), now, reading))
         assignments.append({"appeal": record.id, "body": d.body, "role": d.role, "official": p.official,
                             "assigned_at": now})
         for deadline, stopped, ladder in p.clocks:

@@ -8,6 +8,8 @@ from engine.store import outbox
 from engine.wording.labels import LABELS, REJECT_REASONS
 from engine.wording.notices import reply_published
 
+from .views import decision_text
+
 
 def iso(value):
     return value.isoformat() if value else None
@@ -24,7 +26,7 @@ def timeline(appeal_id: int) -> list[dict]:
         if row.action in ("appeal.routed", "appeal.reroute"):
             decision = next(decisions, None)
             if decision is not None:
-                details["explanation"] = decision.explanation_text
+                details["explanation"] = decision_text(decision)
         title = LABELS.event(row.action, details)
         if row.action.startswith("reply."):
             title = _reply_title(row.action, details, title)

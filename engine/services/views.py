@@ -9,6 +9,7 @@ from engine.domain.businesstime import working_time_between
 from engine.domain.clockterm import credit_unit
 from engine.domain.deadlines import INTERIM
 from engine.domain.vocabulary import OPEN_STATUSES
+from engine.rulebook.model import explanation_text
 from engine.store import appeals as store
 from engine.store import outbox
 from engine.wording.notices import provisional_note
@@ -175,6 +176,17 @@ def _clocks(rt: Runtime, record, now) -> list[dict]:
     return [clock_view(rt, c, now) for c in rows] + waiting
 
 
+def decision_text(decision) -> str:
+    """A stored decision's explanation as text for people: rendered from the explanation it stored (a
+    decision stored before m0036 kept its text, which is read as it was)."""
+    if decision.explanation_text:
+        return decision.explanation_text
+    return explanation_text({
+        "version": decision.ruleset_version, "body": decision.body, "role": decision.role,
+        "policy": decision.policy, "priority": decision.priority, "topic": decision.topic, "tags": decision.tags,
+        "control": decision.on_control, "explanation": decision.explanation})
+
+
 def decision_view(decision) -> dict | None:
     if decision is None:
         return None
@@ -189,7 +201,7 @@ def decision_view(decision) -> dict | None:
         "topic": decision.topic,
         "tags": decision.tags,
         "explanation": decision.explanation,
-        "explanation_text": decision.explanation_text,
+        "explanation_text": decision_text(decision),
         "decided_at": iso(decision.decided_at),
     }
 

@@ -166,8 +166,9 @@ class DecisionRecord(BaseModel):
     tags = JSONField(default=list)
     fz59_special = CharField(null=True)  # "" none; NULL: decided before this was recorded (unknown)
     reading_version = CharField(null=True)  # how the text was read (topics, gazetteer, calendar); NULL: unknown
+    on_control = BooleanField(null=True)  # the decision kept the appeal on the centre's control; NULL: before m0036
     explanation = JSONField()
-    explanation_text = TextField()
+    explanation_text = TextField()  # "" since m0036: the text is rendered from the explanation when read
     decided_at = UTCDateTimeField()
 
 
