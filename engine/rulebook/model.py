@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
 from functools import cached_property
 from typing import Union
 
@@ -227,18 +226,14 @@ def _leaf_text(c: Mapping) -> str:
 
 
 def _shown(value) -> str:
-    """A value as the text shows it, the same whether it comes from a decision just made (tuples, sets,
-    moments) or from one stored as JSON (lists, ISO strings)."""
+    """A value as the text shows it, the same whether it comes from a decision just made (tuples, keys in any
+    order) or from one stored as JSON (lists, keys sorted)."""
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{key}: {_shown(value[key])}" for key in sorted(value)) + "}"  # stored sorted
-    if isinstance(value, set | frozenset):
-        return "[" + ", ".join(sorted(_shown(item) for item in value)) + "]"
+        return "{" + ", ".join(f"{key}: {_shown(value[key])}" for key in sorted(value)) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_shown(item) for item in value) + "]"
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "да" if value else "нет"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
     return str(value)
