@@ -23,6 +23,9 @@ class Place:
     mentions: int
     matched: tuple[str, ...]
 
+    def to_dict(self) -> dict:
+        return {"municipality": self.municipality, "mentions": self.mentions, "matched": list(self.matched)}
+
 
 class Gazetteer:
     def __init__(self, names: dict[str, tuple[Term, ...]], titles: dict[str, str]):

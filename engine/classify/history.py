@@ -43,6 +43,10 @@ class History:
     def matters(self) -> bool:
         return self.repeat_count > 0 or self.mass_incident
 
+    def to_dict(self) -> dict:
+        return {"repeat_count": self.repeat_count, "repeat_of": self.repeat_of,
+                "cluster_authors": self.cluster_authors, "mass_incident": self.mass_incident}
+
 
 def assess(
     *, author_id: str | None, repeat_count: int, earliest: Neighbour | None, place_authors: list[str],

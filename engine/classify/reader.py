@@ -124,10 +124,10 @@ class TextReader:
                 "rulesets": list(FILES),
                 "fired": _fired(cls, reading.place, decision.topic, incoming.category, disagree),
                 "classification": cls.to_dict(),
-                "municipality": dataclasses.asdict(reading.place) if reading.place else None,
+                "municipality": reading.place.to_dict() if reading.place else None,
                 "flags": {"obscene": bool(reading.obscene_words), "anonymous": reading.anonymous,
                           "plain_email": reading.plain_email},
-                "history": dataclasses.asdict(history) if history else None,
+                "history": history.to_dict() if history else None,
             }
             return (entry, *(inner() if inner is not None else ()))
 

@@ -21,6 +21,7 @@ with each field's own conversion.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from peewee import Model, Node, Value
 
@@ -311,17 +312,16 @@ def _values(fields: tuple, row: dict) -> list:
 
 
 def _with_defaults(model: type[Model], row: dict) -> dict:
-    full = {}
-    for field in model._meta.sorted_fields:
-        if field is model._meta.primary_key:
-            continue
-        if field.name in row:
-            full[field.name] = row[field.name]
-        elif field.default is not None:
-            full[field.name] = field.default() if callable(field.default) else field.default
-        else:
-            full[field.name] = None
-    return full
+    """Every column of `model` but its key: the row's value, else the field's default (called when it is a
+    function), else None."""
+    return {name: row[name] if name in row else (default() if call else default)
+            for name, default, call in _defaults(model)}
+
+
+@cache  # a model's fields are fixed when its class is made
+def _defaults(model: type[Model]) -> tuple[tuple[str, object, bool], ...]:
+    return tuple((field.name, field.default, callable(field.default)) for field in model._meta.sorted_fields
+                 if field is not model._meta.primary_key)
 
 
 def _fields(model: type[Model], row: dict) -> tuple:

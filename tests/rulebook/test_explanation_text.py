@@ -54,3 +54,13 @@ def test_values_of_every_kind_are_shown_alike():
     assert "действия: {body: b, control: да, notify_now: [head], subtopic: —}" in text
     assert "lemmas has_any [яма, провал] (факт: 3)" in text
     assert explanation_text(decision(stored)) == text
+
+
+def test_the_place_and_history_in_an_explanation_carry_every_field_of_theirs():
+    import dataclasses
+
+    from engine.classify.gazetteer import Place
+    from engine.classify.history import History
+
+    for value in (Place("barnaul", 2, ("Барнаул", "Барнаула")), History(3, 41, 5, True)):
+        assert value.to_dict() == json.loads(json.dumps(dataclasses.asdict(value)))
