@@ -5,7 +5,9 @@ the writers' turn, BEGIN, the two inserts and a commit that appends a dozen page
 the appeal's indexes changes a page). When several threads of a process receive at once, they queue
 for the turn anyway; here the thread whose turn comes runs every write waiting at that moment, its
 own and those queued behind it, in one transaction, each under a savepoint of its own: a repeated
-external id (or any failure of one write) undoes that write alone, and the others are committed.
+external id (or any failure of one write) undoes that write alone, and the others are committed. A write
+alone needs no savepoint (its failure undoes the transaction, which holds nothing else): two statements
+fewer for most receipts of a steady load.
 The threads it wrote for find theirs done when their turn comes and leave without asking the other
 processes for theirs. A write counts as done only once the commit returned: a failed commit fails
 every write of the group. At most one write per thread waits, so a group is never larger than the
@@ -70,12 +72,19 @@ def _write(group: list[_Waiting]) -> None:
     failed: dict[int, Exception] = {}
     try:
         with write_transaction():
-            for n, waiting in enumerate(group):
+            if len(group) == 1:  # alone: its failure undoes the transaction, which is this write alone
                 try:
-                    with database.atomic():  # a savepoint: this write alone is undone when it fails
-                        results[n] = waiting.write()
-                except Exception as exc:  # this write's failure, raised by its own thread
-                    failed[n] = exc
+                    results[0] = group[0].write()
+                except Exception as exc:
+                    failed[0] = exc
+                    raise
+            else:
+                for n, waiting in enumerate(group):
+                    try:
+                        with database.atomic():  # a savepoint: this write alone is undone when it fails
+                            results[n] = waiting.write()
+                    except Exception as exc:  # this write's failure, raised by its own thread
+                        failed[n] = exc
     except BaseException as exc:  # the turn or the commit failed: nothing of the group is stored
         # an interrupt of this thread goes on up here; the threads it wrote for are told their
         # writes were not stored, as a database that cannot serve now (their channels retry)

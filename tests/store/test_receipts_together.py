@@ -169,3 +169,50 @@ def test_a_receipt_that_gets_no_turn_in_time_is_withdrawn_and_never_stored_later
     after = receive_appeal(runtime, appeal(clock, "next"), "{}", actor="channel:portal")
     assert groups == [1]  # the next receipt is written alone: the late one is not carried along
     assert [a.external_id for a in AppealRecord.select()] == ["next"] and after.created
+
+
+def statements_of(action) -> list[str]:
+    """The SQL statements SQLite ran for this thread's connection during `action()`."""
+    seen: list[str] = []
+    connection = database.connection()
+    connection.set_trace_callback(seen.append)
+    try:
+        action()
+    finally:
+        connection.set_trace_callback(None)
+    return seen
+
+
+def test_a_receipt_alone_is_written_without_a_savepoint(runtime, clock, groups):
+    got = {}
+    ran = statements_of(lambda: got.update(alone=receive_appeal(runtime, appeal(clock, "alone"), "{}",
+                                                                actor="channel:portal")))
+    assert groups == [1] and got["alone"].created
+    assert not [s for s in ran if s.upper().startswith(("SAVEPOINT", "RELEASE"))]
+    assert [s.split(" (")[0] for s in ran if s.upper().startswith("INSERT")] == [
+        'INSERT INTO "appeal_record"', 'INSERT INTO "audit_record"']
+
+
+def test_a_repeat_alone_gets_the_stored_appeal_and_stores_nothing_more(runtime, clock, groups):
+    first = receive_appeal(runtime, appeal(clock, "same"), "{}", actor="channel:portal")
+    again = receive_appeal(runtime, appeal(clock, "same"), "{}", actor="channel:portal")
+    assert groups == [1, 1]
+    assert (again.appeal_id, again.created) == (first.appeal_id, False)
+    assert AppealRecord.select().count() == 1 and list(received_lines()) == [first.appeal_id]
+
+
+def test_a_receipt_alone_that_fails_leaves_nothing_of_itself(runtime, clock, groups, monkeypatch):
+    insert = appeals_store.insert_row
+
+    def failing_audit(model, row):  # the appeal row is written, then its audit line fails
+        if model is AuditRecord:
+            raise IntegrityError("NOT NULL constraint failed: audit_record.actor")
+        return insert(model, row)
+
+    monkeypatch.setattr(appeals_store, "insert_row", failing_audit)
+    with pytest.raises(IntegrityError):
+        receive_appeal(runtime, appeal(clock, "bad"), "{}", actor="channel:portal")
+    assert groups == [1]
+    assert AppealRecord.select().count() == 0 and not received_lines()
+    monkeypatch.setattr(appeals_store, "insert_row", insert)
+    assert receive_appeal(runtime, appeal(clock, "next"), "{}", actor="channel:portal").created  # nothing stuck
