@@ -43,12 +43,18 @@ def settle(rt) -> None:
 
 
 def settle_worker(rt) -> None:
-    """`settle`, and on SQLite the worker's threads hand the interpreter over briskly (WORKER_SWITCH_INTERVAL)."""
-    from engine.services.database import is_sqlite
+    """`settle`, and on SQLite the worker's threads hand the interpreter over briskly (WORKER_SWITCH_INTERVAL);
+    on a PostgreSQL server without autovacuum, a warning."""
+    from engine.services.database import autovacuum_off, is_sqlite
 
     settle(rt)
     if is_sqlite():
         sys.setswitchinterval(WORKER_SWITCH_INTERVAL)
+    elif autovacuum_off():
+        log.warning("PostgreSQL runs with autovacuum off: rows the worker moves on (routed appeals, sent replies) "
+                    "stay in the tables and their indexes, and the planner has no statistics, so polling for "
+                    "work slows as they grow; turn autovacuum on, or run VACUUM ANALYZE regularly "
+                    "(docs/operations.md)")
 
 
 def gunicorn_available() -> bool:

@@ -54,6 +54,13 @@ def is_sqlite() -> bool:
     return db.is_sqlite()
 
 
+def autovacuum_off() -> bool:
+    """The PostgreSQL server runs without autovacuum: its tables keep every row a worker moved on (a routed
+    appeal, a sent reply) and its planner has no statistics, so the worker's polls slow down as they grow."""
+    with db.connection():
+        return db.autovacuum_off()
+
+
 def open_database(url: str) -> None:
     """Bind the database of a URL without building a runtime (a command that only reads)."""
     db.open_database(url)

@@ -70,6 +70,13 @@ def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
 
 
+def autovacuum_off() -> bool:
+    """PostgreSQL runs without autovacuum (a server's setting; SQLite has none)."""
+    if not is_postgres():
+        return False
+    return database.execute_sql("SHOW autovacuum").fetchone()[0] != "on"
+
+
 # SQLite has one writer at a time, and a writer that finds the database locked sleeps in SQLite's
 # busy handler (1, 2, 5, 10 ms ...) before it looks again. Our writers queue instead: the threads of
 # a process on a lock, the processes on an exclusive lock of a file beside the database (the kernel
