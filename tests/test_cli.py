@@ -107,6 +107,7 @@ def test_route_prints_the_decision_without_storing_the_appeal(cli_env, capsys, t
 
     assert code == 0
     assert '"body": "barnaul-roads-committee"' in out
+    assert "орган Комитет по дорожному хозяйству" in out and "(barnaul-roads-committee)" in out  # --explain names it
     with database.connection_context():
         assert AppealRecord.select().count() == 0
 

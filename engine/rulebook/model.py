@@ -186,18 +186,26 @@ class Decision:
                     reasons.setdefault(role, (fired["rule"], fired["description"]))
         return reasons
 
-    def explain_text(self) -> str:
-        return explanation_text(self.to_dict())
+    def explain_text(self, names: Callable[[str, str], str] | None = None) -> str:
+        return explanation_text(self.to_dict(), names)
 
 
-def explanation_text(decision: Mapping) -> str:
+def explanation_text(decision: Mapping, names: Callable[[str, str], str] | None = None) -> str:
     """A decision's explanation as text for people: `decision` as `Decision.to_dict` gives it, or as a
     decision record stores it (its `control` and `explanation` included). Rendered when read: the
-    stored explanation carries everything it says."""
+    stored explanation carries everything it says. `names` (kind, code) → name (engine.wording.labels):
+    the body, role, deadlines, priority and topic are named, each with its code beside (the rules say
+    codes); without it, codes alone."""
     tags = decision.get("tags") or ()
+
+    def named(kind: str, code) -> str:
+        name = names(kind, code) if names is not None and code is not None else None
+        return f"{name} ({code})" if name and name != code else str(code)
+
     lines = [
-        f"Решение (версия правил {decision['version']}): орган {decision['body']}, роль {decision['role']}, "
-        f"сроки {decision['policy']}, приоритет {decision['priority']}, тема {decision['topic']}"
+        f"Решение (версия правил {decision['version']}): орган {named('body', decision['body'])}, "
+        f"роль {named('role', decision['role'])}, сроки {named('policy', decision['policy'])}, "
+        f"приоритет {named('priority', decision['priority'])}, тема {named('topic', decision['topic'])}"
         + (f", метки: {', '.join(tags)}" if tags else "")
         + (", на контроле ЦУР (ответ публикуется после проверки)" if decision.get("control") else "")
     ]

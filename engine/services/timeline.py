@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.store import actions as clock_store
 from engine.store import appeals as store
 from engine.store import outbox
-from engine.wording.labels import LABELS, REJECT_REASONS
+from engine.wording.labels import LABELS, REJECT_REASONS, Labels
 from engine.wording.notices import reply_published
 
 from .views import decision_text
@@ -15,8 +15,9 @@ def iso(value):
     return value.isoformat() if value else None
 
 
-def timeline(appeal_id: int) -> list[dict]:
-    """Audit events in order; each routing event carries its decision's explanation; then alerts."""
+def timeline(appeal_id: int, labels: Labels = LABELS) -> list[dict]:
+    """Audit events in order; each routing event carries its decision's explanation (named with `labels`, the
+    policy set's); then alerts."""
     decisions = iter(clock_store.decisions_of(appeal_id))
     events: list[dict] = []
     for row in store.audit_trail(appeal_id):
@@ -26,7 +27,7 @@ def timeline(appeal_id: int) -> list[dict]:
         if row.action in ("appeal.routed", "appeal.reroute"):
             decision = next(decisions, None)
             if decision is not None:
-                details["explanation"] = decision_text(decision)
+                details["explanation"] = decision_text(decision, labels)
         title = LABELS.event(row.action, details)
         if row.action.startswith("reply."):
             title = _reply_title(row.action, details, title)

@@ -12,6 +12,7 @@ from engine.domain.vocabulary import OPEN_STATUSES
 from engine.rulebook.model import explanation_text
 from engine.store import appeals as store
 from engine.store import outbox
+from engine.wording.labels import LABELS, Labels
 from engine.wording.notices import provisional_note
 
 from .clocks import state_of
@@ -153,7 +154,7 @@ def appeal_detail(rt: Runtime, record) -> dict:
             "urgency": record.urgency,
             "attachments": record.attachments,
             "routing_attempts": record.routing_attempts,
-            "decision": decision_view(decision),
+            "decision": decision_view(decision, rt.policy_set.labels),
             "assignment": {
                 "body": assignment.body,
                 "role": assignment.role,
@@ -176,18 +177,19 @@ def _clocks(rt: Runtime, record, now) -> list[dict]:
     return [clock_view(rt, c, now) for c in rows] + waiting
 
 
-def decision_text(decision) -> str:
-    """A stored decision's explanation as text for people: rendered from the explanation it stored (a
-    decision stored before m0036 kept its text, which is read as it was)."""
+def decision_text(decision, labels: Labels = LABELS) -> str:
+    """A stored decision's explanation as text for people: rendered from the explanation it stored, with the
+    names `labels` give (a policy set's: `PolicySet.labels`); a decision stored before m0036 kept its text,
+    which is read as it was."""
     if decision.explanation_text:
         return decision.explanation_text
     return explanation_text({
         "version": decision.ruleset_version, "body": decision.body, "role": decision.role,
         "policy": decision.policy, "priority": decision.priority, "topic": decision.topic, "tags": decision.tags,
-        "control": decision.on_control, "explanation": decision.explanation})
+        "control": decision.on_control, "explanation": decision.explanation}, labels)
 
 
-def decision_view(decision) -> dict | None:
+def decision_view(decision, labels: Labels = LABELS) -> dict | None:
     if decision is None:
         return None
     return {
@@ -201,7 +203,7 @@ def decision_view(decision) -> dict | None:
         "topic": decision.topic,
         "tags": decision.tags,
         "explanation": decision.explanation,
-        "explanation_text": decision_text(decision),
+        "explanation_text": decision_text(decision, labels),
         "decided_at": iso(decision.decided_at),
     }
 

@@ -12,6 +12,7 @@ from engine.store import appeals as store
 from engine.store.db import database
 from engine.store.migrations import m0036_decision_on_control as m0036
 from engine.store.models import DecisionRecord
+from engine.wording.labels import LABELS
 from tests.support.appeals import pit_appeal
 from tests.support.staff import routed
 
@@ -31,7 +32,7 @@ def test_the_text_is_not_stored_and_reads_as_the_decisions_own(runtime, clock, p
     row = DecisionRecord.get(DecisionRecord.appeal == appeal_id)
     assert row.explanation_text == "" and row.on_control is False
     text = decision_text(row)
-    assert text == decided_now(runtime, appeal_id).explain_text()
+    assert text == decided_now(runtime, appeal_id).explain_text(LABELS)
     assert text.startswith("Решение (версия правил ") and "Этап route (first):" in text and "+ roads-" in text
 
 
@@ -43,7 +44,7 @@ def test_a_decision_records_whether_it_put_the_appeal_on_control_and_its_text_sa
     on_control = text.startswith("Уважаемый Губернатор")
     assert row.on_control is on_control and store.get_appeal(appeal_id).on_control is on_control
     assert ("на контроле ЦУР" in decision_text(row)) is on_control
-    assert decision_text(row) == decided_now(runtime, appeal_id).explain_text()
+    assert decision_text(row) == decided_now(runtime, appeal_id).explain_text(LABELS)
 
 
 def test_a_decision_stored_before_keeps_its_text_and_the_column_is_added_once(runtime, clock):
@@ -59,3 +60,19 @@ def test_a_decision_stored_before_keeps_its_text_and_the_column_is_added_once(ru
     assert "on_control" in {c.name for c in database.get_columns("decision_record")}
     row = DecisionRecord.get(DecisionRecord.appeal == appeal_id)
     assert row.on_control is None and decision_text(row) == "Решение, как его записали тогда"
+
+
+def test_the_text_names_the_body_role_deadlines_priority_and_topic_with_their_codes(runtime, clock):
+    appeal_id = receive_appeal(runtime, pit_appeal(clock), "{}", actor="test").appeal_id
+    route_appeal(runtime, appeal_id)
+    row = DecisionRecord.get(DecisionRecord.appeal == appeal_id)
+    labels = runtime.policy_set.labels
+    first = decision_text(row, labels).splitlines()[0]
+    body = runtime.policy_set.directory.bodies[row.body].name
+    assert f"орган {body} ({row.body})" in first
+    assert f"роль {labels('role', row.role)} ({row.role})" in first and labels("role", row.role) != row.role
+    assert f"приоритет {labels('priority', row.priority)} ({row.priority})" in first
+    assert f"тема {labels('topic', row.topic)} ({row.topic})" in first
+    assert f"сроки {labels('policy', row.policy)} ({row.policy})" in first
+    assert first.startswith(f"Решение (версия правил {row.ruleset_version}): ")
+    assert decision_text(row, labels) == decided_now(runtime, appeal_id).explain_text(labels)

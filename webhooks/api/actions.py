@@ -120,7 +120,7 @@ def _make_view(name: str):
             raise ApiError(400, "bad_json", "the body must be a JSON object")
         result = run_action(appeal_id, name, params)
         if name == "reroute":  # the new decision with its explanation, as GET …/decision shows it
-            result["decision"] = latest_decision(appeal_id)
+            result["decision"] = latest_decision(appeal_id, runtime().policy_set.labels)
         return jsonify(result)
 
     view.__name__ = name
@@ -152,4 +152,4 @@ def available(appeal_id: int):
 def appeal_timeline(appeal_id: int):
     """The appeal's history: received, routed with explanation, assigned, clocks, alerts, actions."""
     visible_appeal(appeal_id)
-    return jsonify({"items": timeline(appeal_id)})
+    return jsonify({"items": timeline(appeal_id, runtime().policy_set.labels)})

@@ -70,8 +70,9 @@ export_appeals.responses = {"200": "файл CSV (разделитель «;», 
 def get_appeal(appeal_id: int):
     with consistent_read():  # the record, its decision, conversation and timeline of one moment
         record = visible_appeal(appeal_id)
-        view = appeal_detail(runtime(), record)
-        view["timeline"] = timeline(appeal_id)
+        rt = runtime()
+        view = appeal_detail(rt, record)
+        view["timeline"] = timeline(appeal_id, rt.policy_set.labels)
     view["allowed_actions"] = allowed_actions(record.status, g.caller.role, record.on_control)
     return jsonify(view)
 
@@ -80,4 +81,4 @@ def get_appeal(appeal_id: int):
 @require_role(*STAFF)
 def get_decision(appeal_id: int):
     visible_appeal(appeal_id)
-    return jsonify(latest_decision(appeal_id))
+    return jsonify(latest_decision(appeal_id, runtime().policy_set.labels))

@@ -51,7 +51,7 @@ def cmd_route(args, settings):
         output.pop("explanation", None)
     print(json.dumps(output, ensure_ascii=False, indent=2))
     if args.explain:
-        print(decision.explain_text())
+        print(decision.explain_text(policy.labels))  # names beside the codes
 
 
 def cmd_deadline(args, settings):

@@ -57,7 +57,8 @@ def _appeal_page(appeal_id: int):
                            rule_titles={rid: rule_title(rule.description) or rid
                                         for rid, rule in rulebook.rules.items()}, in_place=in_place)
     return render_template(
-        "appeal.html", appeal=detail, record=record, events=timeline(appeal_id), why=why, draft=draft,
+        "appeal.html", appeal=detail, record=record, events=timeline(appeal_id, rt.policy_set.labels), why=why,
+        draft=draft,
         actions=[(n, LABELS("action", n)) for n in names], reject_reasons=REJECT_REASONS,
         bodies=rt.policy_set.directory.bodies,
         may_mark=monitor_marks.may_mark(record, g.caller.role), marked=monitor_marks.is_marked(appeal_id),
