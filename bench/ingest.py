@@ -52,6 +52,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def set_up_service(env: dict) -> None:
+    """The database of `env` migrated, with the bench's generic channel and its secret."""
+    cli = [sys.executable, "-m", "webhooks.cli"]
+    subprocess.run([*cli, "db", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*cli, "channel", "add", "bench", "--kind", "generic", "--secret", SECRET], env=env, cwd=ROOT,
+                   check=True, capture_output=True)
+
+
+def signed_headers(body: bytes) -> dict[str, str]:
+    """The headers of a generic webhook carrying `body`, signed now with the bench channel's secret."""
+    from engine.domain.signature import sign
+
+    stamp = int(time.time())
+    return {"Content-Type": "application/json", "X-Appeals-Timestamp": str(stamp),
+            "X-Appeals-Signature": sign(SECRET, stamp, body)}
+
+
 def wait_until_up(port: int, path: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -72,8 +89,6 @@ def start(app: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
 
 def load(port: int, total: int, clients: int, tag: str) -> tuple[float, dict]:
     """POST `total` signed appeals with `clients` keep-alive connections; (requests/s, statuses)."""
-    from engine.domain.signature import sign
-
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     counter = iter(range(total))
@@ -83,10 +98,7 @@ def load(port: int, total: int, clients: int, tag: str) -> tuple[float, dict]:
         for n in counter:  # shared iterator: the loop ends after `total` requests in all
             body = json.dumps({"external_id": f"{tag}-{n}", "text": TEXTS[n % len(TEXTS)], "regime": "incident"},
                               ensure_ascii=False).encode()
-            ts = int(time.time())
-            headers = {"Content-Type": "application/json", "X-Appeals-Timestamp": str(ts),
-                       "X-Appeals-Signature": sign(SECRET, ts, body)}
-            conn.request("POST", "/webhooks/generic/bench", body=body, headers=headers)
+            conn.request("POST", "/webhooks/generic/bench", body=body, headers=signed_headers(body))
             response = conn.getresponse()
             response.read()
             with lock:
@@ -110,10 +122,7 @@ def measure_http(total: int, clients: int, rounds: int) -> dict:
         env = {**os.environ, "APPEALS_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
                "APPEALS_RULES_DIR": str(ROOT / "rules"), "APPEALS_MAIL_DIR": str(tmp / "mail"),
                "APPEALS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-        cli = [sys.executable, "-m", "webhooks.cli"]
-        subprocess.run([*cli, "db", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
-        subprocess.run([*cli, "channel", "add", "bench", "--kind", "generic", "--secret", SECRET], env=env,
-                       cwd=ROOT, check=True, capture_output=True)
+        set_up_service(env)
         (tmp / "hello.py").write_text(HELLO)
         servers = {}
         try:

@@ -23,13 +23,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import SECRET  # noqa: E402
+from bench.ingest import set_up_service, signed_headers  # noqa: E402
 from bench.pipeline import payload  # noqa: E402
 
 
@@ -43,10 +42,7 @@ def prepare(folder: Path, *, before: int, waiting: int) -> Path:
     """A migrated SQLite file with the bench channel, `before` appeals routed and `waiting` received."""
     database = folder / "prepared.db"
     env = environment(folder, database)
-    cli = [sys.executable, "-m", "webhooks.cli"]
-    subprocess.run([*cli, "db", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([*cli, "channel", "add", "bench", "--kind", "generic", "--secret", SECRET], env=env, cwd=ROOT,
-                   check=True, capture_output=True)
+    set_up_service(env)
     os.environ.update(env)
     from engine.config import Settings
     from engine.services.intake import receive_appeal
@@ -105,14 +101,11 @@ def measure_routing() -> int:
 def measure_receiving(appeals: int) -> int:
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-    from engine.domain.signature import sign
     from webhooks.wsgi import app
 
     def post(body: bytes) -> None:
-        stamp = int(time.time())
-        builder = EnvironBuilder(path="/webhooks/generic/bench", method="POST", data=body, headers={
-            "Content-Type": "application/json", "X-Appeals-Timestamp": str(stamp),
-            "X-Appeals-Signature": sign(SECRET, stamp, body)})
+        builder = EnvironBuilder(path="/webhooks/generic/bench", method="POST", data=body,
+                                 headers=signed_headers(body))
         environ = builder.get_environ()
         builder.close()
         chunks, status, _ = run_wsgi_app(app, environ)

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import HELLO, SECRET, SERVER, TEXTS, free_port, wait_until_up  # noqa: E402
+from bench.ingest import HELLO, SERVER, TEXTS, free_port, set_up_service, signed_headers, wait_until_up  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("APPEALS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 CONFIGS = {"sqlite": ("sqlite", 1), "pg1": ("postgres", 1), "pg2": ("postgres", 2)}
@@ -51,12 +51,7 @@ def payload(tag: str, n: int) -> bytes:
 
 
 def post(conn: http.client.HTTPConnection, path: str, body: bytes) -> int:
-    from engine.domain.signature import sign
-
-    ts = int(time.time())
-    conn.request("POST", path, body=body, headers={
-        "Content-Type": "application/json", "X-Appeals-Timestamp": str(ts),
-        "X-Appeals-Signature": sign(SECRET, ts, body)})
+    conn.request("POST", path, body=body, headers=signed_headers(body))
     response = conn.getresponse()
     response.read()
     return response.status
@@ -186,9 +181,7 @@ def run_config(name: str, args) -> dict:
         processes: list[subprocess.Popen] = []
         backlog = None
         try:
-            subprocess.run([*cli, "db", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
-            subprocess.run([*cli, "channel", "add", "bench", "--kind", "generic", "--secret", SECRET], env=env,
-                           cwd=ROOT, check=True, capture_output=True)
+            set_up_service(env)
             (tmp / "hello.py").write_text(HELLO)
             ports = {}
             for server, app, cwd, probe in (("hello", "hello:app", tmp, "/"),
