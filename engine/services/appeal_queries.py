@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from engine.store import appeal_lists
 from engine.store import appeals as store
-from engine.wording.labels import LABELS, Labels
+from engine.wording.labels import Labels
 
 from .access import Caller, in_scope, visible_bodies, visible_sectors
 from .views import decision_view
@@ -66,7 +66,7 @@ def appeal_queue(rt: Runtime, caller: Caller) -> list[tuple[object, datetime | N
     return appeal_lists.queue(query)
 
 
-def latest_decision(appeal_id: int, labels: Labels = LABELS) -> dict | None:
+def latest_decision(appeal_id: int, labels: Labels) -> dict | None:
     """The appeal's latest routing decision with its explanation (engine.services.views.decision_view), named
     with `labels` (the policy set's)."""
     return decision_view(store.latest_decision(appeal_id), labels)

@@ -15,7 +15,7 @@ def iso(value):
     return value.isoformat() if value else None
 
 
-def timeline(appeal_id: int, labels: Labels = LABELS) -> list[dict]:
+def timeline(appeal_id: int, labels: Labels) -> list[dict]:
     """Audit events in order; each routing event carries its decision's explanation (named with `labels`, the
     policy set's); then alerts."""
     decisions = iter(clock_store.decisions_of(appeal_id))

@@ -12,7 +12,7 @@ from engine.domain.vocabulary import OPEN_STATUSES
 from engine.rulebook.model import explanation_text
 from engine.store import appeals as store
 from engine.store import outbox
-from engine.wording.labels import LABELS, Labels
+from engine.wording.labels import Labels
 from engine.wording.notices import provisional_note
 
 from .clocks import state_of
@@ -177,7 +177,7 @@ def _clocks(rt: Runtime, record, now) -> list[dict]:
     return [clock_view(rt, c, now) for c in rows] + waiting
 
 
-def decision_text(decision, labels: Labels = LABELS) -> str:
+def decision_text(decision, labels: Labels) -> str:
     """A stored decision's explanation as text for people: rendered from the explanation it stored, with the
     names `labels` give (a policy set's: `PolicySet.labels`); a decision stored before m0036 kept its text,
     which is read as it was."""
@@ -189,7 +189,7 @@ def decision_text(decision, labels: Labels = LABELS) -> str:
         "control": decision.on_control, "explanation": decision.explanation}, labels)
 
 
-def decision_view(decision, labels: Labels = LABELS) -> dict | None:
+def decision_view(decision, labels: Labels) -> dict | None:
     if decision is None:
         return None
     return {

@@ -10,6 +10,7 @@ import pytest
 from engine.services import appeal_queries
 from engine.services.access import Caller
 from engine.services.overview import manager_overview
+from engine.wording.labels import LABELS
 from tests.support.staff import routed
 
 ROADS_OFFICIAL = Caller(token_id=None, role="official", label=None, user="roads", body="barnaul-roads-committee")
@@ -61,10 +62,10 @@ def test_the_queue_lists_open_appeals_with_their_nearest_due_time(runtime):
 def test_the_latest_decision_names_the_body_and_the_rule(runtime):
     appeal_id = routed(runtime)
 
-    decision = appeal_queries.latest_decision(appeal_id)
+    decision = appeal_queries.latest_decision(appeal_id, LABELS)
 
     assert decision["body"] == "barnaul-roads-committee" and decision["rule"]
-    assert appeal_queries.latest_decision(appeal_id + 1000) is None
+    assert appeal_queries.latest_decision(appeal_id + 1000, LABELS) is None
 
 
 def test_the_overview_of_a_sector_manager_counts_only_their_sectors_bodies(runtime, clock):

@@ -16,6 +16,7 @@ from engine.services.reply_delivery import outgoing as reply_outgoing
 from engine.services.timeline import timeline
 from engine.store import author_messages
 from engine.store.models import AlertRecord, AppealRecord, AuditRecord
+from engine.wording.labels import LABELS
 from tests.support.moments import at
 from tests.support.reply_platforms import VK_TOKEN, deliver, outgoing
 from tests.support.telegram_updates import message
@@ -58,7 +59,7 @@ def test_a_vk_comment_is_acknowledged_under_it_once_naming_the_body_and_the_loca
     [ack] = outgoing(appeal.id)
     assert (ack.kind, ack.status, ack.platform_id, ack.attempts) == ("acknowledgement", "sent", str(call["id"]), 1)
     assert (report.sent, again.sent) == (1, 0)
-    titles = [e["title"] for e in timeline(appeal.id)]
+    titles = [e["title"] for e in timeline(appeal.id, LABELS)]
     assert f"Ответ автору опубликован в VK (комментарий {call['id']}): Уведомление о приёме" in titles
 
 
@@ -141,7 +142,8 @@ def test_a_telegram_message_is_answered_as_a_reply_and_a_429_is_honoured(runtime
     assert sent["text"].endswith(f"ответ будет дан до {local_due(runtime, appeal):%d.%m.%Y}.")
     [ack] = outgoing(appeal.id)
     assert (ack.status, ack.platform_id) == ("sent", str(sent["message_id"]))
-    assert any(e["title"].startswith("Ответ автору опубликован в Telegram (message_id ") for e in timeline(appeal.id))
+    events = timeline(appeal.id, LABELS)
+    assert any(e["title"].startswith("Ответ автору опубликован в Telegram (message_id ") for e in events)
 
 
 def test_a_revoked_bot_token_is_one_alert_and_no_retry_storm(runtime, clock, client, platforms):

@@ -31,7 +31,7 @@ def test_the_text_is_not_stored_and_reads_as_the_decisions_own(runtime, clock, p
 
     row = DecisionRecord.get(DecisionRecord.appeal == appeal_id)
     assert row.explanation_text == "" and row.on_control is False
-    text = decision_text(row)
+    text = decision_text(row, LABELS)
     assert text == decided_now(runtime, appeal_id).explain_text(LABELS)
     assert text.startswith("Решение (версия правил ") and "Этап route (first):" in text and "+ roads-" in text
 
@@ -43,8 +43,8 @@ def test_a_decision_records_whether_it_put_the_appeal_on_control_and_its_text_sa
     row = DecisionRecord.get(DecisionRecord.appeal == appeal_id)
     on_control = text.startswith("Уважаемый Губернатор")
     assert row.on_control is on_control and store.get_appeal(appeal_id).on_control is on_control
-    assert ("на контроле ЦУР" in decision_text(row)) is on_control
-    assert decision_text(row) == decided_now(runtime, appeal_id).explain_text(LABELS)
+    assert ("на контроле ЦУР" in decision_text(row, LABELS)) is on_control
+    assert decision_text(row, LABELS) == decided_now(runtime, appeal_id).explain_text(LABELS)
 
 
 def test_a_decision_stored_before_keeps_its_text_and_the_column_is_added_once(runtime, clock):
@@ -59,7 +59,7 @@ def test_a_decision_stored_before_keeps_its_text_and_the_column_is_added_once(ru
 
     assert "on_control" in {c.name for c in database.get_columns("decision_record")}
     row = DecisionRecord.get(DecisionRecord.appeal == appeal_id)
-    assert row.on_control is None and decision_text(row) == "Решение, как его записали тогда"
+    assert row.on_control is None and decision_text(row, LABELS) == "Решение, как его записали тогда"
 
 
 def test_the_text_names_the_body_role_deadlines_priority_and_topic_with_their_codes(runtime, clock):

@@ -9,6 +9,7 @@ from engine.services.views import decision_text
 from engine.store.db import database
 from engine.store.migrations import m0035_decision_texts_lz4 as m0035
 from engine.store.models import DecisionRecord
+from engine.wording.labels import LABELS
 from tests.support.appeals import pit_appeal
 
 
@@ -34,7 +35,7 @@ def test_a_decisions_long_texts_are_compressed_with_lz4_and_read_back_unchanged(
         "FROM decision_record WHERE id = %s", (decision.id,)).fetchone()
     assert stored[0] == "lz4" and stored[2] > 2000  # long enough to be compressed
     assert decision.explanation[0]["stage"] == "classify"
-    assert decision.explanation_text == "" and decision_text(decision).startswith("Решение")  # rendered (m0036)
+    assert decision.explanation_text == "" and decision_text(decision, LABELS).startswith("Решение")  # rendered (m0036)
 
 
 @pytest.mark.postgres_only
