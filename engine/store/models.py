@@ -125,7 +125,7 @@ class AppealRecord(BaseModel):
     urgency = CharField(max_length=16)
     fz59 = BooleanField(default=False)
     attachments = JSONField(default=list)
-    status = CharField(max_length=16, index=True)
+    status = CharField(max_length=16)  # indexed with id (Meta, m0037): the routing queue is read in id order
     received_at = UTCDateTimeField()
     registered_at = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField()
@@ -149,7 +149,7 @@ class AppealRecord(BaseModel):
     place_key = CharField(null=True)
 
     class Meta:
-        indexes = ((("channel", "external_id"), True),)
+        indexes = ((("channel", "external_id"), True), (("status", "id"), False))
 
 
 class DecisionRecord(BaseModel):
@@ -249,7 +249,7 @@ class AlertRecord(BaseModel):
     channel = CharField(max_length=16)
     subject = TextField()
     body = TextField()
-    status = CharField(max_length=16, index=True)
+    status = CharField(max_length=16)  # indexed with id (Meta, m0037): the outbox is read in id order
     attempts = IntegerField(default=0)
     next_attempt_at = UTCDateTimeField(null=True, index=True)
     last_error = TextField(null=True)
@@ -259,6 +259,9 @@ class AlertRecord(BaseModel):
     deadline_version = IntegerField(null=True)
     repeat = IntegerField(default=0)  # 0 for the first alert of a level, then 1, 2, …
     receipt = TextField(null=True)  # what the channel answered on delivery (message id, status)
+
+    class Meta:
+        indexes = ((("status", "id"), False),)
 
 
 class AuthorMessageRecord(BaseModel):
@@ -274,7 +277,7 @@ class AuthorMessageRecord(BaseModel):
     route = CharField(max_length=16)  # vk_comment, vk_message, telegram, email, callback, open311, manual
     address = JSONField(default=dict)  # where the route delivers (peer, chat and message ids, e-mail, URL)
     text = TextField()
-    status = CharField(max_length=16, index=True)  # pending | sent | dead | received | manual | cancelled
+    status = CharField(max_length=16)  # pending | sent | dead | received | manual | cancelled; with id (m0037)
     idempotency_key = CharField(unique=True)
     attempts = IntegerField(default=0)
     next_attempt_at = UTCDateTimeField(null=True, index=True)
@@ -284,6 +287,9 @@ class AuthorMessageRecord(BaseModel):
     sent_at = UTCDateTimeField(null=True)
     actor = CharField(null=True)  # who caused it: a staff actor, "system", or "channel:<name>" for inbound
     details = JSONField(default=dict)  # the template and fields used, the answer draft id, …
+
+    class Meta:
+        indexes = ((("status", "id"), False),)
 
 
 class AnswerRecord(BaseModel):
