@@ -5,11 +5,13 @@ latency against the hello-world's at the same rate, and how long appeals wait to
 
 Configurations: a SQLite file with one worker; PostgreSQL (127.0.0.1, a fresh schema) with one and with
 two workers. Per round: hello-world req/s; webhook req/s while the worker routes; routed/s from the
-round's first POST to its last appeal routed; and (Linux, from /proc) the CPU time one appeal cost the
-server processes, the workers, PostgreSQL and the bench itself over the round, with the most appeals a
-second the machine's CPUs could route at that cost (a ceiling: every CPU busy all the round). Ratios are
-medians over rounds of (service / hello of the neighbouring round). Traffic stays on 127.0.0.1; every
-loop is bounded. A reply still being sent when a round's last appeal is routed counts in the next round.
+round's first POST to its last appeal routed; acknowledged/s, to the last acknowledgement sent to its
+resident (an e-mail written to the mail folder, the laptop's transport); and (Linux, from /proc) the CPU
+time one appeal cost the server processes, the workers, PostgreSQL and the bench itself over the round,
+acknowledgements included, with the most appeals a second the machine's CPUs could route at that cost (a
+ceiling: every CPU busy all the round). Ratios are medians over rounds of (service / hello of the
+neighbouring round). The steady run also gives how long residents waited for the acknowledgement (from
+receipt to the letter written). Traffic stays on 127.0.0.1; every loop is bounded.
 
 Usage: python bench/pipeline.py [--requests 10000] [--rounds 5] [--steady-seconds 20] [--only sqlite,pg1,pg2]
 """
@@ -137,14 +139,47 @@ class Backlog:
         oldest = AppealRecord.created_at.python_value(oldest)
         return count, (datetime.now(UTC) - oldest).total_seconds()
 
+    def unsent(self) -> int:
+        """Replies to residents waiting to be sent."""
+        from peewee import fn
+
+        from engine.store.db import connection
+        from engine.store.models import AuthorMessageRecord
+
+        with connection():
+            return (AuthorMessageRecord.select(fn.COUNT(AuthorMessageRecord.id))
+                    .where(AuthorMessageRecord.status == "pending").scalar())
+
     def drained_at(self, limit: float = 600) -> float:
-        """perf_counter() when nothing waits any more (looked at every 20 ms)."""
+        """perf_counter() when nothing waits to be routed any more (looked at every 20 ms)."""
+        return self._when(lambda: self.waiting()[0] == 0, limit, "the worker did not route the backlog in time")
+
+    def sent_at(self, limit: float = 600) -> float:
+        """perf_counter() when no reply waits to be sent any more (looked at every 20 ms)."""
+        return self._when(lambda: self.unsent() == 0, limit, "the worker did not send the replies in time")
+
+    @staticmethod
+    def _when(done, limit: float, failure: str) -> float:
         deadline = time.perf_counter() + limit
         while time.perf_counter() < deadline:
-            if self.waiting()[0] == 0:
+            if done():
                 return time.perf_counter()
             time.sleep(0.02)
-        raise RuntimeError("the worker did not route the backlog in time")
+        raise RuntimeError(failure)
+
+    def acknowledgement_waits(self, tag: str) -> list[float]:
+        """Seconds from receipt to the acknowledgement sent, for each appeal of the webhooks tagged `tag`."""
+        from engine.store.db import connection
+        from engine.store.models import AppealRecord, AuthorMessageRecord
+
+        with connection():
+            rows = (AuthorMessageRecord.select(AuthorMessageRecord.sent_at, AppealRecord.received_at)
+                    .join(AppealRecord)
+                    .where(AppealRecord.external_id.startswith(f"{tag}-")
+                           & (AuthorMessageRecord.kind == "acknowledgement")
+                           & (AuthorMessageRecord.status == "sent")).tuples())
+            return [(AuthorMessageRecord.sent_at.python_value(sent)
+                     - AppealRecord.received_at.python_value(received)).total_seconds() for sent, received in rows]
 
     def close(self) -> None:
         from engine.store.db import close_database
@@ -256,12 +291,15 @@ def measure(name: str, ports: dict, backlog: Backlog, args, cpu: CpuMeter) -> di
         before = cpu.read()
         began, ended, statuses = burst(ports["service"], per_round, args.clients, f"round-{n}")
         drained = backlog.drained_at()
+        acknowledged = backlog.sent_at()
         after = cpu.read()
         per_appeal = {part: (after[part] - before[part]) / per_round for part in before}
         rounds.append({"hello": hello, "ingest": per_round / (ended - began),
-                       "routed": per_round / (drained - began), "statuses": statuses, "cpu": per_appeal})
+                       "routed": per_round / (drained - began), "acknowledged": per_round / (acknowledged - began),
+                       "statuses": statuses, "cpu": per_appeal})
         print(f"  {name} round {n + 1}: hello {hello:,.0f}/s, webhooks {rounds[-1]['ingest']:,.0f}/s "
-              f"{statuses}, routed {rounds[-1]['routed']:,.0f}/s", flush=True)
+              f"{statuses}, routed {rounds[-1]['routed']:,.0f}/s, acknowledged {rounds[-1]['acknowledged']:,.0f}/s",
+              flush=True)
         if per_appeal:
             total = sum(per_appeal.values())
             rounds[-1]["ceiling"] = cores / total
@@ -286,8 +324,11 @@ def measure(name: str, ports: dict, backlog: Backlog, args, cpu: CpuMeter) -> di
         backlog.drained_at()
         sampling.set()
         sampler.join()
+        backlog.sent_at()
+        waits = backlog.acknowledgement_waits("steady")
         result["steady"] = {"hello": percentiles(hello_lat), "service": percentiles(service_lat),
-                            "statuses": statuses, "max_lag": max(lags or [0.0])}
+                            "statuses": statuses, "max_lag": max(lags or [0.0]),
+                            "acknowledged": {**percentiles(waits), "max": max(waits), "count": len(waits)}}
     return result
 
 
@@ -306,6 +347,8 @@ def report(name: str, result: dict) -> None:
           f"{'met' if ingest >= TARGETS['ingest'] else 'NOT met'}")
     print(f"  routed/s (first POST → last routed) / hello : {routed:.2f}"
           + (f"  (target >= {target}) {'met' if routed >= target else 'NOT met'}" if target else ""))
+    acknowledged = statistics.median(r["acknowledged"] / r["hello"] for r in rounds)
+    print(f"  acknowledged/s (first POST → last acknowledgement sent) / hello : {acknowledged:.2f}")
     if all("ceiling" in r for r in rounds):
         ceiling = statistics.median(r["ceiling"] / r["hello"] for r in rounds)
         spent = statistics.median(sum(r["cpu"].values()) for r in rounds)
@@ -322,6 +365,9 @@ def report(name: str, result: dict) -> None:
               f"{'met' if ratio <= TARGETS['p99'] else 'NOT met'}; statuses {s['statuses']}")
         print(f"  routing lag during the steady load: max {s['max_lag']:.2f} s (target < {TARGETS['lag']:.0f}) "
               f"{'met' if s['max_lag'] < TARGETS['lag'] else 'NOT met'}")
+        a = s["acknowledged"]
+        print(f"  receipt → acknowledgement sent during the steady load: p50 {a['p50']:.2f} s, p99 {a['p99']:.2f} s, "
+              f"max {a['max']:.2f} s ({a['count']} appeals)")
 
 
 def main() -> int:
