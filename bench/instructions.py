@@ -6,11 +6,13 @@ routing:   a SQLite file gets --before bench appeals routed and --appeals more w
            counting switched on only around that call (a first batch of 50 routed before, uncounted).
 receiving: --appeals signed webhooks through the WSGI app in one process, one thread (werkzeug's test environ
            is built for each and counted too); 100 before them uncounted.
+sending:   the acknowledgements of --appeals routed appeals (after --before routed and acknowledged) sent by
+           the worker's reply job, as e-mails written to the mail folder (a first page of 50, uncounted).
 
 Prints the instructions in all and per appeal. Two runs of the same code differ by about 0.05 %; run each
 tree once or twice and compare. Needs valgrind (Debian's package); without it, says so and counts nothing.
 
-Usage: python bench/instructions.py [routing|receiving] [--appeals 950] [--before 2000]
+Usage: python bench/instructions.py [routing|receiving|sending] [--appeals 950] [--before 2000]
 """
 
 from __future__ import annotations
@@ -38,14 +40,16 @@ def environment(folder: Path, database: Path) -> dict:
             "APPEALS_ENCRYPTION_KEY_FILE": str(folder / "encryption.key"), "PYTHONPATH": str(ROOT)}
 
 
-def prepare(folder: Path, *, before: int, waiting: int) -> Path:
-    """A migrated SQLite file with the bench channel, `before` appeals routed and `waiting` received."""
+def prepare(folder: Path, *, before: int, waiting: int, routed: bool = False) -> Path:
+    """A migrated SQLite file with the bench channel, `before` appeals routed (their acknowledgements sent) and
+    `waiting` received (`routed`: routed too, their acknowledgements waiting to be sent)."""
     database = folder / "prepared.db"
     env = environment(folder, database)
     set_up_service(env)
     os.environ.update(env)
     from engine.config import Settings
     from engine.services.intake import receive_appeal
+    from engine.services.reply_delivery import deliver_replies
     from engine.services.routing import route_pending
     from engine.store.db import close_database, connection
     from engine.store.db import database as db
@@ -59,8 +63,10 @@ def prepare(folder: Path, *, before: int, waiting: int) -> Path:
                 raw = payload(tag, n)
                 incoming = load_appeal(json.loads(raw), channel="bench", now=rt.now())
                 receive_appeal(rt, incoming, raw.decode(), actor="channel:bench")
-            if tag == "before":
+            if tag == "before" or routed:
                 route_pending(rt)
+            if tag == "before":
+                deliver_replies(rt)
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     close_database()
     return database
@@ -98,6 +104,32 @@ def measure_routing() -> int:
     return done
 
 
+def measure_sending() -> int:
+    from datetime import timedelta
+
+    from engine.config import Settings
+    from engine.services.reply_delivery import deliver_replies
+    from engine.store.db import connection
+    from engine.store.models import AuthorMessageRecord
+    from webhooks.commands import runtime_for
+
+    rt = runtime_for(Settings.from_env())
+    with connection():
+        # 50 sent first, uncounted (the statements built, the caches filled): the others held back meanwhile
+        waiting = AuthorMessageRecord.status == "pending"
+        first = AuthorMessageRecord.select(AuthorMessageRecord.id).where(waiting).order_by(AuthorMessageRecord.id)
+        held = AuthorMessageRecord.id.not_in([m.id for m in first.limit(50)])
+        AuthorMessageRecord.update(next_attempt_at=rt.now() + timedelta(days=1)).where(waiting & held).execute()
+        warm = deliver_replies(rt)
+        AuthorMessageRecord.update(next_attempt_at=rt.now()).where(waiting).execute()
+        counting(True)
+        report = deliver_replies(rt)
+        counting(False)
+    if warm.sent != 50 or report.failed or report.dead:
+        raise RuntimeError(f"the acknowledgements were not sent: {warm}, {report}")
+    return report.sent
+
+
 def measure_receiving(appeals: int) -> int:
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -125,23 +157,27 @@ def measure_receiving(appeals: int) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", nargs="?", default="routing", choices=("routing", "receiving"))
+    parser.add_argument("part", nargs="?", default="routing", choices=("routing", "receiving", "sending"))
     parser.add_argument("--appeals", type=int, default=950, help="appeals routed, or webhooks received, counted")
     parser.add_argument("--before", type=int, default=2000, help="routing: appeals routed before, in the file")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # this script under valgrind
     args = parser.parse_args()
     if args.measure:
-        print(measure_routing() if args.part == "routing" else measure_receiving(args.appeals))
+        measured = {"routing": measure_routing, "sending": measure_sending,
+                    "receiving": lambda: measure_receiving(args.appeals)}
+        print(measured[args.part]())
         return 0
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         print("valgrind is not installed (Debian: apt-get install valgrind): nothing counted, skipped")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        routing = args.part == "routing"
-        database = prepare(folder, before=args.before if routing else 0, waiting=args.appeals + 50 if routing else 0)
+        after = args.part != "receiving"
+        database = prepare(folder, before=args.before if after else 0, waiting=args.appeals + 50 if after else 0,
+                           routed=args.part == "sending")
         total, done = counted(args.part, folder, database, args.appeals)
-    what = "routed (after a first batch of 50, not counted)" if routing else "received"
+    what = {"routing": "routed (after a first batch of 50, not counted)", "receiving": "received",
+            "sending": "acknowledged by e-mail (after a first page of 50, not counted)"}[args.part]
     print(f"{args.part}: {total:,} instructions for {done} appeals {what}; {total / max(done, 1):,.0f} per appeal")
     return 0
 
