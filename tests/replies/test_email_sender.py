@@ -185,3 +185,23 @@ def test_a_letter_is_written_byte_for_byte_as_compat32_writes_it(name, subject, 
     msg = build_letter(reply, "ЦУР Алтайского края <cur@alregn.example.ru>", NOW)
     assert bytes(msg) == msg.as_bytes(policy=compat32)
     assert msg.as_string() == msg.as_string(policy=compat32)
+
+
+@pytest.mark.parametrize("length", [1, 10, 20, 21, 22, 23, 24, 25, 30, 45])
+def test_a_cyrillic_subject_is_written_as_email_header_writes_it_at_every_length(length):
+    """A subject that fits in one encoded word is encoded directly, a longer one by `email.header.Header`;
+    either way the letter's Subject line is the one Header alone writes, and it reads back as given."""
+    from email.header import Header
+    from email.message import Message
+    from email.policy import compat32
+
+    from engine.replies.email import build_letter
+
+    subject = ("Обращение №" + "ж" * 60)[:length].strip()
+    msg = build_letter(letter(subject=subject), MAIL_FROM, NOW)
+    by_header = Message(policy=compat32)
+    by_header["Subject"] = Header(subject, "utf-8")
+    expected = by_header.as_bytes(policy=compat32).split(b"\n\n")[0]
+    written = bytes(msg).split(b"\n\n")[0]
+    assert expected in written
+    assert header(message_from_bytes(bytes(msg)), "Subject") == subject
