@@ -127,6 +127,31 @@ def test_batched_routing_writes_what_routing_one_by_one_writes(runtime, batch, m
     assert evaluated_batched <= len(ids) * 1.1, (evaluated_batched, len(ids))
 
 
+def test_the_worker_puts_each_view_of_a_stage_to_the_engine_once(runtime, monkeypatch):
+    """Appeals share a few views of each stage (topic, place, a few words): the worker's routing remembers
+    what each view fired (the policy set's stage memo) and asks the engine once per view; the decisions are
+    those routing one by one makes (the test above)."""
+    from engine.rulebook.decision_key import StageMemo
+    from engine.rulebook.rulebook import _Guarded
+
+    ids = receive_corpus(runtime)
+    asked, engine_asked = [], []
+    memo = StageMemo()  # the session's policy set remembers the views of earlier tests: a memo of this one's
+    monkeypatch.setitem(runtime.policy_set.__dict__, "stage_memo", memo)
+    memo_fired, engine_fired = type(memo.around(None)).fired, _Guarded.fired
+    monkeypatch.setattr(type(memo.around(None)), "fired",
+                        lambda self, stage, doc: asked.append(stage.name) or memo_fired(self, stage, doc))
+    monkeypatch.setattr(_Guarded, "fired",
+                        lambda self, stage, doc: engine_asked.append(stage.name) or engine_fired(self, stage, doc))
+
+    assert routing.route_pending(runtime) == len(ids)
+
+    assert len(asked) >= len(ids)  # every decision's stages went through the memo
+    assert len(engine_asked) == memo.evaluated == len(memo.fired)  # the engine once per view remembered
+    assert len(engine_asked) < len(asked) / 2, (len(engine_asked), len(asked))
+    assert DecisionRecord.select().where(DecisionRecord.appeal.in_(ids)).count() == len(ids)
+
+
 class Evaluations:
     """Counts the rules' evaluations (`PolicySet.decide` calls); `take()` gives the count since the last take."""
 

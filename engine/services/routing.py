@@ -71,21 +71,25 @@ class Planned:
 
 def decide(policy_set, record, incoming, read, earlier=(), known=None):
     """(decision, history, municipality) as `intake._route` decides them, with the repeats and
-    clusters looked up before the first decision."""
+    clusters looked up before the first decision; a stage whose view was seen before is not put to the
+    engine again (the policy set's stage memo: this runs in the worker's one routing thread)."""
+    memo = getattr(policy_set, "stage_memo", None)
     if getattr(policy_set, "reader", None) is None:
-        return policy_set.decide(incoming, read=read), None, incoming.municipality
+        return policy_set.decide(incoming, read=read, memo=memo), None, incoming.municipality
     guess = expected_topic(read)
     history, place = history_for(policy_set, record, incoming, guess, read[1], earlier, known)
     if history.matters:
-        decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
+        decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history),
+                                     memo=memo)
         # the decision without these facts would have had the same topic, so these were its facts
         if decision.topic == guess and not policy_set.rulebook.topic_reads_history:
             return decision, history, place
-    decision = policy_set.decide(incoming, read=read)
+    decision = policy_set.decide(incoming, read=read, memo=memo)
     if decision.topic != guess:
         history, place = history_for(policy_set, record, incoming, decision.topic, read[1], earlier, known)
     if history is not None and history.matters:
-        decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history))
+        decision = policy_set.decide(incoming, history=history, read=policy_set.with_history(read, history),
+                                     memo=memo)
     return decision, history, place
 
 
