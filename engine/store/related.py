@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from engine.classify import Neighbour
 
-from .db import database, is_sqlite
+from .db import database, execute_as_planned_now, is_sqlite
 from .models import AppealRecord
 
 LIMIT = 500
@@ -120,7 +120,7 @@ class Neighbourhood:
             core_params = [_at(self.core[0]), _at(self.core[1]), *batch]
             # how many and the earliest moment per author and topic, then the lowest id at that moment: the
             # earliest in (received_at, id) order, as the single lookup's ORDER BY gives it
-            counted = database.execute_sql(_sql(
+            counted = execute_as_planned_now(_sql(
                 f'SELECT g."author_id", g."topic", g."n", MIN(a."id"), g."first" FROM (SELECT "author_id", "topic",'
                 f' COUNT(*) AS "n", MIN("received_at") AS "first" FROM "{_TABLE}" WHERE {where} AND {in_core}'
                 f' GROUP BY "author_id", "topic") AS g JOIN "{_TABLE}" AS a ON a."author_id" = g."author_id"'
@@ -129,7 +129,7 @@ class Neighbourhood:
             for author, topic_, n, appeal_id, received in counted.fetchall():
                 self.counted[(author, topic_)] = (n, (at.python_value(received), appeal_id))
             outside, params = f" AND NOT ({in_core})", [*params, *core_params]
-        rows = database.execute_sql(_sql(
+        rows = execute_as_planned_now(_sql(
             f'SELECT "id", "author_id", "topic", "received_at" FROM "{_TABLE}" WHERE {where}{outside} LIMIT ?'),
             [*params, PREFETCH_ROWS + 1]).fetchall()
         if len(rows) > PREFETCH_ROWS:  # too many to be worth it: each lookup asks the database
