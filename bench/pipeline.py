@@ -13,7 +13,13 @@ ceiling: every CPU busy all the round). Ratios are medians over rounds of (servi
 neighbouring round). The steady run also gives how long residents waited for the acknowledgement (from
 receipt to the letter written). Traffic stays on 127.0.0.1; every loop is bounded.
 
+PostgreSQL's tables are vacuumed and analyzed (VACUUM ANALYZE) before each round, outside what is measured,
+as autovacuum keeps them on a server that runs it: without that, as on a server whose autovacuum is off,
+the planner has no statistics and reads whole tables for lookups the indexes answer, and every poll of a
+queue walks the index entries of the rows moved on (`--no-maintenance` measures that).
+
 Usage: python bench/pipeline.py [--requests 10000] [--rounds 5] [--steady-seconds 20] [--only sqlite,pg1,pg2]
+                                [--no-maintenance]
 """
 
 from __future__ import annotations
@@ -122,41 +128,37 @@ class Backlog:
 
         open_database(url)
 
-    def waiting(self) -> tuple[int, float]:
-        """(appeals waiting to be routed, seconds the oldest of them has waited)."""
+    def oldest_wait(self) -> float | None:
+        """Seconds the oldest appeal waiting to be routed has waited; None when none waits. The first waiting
+        row by id, not a count: the bench's own polling, every 20 ms, should cost the database little."""
         from datetime import UTC, datetime
-
-        from peewee import fn
 
         from engine.store.db import connection
         from engine.store.models import AppealRecord
 
         with connection():
-            count, oldest = (AppealRecord.select(fn.COUNT(AppealRecord.id), fn.MIN(AppealRecord.created_at))
-                             .where(AppealRecord.status == "received").tuples().first())
-        if not count:
-            return 0, 0.0
-        oldest = AppealRecord.created_at.python_value(oldest)
-        return count, (datetime.now(UTC) - oldest).total_seconds()
+            oldest = (AppealRecord.select(AppealRecord.created_at).where(AppealRecord.status == "received")
+                      .order_by(AppealRecord.id).limit(1).tuples().first())
+        if oldest is None:
+            return None
+        return (datetime.now(UTC) - AppealRecord.created_at.python_value(oldest[0])).total_seconds()
 
-    def unsent(self) -> int:
-        """Replies to residents waiting to be sent."""
-        from peewee import fn
-
+    def unsent(self) -> bool:
+        """Whether a reply to a resident waits to be sent."""
         from engine.store.db import connection
         from engine.store.models import AuthorMessageRecord
 
         with connection():
-            return (AuthorMessageRecord.select(fn.COUNT(AuthorMessageRecord.id))
-                    .where(AuthorMessageRecord.status == "pending").scalar())
+            return AuthorMessageRecord.select(AuthorMessageRecord.id).where(
+                AuthorMessageRecord.status == "pending").limit(1).exists()
 
     def drained_at(self, limit: float = 600) -> float:
         """perf_counter() when nothing waits to be routed any more (looked at every 20 ms)."""
-        return self._when(lambda: self.waiting()[0] == 0, limit, "the worker did not route the backlog in time")
+        return self._when(lambda: self.oldest_wait() is None, limit, "the worker did not route the backlog in time")
 
     def sent_at(self, limit: float = 600) -> float:
         """perf_counter() when no reply waits to be sent any more (looked at every 20 ms)."""
-        return self._when(lambda: self.unsent() == 0, limit, "the worker did not send the replies in time")
+        return self._when(lambda: not self.unsent(), limit, "the worker did not send the replies in time")
 
     @staticmethod
     def _when(done, limit: float, failure: str) -> float:
@@ -187,9 +189,10 @@ class Backlog:
         close_database()
 
 
-def database_for(kind: str, tmp: Path) -> tuple[str, callable]:
+def database_for(kind: str, tmp: Path) -> tuple[str, callable, callable]:
+    """(the service's database URL, what drops it, what vacuums it and refreshes its statistics)."""
     if kind == "sqlite":
-        return f"sqlite:///{tmp / 'pipeline.db'}", lambda: None
+        return f"sqlite:///{tmp / 'pipeline.db'}", lambda: None, lambda: None
     import psycopg
 
     schema = f"bench_{uuid.uuid4().hex[:12]}"
@@ -199,14 +202,21 @@ def database_for(kind: str, tmp: Path) -> tuple[str, callable]:
     def drop():
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}", drop
+
+    def maintain():
+        """VACUUM ANALYZE of the schema's tables: what autovacuum does on its own on a server that has it on."""
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)).fetchall()
+            for (table,) in tables:
+                conn.execute(f'VACUUM ANALYZE "{schema}"."{table}"')
+    return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}", drop, maintain
 
 
 def run_config(name: str, args) -> dict:
     kind, workers = CONFIGS[name]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        url, drop = database_for(kind, tmp)
+        url, drop, maintain = database_for(kind, tmp)
         env = {**os.environ, "APPEALS_DATABASE_URL": url, "APPEALS_RULES_DIR": str(ROOT / "rules"),
                "APPEALS_MAIL_DIR": str(tmp / "mail"), "APPEALS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
                "APPEALS_SWEEP_SECONDS": "60"}
@@ -234,7 +244,7 @@ def run_config(name: str, args) -> dict:
             burst(ports["service"], 200, args.clients, "warm")
             backlog.drained_at()
             cpu = CpuMeter(server=processes[1].pid, workers=[w.pid for w in processes[2:]], database=kind == "postgres")
-            return measure(name, ports, backlog, args, cpu)
+            return measure(name, ports, backlog, args, cpu, maintain if args.maintain else lambda: None)
         finally:
             if backlog is not None:
                 backlog.close()
@@ -281,11 +291,12 @@ class CpuMeter:
         return seconds
 
 
-def measure(name: str, ports: dict, backlog: Backlog, args, cpu: CpuMeter) -> dict:
+def measure(name: str, ports: dict, backlog: Backlog, args, cpu: CpuMeter, maintain) -> dict:
     per_round = args.requests // args.rounds
     cores = os.cpu_count() or 1
     rounds = []
     for n in range(args.rounds):
+        maintain()  # between rounds, outside what is measured
         began, ended, _ = burst(ports["hello"], per_round, args.clients, f"hello-{n}")
         hello = per_round / (ended - began)
         before = cpu.read()
@@ -314,9 +325,10 @@ def measure(name: str, ports: dict, backlog: Backlog, args, cpu: CpuMeter) -> di
 
         def sample():
             while not sampling.is_set():
-                lags.append(backlog.waiting()[1])
+                lags.append(backlog.oldest_wait() or 0.0)
                 sampling.wait(0.25)
 
+        maintain()
         hello_lat, _ = steady(ports["hello"], args.rate, args.steady_seconds, args.clients, "hello-steady")
         sampler = threading.Thread(target=sample)
         sampler.start()
@@ -378,6 +390,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="steady webhooks a second")
     parser.add_argument("--steady-seconds", type=float, default=20.0, help="0: no steady run")
     parser.add_argument("--only", default="sqlite,pg1,pg2")
+    parser.add_argument("--no-maintenance", dest="maintain", action="store_false",
+                        help="PostgreSQL: no VACUUM ANALYZE between rounds (none at all where autovacuum is off)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: the servers and workers are stopped too
     print(f"gunicorn {' '.join(SERVER)}; {args.requests} requests per server in {args.rounds} alternating rounds, "
