@@ -141,8 +141,11 @@ class _Remembering:
 
     def fired(self, stage, doc: dict) -> list[str]:
         memo = self.memo
-        key = memo.key(stage, doc)
-        fired = memo.fired.get(key)
+        try:
+            key = memo.key(stage, doc)
+            fired = memo.fired.get(key)
+        except TypeError:  # a value no key can hold (a list of lists, say): this view is evaluated, not kept
+            return self.evaluator.fired(stage, doc)
         if fired is None:
             fired = self.evaluator.fired(stage, doc)
             memo.evaluated += 1

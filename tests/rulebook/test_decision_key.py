@@ -186,3 +186,27 @@ def test_a_pattern_is_keyed_by_whether_it_matches_not_by_the_whole_text(tmp_path
 
     assert of("Нет света, дом 1") == of("Третий час нет  света, дом 25") != of("Свет горит, дом 1")
     assert of("Свет горит, дом 1") == of("Яма, дом 7")
+
+
+
+def test_a_view_that_cannot_be_a_key_is_evaluated_and_not_kept(tmp_path):
+    """The worker routes every appeal through the memo: a fact value no key can hold (here a list of lists)
+    must not fail the decision; it is evaluated each time and nothing is kept for it."""
+    route = [{"id": "roads", "description": "d", "when": {"fact": "topic", "op": "equals", "value": "roads"},
+              "then": {"assign": {"body": "min-roads", "role": "executor"}}}]
+    stage = load_rulebook(write_rules(tmp_path, minimal_tree(route)), **directory_sets()).stages[0]
+    asked = []
+
+    class Evaluator:
+        def fired(self, stage, doc):
+            asked.append(doc)
+            return ["roads"]
+
+    memo = StageMemo()
+    remembering = memo.around(Evaluator())
+    odd = {"topic": "roads", "tags": [["a"]]}
+    assert remembering.fired(stage, odd) == remembering.fired(stage, odd) == ["roads"]
+    assert len(asked) == 2 and memo.fired == {}
+    plain = {"topic": "roads", "tags": ["a"]}
+    assert remembering.fired(stage, plain) == remembering.fired(stage, plain) == ["roads"]
+    assert len(asked) == 3 and len(memo.fired) == 1
