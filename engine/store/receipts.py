@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from typing import TypeVar
 
 from peewee import OperationalError
@@ -70,21 +70,17 @@ def write_together(write: Callable[[], T]) -> T:
 def _write(group: list[_Waiting]) -> None:
     results: dict[int, object] = {}  # position in the group → result, valid once the commit returned
     failed: dict[int, Exception] = {}
+    alone = len(group) == 1  # its failure undoes the transaction, which holds nothing else: no savepoint
     try:
         with write_transaction():
-            if len(group) == 1:  # alone: its failure undoes the transaction, which is this write alone
+            for n, waiting in enumerate(group):
                 try:
-                    results[0] = group[0].write()
-                except Exception as exc:
-                    failed[0] = exc
-                    raise
-            else:
-                for n, waiting in enumerate(group):
-                    try:
-                        with database.atomic():  # a savepoint: this write alone is undone when it fails
-                            results[n] = waiting.write()
-                    except Exception as exc:  # this write's failure, raised by its own thread
-                        failed[n] = exc
+                    with nullcontext() if alone else database.atomic():  # a savepoint: this write alone undone
+                        results[n] = waiting.write()
+                except Exception as exc:  # this write's failure, raised by its own thread
+                    failed[n] = exc
+                    if alone:
+                        raise
     except BaseException as exc:  # the turn or the commit failed: nothing of the group is stored
         # an interrupt of this thread goes on up here; the threads it wrote for are told their
         # writes were not stored, as a database that cannot serve now (their channels retry)
