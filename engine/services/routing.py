@@ -73,7 +73,7 @@ def decide(policy_set, record, incoming, read, earlier=(), known=None):
     """(decision, history, municipality) as `intake._route` decides them, with the repeats and
     clusters looked up before the first decision; a stage whose view was seen before is not put to the
     engine again (the policy set's stage memo: this runs in the worker's one routing thread)."""
-    memo = getattr(policy_set, "stage_memo", None)
+    memo = policy_set.stage_memo
     if getattr(policy_set, "reader", None) is None:
         return policy_set.decide(incoming, read=read, memo=memo), None, incoming.municipality
     guess = expected_topic(read)
