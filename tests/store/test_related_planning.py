@@ -9,7 +9,7 @@ import pytest
 
 from engine.store.db import database
 from engine.store.models import AppealRecord
-from tests.store.test_related_repeats import neighbourhood, store
+from tests.support.related import neighbourhood, store
 
 pytestmark = pytest.mark.postgres_only
 
