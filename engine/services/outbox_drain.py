@@ -1,9 +1,9 @@
 """Draining an outbox: the one way staff alerts (engine.services.delivery) and replies to residents
 (engine.services.reply_delivery) leave.
 
-The due rows are read in id order, a page at a time. Each is claimed before it is sent (a conditional
-update: of several workers only one wins; a worker that dies after claiming leaves the row due again when
-its lease of CLAIM_SECONDS lapses), then sent:
+The due rows are read in id order, a page at a time. They are claimed GROUP at a time before they are sent
+(a conditional update: of several workers only one takes each row; a worker that dies after claiming leaves
+the rows due again when its lease of CLAIM_SECONDS lapses), then sent one by one:
 
 - accepted: marked sent with what the platform answered;
 - our own pacer's «not yet» (engine.replies.pacing.Deferred), for an outbox that can postpone: nothing was
@@ -35,6 +35,7 @@ from engine.store.db import write_transaction
 BASE_DELAY = 30  # seconds before the first retry; doubles each attempt
 MAX_DELAY = 6 * 3600
 CLAIM_SECONDS = 300  # a claimed row is due again after this, should its worker have died
+GROUP = 10  # rows claimed together; a worker that dies may have sent a group's rows without recording them
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Failure:
 @dataclass(frozen=True)
 class Outbox:
     due: Callable[..., list]  # (now, *, after_id, limit): due rows (each with .id and .attempts) by id
-    claim: Callable[[int, datetime, datetime], bool]  # (id, now, lease_until)
+    claim: Callable[[list[int], datetime, datetime], set[int]]  # (ids, now, lease_until): the ids it took
     send: Callable[[Any, datetime], Any]  # (row, now) -> receipt; raises DeliveryError
     sent: Callable[[Any, Any, datetime], None]  # (row, receipt, now)
     failed: Callable[[Failure], None]
@@ -70,34 +71,42 @@ def retry_delay(attempts: int, rng: random.Random) -> timedelta:
 
 def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int, rng: random.Random):
     """Send every row due at ``now`` once; counts go to ``report`` (sent, failed, dead, and deferred for an
-    outbox that postpones), which is returned. What a send came to is written in the transaction that
-    claims the next row (one write per row, not two: on SQLite webhooks wait for each write), or alone
-    after the last one."""
-    cursor, outcome = 0, None
+    outbox that postpones), which is returned. The rows are claimed GROUP at a time, and what the sends of
+    a group came to is written in the transaction that claims the next group, or alone after the last one:
+    one write per group, not two per row (on PostgreSQL each statement is a round trip, on SQLite webhooks
+    wait for each write)."""
+    cursor, outcomes = 0, []
     try:
         while True:
             batch = outbox.due(now, after_id=cursor, limit=page)
             if not batch:
                 return report
-            for row in batch:
-                cursor = row.id
+            cursor = batch[-1].id
+            for start in range(0, len(batch), GROUP):
+                group = batch[start:start + GROUP]
+                lease_until = now + timedelta(seconds=CLAIM_SECONDS)
                 with write_transaction():
-                    if outcome is not None:
-                        outcome()
-                    claimed = outbox.claim(row.id, now, now + timedelta(seconds=CLAIM_SECONDS))
-                outcome = None
-                if claimed:
-                    outcome = _send(outbox, row, report, now, max_attempts, rng)
+                    _write(outcomes)
+                    claimed = outbox.claim([row.id for row in group], now, lease_until)
+                outcomes = []  # filled as the group goes: an interrupted drain still writes what it sent
+                for row in group:
+                    if row.id in claimed:
+                        outcomes.append(_send(outbox, row, report, now, max_attempts, rng))
     finally:
         try:
-            if outcome is not None:
+            if outcomes:
                 with write_transaction():
-                    outcome()
+                    _write(outcomes)
         finally:
             for sender in outbox.senders:
                 close = getattr(sender, "close", None)  # senders that keep nothing open have none
                 if close is not None:
                     close()
+
+
+def _write(outcomes: list[Callable[[], None]]) -> None:
+    for outcome in outcomes:
+        outcome()
 
 
 def _send(outbox: Outbox, row, report, now: datetime, max_attempts: int, rng: random.Random) -> Callable[[], None]:

@@ -93,15 +93,15 @@ def due(now: datetime, *, after_id: int, limit: int) -> list[AuthorMessageRecord
     )
 
 
-def claim(message_id: int, now: datetime, lease_until: datetime) -> bool:
-    """Take a due message for delivery with one conditional update: of several workers only one wins;
-    should it die while sending, the message is due again at ``lease_until``."""
-    return bool(shapes.execute(
+def claim(message_ids: list[int], now: datetime, lease_until: datetime) -> set[int]:
+    """Take due messages for delivery with one conditional update, the ids it took: of several workers
+    only one takes each; should it die while sending, a message is due again at ``lease_until``."""
+    return {row[0] for row in shapes.tuples(
         "reply-claim", lambda p: AuthorMessageRecord.update(next_attempt_at=p.lease_until).where(
-            (AuthorMessageRecord.id == p.message) & (AuthorMessageRecord.status == "pending")
-            & (AuthorMessageRecord.next_attempt_at <= p.now)),
-        fields={"lease_until": AuthorMessageRecord.next_attempt_at}, message=message_id, now=now,
-        lease_until=lease_until))
+            AuthorMessageRecord.id.in_(p.messages) & (AuthorMessageRecord.status == "pending")
+            & (AuthorMessageRecord.next_attempt_at <= p.now)).returning(AuthorMessageRecord.id),
+        fields={"lease_until": AuthorMessageRecord.next_attempt_at}, messages=list(message_ids), now=now,
+        lease_until=lease_until)}
 
 
 def mark_sent(message_id: int, now: datetime, *, platform_id: str | None) -> bool:

@@ -159,8 +159,8 @@ def test_two_deliverers_never_send_the_same_alert(runtime, clock, breach_for_gro
     alert = AlertRecord.get(AlertRecord.channel == "telegram")
     now = clock()
 
-    assert outbox.claim(alert.id, now, now + timedelta(minutes=5)) is True
-    assert outbox.claim(alert.id, now, now + timedelta(minutes=5)) is False
+    assert outbox.claim([alert.id], now, now + timedelta(minutes=5)) == {alert.id}
+    assert outbox.claim([alert.id], now, now + timedelta(minutes=5)) == set()
     assert deliver_pending(runtime).sent == 1  # the webhook one; the claimed one waits
     clock.set(now + timedelta(minutes=5))  # its deliverer died: the claim lapses
     assert deliver_pending(runtime).sent == 1

@@ -170,7 +170,7 @@ def test_a_worker_lost_after_vk_accepted_the_comment_does_not_make_a_second_one(
     claim lapses, the reply is sent again with the same guid, and VK answers the first comment's id."""
     appeal = vk_pit(client, clock=clock)
     [ack] = outgoing(appeal.id)
-    assert author_messages.claim(ack.id, clock(), clock() + timedelta(seconds=CLAIM_SECONDS))
+    assert author_messages.claim([ack.id], clock(), clock() + timedelta(seconds=CLAIM_SECONDS)) == {ack.id}
     first = runtime.reply_senders["vk_comment"].send(reply_outgoing(runtime, ack, "gov-vk", find_channel("gov-vk")))
 
     assert deliver(runtime).sent == 0  # still claimed by the lost worker
@@ -203,20 +203,51 @@ def test_a_reply_our_own_pace_holds_back_is_sent_later_without_spending_an_attem
 
 
 @pytest.mark.both_databases
-def test_each_reply_costs_one_write_its_outcome_riding_with_the_next_claim(runtime, client, platforms, monkeypatch):
-    """Three comments answered: three claims, the first two outcomes written with the next claim, the last
-    one alone — four writes, not six (on SQLite every write is a turn webhooks wait for)."""
+def test_replies_are_claimed_a_group_at_a_time_their_outcomes_riding_with_the_next_claim(runtime, client, platforms,
+                                                                                       monkeypatch):
+    """Five comments answered in groups of two: three claims, the first two groups' outcomes written with the
+    next claim, the last group's alone — four writes, not ten (on SQLite every write is a turn webhooks wait
+    for, on PostgreSQL every statement a round trip)."""
     from engine.services import outbox_drain
 
-    appeals = [vk_pit(client, 4051 + n, f"ev-{n}") for n in range(3)]
+    appeals = [vk_pit(client, 4051 + n, f"ev-{n}") for n in range(5)]
     writes, real = [], outbox_drain.write_transaction
     monkeypatch.setattr(outbox_drain, "write_transaction", lambda: writes.append(1) or real())
+    monkeypatch.setattr(outbox_drain, "GROUP", 2)
 
     report = deliver(runtime)
 
-    assert (report.sent, len(writes)) == (3, 4)
-    assert [ack.status for a in appeals for ack in outgoing(a.id)] == ["sent"] * 3
-    assert len(platforms.vk.comments) == 3
+    assert (report.sent, len(writes)) == (5, 4)
+    assert [ack.status for a in appeals for ack in outgoing(a.id)] == ["sent"] * 5
+    assert len(platforms.vk.comments) == 5
+
+
+def test_a_drain_stopped_inside_a_group_records_what_it_sent_and_leaves_the_rest_claimed(runtime, clock, client,
+                                                                                       platforms):
+    """The worker is stopped while sending the second reply of a group: the first is recorded as sent, the
+    second and third stay waiting under the lease, and are sent once it lapses — each comment once."""
+    appeals = [vk_pit(client, 4051 + n, f"ev-{n}", clock=clock) for n in range(3)]
+    sender = runtime.reply_senders["vk_comment"]
+    real, calls = sender.send, []
+
+    def stopped_at_the_second(reply):
+        calls.append(reply.reply_id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(reply)
+
+    sender.send = stopped_at_the_second
+    with pytest.raises(KeyboardInterrupt):
+        deliver(runtime)
+    sender.send = real
+
+    first, second, third = (outgoing(a.id)[0] for a in appeals)
+    assert (first.status, second.status, third.status) == ("sent", "pending", "pending")
+    assert second.next_attempt_at == third.next_attempt_at == clock() + timedelta(seconds=CLAIM_SECONDS)
+    assert deliver(runtime).sent == 0  # still claimed by the stopped drain
+    clock.set(clock() + timedelta(seconds=CLAIM_SECONDS))
+    assert deliver(runtime).sent == 2
+    assert [c["params"]["reply_to_comment"] for c in platforms.vk.comments] == ["4051", "4052", "4053"]
 
 
 def test_a_drain_reads_a_channels_token_once_a_page_so_a_replaced_token_is_used_from_the_next_page(

@@ -26,13 +26,28 @@ def test_a_reply_is_queued_once_claimed_once_and_marked_sent_with_the_platform_i
     assert store.add_outgoing(**queue) is True
     assert store.add_outgoing(**queue) is False  # the same key again: nothing new
     [due] = store.due(now, after_id=0, limit=10)
-    assert store.claim(due.id, now, now + timedelta(minutes=5)) is True
-    assert store.claim(due.id, now, now + timedelta(minutes=5)) is False  # claimed: no longer due now
+    assert store.claim([due.id], now, now + timedelta(minutes=5)) == {due.id}
+    assert store.claim([due.id], now, now + timedelta(minutes=5)) == set()  # claimed: no longer due now
     assert store.mark_sent(due.id, now, platform_id="1001") is True
 
     [sent] = store.of_appeal(appeal_id)
     assert (sent.status, sent.platform_id, sent.attempts, sent.address) == ("sent", "1001", 1, {"chat_id": 42,
                                                                                                    "message_id": 7})
+
+
+def test_a_group_claim_takes_only_the_replies_no_other_worker_holds(runtime):
+    now = runtime.now()
+    appeal_id = routed(runtime, external_id="conv-group", author=ANONYMOUS)
+    for n in range(3):
+        store.add_outgoing(appeal_id=appeal_id, kind="acknowledgement", route="email", address={"email": "a@b.ru"},
+                           text="Принято", idempotency_key=f"k-group-{n}", now=now)
+    ids = [m.id for m in store.due(now, after_id=0, limit=10)]
+    lease = now + timedelta(minutes=5)
+
+    assert store.claim(ids[1:2], now, lease) == {ids[1]}  # another worker holds the middle one
+    assert store.claim(ids, now, lease) == {ids[0], ids[2]}
+    assert store.claim(ids, now, lease) == set()
+    assert store.claim(ids, lease, lease + timedelta(minutes=5)) == set(ids)  # the leases lapsed
 
 
 def test_a_failed_reply_waits_for_its_retry_and_a_dead_one_is_never_due_again(runtime):
