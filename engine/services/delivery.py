@@ -84,9 +84,11 @@ def _send(rt: Runtime, alert, now) -> str | None:
     return sender.send(outgoing(rt, alert, now))
 
 
-def _sent(alert, receipt, now) -> None:
-    alerts.mark_sent(alert.id, now, receipt=str(receipt)[:2000] if receipt else None)
-    store.audit(now, "system", "alert.sent", alert.appeal_id, alert=alert.id, receipt=receipt)
+def _sent(sent: list, now) -> None:
+    for alert, receipt in sent:  # staff alerts come a few at a time: a statement each
+        alerts.mark_sent(alert.id, now, receipt=str(receipt)[:2000] if receipt else None)
+    store.audit_many([store.audit_row(now, "system", "alert.sent", alert.appeal_id, alert=alert.id, receipt=receipt)
+                      for alert, receipt in sent])
 
 
 def _failed(rt: Runtime, failure: Failure) -> None:

@@ -15,8 +15,9 @@ the rows due again when its lease of CLAIM_SECONDS lapses), then sent one by one
 - a sender that fails in a way it did not foresee (any other exception) counts as an attempt refused for
   now, logged with its traceback: the row is never left claimed and uncounted, and the others still go.
 
-What belongs to one table (which rows are due, how one is claimed, sent, marked and audited, whom a dead
-one is reported to) comes in an ``Outbox``; its ``sent`` and ``failed`` run in the write transaction.
+What belongs to one table (which rows are due, how they are claimed, sent, marked and audited, whom a dead
+one is reported to) comes in an ``Outbox``; its ``sent`` (for the rows of a group sent) and ``failed`` run in
+the write transaction.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Outbox:
     due: Callable[..., list]  # (now, *, after_id, limit): due rows (each with .id and .attempts) by id
     claim: Callable[[list[int], datetime, datetime], set[int]]  # (ids, now, lease_until): the ids it took
     send: Callable[[Any, datetime], Any]  # (row, now) -> receipt; raises DeliveryError
-    sent: Callable[[Any, Any, datetime], None]  # (row, receipt, now)
+    sent: Callable[[list[tuple[Any, Any]], datetime], None]  # ([(row, receipt), ...], now): a group's sent rows
     failed: Callable[[Failure], None]
     describe: Callable[[Any], str]  # the row in the log: «alert 7 (appeal 3)»
     log: logging.Logger
@@ -86,7 +87,7 @@ def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int
                 group = batch[start:start + GROUP]
                 lease_until = now + timedelta(seconds=CLAIM_SECONDS)
                 with write_transaction():
-                    _write(outcomes)
+                    _write(outbox, outcomes, now)
                     claimed = outbox.claim([row.id for row in group], now, lease_until)
                 outcomes = []  # filled as the group goes: an interrupted drain still writes what it sent
                 for row in group:
@@ -96,7 +97,7 @@ def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int
         try:
             if outcomes:
                 with write_transaction():
-                    _write(outcomes)
+                    _write(outbox, outcomes, now)
         finally:
             for sender in outbox.senders:
                 close = getattr(sender, "close", None)  # senders that keep nothing open have none
@@ -104,13 +105,24 @@ def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int
                     close()
 
 
-def _write(outcomes: list[Callable[[], None]]) -> None:
+@dataclass(frozen=True)
+class _Sent:
+    row: Any
+    receipt: Any
+
+
+def _write(outbox: Outbox, outcomes: list, now: datetime) -> None:
+    """What a group's sends came to: the sent rows together, then each other outcome."""
+    sent = [(outcome.row, outcome.receipt) for outcome in outcomes if isinstance(outcome, _Sent)]
+    if sent:
+        outbox.sent(sent, now)
     for outcome in outcomes:
-        outcome()
+        if not isinstance(outcome, _Sent):
+            outcome()
 
 
-def _send(outbox: Outbox, row, report, now: datetime, max_attempts: int, rng: random.Random) -> Callable[[], None]:
-    """Send the claimed row; what it came to, to be written in a write transaction."""
+def _send(outbox: Outbox, row, report, now: datetime, max_attempts: int, rng: random.Random) -> _Sent | Callable:
+    """Send the claimed row; what it came to, to be written in a write transaction (`_write`)."""
     try:
         receipt = outbox.send(row, now)
     except DeliveryError as exc:
@@ -124,7 +136,7 @@ def _send(outbox: Outbox, row, report, now: datetime, max_attempts: int, rng: ra
         failure = DeliveryError(f"сбой при отправке ({type(exc).__name__}); подробности в журнале")
         return _failed(outbox, row, failure, report, now, max_attempts, rng)
     report.sent += 1
-    return lambda: outbox.sent(row, receipt, now)
+    return _Sent(row, receipt)
 
 
 def _failed(outbox: Outbox, row, exc: DeliveryError, report, now: datetime, max_attempts: int,

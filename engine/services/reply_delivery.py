@@ -103,11 +103,13 @@ def _send(rt: Runtime, message, channels: dict, came_by: dict[int, str]):
     return sender.send(outgoing(rt, message, channel_name, channels[channel_name]))
 
 
-def _sent(message, receipt, now) -> None:
-    author_messages.mark_sent(message.id, now, platform_id=receipt.platform_id)
-    store.audit(now, "system", "reply.sent", message.appeal_id, message=message.id, message_kind=message.kind,
-                route=message.route, platform_id=receipt.platform_id)
-    log.info("reply %s of appeal %s delivered (%s)", message.id, message.appeal_id, message.route)
+def _sent(sent: list, now) -> None:
+    author_messages.mark_sent_many({message.id: receipt.platform_id for message, receipt in sent}, now)
+    store.audit_many([store.audit_row(now, "system", "reply.sent", message.appeal_id, message=message.id,
+                                      message_kind=message.kind, route=message.route,
+                                      platform_id=receipt.platform_id) for message, receipt in sent])
+    for message, _ in sent:
+        log.info("reply %s of appeal %s delivered (%s)", message.id, message.appeal_id, message.route)
 
 
 def _failed(rt: Runtime, failure: Failure) -> None:

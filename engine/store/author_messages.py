@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peewee import fn
+from peewee import Case, fn
 
 from . import shapes
 from .db import database
@@ -107,16 +107,21 @@ def claim(message_ids: list[int], now: datetime, lease_until: datetime) -> set[i
 def mark_sent(message_id: int, now: datetime, *, platform_id: str | None) -> bool:
     """Delivered. Also when ``cancel_waiting`` withdrew it while the worker was sending it: the resident has
     it, and a withdrawn message is put back (``restore_cancelled``) to be sent, which must not happen twice."""
+    return bool(mark_sent_many({message_id: platform_id}, now))
+
+
+def mark_sent_many(platform_ids: dict[int, str | None], now: datetime) -> int:
+    """`mark_sent` for several messages in one statement (message id -> the platform's id of it, or None);
+    the count marked."""
     def build(p):
         return AuthorMessageRecord.update(
             status="sent", sent_at=p.now, attempts=AuthorMessageRecord.attempts + 1, last_error=None,
-            next_attempt_at=None, platform_id=p.platform_id if "platform_id" in p else None).where(
-            (AuthorMessageRecord.id == p.message) & AuthorMessageRecord.status.in_(("pending", "cancelled")))
+            next_attempt_at=None, platform_id=Case(AuthorMessageRecord.id, list(zip(p.messages, p.platform_ids,
+                                                                                     strict=True)))).where(
+            AuthorMessageRecord.id.in_(p.messages) & AuthorMessageRecord.status.in_(("pending", "cancelled")))
 
-    given = {"platform_id": platform_id} if platform_id is not None else {}
-    return bool(shapes.execute("reply-sent", build, fields={"now": AuthorMessageRecord.sent_at,
-                                                           "platform_id": AuthorMessageRecord.platform_id},
-                               message=message_id, now=now, **given))
+    return shapes.execute("reply-sent", build, fields={"now": AuthorMessageRecord.sent_at},
+                          messages=list(platform_ids), platform_ids=list(platform_ids.values()), now=now)
 
 
 def mark_failed(message_id: int, *, error: str, next_attempt_at: datetime | None, dead: bool) -> None:

@@ -218,8 +218,35 @@ def test_replies_are_claimed_a_group_at_a_time_their_outcomes_riding_with_the_ne
     report = deliver(runtime)
 
     assert (report.sent, len(writes)) == (5, 4)
-    assert [ack.status for a in appeals for ack in outgoing(a.id)] == ["sent"] * 5
-    assert len(platforms.vk.comments) == 5
+    acks = [ack for a in appeals for ack in outgoing(a.id)]
+    assert [ack.status for ack in acks] == ["sent"] * 5
+    # each reply keeps the id VK gave its own comment, though a group is marked in one statement
+    assert [ack.platform_id for ack in acks] == [str(c["id"]) for c in platforms.vk.comments]
+    assert len({ack.platform_id for ack in acks}) == 5
+    sent = AuditRecord.select().where(AuditRecord.action == "reply.sent").order_by(AuditRecord.id)
+    assert sorted((e.details["message"], e.details["platform_id"]) for e in sent) == sorted(
+        (ack.id, ack.platform_id) for ack in acks)
+
+
+def test_a_groups_sent_replies_are_marked_and_audited_in_one_statement_each(runtime, client, platforms,
+                                                                             monkeypatch):
+    from engine.services import outbox_drain
+    from engine.store.db import database
+
+    for n in range(5):
+        vk_pit(client, 4051 + n, f"ev-{n}")
+    monkeypatch.setattr(outbox_drain, "GROUP", 2)
+    ran: list[str] = []
+    connection = database.connection()
+    connection.set_trace_callback(ran.append)
+    try:
+        assert deliver(runtime).sent == 5
+    finally:
+        connection.set_trace_callback(None)
+
+    marked = [s for s in ran if s.startswith('UPDATE "author_message_record" SET "status"')]
+    audited = [s for s in ran if s.startswith('INSERT INTO "audit_record"')]
+    assert (len(marked), len(audited)) == (3, 3)  # groups of 2, 2 and 1
 
 
 def test_a_drain_stopped_inside_a_group_records_what_it_sent_and_leaves_the_rest_claimed(runtime, clock, client,
