@@ -65,6 +65,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "APPEALS_ROUTE_SECONDS": ("0.2", "How often the worker looks for stored appeals waiting to be routed and for "
                               "replies to send, in seconds (a decimal, at least 0.05)"),
+    "APPEALS_WORKER_NICE": ("10", "How far `appeals worker` lowers its CPU priority (its niceness raised by this, "
+                            "0–19): under load the webhooks are answered first and routing takes the CPU left; "
+                            "0 keeps the priority it was started with"),
     "APPEALS_FOLLOW_UP_DAYS": (
         "30",
         "Days after an appeal is answered or closed during which the author's reply in the same VK thread, "
@@ -123,6 +126,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
 
 ROUTING_MODES = ("queued", "inline")
 ROUTE_SECONDS_LEAST = 0.05  # an idle worker looks for work at most twenty times a second
+NICE_MOST = 19  # the lowest priority Unix knows
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ class Settings:
     trusted_proxies: int = 0
     routing: str = "queued"
     route_seconds: float = 0.2
+    worker_nice: int = 10
     follow_up_days: int = 30
     vk_api_url: str = "https://api.vk.com/method"
     vk_calls_per_second: int = 18
@@ -198,6 +203,7 @@ class Settings:
             "trusted_proxies": _count(raw, "APPEALS_TRUSTED_PROXIES"),
             "routing": _choice(raw, "APPEALS_ROUTING", ROUTING_MODES),
             "route_seconds": _seconds(raw, "APPEALS_ROUTE_SECONDS", least=ROUTE_SECONDS_LEAST),
+            "worker_nice": _within(raw, "APPEALS_WORKER_NICE", 0, NICE_MOST),
             "follow_up_days": _count(raw, "APPEALS_FOLLOW_UP_DAYS"),
             "vk_api_url": raw["APPEALS_VK_API_URL"].rstrip("/"),
             "vk_calls_per_second": _positive(raw, "APPEALS_VK_CALLS_PER_SECOND"),
@@ -259,6 +265,13 @@ def _positive(raw: dict[str, str], name: str) -> int:
     value = _int(raw, name)
     if value <= 0:
         raise ValueError(f"{name} must be 1 or more, got {raw[name]!r}")
+    return value
+
+
+def _within(raw: dict[str, str], name: str, least: int, most: int) -> int:
+    value = _int(raw, name)
+    if not least <= value <= most:
+        raise ValueError(f"{name} must be from {least} to {most}, got {raw[name]!r}")
     return value
 
 

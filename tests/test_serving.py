@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import RULES_DIR
-from tests.support.service_process import appeals_cli, running_service
+from tests.support.service_process import appeals_cli, running_service, running_worker
 
 pytestmark = pytest.mark.slow
 
@@ -108,3 +108,47 @@ def test_appeals_serve_is_gunicorn_without_a_worker(database_url, tmp_path):
         children = descendants(service.process.pid)
         assert not [cmd for cmd in children.values() if " worker " in cmd]
         assert len(children) == 2, children
+
+
+def niceness(pid: int) -> set[int]:
+    """The niceness of each thread of the process."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found.add(int((task / "stat").read_text().rsplit(")", 1)[1].split()[16]))
+        except (OSError, IndexError):  # the thread ended meanwhile
+            continue
+    return found
+
+
+def test_the_background_worker_gives_way_to_the_server_at_a_lower_cpu_priority(database_url, tmp_path):
+    """Every thread of `run`'s worker runs ten steps nicer than the server (APPEALS_WORKER_NICE's default); the
+    server's processes keep the priority they were started with."""
+    env = environment(database_url, tmp_path)
+    appeals_cli(env, "db", "migrate")
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    with running_service(env, "run", tmp_path) as service:
+        service.wait_for(lambda: "worker started" in service.log(), 30)
+        children = descendants(service.process.pid)
+        worker = next(pid for pid, cmd in children.items() if " worker --parent-pid " in cmd)
+        assert len(list(Path(f"/proc/{worker}/task").iterdir())) >= 2  # its sending thread has started too
+        assert niceness(worker) == {min(own + 10, 19)}
+        assert niceness(service.process.pid) == {own}
+        assert all(niceness(pid) == {own} for pid in children if pid != worker)
+
+
+@pytest.mark.parametrize("nice", [0, 3])
+def test_the_worker_lowers_its_priority_as_far_as_it_is_told(database_url, tmp_path, nice):
+    env = {**environment(database_url, tmp_path), "APPEALS_WORKER_NICE": str(nice)}
+    appeals_cli(env, "db", "migrate")
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    with running_worker(env, tmp_path) as worker:
+        assert niceness(worker.process.pid) == {min(own + nice, 19)}
+
+
+@pytest.mark.parametrize("given", ["-1", "20", "fast", ""])
+def test_a_worker_priority_out_of_range_is_refused_by_name(given):
+    from engine.config import Settings
+
+    with pytest.raises(ValueError, match="APPEALS_WORKER_NICE"):
+        Settings.from_env({"APPEALS_WORKER_NICE": given})

@@ -126,6 +126,7 @@ def _serve(args, settings, *, with_worker: bool) -> None:
 def cmd_worker(args, settings):
     from engine.scheduler import run_forever
 
+    serving.give_way_to_webhooks(settings.worker_nice)
     rt = runtime_for(settings)
     adopt_rules_folder(rt)
     serving.settle_worker(rt)
