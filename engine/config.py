@@ -65,6 +65,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "APPEALS_ROUTE_SECONDS": ("0.2", "How often the worker looks for stored appeals waiting to be routed and for "
                               "replies to send, in seconds (a decimal, at least 0.05)"),
+    "APPEALS_SENDING": ("process", "process: `appeals worker` sends residents' replies and staff alerts from a "
+                        "process of its own, which it starts, watches and stops (both CPUs work as a burst is "
+                        "routed); thread: from a thread of the worker's process"),
     "APPEALS_WORKER_NICE": ("10", "How far `appeals worker` lowers its CPU priority (its niceness raised by this, "
                             "0–19): under load the webhooks are answered first and routing takes the CPU left; "
                             "0 keeps the priority it was started with"),
@@ -125,6 +128,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
 
 
 ROUTING_MODES = ("queued", "inline")
+SENDING_MODES = ("process", "thread")
 ROUTE_SECONDS_LEAST = 0.05  # an idle worker looks for work at most twenty times a second
 NICE_MOST = 19  # the lowest priority Unix knows
 
@@ -153,6 +157,7 @@ class Settings:
     routing: str = "queued"
     route_seconds: float = 0.2
     worker_nice: int = 10
+    sending: str = "process"
     follow_up_days: int = 30
     vk_api_url: str = "https://api.vk.com/method"
     vk_calls_per_second: int = 18
@@ -204,6 +209,7 @@ class Settings:
             "routing": _choice(raw, "APPEALS_ROUTING", ROUTING_MODES),
             "route_seconds": _seconds(raw, "APPEALS_ROUTE_SECONDS", least=ROUTE_SECONDS_LEAST),
             "worker_nice": _within(raw, "APPEALS_WORKER_NICE", 0, NICE_MOST),
+            "sending": _choice(raw, "APPEALS_SENDING", SENDING_MODES),
             "follow_up_days": _count(raw, "APPEALS_FOLLOW_UP_DAYS"),
             "vk_api_url": raw["APPEALS_VK_API_URL"].rstrip("/"),
             "vk_calls_per_second": _positive(raw, "APPEALS_VK_CALLS_PER_SECOND"),

@@ -53,8 +53,8 @@ def watch_job(rt: Runtime):
 
 
 # order matters within one tick (`run_all`, `appeals sweep`): route what arrived, escalate, send the residents'
-# replies, then deliver the alerts written (a reply's dead letter among them); the worker sends on a thread of
-# its own (engine.scheduler), every route interval
+# replies, then deliver the alerts written (a reply's dead letter among them); the worker sends from a process
+# or a thread of its own (engine.scheduler), every route interval
 JOBS: dict[str, Callable] = {
     "watch": watch_job,  # read the watched VK walls: their complaints are routed in the same tick
     "route": route_job,
@@ -66,7 +66,7 @@ JOBS: dict[str, Callable] = {
 }
 
 
-# the jobs that talk to the outside world to send: the worker runs them on a thread of their own
+# the jobs that talk to the outside world to send: the worker runs them in a process (or on a thread) of their own
 SENDING = ("reply", "deliver")
 
 

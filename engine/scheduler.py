@@ -1,10 +1,11 @@
 """The worker loop: a `schedule.Scheduler` instance that runs the jobs each APPEALS_SWEEP_SECONDS,
 routing each APPEALS_ROUTE_SECONDS (0.2 s by default: webhooks only store appeals and the resident's
 acknowledgement waits for routing; a look that finds nothing costs one indexed query) and the daily
-digest every few minutes. The jobs that send (residents' replies, staff alerts) run on a thread of
-their own with their own scheduler, each APPEALS_ROUTE_SECONDS: a platform that answers slowly, or
-two thousand acknowledgements to write, never hold up routing, and a reply goes out while the next
-batch is routed. Rules simulations asked for over HTTP run beside them on a thread of their own,
+digest every few minutes. The jobs that send (residents' replies, staff alerts) run with their own
+scheduler, each APPEALS_ROUTE_SECONDS, in a process of their own (`run_sending`, started by `appeals
+worker`: APPEALS_SENDING=process) or on a thread of the worker's (`thread`): a platform that answers
+slowly, or two thousand acknowledgements to write, never hold up routing, and a reply goes out while the
+next batch is routed. Rules simulations asked for over HTTP run beside them on a thread of their own,
 one at a time, so a backtest of a minute never delays the scheduled jobs."""
 
 from __future__ import annotations
@@ -81,21 +82,37 @@ def run_jobs(rt: Runtime, scheduler: schedule.Scheduler, names, stop: threading.
         stop.wait(tick)
 
 
-def run_forever(rt: Runtime, stop: threading.Event | None = None, tick: float | None = None) -> None:
-    """The worker until `stop`: the deciding jobs on this thread, the sending ones and the simulations on
-    threads of their own. The loops look at their schedules every `tick` seconds (by default half the
-    route interval, at most half a second), so an appeal stored while the worker is idle is routed within
-    about APPEALS_ROUTE_SECONDS."""
+def _tick(rt: Runtime, tick: float | None) -> float:
+    return tick if tick is not None else min(MAX_TICK_SECONDS, rt.settings.route_seconds / 2)
+
+
+def run_forever(rt: Runtime, stop: threading.Event | None = None, tick: float | None = None, *,
+                sending: bool = True) -> None:
+    """The worker until `stop`: the deciding jobs on this thread, the sending ones (unless `sending` is
+    false: another process sends, see `run_sending`) and the simulations on threads of their own. The loops
+    look at their schedules every `tick` seconds (by default half the route interval, at most half a second),
+    so an appeal stored while the worker is idle is routed within about APPEALS_ROUTE_SECONDS."""
     stop = stop or threading.Event()
-    tick = tick if tick is not None else min(MAX_TICK_SECONDS, rt.settings.route_seconds / 2)
+    tick = _tick(rt, tick)
     deciding = [name for name in JOBS if name not in SENDING]
     scheduler = build_scheduler(rt, deciding)
-    log.info("worker started: jobs %s every %s s", ", ".join(JOBS), rt.settings.sweep_seconds)
+    names = JOBS if sending else deciding
+    log.info("worker started: jobs %s every %s s", ", ".join(names), rt.settings.sweep_seconds)
     simulations = start_simulation_thread(rt, stop)
-    sending = threading.Thread(target=run_jobs, name="sending", daemon=True,
-                               args=(rt, build_scheduler(rt, SENDING, checkpoints=False), SENDING, stop, tick))
-    sending.start()
+    sender = None
+    if sending:
+        sender = threading.Thread(target=run_jobs, name="sending", daemon=True,
+                                  args=(rt, build_scheduler(rt, SENDING, checkpoints=False), SENDING, stop, tick))
+        sender.start()
     run_jobs(rt, scheduler, deciding, stop, tick)
-    sending.join(SENDING_JOIN_SECONDS)
+    if sender is not None:
+        sender.join(SENDING_JOIN_SECONDS)
     simulations.join(SIMULATION_JOIN_SECONDS)
     log.info("worker stopped")
+
+
+def run_sending(rt: Runtime, stop: threading.Event, tick: float | None = None) -> None:
+    """The sending jobs alone until `stop`: what a worker's sending process runs (APPEALS_SENDING=process)."""
+    log.info("sending started: jobs %s", ", ".join(SENDING))
+    run_jobs(rt, build_scheduler(rt, SENDING, checkpoints=False), SENDING, stop, _tick(rt, tick))
+    log.info("sending stopped")

@@ -10,7 +10,7 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from engine.jobs import JOBS
+from engine.jobs import JOBS, SENDING
 from tests.support.http_receivers import TelegramBotApi
 from tests.support.paths import RULES_DIR
 from tests.support.service_process import appeals_cli, http, running_service, running_worker
@@ -83,7 +83,9 @@ def test_a_signed_appeal_is_routed_by_the_worker_given_deadlines_and_escalated_b
         assert worker.process.poll() is None, worker.log()  # the worker ran beside every sweep
     assert worker.process.returncode == 0, worker.log()
     log = worker.log()
-    assert f"worker started: jobs {', '.join(JOBS)}" in log and "worker stopped" in log
+    deciding = [name for name in JOBS if name not in SENDING]  # the worker's; its sending process sends
+    assert f"worker started: jobs {', '.join(deciding)}" in log and "worker stopped" in log
+    assert f"sending started: jobs {', '.join(SENDING)}" in log and "sending stopped" in log
     assert "Traceback" not in log and " failed" not in log, log
     recipients = sorted(m["To"].split("<")[-1].rstrip(">") for m in smtp.messages)
     assert recipients == ["fedorov@barnaul.example.ru", "gromov@barnaul.example.ru", "petrov@cur.example.ru",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -11,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.domain.appeal import Author, IncomingAppeal
+from engine.services.intake import receive_appeal
+from engine.store.db import connection
 from tests.support.paths import RULES_DIR
 from tests.support.service_process import appeals_cli, running_service, running_worker
 
@@ -131,10 +135,11 @@ def test_the_background_worker_gives_way_to_the_server_at_a_lower_cpu_priority(d
         service.wait_for(lambda: "worker started" in service.log(), 30)
         children = descendants(service.process.pid)
         worker = next(pid for pid, cmd in children.items() if " worker --parent-pid " in cmd)
-        assert len(list(Path(f"/proc/{worker}/task").iterdir())) >= 2  # its sending thread has started too
-        assert niceness(worker) == {min(own + 10, 19)}
+        sender = service.wait_for(lambda: sending_process(worker), 30)
+        assert len(list(Path(f"/proc/{worker}/task").iterdir())) >= 2  # its simulation thread has started too
+        assert niceness(worker) == niceness(sender) == {min(own + 10, 19)}  # the sender inherits it
         assert niceness(service.process.pid) == {own}
-        assert all(niceness(pid) == {own} for pid in children if pid != worker)
+        assert all(niceness(pid) == {own} for pid in children if pid not in (worker, sender))
 
 
 @pytest.mark.parametrize("nice", [0, 3])
@@ -152,3 +157,74 @@ def test_a_worker_priority_out_of_range_is_refused_by_name(given):
 
     with pytest.raises(ValueError, match="APPEALS_WORKER_NICE"):
         Settings.from_env({"APPEALS_WORKER_NICE": given})
+
+
+def sending_process(worker: int) -> int | None:
+    """The pid of the worker's sending process, once it runs."""
+    return next((pid for pid, cmd in descendants(worker).items() if " worker --sending --parent-pid " in cmd), None)
+
+
+def letters(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("reply-*.eml")) if folder.exists() else []
+
+
+def store_appeal(runtime, n: int) -> int:
+    """An appeal of a resident who gave an e-mail address, stored as a webhook stores it (the worker routes
+    it and the sender acknowledges it by a letter in the mail folder)."""
+    incoming = IncomingAppeal(channel="portal", external_id=f"sending-{n}", text="На ул. Попова огромные ямы",
+                              received_at=runtime.now(), author=Author(name="Анна", contact="anna@example.ru"),
+                              municipality="barnaul", category="roads", fz59=True, regime="fz59")
+    with connection():
+        return receive_appeal(runtime, incoming, "{}", actor="test").appeal_id
+
+
+def test_the_worker_sends_from_a_process_of_its_own_started_again_should_it_die(runtime, database_url, tmp_path):
+    """Routing is the worker's, the letters its sending process's: with the sender frozen an appeal is routed
+    and no letter leaves; thawed, the letter goes. Killed, the sender is started again and the next appeal is
+    acknowledged. Stopped, the worker takes its sender with it."""
+    runtime.settings = dataclasses.replace(runtime.settings, routing="queued")
+    env = environment(database_url, tmp_path)
+    mail = tmp_path / "mail"
+    appeals_cli(env, "channel", "add", "portal", "--kind", "generic", "--secret", "sending-secret")
+    with running_worker(env, tmp_path) as worker:
+        sender = worker.wait_for(lambda: sending_process(worker.process.pid), 30)
+        worker.wait_for(lambda: "sending started" in worker.log(), 30)
+        os.kill(sender, signal.SIGSTOP)
+        try:
+            first = store_appeal(runtime, 1)
+            worker.wait_for(lambda: f"appeal {first} routed to" in worker.log(), 30)
+            time.sleep(1.0)  # five rounds of the reply job, had it run in the worker
+            assert letters(mail) == []
+        finally:
+            os.kill(sender, signal.SIGCONT)
+        worker.wait_for(lambda: len(letters(mail)) == 1, 30)
+
+        os.kill(sender, signal.SIGKILL)
+        again = worker.wait_for(lambda: (pid := sending_process(worker.process.pid)) != sender and pid, 30)
+        assert "the sending process stopped (exit status -9): starting it again" in worker.log()
+        second = store_appeal(runtime, 2)
+        worker.wait_for(lambda: len(letters(mail)) == 2, 30)
+        assert f"appeal {second} routed to" in worker.log()
+    assert not alive(again)
+    assert "sending stopped" in worker.log()
+
+
+def test_with_sending_on_a_thread_the_worker_starts_no_process_and_still_acknowledges(runtime, database_url,
+                                                                                      tmp_path):
+    runtime.settings = dataclasses.replace(runtime.settings, routing="queued")
+    env = {**environment(database_url, tmp_path), "APPEALS_SENDING": "thread"}
+    mail = tmp_path / "mail"
+    appeals_cli(env, "channel", "add", "portal", "--kind", "generic", "--secret", "sending-secret")
+    with running_worker(env, tmp_path) as worker:
+        store_appeal(runtime, 1)
+        worker.wait_for(lambda: len(letters(mail)) == 1, 30)
+        assert descendants(worker.process.pid) == {}
+        assert "jobs watch, route, sweep, digest, reply, deliver, calendar" in worker.log()
+
+
+@pytest.mark.parametrize("given", ["processes", "fork", ""])
+def test_an_unknown_way_of_sending_is_refused_by_name(given):
+    from engine.config import Settings
+
+    with pytest.raises(ValueError, match="APPEALS_SENDING"):
+        Settings.from_env({"APPEALS_SENDING": given})

@@ -18,6 +18,8 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 WORKER_STOP_SECONDS = 20
+SENDING_STOP_SECONDS = 15  # within WORKER_STOP_SECONDS: `appeals run` stops the worker, which stops its sender
+SENDING_WATCH_SECONDS = 2.0  # how often the worker looks whether its sending process still runs
 
 # The worker's routing thread decides on the CPU while its sending thread writes what each reply came to.
 # A thread gives the interpreter up for every SQLite call and, after it, waits to get it back for up to the
@@ -52,15 +54,54 @@ def give_way_to_webhooks(nice: int) -> None:
         os.nice(nice)
 
 
-def settle_worker(rt) -> None:
+class SendingProcess:
+    """The worker's sending jobs in a process of their own (APPEALS_SENDING=process): `appeals worker --sending
+    --parent-pid <worker>`, which stops by itself should the worker vanish. On one interpreter the worker's
+    routing and sending took turns; apart, after a burst both CPUs work (SQLite bench, three alternating runs
+    each: routed/s 0.15–0.17 → 0.19–0.23 × hello-world, acknowledged/s 0.13–0.15 → 0.17–0.19, ingest as
+    before; BENCHMARKS.md). Started again when it dies; stopped with the worker, given SENDING_STOP_SECONDS
+    to record a send in progress."""
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "webhooks.cli", "worker", "--sending", "--parent-pid", str(os.getpid())]
+        self.process = subprocess.Popen(command)
+
+    def keep_running(self) -> None:
+        """Start it again when it has died (logged: replies and alerts wait meanwhile)."""
+        if self.process is not None and self.process.poll() is not None:
+            log.error("the sending process stopped (exit status %s): starting it again", self.process.returncode)
+            self.start()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=SENDING_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.error("the sending process did not stop within %s s: killed", SENDING_STOP_SECONDS)
+            self.process.kill()
+            self.process.wait()
+
+
+def separate_sending(settings) -> bool:
+    """Whether the worker sends from a process of its own (APPEALS_SENDING=process, where processes fork)."""
+    return settings.sending == "process" and os.name == "posix"
+
+
+def settle_worker(rt, *, warn: bool = True) -> None:
     """`settle`, and on SQLite the worker's threads hand the interpreter over briskly (WORKER_SWITCH_INTERVAL);
-    on a PostgreSQL server without autovacuum, a warning."""
+    on a PostgreSQL server without autovacuum, a warning (unless `warn` is false: the worker's sending
+    process leaves it to the worker)."""
     from engine.services.database import autovacuum_off, is_sqlite
 
     settle(rt)
     if is_sqlite():
         sys.setswitchinterval(WORKER_SWITCH_INTERVAL)
-    elif autovacuum_off():
+    elif warn and autovacuum_off():
         log.warning("PostgreSQL runs with autovacuum off: rows the worker moves on (routed appeals, sent replies) "
                     "stay in the tables and their indexes, and the planner has no statistics, so polling for "
                     "work slows as they grow; turn autovacuum on, or run VACUUM ANALYZE regularly "

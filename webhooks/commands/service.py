@@ -35,6 +35,7 @@ def register(sub) -> None:
         p.set_defaults(handler=handler)
     p = sub.add_parser("worker", help="the scheduler: routing, escalation sweep, delivery")
     p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # `appeals run`'s server: stop when it is gone
+    p.add_argument("--sending", action="store_true", help=argparse.SUPPRESS)  # the worker's sending process
     p.set_defaults(handler=cmd_worker)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
@@ -124,20 +125,42 @@ def _serve(args, settings, *, with_worker: bool) -> None:
 
 
 def cmd_worker(args, settings):
-    from engine.scheduler import run_forever
+    from engine.scheduler import run_forever, run_sending
 
-    serving.give_way_to_webhooks(settings.worker_nice)
+    if not args.sending:  # the sending process inherits the worker's priority
+        serving.give_way_to_webhooks(settings.worker_nice)
     rt = runtime_for(settings)
-    adopt_rules_folder(rt)
-    serving.settle_worker(rt)
+    if not args.sending:
+        adopt_rules_folder(rt)
+    serving.settle_worker(rt, warn=not args.sending)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if args.parent_pid:
         threading.Thread(target=_stop_without_parent, args=(args.parent_pid, stop), daemon=True).start()
+    if args.sending:
+        _until_stopped(lambda: run_sending(rt, stop), stop)
+        return
+    sender = serving.SendingProcess() if serving.separate_sending(settings) else None
+    if sender is not None:
+        sender.start()
+        threading.Thread(target=_watch, args=(sender, stop), name="sending-watch", daemon=True).start()
     try:
-        run_forever(rt, stop)
+        _until_stopped(lambda: run_forever(rt, stop, sending=sender is None), stop)
+    finally:
+        if sender is not None:
+            sender.stop()
+
+
+def _until_stopped(run, stop: threading.Event) -> None:
+    try:
+        run()
     except KeyboardInterrupt:
         stop.set()
+
+
+def _watch(sender, stop: threading.Event) -> None:
+    while not stop.wait(serving.SENDING_WATCH_SECONDS):
+        sender.keep_running()
 
 
 def _stop_without_parent(parent_pid: int, stop: threading.Event) -> None:
