@@ -3,6 +3,7 @@ its heap (engine.heap); a version swapped in later releases the heap so the repl
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import subprocess
@@ -74,7 +75,9 @@ def test_the_worker_loads_the_published_version_then_settles_before_its_loop(run
 
     monkeypatch.setattr(scheduler, "run_forever", loop)
     monkeypatch.setattr(service.signal, "signal", lambda *_: None)  # the test process keeps its handlers
-    service.cmd_worker(SimpleNamespace(parent_pid=None), runtime.settings)
+    # in this process: its priority kept, no sending process started (both have tests of their own)
+    settings = dataclasses.replace(runtime.settings, worker_nice=0, sending="thread")
+    service.cmd_worker(SimpleNamespace(parent_pid=None, sending=False), settings)
     assert seen["frozen"] > 10_000 and seen["version"] == first["id"]
     if runtime.settings.database_url.startswith("sqlite"):  # its threads hand over briskly: the write turn
         assert seen["switch_interval"] == pytest.approx(serving.WORKER_SWITCH_INTERVAL)
