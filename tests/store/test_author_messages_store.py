@@ -48,6 +48,9 @@ def test_a_group_claim_takes_only_the_replies_no_other_worker_holds(runtime):
     assert store.claim(ids, now, lease) == {ids[0], ids[2]}
     assert store.claim(ids, now, lease) == set()
     assert store.claim(ids, lease, lease + timedelta(minutes=5)) == set(ids)  # the leases lapsed
+    assert store.mark_sent_many({ids[0]: None, ids[2]: "1003"}, now) == 2  # one statement; a callback has no id
+    assert [(m.status, m.platform_id) for m in store.of_appeal(appeal_id)] == [
+        ("sent", None), ("pending", None), ("sent", "1003")]
 
 
 def test_a_failed_reply_waits_for_its_retry_and_a_dead_one_is_never_due_again(runtime):

@@ -160,7 +160,10 @@ def _until_stopped(run, stop: threading.Event) -> None:
 
 def _watch(sender, stop: threading.Event) -> None:
     while not stop.wait(serving.SENDING_WATCH_SECONDS):
-        sender.keep_running()
+        try:
+            sender.keep_running()
+        except Exception:  # cannot start a process just now (out of memory, say): tried again next time
+            log.exception("the sending process could not be started")
 
 
 def _stop_without_parent(parent_pid: int, stop: threading.Event) -> None:
