@@ -9,6 +9,7 @@ from datetime import datetime
 from peewee import Case, fn
 
 from . import shapes
+from .claims import claim_due
 from .db import database
 from .models import AuthorMessageRecord, ClockRecord
 from .statements import first_where, insert_unless_conflict, insert_values_unless_conflict_returning
@@ -94,14 +95,8 @@ def due(now: datetime, *, after_id: int, limit: int) -> list[AuthorMessageRecord
 
 
 def claim(message_ids: list[int], now: datetime, lease_until: datetime) -> set[int]:
-    """Take due messages for delivery with one conditional update, the ids it took: of several workers
-    only one takes each; should it die while sending, a message is due again at ``lease_until``."""
-    return {row[0] for row in shapes.tuples(
-        "reply-claim", lambda p: AuthorMessageRecord.update(next_attempt_at=p.lease_until).where(
-            AuthorMessageRecord.id.in_(p.messages) & (AuthorMessageRecord.status == "pending")
-            & (AuthorMessageRecord.next_attempt_at <= p.now)).returning(AuthorMessageRecord.id),
-        fields={"lease_until": AuthorMessageRecord.next_attempt_at}, messages=list(message_ids), now=now,
-        lease_until=lease_until)}
+    """Take due messages for delivery (engine.store.claims): the ids taken."""
+    return claim_due(AuthorMessageRecord, message_ids, now, lease_until)
 
 
 def mark_sent(message_id: int, now: datetime, *, platform_id: str | None) -> bool:

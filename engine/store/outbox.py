@@ -6,8 +6,8 @@ from datetime import datetime
 
 from peewee import fn
 
-from . import shapes
 from .appeal_lists import scope_condition
+from .claims import claim_due
 from .models import AlertRecord, AppealRecord, ClockRecord
 from .statements import insert_unless_conflict, insert_values_unless_conflict
 
@@ -54,14 +54,8 @@ def pending(now: datetime, *, after_id: int, limit: int) -> list[AlertRecord]:
 
 
 def claim(alert_ids: list[int], now: datetime, lease_until: datetime) -> set[int]:
-    """Take due alerts for delivery, the ids taken: one atomic conditional update, so of several workers
-    only one takes each. Should it die while sending, an alert is due again at `lease_until`."""
-    return {row[0] for row in shapes.tuples(
-        "alert-claim", lambda p: AlertRecord.update(next_attempt_at=p.lease_until).where(
-            AlertRecord.id.in_(p.alerts) & (AlertRecord.status == "pending")
-            & (AlertRecord.next_attempt_at <= p.now)).returning(AlertRecord.id),
-        fields={"lease_until": AlertRecord.next_attempt_at}, alerts=list(alert_ids), now=now,
-        lease_until=lease_until)}
+    """Take due alerts for delivery (engine.store.claims): the ids taken."""
+    return claim_due(AlertRecord, alert_ids, now, lease_until)
 
 
 def mark_sent(alert_id: int, now: datetime, receipt: str | None = None) -> int:

@@ -121,7 +121,7 @@ def test_sending_replies_claims_and_marks_them_with_statements_built_once(runtim
 
     sent = AuthorMessageRecord.select().where(AuthorMessageRecord.status == "sent").count()
     assert report.sent == sent > 0
-    for key in ("reply-claim", "reply-sent"):
+    for key in ("claim-author_message_record", "reply-sent"):
         assert kept(key) and all(kept(key)), key
 
 
