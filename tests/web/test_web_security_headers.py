@@ -31,6 +31,18 @@ def test_every_answer_carries_the_security_headers(client, runtime):
         assert headers["Referrer-Policy"] == "same-origin"
 
 
+def test_an_answer_that_sets_one_of_them_keeps_its_own_and_gets_the_others_once():
+    from flask import Response
+
+    from webhooks.web import SECURITY_HEADERS, _security_headers
+
+    answer = _security_headers(Response("x", headers={"x-frame-options": "SAMEORIGIN"}))
+
+    assert answer.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]  # its own, whatever the case of the name
+    for name in SECURITY_HEADERS.keys() - {"X-Frame-Options"}:
+        assert answer.headers.getlist(name) == [SECURITY_HEADERS[name]]
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("login", PAGES_BY_LOGIN)
 def test_the_pages_work_in_chromium_without_any_policy_violation(browser, live, runtime, login):

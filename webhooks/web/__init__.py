@@ -80,10 +80,17 @@ SECURITY_HEADERS = {
 }
 
 
+_SECURITY_HEADERS_BY_KEY = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS.items())
+
+
 def _security_headers(response):
+    """The headers above, where the answer has not set its own. The names it has are read once: werkzeug's
+    `name in headers` raises and catches a KeyError (a BadRequestKeyError, built with its description) for
+    every header missing, four an answer."""
     headers = response.headers
-    for name, value in SECURITY_HEADERS.items():
-        if name not in headers:  # one look and an append, where setdefault looks twice and replaces
+    present = {name.lower() for name, _ in headers.items()}
+    for key, name, value in _SECURITY_HEADERS_BY_KEY:
+        if key not in present:
             headers.add(name, value)
     return response
 
