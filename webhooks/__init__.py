@@ -7,12 +7,28 @@ never touches storage (an import contract in setup.cfg holds that line).
 
 from __future__ import annotations
 
+import functools
+from inspect import iscoroutinefunction
+
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from engine.services import database
+
+
+@functools.lru_cache(maxsize=512)
+def _is_async(func) -> bool:
+    return iscoroutinefunction(func)
+
+
+class _App(Flask):
+    """Flask, asking once per view or hook whether it is a coroutine function: `ensure_sync` asked on every
+    call, nine times a webhook (`inspect.iscoroutinefunction` unwraps and reads code flags each time)."""
+
+    def ensure_sync(self, func):
+        return self.async_to_sync(func) if _is_async(func) else func
 
 
 def create_app(runtime=None, test_config: dict | None = None) -> Flask:
@@ -23,7 +39,7 @@ def create_app(runtime=None, test_config: dict | None = None) -> Flask:
         runtime = bootstrap()
     from .bounded_json import BoundedJSONProvider
 
-    app = Flask(__name__)
+    app = _App(__name__)
     app.json = BoundedJSONProvider(app)  # request.get_json() reads with the one bounded reader
     app.config.update(
         MAX_CONTENT_LENGTH=runtime.settings.max_body_bytes,
