@@ -21,12 +21,13 @@ WORKER_STOP_SECONDS = 20
 SENDING_STOP_SECONDS = 15  # within WORKER_STOP_SECONDS: `appeals run` stops the worker, which stops its sender
 SENDING_WATCH_SECONDS = 2.0  # how often the worker looks whether its sending process still runs
 
-# The worker's routing thread decides on the CPU while its sending thread writes what each reply came to.
-# A thread gives the interpreter up for every SQLite call and, after it, waits to get it back for up to the
-# switch interval (5 ms by default) — still holding the database's write turn, for which every webhook of
-# every server process then waits. A short interval in a SQLite worker only: at a steady 200 webhooks/s the
-# webhook p99 went 21–35 ms → 11–13 ms (BENCHMARKS.md), routing as fast as before. PostgreSQL has no such
-# turn, and there the short interval cost the worker about a tenth of its routing rate: its default stays.
+# The worker's threads (routing and, with APPEALS_SENDING=thread, sending; the simulations) share one
+# interpreter, as the sending process's do. A thread gives the interpreter up for every SQLite call and,
+# after it, waits to get it back for up to the switch interval (5 ms by default) — still holding the
+# database's write turn, for which every webhook of every server process then waits. A short interval in
+# a SQLite worker only: at a steady 200 webhooks/s the webhook p99 went 21–35 ms → 11–13 ms (BENCHMARKS.md),
+# routing as fast as before. PostgreSQL has no such turn, and there the short interval cost the worker
+# about a tenth of its routing rate: its default stays.
 WORKER_SWITCH_INTERVAL = 0.0002
 
 
@@ -66,8 +67,7 @@ class SendingProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "webhooks.cli", "worker", "--sending", "--parent-pid", str(os.getpid())]
-        self.process = subprocess.Popen(command)
+        self.process = start_worker_child("--sending")
 
     def keep_running(self) -> None:
         """Start it again when it has died (logged: replies and alerts wait meanwhile)."""
@@ -76,15 +76,28 @@ class SendingProcess:
             self.start()
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=SENDING_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            log.error("the sending process did not stop within %s s: killed", SENDING_STOP_SECONDS)
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_child(self.process, SENDING_STOP_SECONDS, "the sending process")
+
+
+def start_worker_child(*flags: str) -> subprocess.Popen:
+    """`appeals worker` with `flags` as a child of this process, which it watches: it stops by itself when this
+    process is gone (`--parent-pid`)."""
+    return subprocess.Popen([sys.executable, "-m", "webhooks.cli", "worker", *flags, "--parent-pid",
+                             str(os.getpid())])
+
+
+def stop_child(process: subprocess.Popen, seconds: float, what: str) -> None:
+    """SIGTERM, `seconds` to finish what it is doing (a batch, a send), then SIGKILL."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        log.error("%s did not stop within %s s: killed", what, seconds)
+        process.kill()
+        process.wait()
 
 
 def separate_sending(settings) -> bool:
@@ -127,17 +140,11 @@ def serve_gunicorn(load_app: Callable[[], object], host: str, port: int, *, work
 
     def when_ready(server) -> None:
         if with_worker:
-            command = [sys.executable, "-m", "webhooks.cli", "worker", "--parent-pid", str(os.getpid())]
-            companion.append(subprocess.Popen(command))
+            companion.append(start_worker_child())
 
     def on_exit(server) -> None:
         for process in companion:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=WORKER_STOP_SECONDS)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop_child(process, WORKER_STOP_SECONDS, "the worker")
 
     options = {
         "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": threads,

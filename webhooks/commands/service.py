@@ -125,21 +125,15 @@ def _serve(args, settings, *, with_worker: bool) -> None:
 
 
 def cmd_worker(args, settings):
-    from engine.scheduler import run_forever, run_sending
+    from engine.scheduler import run_forever
 
-    if not args.sending:  # the sending process inherits the worker's priority
-        serving.give_way_to_webhooks(settings.worker_nice)
-    rt = runtime_for(settings)
-    if not args.sending:
-        adopt_rules_folder(rt)
-    serving.settle_worker(rt, warn=not args.sending)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    if args.parent_pid:
-        threading.Thread(target=_stop_without_parent, args=(args.parent_pid, stop), daemon=True).start()
     if args.sending:
-        _until_stopped(lambda: run_sending(rt, stop), stop)
-        return
+        return _sending(args, settings)
+    serving.give_way_to_webhooks(settings.worker_nice)  # before any thread starts: each inherits it
+    rt = runtime_for(settings)
+    adopt_rules_folder(rt)
+    serving.settle_worker(rt)
+    stop = _stop_signals(args)
     sender = serving.SendingProcess() if serving.separate_sending(settings) else None
     if sender is not None:
         sender.start()
@@ -149,6 +143,25 @@ def cmd_worker(args, settings):
     finally:
         if sender is not None:
             sender.stop()
+
+
+def _sending(args, settings) -> None:
+    """The worker's sending process (`appeals worker --sending`): it has the worker's priority already."""
+    from engine.scheduler import run_sending
+
+    rt = runtime_for(settings)
+    serving.settle_worker(rt, warn=False)  # the worker warns of what the database lacks
+    stop = _stop_signals(args)
+    _until_stopped(lambda: run_sending(rt, stop), stop)
+
+
+def _stop_signals(args) -> threading.Event:
+    """Set by SIGTERM, or when the parent this process was started by (`--parent-pid`) is gone."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if args.parent_pid:
+        threading.Thread(target=_stop_without_parent, args=(args.parent_pid, stop), daemon=True).start()
+    return stop
 
 
 def _until_stopped(run, stop: threading.Event) -> None:
