@@ -27,13 +27,12 @@ from typing import TYPE_CHECKING
 from engine.classify.search_terms import document_terms
 from engine.domain.deadlines import compute_clocks
 from engine.store import appeals as store
-from engine.store import incidents as incident_store
 from engine.store import related, routed
 from engine.store import search as search_index
 from engine.store.db import database, is_sqlite, write_transaction
 
 from .escalation import clock_facts, first_check
-from .incidents import join_incident, lock_places
+from .incidents import Joins, lock_places
 from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
@@ -254,14 +253,23 @@ def _after_write(rt: Runtime, plans: list[Planned], rows: dict, now: datetime) -
     lock_places(rt, [p.record for p in plans])  # every place of the batch at once, in one order
     # each acknowledgement names the answer's due time as its appeal's own announce would have found it:
     # as written, unless an incident it is in (by its own join or a later appeal's) moved its clocks since
-    dues, moved = answers_due([p.record.id for p in plans]), set()
+    dues, moved, at_join = answers_due([p.record.id for p in plans]), set(), []
+    joins = Joins(rt, now, dues=True)  # the members' rows, clocks and audit lines written together
+    turn = {p.record.id: n for n, p in enumerate(plans)}
     for n, p in enumerate(plans):
-        incident_id = join_incident(rt, p.record, now, locked=True)
+        incident_id = joins.join(p.record, locked=True)
+        if p.decision.notify_now:
+            joins.flush()  # the alert's lines come after the join's, as when the appeal is routed alone
         notify_now(rt, p.record, p.decision, now)
         if incident_id is not None:
-            moved |= {p.record.id} | incident_store.members_among(incident_id, [q.record.id for q in plans[n + 1:]])
-        if p.record.id in moved:
+            moved |= {p.record.id} | {m for m in joins.members[incident_id] if turn.get(m, -1) > n}
+            at_join.append(p.record.id)  # its due as its join left it: read when the join is written
+        elif p.record.id in moved:  # a member already (the first of an incident an earlier appeal made)
+            if joins.waits(p.record.id):
+                joins.flush()
             dues[p.record.id] = answer_due(p.record.id)
+    joins.flush()
+    dues.update({appeal_id: joins.dues[appeal_id] for appeal_id in at_join})
     acknowledge_batch(rt, [p.record for p in plans], now, channels=channels, dues=dues)
 
 

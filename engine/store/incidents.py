@@ -103,10 +103,16 @@ def _official_of(appeal_id: int) -> str | None:
 
 
 def set_member(appeal_id: int, incident_id: int | None, now: datetime, **columns) -> None:
+    set_members([appeal_id], incident_id, now, **columns)
+
+
+def set_members(appeal_ids: list[int], incident_id: int | None, now: datetime, **columns) -> None:
+    """These appeals become members of the incident (None: of none), each with the same other `columns`."""
     fields = {"now": AppealRecord.updated_at, **{name: AppealRecord._meta.fields[name] for name in columns}}
-    shapes.execute("set-member", lambda p: AppealRecord.update(
+    shapes.execute("set-members", lambda p: AppealRecord.update(
         incident_id=p.incident, updated_at=p.now, **{name: getattr(p, name) for name in columns}).where(
-        AppealRecord.id == p.appeal), fields=fields, appeal=appeal_id, incident=incident_id, now=now, **columns)
+        AppealRecord.id.in_(p.appeals)), fields=fields, appeals=list(appeal_ids), incident=incident_id, now=now,
+        **columns)
 
 
 def refresh_counts(incident: IncidentRecord, now: datetime) -> IncidentRecord:
@@ -127,13 +133,15 @@ def refresh_counts(incident: IncidentRecord, now: datetime) -> IncidentRecord:
                                             words=incident.words, now=now), now)
 
 
-def count_joined(incident: IncidentRecord, joined: list, now: datetime) -> IncidentRecord:
+def count_joined(incident: IncidentRecord, joined: list, now: datetime, *,
+                 counted_authors: frozenset = frozenset()) -> IncidentRecord:
     """The counts of `refresh_counts` moved on by appeals that just became members (`set_member`), in one
     UPDATE … RETURNING that recounts no member: one more member each; one more author for each author no
     other member has (looked up through the (incident, author) index; an appeal without an author id is its
     own author); the first and last report widened. Relative to the row as the UPDATE finds it, so two
-    workers joining at once both count."""
-    authors = sorted({r.author_id for r in joined if r.author_id is not None})
+    workers joining at once both count. `counted_authors`: authors of members whose rows are not written yet
+    (counted already, not looked up)."""
+    authors = sorted({r.author_id for r in joined if r.author_id is not None} - counted_authors)
 
     def build(p):
         new_authors = p.anonymous
@@ -182,14 +190,6 @@ def members(incident_id: int) -> list[AppealRecord]:
 
 def get(incident_id: int) -> IncidentRecord | None:
     return IncidentRecord.get_or_none(IncidentRecord.id == incident_id)
-
-
-def members_among(incident_id: int, appeal_ids: list[int]) -> set[int]:
-    """Which of these appeals are members of the incident."""
-    if not appeal_ids:
-        return set()
-    return {row[0] for row in shapes.tuples("members-among", lambda p: AppealRecord.select(AppealRecord.id).where(
-        (AppealRecord.incident_id == p.incident) & AppealRecord.id.in_(p.ids)), incident=incident_id, ids=appeal_ids)}
 
 
 def set_priority(incident: IncidentRecord, priority: str, now: datetime) -> list[int]:
