@@ -37,6 +37,7 @@ BASE_DELAY = 30  # seconds before the first retry; doubles each attempt
 MAX_DELAY = 6 * 3600
 CLAIM_SECONDS = 300  # a claimed row is due again after this, should its worker have died
 GROUP = 10  # rows claimed together; a worker that dies may have sent a group's rows without recording them
+RECHECK = timedelta(seconds=0.5)  # a group sending this long reads again which of its rows are still due
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class Outbox:
     describe: Callable[[Any], str]  # the row in the log: «alert 7 (appeal 3)»
     log: logging.Logger
     postpone: Callable[[int, datetime], None] | None = None  # (id, until): Deferred without an attempt
+    # (ids): those of these claimed rows still to be sent (not withdrawn meanwhile), asked before a row whose
+    # group has been sending for RECHECK; None: the rows of an outbox are never withdrawn
+    still_due: Callable[[list[int]], set[int]] | None = None
     senders: tuple = ()  # closed when the drain ends (an SMTP sender's connection carries the drain's letters)
 
 
@@ -70,12 +74,15 @@ def retry_delay(attempts: int, rng: random.Random) -> timedelta:
     return timedelta(seconds=step * (0.5 + rng.random() / 2))
 
 
-def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int, rng: random.Random):
+def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int, rng: random.Random,
+          clock: Callable[[], datetime] | None = None):
     """Send every row due at ``now`` once; counts go to ``report`` (sent, failed, dead, and deferred for an
     outbox that postpones), which is returned. The rows are claimed GROUP at a time, and what the sends of
     a group came to is written in the transaction that claims the next group, or alone after the last one:
     one write per group, not two per row (on PostgreSQL each statement is a round trip, on SQLite webhooks
-    wait for each write)."""
+    wait for each write). ``clock`` (the runtime's): a group whose sends have taken RECHECK since its rows
+    were read asks which of the rest are still due (``Outbox.still_due``) before the next, so a row withdrawn
+    meanwhile is not sent."""
     cursor, outcomes = 0, []
     try:
         while True:
@@ -90,7 +97,11 @@ def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int
                     _write(outbox, outcomes, now)
                     claimed = outbox.claim([row.id for row in group], now, lease_until)
                 outcomes = []  # filled as the group goes: an interrupted drain still writes what it sent
-                for row in group:
+                read_at = clock() if clock is not None else None
+                for n, row in enumerate(group):
+                    if row.id in claimed and read_at is not None and outbox.still_due is not None \
+                            and clock() - read_at >= RECHECK:
+                        claimed, read_at = _still_claimed(outbox, group[n:], claimed), clock()
                     if row.id in claimed:
                         outcomes.append(_send(outbox, row, report, now, max_attempts, rng))
     finally:
@@ -103,6 +114,16 @@ def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int
                 close = getattr(sender, "close", None)  # senders that keep nothing open have none
                 if close is not None:
                     close()
+
+
+def _still_claimed(outbox: Outbox, rest: list, claimed: set[int]) -> set[int]:
+    """The claimed rows of `rest` still due; a row withdrawn since the group was read is left as it is."""
+    waiting = [row.id for row in rest if row.id in claimed]
+    due = outbox.still_due(waiting)
+    for row in rest:
+        if row.id in claimed and row.id not in due:
+            outbox.log.info("%s: withdrawn while its group was being sent; not sent", outbox.describe(row))
+    return due
 
 
 @dataclass(frozen=True)

@@ -66,10 +66,11 @@ def deliver_replies(rt: Runtime, *, page: int = 100, rng: random.Random | None =
     outbox = Outbox(due=due, claim=author_messages.claim,
                     send=lambda message, now: _send(rt, message, channels, came_by),
                     sent=_sent, failed=lambda failure: _failed(rt, failure), postpone=author_messages.postpone,
+                    still_due=author_messages.still_pending,
                     log=log, describe=lambda message: f"reply {message.id} of appeal {message.appeal_id}",
                     senders=tuple(rt.reply_senders.values()))
     return drain(outbox, ReplyReport(), now=rt.now(), max_attempts=rt.settings.delivery_max_attempts,
-                 page=page, rng=rng or random.Random())
+                 page=page, rng=rng or random.Random(), clock=rt.clock)
 
 
 def outgoing(rt: Runtime, message, channel_name: str, channel) -> OutgoingReply:

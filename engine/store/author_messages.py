@@ -99,6 +99,14 @@ def claim(message_ids: list[int], now: datetime, lease_until: datetime) -> set[i
     return claim_due(AuthorMessageRecord, message_ids, now, lease_until)
 
 
+def still_pending(message_ids: list[int]) -> set[int]:
+    """Which of these messages are still to be sent (not withdrawn by ``cancel_waiting`` meanwhile)."""
+    if not message_ids:
+        return set()
+    return {row[0] for row in AuthorMessageRecord.select(AuthorMessageRecord.id).where(
+        AuthorMessageRecord.id.in_(message_ids) & (AuthorMessageRecord.status == "pending")).tuples()}
+
+
 def mark_sent(message_id: int, now: datetime, *, platform_id: str | None) -> bool:
     """Delivered. Also when ``cancel_waiting`` withdrew it while the worker was sending it: the resident has
     it, and a withdrawn message is put back (``restore_cancelled``) to be sent, which must not happen twice."""

@@ -303,3 +303,51 @@ def test_a_drain_reads_a_channels_token_once_a_page_so_a_replaced_token_is_used_
     assert report.sent == 3 and len(pages) == 3
     assert reads == ["gov-vk", "gov-vk"]  # once for each page that sent something
     assert [c["params"]["access_token"] for c in platforms.vk.comments] == [VK_TOKEN, VK_TOKEN, replaced]
+
+
+def withdrawing_the_third_while_sending_the_first(runtime, clock, appeals, took: timedelta):
+    """The VK sender, slowed: while the first reply of the group is being sent, the third appeal's replies are
+    withdrawn (what a «не обращение» mark does to them), and the send takes `took`."""
+    sender = runtime.reply_senders["vk_comment"]
+    real = sender.send
+
+    def send(reply):
+        if reply.appeal_id == appeals[0].id:
+            author_messages.cancel_waiting(appeals[2].id)
+            clock.set(clock() + took)
+        return real(reply)
+
+    sender.send = send
+    return real
+
+
+@pytest.mark.both_databases
+def test_a_reply_withdrawn_while_its_group_has_been_sending_for_a_while_is_not_sent(runtime, clock, client,
+                                                                                   platforms, monkeypatch):
+    from engine.services.outbox_drain import RECHECK
+
+    appeals = [vk_pit(client, 4051 + n, f"ev-{n}", clock=clock) for n in range(3)]
+    withdrawing_the_third_while_sending_the_first(runtime, clock, appeals, RECHECK)
+    asked, real = [], author_messages.still_pending
+    monkeypatch.setattr(author_messages, "still_pending", lambda ids: asked.append(list(ids)) or real(ids))
+
+    report = deliver(runtime)
+
+    assert report.sent == 2
+    assert [c["params"]["reply_to_comment"] for c in platforms.vk.comments] == ["4051", "4052"]
+    assert [outgoing(a.id)[0].status for a in appeals] == ["sent", "sent", "cancelled"]
+    assert len(asked) == 1 and len(asked[0]) == 2  # asked once, for the two not sent yet
+    assert deliver(runtime).sent == 0
+
+
+def test_a_group_sent_quickly_is_not_read_again(runtime, clock, client, platforms, monkeypatch):
+    """Within RECHECK of its claim a group's rows are sent as they were read: the window in which a withdrawn
+    reply still goes out is that short (the resident has it then, and it is recorded as sent)."""
+    appeals = [vk_pit(client, 4051 + n, f"ev-{n}", clock=clock) for n in range(3)]
+    withdrawing_the_third_while_sending_the_first(runtime, clock, appeals, timedelta(seconds=0.1))
+    asked = []
+    monkeypatch.setattr(author_messages, "still_pending", lambda ids: asked.append(list(ids)) or set(ids))
+
+    assert deliver(runtime).sent == 3
+    assert asked == []
+    assert [outgoing(a.id)[0].status for a in appeals] == ["sent", "sent", "sent"]
