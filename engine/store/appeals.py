@@ -12,7 +12,8 @@ from . import shapes
 from .db import database, is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord
 from .receipts import write_together
-from .statements import create, first_id_where, first_where, insert_linked, insert_row, insert_values
+from .row_statements import first_id_where, first_where
+from .statements import create, insert_linked, insert_row, insert_values
 
 PAGE_LIMIT = 200
 

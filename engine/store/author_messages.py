@@ -12,7 +12,8 @@ from . import shapes
 from .claims import claim_due
 from .db import database
 from .models import AuthorMessageRecord, ClockRecord
-from .statements import first_where, insert_unless_conflict, insert_values_unless_conflict_returning
+from .row_statements import first_where
+from .statements import insert_unless_conflict, insert_values_unless_conflict_returning
 
 DIRECTIONS = ("out", "in")
 MESSAGE_STATUSES = ("pending", "sent", "dead", "received", "manual", "cancelled")

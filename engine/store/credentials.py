@@ -7,7 +7,7 @@ from datetime import datetime
 from peewee import IntegrityError, Value
 
 from .models import ChannelRecord, TokenRecord
-from .statements import first_where
+from .row_statements import first_where
 from .users import TokenOwnerRecord, UserRecord
 
 

@@ -10,7 +10,8 @@ from engine.domain.vocabulary import FINISHED_STATUSES
 
 from .db import is_postgres
 from .models import AppealRecord, ClockRecord, EscalationRecord
-from .statements import create, update_by_id, update_many
+from .row_statements import update_by_id, update_many
+from .statements import create
 
 _KEEP = object()
 

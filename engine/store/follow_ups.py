@@ -8,7 +8,7 @@ from datetime import datetime
 from engine.domain.vocabulary import FINISHED_STATUSES
 
 from .models import AppealRecord, AuditRecord, AuthorMessageRecord
-from .statements import first_id_where
+from .row_statements import first_id_where
 
 CONVERSATION_LIMIT = 50
 

@@ -9,10 +9,11 @@ import pytest
 from peewee import IntegrityError
 
 from engine.services.intake import receive_appeal, route_appeal
-from engine.store import clocks, escalations, outbox, statements
-from engine.store.db import write_transaction
+from engine.store import built_sql, clocks, escalations, outbox, statements
+from engine.store.db import database, write_transaction
 from engine.store.models import AlertRecord, AuditRecord, EscalationRecord
-from engine.store.statements import insert_rows, insert_unless_conflict, update_by_id
+from engine.store.row_statements import update_by_id
+from engine.store.statements import insert_rows, insert_unless_conflict
 from tests.support.appeals import pit_appeal
 
 pytestmark = pytest.mark.both_databases
@@ -35,8 +36,8 @@ def built(kind: str, model) -> list:
 
 def shapes(kind: str, model) -> dict:
     """{columns: cached statement} of this kind for this model on the current database."""
-    return {key[2]: entry for key, entry in statements._CACHE.items()
-            if key[0] == kind and key[1] is model and key[-1] is type(statements.database.obj)}
+    return {key[2]: entry for key, entry in built_sql.CACHE.items()
+            if key[0] == kind and key[1] is model and key[-1] is type(database.obj)}
 
 
 def test_an_alert_is_inserted_once_per_idempotency_key_and_the_second_write_says_so(runtime):

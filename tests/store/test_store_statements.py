@@ -9,7 +9,8 @@ from peewee import IntegrityError
 
 from engine.store.db import write_transaction
 from engine.store.models import AppealRecord, AuditRecord, ChannelRecord
-from engine.store.statements import first_id_where, first_where, insert_row
+from engine.store.row_statements import first_id_where, first_where
+from engine.store.statements import insert_row
 
 pytestmark = pytest.mark.both_databases
 
@@ -79,14 +80,15 @@ def test_an_id_lookup_answers_the_id_or_none(runtime):
 
 
 def test_the_hot_path_shapes_are_served_from_built_sql_not_peewee_each_time(runtime):
-    from engine.store import statements
+    from engine.store import built_sql
+    from engine.store.db import database
 
     insert_row(AppealRecord, appeal_row("shape"))
     first_id_where(AppealRecord, channel="portal", external_id="shape")
     first_where(ChannelRecord, name="portal")
 
-    built = {(key[0], key[1].__name__) for key, entry in statements._CACHE.items() if entry is not None
-             and key[-1] is type(statements.database.obj)}
+    built = {(key[0], key[1].__name__) for key, entry in built_sql.CACHE.items() if entry is not None
+             and key[-1] is type(database.obj)}
     assert {("insert", "AppealRecord"), ("select", "AppealRecord"), ("select", "ChannelRecord")} <= built
 
 
