@@ -11,7 +11,7 @@ import pytest
 
 from engine.policyset import PolicySet, load_policy_set, load_policy_set_from_files
 from engine.rulebook.snapshot import read_tree, write_tree
-from engine.services.rules import backtest
+from engine.services.rules import backtest, replay_workers, replayer
 from engine.store import replay
 from engine.store.appeals import incoming_from
 from engine.store.models import AppealRecord, DecisionRecord
@@ -101,9 +101,9 @@ def test_appeals_the_rules_cannot_tell_apart_are_decided_once_and_every_appeal_i
     changed = {}
     for record in AppealRecord.select():
         before, after = runtime.policy_set.decide(incoming_from(record)), draft.decide(incoming_from(record))
-        if any(getattr(before, f) != getattr(after, f) for f in backtest.FIELDS):
-            changed[record.id] = ({f: getattr(before, f) for f in backtest.FIELDS},
-                                  {f: getattr(after, f) for f in backtest.FIELDS})
+        if any(getattr(before, f) != getattr(after, f) for f in replayer.FIELDS):
+            changed[record.id] = ({f: getattr(before, f) for f in replayer.FIELDS},
+                                  {f: getattr(after, f) for f in replayer.FIELDS})
     assert result["appeals"] == 400 and result["changed"] == len(changed) > 0
     # the house numbers do not make an appeal new to the rules
     assert result["decisions_made"] < 2 * 400 / 2, result["decisions_made"]
@@ -148,7 +148,7 @@ def test_workers_are_not_used_when_a_rules_folder_changed_after_it_was_loaded(ru
     (folder / "routing" / "fallback.yaml").write_text(
         (folder / "routing" / "fallback.yaml").read_text(encoding="utf-8").replace("cur-triage", "min-social"),
         encoding="utf-8")
-    assert backtest._start_pool(active, draft, 2) is None
+    assert replay_workers.start_pool(active, draft, 2) is None
     since = runtime.now() - timedelta(days=30)
     spread = backtest.replay(active, draft, since=since, workers=2)
     assert spread["processes"] == 1
