@@ -145,16 +145,17 @@ def channels_named(names) -> dict:
 def answer_due(appeal_id: int) -> datetime | None:
     """The due time of the appeal's answer («ответ будет дан до»): its answer clock, else its final-answer
     clock (while that waits for the interim answer, its hard cap), else the earliest clock still running."""
-    return _answer_among(author_messages.running_dues(appeal_id))
+    return answer_among(author_messages.running_dues(appeal_id))
 
 
 def answers_due(appeal_ids: list[int]) -> dict[int, datetime | None]:
     """``answer_due`` of many appeals, read in one statement."""
     running = author_messages.running_dues_of(appeal_ids)
-    return {appeal_id: _answer_among(running.get(appeal_id, [])) for appeal_id in appeal_ids}
+    return {appeal_id: answer_among(running.get(appeal_id, [])) for appeal_id in appeal_ids}
 
 
-def _answer_among(dues: list[tuple[str, datetime]]) -> datetime | None:
+def answer_among(dues: list[tuple[str, datetime]]) -> datetime | None:
+    """``answer_due`` from an appeal's running clocks, (kind, due time) in the order they were started."""
     for kind in ANSWER_CLOCKS:
         found = next((due for k, due in dues if k == kind), None)
         if found is not None:

@@ -36,7 +36,7 @@ from .incidents import Joins, lock_places
 from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
-from .replies import acknowledge_batch, answer_due, answers_due, channels_named
+from .replies import acknowledge_batch, answer_among, answer_due, channels_named
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -253,7 +253,12 @@ def _after_write(rt: Runtime, plans: list[Planned], rows: dict, now: datetime) -
     lock_places(rt, [p.record for p in plans])  # every place of the batch at once, in one order
     # each acknowledgement names the answer's due time as its appeal's own announce would have found it:
     # as written, unless an incident it is in (by its own join or a later appeal's) moved its clocks since
-    dues, moved, at_join = answers_due([p.record.id for p in plans]), set(), []
+    running: dict[int, list] = {}  # the batch's appeals' clocks as just written (they had none before)
+    for clock in rows["clocks"]:
+        if clock["stopped_at"] is None:
+            running.setdefault(clock["appeal"], []).append((clock["kind"], clock["due_at"]))
+    dues = {p.record.id: answer_among(running.get(p.record.id, [])) for p in plans}
+    moved, at_join = set(), []
     joins = Joins(rt, now, dues=True)  # the members' rows, clocks and audit lines written together
     turn = {p.record.id: n for n, p in enumerate(plans)}
     for n, p in enumerate(plans):

@@ -243,9 +243,10 @@ def running_dues_of(appeal_ids: list[int]) -> dict[int, list[tuple[str, datetime
     """``running_dues`` of many appeals in one statement, by appeal id (an appeal with none left out)."""
     out: dict[int, list[tuple[str, datetime]]] = {}
     if appeal_ids:
-        rows = (ClockRecord.select(ClockRecord.appeal, ClockRecord.kind, ClockRecord.due_at)
-                .where(ClockRecord.appeal.in_(appeal_ids) & ClockRecord.stopped_at.is_null())
-                .order_by(ClockRecord.id).tuples())
+        rows = shapes.tuples("running-dues-of", lambda p: ClockRecord.select(
+            ClockRecord.appeal, ClockRecord.kind, ClockRecord.due_at).where(
+            ClockRecord.appeal.in_(p.appeals) & ClockRecord.stopped_at.is_null()).order_by(ClockRecord.id),
+            appeals=list(appeal_ids))
         for appeal_id, kind, due in rows:
             out.setdefault(appeal_id, []).append((kind, due))
     return out
