@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from . import shapes
 from .db import database, is_postgres
 from .models import AppealRecord, AssignmentRecord, AuditRecord, ClockRecord, DecisionRecord, EscalationRecord
 from .statements import insert_values, prepared_insert
@@ -53,8 +54,11 @@ def claim(now: datetime, limit: int, *, lease_until: datetime) -> list[int]:
 
 
 def appeals(ids: list[int]) -> dict[int, AppealRecord]:
-    """The appeals with these ids, by id (one query)."""
-    return {r.id: r for r in AppealRecord.select().where(AppealRecord.id.in_(ids))} if ids else {}
+    """The appeals with these ids, by id (one query, its SQL built once for each length of a batch)."""
+    if not ids:
+        return {}
+    return {r.id: r for r in shapes.rows("routing-appeals", AppealRecord, lambda p: AppealRecord.select().where(
+        AppealRecord.id.in_(p.ids)), ids=list(ids))}
 
 
 def unchanged(seen: dict[int, datetime]) -> set[int]:
@@ -62,11 +66,14 @@ def unchanged(seen: dict[int, datetime]) -> set[int]:
     changed since; inside the caller's write transaction (on PostgreSQL locked)."""
     if not seen:
         return set()
-    query = AppealRecord.select(AppealRecord.id, AppealRecord.updated_at).where(
-        AppealRecord.id.in_(list(seen)) & (AppealRecord.status == "received"))
-    if is_postgres():
-        query = query.for_update()
-    return {r.id for r in query if r.updated_at == seen[r.id]}
+
+    def build(p):
+        query = AppealRecord.select(AppealRecord.id, AppealRecord.updated_at).where(
+            AppealRecord.id.in_(p.ids) & (AppealRecord.status == p.received))
+        return query.for_update() if is_postgres() else query  # the shape is kept per kind of database
+
+    rows = shapes.tuples("routing-unchanged", build, ids=list(seen), received="received")
+    return {appeal_id for appeal_id, updated_at in rows if updated_at == seen[appeal_id]}
 
 
 def prepare(*, decisions: list[dict], assignments: list[dict], clocks: list[dict], audits: list[dict]):
@@ -85,8 +92,9 @@ def write(prepared, *, ladders: dict[tuple, tuple], appeals_routed: list[dict],
     Returns the new clock ids by (appeal, kind)."""
     decisions, assignments, clocks, audits = prepared
     ids = [row["id"] for row in appeals_routed]
-    AssignmentRecord.update(ended_at=now).where(
-        AssignmentRecord.appeal.in_(ids) & AssignmentRecord.ended_at.is_null()).execute()
+    shapes.execute("routing-end-assignments", lambda p: AssignmentRecord.update(ended_at=p.now).where(
+        AssignmentRecord.appeal.in_(p.ids) & AssignmentRecord.ended_at.is_null()),
+        fields={"now": AssignmentRecord.ended_at}, ids=ids, now=now)
     decisions()
     assignments()
     clock_ids = {(appeal, kind): cid for cid, appeal, kind in clocks()}

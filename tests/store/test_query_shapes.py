@@ -108,7 +108,14 @@ def test_a_write_returning_gives_tuples_converted_by_the_returning_columns(runti
 def test_routing_joins_incidents_with_statements_built_once(runtime, monkeypatch):
     route_counting_statements(runtime, monkeypatch)
 
-    for key in ("incidents-at-street", "set-members", "count-joined", "follow-lead"):
+    for key in ("incidents-at-street", "set-members", "count-joined", "follow-lead", "running-dues-of"):
+        assert kept(key) and all(kept(key)), key
+
+
+def test_a_routed_batch_reads_and_checks_its_appeals_with_statements_built_once(runtime, monkeypatch):
+    route_counting_statements(runtime, monkeypatch)
+
+    for key in ("routing-appeals", "routing-unchanged", "routing-end-assignments"):
         assert kept(key) and all(kept(key)), key
 
 
