@@ -47,3 +47,36 @@ def test_each_acknowledgement_of_a_batch_names_the_due_time_routing_one_by_one_n
     assert batched == one_by_one
     # the case is the one it is about: the terms told moved while the incident grew
     assert len({details["due"] for _, _, details, _ in one_by_one.values()}) > 1
+
+
+def test_a_batch_composes_acknowledgements_before_its_write_and_still_audits_one_switched_off(runtime, clock):
+    """The worker composes a batch's acknowledgements before it takes the write turn: an anonymous 59-ФЗ
+    appeal's is switched off (its audit line written with the batch), a named author's is queued naming the
+    body and the due time, as routing each alone does."""
+    ids = []
+    for n, author in enumerate([Author(type="anonymous"), Author(name="Иван Петров", contact="ivan@example.ru")]):
+        clock.set(clock() + timedelta(minutes=10))
+        incoming = IncomingAppeal(channel="portal", external_id=f"ack-{n}", text=PITS[0].format(n=200 + n),
+                                  received_at=clock(), author=author, municipality="barnaul", regime="fz59")
+        ids.append(receive_appeal(runtime, incoming, "{}", actor="test").appeal_id)
+    originals = {a.id: {name: getattr(a, name) for name in (*ROUTED_COLUMNS, "updated_at")}
+                 for a in AppealRecord.select().where(AppealRecord.id.in_(ids))}
+
+    assert all(route_appeal(runtime, appeal_id) for appeal_id in ids)
+    alone = acknowledgements(ids), switched_off(ids)
+    unroute(ids, originals)
+    assert routing.route_pending(runtime) == 2
+    batched = acknowledgements(ids), switched_off(ids)
+
+    assert batched == alone
+    anonymous, named = ids
+    assert set(batched[0]) == {named} and "ответ будет дан до" in batched[0][named][1]
+    assert batched[1] == [(anonymous, "anonymous")]
+
+
+def switched_off(ids: list[int]) -> list[tuple]:
+    from engine.store.models import AuditRecord
+
+    return [(a.appeal_id, "anonymous" if "анонимное" in a.details["why"] else a.details["why"])
+            for a in AuditRecord.select().where(AuditRecord.appeal.in_(ids)
+                                                & (AuditRecord.action == "reply.switched_off"))]

@@ -46,8 +46,10 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
     ``text``: a staff member's own wording instead of the template's (an extension notice written by hand).
     ``channels``: registered channels by name (None: not registered) already read by the caller, as
     ``channels_named`` gives them."""
-    row = _compose(rt, appeal, kind, now, fields=fields, key=key, actor=actor, text=text, channels=channels,
-                   due_of=answer_due)
+    row, switched_off = _compose(rt, appeal, kind, now, fields=fields, key=key, actor=actor, text=text,
+                                 channels=channels, due_of=answer_due)
+    if switched_off is not None:
+        store.audit_many([switched_off])
     if row is None or not author_messages.add_outgoing_many([row]):
         return None
     message = author_messages.by_key(row["idempotency_key"])  # the caller's: what it says and where it goes
@@ -57,34 +59,44 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
     return message
 
 
-def acknowledge_batch(rt: Runtime, appeals: list, now: datetime, *, channels: dict, dues: dict) -> int:
+def compose_acknowledgements(rt: Runtime, appeals: list, now: datetime, *, channels: dict,
+                             dues: dict) -> dict[int, tuple]:
+    """The acknowledgement of each appeal as ``announce`` would queue it, composed without writing anything
+    (a routed batch composes them before its write turn): by appeal id, (the author message or None, the
+    audit line of a switched-off kind or None). ``dues``: each appeal's ``answer_due``."""
+    return {appeal.id: _compose(rt, appeal, "acknowledgement", now, fields=None, key=None, actor=SYSTEM, text=None,
+                                channels=channels, due_of=dues.__getitem__) for appeal in appeals}
+
+
+def acknowledge_batch(rt: Runtime, appeals: list, now: datetime, *, channels: dict, dues: dict,
+                      composed: dict[int, tuple] | None = None) -> int:
     """``announce`` of the acknowledgement to each of a routed batch's appeals, in a few statements for the
     batch: the messages queued by one multi-row insert (a key that exists is left out), their audit lines by
     another. ``dues``: each appeal's ``answer_due``, read by the caller when the appeal's clocks were as its
     own ``announce`` would have found them (a later appeal of the batch joining its incident may move them).
-    How many were queued."""
-    composed = []
-    for appeal in appeals:
-        row = _compose(rt, appeal, "acknowledgement", now, fields=None, key=None, actor=SYSTEM, text=None,
-                       channels=channels, due_of=dues.__getitem__)
-        if row is not None:
-            composed.append((appeal, row))
-    ids = author_messages.add_outgoing_many([row for _, row in composed])
-    audits = []
-    for appeal, row in composed:
-        if row["idempotency_key"] in ids:
+    ``composed``: acknowledgements the caller composed already (``compose_acknowledgements``) from what the
+    appeals are now; the others are composed here. How many were queued."""
+    composed = composed or {}
+    made = [(appeal, composed[appeal.id] if appeal.id in composed else
+             _compose(rt, appeal, "acknowledgement", now, fields=None, key=None, actor=SYSTEM, text=None,
+                      channels=channels, due_of=dues.__getitem__)) for appeal in appeals]
+    ids = author_messages.add_outgoing_many([row for _, (row, _) in made if row is not None])
+    audits = [switched_off for _, (_, switched_off) in made if switched_off is not None]
+    for appeal, (row, _) in made:
+        if row is not None and row["idempotency_key"] in ids:
             audits += _queued(appeal, row, ids[row["idempotency_key"]], now)
     store.audit_many(audits)
     return len(ids)
 
 
 def _compose(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | None, key: str | None, actor: str,
-             text: str | None, channels: dict | None, due_of) -> dict | None:
-    """The author message ``announce`` queues (``author_messages.outgoing_row``), or None when there is none
-    (the kind switched off for the appeal: audited). ``due_of``: the answer's due time of an appeal id."""
+             text: str | None, channels: dict | None, due_of) -> tuple[dict | None, dict | None]:
+    """(the author message ``announce`` queues (``author_messages.outgoing_row``), or None when there is none;
+    the audit line to write when the kind is switched off for the appeal, or None). Writes nothing.
+    ``due_of``: the answer's due time of an appeal id."""
     templates = rt.policy_set.replies
     if templates is None or kind not in templates.templates:
-        return None
+        return None, None
     channel = channels[appeal.channel] if channels is not None and appeal.channel in channels \
         else find_channel(appeal.channel)
     author = author_view(appeal)
@@ -97,8 +109,7 @@ def _compose(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
     key = key or f"appeal:{appeal.id}:{kind}"
     why = templates.switched_off(kind, facts)
     if why is not None:
-        store.audit(now, SYSTEM, "reply.switched_off", appeal.id, message_kind=kind, why=why)
-        return None
+        return None, store.audit_row(now, SYSTEM, "reply.switched_off", appeal.id, message_kind=kind, why=why)
     given = dict(fields or {})
     due = given.pop("due", None) or due_of(appeal.id)
     zone = ZoneInfo(rt.policy_set.calendar_for(appeal.body).timezone if appeal.body
@@ -113,7 +124,7 @@ def _compose(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
                "due": due.astimezone(zone).isoformat() if due else None}
     return author_messages.outgoing_row(appeal_id=appeal.id, kind=kind, route=where.route, address=where.address,
                                         text=rendered.text, idempotency_key=key, now=now, status=status,
-                                        actor=actor, details=details)
+                                        actor=actor, details=details), None
 
 
 def _queued(appeal, row: dict, message_id: int, now: datetime) -> list[dict]:

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from engine.classify.search_terms import document_terms
 from engine.domain.deadlines import compute_clocks
 from engine.store import appeals as store
 from engine.store import related, routed
@@ -36,7 +35,8 @@ from .incidents import Joins, lock_places
 from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
-from .replies import acknowledge_batch, answer_among, answer_due, channels_named
+from .replies import acknowledge_batch, answer_due, channels_named, compose_acknowledgements
+from .routed_rows import AsRouted, batch_rows, dues_as_written
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -196,17 +196,21 @@ def _neighbourhood(policy_set, records: list, reads: dict) -> related.Neighbourh
 
 def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
     try:
-        rows = _rows(rt, plans, now)  # explanations built and encoded before the lock is taken
+        rows = batch_rows(rt, plans, now)  # explanations built and encoded before the lock is taken
         prepared = routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
+        channels = channels_named(p.record.channel for p in plans)  # each channel of the batch read once
+        dues = dues_as_written(plans, rows)
+        acknowledgements = compose_acknowledgements(  # composed before the lock too
+            rt, [AsRouted(p.record, p.decision.body) for p in plans], now, channels=channels, dues=dues)
         with write_transaction():
             fresh = routed.unchanged({p.record.id: p.record.updated_at for p in plans})
             if len(fresh) < len(plans):  # changed meanwhile: left for the next batch
                 plans = [p for p in plans if p.record.id in fresh]
-                rows = _rows(rt, plans, now)
+                rows = batch_rows(rt, plans, now)
                 prepared = routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
             if plans:
                 routed.write(prepared, ladders=rows["ladders"], appeals_routed=rows["appeals"], now=now)
-                _after_write(rt, plans, rows, now)
+                _after_write(rt, plans, rows, now, channels=channels, dues=dues, acknowledgements=acknowledgements)
         for p in plans:
             log.info("appeal %s routed to %s/%s by %s (rules %s)", p.record.id, p.decision.body,
                      p.decision.role, p.decision.route_rule_id, p.decision.version)
@@ -216,34 +220,11 @@ def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
         return sum(route_appeal(rt, p.record.id) for p in plans)
 
 
-def _rows(rt: Runtime, plans: list[Planned], now: datetime) -> dict:
-    reading = rt.policy_set.reading_id
-    decisions, assignments, clocks, ladders, appeals, audits, search = [], [], [], {}, [], [], []
-    for p in plans:
-        d, record = p.decision, p.record
-        decisions.append(store.decision_row(record.id, d.to_dict(), now, reading))
-        assignments.append({"appeal": record.id, "body": d.body, "role": d.role, "official": p.official,
-                            "assigned_at": now})
-        for deadline, stopped, ladder in p.clocks:
-            clocks.append(_clock_row(record.id, deadline, d.body, stopped))
-            if ladder is not None:
-                ladders[(record.id, deadline.kind)] = ladder
-        appeals.append({"id": record.id, "body": d.body, "role": d.role, "topic": d.topic, "priority": d.priority,
-                        "policy": d.policy, "municipality": record.municipality or p.place,
-                        "repeat_of": p.history.repeat_of if p.history else None, "on_control": d.control,
-                        "sector": d.sector})
-        audits.append({"at": now, "actor": "system", "action": "appeal.routed", "appeal": record.id,
-                       "details": {"body": d.body, "role": d.role, "rule": d.route_rule_id, "version": d.version,
-                                   "policy": d.policy, **({"on_control": True} if d.control else {})}})
-        search.append((record.id, document_terms(record.text, record.address, record.author_name)))
-    return {"decisions": decisions, "assignments": assignments, "clocks": clocks, "ladders": ladders,
-            "appeals": appeals, "audits": audits, "search": search}
-
-
-def _after_write(rt: Runtime, plans: list[Planned], rows: dict, now: datetime) -> None:
+def _after_write(rt: Runtime, plans: list[Planned], rows: dict, now: datetime, *, channels: dict, dues: dict,
+                 acknowledgements: dict) -> None:
     """The records as routing left them, their search terms, and the alerts the rules ask for at once (same
-    transaction)."""
-    channels = channels_named(p.record.channel for p in plans)  # each channel of the batch read once
+    transaction); then their acknowledgements, as composed before the write turn (`dues`: the due times they
+    name) except where an incident moved an appeal's clocks."""
     search_index.index_appeals(rows["search"])
     for p, row in zip(plans, rows["appeals"], strict=True):
         changes = {k: v for k, v in row.items() if k != "id"}
@@ -253,12 +234,7 @@ def _after_write(rt: Runtime, plans: list[Planned], rows: dict, now: datetime) -
     lock_places(rt, [p.record for p in plans])  # every place of the batch at once, in one order
     # each acknowledgement names the answer's due time as its appeal's own announce would have found it:
     # as written, unless an incident it is in (by its own join or a later appeal's) moved its clocks since
-    running: dict[int, list] = {}  # the batch's appeals' clocks as just written (they had none before)
-    for clock in rows["clocks"]:
-        if clock["stopped_at"] is None:
-            running.setdefault(clock["appeal"], []).append((clock["kind"], clock["due_at"]))
-    dues = {p.record.id: answer_among(running.get(p.record.id, [])) for p in plans}
-    moved, at_join = set(), []
+    dues, moved, at_join = dict(dues), set(), []
     joins = Joins(rt, now, dues=True)  # the members' rows, clocks and audit lines written together
     turn = {p.record.id: n for n, p in enumerate(plans)}
     for n, p in enumerate(plans):
@@ -275,14 +251,6 @@ def _after_write(rt: Runtime, plans: list[Planned], rows: dict, now: datetime) -
             dues[p.record.id] = answer_due(p.record.id)
     joins.flush()
     dues.update({appeal_id: joins.dues[appeal_id] for appeal_id in at_join})
-    acknowledge_batch(rt, [p.record for p in plans], now, channels=channels, dues=dues)
-
-
-def _clock_row(appeal_id: int, deadline, body: str, stopped) -> dict:
-    """The columns `engine.store.clocks.create_clock` writes."""
-    return {"appeal": appeal_id, "kind": deadline.kind, "basis": deadline.basis, "policy_id": deadline.policy_id,
-            "policy_version": deadline.policy_version, "calendar_version": deadline.calendar_version, "body": body,
-            "started_at": deadline.starts_at, "due_at": deadline.due_at, "stopped_at": stopped,
-            "amount": deadline.amount or None, "on_non_working": deadline.on_non_working,
-            "max_extension_days": deadline.max_extension_days, "waits_for": deadline.waits_for,
-            "cap_at": deadline.cap_at, "provisional_years": deadline.provisional_years}
+    # an appeal in an incident may name another due time and body (the incident's): composed again
+    composed = {appeal_id: made for appeal_id, made in acknowledgements.items() if appeal_id not in moved}
+    acknowledge_batch(rt, [p.record for p in plans], now, channels=channels, dues=dues, composed=composed)
