@@ -59,13 +59,15 @@ def announce(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
     return message
 
 
-def compose_acknowledgements(rt: Runtime, appeals: list, now: datetime, *, channels: dict,
-                             dues: dict) -> dict[int, tuple]:
+def compose_acknowledgements(rt: Runtime, appeals: list, now: datetime, *, channels: dict, dues: dict,
+                             bodies: dict) -> dict[int, tuple]:
     """The acknowledgement of each appeal as ``announce`` would queue it, composed without writing anything
     (a routed batch composes them before its write turn): by appeal id, (the author message or None, the
-    audit line of a switched-off kind or None). ``dues``: each appeal's ``answer_due``."""
+    audit line of a switched-off kind or None). ``dues``: each appeal's ``answer_due``; ``bodies``: each
+    appeal's body as its routing will leave it."""
     return {appeal.id: _compose(rt, appeal, "acknowledgement", now, fields=None, key=None, actor=SYSTEM, text=None,
-                                channels=channels, due_of=dues.__getitem__) for appeal in appeals}
+                                channels=channels, due_of=dues.__getitem__, body=bodies[appeal.id])
+            for appeal in appeals}
 
 
 def acknowledge_batch(rt: Runtime, appeals: list, now: datetime, *, channels: dict, dues: dict,
@@ -90,10 +92,11 @@ def acknowledge_batch(rt: Runtime, appeals: list, now: datetime, *, channels: di
 
 
 def _compose(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | None, key: str | None, actor: str,
-             text: str | None, channels: dict | None, due_of) -> tuple[dict | None, dict | None]:
+             text: str | None, channels: dict | None, due_of,
+             body: str | None = None) -> tuple[dict | None, dict | None]:
     """(the author message ``announce`` queues (``author_messages.outgoing_row``), or None when there is none;
     the audit line to write when the kind is switched off for the appeal, or None). Writes nothing.
-    ``due_of``: the answer's due time of an appeal id."""
+    ``due_of``: the answer's due time of an appeal id; ``body``: the appeal's body, when not yet its record's."""
     templates = rt.policy_set.replies
     if templates is None or kind not in templates.templates:
         return None, None
@@ -112,15 +115,15 @@ def _compose(rt: Runtime, appeal, kind: str, now: datetime, *, fields: dict | No
         return None, store.audit_row(now, SYSTEM, "reply.switched_off", appeal.id, message_kind=kind, why=why)
     given = dict(fields or {})
     due = given.pop("due", None) or due_of(appeal.id)
-    zone = ZoneInfo(rt.policy_set.calendar_for(appeal.body).timezone if appeal.body
-                    else rt.policy_set.directory.timezone)
-    body_name = rt.policy_set.labels("body", appeal.body) if appeal.body else None
+    body = body or appeal.body
+    zone = ZoneInfo(rt.policy_set.calendar_for(body).timezone if body else rt.policy_set.directory.timezone)
+    body_name = rt.policy_set.labels("body", body) if body else None
     values = {**common_fields(appeal.id, body_name, due, appeal.received_at, zone), **given}
     rendered = templates.render(kind, values, facts)
     if text and text.strip():
         rendered = dataclasses.replace(rendered, text=text.strip())
     status = "manual" if where.route == "manual" else "pending"
-    details = {"subject": rendered.subject, "body": appeal.body, "body_name": body_name,
+    details = {"subject": rendered.subject, "body": body, "body_name": body_name,
                "due": due.astimezone(zone).isoformat() if due else None}
     return author_messages.outgoing_row(appeal_id=appeal.id, kind=kind, route=where.route, address=where.address,
                                         text=rendered.text, idempotency_key=key, now=now, status=status,

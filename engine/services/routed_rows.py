@@ -1,6 +1,6 @@
 """What a routed batch writes, made before its write turn (engine.services.routing): the rows of its
 decisions, assignments, clocks, appeals, audit lines and search terms; the due times its acknowledgements
-name; the appeals as routing will leave them, to compose those acknowledgements from."""
+name."""
 
 from __future__ import annotations
 
@@ -49,19 +49,6 @@ def dues_as_written(plans: list, rows: dict) -> dict[int, datetime | None]:
         if clock["stopped_at"] is None:
             running.setdefault(clock["appeal"], []).append((clock["kind"], clock["due_at"]))
     return {p.record.id: answer_among(running.get(p.record.id, [])) for p in plans}
-
-
-class AsRouted:
-    """An appeal as its routing will leave it (the body decided), read from its record otherwise: what its
-    acknowledgement is composed from before the write turn."""
-
-    __slots__ = ("_record", "body")
-
-    def __init__(self, record, body: str):
-        self._record, self.body = record, body
-
-    def __getattr__(self, name: str):
-        return getattr(self._record, name)
 
 
 def clock_row(appeal_id: int, deadline, body: str, stopped) -> dict:

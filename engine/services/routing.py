@@ -36,7 +36,7 @@ from .intake import record_failure, route_appeal, stopped_at_routing
 from .notify_now import notify_now
 from .repeats import RoutedEarlier, history_for
 from .replies import acknowledge_batch, answer_due, channels_named, compose_acknowledgements
-from .routed_rows import AsRouted, batch_rows, dues_as_written
+from .routed_rows import batch_rows, dues_as_written
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -201,7 +201,8 @@ def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
         channels = channels_named(p.record.channel for p in plans)  # each channel of the batch read once
         dues = dues_as_written(plans, rows)
         acknowledgements = compose_acknowledgements(  # composed before the lock too
-            rt, [AsRouted(p.record, p.decision.body) for p in plans], now, channels=channels, dues=dues)
+            rt, [p.record for p in plans], now, channels=channels, dues=dues,
+            bodies={p.record.id: p.decision.body for p in plans})
         with write_transaction():
             fresh = routed.unchanged({p.record.id: p.record.updated_at for p in plans})
             if len(fresh) < len(plans):  # changed meanwhile: left for the next batch
