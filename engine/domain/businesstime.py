@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from engine.domain.calendar import BusinessCalendar
+from engine.domain.business_calendar import BusinessCalendar
 
 ON_NON_WORKING = ("next", "previous", "unchanged")
 SHARE_BASES = ("calendar_days", "calendar_hours", "working_days", "working_hours")

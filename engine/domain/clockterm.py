@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from engine.domain.business_calendar import BusinessCalendar
 from engine.domain.businesstime import (
     add_calendar_days,
     add_working_days,
     add_working_hours,
     working_time_between,
 )
-from engine.domain.calendar import BusinessCalendar
 
 DAY_BASES = ("calendar_days", "working_days")
 SECOND_BASES = ("working_hours", "calendar_hours")

@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from engine.domain.business_calendar import BusinessCalendar
 from engine.domain.businesstime import (
     add_calendar_days,
 )
-from engine.domain.calendar import BusinessCalendar
 from engine.domain.clockterm import term_due, term_provisional
 
 CLOCK_KINDS = ("registration", "forward", "notice", "first_response", "interim_answer", "answer", "final_answer")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from .business_calendar import BusinessCalendar
 from .businesstime import add_working_days, add_working_hours, working_time_between
-from .calendar import BusinessCalendar
 
 TRIGGERS = ("share", "before_due", "breach", "after_breach")
 MAX_REPEAT_SCAN = 10_000  # repeats counted at most in one step, however long the sweep was away

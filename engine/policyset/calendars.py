@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from engine.domain.calendar import BusinessCalendar, ProductionCalendar, WorkingHours
+from engine.domain.business_calendar import BusinessCalendar, WorkingHours
+from engine.domain.calendar import ProductionCalendar
 from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.policy_document import policies_from_document
 from engine.yaml_load import safe_load

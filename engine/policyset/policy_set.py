@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from engine.classify import TextReader, load_reader
+from engine.domain.business_calendar import BusinessCalendar
 from engine.domain.businesstime import is_working_time
-from engine.domain.calendar import BusinessCalendar, ProductionCalendar
+from engine.domain.calendar import ProductionCalendar
 from engine.domain.deadlines import DeadlinePolicy
 from engine.domain.directory import Directory
 from engine.domain.ladder import Ladder, ladders_from_document

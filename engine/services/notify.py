@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from engine.domain.calendar import BusinessCalendar
+from engine.domain.business_calendar import BusinessCalendar
 from engine.domain.ladder import quiet_until
 from engine.store import appeals as store
 from engine.store import incidents as incident_store

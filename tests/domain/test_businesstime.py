@@ -309,8 +309,8 @@ def test_a_days_working_windows_in_utc(calendar, day, expected):
 
 
 def test_a_calendar_remembers_a_days_windows_and_starts_again_when_it_has_kept_enough(monkeypatch):
-    from engine.domain import calendar as calendars
-    from engine.domain.calendar import BusinessCalendar
+    from engine.domain import business_calendar as calendars
+    from engine.domain.business_calendar import BusinessCalendar
 
     cal = BusinessCalendar(PRODUCTION, OFFICE.hours, "Europe/Berlin")  # its own memory; a zone that moves its clocks
     before, after = datetime(2026, 3, 27).date(), datetime(2026, 3, 30).date()  # Fri, then Mon after the switch

@@ -9,13 +9,8 @@ import holidays
 import pytest
 import yaml
 
-from engine.domain.calendar import (
-    FIXED_HOLIDAYS,
-    BusinessCalendar,
-    ProductionCalendar,
-    WorkingHours,
-    missing_next_year,
-)
+from engine.domain.business_calendar import BusinessCalendar, WorkingHours
+from engine.domain.calendar import FIXED_HOLIDAYS, ProductionCalendar, missing_next_year
 from engine.policyset.calendars import (
     business_calendar_for_body,
     load_production_calendar,

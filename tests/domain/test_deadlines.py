@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from engine.domain.calendar import BusinessCalendar, WorkingHours
+from engine.domain.business_calendar import BusinessCalendar, WorkingHours
 from engine.domain.deadlines import (
     ClockSpec,
     clock_due,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from engine.domain.calendar import BusinessCalendar
+from engine.domain.business_calendar import BusinessCalendar
 from engine.domain.ladder import ClockState, RepeatState, ladders_from_document, next_step
 from engine.policyset.calendars import load_production_calendar, load_working_hours
 from tests.domain.test_businesstime import at

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from engine.domain.calendar import BusinessCalendar
+from engine.domain.business_calendar import BusinessCalendar
 from engine.policyset.calendars import load_deadline_policies, load_production_calendar, load_working_hours
 from tests.support.moments import LOCAL
 from tests.support.paths import RULES_DIR
