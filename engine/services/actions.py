@@ -44,7 +44,7 @@ from engine.store.db import write_transaction
 from engine.wording.labels import LABELS, REJECT_REASONS
 from engine.wording.staff import did_you_mean
 
-from . import clocks, incident_clocks, review
+from . import clock_starts, clocks, incident_clocks, review
 from .action_errors import ActionInvalid, ActionRefused
 from .notify_now import notify_now
 from .replies import announce, sequence_key
@@ -253,14 +253,14 @@ def _close(rt: Runtime, appeal, params, caller, now):
 
 
 def _reopen(rt: Runtime, appeal, params, caller, now):
-    """Back to work with a new answer term counted from now (engine.services.clocks.restart_clock)."""
+    """Back to work with a new answer term counted from now (engine.services.clock_starts.restart_clock)."""
     reason = (params.get("reason") or "").strip()
     if not reason:
         raise ActionInvalid("reason", "укажите, почему обращение возвращается в работу")
     why = f"обращение возвращено в работу: {reason}"
-    restarted = [clocks.restart_clock(rt, appeal, clock, now, actor=caller.actor, reason=why)
+    restarted = [clock_starts.restart_clock(rt, appeal, clock, now, actor=caller.actor, reason=why)
                  for clock in store.clocks_of(appeal.id) if clock.kind in ANSWER_CLOCKS]
-    restarted += clocks.start_waiting(rt, appeal, now, actor=caller.actor, reason=why)
+    restarted += clock_starts.start_waiting(rt, appeal, now, actor=caller.actor, reason=why)
     return {"reason": reason, "clocks_restarted": [{"kind": e["clock"], "due_utc": e["due"]} for e in restarted]}
 
 

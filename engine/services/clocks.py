@@ -13,7 +13,7 @@ A clock that starts at the interim answer (the incident regime) is *pending* unt
 hard cap it exists from routing, due at the cap, and neither pauses nor extends; without one it
 has no row yet. ``start_waiting`` starts it at the interim answer: the term counted from that
 moment, never later than the cap. ``restart_clock`` gives an answer clock a new term when an
-appeal is reopened.
+appeal is reopened. Both are engine.services.clock_starts.
 
 Functions named ``*_clock`` act inside the caller's transaction on a clock it has read (and
 locked); ``operate`` is the transactional entry point the API uses.
@@ -33,13 +33,13 @@ from engine.domain.clockterm import (
     term_due,
     term_provisional,
 )
-from engine.domain.deadlines import INTERIM, bounded, interim_clock
+from engine.domain.deadlines import bounded
 from engine.store import appeals as store
 from engine.store import clocks as clock_store
 from engine.store.db import write_transaction
 from engine.wording.labels import LABELS
 
-from .escalation import arm_started, rearm_clock
+from .escalation import rearm_clock
 from .incident_clocks import after_lead_change, tell_members_extended
 from .replies import announce
 
@@ -153,7 +153,8 @@ def _not_following(rt: Runtime, appeal, clock) -> None:
                            "приостанавливают, возобновляют и продлевают срок первого обращения инцидента")
 
 
-def _event(now, actor: str, action: str, appeal, clock, **details) -> dict:
+def clock_event(now, actor: str, action: str, appeal, clock, **details) -> dict:
+    """Audit a change of the appeal's clock and log it; the change as the API reports it."""
     details = {"clock": clock.kind, **details}
     store.audit(now, actor, action, appeal.id, **details)
     log.info("appeal %s: %s %s by %s", appeal.id, action, clock.kind, actor)
@@ -170,7 +171,7 @@ def pause_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | No
         raise ClockRefused(f"{_name(rt, clock)} сейчас {_state(clock)}; приостановить можно только идущий срок")
     clock_store.update_clock(clock, paused_since=now)
     rearm_clock(rt, clock, now)  # no checks while paused
-    return _event(now, actor, "clock.paused", appeal, clock, reason=reason, due=clock.due_at.isoformat())
+    return clock_event(now, actor, "clock.paused", appeal, clock, reason=reason, due=clock.due_at.isoformat())
 
 
 def resume_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | None = None, **_) -> dict:
@@ -184,7 +185,7 @@ def resume_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | N
     wall = int((now - paused_since).total_seconds())
     before, due = move_due(rt, clock, appeal, now, paused_since=None, pause_credit=clock.pause_credit + credit,
                            paused_total_seconds=clock.paused_total_seconds + wall)
-    return _event(now, actor, "clock.resumed", appeal, clock, reason=(reason or "").strip() or None,
+    return clock_event(now, actor, "clock.resumed", appeal, clock, reason=(reason or "").strip() or None,
                   paused_since=paused_since.isoformat(), paused_seconds=wall, credit=credit,
                   credit_unit=credit_unit(clock.basis),
                   due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
@@ -218,7 +219,7 @@ def extend_clock(rt: Runtime, appeal, clock, now, *, actor: str, role: str, days
     if not 1 <= days <= limit:
         raise ClockInvalid("days", f"число дней — от 1 до {limit}")
     before, due = move_due(rt, clock, appeal, now, extension_days=days)
-    event = _event(now, actor, "clock.extended", appeal, clock, days=days, reason=reason,
+    event = clock_event(now, actor, "clock.extended", appeal, clock, days=days, reason=reason,
                    due_before=before.isoformat(), due=due.isoformat(), deadline_version=clock.deadline_version)
     queued = announce(rt, appeal, "extended", now, fields={"days": str(days), "reason": reason, "due": due},
                       key=f"appeal:{appeal.id}:extended:{clock.kind}:v{clock.deadline_version}", actor=actor,
@@ -251,81 +252,8 @@ def stop_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str | Non
         resume_clock(rt, appeal, clock, now, actor=actor, reason="stopped while paused")
     clock_store.update_clock(clock, stopped_at=now)
     rearm_clock(rt, clock, now)
-    return _event(now, actor, "clock.stopped", appeal, clock, reason=reason, due=clock.due_at.isoformat(),
+    return clock_event(now, actor, "clock.stopped", appeal, clock, reason=reason, due=clock.due_at.isoformat(),
                   on_time=now <= clock.due_at)
-
-
-def start_waiting(rt: Runtime, appeal, now, *, actor: str, reason: str, pending: bool = True,
-                  event: str = INTERIM) -> list[dict]:
-    """Start the appeal's clocks that wait for ``event`` (the interim answer) at ``now``.
-
-    A pending clock (one with a hard cap, stored at routing) gets its term counted from now and
-    bounded by the cap (``pending=False`` leaves pending clocks as they are). A clock of the
-    appeal's policy that waits for the event and has no row yet (no cap) is created, with the
-    policy version active now. Clocks that already started are not touched: the first interim
-    answer starts the term, later ones do not move it. Each start is audited and armed.
-    """
-    rows = {clock.kind: clock for clock in store.clocks_of(appeal.id)}
-    started = []
-    for clock in rows.values():
-        if pending and clock.waits_for == event and clock.stopped_at is None:
-            started.append(_start_pending(rt, appeal, clock, now, actor=actor, reason=reason))
-    policy = rt.policy_set.policies.get(appeal.policy or "")
-    if policy is None:
-        return started
-    for spec in policy.clocks_for(appeal.category, appeal.subcategory):
-        if spec.starts_from != event or spec.kind in rows:
-            continue
-        cal = rt.policy_set.calendar_for(appeal.body)
-        clock = clock_store.create_clock(appeal, interim_clock(policy, spec, now, appeal.received_at, cal),
-                                         appeal.body, stopped_at=None)
-        arm_started(rt, appeal, clock, now)
-        started.append(_event(now, actor, "clock.started", appeal, clock, reason=reason, after=event,
-                              due=clock.due_at.isoformat(), cap=clock.cap_at.isoformat() if clock.cap_at else None,
-                              policy_version=clock.policy_version, amount=clock.amount))
-    return started
-
-
-def _start_pending(rt: Runtime, appeal, clock, now, *, actor: str, reason: str) -> dict:
-    amount, on_non_working, _ = term_of(rt, clock, appeal)
-    cal = rt.policy_set.calendar_for(clock.body)
-    due = bounded(term_due(clock.basis, amount, now, cal, on_non_working=on_non_working), clock.cap_at)
-    before, event = clock.due_at, clock.waits_for
-    changes = {"started_at": now, "waits_for": None, "due_at": due, "calendar_version": cal.version, "follows": None,
-               "deadline_version": clock.deadline_version + 1,
-               "provisional_years": term_provisional(clock.basis, now, due, cal)}
-    if clock.breached_at is not None and due > now:
-        changes["breached_at"] = None
-    clock_store.update_clock(clock, **changes)
-    arm_started(rt, appeal, clock, now)
-    return _event(now, actor, "clock.started", appeal, clock, reason=reason, after=event,
-                  due_before=before.isoformat(), due=due.isoformat(),
-                  cap=clock.cap_at.isoformat() if clock.cap_at else None, deadline_version=clock.deadline_version)
-
-
-def restart_clock(rt: Runtime, appeal, clock, now, *, actor: str, reason: str) -> dict:
-    """A new term for a clock of a reopened appeal: counted from ``now`` in the clock's own term
-    (amount and non-working-day rule as pinned), in the calendar of the body that holds the appeal.
-
-    The old term is over: its stop, breach, pause credit, extension and hard cap do not carry
-    over (the new term can be extended once again). ``deadline_version`` goes up and the ladder
-    is re-armed, so the reopened appeal escalates like a new one.
-    """
-    amount, on_non_working, _ = term_of(rt, clock, appeal)
-    body = appeal.body or clock.body
-    cal = rt.policy_set.calendar_for(body)
-    due = term_due(clock.basis, amount, now, cal, on_non_working=on_non_working)
-    before = {"started_before": clock.started_at.isoformat(), "due_before": clock.due_at.isoformat(),
-              "stopped_before": clock.stopped_at.isoformat() if clock.stopped_at else None,
-              "extension_days_before": clock.extension_days}
-    clock_store.update_clock(clock, started_at=now, due_at=due, body=body, stopped_at=None, breached_at=None,
-                             paused_since=None, pause_credit=0, extension_days=0, waits_for=None, cap_at=None,
-                             follows=None,
-                             calendar_version=cal.version, deadline_version=clock.deadline_version + 1,
-                             provisional_years=term_provisional(clock.basis, now, due, cal))
-    arm_started(rt, appeal, clock, now)
-    return _event(now, actor, "clock.restarted", appeal, clock, reason=reason, **before, due=due.isoformat(),
-                  deadline_version=clock.deadline_version)
 
 
 OPERATIONS = {"pause": pause_clock, "resume": resume_clock, "extend": extend_clock, "stop": stop_clock}

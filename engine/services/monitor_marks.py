@@ -32,7 +32,7 @@ from engine.store import manual_replies as manual_reply_store
 from engine.store import watch as store
 from engine.store.db import write_transaction
 
-from . import clocks
+from . import clock_starts, clocks
 from .review import HAND_PUBLISHED_ANSWER
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def undo_mark(rt: Runtime, appeal_id: int, *, actor: str, reason: str) -> dict:
         restarted = []
         for clock in appeal_store.clocks_of(appeal_id):
             if clock.kind in details.get("clocks_stopped", []):
-                clocks.restart_clock(rt, appeal, clock, now, actor=actor, reason=why)
+                clock_starts.restart_clock(rt, appeal, clock, now, actor=actor, reason=why)
                 restarted.append(clock.kind)
             elif clock.kind in details.get("clocks_pending", []):
                 clock_store.update_clock(clock, stopped_at=None)  # waits for the interim answer again

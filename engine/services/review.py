@@ -27,7 +27,7 @@ from engine.store import answers as answer_store
 from engine.store import appeals as store
 from engine.store import author_messages
 
-from . import clocks
+from . import clock_starts, clocks
 from .access import visible_bodies
 from .action_errors import ActionInvalid, ActionRefused
 from .replies import announce
@@ -97,13 +97,13 @@ def answer_took_effect(rt: Runtime, appeal, record, actor: str, now: datetime, *
     if record.kind == "interim":
         why = "промежуточный ответ дан" + reviewed
         stopped = clocks.stop_clocks(rt, appeal, now, actor=actor, reason=why, kinds=FIRST_CLOCKS)
-        started = clocks.start_waiting(rt, appeal, now, actor=actor, reason=why)
+        started = clock_starts.start_waiting(rt, appeal, now, actor=actor, reason=why)
         if appeal.status == "answer_review":
             store.update_appeal(appeal, now, status="in_progress")
         return {"clocks_stopped": stopped,
                 "clocks_started": [{"kind": e["clock"], "due_utc": e["due"]} for e in started]}
     result: dict = {}
-    started = clocks.start_waiting(rt, appeal, now, actor=actor, pending=False,
+    started = clock_starts.start_waiting(rt, appeal, now, actor=actor, pending=False,
                                    reason="окончательный ответ дан без промежуточного" + reviewed)
     result["clocks_stopped"] = clocks.stop_clocks(rt, appeal, now, actor=actor,
                                                   reason="ответ по существу дан" + reviewed)
