@@ -84,6 +84,7 @@ def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int
     were read asks which of the rest are still due (``Outbox.still_due``) before the next, so a row withdrawn
     meanwhile is not sent."""
     cursor, outcomes = 0, []
+    recheck = clock if outbox.still_due is not None else None  # an outbox whose rows may be withdrawn
     try:
         while True:
             batch = outbox.due(now, after_id=cursor, limit=page)
@@ -97,11 +98,10 @@ def drain(outbox: Outbox, report, *, now: datetime, max_attempts: int, page: int
                     _write(outbox, outcomes, now)
                     claimed = outbox.claim([row.id for row in group], now, lease_until)
                 outcomes = []  # filled as the group goes: an interrupted drain still writes what it sent
-                read_at = clock() if clock is not None else None
+                read_at = recheck() if recheck is not None else None
                 for n, row in enumerate(group):
-                    if row.id in claimed and read_at is not None and outbox.still_due is not None \
-                            and clock() - read_at >= RECHECK:
-                        claimed, read_at = _still_claimed(outbox, group[n:], claimed), clock()
+                    if row.id in claimed and read_at is not None and recheck() - read_at >= RECHECK:
+                        claimed, read_at = _still_claimed(outbox, group[n:], claimed), recheck()
                     if row.id in claimed:
                         outcomes.append(_send(outbox, row, report, now, max_attempts, rng))
     finally:

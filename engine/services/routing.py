@@ -196,8 +196,7 @@ def _neighbourhood(policy_set, records: list, reads: dict) -> related.Neighbourh
 
 def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
     try:
-        rows = batch_rows(rt, plans, now)  # explanations built and encoded before the lock is taken
-        prepared = routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
+        rows, prepared = _prepared(rt, plans, now)  # explanations built and encoded before the lock is taken
         channels = channels_named(p.record.channel for p in plans)  # each channel of the batch read once
         dues = dues_as_written(plans, rows)
         acknowledgements = compose_acknowledgements(  # composed before the lock too
@@ -207,8 +206,7 @@ def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
             fresh = routed.unchanged({p.record.id: p.record.updated_at for p in plans})
             if len(fresh) < len(plans):  # changed meanwhile: left for the next batch
                 plans = [p for p in plans if p.record.id in fresh]
-                rows = batch_rows(rt, plans, now)
-                prepared = routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
+                rows, prepared = _prepared(rt, plans, now)
             if plans:
                 routed.write(prepared, ladders=rows["ladders"], appeals_routed=rows["appeals"], now=now)
                 _after_write(rt, plans, rows, now, channels=channels, dues=dues, acknowledgements=acknowledgements)
@@ -219,6 +217,12 @@ def _write(rt: Runtime, plans: list[Planned], now: datetime) -> int:
     except Exception:
         log.exception("writing a routed batch of %s appeals failed; routing them one by one", len(plans))
         return sum(route_appeal(rt, p.record.id) for p in plans)
+
+
+def _prepared(rt: Runtime, plans: list[Planned], now: datetime) -> tuple[dict, tuple]:
+    """The batch's rows, and the statements `routed.write` runs for them, built and converted."""
+    rows = batch_rows(rt, plans, now)
+    return rows, routed.prepare(**{k: rows[k] for k in ("decisions", "assignments", "clocks", "audits")})
 
 
 def _after_write(rt: Runtime, plans: list[Planned], rows: dict, now: datetime, *, channels: dict, dues: dict,
