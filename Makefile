@@ -7,6 +7,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export APPEALS_DATABASE_URL ?= sqlite:///var/appeals.db
 export MALLOC_TRIM_THRESHOLD_ ?= 131072
+# compiled modules are kept in the virtualenv, out of the source tree, even where the environment asks for
+# none (PYTHONDONTWRITEBYTECODE): the suite starts hundreds of `appeals` processes, each of which would compile
+# the project's 190 modules again (0.26 s a process; 16-18 % of the wall time of the process-heavy tests)
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX ?= $(abspath $(VENV))/pycache
 
 .PHONY: run test test-fast lint bench venv clean
 
