@@ -46,6 +46,15 @@ def pytest_generate_tests(metafunc):
         return
 
 
+def pytest_collection_modifyitems(config, items):
+    """The modules of long tests (marked slow or browser) run first, each kept whole: the suite's processes then
+    end together on short tests, instead of one of them running the last long ones alone (they were last by
+    their names, the end-to-end journeys and the staff pages)."""
+    long_modules = {item.nodeid.split("::")[0] for item in items
+                    if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in long_modules)  # stable: order kept within
+
+
 def postgres_available() -> bool:
     try:
         import psycopg

@@ -11,20 +11,11 @@ from engine.jobs import run_simulation_job
 from engine.services import credentials
 from engine.services.rules import backtest
 from engine.store.appeals import get_appeal
-from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
+from tests.support.browser import LiveServer, log_in, screenshot
 from tests.support.signing import body_of, signed_headers
 from tests.support.staff import PASSWORD, add_staff
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page():
-    sync_playwright = require_browser()
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 1000}).new_page()
-        browser.close()
 
 
 def post_appeal(client, runtime, external_id: str, text: str) -> int:

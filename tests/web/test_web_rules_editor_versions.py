@@ -12,7 +12,7 @@ from engine.jobs import run_simulation_job
 from engine.services import credentials
 from engine.services.rules import versions
 from engine.store.appeals import get_appeal
-from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
+from tests.support.browser import LiveServer, log_in, screenshot
 from tests.support.staff import PASSWORD, add_staff
 from tests.web.test_web_rules_editor import draft_with_fallback_to, post_appeal
 
@@ -21,15 +21,6 @@ pytestmark = pytest.mark.browser
 FILE = "routing/fallback.yaml"
 OLD = "Ответственный не определён"
 NEW = "Ответственный пока не определён"
-
-
-@pytest.fixture
-def page():
-    sync_playwright = require_browser()
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 1000}).new_page()
-        browser.close()
 
 
 def shown(page, name: str) -> str:

@@ -9,19 +9,10 @@ import pytest
 
 from engine.jobs import run_simulation_job
 from tests.rules.test_rules_simulation_control import COLLAPSE, CONTROL_COLLAPSES, TOWNS, resident
-from tests.support.browser import LiveServer, launch, log_in, require_browser, screenshot
+from tests.support.browser import LiveServer, log_in, screenshot
 from tests.support.staff import PASSWORD, add_staff, routed
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page():
-    sync_playwright = require_browser()
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 1000}).new_page()
-        browser.close()
 
 
 def test_the_editors_simulation_shows_the_appeals_a_control_rule_would_put_on_control(page, app, runtime):
