@@ -3,7 +3,7 @@
 SQLite: a file migrated once and copied for every test. PostgreSQL: the statements the migrations
 send to an empty schema are recorded once, then replayed into a fresh schema per test in one round
 trip (creating a database from a template needs the template without sessions, and copies its whole
-catalog: seconds, not the tenth of a second a replay takes). Before the first test, the replayed
+catalog: seconds, not the fifth of a second a replay takes). Before the first test, the replayed
 schema is compared with the migrated one, column by column, index by index and constraint by
 constraint, so a migration whose work the recording misses stops the run instead of testing
 another schema.
@@ -26,13 +26,15 @@ START = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
 
 def migrate_database(url: str, *, sent: list | None = None) -> None:
-    """Apply every migration to the database at `url`; `sent` collects each (sql, params) sent."""
+    """Apply every migration to the database at `url`; `sent` collects each (sql, params) sent but the reads
+    (the catalog queries of peewee's introspection were most of a replay: 0.55 → 0.2 s a test)."""
     db = open_database(url)
     if sent is not None:
         execute_sql = db.execute_sql
 
         def recording(sql, params=None, *args, **kwargs):
-            sent.append((sql, params))
+            if sql.lstrip()[:6].upper() != "SELECT":  # reads (the catalog's, mostly) change nothing
+                sent.append((sql, params))
             return execute_sql(sql, params, *args, **kwargs)
 
         db.execute_sql = recording
