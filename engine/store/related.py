@@ -90,10 +90,13 @@ class Neighbourhood:
         self.counted: dict[tuple[str, str], tuple[int, tuple]] = {}  # in the core: (how many, (earliest, id))
         self.by_place: dict[tuple[str, str], list[tuple]] = {}
         self.whole: set[tuple[str, str]] = set()  # places whose every appeal in the window was read
+        self._times: dict[tuple[str, str], list[datetime]] = {}  # by_place's receipt times, made as read
         if authors and topics:
             self._read_repeats(sorted(authors), sorted(topics))
         if places:  # each place's latest appeals: a busy place is read in part
             pairs = sorted(places)
+            # the receipt times as the database gives them (they order as the times do), turned into times only
+            # for the few rows a lookup reads: it stops once it has enough authors
             for topic, place, appeal_id, author, received in self._latest_at_places(pairs, cluster_since, until):
                 self.by_place.setdefault((topic, place), []).append((received, appeal_id, author))
             self.whole = {pair for pair in pairs if len(self.by_place.get(pair, ())) < PLACE_ROWS}
@@ -158,16 +161,14 @@ class Neighbourhood:
 
     @staticmethod
     def _latest_at_places(pairs: list[tuple[str, str]], since: datetime, until: datetime) -> list[tuple]:
-        """(topic, place, id, author, received) of the PLACE_ROWS latest appeals of each (topic, place) in
+        """(topic, place, id, author, received as stored) of the PLACE_ROWS latest appeals of each (topic, place) in
         [since, until]: one statement, each part stopping after its rows in the (topic, municipality,
         received_at) index."""
         part = (f'SELECT * FROM (SELECT "topic", "municipality", "id", "author_id", "received_at" FROM "{_TABLE}"'
                 ' WHERE "topic" = ? AND "municipality" = ? AND "received_at" >= ? AND "received_at" <= ?'
                 ' ORDER BY "received_at" DESC LIMIT ?) AS p')
         params = [v for topic, place in pairs for v in (topic, place, _at(since), _at(until), PLACE_ROWS)]
-        rows = database.execute_sql(_sql(" UNION ALL ".join([part] * len(pairs))), params).fetchall()
-        at = AppealRecord.received_at
-        return [(topic, place, i, author, at.python_value(received)) for topic, place, i, author, received in rows]
+        return database.execute_sql(_sql(" UNION ALL ".join([part] * len(pairs))), params).fetchall()
 
     def authors_in_place(self, appeal_id: int, topic: str, municipality: str, since: datetime, until: datetime,
                          *, enough: int, author_id: str | None = None) -> list[str] | None:
@@ -176,7 +177,7 @@ class Neighbourhood:
         if (topic, municipality) not in self.places or since < self.cluster_since or until > self.until:
             return None
         who: list[str] = []
-        for at, i, author in self.by_place.get((topic, municipality), ()):
+        for at, i, author in self._read_at((topic, municipality)):
             if at > until:
                 continue
             if at < since or len(who) >= enough:
@@ -186,3 +187,13 @@ class Neighbourhood:
                 if name not in who:
                     who.append(name)
         return who if len(who) >= enough or (topic, municipality) in self.whole else None
+
+    def _read_at(self, pair: tuple[str, str]):
+        """The place's rows, the latest first, each with its receipt time made once for the batch, as far as
+        a lookup reads them."""
+        rows = self.by_place.get(pair, ())
+        times = self._times.setdefault(pair, [])
+        for k, (stored, appeal_id, author) in enumerate(rows):
+            if k == len(times):
+                times.append(AppealRecord.received_at.python_value(stored))
+            yield times[k], appeal_id, author

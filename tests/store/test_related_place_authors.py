@@ -101,3 +101,32 @@ def test_a_batch_answers_from_each_places_latest_appeals_as_the_database_would(r
                     assert set(mine) <= every
     assert answered and unsettled  # both ways were taken
     assert neighbourhood.authors_in_place(ids[-1], "roads", "biysk", now - timedelta(days=1), now, enough=3) == []
+
+
+def test_a_batch_orders_a_places_appeals_by_their_receipt_times_as_stored(runtime):
+    """A batch keeps a place's receipt times as the database gives them (SQLite: text, whose fraction of a
+    second is left out when it is nought) and orders them so; the latest come first all the same, and a
+    window that starts between two of them is cut there."""
+    now = runtime.now()  # a whole second
+    moments = {"vk:a": now - timedelta(seconds=2, microseconds=500_000), "vk:b": now - timedelta(seconds=2),
+               "vk:c": now - timedelta(seconds=1, microseconds=999_999), "vk:d": now - timedelta(seconds=1),
+               "vk:e": now - timedelta(microseconds=1)}
+    ids = {}
+    with database.atomic():
+        for author, received in reversed(moments.items()):  # stored newest first: the ids do not give the order
+            incoming = IncomingAppeal(channel="vk", external_id=f"moment-{author}", text="Яма", received_at=received,
+                                      author=Author(), author_id=author, municipality="barnaul", regime="incident")
+            ids[author] = appeal_store.insert_appeal(incoming, "{}", now)
+        AppealRecord.update(topic="roads", status="routed").where(AppealRecord.id.in_(list(ids.values()))).execute()
+    neighbourhood = related.Neighbourhood(authors=set(), places={("roads", "barnaul")}, topics={"roads"},
+                                          repeat_since=now - timedelta(days=30), cluster_since=now - timedelta(days=1),
+                                          until=now)
+
+    def authors(enough: int, since=now - timedelta(days=1), but=0) -> list[str]:
+        return neighbourhood.authors_in_place(but, "roads", "barnaul", since, now, enough=enough)
+
+    assert authors(5) == ["vk:e", "vk:d", "vk:c", "vk:b", "vk:a"]
+    assert authors(2) == ["vk:e", "vk:d"]
+    assert authors(5, since=now - timedelta(seconds=2)) == ["vk:e", "vk:d", "vk:c", "vk:b"]
+    assert authors(5, since=now - timedelta(seconds=1, microseconds=999_999), but=ids["vk:d"]) == ["vk:e", "vk:c"]
+    assert authors(5) == ["vk:e", "vk:d", "vk:c", "vk:b", "vk:a"]  # asked again: the times made once, the same
