@@ -158,3 +158,42 @@ def test_many_rows_inserted_unless_their_key_exists_give_back_the_ids_of_those_i
     assert stored["k1"].subject == "Срок нарушен"  # the existing row untouched
     assert statements.insert_values_unless_conflict_returning(
         AlertRecord, [alert("k2")], conflict=("idempotency_key",), returning=("id",)) == []
+
+
+def test_many_rows_inserted_at_once_hold_what_peewee_writes_whatever_their_values(runtime):
+    """Rows of many kinds of value (a column of nothing but NULLs, times, numbers, JSON, texts with quotes,
+    braces, commas, backslashes and line breaks, which an array's text form would have to escape) are stored
+    as peewee's own multi-row insert stores them: on PostgreSQL they go as one array per column."""
+    texts = ['"в кавычках"', "{скобки}, запятые", "обратная \\ черта", "строка\nвторая", "NULL", "", "ё" * 400]
+    rows = [alert(f"many-{n}", subject=text, body=texts[-1 - n], last_error=None, attempts=n * 300_000_007,
+                  next_attempt_at=NOW + timedelta(microseconds=n) if n % 2 else None, receipt=None,
+                  repeat=n, deadline_version=None) for n, text in enumerate(texts)]
+    reference = [{**row, "idempotency_key": f"peewee-{n}"} for n, row in enumerate(rows)]
+
+    ids = [i for (i,) in statements.insert_values(AlertRecord, rows, returning=("id",))]
+    AlertRecord.insert_many(reference).execute()
+
+    def stored(prefix: str) -> list[tuple]:
+        query = AlertRecord.select().where(AlertRecord.idempotency_key.startswith(prefix)).order_by(AlertRecord.id)
+        return [(a.idempotency_key.split("-")[1], a.subject, a.body, a.attempts, a.next_attempt_at, a.repeat,
+                 a.last_error, a.receipt, a.deadline_version, a.created_at, a.channel) for a in query]
+
+    assert stored("many-") == stored("peewee-")
+    assert sorted(ids) == [a.id for a in AlertRecord.select().where(AlertRecord.idempotency_key.startswith("many-"))
+                           .order_by(AlertRecord.id)]
+    assert stored("many-")[-1][1] == "ё" * 400 and stored("many-")[0][4] is None
+
+
+def test_a_value_too_long_for_its_column_is_refused_or_kept_whole_never_cut(runtime, database_kind):
+    """On PostgreSQL the arrays are cast to the columns' types without their lengths: a channel name longer
+    than its varchar(16) is refused, as a single-row insert refuses it, not cut to fit (SQLite keeps it whole)."""
+    from peewee import DataError
+
+    rows = [alert("long-1"), alert("long-2", channel="e" * 17)]
+    if database_kind == "postgres":
+        with pytest.raises(DataError), database.atomic():
+            statements.insert_values(AlertRecord, rows)
+        assert not AlertRecord.select().where(AlertRecord.idempotency_key.startswith("long-")).exists()
+    else:
+        statements.insert_values(AlertRecord, rows)
+        assert AlertRecord.get(AlertRecord.idempotency_key == "long-2").channel == "e" * 17
