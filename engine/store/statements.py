@@ -107,10 +107,10 @@ MAX_PARAMETERS = 30_000  # SQLite allows 32,766 parameters in one statement, Pos
 
 
 def insert_values(model: type[Model], rows: list[dict], *, returning: tuple[str, ...] = ()) -> list[tuple]:
-    """Insert many rows, all given the same columns (defaults fill the rest), with multi-row
-    INSERT … VALUES statements: one round trip per few hundred rows. With `returning`, the rows
-    RETURNING those columns, in no promised order (neither database promises one): return a
-    column that tells the rows apart. Rows whose values are expressions go through peewee."""
+    """Insert many rows, all given the same columns (defaults fill the rest), in one round trip per few hundred
+    rows on SQLite (multi-row INSERT … VALUES) and one in all on PostgreSQL (an array per column; `_many`).
+    With `returning`, the rows RETURNING those columns, in no promised order (neither database promises one):
+    return a column that tells the rows apart. Rows whose values are expressions go through peewee."""
     return prepared_insert(model, rows, returning=returning)()
 
 
@@ -233,15 +233,14 @@ _TYPES: dict[str, dict[str, str]] = {}
 
 
 def _column_types(model: type[Model], fields: tuple) -> list[str]:
-    """PostgreSQL: the types of these fields' columns as the table has them, without their modifiers (an
-    explicit cast to varchar(n) would cut a longer value where the column refuses it); read once a table, and
-    again when a column is not among those read (a database migrated further than the one read first)."""
+    """PostgreSQL: the types of these fields' columns as the table has them (peewee's introspection, as the
+    migrations read columns), without their modifiers: an explicit cast to varchar(n) would cut a longer value
+    where the column refuses it. Read once a table, and again when a column is not among those read (a
+    database migrated further than the one read first)."""
     table = model._meta.table_name
     types = _TYPES.get(table)
     if types is None or any(field.column_name not in types for field in fields):
-        types = _TYPES[table] = dict(database.execute_sql(
-            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = %s::regclass"
-            " AND attnum > 0 AND NOT attisdropped", (f'"{table}"',)).fetchall())
+        types = _TYPES[table] = {column.name: column.data_type for column in database.get_columns(table)}
     return [types[field.column_name] for field in fields]
 
 
